@@ -1,0 +1,112 @@
+"""``Function``: one differentiable operation, its forward and backward side by side.
+
+A subclass writes ``forward(self, *arrays, **params)``, returning the output array
+and keeping on ``self`` what its backward needs, and ``backward(self, grad)``,
+returning one gradient per input (``None`` for an input that gets none).  Both work
+on NumPy arrays; broadcasting is undone by the engine, not by each op.
+
+``Cls.apply(*tensors, **params)`` runs the forward and, when a gradient is needed,
+makes the Function instance the output's ``grad_fn`` (it *is* the graph node, as
+``MulBackward0`` is in PyTorch).
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .engine import STATE, node_counter
+
+# Set by glassnet.tensor at import time (avoids an import cycle).
+_Tensor = None
+_new_tensor = object.__new__
+
+
+class Function:
+    #: True if backward reads the inputs' values: then modifying an input in place
+    #: before backward is an error (PyTorch's "modified by an inplace operation").
+    saves_inputs = False
+
+    inputs = ()        # the input tensors (None once the graph is freed)
+    versions = None    # the inputs' version counters when saved (saves_inputs ops only)
+    retained = None    # the output tensor, when it called retain_grad()
+    seq = 0            # creation number: backward visits newer nodes first
+
+    def forward(self, *arrays, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the forward on the inputs' arrays; link the node into the graph if needed."""
+        fn = cls()
+        fn.inputs = inputs
+        try:
+            n = len(inputs)
+            if params:
+                out = fn.forward(*[t.array for t in inputs], **params)
+            elif n == 2:
+                out = fn.forward(inputs[0].array, inputs[1].array)
+            elif n == 1:
+                out = fn.forward(inputs[0].array)
+            else:
+                out = fn.forward(*[t.array for t in inputs])
+        except TypeError as err:
+            if any(getattr(t.array, "dtype", None) == object for t in inputs):
+                raise TypeError(f"{cls.__name__.lower()} has no exact (rational) form: glassnet.exact "
+                                f"supports add, sub, mul, div, matmul, relu, sum, mean and MSE. "
+                                f"Convert with .to(glassnet.float64) first.") from err
+            raise
+        if type(out) is Fraction:  # an exact 0-d result: keep it in an object array
+            out = np.array(out, dtype=object)
+        result = _new_tensor(_Tensor)
+        result.array = out
+        result._requires_grad = False
+        result.grad = result.grad_fn = None
+        result._version = 0
+        state = STATE
+        if state.grad_enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    result._requires_grad = True
+                    result.grad_fn = fn
+                    fn.seq = next(node_counter)
+                    if cls.saves_inputs:
+                        fn.versions = tuple([t._version for t in inputs])
+                    break
+        if state.observers:
+            for o in state.observers:
+                o.on_forward(fn, result)
+        return result
+
+    # -- graph bookkeeping -------------------------------------------------------------
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self):
+        return tuple((t.grad_fn, 0) for t in (self.inputs or ()))
+
+    def needs_grad(self, i: int) -> bool:
+        """Does input ``i`` want a gradient?  (Lets backward skip work nobody uses.)"""
+        return self.inputs[i]._requires_grad
+
+    def check_versions(self):
+        for i, (t, v) in enumerate(zip(self.inputs, self.versions)):
+            if t._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.dtype.name} {list(t.shape)}], which is input {i} of "
+                    f"{self.name()}, is at version {t._version}; expected version {v} instead. "
+                    f"Hint: do the in-place update after backward(), or use an out-of-place op.")
+
+    def release(self):
+        """Free the saved values after backward (a second backward then raises)."""
+        self.__dict__.clear()
+        self.inputs = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"

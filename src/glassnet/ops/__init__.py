@@ -1,0 +1,1 @@
+"""Primitive operations, each a ``Function`` with its forward and backward together."""

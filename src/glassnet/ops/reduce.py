@@ -1,0 +1,102 @@
+"""Reductions: sum, mean, max/min, and the numerically stable softmax family.
+
+Softmax and log-softmax are primitives (not compositions) for stability: they
+subtract the row maximum before exponentiating.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _expand_back(g, shape, axis, keepdim):
+    """Give a reduced gradient its reduced axes back so it broadcasts against ``shape``."""
+    if axis is not None and not keepdim:
+        g = np.expand_dims(g, axis)
+    return np.broadcast_to(g, shape)
+
+
+class Sum(Function):
+    def forward(self, a, dim=None, keepdim=False):
+        self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
+        return np.sum(a, axis=dim, keepdims=keepdim)
+
+    def backward(self, g):
+        return (_expand_back(g, self.shape, self.dim, self.keepdim),)
+
+
+class Mean(Function):
+    """One node rather than sum ÷ n, so an explanation shows ``mean`` as the user wrote it."""
+
+    def forward(self, a, dim=None, keepdim=False):
+        self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
+        n = np.size(a) if dim is None else int(np.prod([np.shape(a)[d] for d in np.atleast_1d(dim)]))
+        self.n = n
+        out = np.sum(a, axis=dim, keepdims=keepdim)
+        return out / n if a.dtype != object else out * _fraction(1, n)
+
+    def backward(self, g):
+        g = g / self.n if g.dtype != object else g * _fraction(1, self.n)
+        return (_expand_back(g, self.shape, self.dim, self.keepdim),)
+
+
+def _fraction(p, q):
+    from fractions import Fraction
+    return Fraction(p, q)
+
+
+class Max(Function):
+    """max (or min with ``sign=-1``) over ``dim``; the gradient goes to the chosen entry.
+
+    Over the whole tensor, ties share the gradient equally (as PyTorch's ``max()`` does).
+    """
+
+    def forward(self, a, dim=None, keepdim=False, sign=1):
+        self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
+        pick = np.argmax if sign > 0 else np.argmin
+        if dim is None:
+            out = np.max(a) if sign > 0 else np.min(a)
+            mask = a == out
+            self.mask = mask / mask.sum()
+            return out
+        idx = pick(a, axis=dim, keepdims=True)
+        self.indices = idx
+        out = np.take_along_axis(a, idx, axis=dim)
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    def backward(self, g):
+        if self.dim is None:
+            return (g * self.mask.astype(np.result_type(g)),)
+        if not self.keepdim:
+            g = np.expand_dims(g, self.dim)
+        out = np.zeros(self.shape, dtype=np.result_type(g))
+        np.put_along_axis(out, self.indices, g, axis=self.dim)
+        return (out,)
+
+
+class Softmax(Function):
+    """softmax(z)_i = e^(z_i − max z) / Σ_j e^(z_j − max z); backward s ⊙ (g − Σ g⊙s)."""
+
+    def forward(self, a, dim=-1):
+        self.dim = dim
+        e = np.exp(a - np.max(a, axis=dim, keepdims=True))
+        self.out = e / np.sum(e, axis=dim, keepdims=True)
+        return self.out
+
+    def backward(self, g):
+        s = self.out
+        return (s * (g - np.sum(g * s, axis=self.dim, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """log_softmax(z) = z − max z − log Σ e^(z − max z); backward g − softmax·Σg."""
+
+    def forward(self, a, dim=-1):
+        self.dim = dim
+        shifted = a - np.max(a, axis=dim, keepdims=True)
+        self.out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        return self.out
+
+    def backward(self, g):
+        return (g - np.exp(self.out) * np.sum(g, axis=self.dim, keepdims=True),)

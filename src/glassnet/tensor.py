@@ -1,0 +1,667 @@
+"""``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+Every operator calls a primitive from ``glassnet.ops`` through ``Function.apply``; the
+primitive computes the value and, when a gradient is wanted, becomes the output's
+``grad_fn``.  Read ``glassnet/ops/elementwise.py`` next to see a forward and its backward.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from fractions import Fraction
+
+import numpy as np
+
+from . import dtypes
+from ._format import format_values
+from .autograd import engine, function
+from .autograd.engine import STATE
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+class Size(tuple):
+    """A shape, printed as torch prints ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"glassnet.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self))
+
+
+def _wrap(array, requires_grad: bool = False) -> "Tensor":
+    """A Tensor around ``array`` with no copy and no checks (the engine's fast path)."""
+    t = Tensor.__new__(Tensor)
+    t.array = array
+    t._requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = None
+    t._version = 0
+    return t
+
+
+
+_FLOAT_KIND = {"f", "O"}
+
+
+def _promote(a: "Tensor", b: "Tensor"):
+    """PyTorch's type promotion for two tensors of different dtypes (differentiable casts)."""
+    da, db = a.array.dtype, b.array.dtype
+    if da == object or db == object:
+        target = np.dtype(object)
+    elif da.kind == "f" and db.kind == "f":
+        if np.ndim(a.array) == 0 and np.ndim(b.array) > 0:
+            target = db
+        elif np.ndim(b.array) == 0 and np.ndim(a.array) > 0:
+            target = da
+        else:
+            target = np.promote_types(da, db)
+    elif da.kind == "f" or db.kind == "f":
+        target = da if da.kind == "f" else db
+    else:
+        target = np.promote_types(da, db)
+    if da != target:
+        a = E.Cast.apply(a, dtype=target)
+    if db != target:
+        b = E.Cast.apply(b, dtype=target)
+    return a, b
+
+
+class Tensor:
+    """A multi-dimensional array that can record the operations applied to it.
+
+    Parameters
+    ----------
+    data : list, number or array, optional
+        The legacy constructor ``glassnet.Tensor([1, 2])`` makes a float32 tensor;
+        ``glassnet.Tensor(2, 3)`` a float32 tensor of zeros with shape (2, 3).
+        Prefer ``glassnet.tensor(...)``.
+    """
+
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+
+    def __init__(self, *data):
+        if len(data) == 1 and not isinstance(data[0], int):
+            array = np.array(data[0].array if isinstance(data[0], Tensor) else data[0], dtype=np.float32)
+        else:
+            array = np.zeros(tuple(data), dtype=np.float32)
+        self.array, self._requires_grad, self.grad, self.grad_fn, self._version = array, False, None, None, 0
+
+    @classmethod
+    def _from_array(cls, array) -> "Tensor":
+        return _wrap(array)
+
+    # -- autograd state -------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
+                               "use a computed variable in a subgraph that doesn't require differentiation "
+                               "use var_no_grad = var.detach().")
+        if value and self.array.dtype.kind not in _FLOAT_KIND:
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, got "
+                               f"{self.dtype}; convert with .float() first.")
+        self._requires_grad = builtins.bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires grad,
+        *adding* it into their ``.grad`` (call ``zero_grad`` between steps)."""
+        engine.backward(self, gradient, retain_graph)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = self
+
+    def detach(self) -> "Tensor":
+        """The same values (shared memory), cut from the graph."""
+        return _wrap(self.array)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        return _wrap(self.array)
+
+    @data.setter
+    def data(self, value) -> None:
+        self.array = value.array if isinstance(value, Tensor) else np.asarray(value)
+
+    # -- description ----------------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(np.shape(self.array))
+
+    def size(self, dim=None):
+        shape = np.shape(self.array)
+        return Size(shape) if dim is None else shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self.array)
+
+    def dim(self) -> int:
+        return np.ndim(self.array)
+
+    def numel(self) -> int:
+        return int(np.size(self.array))
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self.array.dtype)
+
+    @property
+    def device(self) -> dtypes.device:
+        return dtypes.device("cpu")
+
+    is_cuda = False
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind in _FLOAT_KIND
+
+    def __repr__(self) -> str:
+        extra = ""
+        dt = self.array.dtype
+        if dt not in (np.float32, np.int64, np.bool_) or (np.size(self.array) == 0 and dt != np.float32):
+            extra += f", dtype={self.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({format_values(self.array)}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        if np.ndim(self.array) == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # -- conversion -----------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return np.asarray(self.array)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        a = self.array
+        if type(a) is not np.ndarray:  # a NumPy scalar
+            return a.item()
+        if np.size(self.array) != 1:
+            raise RuntimeError(f"a Tensor with {np.size(self.array)} elements cannot be converted to "
+                               f"Scalar; index one element first, or use .tolist()")
+        value = np.asarray(self.array).reshape(()).item() if self.array.dtype != object \
+            else np.asarray(self.array).reshape(-1)[0]
+        return value
+
+    def tolist(self):
+        return np.asarray(self.array).tolist()
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __index__(self):
+        if self.array.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if np.size(self.array) != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {np.size(self.array)} values is ambiguous; "
+                               f"use .any() or .all()")
+        return builtins.bool(self.item())
+
+    def __len__(self) -> int:
+        if np.ndim(self.array) == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return np.shape(self.array)[0]
+
+    def __iter__(self):
+        if np.ndim(self.array) == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
+
+    __hash__ = object.__hash__
+
+    def to(self, *args, **kwargs) -> "Tensor":
+        """``.to(dtype)``, ``.to("cpu")``, ``.to(device, dtype)``: device moves are no-ops on the CPU."""
+        target = kwargs.get("dtype")
+        for arg in list(args) + [kwargs.get("device")]:
+            if arg is None:
+                continue
+            if isinstance(arg, (str, dtypes.device)) and str(arg).split(":")[0] in ("cpu", "cuda", "mps"):
+                dtypes.device(arg)  # raises a clear error for non-CPU devices
+            elif isinstance(arg, Tensor):
+                target = arg.dtype
+            else:
+                target = arg
+        if target is None:
+            return self
+        d = dtypes.as_dtype(target)
+        if d.np == self.array.dtype:
+            return self
+        return E.Cast.apply(self, dtype=d.np)
+
+    def type(self, dtype=None):
+        return self.to(dtype) if dtype is not None else f"glassnet.{self.dtype.name}"
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def bool(self):
+        return self.to(dtypes.bool)
+
+    def cpu(self):
+        return self
+
+    def clone(self) -> "Tensor":
+        return E.Add.apply(self, _wrap(np.zeros((), self.array.dtype))) if self._requires_grad \
+            else _wrap(np.array(self.array, copy=True))
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    # -- arithmetic -----------------------------------------------------------------------
+    def _lift(self, other) -> "Tensor":
+        """A Python number or array as a constant tensor of a compatible dtype."""
+        if isinstance(other, Tensor):
+            return other
+        kind = self.array.dtype.kind
+        if type(other) is builtins.float or type(other) is builtins.int or isinstance(other, (np.number, np.bool_, builtins.bool)):
+            if kind == "f":
+                return _wrap(self.array.dtype.type(other))
+            if kind == "O":
+                return _wrap(np.array(Fraction(repr(other)) if isinstance(other, builtins.float) else Fraction(other), dtype=object))
+            if isinstance(other, (builtins.float, np.floating)):
+                return _wrap(np.float32(other))
+            return _wrap(np.int64(other) if kind != "b" or not isinstance(other, builtins.bool) else np.bool_(other))
+        if isinstance(other, Fraction):
+            return _wrap(np.array(other, dtype=object))
+        return tensor(other)
+
+    def _binary(self, op, other, reverse=False):
+        if type(other) is not Tensor:
+            other = self._lift(other)
+        a, b = (other, self) if reverse else (self, other)
+        if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
+            a, b = _promote(a, b)
+        return op.apply(a, b)
+
+    def __add__(self, other): return self._binary(E.Add, other)
+    def __radd__(self, other): return self._binary(E.Add, other, True)
+    def __sub__(self, other): return self._binary(E.Sub, other)
+    def __rsub__(self, other): return self._binary(E.Sub, other, True)
+    def __mul__(self, other): return self._binary(E.Mul, other)
+    def __rmul__(self, other): return self._binary(E.Mul, other, True)
+    def __truediv__(self, other): return self._binary(E.Div, other)
+    def __rtruediv__(self, other): return self._binary(E.Div, other, True)
+    def __pow__(self, other): return self._binary(E.Pow, other)
+    def __rpow__(self, other): return self._binary(E.Pow, other, True)
+    def __matmul__(self, other): return self._binary(L.MatMul, other)
+    def __rmatmul__(self, other): return self._binary(L.MatMul, other, True)
+    def __neg__(self): return E.Neg.apply(self)
+    def __pos__(self): return self
+
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other): return self * other
+    def div(self, other): return self / other
+    def pow(self, exponent): return self ** exponent
+    def matmul(self, other): return self @ other
+    def mm(self, other): return self @ other
+    def neg(self): return -self
+
+    # comparisons: no gradient, a bool tensor
+    def _compare(self, ufunc, other):
+        other = other.array if isinstance(other, Tensor) else other
+        return _wrap(ufunc(self.array, other))
+
+    def __eq__(self, other): return self._compare(np.equal, other)
+    def __ne__(self, other): return self._compare(np.not_equal, other)
+    def __lt__(self, other): return self._compare(np.less, other)
+    def __le__(self, other): return self._compare(np.less_equal, other)
+    def __gt__(self, other): return self._compare(np.greater, other)
+    def __ge__(self, other): return self._compare(np.greater_equal, other)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other): return self._compare(np.logical_and, other)
+    def __or__(self, other): return self._compare(np.logical_or, other)
+    def __invert__(self): return _wrap(np.logical_not(self.array))
+
+    def any(self): return _wrap(np.any(self.array))
+    def all(self): return _wrap(np.all(self.array))
+
+    # -- element-wise math ----------------------------------------------------------------
+    def exp(self): return E.Exp.apply(self)
+    def log(self): return E.Log.apply(self)
+    def sqrt(self): return E.Sqrt.apply(self)
+    def abs(self): return E.Abs.apply(self)
+    def sin(self): return E.Sin.apply(self)
+    def cos(self): return E.Cos.apply(self)
+    def relu(self): return E.Relu.apply(self)
+    def sigmoid(self): return E.Sigmoid.apply(self)
+    def tanh(self): return E.Tanh.apply(self)
+    __abs__ = abs
+
+    def leaky_relu(self, negative_slope: float = 0.01):
+        return E.LeakyRelu.apply(self, negative_slope=negative_slope)
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        return E.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def softmax(self, dim: int = -1): return R.Softmax.apply(self, dim=dim)
+    def log_softmax(self, dim: int = -1): return R.LogSoftmax.apply(self, dim=dim)
+
+    # -- reductions -----------------------------------------------------------------------
+    def sum(self, dim=None, keepdim: bool = False):
+        return R.Sum.apply(self, dim=_dims(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        if self.array.dtype.kind not in _FLOAT_KIND:
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating "
+                               f"point, but got {self.dtype}; call .float() first.")
+        return R.Mean.apply(self, dim=_dims(dim), keepdim=keepdim)
+
+    def _extreme(self, dim, keepdim, sign, result):
+        if dim is None:
+            return R.Max.apply(self, sign=sign)
+        values = R.Max.apply(self, dim=dim, keepdim=keepdim, sign=sign)
+        idx = self.array.argmax(axis=dim) if sign > 0 else self.array.argmin(axis=dim)
+        idx = np.expand_dims(idx, dim) if keepdim else idx
+        return result(values, _wrap(np.asarray(idx, dtype=np.int64)))
+
+    def max(self, dim=None, keepdim: bool = False):
+        """Largest value; with ``dim``, a (values, indices) pair as in torch."""
+        return self._extreme(dim, keepdim, 1, MaxResult)
+
+    def min(self, dim=None, keepdim: bool = False):
+        return self._extreme(dim, keepdim, -1, MinResult)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        idx = np.argmax(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self.array)
+        return _wrap(np.asarray(idx, dtype=np.int64))
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        idx = np.argmin(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.array)
+        return _wrap(np.asarray(idx, dtype=np.int64))
+
+    def var(self, dim=None, keepdim: bool = False, unbiased: bool = True):
+        n = self.numel() if dim is None else self.shape[dim]
+        d = self - self.mean(dim, keepdim=True)
+        return (d * d).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
+
+    def std(self, dim=None, keepdim: bool = False, unbiased: bool = True):
+        return self.var(dim, keepdim, unbiased).sqrt()
+
+    # -- shape ----------------------------------------------------------------------------
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == np.shape(self.array):
+            return self
+        return S.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def view_as(self, other): return self.reshape(other.shape)
+    def reshape_as(self, other): return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        shape = np.shape(self.array)
+        if not shape:
+            return self.reshape(1)
+        s, e = start_dim % len(shape), end_dim % len(shape)
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        shape = np.shape(self.array)
+        if dim is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        dim = dim % max(len(shape), 1)
+        if not shape or shape[dim] != 1:
+            return self
+        return self.reshape(shape[:dim] + shape[dim + 1:])
+
+    def unsqueeze(self, dim: int):
+        shape = np.shape(self.array)
+        dim = dim % (len(shape) + 1)
+        return self.reshape(shape[:dim] + (1,) + shape[dim:])
+
+    def permute(self, *dims):
+        return S.Permute.apply(self, dims=_shape_arg(dims))
+
+    def transpose(self, dim0: int, dim1: int):
+        dims = list(range(self.ndim))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return S.Permute.apply(self, dims=tuple(dims))
+
+    def t(self):
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):
+        return self if self.ndim < 2 else S.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        own = (1,) * (len(shape) - self.ndim) + tuple(np.shape(self.array))
+        shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
+        try:
+            np.broadcast_shapes(own, shape)
+        except ValueError:
+            raise RuntimeError(f"expand: the expanded size {list(shape)} must match the existing size "
+                               f"{list(self.shape)} at non-singleton dimensions") from None
+        return S.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other): return self.expand(other.shape)
+
+    def __getitem__(self, key):
+        if type(key) is builtins.int and not self._requires_grad and not STATE.observers:
+            return _wrap(self.array[key])  # fast path: reading data that needs no graph
+        return S.Index.apply(self, key=_index_key(key))
+
+    # -- in-place (bump the version counter) ---------------------------------------------
+    def _inplace(self, name: str, value) -> "Tensor":
+        """Write ``value`` into this tensor's memory.  Allowed when no graph is being built."""
+        if STATE.grad_enabled and self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
+                                   f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
+            raise RuntimeError(f"{name}: glassnet does not record in-place operations on tensors inside "
+                               f"the autograd graph; write it out of place (x = x + y).")
+        value = value.array if isinstance(value, Tensor) else value
+        if type(self.array) is np.ndarray and self.array.ndim > 0 and self.array.flags.writeable:
+            np.copyto(self.array, value, casting="unsafe")
+        else:  # a NumPy scalar (immutable) or a 0-d value: replace it
+            self.array = _scalar_if_0d(np.array(value, dtype=self.array.dtype))
+        self._version += 1
+        return self
+
+    def _value(self, other):
+        return other.array if isinstance(other, Tensor) else self._lift(other).array
+
+    def add_(self, other, alpha=1):
+        return self._inplace("add_", self.array + self._value(other) * alpha if alpha != 1
+                             else self.array + self._value(other))
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("sub_", self.array - self._value(other) * alpha if alpha != 1
+                             else self.array - self._value(other))
+
+    def mul_(self, other): return self._inplace("mul_", self.array * self._value(other))
+    def div_(self, other): return self._inplace("div_", self.array / self._value(other))
+    def zero_(self): return self._inplace("zero_", 0)
+    def fill_(self, value): return self._inplace("fill_", self._value(value))
+
+    def copy_(self, src):
+        src_arr = src.array if isinstance(src, Tensor) else np.asarray(src)
+        if np.broadcast_shapes(np.shape(src_arr), self.shape) != tuple(self.shape):
+            raise RuntimeError(f"copy_: source of shape {tuple(np.shape(src_arr))} cannot be copied into "
+                               f"a tensor of shape {tuple(self.shape)}")
+        return self._inplace("copy_", src_arr)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._inplace("clamp_", np.clip(self.array, min, max))
+
+    def __setitem__(self, key, value):
+        new = np.array(self.array, copy=True)
+        new[_index_key(key)] = value.array if isinstance(value, Tensor) else value
+        self._inplace("__setitem__", new)
+
+    def _augmented(self, op, other, name):
+        """``x += y``: in place when no graph is recorded, else rebinds ``x`` to ``x + y``."""
+        if STATE.grad_enabled and (self._requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
+                                   f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
+            return self._binary(op, other)
+        return self._inplace(name, op().forward(self.array, self._value(other)))
+
+    def __iadd__(self, other): return self._augmented(E.Add, other, "+=")
+    def __isub__(self, other): return self._augmented(E.Sub, other, "-=")
+    def __imul__(self, other): return self._augmented(E.Mul, other, "*=")
+    def __itruediv__(self, other): return self._augmented(E.Div, other, "/=")
+
+    # random fills (used by glassnet.nn.init)
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None):
+        from .random import default_generator
+        gen = generator or default_generator
+        return self._inplace("uniform_", gen.uniform(a, b, tuple(self.shape)))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None):
+        from .random import default_generator
+        gen = generator or default_generator
+        return self._inplace("normal_", gen.normal(mean, std, tuple(self.shape)))
+
+
+function._Tensor = Tensor
+
+
+def _dims(dim):
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = shape[0]
+    return tuple(builtins.int(s) for s in shape)
+
+
+def _index_key(key):
+    """Tensors inside an index become NumPy arrays (integer or boolean masks)."""
+    if isinstance(key, Tensor):
+        return key.array
+    if isinstance(key, tuple):
+        return tuple(k.array if isinstance(k, Tensor) else k for k in key)
+    return key
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data``.
+
+    Python floats become float32 (PyTorch's default), ints int64, bools bool; a NumPy
+    array keeps its dtype (float16 becomes float32).
+
+    Examples
+    --------
+    >>> glassnet.tensor([0.1, 0.2], requires_grad=True)
+    tensor([0.1000, 0.2000], requires_grad=True)
+    """
+    if device is not None:
+        dtypes.device(device)
+    if isinstance(data, Tensor):
+        array = np.array(data.array, copy=True)
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        array = np.array(_unwrap(data))
+    else:
+        array = np.array(data)
+    if dtype is not None:
+        d = dtypes.as_dtype(dtype)
+        array = E.to_numpy_dtype(array, d.np) if array.dtype != d.np else array
+    elif array.dtype == object:
+        if not all(isinstance(x, (Fraction, builtins.int)) for x in array.reshape(-1)):
+            raise TypeError("tensor(): could not infer a dtype for this data; pass numbers (or "
+                            "fractions with dtype=glassnet.exact)")
+    elif not isinstance(data, np.ndarray) or array.dtype.kind == "f" and array.dtype.itemsize < 4:
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int64)
+        elif array.dtype.kind not in "b":
+            raise TypeError(f"tensor(): unsupported data of type {array.dtype}; pass numbers, lists of "
+                            f"numbers or a numeric NumPy array")
+    else:
+        dtypes.from_numpy_dtype(array.dtype)  # raise for unsupported kinds
+    t = _wrap(_scalar_if_0d(array))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _scalar_if_0d(array):
+    """0-d values are held as NumPy scalars: arithmetic on them is ~10x faster than on 0-d arrays."""
+    if array.ndim == 0 and array.dtype != object:
+        return array[()]
+    return array
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _unwrap(data):
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(x) for x in data]
+    return data.item() if isinstance(data, Tensor) else data
