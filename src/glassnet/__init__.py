@@ -40,3 +40,15 @@ def load(path, map_location=None, weights_only=True):
     """Load a state dict saved by ``glassnet.save`` or by ``safetensors.torch.save_file``."""
     from .serialization import load as _load
     return _load(path)
+
+
+_SUBMODULES = ("nn", "optim", "data", "utils", "datasets", "explain", "lessons", "viz", "serialization",
+               "playground")
+
+
+def __getattr__(name):
+    """``glassnet.nn`` etc. load on first use, so ``import glassnet as torch; torch.nn`` works."""
+    if name in _SUBMODULES:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'glassnet' has no attribute {name!r}")
