@@ -15,7 +15,7 @@ import numpy as np
 from . import dtypes
 from ._format import format_values
 from .autograd import engine, function
-from .autograd.engine import STATE
+from .autograd.engine import MUTATIONS, STATE
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
@@ -507,8 +507,9 @@ class Tensor:
         return S.Index.apply(self, key=_index_key(key))
 
     # -- in-place (bump the version counter) ---------------------------------------------
-    def _inplace(self, name: str, value) -> "Tensor":
-        """Write ``value`` into this tensor's memory.  Allowed when no graph is being built."""
+    def _inplace(self, name: str, value, ufunc=None) -> "Tensor":
+        """Write ``value`` (or ``ufunc(self, value)``) into this tensor's memory and bump its
+        version.  Allowed only when no graph is being built through this tensor."""
         if STATE.grad_enabled and self._requires_grad:
             if self.grad_fn is None:
                 raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
@@ -516,26 +517,32 @@ class Tensor:
             raise RuntimeError(f"{name}: glassnet does not record in-place operations on tensors inside "
                                f"the autograd graph; write it out of place (x = x + y).")
         value = value.array if isinstance(value, Tensor) else value
-        if type(self.array) is np.ndarray and self.array.ndim > 0 and self.array.flags.writeable:
-            np.copyto(self.array, value, casting="unsafe")
+        a = self.array
+        if type(a) is np.ndarray and a.ndim > 0 and a.flags.writeable:
+            if ufunc is None:
+                np.copyto(a, value, casting="unsafe")
+            else:
+                ufunc(a, value, out=a, casting="unsafe")
         else:  # a NumPy scalar (immutable) or a 0-d value: replace it
-            self.array = _scalar_if_0d(np.array(value, dtype=self.array.dtype))
-        self._version += 1
+            new = value if ufunc is None else ufunc(a, value)
+            self.array = _scalar_if_0d(np.array(new, dtype=a.dtype))
+        MUTATIONS[0] += 1
+        self._version = MUTATIONS[0]
         return self
 
     def _value(self, other):
         return other.array if isinstance(other, Tensor) else self._lift(other).array
 
     def add_(self, other, alpha=1):
-        return self._inplace("add_", self.array + self._value(other) * alpha if alpha != 1
-                             else self.array + self._value(other))
+        value = self._value(other)
+        return self._inplace("add_", value * alpha if alpha != 1 else value, np.add)
 
     def sub_(self, other, alpha=1):
-        return self._inplace("sub_", self.array - self._value(other) * alpha if alpha != 1
-                             else self.array - self._value(other))
+        value = self._value(other)
+        return self._inplace("sub_", value * alpha if alpha != 1 else value, np.subtract)
 
-    def mul_(self, other): return self._inplace("mul_", self.array * self._value(other))
-    def div_(self, other): return self._inplace("div_", self.array / self._value(other))
+    def mul_(self, other): return self._inplace("mul_", self._value(other), np.multiply)
+    def div_(self, other): return self._inplace("div_", self._value(other), np.true_divide)
     def zero_(self): return self._inplace("zero_", 0)
     def fill_(self, value): return self._inplace("fill_", self._value(value))
 
@@ -561,7 +568,7 @@ class Tensor:
                 raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
                                    f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
             return self._binary(op, other)
-        return self._inplace(name, op().forward(self.array, self._value(other)))
+        return self._inplace(name, self._value(other), _UFUNC[op])
 
     def __iadd__(self, other): return self._augmented(E.Add, other, "+=")
     def __isub__(self, other): return self._augmented(E.Sub, other, "-=")
@@ -581,6 +588,9 @@ class Tensor:
 
 
 function._Tensor = Tensor
+
+
+_UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
 
 
 def _dims(dim):
@@ -630,7 +640,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         if not all(isinstance(x, (Fraction, builtins.int)) for x in array.reshape(-1)):
             raise TypeError("tensor(): could not infer a dtype for this data; pass numbers (or "
                             "fractions with dtype=glassnet.exact)")
-    elif not isinstance(data, np.ndarray) or array.dtype.kind == "f" and array.dtype.itemsize < 4:
+    elif not isinstance(data, (np.ndarray, np.generic)) or array.dtype.kind == "f" and array.dtype.itemsize < 4:
         if array.dtype.kind == "f":
             array = array.astype(np.float32)
         elif array.dtype.kind in "iu":

@@ -36,6 +36,11 @@ STATE = _State()
 #: Creation numbers for graph nodes (a node is always newer than its inputs' nodes).
 node_counter = count()
 
+#: How many in-place writes have happened so far (all tensors).  A node remembers this number
+#: when it saves its inputs; if it is unchanged at backward time, no saved input can have been
+#: modified, and the per-input version check is skipped.
+MUTATIONS = [0]
+
 
 def is_grad_enabled() -> bool:
     return STATE.grad_enabled
@@ -65,13 +70,19 @@ class _GradMode(contextlib.ContextDecorator):
         return wrapper
 
 
-class no_grad(_GradMode):
+class _NoArgGradMode(_GradMode):
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self(func) if func is not None else self  # @no_grad without parentheses
+
+
+class no_grad(_NoArgGradMode):
     """Operations inside build no graph: ``with glassnet.no_grad(): ...`` or ``@glassnet.no_grad()``."""
 
     enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgGradMode):
     """Turn graph building back on inside a ``no_grad`` block."""
 
     enabled = True
@@ -178,7 +189,7 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
         g = grads.pop(fn)
         if fn.inputs is None:
             raise RuntimeError(FREED_GRAPH_MESSAGE)
-        if fn.versions is not None:
+        if fn.stamp is not None and fn.stamp != MUTATIONS[0]:
             fn.check_versions()
         if fn.retained is not None:
             _accumulate_leaf(fn.retained, g)

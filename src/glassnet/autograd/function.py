@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .engine import STATE, node_counter
+from .engine import MUTATIONS, STATE, node_counter
 
 # Set by glassnet.tensor at import time (avoids an import cycle).
 _Tensor = None
@@ -28,7 +28,7 @@ class Function:
     saves_inputs = False
 
     inputs = ()        # the input tensors (None once the graph is freed)
-    versions = None    # the inputs' version counters when saved (saves_inputs ops only)
+    stamp = None       # engine.MUTATIONS when the inputs were saved (saves_inputs ops only)
     retained = None    # the output tensor, when it called retain_grad()
     seq = 0            # creation number: backward visits newer nodes first
 
@@ -74,7 +74,7 @@ class Function:
                     result.grad_fn = fn
                     fn.seq = next(node_counter)
                     if cls.saves_inputs:
-                        fn.versions = tuple([t._version for t in inputs])
+                        fn.stamp = MUTATIONS[0]
                     break
         if state.observers:
             for o in state.observers:
@@ -95,17 +95,18 @@ class Function:
         return self.inputs[i]._requires_grad
 
     def check_versions(self):
-        for i, (t, v) in enumerate(zip(self.inputs, self.versions)):
-            if t._version != v:
+        """Raise if an input this node saved was modified in place after it was saved."""
+        for i, t in enumerate(self.inputs):
+            if t._version > self.stamp:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an "
                     f"inplace operation: [{t.dtype.name} {list(t.shape)}], which is input {i} of "
-                    f"{self.name()}, is at version {t._version}; expected version {v} instead. "
-                    f"Hint: do the in-place update after backward(), or use an out-of-place op.")
+                    f"{self.name()}, was changed in place after {self.name()} saved it (its version "
+                    f"is now {t._version}). Hint: do the in-place update after backward(), or use an "
+                    f"out-of-place op (x = x + y) so the saved value stays intact.")
 
     def release(self):
-        """Free the saved values after backward (a second backward then raises)."""
-        self.__dict__.clear()
+        """Cut the node from its inputs after backward (a second backward then raises)."""
         self.inputs = None
 
     def __repr__(self) -> str:

@@ -1,6 +1,8 @@
 """The one place where broadcasting is undone (HIPS autograd's ``unbroadcast``)."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def unbroadcast(grad, shape: tuple):
     """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``.
@@ -18,8 +20,8 @@ def unbroadcast(grad, shape: tuple):
         return grad
     extra = grad.ndim - len(shape)
     if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
+    stretched = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
     if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
+        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
     return grad.reshape(shape)

@@ -5,6 +5,7 @@ from the output (exp, sigmoid, tanh, sqrt) keep the output (HIPS autograd's ``an
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from ..autograd.function import Function
 
@@ -29,7 +30,7 @@ class Sub(Function):
         return a - b
 
     def backward(self, g):
-        return g, -g
+        return g, (-g if self.needs_grad(1) else None)
 
 
 class Mul(Function):
@@ -53,7 +54,7 @@ class Div(Function):
 
     def backward(self, g):
         gb = g / self.b
-        return gb, -gb * self.a / self.b
+        return gb, (-gb * self.a / self.b if self.needs_grad(1) else None)
 
 
 class Pow(Function):
@@ -172,11 +173,11 @@ class LeakyRelu(Function):
 
 
 class Sigmoid(Function):
-    """σ(z) = 1 / (1 + e^−z), computed as exp(−log(1 + e^−z)) so no step overflows;
+    """σ(z) = 1 / (1 + e^−z) (SciPy's ``expit``: one stable ufunc, no overflow);
     σ′(z) = σ(z)(1 − σ(z))."""
 
     def forward(self, a):
-        self.out = np.exp(-np.logaddexp(0, -a))
+        self.out = expit(a)
         return self.out
 
     def backward(self, g):

@@ -9,21 +9,26 @@ from ..autograd.function import Function
 from .broadcast import unbroadcast
 
 
+def _shape_error(a, b) -> str:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return (f"matmul: both arguments need at least 1 dimension, got {np.ndim(a)}D and "
+                f"{np.ndim(b)}D; use * for a scalar product.")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    where = "only" if b.ndim == 1 else "second-to-last"
+    return (f"matmul: cannot multiply shapes {tuple(a.shape)} and {tuple(b.shape)} ({ka} ≠ {kb}: the "
+            f"last dimension of the first must equal the {where} dimension of the second)")
+
+
 class MatMul(Function):
     saves_inputs = True
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        if a.ndim == 0 or b.ndim == 0:
-            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got "
-                               f"{a.ndim}D and {b.ndim}D; use * for a scalar product.")
-        ka = a.shape[-1]
-        kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-        if ka != kb:
-            raise RuntimeError(f"matmul: cannot multiply shapes {tuple(a.shape)} and {tuple(b.shape)} "
-                               f"({ka} ≠ {kb}: the last dimension of the first must equal the "
-                               f"{'only' if b.ndim == 1 else 'second-to-last'} dimension of the second)")
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:
+            raise RuntimeError(_shape_error(a, b)) from None
 
     def backward(self, g):
         a, b = self.a, self.b
@@ -33,20 +38,8 @@ class MatMul(Function):
         # Lift vectors to matrices so one rule serves every case: dA = G·Bᵀ, dB = Aᵀ·G.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
-        ga = g2 @ np.swapaxes(b2, -1, -2)
-        gb = np.swapaxes(a2, -1, -2) @ g2
-        if a.ndim == 1:
-            ga = unbroadcast(ga, (1,) + a.shape) if ga.ndim > 2 else ga
-            ga = ga.reshape(a.shape)
-        else:
-            ga = unbroadcast(ga, a.shape)
-        if b.ndim == 1:
-            gb = unbroadcast(gb, b.shape + (1,)).reshape(b.shape)
-        else:
-            gb = unbroadcast(gb, b.shape)
+        g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
+        g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
+        ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
         return ga, gb

@@ -12,7 +12,9 @@ from ..autograd.function import Function
 
 def _expand_back(g, shape, axis, keepdim):
     """Give a reduced gradient its reduced axes back so it broadcasts against ``shape``."""
-    if axis is not None and not keepdim:
+    if axis is None:
+        return np.full(shape, g)
+    if not keepdim:
         g = np.expand_dims(g, axis)
     return np.broadcast_to(g, shape)
 
@@ -33,7 +35,7 @@ class Mean(Function):
         self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
         n = np.size(a) if dim is None else int(np.prod([np.shape(a)[d] for d in np.atleast_1d(dim)]))
         self.n = n
-        out = np.sum(a, axis=dim, keepdims=keepdim)
+        out = np.add.reduce(a, axis=dim, keepdims=keepdim)
         return out / n if a.dtype != object else out * _fraction(1, n)
 
     def backward(self, g):
