@@ -49,7 +49,7 @@ BINARY = {
     "div": (lambda lib, a, b: a / b, "nonzero"),
     "pow": (lambda lib, a, b: a ** b, "positive"),
     "where": (lambda lib, a, b: lib.where(a > 0, a, b), "nonzero"),
-    "maximum_via_where": (lambda lib, a, b: lib.where(a > b, a, b * 2), "distinct"),
+    "where_products": (lambda lib, a, b: lib.where(a > 0, a * b, b * 2), "nonzero"),
 }
 
 
