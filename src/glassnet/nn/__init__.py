@@ -1,0 +1,14 @@
+"""``glassnet.nn``: modules, layers, activations and losses with PyTorch's API.
+
+>>> import glassnet.nn as nn
+>>> import glassnet.nn.functional as F
+"""
+from . import functional, init
+from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import Dropout, Flatten, Identity, Linear, ModuleList, Sequential
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, Parameter
+
+__all__ = ["Module", "Parameter", "Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Dropout",
+           "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "MSELoss", "L1Loss",
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "functional", "init"]

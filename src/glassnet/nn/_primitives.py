@@ -1,0 +1,278 @@
+"""The primitives ``glassnet.nn`` adds to the engine, each forward next to its backward.
+
+* ``Linear``: one node for x·Wᵀ + b instead of three (matmul, transpose, add), for speed.
+* ``Gelu``: the engine has no erf, so GELU needs its own rule.
+* ``BinaryCrossEntropy``, ``BinaryCrossEntropyWithLogits``, ``CrossEntropy``, ``NllLoss``:
+  for stability (clamped logs, log-sum-exp) and speed (one node per loss).
+
+Everything else in ``glassnet.nn`` is composed from tensor methods.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import erf, expit
+
+from ..autograd import Function
+
+
+def _dtype_name(dt) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "object": "Exact"}.get(np.dtype(dt).name, str(dt))
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b, with x of shape (..., in), W (out, in), b (out,).
+
+    Backward, writing X and G for x and the output gradient flattened to 2-D:
+    ∂L/∂x = G·W,  ∂L/∂W = Gᵀ·X,  ∂L/∂b = Σ_rows G.
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, weight, bias=None):
+        if x.dtype is not weight.dtype and x.dtype != weight.dtype:
+            raise RuntimeError(
+                f"mat1 and mat2 must have the same dtype, but got {_dtype_name(x.dtype)} and "
+                f"{_dtype_name(weight.dtype)}: the input is {x.dtype} and the layer's weight is "
+                f"{weight.dtype}. Convert one of them, e.g. x.float() or model.double().")
+        self.x, self.weight = x, weight
+        try:
+            out = x @ weight.T
+        except ValueError:
+            rows = int(np.prod(np.shape(x)[:-1])) if np.ndim(x) > 1 else 1
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{np.shape(x)[-1] if np.ndim(x) else 1}"
+                f" and {weight.shape[1]}x{weight.shape[0]}): the layer expects inputs whose last "
+                f"dimension is {weight.shape[1]} (in_features), got input of shape "
+                f"{tuple(np.shape(x))}.") from None
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, g):
+        x, w = self.x, self.weight
+        gx = g @ w if self.needs_grad(0) else None
+        g2 = g.reshape(-1, w.shape[0])
+        gw = g2.T @ x.reshape(-1, w.shape[1]) if self.needs_grad(1) else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if self.needs_grad(2) else None)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+class Gelu(Function):
+    """gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2));  gelu′(x) = Φ(x) + x·φ(x).
+
+    With ``approximate='tanh'``: ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), and
+    gelu′(x) = ½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²).
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, approximate="none"):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            self.t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + erf(x / math.sqrt(2.0)))
+        return x * self.cdf
+
+    def backward(self, g):
+        x = self.x
+        if self.approximate == "tanh":
+            t = self.t
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du),)
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean() if loss.size else loss.dtype.type(np.nan)
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _unreduce(g, shape, reduction, count):
+    """The upstream gradient of a reduced loss, spread back over the per-element losses."""
+    if reduction == "mean":
+        return np.broadcast_to(g / count, shape)
+    if reduction == "sum":
+        return np.broadcast_to(g, shape)
+    return g
+
+
+class BinaryCrossEntropy(Function):
+    """ℓ = −w·[y·max(log p, −100) + (1 − y)·max(log(1 − p), −100)]  (torch clamps the logs).
+
+    ∂ℓ/∂p = w·(p − y) / max(p(1 − p), 10⁻¹²);  ∂ℓ/∂y = w·(max(log(1−p), −100) − max(log p, −100)).
+    """
+
+    saves_inputs = True
+
+    def forward(self, p, y, weight=None, reduction="mean"):
+        if not np.all((p >= 0) & (p <= 1)):
+            raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy "
+                               "takes probabilities; for raw scores use binary_cross_entropy_with_logits)")
+        if not np.all((y >= 0) & (y <= 1)):
+            raise RuntimeError("all elements of target should be between 0 and 1")
+        self.p, self.y, self.weight, self.reduction = p, y, weight, reduction
+        with np.errstate(divide="ignore"):
+            self.log_p = np.maximum(np.log(p), -100)
+            self.log_1mp = np.maximum(np.log1p(-p), -100)
+        loss = (y - 1) * self.log_1mp - y * self.log_p
+        if weight is not None:
+            loss = loss * weight
+        return _reduce(loss, reduction)
+
+    def backward(self, g):
+        p, y, w = self.p, self.y, self.weight
+        g = _unreduce(g, np.shape(p), self.reduction, np.size(p))
+        if w is not None:
+            g = g * w
+        gp = g * (p - y) / np.maximum((1 - p) * p, p.dtype.type(1e-12)) if self.needs_grad(0) else None
+        gy = g * (self.log_1mp - self.log_p) if self.needs_grad(1) else None
+        return gp, gy
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """ℓ = w·[(1 − y)·x + (1 + (q − 1)·y)·softplus(−x)],  q the ``pos_weight`` (1 if none),
+    with softplus(−x) = max(−x, 0) + log(1 + e^−|x|): no exp overflows, even at x = ±1000.
+
+    ∂ℓ/∂x = w·[(q·y + 1 − y)·σ(x) − q·y];  ∂ℓ/∂y = w·[−x + (q − 1)·softplus(−x)].
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, y, weight=None, pos_weight=None, reduction="mean"):
+        self.x, self.y, self.weight, self.pos_weight, self.reduction = x, y, weight, pos_weight, reduction
+        self.softplus = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        if pos_weight is None:
+            loss = (1 - y) * x + self.softplus
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * self.softplus
+        if weight is not None:
+            loss = loss * weight
+        return _reduce(loss, reduction)
+
+    def backward(self, g):
+        x, y, q = self.x, self.y, self.pos_weight
+        g = _unreduce(g, np.shape(x), self.reduction, np.size(x))
+        if self.weight is not None:
+            g = g * self.weight
+        gx = gy = None
+        if self.needs_grad(0):
+            s = expit(x)
+            gx = g * (s - y if q is None else (q * y + 1 - y) * s - q * y)
+        if self.needs_grad(1):
+            gy = g * (-x if q is None else -x + (q - 1) * self.softplus)
+        return gx, gy
+
+
+def _log_softmax(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy over the class axis (1, or 0 for one unbatched sample).
+
+    Every case is ℓᵢ = −Σ_c Aᵢc · log softmax(xᵢ)_c for some coefficients A:
+
+    * class indices yᵢ: Aᵢc = (1−ε)·w_yᵢ·[c = yᵢ] + (ε/C)·w_c, and 0 where yᵢ = ignore_index;
+      'mean' divides Σᵢ ℓᵢ by Σᵢ w_yᵢ over the samples not ignored;
+    * class probabilities Yᵢc: Aᵢc = ((1−ε)·Yᵢc + ε/C)·w_c; 'mean' divides by the sample count.
+
+    (ε is ``label_smoothing``, w the class weights, 1 if none.)  Then
+    ∂ℓᵢ/∂xᵢc = softmax(xᵢ)_c · Σ_k Aᵢk − Aᵢc, one node instead of log-softmax + gather.
+    """
+
+    saves_inputs = True
+    from_logits = True
+
+    def forward(self, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        axis = 1 if x.ndim > 1 else 0
+        n_classes = x.shape[axis]
+        self.axis, self.reduction, self.weight = axis, reduction, weight
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        logp = _log_softmax(x, axis) if self.from_logits else x
+        self.logp = logp
+        eps = label_smoothing
+        w_c = None if weight is None else weight.reshape((-1,) + (1,) * (x.ndim - axis - 1))
+        if target.dtype.kind == "f":  # class probabilities
+            self.probabilities = True
+            coef = target if eps == 0 else target * (1 - eps) + eps / n_classes
+            if w_c is not None:
+                coef = coef * w_c
+            self.coef = coef
+            per_sample = -np.sum(coef * logp, axis=axis)
+            self.count = x.dtype.type(per_sample.size)
+        else:
+            self.probabilities = False
+            valid = target != ignore_index
+            out_of_range = valid & ((target < 0) | (target >= n_classes))
+            if np.any(out_of_range):
+                bad = np.asarray(target)[out_of_range].reshape(-1)[0]
+                raise IndexError(f"Target {bad} is out of bounds.")
+            idx = np.expand_dims(np.where(valid, target, 0), axis)
+            w_y = valid.astype(x.dtype) if weight is None else np.where(valid, weight[idx.squeeze(axis)], 0)
+            self.idx, self.valid, self.w_y = idx, valid, w_y.astype(x.dtype, copy=False)
+            picked = np.take_along_axis(logp, idx, axis=axis).squeeze(axis)
+            per_sample = np.where(valid, -self.w_y * picked, 0).astype(x.dtype, copy=False)
+            if eps > 0:
+                smooth = -np.sum(logp if w_c is None else logp * w_c, axis=axis)
+                per_sample = (1 - eps) * per_sample + (eps / n_classes) * np.where(valid, smooth, 0)
+            self.count = x.dtype.type(np.sum(self.w_y))
+        self.n_classes = n_classes
+        if reduction == "none":
+            return per_sample[()] if per_sample.ndim == 0 else per_sample
+        total = np.sum(per_sample)
+        if reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as torch
+            return total / self.count
+
+    def coefficients(self):
+        """A (see the class docstring), dense, and Σ_c A."""
+        axis, eps = self.axis, self.label_smoothing
+        if self.probabilities:
+            return self.coef, np.sum(self.coef, axis=axis, keepdims=True)
+        a = np.zeros_like(self.logp)
+        np.put_along_axis(a, self.idx, np.expand_dims((1 - eps) * self.w_y, axis), axis=axis)
+        if eps > 0:
+            w = 1 if self.weight is None else self.weight.reshape((-1,) + (1,) * (a.ndim - axis - 1))
+            a += (eps / self.n_classes) * w * np.expand_dims(self.valid, axis)
+        return a, np.sum(a, axis=axis, keepdims=True)
+
+    def upstream(self, g):
+        if self.reduction == "mean":
+            return g / self.count
+        if self.reduction == "none":
+            return np.expand_dims(g, self.axis)
+        return g
+
+    def backward(self, g):
+        g = self.upstream(g)
+        a, a_sum = self.coefficients()
+        gx = None
+        if self.needs_grad(0):
+            gx = (np.exp(self.logp) * a_sum - a if self.from_logits else -a) * g
+            gx = gx.astype(self.logp.dtype, copy=False)
+        gt = None
+        if self.probabilities and self.needs_grad(1):
+            w = 1 if self.weight is None else self.weight.reshape((-1,) + (1,) * (a.ndim - self.axis - 1))
+            gt = -(1 - self.label_smoothing) * w * self.logp * g
+        return gx, gt
+
+
+class NllLoss(CrossEntropy):
+    """ℓᵢ = −w_yᵢ · xᵢ,yᵢ for log-probabilities x; ∂ℓᵢ/∂xᵢc = −w_yᵢ·[c = yᵢ]; 'mean' divides
+    by Σᵢ w_yᵢ over the samples not ignored."""
+
+    from_logits = False

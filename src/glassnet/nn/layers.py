@@ -1,0 +1,249 @@
+"""Layers and containers: ``Linear``, ``Sequential``, ``ModuleList``, ``Identity``, ``Flatten``,
+``Dropout`` (torch's names, arguments, parameter shapes and reprs)."""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+from ..creation import empty
+from . import functional as F
+from . import init
+from .module import Module, Parameter, _addindent
+
+__all__ = ["Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Dropout"]
+
+
+def _positive_int(value, name: str, cls: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{cls}: {name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of each input and output sample.
+    bias : bool, default True
+        Whether to learn the additive bias b.
+
+    Attributes
+    ----------
+    weight : Parameter, shape (out_features, in_features)
+        Initialised as torch does: ``kaiming_uniform_(a=√5)``, i.e. U(−1/√in, 1/√in).
+    bias : Parameter, shape (out_features,)
+        U(−1/√in, 1/√in).
+
+    Shapes: input (..., in_features) → output (..., out_features).
+
+    Examples
+    --------
+    >>> layer = nn.Linear(4, 3)
+    >>> layer.weight.shape
+    glassnet.Size([3, 4])
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = _positive_int(in_features, "in_features", "Linear")
+        self.out_features = _positive_int(out_features, "out_features", "Linear")
+        self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(empty((out_features,), dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights from glassnet's default generator (torch's formulas)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Identity(Module):
+    """y = x.  Accepts and ignores any constructor arguments, as torch does."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Flatten(Module):
+    """Flatten dims ``start_dim`` … ``end_dim`` into one: (N, 2, 3) → (N, 6) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """In training mode, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
+    in eval mode (``model.eval()``), the identity.  See ``F.dropout``."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class _IndexedContainer(Module):
+    """Shared by ``Sequential`` and ``ModuleList``: children named by position."""
+
+    def _abs_index(self, idx: int) -> int:
+        idx = int(idx)
+        n = len(self._modules)
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of range")
+        return idx % n
+
+    def _key(self, idx: int) -> str:
+        return list(self._modules)[self._abs_index(idx)]
+
+    def _renumber(self, modules) -> None:
+        """Make ``modules`` the children, named "0", "1", ... (torch renumbers after a delete)."""
+        for key in list(self._modules):
+            self._forget(key)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for key in keys:
+            self._forget(key)
+        self._renumber(list(self._modules.values()))
+
+    def append(self, module: Module):
+        """Add ``module`` at the end; returns the container."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        n = len(self._modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Index out of range: {index}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def pop(self, idx: int = -1) -> Module:
+        module = self[idx]
+        del self[idx]
+        return module
+
+
+class Sequential(_IndexedContainer):
+    """Modules applied in order: ``Sequential(a, b, c)(x) = c(b(a(x)))``.
+
+    Children are named "0", "1", ... (so parameters are ``0.weight``, ``2.bias``), or by the
+    keys of an ``OrderedDict`` passed as the only argument.  Supports indexing (a slice gives a
+    ``Sequential`` keeping the names), ``len``, iteration, ``append``, ``insert``, ``extend``.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    >>> [name for name, _ in net.named_parameters()][:2]
+    ['0.weight', '0.bias']
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], (OrderedDict, dict)):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for idx, module in enumerate(args):
+                self.add_module(str(idx), module)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._key(idx)]
+
+    def __add__(self, other: "Sequential") -> "Sequential":
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def forward(self, input):
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+
+class ModuleList(_IndexedContainer):
+    """A list of modules whose parameters are registered (a plain Python list would hide them).
+
+    It has no ``forward``: loop over it in your own ``forward``.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[self._key(idx)]
+
+    def __iadd__(self, modules):
+        return self.extend(modules)
+
+    def __add__(self, other) -> "ModuleList":
+        return ModuleList(list(self) + list(other))
+
+    def __repr__(self) -> str:
+        """Runs of identical children are compressed, as torch prints them: ``(0-2): 3 x Linear(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        blocks = []  # [start, end, repr]
+        for i, r in enumerate(reprs):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = [_addindent(f"({s}): {r}" if s == e else f"({s}-{e}): {e - s + 1} x {r}", 2)
+                 for s, e, r in blocks]
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
