@@ -326,17 +326,29 @@ class Tensor:
             a, b = _promote(a, b)
         return op.apply(a, b)
 
-    def __add__(self, other): return self._binary(E.Add, other)
+    def __add__(self, other):
+        if type(other) is Tensor and other.array.dtype is self.array.dtype:
+            return E.Add.apply(self, other)  # the common case, without the detour through _binary
+        return self._binary(E.Add, other)
+
     def __radd__(self, other): return self._binary(E.Add, other, True)
     def __sub__(self, other): return self._binary(E.Sub, other)
     def __rsub__(self, other): return self._binary(E.Sub, other, True)
-    def __mul__(self, other): return self._binary(E.Mul, other)
+    def __mul__(self, other):
+        if type(other) is Tensor and other.array.dtype is self.array.dtype:
+            return E.Mul.apply(self, other)
+        return self._binary(E.Mul, other)
+
     def __rmul__(self, other): return self._binary(E.Mul, other, True)
     def __truediv__(self, other): return self._binary(E.Div, other)
     def __rtruediv__(self, other): return self._binary(E.Div, other, True)
     def __pow__(self, other): return self._binary(E.Pow, other)
     def __rpow__(self, other): return self._binary(E.Pow, other, True)
-    def __matmul__(self, other): return self._binary(L.MatMul, other)
+    def __matmul__(self, other):
+        if type(other) is Tensor and other.array.dtype is self.array.dtype:
+            return L.MatMul.apply(self, other)
+        return self._binary(L.MatMul, other)
+
     def __rmatmul__(self, other): return self._binary(L.MatMul, other, True)
     def __neg__(self): return E.Neg.apply(self)
     def __pos__(self): return self
@@ -518,11 +530,13 @@ class Tensor:
                                f"the autograd graph; write it out of place (x = x + y).")
         value = value.array if isinstance(value, Tensor) else value
         a = self.array
-        if type(a) is np.ndarray and a.ndim > 0 and a.flags.writeable:
-            if ufunc is None:
-                np.copyto(a, value, casting="unsafe")
-            else:
+        if type(a) is np.ndarray and a.ndim > 0:
+            if ufunc is not None:
                 ufunc(a, value, out=a, casting="unsafe")
+            elif type(value) is int and value == 0:
+                a.fill(0)
+            else:
+                np.copyto(a, value, casting="unsafe")
         else:  # a NumPy scalar (immutable) or a 0-d value: replace it
             new = value if ufunc is None else ufunc(a, value)
             self.array = _scalar_if_0d(np.array(new, dtype=a.dtype))

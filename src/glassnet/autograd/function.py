@@ -27,10 +27,12 @@ class Function:
     #: before backward is an error (PyTorch's "modified by an inplace operation").
     saves_inputs = False
 
-    inputs = ()        # the input tensors (None once the graph is freed)
-    stamp = None       # engine.MUTATIONS when the inputs were saved (saves_inputs ops only)
-    retained = None    # the output tensor, when it called retain_grad()
-    seq = 0            # creation number: backward visits newer nodes first
+    # inputs:   the input tensors (None once the graph is freed)
+    # seq:      creation number; backward visits newer nodes first
+    # stamp:    engine.MUTATIONS when the inputs were saved (None if backward reads no input)
+    # retained: the output tensor, when it called retain_grad()
+    # Each op lists what its forward keeps for backward in its own __slots__ (no per-node dict).
+    __slots__ = ("inputs", "seq", "stamp", "retained", "__weakref__")
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -73,8 +75,8 @@ class Function:
                     result._requires_grad = True
                     result.grad_fn = fn
                     fn.seq = next(node_counter)
-                    if cls.saves_inputs:
-                        fn.stamp = MUTATIONS[0]
+                    fn.stamp = MUTATIONS[0] if cls.saves_inputs else None
+                    fn.retained = None
                     break
         if state.observers:
             for o in state.observers:

@@ -18,6 +18,7 @@ def _float_result(out, a, b):
 
 
 class Add(Function):
+    __slots__ = ()
     def forward(self, a, b):
         return a + b
 
@@ -26,6 +27,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    __slots__ = ()
     def forward(self, a, b):
         return a - b
 
@@ -34,6 +36,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    __slots__ = ("a", "b")
     saves_inputs = True
 
     def forward(self, a, b):
@@ -46,6 +49,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    __slots__ = ("a", "b")
     saves_inputs = True
 
     def forward(self, a, b):
@@ -59,6 +63,8 @@ class Div(Function):
 
 class Pow(Function):
     """``a ** b``; d/da = b·a^(b−1), d/db = a^b · ln a (only where a > 0)."""
+
+    __slots__ = ("a", "b", "out")
 
     saves_inputs = True
 
@@ -78,6 +84,7 @@ class Pow(Function):
 
 
 class Neg(Function):
+    __slots__ = ()
     def forward(self, a):
         return -a
 
@@ -86,6 +93,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    __slots__ = ("out",)
     def forward(self, a):
         self.out = np.exp(a)
         return self.out
@@ -95,6 +103,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    __slots__ = ("a",)
     saves_inputs = True
 
     def forward(self, a):
@@ -106,6 +115,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    __slots__ = ("out",)
     def forward(self, a):
         self.out = np.sqrt(a)
         return self.out
@@ -115,6 +125,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    __slots__ = ("a",)
     saves_inputs = True
 
     def forward(self, a):
@@ -126,6 +137,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    __slots__ = ("a",)
     saves_inputs = True
 
     def forward(self, a):
@@ -137,6 +149,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    __slots__ = ("a",)
     saves_inputs = True
 
     def forward(self, a):
@@ -150,6 +163,8 @@ class Cos(Function):
 class Relu(Function):
     """relu(z) = max(0, z); relu′(z) = 1 if z > 0 else 0 (0 at the kink, as in PyTorch)."""
 
+    __slots__ = ("out",)
+
     def forward(self, a):
         if type(a) is np.ndarray:
             self.out = np.maximum(a, 0)
@@ -162,6 +177,7 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    __slots__ = ("a", "slope")
     saves_inputs = True
 
     def forward(self, a, negative_slope=0.01):
@@ -176,6 +192,8 @@ class Sigmoid(Function):
     """σ(z) = 1 / (1 + e^−z) (SciPy's ``expit``: one stable ufunc, no overflow);
     σ′(z) = σ(z)(1 − σ(z))."""
 
+    __slots__ = ("out",)
+
     def forward(self, a):
         self.out = expit(a)
         return self.out
@@ -187,6 +205,8 @@ class Sigmoid(Function):
 class Tanh(Function):
     """tanh′(z) = 1 − tanh(z)²."""
 
+    __slots__ = ("out",)
+
     def forward(self, a):
         self.out = np.tanh(a)
         return self.out
@@ -197,6 +217,8 @@ class Tanh(Function):
 
 class Clamp(Function):
     """Gradient passes where min ≤ a ≤ max (PyTorch includes the bounds)."""
+
+    __slots__ = ("a", "hi", "lo")
 
     saves_inputs = True
 
@@ -216,6 +238,8 @@ class Clamp(Function):
 class Where(Function):
     """``where(cond, a, b)``: the gradient goes to ``a`` where cond holds, to ``b`` elsewhere."""
 
+    __slots__ = ("cond",)
+
     def forward(self, a, b, cond=None):
         self.cond = cond
         return np.where(cond, a, b)
@@ -227,6 +251,8 @@ class Where(Function):
 
 class Cast(Function):
     """Change dtype (``.double()``, ``.to(glassnet.exact)``); the gradient is cast back."""
+
+    __slots__ = ("src",)
 
     def forward(self, a, dtype=None):
         self.src = a.dtype

@@ -21,6 +21,7 @@ def _shape_error(a, b) -> str:
 
 
 class MatMul(Function):
+    __slots__ = ("a", "b")
     saves_inputs = True
 
     def forward(self, a, b):

@@ -20,6 +20,7 @@ def _expand_back(g, shape, axis, keepdim):
 
 
 class Sum(Function):
+    __slots__ = ("dim", "keepdim", "shape")
     def forward(self, a, dim=None, keepdim=False):
         self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
         return np.sum(a, axis=dim, keepdims=keepdim)
@@ -30,6 +31,8 @@ class Sum(Function):
 
 class Mean(Function):
     """One node rather than sum ÷ n, so an explanation shows ``mean`` as the user wrote it."""
+
+    __slots__ = ("dim", "keepdim", "n", "shape")
 
     def forward(self, a, dim=None, keepdim=False):
         self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
@@ -53,6 +56,8 @@ class Max(Function):
 
     Over the whole tensor, ties share the gradient equally (as PyTorch's ``max()`` does).
     """
+
+    __slots__ = ("dim", "indices", "keepdim", "mask", "shape")
 
     def forward(self, a, dim=None, keepdim=False, sign=1):
         self.shape, self.dim, self.keepdim = np.shape(a), dim, keepdim
@@ -80,6 +85,8 @@ class Max(Function):
 class Softmax(Function):
     """softmax(z)_i = e^(z_i − max z) / Σ_j e^(z_j − max z); backward s ⊙ (g − Σ g⊙s)."""
 
+    __slots__ = ("dim", "out")
+
     def forward(self, a, dim=-1):
         self.dim = dim
         e = np.exp(a - np.max(a, axis=dim, keepdims=True))
@@ -93,6 +100,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """log_softmax(z) = z − max z − log Σ e^(z − max z); backward g − softmax·Σg."""
+
+    __slots__ = ("dim", "out")
 
     def forward(self, a, dim=-1):
         self.dim = dim

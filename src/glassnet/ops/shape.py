@@ -8,6 +8,7 @@ from ..autograd.function import Function
 
 
 class Reshape(Function):
+    __slots__ = ("shape",)
     def forward(self, a, shape=None):
         self.shape = np.shape(a)
         try:
@@ -21,6 +22,7 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    __slots__ = ("dims",)
     def forward(self, a, dims=None):
         self.dims = dims
         return np.transpose(a, dims)
@@ -32,6 +34,8 @@ class Permute(Function):
 class Expand(Function):
     """Broadcast to a larger shape; the backward is the shared unbroadcast (done by the engine)."""
 
+    __slots__ = ()
+
     def forward(self, a, shape=None):
         return np.broadcast_to(a, shape)
 
@@ -41,6 +45,8 @@ class Expand(Function):
 
 class Index(Function):
     """``a[key]``: the gradient is scattered back; repeated indices accumulate."""
+
+    __slots__ = ("dtype", "key", "shape")
 
     def forward(self, a, key=None):
         self.shape, self.dtype, self.key = np.shape(a), a.dtype, key
@@ -53,6 +59,7 @@ class Index(Function):
 
 
 class Cat(Function):
+    __slots__ = ("dim", "splits")
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.splits = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -63,6 +70,7 @@ class Cat(Function):
 
 
 class Stack(Function):
+    __slots__ = ("dim",)
     def forward(self, *arrays, dim=0):
         self.dim = dim
         return np.stack(arrays, axis=dim)
