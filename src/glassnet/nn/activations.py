@@ -89,7 +89,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+            raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):

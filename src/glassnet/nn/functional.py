@@ -56,7 +56,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     With ``approximate='tanh'``: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
     """
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
     return P.Gelu.apply(input, approximate=approximate)
 
 
@@ -291,7 +291,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("cross_entropy", input=input, target=target)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     weight = _class_setup("cross_entropy", input, weight)
     if np.shape(target.array) == np.shape(input.array) and input.dim() > 0:
         if not target.is_floating_point():

@@ -418,8 +418,10 @@ class Module:
         """Set training mode (``Dropout`` active) on this module and every descendant."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            module.__dict__["training"] = mode
+        self.__dict__["training"] = mode
+        for child in self._modules.values():
+            if child is not None:
+                child.train(mode)
         return self
 
     def eval(self) -> "Module":
