@@ -1,0 +1,124 @@
+"""Adam: gradient steps scaled by running averages of the gradient and of its square."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..creation import zeros_like
+from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _lerp, _new_step
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba, 2014), as ``torch.optim.Adam``.
+
+    For each parameter :math:`\theta` with gradient :math:`\nabla_\theta f`, at step
+    :math:`t = 1, 2, \dots`:
+
+    .. math::
+
+        g_t &= \pm\nabla_\theta f(\theta_{t-1}) \qquad (- \text{ when maximize}) \\
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+              \quad\text{or, with decoupled weight decay,}\quad
+              \theta_{t-1} \leftarrow \theta_{t-1} - \gamma\lambda\,\theta_{t-1} \\
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1)\, g_t \\
+        v_t &= \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2 \\
+        \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ if amsgrad, else } v_t \\
+        \theta_t &= \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t}\,
+                    \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1 - \beta_2^t} + \epsilon}
+
+    with :math:`m_0 = v_0 = 0`, :math:`\gamma` = ``lr``, :math:`\lambda` = ``weight_decay``.
+    The state of each parameter is ``step`` (:math:`t`), ``exp_avg`` (:math:`m`),
+    ``exp_avg_sq`` (:math:`v`) and, with amsgrad, ``max_exp_avg_sq`` (:math:`\hat v`).
+
+    The operations follow torch's single-tensor loop in order, in the parameter's dtype;
+    torch's CPU kernels fuse some multiply-adds, so the last bit of float32 results can differ.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or param groups (dicts with ``"params"`` and per-group options).
+    lr : float, default 1e-3
+        Learning rate :math:`\gamma`.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates :math:`\beta_1, \beta_2` of the running averages, each in [0, 1).
+    eps : float, default 1e-8
+        :math:`\epsilon`, added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        :math:`\lambda` (an L2 penalty added to the gradient, unless decoupled).
+    amsgrad : bool, default False
+        Use the running maximum of :math:`v_t` (AMSGrad).
+    maximize : bool, default False
+        Maximize the objective instead of minimizing it.
+    decoupled_weight_decay : bool, default False
+        Shrink the parameter directly instead of adding :math:`\lambda\theta` to the gradient
+        (this is ``AdamW``).
+    foreach, capturable, differentiable, fused
+        Accepted for compatibility with torch; see ``optimizer._check_compat_flags``.
+
+    Examples
+    --------
+    >>> import glassnet
+    >>> w = glassnet.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = glassnet.optim.Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()                         # the first step moves each entry by about lr
+    >>> w
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
+                 capturable: bool = False, differentiable: bool = False, fused=None,
+                 decoupled_weight_decay: bool = False) -> None:
+        _check_non_negative(lr, "learning rate")
+        _check_non_negative(eps, "epsilon value")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_non_negative(weight_decay, "weight_decay value")
+        _check_compat_flags(differentiable)
+        defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
+                    "weight_decay": weight_decay, "amsgrad": amsgrad, "maximize": maximize,
+                    "foreach": foreach, "capturable": capturable, "differentiable": differentiable,
+                    "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def _step_group(self, group: dict) -> None:
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = _new_step()
+                state["exp_avg"] = zeros_like(p)
+                state["exp_avg_sq"] = zeros_like(p)
+                if amsgrad:
+                    state["max_exp_avg_sq"] = zeros_like(p)
+            step = _advance(state["step"])
+
+            g = p.grad.array
+            if maximize:
+                g = -g
+            if weight_decay != 0:
+                if decoupled:
+                    p._inplace("step", 1 - lr * weight_decay, np.multiply)
+                else:
+                    g = g + weight_decay * p.array
+
+            m = _lerp(state["exp_avg"].array, g, 1 - beta1)
+            v = state["exp_avg_sq"].array * beta2 + (1 - beta2) * g * g
+            state["exp_avg"]._inplace("lerp_", m)
+            state["exp_avg_sq"]._inplace("addcmul_", v)
+
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            step_size = lr / bias_correction1
+            if amsgrad:
+                v = np.maximum(state["max_exp_avg_sq"].array, v)
+                state["max_exp_avg_sq"]._inplace("maximum", v)
+            denom = np.sqrt(v) / bias_correction2_sqrt + eps
+            p._inplace("step", (-step_size * m) / denom, np.add)
