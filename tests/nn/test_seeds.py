@@ -1,0 +1,185 @@
+"""The seed tutorials' networks, run with glassnet in place of torch, give torch's numbers."""
+import numpy as np
+import pytest
+
+import glassnet
+
+torch = pytest.importorskip("torch", reason="torch is the oracle for these tests")
+
+
+def MyBasicNN(lib, final_bias=-16.0, trainable=False):  # noqa: N802 - seed 001's class, per library
+    nn, F = lib.nn, lib.nn.functional
+
+    class MyBasicNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w00 = nn.Parameter(lib.tensor(1.7), requires_grad=False)
+            self.b00 = nn.Parameter(lib.tensor(-0.85), requires_grad=False)
+            self.w01 = nn.Parameter(lib.tensor(-40.8), requires_grad=False)
+            self.w10 = nn.Parameter(lib.tensor(12.6), requires_grad=False)
+            self.b10 = nn.Parameter(lib.tensor(0.0), requires_grad=False)
+            self.w11 = nn.Parameter(lib.tensor(2.7), requires_grad=False)
+            self.final_bias = nn.Parameter(lib.tensor(final_bias), requires_grad=trainable)
+
+        def forward(self, input):
+            input_to_top_relu = input * self.w00 + self.b00
+            top_relu_output = F.relu(input_to_top_relu)
+            scaled_top_relu_output = top_relu_output * self.w01
+            input_to_bottom_relu = input * self.w10 + self.b10
+            bottom_relu_output = F.relu(input_to_bottom_relu)
+            scaled_bottom_relu_output = bottom_relu_output * self.w11
+            input_to_final_relu = scaled_top_relu_output + scaled_bottom_relu_output + self.final_bias
+            return F.relu(input_to_final_relu)
+    return MyBasicNN
+
+
+def test_seed_001_dose_network_forward_equals_torch():
+    outputs = []
+    for lib in (glassnet, torch):
+        model = MyBasicNN(lib)()
+        outputs.append(model(lib.linspace(start=0, end=1, steps=11)).detach().numpy())
+    np.testing.assert_array_equal(outputs[0], outputs[1])
+    assert outputs[0][5] == pytest.approx(1.0, abs=0.02)  # effectiveness 1 at dose 0.5
+
+
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad")  # torch warns at float(loss)
+def test_seed_001_training_the_final_bias_takes_torchs_steps_to_torchs_value():
+    results = []
+    for lib in (glassnet, torch):
+        model = MyBasicNN(lib, final_bias=0.0, trainable=True)()
+        assert [n for n, p in model.named_parameters() if p.requires_grad] == ["final_bias"]
+        inputs, labels = lib.tensor([0.0, 0.5, 1.0]), lib.tensor([0.0, 1.0, 0.0])
+        for epoch in range(100):
+            total_loss = 0
+            for i in range(len(inputs)):
+                loss = (model(inputs[i]) - labels[i]) ** 2
+                loss.backward()
+                total_loss += float(loss)
+            if total_loss < 0.0001:
+                break
+            with lib.no_grad():  # optimizer.step() of SGD(lr=0.1) ...
+                for p in model.parameters():
+                    if p.grad is not None:
+                        p -= 0.1 * p.grad
+            model.zero_grad()     # ... and optimizer.zero_grad()
+        results.append((epoch, model.final_bias.item(), [p.item() for p in model.parameters()]))
+    assert results[0] == results[1]
+    assert results[0][0] == 34 and round(results[0][1], 4) == -16.0019
+
+
+def DiagonalFlipNet(lib):  # noqa: N802 - seed 002
+    nn, F = lib.nn, lib.nn.functional
+
+    class DiagonalFlipNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = nn.Linear(4, 3)
+            self.layer2 = nn.Linear(3, 4)
+
+        def forward(self, x):
+            h = F.relu(self.layer1(x))
+            return self.layer2(h)
+
+    model = DiagonalFlipNet()
+    with lib.no_grad():
+        model.layer1.weight.copy_(lib.tensor([[0.2, -0.3, 0.1, -0.4], [-0.5, 0.4, 0.3, 0.2], [0.1, -0.2, 0.5, -0.1]]))
+        model.layer1.bias.copy_(lib.tensor([0.1, -0.1, 0.0]))
+        model.layer2.weight.copy_(lib.tensor([[0.3, -0.1, 0.2], [-0.2, 0.5, -0.4], [0.4, -0.3, 0.1],
+                                              [0.1, 0.2, -0.5]]))
+        model.layer2.bias.copy_(lib.tensor([0.0, 0.1, -0.1, 0.0]))
+    return model
+
+
+@pytest.mark.parametrize("loss_form", ["written_out", "MSELoss"])
+def test_seed_002_diagonal_flip_net_gives_torchs_loss_and_gradients_exactly(loss_form):
+    results = []
+    for lib in (glassnet, torch):
+        model = DiagonalFlipNet(lib)
+        x, target = lib.tensor([1.0, 0.0, 1.0, 1.0]), lib.tensor([1.0, 1.0, 0.0, 1.0])
+        y_hat = model(x)
+        loss = lib.mean((y_hat - target) ** 2) if loss_form == "written_out" else lib.nn.MSELoss()(y_hat, target)
+        loss.backward()
+        results.append((loss.item(), y_hat.detach().numpy(),
+                        {n: p.grad.numpy().copy() for n, p in model.named_parameters()}))
+    (g_loss, g_y, g_grads), (t_loss, t_y, t_grads) = results
+    assert g_loss == t_loss and round(g_loss, 5) == 0.89625
+    np.testing.assert_array_equal(g_y, t_y)
+    assert list(g_grads) == list(t_grads) == ["layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"]
+    for name in g_grads:
+        np.testing.assert_array_equal(g_grads[name], t_grads[name], err_msg=name)
+    np.testing.assert_allclose(g_grads["layer2.bias"], [-0.45, -0.55, -0.025, -0.625], rtol=1e-6)
+    np.testing.assert_allclose(g_grads["layer1.bias"], [0, 0, 0.44], atol=1e-7)
+
+
+def NeuralNetwork(lib):  # noqa: N802 - seed 003
+    nn = lib.nn
+
+    class NeuralNetwork(nn.Module):
+        def __init__(self, input_size=2, hidden_sizes=[16, 8], output_size=1):  # noqa: B006
+            super().__init__()
+            layers = []
+            prev_size = input_size
+            for hidden_size in hidden_sizes:
+                layers.append(nn.Linear(prev_size, hidden_size))
+                layers.append(nn.ReLU())
+                prev_size = hidden_size
+            layers.append(nn.Linear(prev_size, output_size))
+            self.network = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.network(x)
+    return NeuralNetwork
+
+
+def test_seed_003_network_has_193_parameters_and_torchs_repr_and_names():
+    g, t = NeuralNetwork(glassnet)(), NeuralNetwork(torch)()
+    assert sum(p.numel() for p in g.parameters()) == 193
+    assert repr(g) == repr(t)
+    assert repr(g).startswith("NeuralNetwork(\n  (network): Sequential(\n    (0): Linear(in_features=2, "
+                              "out_features=16, bias=True)\n    (1): ReLU()\n")
+    assert [n for n, _ in g.named_parameters()] == [n for n, _ in t.named_parameters()]
+
+
+def test_seed_003_training_with_bce_with_logits_follows_torch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    y = (X[:, :1] * X[:, 1:] > 0).astype(np.float32)
+    t_model = NeuralNetwork(torch)()
+    g_model = NeuralNetwork(glassnet)()
+    g_model.load_state_dict(t_model.state_dict())
+    losses = []
+    for lib, model in ((glassnet, g_model), (torch, t_model)):
+        criterion, history = lib.nn.BCEWithLogitsLoss(), []
+        for _ in range(30):
+            model.train()
+            loss = criterion(model(lib.tensor(X)), lib.tensor(y))
+            model.zero_grad()
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.5 * p.grad
+            history.append(loss.item())
+        losses.append(history)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)
+    assert losses[0][-1] < losses[0][0]
+
+
+def test_seed_004_sigmoid_network_with_mse_loss_follows_torch():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=np.float32)
+    y = np.array([[0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
+    histories = []
+    t_fc = torch.nn.Linear(2, 1)
+    for lib in (glassnet, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 1), lib.nn.Sigmoid())
+        model[0].load_state_dict(t_fc.state_dict())
+        loss_fn, history = lib.nn.MSELoss(), []
+        for _ in range(50):
+            loss = loss_fn(model(lib.tensor(X)), lib.tensor(y))
+            model.zero_grad()
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+            history.append(loss.item())
+        histories.append(history)
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
