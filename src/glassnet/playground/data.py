@@ -39,17 +39,31 @@ class Points:
 
 
 # -- generators -------------------------------------------------------------------------
+#: noise slider (0..50 %) -> the generator's noise, in the generator's own units
+#: (circle: radii 1 and 0.5; xor: [-1, 1]^2; spiral: radius 0.5..2; moons: about [-1, 2] x [-0.5, 1]).
+_NOISE_SCALE = {"circle": 0.5, "xor": 0.6, "spiral": 1.0, "moons": 0.8}
+#: (centre, scale): every set is then moved onto the TensorFlow Playground's square of about
+#: [-6, 6]^2, so one learning rate suits them all and sin(x) sees more than its linear part.
+_PLACE = {"circle": ((0.0, 0.0), 5.0), "xor": ((0.0, 0.0), 5.0), "spiral": ((0.0, 0.0), 2.5),
+          "moons": ((0.5, 0.25), 3.0), "gaussian": ((0.0, 0.0), 1.0)}
+
+
 def _classification(name: str, n: int, noise: float, seed: int):
-    """Two-class points from ``glassnet.datasets`` (``noise`` in [0, 0.5])."""
-    try:
-        from glassnet import datasets
-    except ImportError:   # TEMPORARY until glassnet.datasets lands
-        from ._standin import datasets
-    gen = getattr(datasets, name)
-    x, y = gen(n, noise=noise, seed=seed)
-    x = np.asarray(getattr(x, "array", x), dtype=np.float32).reshape(-1, 2)
-    y = np.asarray(getattr(y, "array", y), dtype=np.float32).reshape(-1)
-    return x, y
+    """Two-class points from ``glassnet.datasets`` (``noise`` in [0, 0.5], the slider's fraction).
+
+    spiral is the seed's generator (``n // 2`` points per arm); circle, moons and gaussian are
+    scikit-learn's; xor is a cloud labelled by the truth table.  Then centred and scaled (``_PLACE``).
+    """
+    from glassnet import datasets
+    if name == "spiral":
+        x, y = datasets.spiral(max(1, n // 2), noise=noise * _NOISE_SCALE[name], seed=seed)
+    elif name == "gaussian":                   # the blobs' standard deviation is the noise
+        x, y = datasets.gaussian(n, noise=0.5 + 4.0 * noise, seed=seed)
+    else:
+        x, y = getattr(datasets, name)(n, noise=noise * _NOISE_SCALE[name], seed=seed)
+    centre, scale = _PLACE[name]
+    x = (np.asarray(x.array, dtype=np.float64).reshape(-1, 2) - centre) * scale
+    return x.astype(np.float32), np.asarray(y.array, dtype=np.float32).reshape(-1)
 
 
 def _regression(name: str, n: int, noise: float, seed: int):
@@ -95,7 +109,7 @@ def label_range(problem: str, y: np.ndarray) -> tuple:
 
 
 def make_points(cfg, upload=None) -> Points:
-    """The points for a config (``upload``: the (x, y) of the last CSV, for ``dataset='csv'``)."""
+    """The points for a config (``upload``: the (name, text) of the last CSV, for ``dataset='csv'``)."""
     noise = cfg.noise / 100.0
     if cfg.dataset == "xor_table":
         x, y = XOR_TABLE
@@ -103,7 +117,7 @@ def make_points(cfg, upload=None) -> Points:
     if cfg.dataset == "csv":
         if upload is None:
             raise ProtocolError("no CSV uploaded yet: upload one first, or pick another data set")
-        x, y = upload
+        x, y = parse_csv(upload[1], cfg.problem)
     elif cfg.problem == "regression":
         x, y = _regression(cfg.dataset, cfg.n_points, noise, cfg.seed)
     else:

@@ -18,6 +18,9 @@ Page -> server
     ``{"type": "preset", "name": "xor_step"}`` the seed's 2-2-1 sigmoid XOR network
     ``{"type": "upload_csv", "name": "points.csv", "text": "x1,x2,label\\n..."}``
     ``{"type": "export"}``                     safetensors + PyTorch code of the model
+    ``{"type": "got_frame"}``                  the page has a frame (flow control: at most two
+                                               frames travel unconfirmed; newer ones replace
+                                               an unsent one, so a slow page gets fewer frames)
 
 Server -> page
     ``hello`` (once: options and limits), ``state`` (the config, the data points, the input
@@ -62,7 +65,7 @@ LIMITS = Limits
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=True)   # no "8" for 8, no true for 1
 
 
 def _finite(v: float) -> float:
@@ -143,33 +146,39 @@ class ConfigPatch(_Strict):
     _feat = field_validator("features")(lambda v: v if v is None else Config._known_features(v))
 
 
-class SetMsg(_Strict):
+class _Message(_Strict):
+    """Every message may carry an ``id``; frames and states echo the last one applied as ``ack``."""
+
+    id: Optional[int] = Field(None, ge=0, le=2 ** 53)
+
+
+class SetMsg(_Message):
     type: Literal["set"]
     config: ConfigPatch
 
 
-class PlayMsg(_Strict):
+class PlayMsg(_Message):
     type: Literal["play"]
 
 
-class PauseMsg(_Strict):
+class PauseMsg(_Message):
     type: Literal["pause"]
 
 
-class ResetMsg(_Strict):
+class ResetMsg(_Message):
     type: Literal["reset"]
 
 
-class RegenerateMsg(_Strict):
+class RegenerateMsg(_Message):
     type: Literal["regenerate"]
 
 
-class StepMsg(_Strict):
+class StepMsg(_Message):
     type: Literal["step"]
     n: int = Field(1, ge=1, le=LIMITS.max_steps_per_message)
 
 
-class SetWeightMsg(_Strict):
+class SetWeightMsg(_Message):
     type: Literal["set_weight"]
     layer: int = Field(ge=0, le=LIMITS.max_layers)
     row: int = Field(ge=0, le=LIMITS.max_neurons)
@@ -179,35 +188,39 @@ class SetWeightMsg(_Strict):
     _f = field_validator("value")(_finite)
 
 
-class ExplainMsg(_Strict):
+class ExplainMsg(_Message):
     type: Literal["explain"]
     split: Literal["train", "test"] = "train"
     index: int = Field(ge=0, lt=LIMITS.max_points)
 
 
-class PresetMsg(_Strict):
+class PresetMsg(_Message):
     type: Literal["preset"]
     name: Literal["xor_step"]
 
 
-class UploadCsvMsg(_Strict):
+class UploadCsvMsg(_Message):
     type: Literal["upload_csv"]
     name: str = Field("upload.csv", max_length=200)
     text: str = Field(max_length=LIMITS.max_upload_bytes)
 
 
-class ExportMsg(_Strict):
+class ExportMsg(_Message):
     type: Literal["export"]
+
+
+class GotFrameMsg(_Message):
+    type: Literal["got_frame"]
 
 
 ClientMessage = Annotated[
     Union[SetMsg, PlayMsg, PauseMsg, ResetMsg, RegenerateMsg, StepMsg, SetWeightMsg, ExplainMsg,
-          PresetMsg, UploadCsvMsg, ExportMsg],
+          PresetMsg, UploadCsvMsg, ExportMsg, GotFrameMsg],
     Field(discriminator="type")]
 
 _ADAPTER = TypeAdapter(ClientMessage)
 MESSAGE_TYPES = ("set", "play", "pause", "reset", "regenerate", "step", "set_weight", "explain",
-                 "preset", "upload_csv", "export")
+                 "preset", "upload_csv", "export", "got_frame")
 
 
 class ProtocolError(ValueError):

@@ -1,0 +1,242 @@
+"""One browser tab's session: its own training thread, an inbox, and a latest-frame-wins outbox.
+
+The session's thread is the only one that touches its :class:`~.trainer.Trainer` (grad mode
+and the engine's observers are per thread, so sessions never disturb each other).  The
+thread sleeps on its inbox while paused; while playing it trains until the next frame is
+due or a message arrives, so a control change is applied after at most one training step
+and its frame is drawn at once.
+
+Frames go through a single slot: a new frame replaces one the page has not taken yet, so a
+slow page sees fewer frames while training runs at full speed and memory stays bounded.
+Other messages (state, explain, export, error) keep their order in a bounded queue.
+
+Server -> page messages
+    ``state``   {rev, config, sizes, points{train, test, domain, label_range}, input_maps,
+                 history, upload_name, playing, ack}
+    ``frame``   {rev, step, epoch, train_loss, test_loss, playing, ack,
+                 layers[{w, b, gw, gb, uw, ub}], maps{output, neurons[layer][neuron]}}
+                 maps are base64 uint8 (64 x 64, row 0 at the top; 0 = -1, 255 = +1)
+    ``explain`` {point, record (glassnet.explain's JSON), steps}
+    ``export``  {filename, safetensors (base64), code_filename, code}
+    ``notice``  {message}     ``error``  {message}
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import json
+import logging
+import math
+import queue
+import secrets
+import threading
+import time
+
+from . import export as X
+from .protocol import (ExplainMsg, ExportMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
+                       ResetMsg, SetMsg, SetWeightMsg, StepMsg, UploadCsvMsg)
+from .trainer import Trainer
+
+log = logging.getLogger("glassnet.playground")
+_CLOSE = object()
+
+
+class Session:
+    """A tab's training thread and its two outboxes.
+
+    ``notify`` is called (from the training thread) whenever something is ready to send;
+    the server passes a function that wakes its sender task on the event loop.
+    """
+
+    #: frames sent but not yet confirmed by the page (``got_frame``); more wait in the slot
+    window = 2
+    #: share of each frame interval spent training while playing (the rest is left to others)
+    duty = 0.8
+
+    def __init__(self, notify=lambda: None, fps: float = 30.0, inbox_size: int = 256):
+        self.id = secrets.token_hex(8)
+        self.notify = notify
+        self.frame_interval = 1.0 / fps
+        self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
+        self.messages: collections.deque = collections.deque(maxlen=64)
+        self._frame = None                 # the latest unsent frame (JSON text)
+        self._lock = threading.Lock()
+        self.playing = False
+        self.ack = None                    # id of the last message applied
+        self.trainer = None
+        self.closed = threading.Event()
+        self.frames_published = 0
+        self.frames_taken = 0
+        self.frames_confirmed = 0
+        self.thread = threading.Thread(target=self._run, name=f"playground-{self.id}", daemon=True)
+
+    # -- event-loop side -------------------------------------------------------------------
+    def start(self) -> "Session":
+        self.thread.start()
+        return self
+
+    def submit(self, msg) -> None:
+        """Queue a validated message for the training thread (an error if the inbox is full)."""
+        try:
+            self.inbox.put_nowait(msg)
+        except queue.Full:
+            self.send({"type": "error", "message": "too many messages queued; this one was dropped"})
+
+    def send(self, payload: dict) -> None:
+        """Queue a non-frame message (any thread)."""
+        with self._lock:
+            self.messages.append(json.dumps(payload))
+        self.notify()
+
+    def take(self) -> list:
+        """Everything ready to send, in order: queued messages first, then the latest frame if
+        fewer than ``window`` frames are on their way to the page."""
+        with self._lock:
+            out = list(self.messages)
+            self.messages.clear()
+            if self._frame is not None and self.frames_taken - self.frames_confirmed < self.window:
+                out.append(self._frame)
+                self._frame = None
+                self.frames_taken += 1
+        return out
+
+    def got_frame(self) -> None:
+        """The page has a frame: one more may be sent."""
+        with self._lock:
+            self.frames_confirmed = min(self.frames_confirmed + 1, self.frames_taken)
+        self.notify()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the training thread (the tab has gone) and wait for it."""
+        self.closed.set()
+        try:
+            self.inbox.put_nowait(_CLOSE)
+        except queue.Full:
+            pass
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.thread.join(timeout)
+
+    # -- training-thread side ---------------------------------------------------------------
+    def _publish_frame(self) -> None:
+        frame = self.trainer.frame()
+        frame["playing"] = self.playing
+        frame["ack"] = self.ack
+        text = json.dumps(frame)
+        with self._lock:
+            self._frame = text
+            self.frames_published += 1
+        self.notify()
+
+    def _publish_state(self) -> None:
+        state = self.trainer.state()
+        state["playing"] = self.playing
+        state["ack"] = self.ack
+        self.send(state)
+
+    def _run(self) -> None:
+        try:
+            self.trainer = Trainer()
+            self._publish_state()
+            self._publish_frame()
+            while True:
+                # Playing: each frame interval trains for `duty` of it, waits out the rest (the
+                # event loop and other sessions get the CPU), then draws a frame.  A message ends
+                # the wait at once.  Paused: sleep until a message comes.
+                if self.playing:
+                    start = time.perf_counter()
+                    self._train_for(start + self.duty * self.frame_interval)
+                    timeout = max(0.0, start + self.frame_interval - time.perf_counter())
+                    try:
+                        msg = self.inbox.get(timeout=timeout) if timeout else self.inbox.get_nowait()
+                    except queue.Empty:
+                        msg = None
+                else:
+                    msg = self.inbox.get()
+                if msg is None:
+                    if self.playing and self._frame is None:   # the page has the last one
+                        self._publish_frame()
+                    continue
+                changed = False
+                while msg is not None:                 # apply everything that has arrived
+                    if msg is _CLOSE:
+                        return
+                    changed = self._handle(msg) or changed
+                    try:
+                        msg = self.inbox.get_nowait()
+                    except queue.Empty:
+                        msg = None
+                if changed:
+                    self._publish_frame()
+        except Exception:  # pragma: no cover - a bug: tell the page, end the session's thread
+            log.exception("playground session %s failed", self.id)
+            self.send({"type": "error", "message": "the session's training thread failed; reload the page"})
+        finally:
+            self.closed.set()
+
+    def _train_for(self, until: float) -> None:
+        """Train until ``until`` or until a message arrives; pause if the loss stops being finite."""
+        inbox, trainer = self.inbox, self.trainer
+        while self.playing and inbox.empty() and time.perf_counter() < until:
+            loss = trainer.train_step()
+            if not math.isfinite(loss):
+                self.playing = False
+                self.send({"type": "notice", "message": f"training diverged at step {trainer.steps} "
+                           f"(the loss is {loss}); paused. Lower the learning rate and reset."})
+                self._publish_frame()
+
+    def _handle(self, msg) -> bool:
+        """Apply one message; True if the page needs a new frame.  Errors go back to the page."""
+        t = self.trainer
+        self.ack = msg.id
+        try:
+            if isinstance(msg, SetMsg):
+                t.apply(msg.config.model_dump(exclude_none=True))
+                self._publish_state()
+            elif isinstance(msg, PlayMsg):
+                self.playing = True
+            elif isinstance(msg, PauseMsg):
+                self.playing = False
+            elif isinstance(msg, StepMsg):
+                self.playing = False
+                for _ in range(msg.n):
+                    t.train_step()
+            elif isinstance(msg, ResetMsg):
+                self.playing = False
+                t.reset()
+                self._publish_state()
+            elif isinstance(msg, RegenerateMsg):
+                t.apply({"seed": secrets.randbelow(2 ** 31)})
+                self._publish_state()
+            elif isinstance(msg, SetWeightMsg):
+                t.set_weight(msg.layer, msg.row, msg.col, msg.value)
+            elif isinstance(msg, PresetMsg):
+                self.playing = False
+                t.preset_xor_step()
+                self._publish_state()
+            elif isinstance(msg, UploadCsvMsg):
+                t.load_csv(msg.name, msg.text)
+                self._publish_state()
+                self.send({"type": "notice", "message": f"loaded {len(t.points.y_train) + len(t.points.y_test)}"
+                           f" points from {msg.name}"})
+            elif isinstance(msg, ExplainMsg):
+                from .stepper import explain_point
+                self.send(explain_point(t, msg.split, msg.index))
+                return False
+            elif isinstance(msg, ExportMsg):
+                self.send(self._export())
+                return False
+            return True
+        except ProtocolError as err:
+            self.send({"type": "error", "message": str(err), "ack": msg.id})
+        except Exception as err:  # noqa: BLE001 - a bad request must not end the session
+            log.exception("playground: %s failed", type(msg).__name__)
+            self.send({"type": "error", "message": f"{type(msg).__name__[:-3].lower()} failed: "
+                       f"{type(err).__name__}: {err}", "ack": msg.id})
+        return True
+
+    def _export(self) -> dict:
+        t = self.trainer
+        name = f"glassnet-playground-{t.cfg.dataset}.safetensors"
+        blob = X.safetensors_bytes(t.model.state_dict())
+        return {"type": "export", "filename": name, "safetensors": base64.b64encode(blob).decode("ascii"),
+                "code_filename": "load_playground_model.py", "code": X.torch_code(t.cfg, t.sizes, name)}

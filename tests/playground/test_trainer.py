@@ -1,0 +1,186 @@
+"""The session's training core: set-up changes, training, weight edits, CSV, export."""
+import base64
+import os
+import runpy
+
+import numpy as np
+import pytest
+
+from glassnet.playground import data as D
+from glassnet.playground.protocol import Config, ProtocolError
+from glassnet.playground.trainer import Trainer, encode_map
+
+
+def weights(t):
+    return [p.array.copy() for p in t.model.parameters()]
+
+
+def test_training_lowers_the_test_loss_on_the_circle():
+    t = Trainer(Config(dataset="circle", learning_rate=0.1, hidden=[4, 2]))
+    before = t.frame()["test_loss"]
+    for _ in range(1500):
+        t.train_step()
+    after = t.frame()["test_loss"]
+    assert after < 0.6 * before
+
+
+def test_regression_on_the_plane_learns():
+    t = Trainer(Config(problem="regression", dataset="plane", loss="mse", learning_rate=0.01))
+    before = t.frame()["test_loss"]
+    for _ in range(300):
+        t.train_step()
+    assert t.frame()["test_loss"] < 0.2 * before
+
+
+def test_frame_holds_a_64x64_map_per_neuron_and_the_output():
+    t = Trainer(Config(hidden=[8, 3]))
+    f = t.frame()
+    assert [len(layer) for layer in f["maps"]["neurons"]] == [8, 3]
+    for m in [f["maps"]["output"]] + f["maps"]["neurons"][0]:
+        assert len(base64.b64decode(m)) == 64 * 64
+    assert [np.shape(layer["w"]) for layer in f["layers"]] == [(8, 2), (3, 8), (1, 3)]
+    t.train_step()
+    f = t.frame()
+    assert np.shape(f["layers"][0]["gw"]) == (8, 2) and np.shape(f["layers"][2]["ub"]) == (1,)
+
+
+def test_encode_map_spans_minus_one_to_one():
+    raw = base64.b64decode(encode_map(np.array([-2.0, -1.0, 0.0, 1.0, np.nan])))
+    assert list(raw) == [0, 0, 128, 255, 128]
+
+
+def test_same_seed_same_start_and_reset_returns_to_it():
+    a, b = Trainer(Config(seed=7)), Trainer(Config(seed=7))
+    for x, y in zip(weights(a), weights(b)):
+        np.testing.assert_array_equal(x, y)
+    start = weights(a)
+    for _ in range(20):
+        a.train_step()
+    a.reset()
+    for x, y in zip(weights(a), start):
+        np.testing.assert_array_equal(x, y)
+    assert a.steps == 0
+
+
+def test_learning_rate_change_keeps_weights_and_data_change_rebuilds():
+    t = Trainer(Config())
+    for _ in range(5):
+        t.train_step()
+    w = weights(t)
+    t.apply({"learning_rate": 0.3})
+    assert t.optimizer.param_groups[0]["lr"] == 0.3
+    for x, y in zip(weights(t), w):
+        np.testing.assert_array_equal(x, y)
+    pts = t.points.x_train.copy()
+    t.apply({"noise": 30})
+    assert t.steps == 0 and not np.array_equal(pts, t.points.x_train)
+
+
+def test_switching_problem_picks_a_fitting_data_set_and_loss():
+    t = Trainer(Config())
+    t.apply({"problem": "regression"})
+    assert (t.cfg.dataset, t.cfg.loss) == ("plane", "mse")
+    with pytest.raises(ProtocolError, match="does not fit"):
+        t.apply({"dataset": "spiral"})
+    assert t.cfg.dataset == "plane"          # a refused change leaves the set-up as it was
+
+
+@pytest.mark.parametrize("name", ["circle", "xor", "gaussian", "spiral", "moons"])
+def test_every_classification_set_has_two_classes_and_a_square_domain(name):
+    t = Trainer(Config(dataset=name, noise=20, train_ratio=70))
+    y = np.concatenate([t.points.y_train, t.points.y_test])
+    assert set(np.unique(y)) == {0.0, 1.0} and len(y) == 500
+    assert len(t.points.y_train) == 350
+    lo, hi = t.points.domain
+    assert lo < t.points.x_train.min() and t.points.x_train.max() < hi
+
+
+def test_every_feature_and_activation_builds_and_trains():
+    t = Trainer(Config(features=list(D.FEATURES), hidden=[3, 3, 3, 3, 3, 3]))
+    assert t.sizes == [7, 3, 3, 3, 3, 3, 3, 1]
+    for act in ("relu", "tanh", "sigmoid", "linear"):
+        for opt in ("sgd", "momentum", "adam", "rmsprop"):
+            t.apply({"activation": act, "optimizer": opt})
+            assert np.isfinite(t.train_step())
+
+
+def test_regularisation_shrinks_the_weights():
+    plain = Trainer(Config(learning_rate=0.1))
+    l2 = Trainer(Config(learning_rate=0.1, regularization="l2", reg_rate=0.3))
+    for _ in range(200):
+        plain.train_step()
+        l2.train_step()
+    norm = lambda t: sum(float((lin.weight.array ** 2).sum()) for lin in t.linears)  # noqa: E731
+    assert norm(l2) < 0.5 * norm(plain)
+
+
+def test_xor_preset_is_the_seeds_network():
+    t = Trainer()
+    t.preset_xor_step()
+    assert t.sizes == [2, 2, 1] and t.cfg.activation == "sigmoid" and t.cfg.learning_rate == 1.0
+    import glassnet
+    out = t.model(glassnet.tensor([[1.0, 0.0]])).sigmoid().item()
+    assert out == pytest.approx(0.970, abs=5e-4)    # the seed: ŷ = σ(3.48) ≈ 0.970
+
+
+def test_set_weight_edits_one_number_and_checks_the_index():
+    t = Trainer(Config(hidden=[4, 2]))
+    t.set_weight(1, 1, 3, 2.5)
+    assert t.linears[1].weight.array[1, 3] == 2.5
+    t.set_weight(2, 0, None, -1.25)
+    assert t.linears[2].bias.array[0] == -1.25
+    with pytest.raises(ProtocolError, match="outside"):
+        t.set_weight(0, 4, 0, 1.0)
+    with pytest.raises(ProtocolError, match="does not exist"):
+        t.set_weight(3, 0, 0, 1.0)
+
+
+GOOD_CSV = "x1,x2,label\n" + "\n".join(f"{i % 7 - 3},{i % 5 - 2},{i % 2}" for i in range(40))
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty"),
+    ("a,b,c\n1,2,0\n", "at least"),
+    ("1,2\n3,4\n5,6\n7,8\n", "expected 3"),
+    ("1,2,0\n3,4,1\n5,x,0\n7,8,1\n", "not numeric"),
+    ("1,2,0\n3,4,2\n5,6,0\n7,8,1\n", "labels must be 0 and 1"),
+    ("1,2,0\n3,4,nan\n5,6,0\n7,8,1\n", "NaN"),
+    ("\n".join("1,2,0" for _ in range(2001)), "at most 2000"),
+])
+def test_bad_csv_gets_a_clear_message(text, fragment):
+    with pytest.raises(ProtocolError, match=fragment):
+        D.parse_csv(text, "classification")
+
+
+def test_csv_upload_becomes_the_data_set():
+    t = Trainer(Config(train_ratio=50))
+    t.load_csv("mine.csv", GOOD_CSV)
+    assert t.cfg.dataset == "csv" and len(t.points.y_train) == 20
+    assert t.state()["upload_name"] == "mine.csv"
+    x, y = D.parse_csv("1;2;-1\n3;4;1\n5;6;1\n7;8;-1\n", "classification")
+    assert y.tolist() == [0, 1, 1, 0]
+    x, y = D.parse_csv("1,2,3.5\n3,4,-7\n5,6,0\n7,8,1\n", "regression")
+    assert y.tolist() == [3.5, -7, 0, 1]
+
+
+def test_export_loads_in_pytorch_and_predicts_the_same(tmp_path):
+    torch = pytest.importorskip("torch")
+    from glassnet.playground import export as X
+    t = Trainer(Config(features=["x1", "x2", "x1x2", "sin(x1)"], hidden=[5, 3], activation="relu"))
+    for _ in range(50):
+        t.train_step()
+    name = "model.safetensors"
+    (tmp_path / name).write_bytes(X.safetensors_bytes(t.model.state_dict()))
+    (tmp_path / "load.py").write_text(X.torch_code(t.cfg, t.sizes, name))
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        ns = runpy.run_path("load.py")
+    finally:
+        os.chdir(cwd)
+    pts = t.points.x_test[:20]
+    theirs = ns["predict"](torch.tensor(pts)).numpy()
+    import glassnet
+    with glassnet.no_grad():
+        ours = t.model(glassnet.tensor(D.features(pts, t.cfg.features))).sigmoid().array[:, 0]
+    np.testing.assert_allclose(theirs, ours, rtol=1e-5, atol=1e-6)
