@@ -137,7 +137,8 @@ def test_named_parameters_are_accepted_and_saved():
 
 def test_repr_lists_each_group_options():
     text = repr(glassnet.optim.SGD([glassnet.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9))
-    assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.1\n" in text and "    momentum: 0.9\n" in text
+    assert text.startswith("SGD (\nParameter Group 0\n")
+    assert "    lr: 0.1\n" in text and "    momentum: 0.9\n" in text
 
 
 # -- step: parameters without a gradient, zero_grad, closure -----------------------------------
@@ -240,8 +241,15 @@ def test_state_dict_has_torchs_structure(name):
         for key, value in state.items():
             mine = sd_ours["state"][pid][key]
             assert isinstance(mine, glassnet.Tensor)
-            assert tuple(mine.shape) == tuple(value.shape) and str(mine.dtype) == str(value.dtype).replace("torch", "glassnet")
+            assert tuple(mine.shape) == tuple(value.shape)
+            assert str(mine.dtype) == str(value.dtype).replace("torch", "glassnet")
             np.testing.assert_allclose(to_numpy(mine), to_numpy(value), rtol=1e-5, atol=1e-6)
+
+
+def test_plain_sgd_keeps_no_state_like_torch():
+    _, ours = train(glassnet, "SGD", {"lr": 0.1}, steps=2)
+    _, theirs = train(torch, "SGD", {"lr": 0.1}, steps=2)
+    assert ours.state_dict() == {"state": {}, "param_groups": theirs.state_dict()["param_groups"]}
 
 
 @pytest.mark.parametrize("name", NAMES)

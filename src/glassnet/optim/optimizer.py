@@ -113,7 +113,8 @@ class Optimizer:
             params = [params]
         elif isinstance(params, set):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
-                            "ordering of tensors in sets will change between runs. Please use a list instead.")
+                            "ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
         params = list(params)
 
         names = [p[0] for p in params if isinstance(p, tuple)]
@@ -233,7 +234,8 @@ class Optimizer:
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match the size "
                              "of optimizer's group")
-        id_map = {saved_id: p for g, s in zip(groups, saved_groups) for saved_id, p in zip(s["params"], g["params"])}
+        id_map = {saved_id: p for group, saved in zip(groups, saved_groups)
+                  for saved_id, p in zip(saved["params"], group["params"])}
 
         state: defaultdict = defaultdict(dict)
         for key, value in state_dict["state"].items():
