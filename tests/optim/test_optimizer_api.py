@@ -292,6 +292,19 @@ def test_load_state_dict_restores_options_and_casts_to_the_parameter_dtype():
     assert opt.state[w]["step"].dtype == glassnet.float32  # step keeps its dtype, as in torch
 
 
+def test_a_plain_number_step_is_loaded_as_a_float32_tensor():
+    w = glassnet.zeros(2, requires_grad=True)
+    opt = glassnet.optim.Adam([w])
+    saved = {"state": {0: {"step": 7, "exp_avg": np.zeros(2), "exp_avg_sq": np.zeros(2)}},
+             "param_groups": opt.state_dict()["param_groups"]}
+    opt.load_state_dict(saved)
+    assert opt.state[w]["step"].dtype == glassnet.float32 and opt.state[w]["step"].item() == 7.0
+    assert opt.state[w]["exp_avg"].dtype == glassnet.float32  # cast to the parameter's dtype
+    w.grad = glassnet.ones(2)
+    opt.step()
+    assert opt.state[w]["step"].item() == 8.0
+
+
 def test_load_state_dict_rejects_mismatched_groups():
     a, b = glassnet.zeros(2, requires_grad=True), glassnet.zeros(2, requires_grad=True)
     saved = glassnet.optim.SGD([a, b]).state_dict()

@@ -271,6 +271,8 @@ def _cast(value, param: Tensor, keep_dtype: bool):
         array = value.array
     elif hasattr(value, "__array__") and hasattr(value, "shape"):  # NumPy arrays, torch tensors
         array = np.asarray(value)
+    elif keep_dtype and isinstance(value, (int, float)):  # a plain step count (old torch checkpoints)
+        return tensor(float(value))
     else:
         return value
     if not keep_dtype and param.is_floating_point() and np.issubdtype(np.asarray(array).dtype, np.floating):
