@@ -27,6 +27,7 @@ class Linear(Function):
 
     Backward, writing X and G for x and the output gradient flattened to 2-D:
     ∂L/∂x = G·W,  ∂L/∂W = Gᵀ·X,  ∂L/∂b = Σ_rows G.
+    (Everything is done on 2-D views with ``np.dot``, which goes straight to BLAS.)
     """
 
     saves_inputs = True
@@ -37,28 +38,30 @@ class Linear(Function):
                 f"mat1 and mat2 must have the same dtype, but got {_dtype_name(x.dtype)} and "
                 f"{_dtype_name(weight.dtype)}: the input is {x.dtype} and the layer's weight is "
                 f"{weight.dtype}. Convert one of them, e.g. x.float() or model.double().")
-        self.x, self.weight = x, weight
-        try:
-            out = x @ weight.T
-        except ValueError:
-            rows = int(np.prod(np.shape(x)[:-1])) if np.ndim(x) > 1 else 1
+        shape = np.shape(x)
+        if not shape or shape[-1] != weight.shape[1]:
+            rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
             raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{np.shape(x)[-1] if np.ndim(x) else 1}"
-                f" and {weight.shape[1]}x{weight.shape[0]}): the layer expects inputs whose last "
-                f"dimension is {weight.shape[1]} (in_features), got input of shape "
-                f"{tuple(np.shape(x))}.") from None
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1] if shape else 1} and "
+                f"{weight.shape[1]}x{weight.shape[0]}): the layer expects inputs whose last dimension "
+                f"is {weight.shape[1]} (in_features), got input of shape {tuple(shape)}.")
+        self.x, self.weight = x, weight
+        x2 = x if len(shape) == 2 else x.reshape(-1, shape[-1])
+        out = np.dot(x2, weight.T)
         if bias is not None:
             out += bias
-        return out
+        return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.shape[0],))
 
     def backward(self, g):
         x, w = self.x, self.weight
-        gx = g @ w if self.needs_grad(0) else None
-        g2 = g.reshape(-1, w.shape[0])
-        gw = g2.T @ x.reshape(-1, w.shape[1]) if self.needs_grad(1) else None
+        g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
+        gx = np.dot(g2, w).reshape(np.shape(x)) if self.needs_grad(0) else None
+        gw = np.dot(g2.T, x.reshape(-1, w.shape[1])) if self.needs_grad(1) else None
         if len(self.inputs) == 2:
             return gx, gw
-        return gx, gw, (g2.sum(axis=0) if self.needs_grad(2) else None)
+        # Σ over rows as a product with a row of ones: ~10x faster than g2.sum(axis=0) here.
+        gb = np.dot(np.ones(len(g2), dtype=g2.dtype), g2) if self.needs_grad(2) else None
+        return gx, gw, gb
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -93,20 +96,17 @@ class Gelu(Function):
 
 
 def _reduce(loss, reduction):
-    if reduction == "mean":
-        return loss.mean() if loss.size else loss.dtype.type(np.nan)
+    if reduction == "mean":  # sum / n is what ndarray.mean computes, without its Python overhead
+        return loss.sum() / loss.size if loss.size else loss.dtype.type(np.nan)
     if reduction == "sum":
         return loss.sum()
     return loss
 
 
-def _unreduce(g, shape, reduction, count):
-    """The upstream gradient of a reduced loss, spread back over the per-element losses."""
-    if reduction == "mean":
-        return np.broadcast_to(g / count, shape)
-    if reduction == "sum":
-        return np.broadcast_to(g, shape)
-    return g
+def _unreduce(g, reduction, count):
+    """The upstream gradient of each element's loss: g/n for 'mean', g for 'sum' (a scalar that
+    broadcasts in the products below), g itself (one per element) for 'none'."""
+    return g / count if reduction == "mean" else g
 
 
 class BinaryCrossEntropy(Function):
@@ -134,7 +134,7 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, g):
         p, y, w = self.p, self.y, self.weight
-        g = _unreduce(g, np.shape(p), self.reduction, np.size(p))
+        g = _unreduce(g, self.reduction, np.size(p))
         if w is not None:
             g = g * w
         gp = g * (p - y) / np.maximum((1 - p) * p, p.dtype.type(1e-12)) if self.needs_grad(0) else None
@@ -164,7 +164,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     def backward(self, g):
         x, y, q = self.x, self.y, self.pos_weight
-        g = _unreduce(g, np.shape(x), self.reduction, np.size(x))
+        g = _unreduce(g, self.reduction, np.size(x))
         if self.weight is not None:
             g = g * self.weight
         gx = gy = None
