@@ -654,7 +654,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         if not all(isinstance(x, (Fraction, builtins.int)) for x in array.reshape(-1)):
             raise TypeError("tensor(): could not infer a dtype for this data; pass numbers (or "
                             "fractions with dtype=glassnet.exact)")
-    elif not isinstance(data, (np.ndarray, np.generic)) or array.dtype.kind == "f" and array.dtype.itemsize < 4:
+    elif not isinstance(data, (np.ndarray, np.generic, Tensor)) or array.dtype.kind == "f" and array.dtype.itemsize < 4:
         if array.dtype.kind == "f":
             array = array.astype(np.float32)
         elif array.dtype.kind in "iu":

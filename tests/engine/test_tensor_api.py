@@ -151,3 +151,11 @@ def test_numpy_interop():
     t = glassnet.from_numpy(shared)
     shared[0] = 5.0
     assert t.tolist() == [5.0, 2.0]
+
+
+def test_tensor_of_a_tensor_keeps_its_dtype_and_copies():
+    src = glassnet.tensor([1.5], dtype=glassnet.float64)
+    copy = glassnet.tensor(src)
+    assert copy.dtype == glassnet.float64
+    copy.add_(1)
+    assert src.tolist() == [1.5]
