@@ -1,4 +1,4 @@
-"""``Module`` and ``Parameter``: the containers every network is built from, as in PyTorch.
+"""``Module``: the container every network is built from, as in PyTorch.
 
 Assigning a ``Parameter`` or a ``Module`` to an attribute registers it (in ``_parameters`` or
 ``_modules``), which is how ``parameters()``, ``state_dict()`` and the dotted names
@@ -20,101 +20,13 @@ import numpy as np
 from .. import dtypes
 from ..autograd.engine import no_grad
 from ..tensor import Size, Tensor
+from .hooks import (RemovableHandle, _global_forward_hooks, _global_forward_pre_hooks,
+                    register_module_forward_hook, register_module_forward_pre_hook)
+from .parameter import Parameter
 
+# Parameter (parameter.py) and the hook functions (hooks.py) are importable from here too.
 __all__ = ["Module", "Parameter", "RemovableHandle", "register_module_forward_hook",
            "register_module_forward_pre_hook"]
-
-
-class Parameter(Tensor):
-    """A tensor that is a module's learnable value: assigning it to a ``Module`` attribute
-    registers it, so ``model.parameters()`` yields it to the optimizer.
-
-    Parameters
-    ----------
-    data : Tensor
-        The initial value (memory is shared, as in torch).
-    requires_grad : bool, default True
-        ``False`` freezes it: the optimizer gets no gradient for it and leaves it unchanged.
-
-    Examples
-    --------
-    >>> w = nn.Parameter(glassnet.tensor(1.7), requires_grad=False)
-    >>> w
-    Parameter containing:
-    tensor(1.7000)
-    """
-
-    def __init__(self, data=None, requires_grad: bool = True):
-        from ..creation import from_numpy
-        from ..tensor import tensor
-        if data is None:
-            data = tensor([])
-        elif isinstance(data, np.ndarray):
-            data = from_numpy(data)
-        elif not isinstance(data, Tensor):
-            data = tensor(data)
-        source = data.detach()  # a fresh leaf sharing data's memory, every slot set
-        for slot in Tensor.__slots__:
-            if slot != "__weakref__":
-                object.__setattr__(self, slot, getattr(source, slot))
-        if requires_grad:
-            self.requires_grad = True
-
-    def __repr__(self) -> str:
-        return "Parameter containing:\n" + super().__repr__()
-
-    def __deepcopy__(self, memo):
-        if id(self) in memo:
-            return memo[id(self)]
-        result = Parameter(Tensor._from_array(np.array(self.array, copy=True)), self.requires_grad)
-        memo[id(self)] = result
-        return result
-
-    def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (np.array(self.array, copy=True), self.requires_grad))
-
-
-def _rebuild_parameter(array, requires_grad):
-    return Parameter(Tensor._from_array(array), requires_grad)
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``handle.remove()`` uninstalls the hook (also usable as
-    a context manager: the hook is removed when the ``with`` block ends)."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, *registries):
-        self.id = next(RemovableHandle._next_id)
-        self._registries = registries
-
-    def remove(self) -> None:
-        for registry in self._registries:
-            registry.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-_global_forward_pre_hooks: dict = {}
-_global_forward_hooks: dict = {}
-
-
-def register_module_forward_pre_hook(hook) -> RemovableHandle:
-    """Install ``hook(module, args)`` before the forward of *every* module (as in torch)."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook) -> RemovableHandle:
-    """Install ``hook(module, args, output)`` after the forward of *every* module."""
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -226,7 +138,7 @@ class Module:
 
     def _add_hook(self, registry_name, hook, prepend, with_kwargs):
         registry = self.__dict__[registry_name]
-        handle = RemovableHandle(registry, _SetAsRegistry(self._hooks_with_kwargs))
+        handle = RemovableHandle(registry, self._hooks_with_kwargs)
         if prepend:
             items = list(registry.items())
             registry.clear()
@@ -578,14 +490,3 @@ class Module:
             else:
                 text += "\n  " + "\n  ".join(lines) + "\n"
         return text + ")"
-
-
-class _SetAsRegistry:
-    """Lets a handle remove its id from a set the way it pops it from a dict."""
-
-    def __init__(self, ids: set):
-        self.ids = ids
-
-    def pop(self, key, default=None):
-        self.ids.discard(key)
-        return default
