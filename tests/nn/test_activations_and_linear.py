@@ -10,7 +10,7 @@ import glassnet
 import glassnet.nn as nn
 import glassnet.nn.functional as F
 
-from .helpers import Const, assert_same_as_torch
+from .helpers import assert_same_as_torch
 
 torch = pytest.importorskip("torch", reason="torch is the oracle for these tests")
 

@@ -9,10 +9,20 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GEL
 
 
 class ReLU(Module):
-    """ReLU(x) = max(0, x); derivative 1 where x > 0, else 0.
+    """Rectified linear unit, element-wise.
 
-    ``inplace`` is accepted (and shown in the repr) for compatibility; glassnet always returns a
-    new tensor, because in-place writes would destroy values the backward pass needs.
+        ReLU(x) = max(0, x),    ReLU′(x) = 1 if x > 0 else 0
+
+    Parameters
+    ----------
+    inplace : bool, default False
+        Accepted (and shown in the repr) for compatibility; glassnet always returns a new tensor,
+        because writing in place would destroy values the backward pass needs.
+
+    Examples
+    --------
+    >>> nn.ReLU()(glassnet.tensor([-2.0, 0.0, 3.0]))
+    tensor([0., 0., 3.])
     """
 
     def __init__(self, inplace: bool = False):
@@ -27,7 +37,17 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """LeakyReLU(x) = x if x > 0 else negative_slope·x; derivative 1 or negative_slope."""
+    """Leaky ReLU, element-wise.
+
+        LeakyReLU(x) = x if x > 0 else a·x,    derivative 1 or a
+
+    Parameters
+    ----------
+    negative_slope : float, default 0.01
+        The slope a for x ≤ 0.
+    inplace : bool, default False
+        Accepted for compatibility (see ``ReLU``).
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
@@ -41,21 +61,45 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
-    """σ(x) = 1 / (1 + e^−x), squashing scores into (0, 1); σ′(x) = σ(x)(1 − σ(x))."""
+    """Logistic sigmoid, squashing scores into (0, 1).
+
+        σ(x) = 1 / (1 + e^−x),    σ′(x) = σ(x)·(1 − σ(x))
+
+    Examples
+    --------
+    >>> nn.Sigmoid()(glassnet.tensor([0.0]))
+    tensor([0.5000])
+    """
 
     def forward(self, input):
         return input.sigmoid()
 
 
 class Tanh(Module):
-    """tanh(x) = (e^x − e^−x) / (e^x + e^−x), in (−1, 1); tanh′(x) = 1 − tanh²(x)."""
+    """Hyperbolic tangent, into (−1, 1).
+
+        tanh(x) = (e^x − e^−x) / (e^x + e^−x),    tanh′(x) = 1 − tanh²(x)
+    """
 
     def forward(self, input):
         return input.tanh()
 
 
 class Softmax(Module):
-    """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim``: non-negative, summing to 1 along ``dim``."""
+    """Softmax along ``dim``: positive values summing to 1.
+
+        softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ),    ∂softmaxᵢ/∂xⱼ = softmaxᵢ·(δᵢⱼ − softmaxⱼ)
+
+    Parameters
+    ----------
+    dim : int
+        The dimension that sums to 1 (omitting it warns, as in torch).
+
+    Examples
+    --------
+    >>> nn.Softmax(dim=1)(glassnet.tensor([[0.0, 0.0]]))
+    tensor([[0.5000, 0.5000]])
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -69,7 +113,15 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log_softmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (pair it with ``NLLLoss``)."""
+    """Log of softmax along ``dim``, computed stably; pair it with ``NLLLoss``.
+
+        log_softmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ),    ∂log_softmaxᵢ/∂xⱼ = δᵢⱼ − softmaxⱼ
+
+    Parameters
+    ----------
+    dim : int
+        The dimension over which the softmax is taken.
+    """
 
     def __init__(self, dim=None):
         super().__init__()
@@ -83,8 +135,15 @@ class LogSoftmax(Module):
 
 
 class GELU(Module):
-    """GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)); with ``approximate='tanh'``,
-    ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    """Gaussian error linear unit (Φ: standard normal CDF, φ: its density).
+
+        GELU(x) = x·Φ(x) = ½x·(1 + erf(x/√2)),    GELU′(x) = Φ(x) + x·φ(x)
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}, default 'none'
+        'tanh' computes ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))) instead.
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()

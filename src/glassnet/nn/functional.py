@@ -15,6 +15,8 @@ from .. import random as _random
 from ..creation import from_numpy
 from ..tensor import Tensor
 from . import _primitives as P
+from ._validation import (_broadcast_target, _check_class_indices, _check_tensors, _class_setup,
+                          _constant, _float_target, _reduction)
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "linear",
            "dropout", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -23,9 +25,20 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_soft
 
 # -- activations ---------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """relu(x) = max(0, x), element-wise; relu′(x) = 1 where x > 0, else 0.
+    """Rectified linear unit, element-wise.
 
-    ``inplace`` is accepted for compatibility; the result is always a new tensor.
+        relu(x) = max(0, x),    relu′(x) = 1 if x > 0 else 0
+
+    Parameters
+    ----------
+    input : Tensor
+    inplace : bool
+        Accepted for compatibility; the result is always a new tensor.
+
+    Returns
+    -------
+    Tensor
+        Same shape as ``input``.
 
     Examples
     --------
@@ -36,24 +49,57 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """leaky_relu(x) = x if x > 0 else negative_slope·x; derivative 1 or negative_slope."""
+    """Leaky ReLU, element-wise: a small slope a instead of zero for negative inputs.
+
+        f(x) = x if x > 0 else a·x,    f′(x) = 1 if x > 0 else a
+
+    Parameters
+    ----------
+    input : Tensor
+    negative_slope : float, default 0.01
+        The slope a.
+    inplace : bool
+        Accepted for compatibility; the result is always a new tensor.
+    """
     return input.leaky_relu(negative_slope)
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    """σ(x) = 1 / (1 + e^−x); σ′(x) = σ(x)(1 − σ(x))."""
+    """Logistic sigmoid, element-wise, without overflow for any x.
+
+        σ(x) = 1 / (1 + e^−x),    σ′(x) = σ(x)·(1 − σ(x))
+
+    Examples
+    --------
+    >>> F.sigmoid(glassnet.tensor([0.0, 1000.0]))
+    tensor([0.5000, 1.0000])
+    """
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
-    """tanh(x) = (e^x − e^−x) / (e^x + e^−x); tanh′(x) = 1 − tanh²(x)."""
+    """Hyperbolic tangent, element-wise.
+
+        tanh(x) = (e^x − e^−x) / (e^x + e^−x),    tanh′(x) = 1 − tanh²(x)
+    """
     return input.tanh()
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """GELU(x) = x·Φ(x) = ½x(1 + erf(x/√2)), Φ the standard normal CDF.
+    """Gaussian error linear unit, element-wise (Φ: standard normal CDF, φ: its density).
 
-    With ``approximate='tanh'``: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+        GELU(x) = x·Φ(x) = ½x·(1 + erf(x/√2)),    GELU′(x) = Φ(x) + x·φ(x)
+
+    Parameters
+    ----------
+    input : Tensor
+    approximate : {'none', 'tanh'}
+        'tanh' computes ½x·(1 + tanh(√(2/π)·(x + 0.044715x³))) instead.
+
+    Examples
+    --------
+    >>> F.gelu(glassnet.tensor([1.0]))
+    tensor([0.8413])
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
@@ -67,8 +113,24 @@ def _softmax_dim(ndim: int, name: str, stacklevel: int) -> int:
 
 
 def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ) along ``dim`` (computed with the maximum subtracted, so it
-    never overflows); ∂softmaxᵢ/∂xⱼ = softmaxᵢ(δᵢⱼ − softmaxⱼ)."""
+    """Softmax along ``dim``: positive values summing to 1 (the maximum is subtracted first, so
+    it never overflows).
+
+        softmax(x)ᵢ = e^(xᵢ) / Σⱼ e^(xⱼ),    ∂softmaxᵢ/∂xⱼ = softmaxᵢ·(δᵢⱼ − softmaxⱼ)
+
+    Parameters
+    ----------
+    input : Tensor
+    dim : int
+        The dimension that sums to 1.  Omitting it warns and picks torch's legacy default.
+    dtype : glassnet dtype, optional
+        Cast the input to this dtype first.
+
+    Examples
+    --------
+    >>> F.softmax(glassnet.tensor([1.0, 2.0, 3.0]), dim=0)
+    tensor([0.0900, 0.2447, 0.6652])
+    """
     if dim is None:
         dim = _softmax_dim(input.dim(), "softmax", _stacklevel)
     if dtype is not None:
@@ -77,8 +139,12 @@ def softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor
 
 
 def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """log_softmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ) along ``dim`` (log-sum-exp, stable);
-    ∂/∂xⱼ = δᵢⱼ − softmaxⱼ."""
+    """Logarithm of softmax along ``dim``, computed stably (log-sum-exp).
+
+        log_softmax(x)ᵢ = xᵢ − log Σⱼ e^(xⱼ),    ∂log_softmaxᵢ/∂xⱼ = δᵢⱼ − softmaxⱼ
+
+    Parameters are those of ``softmax``.
+    """
     if dim is None:
         dim = _softmax_dim(input.dim(), "log_softmax", _stacklevel)
     if dtype is not None:
@@ -88,9 +154,18 @@ def log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Te
 
 # -- layers as functions -----------------------------------------------------------------------
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x·Wᵀ + b, with x (..., in_features), W (out_features, in_features), b (out_features,).
+    """Affine map: y = x·Wᵀ + b.
 
-    One graph node (``Linear``); its backward is ∂x = G·W, ∂W = Gᵀ·X, ∂b = Σ G over rows.
+    Parameters
+    ----------
+    input : Tensor, shape (..., in_features)
+    weight : Tensor, shape (out_features, in_features)
+    bias : Tensor, shape (out_features,), optional
+
+    Returns
+    -------
+    Tensor, shape (..., out_features)
+        One graph node (``Linear``) whose backward is ∂x = G·W, ∂W = Gᵀ·X, ∂b = Σ_rows G.
     """
     try:
         if bias is None:
@@ -105,9 +180,20 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """In training, zero each element with probability ``p`` and scale the survivors by 1/(1 − p),
-    so the expected value is unchanged: y = x·m/(1 − p), m ~ Bernoulli(1 − p).  Identity when
-    ``training`` is False.  The mask comes from glassnet's default generator."""
+    """Randomly zero elements while training, keeping the expected value unchanged.
+
+        y = x·m / (1 − p),    m ~ Bernoulli(1 − p) per element (from glassnet's default generator)
+
+    Parameters
+    ----------
+    input : Tensor
+    p : float, default 0.5
+        Probability of zeroing an element, in [0, 1].
+    training : bool, default True
+        When False, ``input`` is returned unchanged.
+    inplace : bool
+        Accepted for compatibility; the result is always a new tensor.
+    """
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
@@ -120,56 +206,6 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 # -- losses ------------------------------------------------------------------------------------
-def _reduction(size_average, reduce, reduction: str) -> str:
-    if size_average is not None or reduce is not None:
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "mean" if size_average and reduce else ("sum" if reduce else "none")
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{reduction}' instead.", stacklevel=3)
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction; use 'mean', 'sum' or 'none'")
-    return reduction
-
-
-def _check_tensors(fn: str, **tensors) -> None:
-    for name, value in tensors.items():
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{fn}(): argument '{name}' must be a glassnet.Tensor, not "
-                            f"{type(value).__name__}; wrap it with glassnet.tensor(...)")
-
-
-def _constant(value, like: Tensor, name: str):
-    """A weight-like argument as a NumPy array of the input's dtype (it gets no gradient)."""
-    if value is None:
-        return None
-    if isinstance(value, Tensor):
-        if value.requires_grad:
-            raise RuntimeError(f"the derivative for '{name}' is not implemented.")
-        value = value.array
-    return np.asarray(value, dtype=like.array.dtype)
-
-
-def _float_target(target: Tensor, input: Tensor) -> Tensor:
-    return target if target.array.dtype == input.array.dtype else target.to(input.dtype)
-
-
-def _broadcast_target(fn: str, input: Tensor, target: Tensor) -> None:
-    """torch warns when input and target differ in shape (broadcasting is rarely meant)."""
-    if np.shape(input.array) == np.shape(target.array):
-        return
-    warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                  f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
-                  f"Please ensure they have the same size.", stacklevel=3)
-    a, b = tuple(input.shape), tuple(target.shape)
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i in range(n - 1, -1, -1):
-        if a[i] != b[i] and 1 not in (a[i], b[i]):
-            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
-                               f"at non-singleton dimension {i}")
-
-
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
@@ -178,10 +214,25 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean") -> Tensor:
-    """Mean squared error: ℓᵢ = (xᵢ − yᵢ)², then mean (default), sum or none over i.
+    """Mean squared error.
 
-    ∂ℓ/∂xᵢ = 2(xᵢ − yᵢ)/n for the mean.  Composed as (x − y)·(x − y) so an explanation shows
-    each step.  A target of a different shape is broadcast with a warning, as in torch.
+        ℓᵢ = (xᵢ − yᵢ)²,    'mean': L = (1/n) Σᵢ ℓᵢ,    ∂L/∂xᵢ = 2(xᵢ − yᵢ)/n
+
+    Composed as (x − y)·(x − y) and a mean, so an explanation shows each step.
+
+    Parameters
+    ----------
+    input, target : Tensor
+        Same shape; a different (broadcastable) target shape warns, as in torch.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average or add the per-element losses, or return them all.
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+
+    Examples
+    --------
+    >>> F.mse_loss(glassnet.tensor([0.5, 1.0]), glassnet.tensor([0.0, 1.0]))
+    tensor(0.1250)
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("mse_loss", input=input, target=target)
@@ -192,7 +243,19 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction: str = "mean") -> Tensor:
-    """Mean absolute error: ℓᵢ = |xᵢ − yᵢ|; ∂ℓᵢ/∂xᵢ = sign(xᵢ − yᵢ) (0 where they are equal)."""
+    """Mean absolute error.
+
+        ℓᵢ = |xᵢ − yᵢ|,    ∂ℓᵢ/∂xᵢ = sign(xᵢ − yᵢ)  (0 where they are equal)
+
+    Parameters
+    ----------
+    input, target : Tensor
+        Same shape; a different (broadcastable) target shape warns, as in torch.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average or add the per-element losses, or return them all.
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("l1_loss", input=input, target=target)
     _broadcast_target("l1_loss", input, target)
@@ -201,12 +264,25 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities p against targets y ∈ [0, 1]:
+    """Binary cross-entropy of probabilities p against targets y ∈ [0, 1].
 
-    ℓᵢ = −wᵢ·[yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],
+        ℓᵢ = −wᵢ·[yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],    ∂ℓᵢ/∂pᵢ = wᵢ·(pᵢ − yᵢ) / (pᵢ(1 − pᵢ))
 
-    each log clamped to ≥ −100 as torch does, so p = 0 or 1 gives a finite loss (100).
+    Each log is clamped to ≥ −100 as torch does, so p = 0 or 1 gives a finite loss (at most 100).
     Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is exact where this clamps.
+
+    Parameters
+    ----------
+    input : Tensor
+        Probabilities in [0, 1] (e.g. the output of ``sigmoid``).
+    target : Tensor
+        Same shape as ``input`` (else ValueError), values in [0, 1].
+    weight : Tensor, optional
+        Rescales each element's loss; broadcast against ``input``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average or add the per-element losses, or return them all.
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("binary_cross_entropy", input=input, target=target)
@@ -219,14 +295,33 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_averag
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean", pos_weight=None) -> Tensor:
-    """Sigmoid and binary cross-entropy in one stable step, on logits x:
+    """Sigmoid and binary cross-entropy in one stable step, on logits x.
 
-    ℓᵢ = −wᵢ·[q·yᵢ·log σ(xᵢ) + (1 − yᵢ)·log(1 − σ(xᵢ))]
-       = wᵢ·[(1 − yᵢ)·xᵢ + (1 + (q − 1)·yᵢ)·softplus(−xᵢ)],
+        ℓᵢ = −wᵢ·[q·yᵢ·log σ(xᵢ) + (1 − yᵢ)·log(1 − σ(xᵢ))]
+           = wᵢ·[(1 − yᵢ)·xᵢ + (1 + (q − 1)·yᵢ)·softplus(−xᵢ)]
+        ∂ℓᵢ/∂xᵢ = wᵢ·[(q·yᵢ + 1 − yᵢ)·σ(xᵢ) − q·yᵢ]   (= wᵢ·(σ(xᵢ) − yᵢ) when q = 1)
 
-    with q = ``pos_weight`` (per class, broadcast along the last dimension; 1 if None) and
-    softplus(−x) = max(−x, 0) + log(1 + e^−|x|), finite for any x.  ∂ℓᵢ/∂xᵢ = wᵢ·(σ(xᵢ) − yᵢ)
-    without ``pos_weight``.
+    with softplus(−x) = max(−x, 0) + log(1 + e^−|x|), finite for any x (logits of ±1000 too).
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits (raw scores), any real values.
+    target : Tensor
+        Same shape as ``input`` (else ValueError), values in [0, 1].
+    weight : Tensor, optional
+        wᵢ, rescaling each element's loss; broadcast against ``input``.
+    pos_weight : Tensor, optional
+        q, the weight of positive examples per class, broadcast along the last dimension.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average or add the per-element losses, or return them all.
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+
+    Examples
+    --------
+    >>> F.binary_cross_entropy_with_logits(glassnet.tensor([1000.0, -1000.0]), glassnet.tensor([1.0, 1.0]))
+    tensor(500.)
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("binary_cross_entropy_with_logits", input=input, target=target)
@@ -237,51 +332,36 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None,
         pos_weight=_constant(pos_weight, input, "pos_weight"), reduction=reduction)
 
 
-def _class_setup(fn: str, input: Tensor, weight):
-    if input.dim() == 0:
-        raise ValueError(f"{fn}(): the input must have a class dimension: shape (C,), (N, C) or "
-                         f"(N, C, d1, ...), got a 0-d tensor")
-    if not input.is_floating_point():
-        raise RuntimeError(f"{fn}(): the input must be floating point scores, got {input.dtype}; "
-                           f"convert it with .float()")
-    n_classes = input.shape[1 if input.dim() > 1 else 0]
-    weight = _constant(weight, input, "weight")
-    if weight is not None and weight.shape != (n_classes,):
-        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")
-    return weight
-
-
-def _check_class_indices(fn: str, input: Tensor, target: Tensor) -> None:
-    dt = target.array.dtype
-    if dt != np.int64 and dt != np.uint8:
-        hint = (f" For class probabilities instead, give a float target with the input's shape "
-                f"{tuple(input.shape)}." if fn == "cross_entropy" else "")
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}: {fn} "
-                           f"takes class indices (0 ≤ y < C) as int64. Convert them with "
-                           f"target.long().{hint}")
-    expected = tuple(input.shape[:1]) + tuple(input.shape[2:]) if input.dim() > 1 else ()
-    got = tuple(target.shape)
-    if got != expected:
-        if input.dim() > 1 and got and got[0] != expected[0]:
-            raise ValueError(f"Expected input batch_size ({expected[0]}) to match target batch_size "
-                             f"({got[0]}).")
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)}, target: {list(got)}): "
-                           f"class-index targets have the input's shape without the class dimension, "
-                           f"here {list(expected)}")
-
-
 def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between softmax(input) over the class dimension (dim 1; dim 0 for one
-    unbatched sample) and the target.
+    """Cross-entropy between softmax(input) over the class dimension and the target.
 
-    With class indices yᵢ (int64, shape (N,) or (N, d1, ...)):
-    ℓᵢ = −w_yᵢ·log softmax(xᵢ)_yᵢ, and 'mean' is Σᵢ ℓᵢ / Σᵢ w_yᵢ over samples whose target is not
-    ``ignore_index``.  With class probabilities Y (float, the input's shape):
-    ℓᵢ = −Σ_c w_c·Yᵢc·log softmax(xᵢ)_c, and 'mean' divides by the number of samples.
-    ``label_smoothing`` ε mixes the target with the uniform distribution: (1 − ε)·target + ε/C.
-    One stable node: ∂ℓᵢ/∂xᵢ = softmax(xᵢ) − yᵢ (one-hot) for unweighted indices.
+    Class indices yᵢ (int64):        ℓᵢ = −w_yᵢ · log softmax(xᵢ)_yᵢ
+        'mean' = Σᵢ ℓᵢ / Σᵢ w_yᵢ, over the samples whose target is not ``ignore_index``
+    Class probabilities Yᵢc (float): ℓᵢ = −Σ_c w_c · Yᵢc · log softmax(xᵢ)_c
+        'mean' = Σᵢ ℓᵢ / (number of samples)
+    Gradient (unweighted indices):   ∂ℓᵢ/∂xᵢ = softmax(xᵢ) − onehot(yᵢ)
+
+    ``label_smoothing`` ε replaces the target by (1 − ε)·target + ε/C.  One stable node: the
+    log-softmax subtracts the maximum, so logits of ±1000 are fine.
+
+    Parameters
+    ----------
+    input : Tensor
+        Logits (raw scores), shape (N, C), (N, C, d1, ...) or (C,) for one sample.
+    target : Tensor
+        Class indices of dtype int64, shape (N,), (N, d1, ...) or (); or class probabilities,
+        float with the input's shape.  Float labels of another shape are an error: use
+        ``target.long()``.
+    weight : Tensor of shape (C,), optional
+        A weight per class (w above).
+    ignore_index : int, default -100
+        Samples with this target add nothing and are not counted by 'mean'.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+        Average or add the per-element losses, or return them all.
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    label_smoothing : float in [0, 1], default 0.0
 
     Examples
     --------
@@ -309,9 +389,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
 
 def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (the output of ``log_softmax``):
-    ℓᵢ = −w_yᵢ·input[i, yᵢ]; 'mean' is Σᵢ ℓᵢ / Σᵢ w_yᵢ over samples not ``ignore_index``.
-    ``nll_loss(log_softmax(x, 1), y)`` equals ``cross_entropy(x, y)``."""
+    """Negative log-likelihood of log-probabilities (the output of ``log_softmax``).
+
+        ℓᵢ = −w_yᵢ · input[i, yᵢ],    'mean' = Σᵢ ℓᵢ / Σᵢ w_yᵢ (samples not ``ignore_index``),
+        ∂ℓᵢ/∂input[i, c] = −w_yᵢ if c = yᵢ else 0
+
+    ``nll_loss(log_softmax(x, 1), y)`` equals ``cross_entropy(x, y)``.  Parameters are those of
+    ``cross_entropy`` (class indices only, no smoothing).
+    """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("nll_loss", input=input, target=target)
     weight = _class_setup("nll_loss", input, weight)

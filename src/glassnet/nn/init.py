@@ -118,9 +118,25 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
 
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator=None):
-    """He: U(−bound, bound) with bound = gain·√(3 / fan), gain = ``calculate_gain(nonlinearity, a)``.
+    """He initialisation from a uniform distribution.
 
-    ``Linear`` uses a = √5, which gives bound = 1/√fan_in.
+        U(−bound, bound),    bound = gain·√(3 / fan),    gain = calculate_gain(nonlinearity, a)
+
+    Parameters
+    ----------
+    tensor : Tensor with at least 2 dimensions
+    a : float, default 0
+        Negative slope of the leaky ReLU that follows (``Linear`` uses a = √5: bound = 1/√fan_in).
+    mode : {'fan_in', 'fan_out'}
+        Preserve the variance of the forward pass (fan_in) or of the backward pass (fan_out).
+    nonlinearity : str, default 'leaky_relu'
+    generator : glassnet.Generator, optional
+
+    Examples
+    --------
+    >>> w = glassnet.empty(3, 4)
+    >>> bool(nn.init.kaiming_uniform_(w, a=5 ** 0.5).abs().max() <= 0.5)
+    True
     """
     if 0 in tuple(tensor.shape):
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)

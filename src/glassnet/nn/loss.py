@@ -22,7 +22,14 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: ℓ = (1/n) Σᵢ (xᵢ − yᵢ)² for 'mean'.
+    """Mean squared error (see ``F.mse_loss``).
+
+        'mean': L = (1/n) Σᵢ (xᵢ − yᵢ)²,    ∂L/∂xᵢ = 2(xᵢ − yᵢ)/n
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
 
     Examples
     --------
@@ -35,23 +42,53 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: ℓ = (1/n) Σᵢ |xᵢ − yᵢ| for 'mean'."""
+    """Mean absolute error (see ``F.l1_loss``).
+
+        'mean': L = (1/n) Σᵢ |xᵢ − yᵢ|,    ∂L/∂xᵢ = sign(xᵢ − yᵢ)/n
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy on probabilities: ℓᵢ = −wᵢ[yᵢ log pᵢ + (1 − yᵢ) log(1 − pᵢ)], logs
-    clamped to ≥ −100.  Put a ``Sigmoid`` before it, or better use ``BCEWithLogitsLoss``."""
+    """Binary cross-entropy on probabilities (see ``F.binary_cross_entropy``).
+
+        ℓᵢ = −wᵢ·[yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],  each log clamped to ≥ −100
+
+    Put a ``Sigmoid`` before it, or better, use ``BCEWithLogitsLoss`` on the raw scores.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Rescales each element's loss (broadcast against the input).
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Sigmoid + binary cross-entropy on logits, computed stably:
-    ℓᵢ = wᵢ[(1 − yᵢ)xᵢ + (1 + (q − 1)yᵢ)·softplus(−xᵢ)], q = ``pos_weight`` (1 if None).
+    """Sigmoid + binary cross-entropy on logits, computed stably (see
+    ``F.binary_cross_entropy_with_logits``).
+
+        ℓᵢ = wᵢ·[(1 − yᵢ)·xᵢ + (1 + (q − 1)·yᵢ)·softplus(−xᵢ)],    ∂ℓᵢ/∂xᵢ = wᵢ·(σ(xᵢ) − yᵢ) if q = 1
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        wᵢ, rescaling each element's loss.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    pos_weight : Tensor, optional
+        q, the weight of positive examples, one per class (last dimension).
 
     Examples
     --------
@@ -71,9 +108,21 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy: ℓᵢ = −w_yᵢ log softmax(xᵢ)_yᵢ for class indices (or
-    −Σ_c w_c Yᵢc log softmax(xᵢ)_c for class probabilities), with ``ignore_index`` and
-    ``label_smoothing``; see ``F.cross_entropy``.  Input: raw scores (logits), not probabilities.
+    """Softmax cross-entropy on raw scores (logits), not probabilities (see ``F.cross_entropy``).
+
+        class indices:       ℓᵢ = −w_yᵢ · log softmax(xᵢ)_yᵢ,        ∂ℓᵢ/∂xᵢ = w_yᵢ·(softmax(xᵢ) − onehot(yᵢ))
+        class probabilities: ℓᵢ = −Σ_c w_c · Yᵢc · log softmax(xᵢ)_c
+
+    Parameters
+    ----------
+    weight : Tensor of shape (C,), optional
+        A weight per class.
+    ignore_index : int, default -100
+        Targets with this value add nothing and are not counted by 'mean'.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    label_smoothing : float in [0, 1], default 0.0
+        Replace the target by (1 − ε)·target + ε/C.
 
     Examples
     --------
@@ -92,7 +141,18 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of log-probabilities: ℓᵢ = −w_yᵢ·xᵢ,yᵢ (after ``LogSoftmax``)."""
+    """Negative log-likelihood of log-probabilities, e.g. after ``LogSoftmax(dim=1)``
+    (see ``F.nll_loss``).
+
+        ℓᵢ = −w_yᵢ · xᵢ,yᵢ,    'mean' = Σᵢ ℓᵢ / Σᵢ w_yᵢ
+
+    Parameters
+    ----------
+    weight : Tensor of shape (C,), optional
+    ignore_index : int, default -100
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean"):
