@@ -1,0 +1,28 @@
+"""``glassnet.explain``: record one training step and show every number in it.
+
+>>> from glassnet.explain import record                      # doctest: +SKIP
+>>> with record(model, optimizer) as step:                   # doctest: +SKIP
+...     loss = F.mse_loss(model(x), t); optimizer.zero_grad(); loss.backward(); optimizer.step()
+>>> print(step.to_text(entries=["layer1.weight[2, 0]"]))     # doctest: +SKIP
+
+The recorder subscribes to the engine's single observer hook and to module forward hooks, only
+inside the ``with`` block; the views, insights and renderers work on the recorded data.
+
+* ``record(model, optimizer)`` — the context manager; yields a :class:`Recording`.
+* ``Recording``: ``forward_table()``, ``ops_table()``, ``backward_table()``, ``gradient_table()``,
+  ``derivation(entry)``, ``update_table()``, ``update_summary()``, ``effect``, ``insights()``,
+  ``to_text()``, ``to_markdown()``, ``to_latex()``, ``to_html()`` (and ``_repr_html_``),
+  ``to_json()``/``to_dict()`` (schema ``glassnet.explain/1``), ``to_dot()``, ``to_svg()``.
+* ``compare_with_torch(model, x, target, ...)`` — the same step in PyTorch, differences per value.
+* ``explain_text(example, fmt, exact, entry)`` — what ``glassnet explain`` prints.
+"""
+from .compare import Comparison, compare_with_torch
+from .examples import EXAMPLES, DiagonalFlipNet, XORNet, diagonal_flip, explain_text, xor_worked_example
+from .recorder import record
+from .recording import Recording
+from .render import FORMATS, render
+from .render.json import SCHEMA_ID, schema, validate
+
+__all__ = ["Comparison", "DiagonalFlipNet", "EXAMPLES", "FORMATS", "Recording", "SCHEMA_ID",
+           "XORNet", "compare_with_torch", "diagonal_flip", "explain_text", "record", "render",
+           "schema", "validate", "xor_worked_example"]

@@ -1,0 +1,279 @@
+"""Insights, computed from the recorded numbers and said in words.
+
+* dead ReLUs (pre-activation ≤ 0: no gradient passes);
+* saturated sigmoids/tanh (local slope below 0.01: the vanishing gradient);
+* zero inputs that block their weights' gradients (∂L/∂W[i, j] = ∂L/∂zᵢ · xⱼ = 0);
+* the largest update, and why it is the largest;
+* near-kink ReLUs: a pre-activation within float rounding of 0 (or exactly 0 in exact
+  arithmetic), where exact arithmetic and float32 can land on different sides of the kink.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ._numbers import float32_decimal, fmt, scalar, to_float, ulp
+from .recording import entry_symbol
+
+SATURATION = 0.01   # local slope below which a sigmoid/tanh counts as saturated
+KINK_ULPS = 4       # |z| ≤ this many ulps of the largest summand counts as "at the kink"
+
+
+@dataclass
+class Insight:
+    """One finding: its kind, where it is, a sentence, and the numbers behind it."""
+
+    kind: str
+    where: str
+    message: str
+    data: dict = field(default_factory=dict)
+    severity: str = "info"
+
+
+def _units(values) -> str:
+    vals = [str(v) for v in values]
+    if len(vals) == 1:
+        return f"unit {vals[0]}"
+    return "units " + ", ".join(vals[:-1]) + " and " + vals[-1]
+
+
+def _rows(arr):
+    """A layer's values as (rows, units): one row for an unbatched input."""
+    arr = np.asarray(arr)
+    return arr.reshape(1, -1) if arr.ndim <= 1 else arr.reshape(-1, arr.shape[-1])
+
+
+def dead_units(rec, layer) -> list:
+    """Units of a ReLU layer whose pre-activation is ≤ 0 for every sample."""
+    act = layer["activation"]
+    if act is None or act.op != "Relu":
+        return []
+    z = _rows(layer["linear"].output)
+    return [i for i in range(z.shape[1]) if all(scalar(v) <= 0 for v in z[:, i])]
+
+
+def zero_grad_reasons(rec) -> dict:
+    """{reason: [entry names]} for every parameter entry whose gradient is 0.
+
+    Reasons are tuples: ('dead', layer path, unit), ('zero-input', symbol, j), ('other',).
+    """
+    reasons: dict = {}
+    layers = rec.layers()
+    by_weight = {ly["weight"]: ly for ly in layers}
+    by_bias = {ly["bias"]: ly for ly in layers if ly["bias"]}
+    act_layer = {ly["activation"].index: ly for ly in layers if ly["activation"] is not None}
+    dead = {ly["path"]: set(dead_units(rec, ly)) for ly in layers}
+    for p in rec.params:
+        grad = p.grad if p.grad is not None else np.zeros(np.shape(p.before))
+        for idx in np.ndindex(*np.shape(grad)):
+            if scalar(grad[idx]) != 0:
+                continue
+            name = f"{p.name}[{', '.join(map(str, idx))}]" if idx else p.name
+            reason = ("other",)
+            ly = by_weight.get(p.name) or by_bias.get(p.name)
+            if ly is not None:
+                unit = idx[0] if idx else 0
+                if unit in dead[ly["path"]]:
+                    reason = ("dead", ly["path"], unit)
+                elif p.name == ly["weight"] and len(idx) == 2:
+                    x = _rows(rec.value(ly["x"]))
+                    j = idx[1]
+                    if all(scalar(v) == 0 for v in x[:, j]):
+                        src = ly["x"]
+                        prev = act_layer.get(src.key) if src.kind == "op" else None
+                        if prev is not None and j in dead[prev["path"]]:
+                            reason = ("dead", prev["path"], j)
+                        else:
+                            reason = ("zero-input", rec.symbol(src), j)
+            reasons.setdefault(reason, []).append(name)
+    return reasons
+
+
+def describe_reasons(rec, reasons: dict) -> list:
+    """Sentences for ``zero_grad_reasons``: 'hidden units 0 and 1 of layer1 are dead ...'."""
+    out_paths = {ly["path"] for ly in rec.layers() if ly["linear"].name in ("ŷ", "z_out")}
+    dead: dict = {}
+    sentences = []
+    for key, names in reasons.items():
+        if key[0] == "dead":
+            dead.setdefault(key[1], [[], 0])
+            dead[key[1]][0].append(key[2])
+            dead[key[1]][1] += len(names)
+    for path, (units, n) in dead.items():
+        kind = "" if path in out_paths else "hidden "
+        verb = "is" if len(units) == 1 else "are"
+        sentences.append((f"{kind}{_units(sorted(units))} of {path} {verb} dead (pre-activation ≤ 0)", n))
+    for key, names in reasons.items():
+        if key[0] == "zero-input":
+            sym = entry_symbol(key[1], (key[2],), 2)
+            sentences.append((f"input {sym} = 0 blocks its weights", len(names)))
+    other = reasons.get(("other",), [])
+    if other:
+        sentences.append(("their gradient is 0 for other reasons", len(other)))
+    return sentences
+
+
+# -- the insights -------------------------------------------------------------------------------
+def _dead_relus(rec) -> list:
+    out = []
+    for ly in rec.layers():
+        units = dead_units(rec, ly)
+        if not units:
+            continue
+        z = ly["linear"]
+        vals = ", ".join(f"{entry_symbol(z.name, (i,), 2)} = {fmt(_rows(z.output)[0, i])}" for i in units)
+        out.append(Insight(
+            "dead_relu", ly["path"],
+            f"{_units(units).capitalize()} of {ly['path']} {'is' if len(units) == 1 else 'are'} dead: "
+            f"pre-activation ≤ 0 ({vals}), so relu′ = 0 and no gradient reaches "
+            f"{'its' if len(units) == 1 else 'their'} incoming weights, bias or outgoing weights.",
+            {"units": units}, "warning"))
+    return out
+
+
+def _saturated(rec) -> list:
+    out = []
+    for op in rec.forward_ops:
+        if op.op not in ("Sigmoid", "Tanh"):
+            continue
+        a = to_float(op.output)
+        slope = a * (1 - a) if op.op == "Sigmoid" else 1 - a * a
+        idx = [tuple(int(v) for v in i) for i in np.argwhere(np.asarray(slope) < SATURATION)]
+        if not idx:
+            continue
+        fn = "σ" if op.op == "Sigmoid" else "tanh"
+        parts = ", ".join(f"{fn}′ = {fmt(float(np.asarray(slope)[i]))} at "
+                          f"{entry_symbol(op.name, i, op.output.size)}" for i in idx[:6])
+        out.append(Insight("saturated", op.label,
+                           f"{op.label}: saturated {fn} ({parts}): the local slope is below "
+                           f"{SATURATION}, so the gradient passing through shrinks by that factor "
+                           f"(the vanishing gradient).", {"entries": idx}, "warning"))
+    return out
+
+
+def _zero_inputs(rec) -> list:
+    out = []
+    for ly in rec.layers():
+        if ly["x"].kind != "leaf":
+            continue
+        x = _rows(rec.value(ly["x"]))
+        zeros = [j for j in range(x.shape[1]) if all(scalar(v) == 0 for v in x[:, j])]
+        for j in zeros:
+            sym = entry_symbol(rec.symbol(ly["x"]), (j,), 2)
+            n = np.shape(rec.param(ly["weight"]).before)[0]
+            out.append(Insight("zero_input", ly["path"],
+                               f"Input {sym} = 0 blocks the gradients of {ly['weight']}[:, {j}] "
+                               f"({n} weights): ∂L/∂W[i, {j}] = ∂L/∂zᵢ · {sym} = 0.", {"input": j}))
+    return out
+
+
+def _largest_update(rec) -> list:
+    best = None
+    for p in rec.params:
+        d = np.abs(to_float(p.delta))
+        if d.size and (best is None or d.max() > best[0]):
+            best = (float(d.max()), p, tuple(int(v) for v in np.unravel_index(int(d.argmax()), d.shape)))
+    if best is None or best[0] == 0:
+        return []
+    _, p, idx = best
+    name = f"{p.name}[{', '.join(map(str, idx))}]" if idx else p.name
+    g = scalar(p.grad[idx]) if p.grad is not None else None
+    why = f"its gradient {fmt(g)} is the largest in magnitude" if g is not None else ""
+    grads = [np.max(np.abs(to_float(q.grad))) for q in rec.params if q.grad is not None and q.grad.size]
+    if g is not None and grads and abs(float(g)) < max(grads) - 1e-12:
+        why = f"its gradient is {fmt(g)} (the optimizer scales entries differently)"
+    for ly in rec.layers():
+        if p.name in (ly["weight"], ly["bias"]) and ly["linear"].name in ("ŷ", "z_out") \
+                and rec.effect is not None and rec.effect.targets is not None:
+            k = idx[0] if idx else 0
+            yh, t = rec.effect.predictions_before, rec.effect.targets
+            if np.size(yh) == np.size(t) and np.ndim(yh) == 1:
+                why += (f"; it feeds output {k}, which is furthest off: "
+                        f"{entry_symbol('ŷ', (k,), 2)} = {fmt(yh[k])} against "
+                        f"target {fmt(t[k])}" if _furthest(yh, t) == k else f"; it feeds output {k}")
+    old, new = scalar(p.before[idx]), scalar(p.after[idx])
+    return [Insight("largest_update", name,
+                    f"The largest update is {name}: {fmt(old)} → {fmt(new)} "
+                    f"({'+' if new >= old else ''}{fmt(new - old)}), because {why}.",
+                    {"entry": name, "delta": float(new - old)})]
+
+
+def _furthest(yh, t) -> int:
+    return int(np.argmax(np.abs(to_float(yh) - to_float(t))))
+
+
+def _near_kinks(rec) -> list:
+    out = []
+    for ly in rec.layers():
+        act = ly["activation"]
+        if act is None or act.op not in ("Relu", "LeakyRelu"):
+            continue
+        lin = ly["linear"]
+        x, w = _rows(lin.input_values[0]), lin.input_values[1]
+        b = lin.input_values[2] if len(lin.input_values) > 2 else None
+        z = _rows(lin.output)
+        for r in range(z.shape[0]):
+            for i in range(z.shape[1]):
+                found = _kink(rec, ly, x[r], w[i], None if b is None else b[i], z[r, i], i)
+                if found is not None:
+                    out.append(found)
+    return out
+
+
+def _kink(rec, ly, x, w, b, z, i):
+    """An Insight if pre-activation z of unit i sits at (or within float rounding of) 0."""
+    summands = [x[j] * w[j] for j in range(len(w))] + ([] if b is None else [b])
+    z = scalar(z)
+    zs = entry_symbol(ly["linear"].name, (i,), 2)
+    terms = " + ".join(f"{fp(w[j])}·{fp(x[j])}" for j in range(len(w))) + \
+        ("" if b is None else f" + {fp(b)}")
+    exact_z = sum((float32_decimal(w[j]) * float32_decimal(x[j]) for j in range(len(w))), Fraction(0)) + \
+        (0 if b is None else float32_decimal(b))
+    f32 = [np.float32(float32_decimal(w[j]) * float32_decimal(x[j])) for j in range(len(w))]
+    f32b = None if b is None else np.float32(float32_decimal(b))
+    ltr = np.float32(0)
+    for v in f32 + ([] if f32b is None else [f32b]):
+        ltr = np.float32(ltr + v)
+    if rec.exact:
+        if z != 0:
+            return None
+        side = "alive (relu′ = 1)" if ltr > 0 else "dead" if ltr < 0 else "at 0"
+        msg = (f"{ly['path']} unit {i} sits exactly on the ReLU's kink: {zs} = {terms} = 0. "
+               f"relu′(0) is taken as 0 (as in PyTorch), so the unit counts as dead. In float32 the "
+               f"same sum is not 0: added left to right it is {_signed(ltr)}, and the unit is "
+               f"{side}; other summation orders give other signs. Exact arithmetic and float32 "
+               f"disagree here, which is why a float32 run can change more parameters.")
+        return Insight("near_kink", f"{ly['path']}[{i}]", msg,
+                       {"unit": i, "z": 0.0, "float32_left_to_right": float(ltr)}, "warning")
+    mag = max(abs(float(scalar(s))) for s in summands) if summands else 0.0
+    tol = KINK_ULPS * ulp(mag, np.asarray(w).dtype)
+    if abs(float(z)) > tol or mag == 0:
+        return None
+    alive = "alive" if z > 0 else "dead"
+    msg = (f"{ly['path']} unit {i} is within float rounding of the ReLU's kink: {zs} = "
+           f"{fmt(float(z))}, while |{zs}| ≤ {KINK_ULPS} ulp({fmt(mag)}) = {fmt(tol)}. From the "
+           f"decimals, {zs} = {terms} = {fmt(exact_z)} exactly. The sign, and with it relu′ "
+           f"(0 or 1), depends on the order of the additions: left to right gives {_signed(ltr)}; "
+           f"this run gave {_signed(z)}, so the unit is {alive}. Exact arithmetic and float32 "
+           f"can disagree about this unit.")
+    return Insight("near_kink", f"{ly['path']}[{i}]", msg,
+                   {"unit": i, "z": float(z), "tolerance": tol, "exact": float(exact_z),
+                    "float32_left_to_right": float(ltr)}, "warning")
+
+
+def fp(value) -> str:
+    text = fmt(value)
+    return f"({text})" if text.startswith("−") else text
+
+
+def _signed(value) -> str:
+    text = fmt(float(value))
+    return text if text.startswith("−") or text == "0" else "+" + text
+
+
+def insights(rec) -> list:
+    """All insights for a recording, most important first."""
+    return (_near_kinks(rec) + _dead_relus(rec) + _saturated(rec) + _zero_inputs(rec)
+            + _largest_update(rec))

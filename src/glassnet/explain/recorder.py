@@ -1,0 +1,331 @@
+"""Record one training step: every op of the forward, every node of the backward, every update.
+
+``record`` subscribes to the engine's observer hook (``glassnet.autograd.observe``) and, when
+given a model, installs forward pre/post hooks on ``model.named_modules()`` to learn which
+module produced each op.  Both are removed when the ``with`` block ends, so nothing is
+recorded and nothing costs outside it.  The optimizer step is captured by wrapping
+``optimizer.step`` for the duration of the block (or, without an optimizer, by snapshotting the
+parameters at entry and at exit).
+
+>>> with glassnet.explain.record(model, optimizer) as step:       # doctest: +SKIP
+...     loss = F.mse_loss(model(x), target)
+...     optimizer.zero_grad(); loss.backward(); optimizer.step()
+>>> print(step.derivation("layer1.weight[2, 0]"))                 # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+
+from ..autograd import no_grad, observe
+
+#: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
+_ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
+          "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate")
+
+
+def snapshot(array):
+    """A copy of a tensor's value that later in-place updates cannot change."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
+
+
+@dataclass
+class Ref:
+    """Where an op's input came from: another op (``kind='op'``), a parameter or a leaf."""
+
+    kind: str
+    key: object
+
+
+@dataclass
+class Leaf:
+    """A tensor that no recorded op produced: the model's input, a target, a constant."""
+
+    index: int
+    name: str
+    value: np.ndarray
+    role: str = "constant"          # 'input', 'target', 'constant'
+
+
+@dataclass
+class OpRecord:
+    """One op of the forward pass, and (after ``backward``) what its node sent back."""
+
+    index: int
+    op: str                          # the Function's class name: 'Linear', 'Relu', 'Mean', ...
+    node: str                        # torch's node name: 'LinearBackward0'
+    module: str | None               # path of the module whose forward ran it (None: outside)
+    inputs: list                     # Ref per input
+    input_values: list               # NumPy copies, as they were at forward time
+    output: np.ndarray
+    requires_grad: bool
+    attrs: dict
+    phase: str = "forward"           # 'forward' (before backward) or 'after'
+    grad_out: np.ndarray | None = None
+    grad_inputs: list | None = None
+    label: str = ""                  # 'layer1', 'layer1 → relu', 'loss · sub'
+    name: str = ""                   # a symbol for its output: 'z', 'h', 'ŷ', '(ŷ − t)'
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(np.shape(self.output))
+
+
+@dataclass
+class ModuleCall:
+    """One call of a module's forward: its path, class, input and output."""
+
+    path: str
+    type: str
+    inputs: list
+    output: Ref | None
+    first_op: int
+    last_op: int
+
+
+@dataclass
+class ParamRecord:
+    """One parameter across the step: value before, gradient, update applied, value after."""
+
+    name: str
+    before: np.ndarray
+    grad: np.ndarray | None
+    after: np.ndarray
+    terms: dict = field(default_factory=dict)   # optimizer terms: 'lr·grad', 'm̂', ...
+
+    @property
+    def delta(self) -> np.ndarray:
+        """The change actually applied: after − before."""
+        return self.after - self.before
+
+
+@dataclass
+class Effect:
+    """The step's effect: loss and predictions before and after (forward re-run after the step)."""
+
+    loss_before: object = None
+    loss_after: object = None
+    predictions_before: np.ndarray | None = None
+    predictions_after: np.ndarray | None = None
+    targets: np.ndarray | None = None
+    note: str = ""
+
+
+class _Observer:
+    """The engine observer: turns ``on_forward``/``on_backward`` calls into ``OpRecord`` s."""
+
+    def __init__(self, rec: "Recording", params: dict, names: dict):
+        self.rec = rec
+        self.params = params                # id(tensor) -> parameter name
+        self.names = names                  # id(tensor) -> user-given leaf name
+        self.by_tensor: dict = {}           # id(output tensor) -> op index
+        self.by_fn: dict = {}               # id(Function) -> op index
+        self.leaves: dict = {}              # id(leaf tensor) -> leaf index
+        self.keep: list = []                # strong references: ids stay unique while recording
+        self.leaf_tensors: list = []        # the leaf tensors, by leaf index
+        self.stack: list = []               # module paths, innermost last
+        self.starts: list = []              # the op count when each of those modules began
+        self.inputs: list = []              # the model's input tensors (first root call)
+        self.backward_started = False
+
+    def ref(self, t) -> Ref:
+        key = id(t)
+        if key in self.by_tensor:
+            return Ref("op", self.by_tensor[key])
+        if key in self.params:
+            return Ref("param", self.params[key])
+        if key not in self.leaves:
+            leaves = self.rec.leaves
+            role = "input" if any(t is i for i in self.inputs) else "constant"
+            name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
+            self.leaves[key] = len(leaves)
+            leaves.append(Leaf(len(leaves), name, snapshot(t.array), role))
+            self.leaf_tensors.append(t)
+        return Ref("leaf", self.leaves[key])
+
+    def on_forward(self, fn, out) -> None:
+        inputs = fn.inputs or ()
+        attrs = {a: getattr(fn, a) for a in _ATTRS if hasattr(fn, a)}
+        idx = len(self.rec.ops)
+        self.rec.ops.append(OpRecord(
+            index=idx, op=type(fn).__name__, node=fn.name(),
+            module=self.stack[-1] if self.stack else None,
+            inputs=[self.ref(t) for t in inputs], input_values=[snapshot(t.array) for t in inputs],
+            output=snapshot(out.array), requires_grad=bool(out.requires_grad), attrs=attrs,
+            phase="after" if self.backward_started else "forward"))
+        self.by_tensor[id(out)] = idx
+        self.by_fn[id(fn)] = idx
+        self.keep.append((fn, out))
+
+    def on_backward(self, fn, grad_out, grad_inputs) -> None:
+        idx = self.by_fn.get(id(fn))
+        if idx is None:
+            return
+        op = self.rec.ops[idx]
+        if not self.backward_started:
+            self.backward_started = True
+            self.rec.loss_index = idx
+        if op.grad_out is not None:          # a second backward: keep the first
+            return
+        op.grad_out = snapshot(grad_out)
+        op.grad_inputs = [None if g is None else snapshot(g) for g in grad_inputs]
+
+    # -- module hooks ------------------------------------------------------------------
+    def pre_hook(self, path, module, args) -> None:
+        if path == "" and not self.inputs and not self.backward_started:
+            self.inputs = [a for a in args if hasattr(a, "array")]
+            self.rec.model_args = list(args)
+        self.stack.append(path)
+        self.starts.append(len(self.rec.ops))
+
+    def post_hook(self, path, module, args, output) -> None:
+        first = len(self.rec.ops)
+        if self.stack and self.stack[-1] == path:
+            self.stack.pop()
+            first = self.starts.pop()
+        if self.backward_started:
+            return
+        out_ref = self.ref(output) if hasattr(output, "array") else None
+        call = ModuleCall(path, type(module).__name__,
+                          [self.ref(a) for a in args if hasattr(a, "array")], out_ref,
+                          first, len(self.rec.ops) - 1)
+        self.rec.module_calls.append(call)
+        if path == "" and self.rec.output_ref is None:
+            self.rec.output_ref = out_ref
+
+
+class record:
+    """Record a forward pass, a backward pass and an optimizer step (a context manager).
+
+    Parameters
+    ----------
+    model : glassnet.nn.Module, optional
+        Its ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
+        with the module path that ran it, and its ``named_parameters()`` name the parameters.
+    optimizer : glassnet.optim.Optimizer, optional
+        Its ``step`` is wrapped while recording, to capture each parameter's value, gradient,
+        optimizer state and new value.  Without it, parameters are compared at entry and exit.
+    loss_fn : callable, optional
+        ``loss_fn(output, target)`` (or ``loss_fn(output)`` when no target was seen), used to
+        compute the loss after the step.  By default the recorded loss ops are replayed.
+    names : dict, optional
+        ``{name: tensor}`` for leaves and extra parameters (``{"x": x, "t": target}``).
+    title : str, optional
+        A heading for the renderers.
+
+    Returns
+    -------
+    Recording
+        Bound by ``with record(...) as step``; complete once the block has ended.
+    """
+
+    def __init__(self, model=None, optimizer=None, *, loss_fn=None, names=None, title=None):
+        if model is not None and not hasattr(model, "named_modules"):
+            raise TypeError(f"record: model must be a glassnet.nn.Module (or None), got "
+                            f"{type(model).__name__}")
+        if optimizer is not None and not hasattr(optimizer, "param_groups"):
+            raise TypeError(f"record: optimizer must be a glassnet.optim.Optimizer (or None), got "
+                            f"{type(optimizer).__name__}")
+        from .recording import Recording
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        names = dict(names or {})
+        self.params = {}
+        if model is not None:
+            for name, p in model.named_parameters():
+                self.params[id(p)] = (name, p)
+        for name, t in list(names.items()):
+            if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False) \
+                    and id(t) not in self.params:
+                self.params[id(t)] = (name, t)
+        self.recording = Recording(title=title or "")
+        self.observer = _Observer(self.recording, {k: v[0] for k, v in self.params.items()},
+                                  {id(t): n for n, t in names.items()})
+        self._handles, self._observe, self._before = [], None, {}
+
+    # -- entering and leaving -------------------------------------------------------------
+    def __enter__(self) -> "Recording":
+        ob = self.observer
+        if self.model is not None:
+            for path, module in self.model.named_modules():
+                self._handles.append(module.register_forward_pre_hook(partial(ob.pre_hook, path)))
+                self._handles.append(module.register_forward_hook(partial(ob.post_hook, path)))
+            self.recording.model_type = type(self.model).__name__
+        self._before = {name: (snapshot(p.array), p.dtype.name) for name, p in self.params.values()}
+        if self.optimizer is not None:
+            self._wrap_step()
+        self._observe = observe(ob)
+        self._observe.__enter__()
+        return self.recording
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        try:
+            self._observe.__exit__(exc_type, exc, tb)
+        finally:
+            for h in self._handles:
+                h.remove()
+            self._handles.clear()
+            if self.optimizer is not None:
+                self._unwrap_step()
+        if exc_type is None:
+            self._finish()
+        self.observer.keep.clear()
+        self.observer.leaf_tensors.clear()
+        self.observer.inputs = []
+        self.observer.by_tensor.clear()
+        self.observer.by_fn.clear()
+        return False
+
+    # -- the optimizer step ----------------------------------------------------------------
+    def _wrap_step(self) -> None:
+        opt, original = self.optimizer, self.optimizer.step
+        self._had_step = "step" in vars(opt)
+        self._original_step = vars(opt).get("step")
+        rec = self.recording
+
+        def step(*args, **kwargs):
+            before = self._param_state()
+            result = original(*args, **kwargs)
+            if rec.step_before is None:
+                rec.step_before, rec.step_after = before, self._param_state()
+                rec.optimizer_type = type(opt).__name__
+                rec.hyper = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
+            return result
+
+        opt.step = step
+
+    def _unwrap_step(self) -> None:
+        if self._had_step:
+            self.optimizer.step = self._original_step
+        else:
+            del self.optimizer.step
+
+    def _param_state(self) -> dict:
+        """{name: (value, grad, optimizer state)} copied now."""
+        out = {}
+        state = getattr(self.optimizer, "state", {})
+        for name, p in self.params.values():
+            st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
+                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()}
+            out[name] = (snapshot(p.array), None if p.grad is None else snapshot(p.grad.array), st)
+        return out
+
+    # -- after the block -----------------------------------------------------------------
+    def _finish(self) -> None:
+        from .effect import compute_effect, param_records
+        rec = self.recording
+        rec.dtype = next((d for _, d in self._before.values()), None)
+        if rec.dtype is None and rec.ops:
+            rec.dtype = "exact" if rec.ops[0].output.dtype == object else str(rec.ops[0].output.dtype)
+        rec.params = param_records(rec, self.params, self._before)
+        if self.model is not None and rec.model_args is not None:
+            with no_grad():
+                rec.effect = compute_effect(rec, self.model, self.loss_fn, self.observer.leaf_tensors)
+        elif rec.loss_index is not None:
+            rec.effect = Effect(loss_before=rec.ops[rec.loss_index].output[()])
+        rec.model_args = None
+        rec.finalize()

@@ -1,0 +1,113 @@
+"""One document per recording, rendered by every format (text, Markdown, LaTeX, HTML).
+
+``build`` gathers the views into sections of blocks: paragraphs, bullet lists, tables and
+derivations.  The renderers only lay these out; they compute nothing, so the terminal, the
+handout and the notebook always show the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import views
+from .._numbers import fmt, pct
+
+
+@dataclass
+class Paragraph:
+    text: str
+    kind: str = "p"          # 'p' or 'note'
+
+
+@dataclass
+class Bullets:
+    items: list
+
+
+@dataclass
+class MathBlock:
+    """A derivation: headline, convention, then one (math, note) per line."""
+
+    headline: str
+    lines: list
+    convention: str = ""
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list = field(default_factory=list)
+
+
+@dataclass
+class Document:
+    title: str
+    sections: list = field(default_factory=list)
+
+
+def overview(rec) -> str:
+    """One paragraph: model, dtype, optimizer, loss before → after."""
+    parts = []
+    if rec.model_type:
+        parts.append(f"Model {rec.model_type} with {views.params_count(rec)} parameters")
+    parts.append(f"dtype {rec.dtype}" + (" (exact rational arithmetic: no rounding anywhere)"
+                                         if rec.exact else ""))
+    if rec.optimizer_type:
+        hyper = ", ".join(f"{k}={fmt(v) if isinstance(v, (int, float)) or hasattr(v, 'denominator') else v}"
+                          for k, v in rec.hyper.items()
+                          if k in ("lr", "momentum", "weight_decay", "betas", "eps") and v not in (0, None))
+        parts.append(f"optimizer {rec.optimizer_type}({hyper})")
+    e = rec.effect
+    if e is not None and e.loss_before is not None:
+        loss = f"loss {fmt(e.loss_before)}"
+        if e.loss_after is not None:
+            loss += f" → {fmt(e.loss_after)} ({pct(e.loss_before, e.loss_after):+.1f} %)".replace("-", "−")
+        parts.append(loss)
+    return "; ".join(parts) + "."
+
+
+def build(rec, entries=()) -> Document:
+    """The document for ``rec``, with a derivation for each name in ``entries``."""
+    doc = Document(rec.title or f"One training step of {rec.model_type or 'a computation'}")
+    intro = Section("Overview", [Paragraph(overview(rec))] + [Paragraph(n) for n in rec.notes])
+    doc.sections.append(intro)
+    fwd = Section("Forward pass")
+    if rec.layers():
+        fwd.blocks.append(views.forward_table(rec))
+    fwd.blocks.append(views.ops_table(rec))
+    doc.sections.append(fwd)
+    if rec.loss_index is not None:
+        doc.sections.append(Section("Backward pass", [views.backward_table(rec)]))
+    if rec.params:
+        doc.sections.append(Section("Gradients", [views.gradient_table(rec)]))
+    if entries:
+        sec = Section("Derivations")
+        for entry in entries:
+            d = rec.derivation(entry)
+            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
+        doc.sections.append(sec)
+    if rec.params:
+        doc.sections.append(Section("The update", [views.update_table(rec),
+                                                   Paragraph(views.update_summary(rec))]))
+    if rec.effect is not None and rec.effect.loss_before is not None:
+        doc.sections.append(Section("The effect of the step", [views.effect_table(rec)]))
+    found = rec.insights()
+    if found:
+        doc.sections.append(Section("Insights", [Bullets([i.message for i in found])]))
+    if rec.claims:
+        table = views.Table("The seed's numbers, checked",
+                            ["quantity", "seed says", "computed", "verdict"])
+        notes = []
+        for c in rec.claims:
+            table.rows.append([c.quantity, c.seed, c.computed, c.verdict])
+            if c.note:
+                notes.append(f"{c.quantity}: {c.note}")
+        doc.sections.append(Section("Checking the seed", [table] + ([Bullets(notes)] if notes else [])))
+    if rec.comparison is not None:
+        cmp = rec.comparison
+        table = views.Table(f"Cross-check with PyTorch {cmp.torch_version}",
+                            ["quantity", "largest |glassnet − torch|", "glassnet", "torch"])
+        for row in cmp.rows:
+            table.rows.append([row.quantity, row.max_abs_diff, row.glassnet, row.torch])
+        doc.sections.append(Section("Cross-check with PyTorch",
+                                    [table] + [Paragraph(n) for n in cmp.notes]))
+    return doc

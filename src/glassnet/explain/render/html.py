@@ -1,0 +1,49 @@
+"""HTML for notebooks (``Recording._repr_html_``) and reports: one self-contained ``<div>``."""
+from __future__ import annotations
+
+from html import escape
+
+from ..views import Table
+from .document import Bullets, MathBlock, Paragraph
+from .text import cell
+
+STYLE = """<style>
+.glassnet-explain{font-family:system-ui,sans-serif;font-size:13px;line-height:1.4}
+.glassnet-explain table{border-collapse:collapse;margin:6px 0 12px}
+.glassnet-explain th,.glassnet-explain td{border:1px solid #ccc;padding:2px 6px;text-align:left;
+ font-variant-numeric:tabular-nums;vertical-align:top}
+.glassnet-explain caption{text-align:left;font-weight:600}
+.glassnet-explain pre{background:#f6f8fa;padding:6px;overflow-x:auto}
+.glassnet-explain .note{color:#555;font-style:italic}
+</style>"""
+
+
+def table(t: Table) -> str:
+    head = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell(v))}</td>" for v in row) + "</tr>"
+                   for row in t.rows)
+    note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
+    return (f"<table><caption>{escape(t.title)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>{note}")
+
+
+def render(doc) -> str:
+    """``doc`` as an HTML fragment with its own (scoped) style."""
+    out = [STYLE, '<div class="glassnet-explain">', f"<h2>{escape(doc.title)}</h2>"]
+    for sec in doc.sections:
+        out.append(f"<h3>{escape(sec.title)}</h3>")
+        for block in sec.blocks:
+            if isinstance(block, Table):
+                out.append(table(block))
+            elif isinstance(block, Paragraph):
+                out.append(f"<p>{escape(block.text)}</p>")
+            elif isinstance(block, Bullets):
+                out.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>")
+            elif isinstance(block, MathBlock):
+                out.append(f"<p><b>{escape(block.headline)}</b></p>")
+                if block.convention:
+                    out.append(f'<p class="note">{escape(block.convention)}</p>')
+                lines = "\n".join(escape(m + (f"    ({n})" if n else "")) for m, n in block.lines)
+                out.append(f"<pre>{lines}</pre>")
+    out.append("</div>")
+    return "\n".join(out)
