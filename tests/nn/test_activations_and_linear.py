@@ -110,6 +110,8 @@ def test_linear_init_comes_from_glassnets_seeded_generator():
 
 
 def test_linear_shape_and_dtype_errors_say_what_to_change():
+    with pytest.raises(TypeError, match="in_features must be an int, got float 2.0"):
+        nn.Linear(2.0, 3)
     lin = nn.Linear(3, 4)
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x5 and 3x4\)"):
         lin(glassnet.zeros(2, 5))

@@ -13,9 +13,11 @@ from .module import Module, Parameter, _addindent
 __all__ = ["Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Dropout"]
 
 
-def _positive_int(value, name: str, cls: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{cls}: {name} must be a non-negative integer, got {value!r}")
+def _feature_count(value, name: str, cls: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{cls}: {name} must be an int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{cls}: {name} must be non-negative, got {value}")
     return value
 
 
@@ -47,8 +49,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features", "Linear")
-        self.out_features = _positive_int(out_features, "out_features", "Linear")
+        self.in_features = _feature_count(in_features, "in_features", "Linear")
+        self.out_features = _feature_count(out_features, "out_features", "Linear")
         self.weight = Parameter(empty((out_features, in_features), dtype=dtype, device=device))
         if bias:
             self.bias = Parameter(empty((out_features,), dtype=dtype, device=device))

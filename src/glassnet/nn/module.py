@@ -133,7 +133,7 @@ class Module:
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False) -> RemovableHandle:
         """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces the
-        output."""
+        output.  (``always_call`` is accepted for compatibility and ignored.)"""
         return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
 
     def _add_hook(self, registry_name, hook, prepend, with_kwargs):
