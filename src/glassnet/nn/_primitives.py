@@ -252,8 +252,8 @@ class CrossEntropy(Function):
         return a, np.sum(a, axis=axis, keepdims=True)
 
     def upstream(self, g):
-        if self.reduction == "mean":
-            return g / self.count
+        if self.reduction == "mean":  # every target ignored: A is all zero, and so is the gradient
+            return g / self.count if self.count else g * 0
         if self.reduction == "none":
             return np.expand_dims(g, self.axis)
         return g
