@@ -221,6 +221,8 @@ def test_registration_errors():
         setattr(seq, "0", 3)
     with pytest.raises(KeyError, match="attribute 'in_features' already exists"):
         m.register_parameter("in_features", None)
+    with pytest.raises(KeyError, match="attribute 'forward' already exists"):
+        m.register_buffer("forward", glassnet.zeros(1))
     with pytest.raises(KeyError, match="buffer name can"):
         m.register_buffer("a.b", None)
 

@@ -217,10 +217,14 @@ class Module:
         if "." in name:
             raise KeyError(f'{kind} name can\'t contain "."')
 
+    def _taken(self, name: str) -> bool:
+        """Is ``name`` already an attribute (of the instance, or of the class, like a method)?"""
+        return name in self.__dict__ or hasattr(type(self), name)
+
     def register_parameter(self, name: str, param) -> None:
         """Register ``param`` (a ``Parameter`` or None) under ``name``."""
         self._check_name(name, "parameter")
-        if name in self.__dict__ and name not in self._parameters:
+        if name not in self._parameters and self._taken(name):
             raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
@@ -231,7 +235,7 @@ class Module:
         """Register a tensor that is state but not a parameter (saved in ``state_dict`` unless
         ``persistent=False``; never handed to the optimizer)."""
         self._check_name(name, "buffer")
-        if name in self.__dict__ and name not in self._buffers:
+        if name not in self._buffers and self._taken(name):
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
@@ -247,7 +251,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
-        if name in self.__dict__ and name not in self._modules:
+        if name not in self._modules and self._taken(name):
             raise KeyError(f"attribute '{name}' already exists")
         self._modules[name] = self.__dict__[name] = module
 
