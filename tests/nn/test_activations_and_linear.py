@@ -161,6 +161,13 @@ def test_softmax_without_dim_warns_and_picks_torchs_dimension():
     np.testing.assert_allclose(g.numpy(), t.numpy(), rtol=1e-6)
 
 
+def test_flatten_checks_its_dimensions_like_torch():
+    assert nn.Flatten()(glassnet.zeros(2, 3, 4)).shape == (2, 12)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\], "
+                                         r"but got 1\)"):
+        nn.Flatten()(glassnet.zeros(3))
+
+
 def test_gelu_rejects_unknown_approximation():
     with pytest.raises(RuntimeError, match="none or tanh"):
         nn.GELU(approximate="fast")

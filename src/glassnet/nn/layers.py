@@ -92,6 +92,12 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
+        n = max(input.dim(), 1)
+        for d in (self.start_dim, self.end_dim):
+            if not -n <= d < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                                 f"but got {d}): Flatten(start_dim={self.start_dim}) needs an input "
+                                 f"with more dimensions, e.g. a batch of samples")
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
