@@ -106,11 +106,13 @@ def fmt_any(value, places: int = 4, minus: str = MINUS) -> str:
 
 def float32_decimal(value) -> Fraction:
     """The decimal a user most likely typed for a float (0.2 for float32(0.2)), as a Fraction."""
+    if isinstance(value, np.ndarray):
+        value = value[()]
+    if isinstance(value, np.float32):
+        return Fraction(np.format_float_positional(value, unique=True, trim="-"))
     value = scalar(value)
     if isinstance(value, (Fraction, int)):
         return Fraction(value)
-    if isinstance(value, np.float32):
-        return Fraction(np.format_float_positional(value, unique=True, trim="-"))
     return Fraction(repr(float(value)))
 
 

@@ -144,10 +144,12 @@ def _saturated(rec) -> list:
         if not idx:
             continue
         fn = "σ" if op.op == "Sigmoid" else "tanh"
+        zname = rec.symbol(op.inputs[0])
         parts = ", ".join(f"{fn}′ = {fmt(float(np.asarray(slope)[i]))} at "
-                          f"{entry_symbol(op.name, i, op.output.size)}" for i in idx[:6])
+                          f"{entry_symbol(zname, i, op.output.size)} = {fmt(op.input_values[0][i])}"
+                          for i in idx[:6])
         out.append(Insight("saturated", op.label,
-                           f"{op.label}: saturated {fn} ({parts}): the local slope is below "
+                           f"Saturated {fn} in {op.label} ({parts}): the local slope is below "
                            f"{SATURATION}, so the gradient passing through shrinks by that factor "
                            f"(the vanishing gradient).", {"entries": idx}, "warning"))
     return out
@@ -214,11 +216,14 @@ def _near_kinks(rec) -> list:
         x, w = _rows(lin.input_values[0]), lin.input_values[1]
         b = lin.input_values[2] if len(lin.input_values) > 2 else None
         z = _rows(lin.output)
-        for r in range(z.shape[0]):
-            for i in range(z.shape[1]):
-                found = _kink(rec, ly, x[r], w[i], None if b is None else b[i], z[r, i], i)
-                if found is not None:
-                    out.append(found)
+        for i in range(z.shape[1]):
+            found = [f for r in range(z.shape[0])
+                     if (f := _kink(rec, ly, x[r], w[i], None if b is None else b[i], z[r, i], i))]
+            if found:
+                if len(found) > 1:
+                    found[0].message += f" (The same holds in {len(found)} of {z.shape[0]} samples.)"
+                    found[0].data["samples"] = len(found)
+                out.append(found[0])
     return out
 
 

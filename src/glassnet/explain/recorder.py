@@ -17,10 +17,14 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..autograd import no_grad, observe
+
+if TYPE_CHECKING:
+    from .recording import Recording
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",

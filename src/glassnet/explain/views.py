@@ -76,8 +76,8 @@ def _small(value, limit: int = 64):
 
 def local_derivative(rec, op) -> str:
     """The local derivative of an op, per input, as a formula with its values where small."""
-    from .derivation import _Ctx, elem_local, _loss_local
-    ctx = _Ctx(rec)
+    from .local import Context, elem_local, loss_local
+    ctx = Context(rec)
     parts, seen = [], []
     for pos, ref in enumerate(op.inputs):
         name = rec.symbol(ref)
@@ -98,7 +98,7 @@ def local_derivative(rec, op) -> str:
             continue
         if op.op in ("BinaryCrossEntropy", "BinaryCrossEntropyWithLogits") and pos == 0:
             e = next(np.ndindex(*np.shape(op.input_values[0])))
-            parts.append(f"∂/∂{name}: {_loss_local(ctx, op, 0, e)[0]}" if np.size(op.input_values[0]) == 1
+            parts.append(f"∂/∂{name}: {loss_local(ctx, op, 0, e)[0]}" if np.size(op.input_values[0]) == 1
                          else f"∂/∂{name}: see {op.node}")
             continue
         loc = elem_local(ctx, op, pos, None) if op.grad_inputs and pos < len(op.grad_inputs) \

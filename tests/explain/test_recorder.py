@@ -1,0 +1,103 @@
+"""The recorder: what it captures, and that it costs nothing outside ``record``."""
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import nn, optim
+from glassnet.autograd.engine import STATE
+from glassnet.explain import record
+from glassnet.nn import functional as F
+
+
+def _model():
+    glassnet.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+
+
+def _hook_count(model):
+    return sum(len(m._forward_pre_hooks) + len(m._forward_hooks) for m in model.modules())
+
+
+def test_nothing_is_installed_after_the_block():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    before_hooks = _hook_count(model)
+    with record(model, opt) as step:
+        assert STATE.observers, "the observer is installed inside the block"
+        assert _hook_count(model) == before_hooks + 2 * len(list(model.modules()))
+        loss = model(glassnet.ones(3)).sum()
+        loss.backward()
+        opt.step()
+    assert STATE.observers == ()
+    assert _hook_count(model) == before_hooks
+    assert "step" not in vars(opt), "optimizer.step is the class's method again"
+    n_ops = len(step.ops)
+    model(glassnet.ones(3)).sum().backward()          # outside: nothing more is recorded
+    assert len(step.ops) == n_ops
+
+
+def test_cleanup_happens_when_the_block_raises():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError):
+        with record(model, opt):
+            model(glassnet.ones(3))
+            raise ValueError("boom")
+    assert STATE.observers == () and _hook_count(model) == 0 and "step" not in vars(opt)
+
+
+def test_ops_carry_module_paths_inputs_and_shapes():
+    model = _model()
+    x = glassnet.tensor([1.0, -2.0, 0.5])
+    with record(model) as step:
+        F.mse_loss(model(x), glassnet.tensor([0.3])).backward()
+    ops = step.forward_ops
+    assert [op.op for op in ops[:3]] == ["Linear", "Relu", "Linear"]
+    assert [op.module for op in ops[:3]] == ["0", "1", "2"]
+    assert ops[0].inputs[1].kind == "param" and ops[0].inputs[1].key == "0.weight"
+    assert ops[0].shape == (2,) and step.leaves[0].role == "input"
+    np.testing.assert_array_equal(ops[0].input_values[0], x.array)
+    assert all(op.grad_out is not None for op in ops)     # backward visited every node
+    assert step.ops[step.loss_index].name == "L"
+
+
+def test_raw_tensors_without_a_model():
+    w = glassnet.tensor([2.0, -1.0], requires_grad=True)
+    x = glassnet.tensor([3.0, 4.0])
+    with record(names={"w": w, "x": x}) as step:
+        loss = (w * x).sum()
+        loss.backward()
+    assert [op.op for op in step.ops] == ["Mul", "Sum"]
+    assert step.params[0].name == "w"
+    np.testing.assert_array_equal(step.params[0].grad, [3.0, 4.0])
+    d = step.derivation("w[1]")
+    assert d.headline == "∂L/∂w[1] = x₁ = 4" and d.agrees
+
+
+def test_values_are_snapshots_not_views():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    with record(model, opt) as step:
+        model(glassnet.ones(3)).sum().backward()
+        opt.step()
+    p = step.param("0.weight")
+    np.testing.assert_allclose(p.after - p.before, -p.grad, rtol=1e-6)
+    np.testing.assert_array_equal(step.forward_ops[0].input_values[1], p.before)
+
+
+def test_adam_terms_are_recorded():
+    model = _model()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    p = step.param("2.bias")
+    assert {"m", "v", "m̂", "v̂", "lr·m̂/(√v̂+ε)"} <= set(p.terms)
+    np.testing.assert_allclose(p.delta, -p.terms["lr·m̂/(√v̂+ε)"], rtol=1e-4)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="model must be a glassnet.nn.Module"):
+        record(object())
+    with pytest.raises(TypeError, match="optimizer must be"):
+        record(None, object())
