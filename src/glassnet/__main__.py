@@ -1,0 +1,4 @@
+"""``python -m glassnet ...`` runs the ``glassnet`` command."""
+from .cli import run
+
+run()

@@ -1,0 +1,220 @@
+"""The ``glassnet`` command: lessons, training, prediction, the tour, explanations, the playground.
+
+Thin by design: each command parses its options, calls library functions (imported inside the
+command, so ``glassnet --help`` starts fast) and prints what they return.  Every user mistake
+(a bad flag value, a missing CSV column, a malformed row) ends as one line on stderr starting
+with ``glassnet: error:`` and exit status 2, never a traceback.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="glassnet: a see-through neural-network engine. Lessons, training, the tour.")
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for; printed as one line, exit status 2."""
+
+
+def _fail(message: str) -> None:
+    raise UserError(message)
+
+
+# -- lesson --------------------------------------------------------------------------------------
+
+@app.command()
+def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see --list)."),
+           list_: bool = typer.Option(False, "--list", "-l", help="List the lessons and exit."),
+           plot: Optional[Path] = typer.Option(None, "--plot", help="Write the figures (PNG and SVG) "
+                                                                    "to this folder."),
+           json_: bool = typer.Option(False, "--json", help="Print the result as JSON instead.")):
+    """Run one of the seed lessons and print its numbers, tables and explanation."""
+    from . import lessons
+    if list_ or name is None:
+        from .report import print_lesson_list
+        print_lesson_list()
+        return
+    if name not in lessons.names():
+        _fail(f"unknown lesson {name!r}; the lessons are: {', '.join(lessons.names())}")
+    result = lessons.run(name, figures=plot is not None)
+    if json_:
+        import json
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from .report import print_lesson
+        print_lesson(result)
+    if plot is not None:
+        for path in result.save_figures(plot):
+            typer.echo(f"wrote {path}")
+
+
+# -- train and predict ---------------------------------------------------------------------------
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, circle, moons, gaussian, "
+                                             "digits, iris, breast-cancer, wine, or a CSV file."),
+          target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict "
+                                               "(default: the last column)."),
+          hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. "
+                                               "--hidden 16 8 (or 16,8; 'none' for no hidden layer)."),
+          activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
+          loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
+          optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
+          lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+          epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the training data."),
+          batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
+                                                   "(0: the whole training set)."),
+          seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed for "
+                                             "initialisation, split and shuffling."),
+          test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction, "
+                                                    "0 to <1."),
+          save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
+                                              "(safetensors, architecture in its metadata)."),
+          plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
+          config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
+                                                "(flags given here win)."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
+    """Train a multilayer perceptron on a built-in data set or a CSV file."""
+    from .lessons import training
+    flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
+             "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
+             "test_size": test_size, "save": save, "plot": plot}
+    try:
+        spec = training.resolve(flags, config)
+        run = training.fit(spec, progress=not quiet)
+    except (ValueError, TypeError, OSError) as error:
+        _fail(str(error))
+    from .report import print_training
+    print_training(run)
+
+
+@app.command()
+def predict(model: Path = typer.Option(..., "--model", help="A file written by glassnet train --save."),
+            data: str = typer.Option(..., "--data", help="A built-in data set or a CSV file."),
+            target: Optional[str] = typer.Option(None, "--target", help="CSV column with the answers, "
+                                                 "if present (default: the one used in training)."),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write predictions "
+                                                  "to this CSV file."),
+            show: int = typer.Option(10, "--show", help="Predictions to print (0: none).")):
+    """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
+    from .lessons import training
+    try:
+        result = training.predict(model, data, target)
+        if output is not None:
+            training.write_predictions(result, output)
+    except (ValueError, TypeError, OSError) as error:
+        _fail(str(error))
+    from .report import print_predictions
+    print_predictions(result, show, output)
+
+
+# -- tour, explain, playground -------------------------------------------------------------------
+
+@app.command()
+def tour(out: Path = typer.Option(Path("out/tour.html"), "--out", help="Where to write the report."),
+         only: Optional[str] = typer.Option(None, "--only", help="Comma-separated lessons to include.")):
+    """Run every lesson and write one self-contained HTML report."""
+    from .report import run_tour
+    names = None if only is None else [n.strip() for n in only.split(",") if n.strip()]
+    try:
+        run_tour(out, names)
+    except ValueError as error:
+        _fail(str(error))
+
+
+@app.command()
+def explain(example: str = typer.Argument("diagonal-flip", help="The worked example to explain."),
+            fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, latex, html or json."),
+            exact: bool = typer.Option(False, "--exact/--float32", help="Exact fractions or float32."),
+            entry: Optional[str] = typer.Option(None, "--entry", help="Explain one number, e.g. "
+                                                "layer1.weight[2, 0].")):
+    """Record one training step of a worked example and explain every number in it."""
+    formats = ("text", "markdown", "latex", "html", "json")
+    if fmt not in formats:
+        _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
+    try:
+        from .explain import explain_text
+    except ImportError as error:
+        _fail(f"glassnet.explain is not available in this installation ({error})")
+    try:
+        text = explain_text(example, fmt, exact, entry)
+    except KeyError as error:
+        _fail(str(error.args[0]) if error.args else "unknown entry")
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(text)
+
+
+@app.command()
+def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
+               port: int = typer.Option(8000, "--port", help="Port to listen on."),
+               open_browser: bool = typer.Option(True, "--open/--no-open", help="Open a browser tab.")):
+    """Start the interactive playground in the browser."""
+    if not 0 < port < 65536:
+        _fail(f"--port must be between 1 and 65535; got {port}")
+    from .playground import serve
+    serve(host, port, open_browser)
+
+
+# -- entry point ---------------------------------------------------------------------------------
+
+_HIDDEN_SIZES = re.compile(r"^[0-9]+(,[0-9]+)*,?$")
+
+
+def _join_hidden(argv: list[str]) -> list[str]:
+    """``--hidden 16 8`` → ``--hidden 16,8`` (click options take one value each)."""
+    out, i = [], 0
+    while i < len(argv):
+        out.append(argv[i])
+        if argv[i] == "--hidden":
+            sizes = []
+            while i + 1 < len(argv) and _HIDDEN_SIZES.match(argv[i + 1]):
+                i += 1
+                sizes.append(argv[i].strip(","))
+            if sizes:
+                out.append(",".join(sizes))
+        i += 1
+    return out
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failure, 2 usage error)."""
+    argv = _join_hidden(list(sys.argv[1:] if argv is None else argv))
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="glassnet", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except UserError as error:
+        typer.echo(f"glassnet: error: {' '.join(str(error).split())}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        typer.echo("glassnet: interrupted", err=True)
+        return 130
+    except Exception as error:
+        # click's exceptions (typer ships its own copy of click, so match by shape, not class)
+        if type(error).__name__ == "NoArgsIsHelpError":
+            typer.echo(error.ctx.get_help())
+            return 0
+        if hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int):
+            typer.echo(f"glassnet: error: {' '.join(error.format_message().split())}", err=True)
+            return error.exit_code
+        if type(error).__name__ == "Abort":
+            typer.echo("glassnet: aborted", err=True)
+            return 1
+        raise
+
+
+def run() -> None:
+    """Console-script entry point (``glassnet = glassnet.cli:run``-style); exits with main()'s status."""
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

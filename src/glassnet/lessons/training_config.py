@@ -1,0 +1,141 @@
+"""Configuration for ``glassnet train``: per-data-set defaults, a TOML file and flags → ``Spec``.
+
+``resolve`` merges the three (flags win over the file, the file over the defaults) and checks
+every value at this one edge, so a bad value from a flag or from a config file gets the same
+one-line message naming the option, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BUILTIN = {"spiral": "spiral", "xor": "xor", "circle": "circle", "moons": "moons",
+           "gaussian": "gaussian", "digits": "digits", "iris": "iris",
+           "breast-cancer": "breast_cancer", "wine": "wine"}
+CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "loss": ("bce-logits", "mse", "cross-entropy"),
+           "optimizer": ("sgd", "adam", "adamw", "rmsprop")}
+BASE = {"hidden": [16, 8], "activation": "relu", "optimizer": "adam", "lr": 0.01, "epochs": 200,
+        "batch_size": 64, "seed": 0, "test_size": 0.2}
+DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follows from the task
+    "spiral": {"epochs": 500, "batch_size": 0},
+    "xor": {"hidden": [4], "activation": "tanh", "lr": 0.05, "epochs": 500, "batch_size": 0,
+            "test_size": 0.0},
+    "circle": {}, "moons": {}, "gaussian": {"hidden": [8], "epochs": 100},
+    "digits": {"hidden": [64], "lr": 0.005, "epochs": 30},
+    "iris": {"hidden": [16], "epochs": 150, "batch_size": 16},
+    "breast-cancer": {"hidden": [16], "lr": 0.005, "epochs": 60, "batch_size": 32},
+    "wine": {"hidden": [16], "epochs": 150, "batch_size": 16},
+    "csv": {"hidden": [16], "epochs": 200, "batch_size": 32},
+}
+KEYS = ("data", "target", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch_size",
+        "seed", "test_size", "save", "plot")
+
+
+@dataclass
+class Spec:
+    """A checked training configuration (see ``resolve``)."""
+
+    data: str
+    target: str | None = None
+    hidden: list = field(default_factory=list)
+    activation: str = "relu"
+    loss: str | None = None
+    optimizer: str = "adam"
+    lr: float = 0.01
+    epochs: int = 200
+    batch_size: int = 64
+    seed: int = 0
+    test_size: float = 0.2
+    save: str | None = None
+    plot: str | None = None
+
+
+# -- configuration -------------------------------------------------------------------------------
+
+def _read_config(path) -> dict:
+    import tomllib
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"--config: no such file {str(path)!r}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"--config {path}: not valid TOML ({error})") from None
+    raw = raw.get("train", raw)  # either top-level keys or a [train] table
+    config = {}
+    for key, value in raw.items():
+        name = key.replace("-", "_")
+        if name not in KEYS:
+            raise ValueError(f"--config {path}: unknown key {key!r}; the keys are "
+                             f"{', '.join(k.replace('_', '-') for k in KEYS)}")
+        config[name] = value
+    return config
+
+
+def _parse_hidden(value) -> list:
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        items = [value]
+    else:
+        text = str(value).strip().lower()
+        if text in ("", "none", "0", "[]"):
+            return []
+        items = [v for v in re.split(r"[,\s]+", text) if v]
+    sizes = []
+    for item in items:
+        if isinstance(item, bool) or not re.fullmatch(r"[0-9]+", str(item).strip()) or int(item) < 1:
+            raise ValueError(f"--hidden takes positive layer sizes such as '16 8'; got {value!r}")
+        sizes.append(int(item))
+    return sizes
+
+
+def _number(name, value, kind, low=None, high=None, low_open=False, high_open=False):
+    flag = "--" + name.replace("_", "-")
+    try:
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)
+                                       and not value.is_integer()):
+            raise ValueError
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{flag} must be {'an integer' if kind is int else 'a number'}; "
+                         f"got {value!r}") from None
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high or number != number:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
+        hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
+        raise ValueError(f"{flag} must be {' and '.join(s for s in (lo, hi) if s)}; got {value!r}")
+    return number
+
+
+def resolve(flags: dict, config_path=None) -> Spec:
+    """Defaults for the data set, then the TOML file, then the flags given (those not None)."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    config = _read_config(config_path) if config_path is not None else {}
+    data = given.get("data", config.get("data"))
+    if data is None:
+        raise ValueError("--data is required: a built-in data set "
+                         f"({', '.join(BUILTIN)}) or a CSV file")
+    data = str(data)
+    kind = "csv" if data.lower().endswith(".csv") else data
+    if kind not in DEFAULTS:
+        raise ValueError(f"--data must be one of {', '.join(BUILTIN)} or a .csv file; got {data!r}")
+    merged = {**BASE, **DEFAULTS[kind], **config, **given, "data": data}
+    for name, allowed in CHOICES.items():
+        value = merged.get(name)
+        if value is not None and value not in allowed:
+            raise ValueError(f"--{name} must be one of {', '.join(allowed)}; got {value!r}")
+    spec = Spec(
+        data=data, target=merged.get("target"), hidden=_parse_hidden(merged["hidden"]),
+        activation=merged["activation"], loss=merged.get("loss"), optimizer=merged["optimizer"],
+        lr=_number("lr", merged["lr"], float, 0, low_open=True),
+        epochs=_number("epochs", merged["epochs"], int, 1),
+        batch_size=_number("batch_size", merged["batch_size"], int, 0),
+        seed=_number("seed", merged["seed"], int, 0),
+        test_size=_number("test_size", merged["test_size"], float, 0, 1, high_open=True),
+        save=None if merged.get("save") is None else str(merged["save"]),
+        plot=None if merged.get("plot") is None else str(merged["plot"]))
+    if spec.target is not None and kind != "csv":
+        raise ValueError(f"--target applies to CSV files; {data!r} is a built-in data set")
+    return spec
