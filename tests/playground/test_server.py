@@ -138,3 +138,18 @@ def test_a_page_from_another_site_is_refused(server):
     with pytest.raises((InvalidStatus, ConnectionClosed, OSError)):
         c = Client(server.ws_url, origin="http://evil.example")
         c.recv()
+
+
+def test_explain_records_one_step_on_a_copy(server, client):
+    client.request(type="step", n=5)
+    s = session_of(server, client)
+    before = [p.array.copy() for p in s.trainer.model.parameters()]
+    client.send(type="explain", split="test", index=2)
+    m = client.wait("explain")
+    assert m["record"]["schema"] == "glassnet.explain/1"
+    assert [st["phase"] for st in m["steps"]][:1] == ["forward"] and m["steps"][-1]["phase"] == "update"
+    assert m["point"]["split"] == "test" and m["point"]["index"] == 2
+    for p, b in zip(s.trainer.model.parameters(), before):
+        assert (p.array == b).all()                      # the session did not take the step
+    err = client.request("error", type="explain", split="train", index=1999)
+    assert "there is no train point 1999" in err["message"]

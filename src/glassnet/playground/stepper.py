@@ -1,6 +1,297 @@
-"""Step-through of one point (placeholder until glassnet.explain lands)."""
+"""Step through one point: glassnet.explain records one training step on it; this turns the
+recording's JSON (schema ``glassnet.explain/1``) into the page's steps.
+
+The step is taken on a copy of the session's model and optimizer (the session is not
+changed): the point alone is the mini-batch, and the loss is the session's loss plus its
+regularisation penalty, exactly as a training step would compute it.
+
+Every number on a step is a ``<span class="num">`` with ``data-path``, the JSON pointer of the
+value in the recording (``layers/0/neurons/1/z``), and ``data-value``, the value itself; its
+text is formatted as ``glassnet explain`` prints it.  Three kinds of number are not in the
+recording's JSON and say so in their path: ``inputs/i`` (the point's features, from the
+recording's input leaf), and ``derived/...`` (an activation's slope g'(z), computed from the
+recorded z or a, until the JSON carries it).
+"""
+from __future__ import annotations
+
+import copy
+import html
+
+import numpy as np
+
+import glassnet
+
 from .protocol import ProtocolError
 
+FEATURE_SYMBOLS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1x2": "x₁x₂",
+                   "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
+ACT_SYMBOL = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "linear": "identity"}
+SLOPE = {  # g'(z) from the recorded z and a, and how it is written
+    "sigmoid": ("a(1 − a)", lambda z, a: a * (1 - a)),
+    "tanh": ("1 − a²", lambda z, a: 1 - a * a),
+    "relu": ("1 if z > 0, else 0", lambda z, a: 1.0 if z > 0 else 0.0),
+    "linear": ("1", lambda z, a: 1.0),
+}
 
-def explain_point(trainer, split, index):
-    raise ProtocolError("step-through needs glassnet.explain, which has not landed yet")
+
+def fmt(value) -> str:
+    """As glassnet explain prints a number."""
+    from glassnet.explain._numbers import fmt as explain_fmt
+    return "–" if value is None else explain_fmt(value)
+
+
+class Doc:
+    """The recording's JSON with helpers that emit numbers tagged with their JSON pointer."""
+
+    def __init__(self, doc: dict, inputs: list):
+        self.doc, self.inputs = doc, inputs
+
+    def get(self, path: str):
+        """The value at a JSON pointer (RFC 6901, without the leading slash)."""
+        return pointer(self.doc, path)
+
+    def num(self, path: str, value=None) -> str:
+        v = self.get(path) if value is None else value
+        return (f'<span class="num" data-path="{html.escape(path)}" data-value="{_repr(v)}">'
+                f"{html.escape(fmt(v))}</span>")
+
+    def paren(self, path: str, value=None) -> str:
+        v = self.get(path) if value is None else value
+        s = self.num(path, value)
+        return f"({s})" if v is not None and v < 0 else s
+
+
+def pointer(doc, path: str):
+    """``doc`` at the JSON pointer ``path`` ("layers/0/neurons/1/z"; "~1" is "/", "~0" is "~")."""
+    node = doc
+    for key in path.split("/"):
+        key = key.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+def _key(k: str) -> str:
+    return k.replace("~", "~0").replace("/", "~1")
+
+
+def _repr(v) -> str:
+    return "null" if v is None else repr(float(v))
+
+
+def _edge_index(layer: dict, to: int, frm: int) -> int:
+    return to * layer["in_features"] + frm
+
+
+def record_step(trainer, x_row: np.ndarray, y_value: float):
+    """One training step on one point, recorded; on copies, so the session stays as it was."""
+    from glassnet.explain import record
+    model = copy.deepcopy(trainer.model)
+    params = list(model.parameters())
+    optimizer = type(trainer.optimizer)(params, **{k: v for k, v in trainer.optimizer.param_groups[0].items()
+                                                   if k in ("lr", "momentum", "betas", "eps", "alpha")})
+    optimizer.load_state_dict(copy.deepcopy(trainer.optimizer.state_dict()))
+    linears = [m for m in model if isinstance(m, glassnet.nn.Linear)]
+    x = glassnet.tensor(x_row.reshape(1, -1))
+    t = glassnet.tensor(np.array([[y_value]], dtype=np.float32))
+    with record(model, optimizer, names={"x": x, "t": t}, title="One step of the playground's network") as rec:
+        loss = trainer.data_loss(model(x), t)
+        pen = trainer.penalty(linears)
+        total = loss if pen is None else loss + pen
+        optimizer.zero_grad()
+        total.backward()
+        optimizer.step()
+    return rec
+
+
+def explain_point(trainer, split: str, index: int) -> dict:
+    """The ``explain`` message for point ``index`` of ``split``: the recording and the steps."""
+    pts = trainer.points
+    xs, ys = (pts.x_train, pts.y_train) if split == "train" else (pts.x_test, pts.y_test)
+    if index >= len(ys):
+        raise ProtocolError(f"there is no {split} point {index}; the {split} set has {len(ys)} points")
+    feats = trainer.x_train if split == "train" else trainer.x_test
+    rec = record_step(trainer, feats[index], float(ys[index]))
+    try:
+        doc = rec.to_dict()
+    except Exception as err:  # noqa: BLE001 - report it, keep the session
+        raise ProtocolError(f"glassnet.explain could not render this step: {type(err).__name__}: {err}") from None
+    leaf = next(lf for lf in rec.leaves if lf.role == "input")
+    inputs = [float(v) for v in np.asarray(leaf.value, dtype=np.float64).reshape(-1)]
+    d = Doc(doc, inputs)
+    cfg = trainer.cfg
+    steps = forward_steps(d, cfg) + loss_steps(d, cfg) + backward_steps(d, cfg) + update_steps(d, cfg)
+    x1, x2 = (float(v) for v in xs[index])
+    point_html = (f"<b>{split} point #{index}</b>: x₁ = {html.escape(fmt(x1))}, x₂ = {html.escape(fmt(x2))}, "
+                  f"target t = {d.num('effect/targets/0/0')} &middot; one step with this point as the "
+                  f"mini-batch, on a copy of the network (your session is not changed). Features: "
+                  + ", ".join(f"{FEATURE_SYMBOLS[f]} = {d.num(f'inputs/{i}', inputs[i])}"
+                              for i, f in enumerate(cfg.features)))
+    try:
+        text = rec.to_text(width=100)
+    except Exception as err:  # noqa: BLE001 - the steps do not need it
+        text = f"(glassnet explain could not print this step: {type(err).__name__}: {err})"
+    return {"type": "explain", "point": {"split": split, "index": index, "x": [x1, x2], "html": point_html},
+            "record": doc, "inputs": inputs, "steps": steps, "text": text}
+
+
+# -- the four phases ---------------------------------------------------------------------
+def _in_symbol(cfg, layer: int, i: int) -> str:
+    return FEATURE_SYMBOLS[cfg.features[i]] if layer == 0 else f"a<sub>{layer},{i + 1}</sub>"
+
+
+def _in_value(d: Doc, layer: int, i: int):
+    """(path, value) of input i of a layer: a feature of the point, or the previous layer's a."""
+    if layer == 0:
+        return f"inputs/{i}", d.inputs[i]
+    return f"layers/{layer - 1}/neurons/{i}/a", None
+
+
+def _neuron_name(n_layers: int, layer: int, j: int) -> str:
+    return "the output neuron" if layer == n_layers - 1 else f"neuron {j + 1} of hidden layer {layer + 1}"
+
+
+def forward_steps(d: Doc, cfg) -> list:
+    steps, layers = [], d.doc["layers"]
+    for l, ly in enumerate(layers):
+        act = ly["activation"]
+        for j, _ in enumerate(ly["neurons"]):
+            base = f"layers/{l}/neurons/{j}"
+            terms, nums = [], []
+            for i in range(ly["in_features"]):
+                e = _edge_index(ly, j, i)
+                path, value = _in_value(d, l, i)
+                terms.append(f"w<sub>{j + 1}{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
+                nums.append(f"{d.paren(f'layers/{l}/edges/{e}/weight')} × {d.paren(path, value)}")
+            lines = [f'<div class="eq">z = {" + ".join(terms)} + b</div>',
+                     f'<div class="eq">&nbsp;&nbsp;= {" + ".join(nums)} + {d.paren(base + "/bias/value")}'
+                     f" = {d.num(base + '/z')}</div>"]
+            if act:
+                lines.append(f'<div class="eq">a = {ACT_SYMBOL.get(act, act)}(z) = {ACT_SYMBOL.get(act, act)}'
+                             f"({d.num(base + '/z')}) = {d.num(base + '/a')}</div>")
+            else:
+                lines.append('<div class="note">The output neuron has no activation: its z is the network\'s '
+                             "output ŷ" + (" (a logit: the loss applies the sigmoid)" if cfg.problem == "classification"
+                                           else "") + ".</div>")
+            steps.append(_step("forward", f"Forward: {_neuron_name(len(layers), l, j)}", lines, l, j,
+                               edges=[[l, j, i] for i in range(ly["in_features"])], bias=True))
+    return steps
+
+
+def _loss_op(d: Doc):
+    ops = d.doc["ops"]
+    out_index = max(i for i, o in enumerate(ops) if o["module"] is not None)
+    for i, o in enumerate(ops):
+        if any(r["kind"] == "op" and r["ref"] == ops[out_index]["index"] for r in o["inputs"]) and o["module"] is None:
+            return i, o
+    return len(ops) - 1, ops[-1]
+
+
+def loss_steps(d: Doc, cfg) -> list:
+    i, op = _loss_op(d)
+    n = len(d.doc["layers"])
+    lines = [f'<div class="eq">{html.escape(op["label"])}: L = {html.escape(op["op"])}(ŷ, t) with '
+             f"ŷ = {d.num(f'layers/{n - 1}/neurons/0/z')}, t = {d.num('effect/targets/0/0')}</div>",
+             f'<div class="eq">L = {d.num(f"ops/{i}/value")}</div>']
+    if cfg.regularization != "none" and cfg.reg_rate > 0:
+        lines.append(f'<div class="eq">with the {cfg.regularization.upper()} penalty: total loss = '
+                     f"{d.num('effect/loss_before')}</div>")
+    if d.doc["effect"].get("loss_after") is not None:
+        lines.append(f'<div class="note">After this step the same point\'s loss is '
+                     f"{d.num('effect/loss_after')} ({d.num('effect/change_percent')} %).</div>")
+    return [_step("loss", "The loss", lines, n - 1, 0)]
+
+
+def backward_steps(d: Doc, cfg) -> list:
+    layers = d.doc["layers"]
+    n = len(layers)
+    i, op = _loss_op(d)
+    out = f"layers/{n - 1}/neurons/0"
+    local = op["backward"]["local"] if op.get("backward") else ""
+    steps = [_step("backward", "Backward: the gradient arrives at the output", [
+        f'<div class="eq">∂L/∂ŷ = {d.num(out + "/grad_z")}</div>',
+        f'<div class="note">the loss\'s local derivative, as recorded: {html.escape(local)}</div>'], n - 1, 0)]
+    reg = cfg.regularization != "none" and cfg.reg_rate > 0
+    for l in range(n - 1, -1, -1):
+        ly = layers[l]
+        act = ly["activation"]
+        for j, _ in enumerate(ly["neurons"]):
+            base = f"layers/{l}/neurons/{j}"
+            if act:                                   # through the activation first
+                nxt = layers[l + 1]
+                terms = " + ".join(f"{d.paren(f'layers/{l + 1}/edges/{_edge_index(nxt, k, j)}/weight')} × "
+                                   f"{d.paren(f'layers/{l + 1}/neurons/{k}/grad_z')}"
+                                   for k in range(nxt["out_features"]))
+                formula, slope = SLOPE[act]
+                z, a = d.get(base + "/z"), d.get(base + "/a")
+                g = slope(z, a)
+                steps.append(_step("backward", f"Backward: through {_neuron_name(n, l, j)}", [
+                    f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k{j + 1}</sub>·∂L/∂z<sub>k</sub>'
+                    f" = {terms} = {d.num(base + '/grad_a')}</div>",
+                    f'<div class="eq">local derivative: {ACT_SYMBOL[act]}′(z) = {formula} = '
+                    f"{d.num(f'derived/{act}_slope/{l}/{j}', g)}</div>",
+                    f'<div class="eq">product: ∂L/∂z = {d.paren(base + "/grad_a")} × '
+                    f"{d.paren(f'derived/{act}_slope/{l}/{j}', g)} = {d.num(base + '/grad_z')}</div>"],
+                    l, j, edges=[[l + 1, k, j] for k in range(nxt["out_features"])]))
+            for i in range(ly["in_features"]):
+                e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
+                path, value = _in_value(d, l, i)
+                lines = [f'<div class="eq">gradient arriving: ∂L/∂z = {d.num(base + "/grad_z")}</div>',
+                         f'<div class="eq">local derivative: ∂z/∂w<sub>{j + 1}{i + 1}</sub> = '
+                         f"{_in_symbol(cfg, l, i)} = {d.num(path, value)}</div>",
+                         f'<div class="eq">product: ∂L/∂w<sub>{j + 1}{i + 1}</sub> = {d.paren(base + "/grad_z")} × '
+                         f"{d.paren(path, value)} = {d.num(e + '/grad')}</div>"]
+                if reg:
+                    lines.append(f'<div class="note">the recorded gradient includes the {cfg.regularization.upper()}'
+                                 f" penalty's share, {cfg.reg_rate} × "
+                                 f"{'sign(w)' if cfg.regularization == 'l1' else 'w'}.</div>")
+                steps.append(_step("backward", f"Backward: weight w{j + 1}{i + 1} into {_neuron_name(n, l, j)}",
+                                   lines, l, j, edges=[[l, j, i]], src=(l, i)))
+            steps.append(_step("backward", f"Backward: the bias of {_neuron_name(n, l, j)}", [
+                f'<div class="eq">∂L/∂b = ∂L/∂z × 1 = {d.num(base + "/bias/grad")}</div>'], l, j, bias=True))
+    return steps
+
+
+def update_steps(d: Doc, cfg) -> list:
+    opt = d.doc["optimizer"] or {"type": "?", "hyper": {}}
+    params = {p["name"]: k for k, p in enumerate(d.doc["parameters"])}
+    steps = []
+    layers = d.doc["layers"]
+    for l, ly in enumerate(layers):
+        wk, bk = params[ly["weight"]], params[ly["bias"]]
+        for j, _ in enumerate(ly["neurons"]):
+            rows = []
+            for i in range(ly["in_features"]):
+                e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
+                rows.append(_update_row(d, f"w<sub>{j + 1}{i + 1}</sub>", e, "weight",
+                                        f"parameters/{wk}", [j, i]))
+            rows.append(_update_row(d, "b", f"layers/{l}/neurons/{j}/bias", "value", f"parameters/{bk}", [j]))
+            lr = opt["hyper"].get("lr")
+            rule = ("new = old − lr × grad" if opt["type"] == "SGD" and not opt["hyper"].get("momentum")
+                    else f"{opt['type']}: new = old + update (update from its terms, shown per weight)")
+            lines = [f'<div class="eq">{html.escape(rule)}, lr = {d.num("optimizer/hyper/lr", lr)}</div>',
+                     "<table><tr><th></th><th>old</th><th>grad</th><th>update</th><th>new</th><th>terms</th></tr>"
+                     + "".join(rows) + "</table>"]
+            steps.append(_step("update", f"Update: the weights into {_neuron_name(len(layers), l, j)}", lines, l, j,
+                               edges=[[l, j, i] for i in range(ly["in_features"])], bias=True))
+    return steps
+
+
+def _update_row(d: Doc, name: str, base: str, old_key: str, param: str, idx: list) -> str:
+    terms = d.get(param + "/terms")
+    shown = []
+    for k, arr in terms.items():
+        if arr is None or not isinstance(arr, list):
+            continue
+        shown.append(f"{html.escape(k)} = {d.num(param + '/terms/' + _key(k) + '/' + '/'.join(map(str, idx)))}")
+    return (f"<tr><th>{name}</th><td>{d.num(f'{base}/{old_key}')}</td><td>{d.num(f'{base}/grad')}</td>"
+            f"<td>{d.num(f'{base}/update')}</td><td>{d.num(f'{base}/new')}</td>"
+            f"<td>{'; '.join(shown)}</td></tr>")
+
+
+def _step(phase: str, title: str, lines: list, layer: int, j: int, edges=(), bias=False, src=None) -> dict:
+    """A step; ``nodes`` use the page's columns (0 = inputs, layer l's neurons in column l + 1)."""
+    nodes = [[layer + 1, j]]
+    if src is not None:
+        nodes.append([src[0], src[1]])
+    return {"phase": phase, "title": title, "html": f"<h3>{html.escape(title)}</h3>" + "".join(lines),
+            "nodes": nodes, "edges": [list(e) for e in edges], "biases": [[layer, j]] if bias else []}

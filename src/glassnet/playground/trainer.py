@@ -216,13 +216,13 @@ class Trainer:
         self.cursor += b
         return idx
 
-    def penalty(self):
+    def penalty(self, linears=None):
         """L1: rate * sum|w|; L2: rate * sum(w^2) / 2 (weights only, not biases, as in TensorFlow's)."""
         kind, rate = self.cfg.regularization, self.cfg.reg_rate
         if kind == "none" or rate == 0:
             return None
         total = None
-        for lin in self.linears:
+        for lin in self.linears if linears is None else linears:
             term = lin.weight.abs().sum() if kind == "l1" else (lin.weight * lin.weight).sum() * 0.5
             total = term if total is None else total + term
         return total * rate

@@ -12,6 +12,7 @@
     const t = v / 127.5 - 1, end = t < 0 ? NEG : POS, a = Math.abs(t);
     for (let c = 0; c < 3; c++) LUT[v * 3 + c] = Math.round(MID[c] + (end[c] - MID[c]) * a);
   }
+  const LIGHT = LUT.map((c) => Math.round(c * 0.7 + 255 * 0.3));   // the output plot: points stand out
   const css = (v) => `rgb(${LUT[v * 3]},${LUT[v * 3 + 1]},${LUT[v * 3 + 2]})`;
   const toByte = (x) => Math.max(0, Math.min(255, Math.round((x + 1) * 127.5)));
 
@@ -61,16 +62,17 @@
   const scratchCtx = scratch.getContext("2d");
   const scratchImg = scratchCtx.createImageData(GRID, GRID);
 
-  function paintMap(canvas, b64, discretize) {
-    const bytes = b64bytes(b64), d = scratchImg.data;
+  function paintMap(canvas, b64, discretize, light) {
+    const bytes = b64bytes(b64), d = scratchImg.data, lut = light ? LIGHT : LUT;
     for (let i = 0; i < bytes.length; i++) {
       let v = bytes[i];
       if (discretize) v = v >= 128 ? 230 : 25;
-      d[i * 4] = LUT[v * 3]; d[i * 4 + 1] = LUT[v * 3 + 1]; d[i * 4 + 2] = LUT[v * 3 + 2]; d[i * 4 + 3] = 255;
+      d[i * 4] = lut[v * 3]; d[i * 4 + 1] = lut[v * 3 + 1]; d[i * 4 + 2] = lut[v * 3 + 2]; d[i * 4 + 3] = 255;
     }
     scratchCtx.putImageData(scratchImg, 0, 0);
     const ctx = canvas.getContext("2d");
     ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
     ctx.drawImage(scratch, 0, 0, canvas.width, canvas.height);
   }
 
@@ -518,7 +520,7 @@
 
   function drawOutput() {
     const st = S.state, f = S.drawn, canvas = $("output"), ctx = canvas.getContext("2d"), size = canvas.width;
-    if (f) paintMap(canvas, f.maps.output, st.config.discretize);
+    if (f) paintMap(canvas, f.maps.output, st.config.discretize, true);
     else { ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, size, size); }
     const drawPts = (pts, stroke) => {
       for (const [x, y, label] of pts) {
@@ -592,6 +594,7 @@
     $("stepper-body").hidden = false;
     $("stepper-hint").hidden = true;
     $("step-point").innerHTML = m.point.html;
+    $("step-text").textContent = m.text || "";
     gotoStep(0);
     $("stepper").scrollIntoView({block: "nearest"});
     schedule();

@@ -1,0 +1,43 @@
+"""Make docs/playground.png: a real screenshot of the playground training (run from the repo root:
+``.venv/bin/python -m tests.playground.screenshot``)."""
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from glassnet.playground import PlaygroundServer
+
+from .browser import CHROMIUM, CHROMIUM_ARGS
+
+SETUP = ("#dataset=spiral&noise=0&features=x1,x2,sin(x1),sin(x2)&hidden=8,8,4&activation=tanh&learning_rate=0.01"
+         "&optimizer=adam&batch_size=10&show_test=true&seed=3")
+
+
+def main(out: str = "docs/playground.png", seconds: float = 25.0) -> None:
+    with PlaygroundServer() as srv, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1150})
+        page.goto(srv.url + SETUP)
+        page.wait_for_function("window.playground.state && window.playground.state.config.dataset === 'spiral'")
+        page.click("#play")
+        time.sleep(float(seconds))
+        page.click("#play")
+        page.wait_for_function("document.body.dataset.playing === 'false'")
+        # open the step-through on a training point and go to a backward step
+        pts = page.evaluate("window.playground.state.points")
+        (lo, hi), (x, y, _) = pts["domain"], pts["train"][0]
+        page.locator("#output").click(position={"x": (x - lo) / (hi - lo) * 320, "y": (hi - y) / (hi - lo) * 320})
+        page.wait_for_selector("#stepper-body:not([hidden])")
+        page.click("#stepper .phases button[data-phase=backward]")
+        for _ in range(3):
+            page.click("#step-next")
+        page.mouse.move(5, 5)
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=out, full_page=True)
+        browser.close()
+    print("wrote", out)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
