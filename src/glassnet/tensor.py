@@ -468,7 +468,12 @@ class Tensor:
         shape = np.shape(self.array)
         if not shape:
             return self.reshape(1)
-        s, e = start_dim % len(shape), end_dim % len(shape)
+        n = len(shape)
+        for d in (start_dim, end_dim):
+            if not -n <= d < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                                 f"but got {d})")
+        s, e = start_dim % n, end_dim % n
         return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
     def squeeze(self, dim=None):

@@ -240,3 +240,16 @@ def test_exact_dtype_is_rational_and_refuses_transcendental_ops():
     with pytest.raises(TypeError, match="exp.*float64"):
         x.exp()
     assert np.isclose(float(x.to(glassnet.float64).sum().item()), 0.3)
+
+
+def test_exact_backward_from_a_0d_loss_and_exact_from_float32():
+    from fractions import Fraction
+    w = glassnet.tensor([0.5, 0.25], dtype=glassnet.exact, requires_grad=True)
+    ((w * w).mean()).backward()
+    assert w.grad.tolist() == [Fraction(1, 2), Fraction(1, 4)]
+    assert glassnet.tensor([0.1, 0.7]).to(glassnet.exact).tolist() == [Fraction(1, 10), Fraction(7, 10)]
+
+
+def test_flatten_checks_its_dimensions():
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        glassnet.ones(2, 3).flatten(start_dim=2)

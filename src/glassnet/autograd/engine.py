@@ -168,7 +168,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this output has "
                                f"shape {tuple(root.shape)}. Pass backward(gradient=...) of that shape, "
                                f"or reduce it first (e.g. .sum() or .mean()).")
-        g = np.ones_like(root.array)[()] if type(root.array) is np.ndarray else root.array.dtype.type(1)
+        if type(root.array) is np.ndarray:  # a one-element array (or an exact 0-d object array)
+            g = np.ones_like(root.array)
+        else:
+            g = root.array.dtype.type(1)
     else:
         g = gradient.array if hasattr(gradient, "array") else np.asarray(gradient, dtype=root.array.dtype)
         if g.shape != root.array.shape:

@@ -269,8 +269,9 @@ def to_numpy_dtype(a, np_dtype):
     if np_dtype == object and np.asarray(a).dtype != object:
         from fractions import Fraction
         arr = np.asarray(a)
-        if arr.dtype.kind == "f":
-            conv = np.frompyfunc(lambda v: Fraction(repr(float(v))), 1, 1)
+        if arr.dtype.kind == "f":  # the shortest decimal that rounds to v *in its own dtype*
+            kind = arr.dtype.type
+            conv = np.frompyfunc(lambda v: Fraction(str(kind(v))), 1, 1)
         else:
             conv = np.frompyfunc(lambda v: Fraction(int(v)), 1, 1)
         out = conv(arr)
