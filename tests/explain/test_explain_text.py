@@ -26,7 +26,7 @@ def test_exact_and_entry():
 def test_errors_name_the_choices():
     with pytest.raises(ValueError, match="diagonal-flip, xor-worked-example"):
         explain_text("spiral")
-    with pytest.raises(IndexError, match=r"has shape \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"has shape \(3, 4\)"):
         explain_text("diagonal-flip", entry="layer1.weight[5, 0]")
     with pytest.raises(KeyError, match="no parameter named 'layer3.weight'"):
         explain_text("diagonal-flip", entry="layer3.weight[0, 0]")

@@ -104,3 +104,13 @@ def test_float32_outcome_follows_the_side_of_the_kink(flip_f32, flip_f32_batch):
             assert counts["changed"] == 12
             assert abs(float(step.effect.loss_after) - 0.7257527) < 1e-6
         assert abs(float(step.effect.loss_before) - 0.89625) < 1e-7
+
+
+def test_derivation_over_a_batch_sums_the_rows():
+    from glassnet.explain import diagonal_flip
+    step = diagonal_flip(exact=True, rows=2, checks=False)
+    d = step.derivation("layer1.weight[2, 0]")
+    assert d.headline == ("∂L/∂layer1.weight[2, 0] = ∂L/∂z[0, 2]·x[0, 0] + ∂L/∂z[1, 2]·x[1, 0] = "
+                          "(0.22)(1) + (0.22)(1) = 0.44")
+    assert d.value == Fraction(11, 25) and d.agrees
+    assert step.effect.loss_after == Fraction(58060211557, 80000000000)   # same mathematics

@@ -127,7 +127,9 @@ def derive(rec, entry: str) -> Derivation:
         sq, se = stop
         syms.insert(0, f"∂L/∂{ctx.sym(sq, se) if sq.kind != 'param' else label}")
         nums.insert(0, fp(_g(rec, sq, se) if sq.kind == "op" else value))
-    if stop == "zero" or not syms:
+    if isinstance(stop, tuple) and stop[0].kind == "param":   # a sum right at the entry
+        headline = scalar_lines[-1][0]
+    elif stop == "zero" or not syms:
         headline = f"∂L/∂{label} = {fmt(value)}"
     elif len(syms) == 1:
         headline = f"∂L/∂{label} = {syms[0]} = {fmt(value)}"

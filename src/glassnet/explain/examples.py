@@ -147,7 +147,7 @@ DEFAULT_ENTRIES = {"diagonal-flip": ["layer1.weight[2, 0]", "layer2.weight[0, 2]
                                           "hidden.weight[1, 0]"]}
 
 
-def example(name: str, exact: bool = False):
+def build_example(name: str, exact: bool = False):
     """The recording of example ``name`` (one of ``EXAMPLES``)."""
     if name == "diagonal-flip":
         return diagonal_flip(exact=exact)
@@ -162,12 +162,12 @@ def example(name: str, exact: bool = False):
     raise ValueError(f"unknown example {name!r}; choose one of: {', '.join(EXAMPLES)}")
 
 
-def explain_text(example_name: str, fmt: str = "text", exact: bool = False, entry=None) -> str:
+def explain_text(example: str, fmt: str = "text", exact: bool = False, entry=None) -> str:
     """The explanation of an example as text, for ``glassnet explain``.
 
     Parameters
     ----------
-    example_name : str
+    example : str
         ``"diagonal-flip"`` (seed 002) or ``"xor-worked-example"`` (seed 003).
     fmt : str
         ``"text"`` (rich tables), ``"markdown"``, ``"latex"``, ``"html"`` or ``"json"``.
@@ -180,14 +180,24 @@ def explain_text(example_name: str, fmt: str = "text", exact: bool = False, entr
     -------
     str
 
+    Raises
+    ------
+    ValueError
+        Unknown example, format, or a malformed or out-of-range entry.
+    KeyError
+        An entry naming a parameter the network does not have.
+
     Examples
     --------
     >>> print(explain_text("diagonal-flip", exact=True, entry="layer1.weight[2, 0]"))  # doctest: +SKIP
     """
     from .render import render
-    step = example(example_name, exact=exact)
+    step = build_example(example, exact=exact)
     if entry is None:
-        entries = DEFAULT_ENTRIES[example_name]
+        entries = DEFAULT_ENTRIES[example]
     else:
         entries = [entry] if isinstance(entry, str) else list(entry)
-    return render(step, fmt, entries)
+    try:
+        return render(step, fmt, entries)
+    except IndexError as err:        # an entry index out of range: a bad argument here
+        raise ValueError(str(err)) from err

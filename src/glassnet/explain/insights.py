@@ -190,8 +190,9 @@ def _largest_update(rec) -> list:
         if p.name in (ly["weight"], ly["bias"]) and ly["linear"].name in ("ŷ", "z_out") \
                 and rec.effect is not None and rec.effect.targets is not None:
             k = idx[0] if idx else 0
-            yh, t = rec.effect.predictions_before, rec.effect.targets
-            if np.size(yh) == np.size(t) and np.ndim(yh) == 1:
+            yh, t = _rows(rec.effect.predictions_before), _rows(rec.effect.targets)
+            if yh.shape == t.shape:
+                yh, t = yh[0], t[0]
                 why += (f"; it feeds output {k}, which is furthest off: "
                         f"{entry_symbol('ŷ', (k,), 2)} = {fmt(yh[k])} against "
                         f"target {fmt(t[k])}" if _furthest(yh, t) == k else f"; it feeds output {k}")
@@ -203,7 +204,7 @@ def _largest_update(rec) -> list:
 
 
 def _furthest(yh, t) -> int:
-    return int(np.argmax(np.abs(to_float(yh) - to_float(t))))
+    return int(np.argmax(np.abs(to_float(np.asarray(yh)) - to_float(np.asarray(t)))))
 
 
 def _near_kinks(rec) -> list:

@@ -214,7 +214,8 @@ def update_summary(rec) -> str:
                     tiny.append(abs(float(scalar(p.terms[_term_name(rec)][idx]))) if _term_name(rec)
                                 in p.terms else abs(float(g)))
         text += (f"; {c['below_resolution']} got a nonzero gradient but did not change: their "
-                 f"update (≈{fmt(max(tiny))}) is below the float resolution of their value")
+                 f"updates (at most {fmt(max(tiny))} in size) are below the float resolution of "
+                 f"their values")
     return text + "."
 
 
