@@ -30,5 +30,29 @@ def xor_training(lib, epochs: int = 10_000):
     return loss
 
 
+def xor_training_nn(lib, epochs: int = 10_000):
+    """The same network written as a PyTorch user would: nn.Sequential, BCELoss, optim.SGD."""
+    rng = np.random.RandomState(42)
+    model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Sigmoid(), lib.nn.Linear(2, 1), lib.nn.Sigmoid())
+    with lib.no_grad():
+        model[0].weight.copy_(lib.tensor((rng.randn(2, 2) * 0.5).astype(np.float32).T))
+        model[2].weight.copy_(lib.tensor((rng.randn(2, 1) * 0.5).astype(np.float32).T))
+        model[0].bias.zero_()
+        model[2].bias.zero_()
+    X = lib.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    Y = lib.tensor([[0.0], [1.0], [1.0], [0.0]])
+    loss_fn = lib.nn.BCELoss()
+    optimizer = lib.optim.SGD(model.parameters(), lr=1.0)
+    for _ in range(epochs):
+        loss = loss_fn(model(X), Y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss
+
+
 if __name__ == "__main__":
-    compare("XOR 2-2-1 sigmoid, full batch, 10,000 epochs", xor_training, goal=0.5)
+    compare("XOR 2-2-1 sigmoid, full batch, 10,000 epochs (tensors, manual update)", xor_training,
+            goal=0.5)
+    compare("XOR 2-2-1 sigmoid, full batch, 10,000 epochs (nn.Sequential, BCELoss, SGD)",
+            xor_training_nn, goal=0.5)

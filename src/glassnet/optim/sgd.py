@@ -78,6 +78,10 @@ class SGD(Optimizer):
             if p.grad is None:
                 continue
             g = p.grad.array
+            if p.array.dtype == object:  # glassnet.exact: keep every number a fraction
+                lr, momentum, dampening, weight_decay = (
+                    _fraction(v) for v in (group["lr"], group["momentum"], group["dampening"],
+                                           group["weight_decay"]))
             if maximize:
                 g = -g
             if weight_decay != 0:
@@ -92,4 +96,18 @@ class SGD(Optimizer):
                     b = buf.array * momentum + (1 - dampening) * g
                     buf._inplace("momentum_buffer", b)
                 g = g + momentum * b if nesterov else b
-            p._inplace("step", -lr * g, np.add)
+            p._inplace("step", _sgd_update(p.array, lr, g))
+
+
+def _fraction(value):
+    from fractions import Fraction
+    return Fraction(str(value))
+
+
+def _sgd_update(theta, lr, g):
+    """θ − γ·g.  For float32, PyTorch's ``add_(g, alpha=-γ)`` is one fused multiply-add with
+    γ rounded to float32; computing in float64 and rounding once reproduces it."""
+    if theta.dtype == np.float32:
+        step = np.float64(np.float32(-lr)) * np.asarray(g, dtype=np.float64)
+        return (theta.astype(np.float64) + step).astype(np.float32)
+    return theta - lr * g
