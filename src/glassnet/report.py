@@ -128,8 +128,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:98
 padding:0 1em;color:#222;line-height:1.5}
 h1{border-bottom:2px solid #333}h2{margin-top:2.5em;border-bottom:1px solid #aaa}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;
-text-align:left;vertical-align:top}th{background:#f2f2f2}caption{caption-side:bottom;text-align:left;
-color:#555;font-size:.9em;padding-top:.3em}pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.85em}
+text-align:left;vertical-align:top}th{background:#f2f2f2}caption{caption-side:top;text-align:left;
+font-weight:600;padding-bottom:.3em}pre{background:#f6f8fa;padding:.8em;overflow-x:auto;font-size:.85em}
 figure{margin:1.5em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption{color:#444;font-size:.9em}
 .holds{color:#1a7f37}.fails{color:#b42318}.pass{color:#1a7f37}.warn{color:#9a6700}.fail{color:#b42318}
 .summary{background:#eef5ff;border-left:4px solid #3b6fd6;padding:.6em 1em}.meta{color:#666}
@@ -162,10 +162,10 @@ def lesson_html(result) -> str:
     for heading, text in result.sections:
         parts.append(f"<h3>{e(heading)}</h3>{_p(text)}")
     for table in result.tables:
-        parts.append(f"<table><caption>{e(table.caption)}</caption><tr>"
+        parts.append(f"<table><caption>{e(table.title)}</caption><tr>"
                      + "".join(f"<th>{e(str(c))}</th>" for c in table.columns) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in row) + "</tr>" for row in table.rows]
-        parts.append(f"</table><p class=\"meta\">{e(table.title)}</p>")
+        parts.append("</table>" + (f'<p class="meta">{e(table.caption)}</p>' if table.caption else ""))
     if result.checks:
         parts.append("<h3>Checklist</h3><table><tr><th>check</th><th>status</th><th>value</th>"
                      "<th>meaning</th></tr>")
@@ -176,7 +176,8 @@ def lesson_html(result) -> str:
         parts.append(f'<figure><img alt="{e(entry.caption)}" src="{to_data_uri(entry.figure)}">'
                      f"<figcaption>{e(entry.caption)}</figcaption></figure>")
     if "html" in result.documents:
-        parts.append(f'<div class="explain">{result.documents["html"]}</div>')
+        parts.append('<details open><summary><b>glassnet.explain: the step, number by number</b>'
+                     f'</summary>{result.documents["html"]}</details>')
     parts.append("</section>")
     return "\n".join(parts)
 
