@@ -196,7 +196,7 @@ def run(figures: bool = True) -> LessonResult:
                         viz.curve(doses, {"before (final_bias = 0)": untrained.tolist(),
                                           f"after (final_bias = {final_bias:.4f})": trained.tolist()},
                                   points=(inputs.tolist(), labels.tolist()),
-                                  title="Training the final bias")),
+                                  title="Training the final bias", legend_loc="below")),
         ]
     return LessonResult(
         name="dose", title=TITLE, seed=SEED,

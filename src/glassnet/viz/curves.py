@@ -19,7 +19,7 @@ def _as_1d(name: str, values) -> np.ndarray:
 
 
 def curve(x, y, *, points=None, xlabel: str = "Dose", ylabel: str = "Effectiveness",
-          title: str | None = None, figsize=(6.5, 4.2)):
+          title: str | None = None, legend_loc: str = "best", figsize=(6.5, 4.2)):
     """A 1-D model's output against its input, as in the dose lesson's plots.
 
     Parameters
@@ -33,6 +33,8 @@ def curve(x, y, *, points=None, xlabel: str = "Dose", ylabel: str = "Effectivene
         Training points, drawn as black-edged dots on top.
     xlabel, ylabel, title : str
         Axis labels (the seed's "Dose" / "Effectiveness") and an optional title.
+    legend_loc : str
+        Where the legend goes (matplotlib's ``loc``, or ``"below"`` for under the axes).
 
     Returns
     -------
@@ -51,7 +53,10 @@ def curve(x, y, *, points=None, xlabel: str = "Dose", ylabel: str = "Effectivene
         ax.scatter(px, py, s=60, color="white", edgecolors="k", linewidths=1.5, zorder=5,
                    label="training data")
     if points is not None or len(lines) > 1:
-        ax.legend(loc="best")
+        if legend_loc == "below":
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False)
+        else:
+            ax.legend(loc=legend_loc)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
