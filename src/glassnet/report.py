@@ -54,6 +54,11 @@ def print_lesson(result, console=None) -> None:
     for heading, text in result.sections:
         console.print(f"\n[bold underline]{escape(heading)}[/]")
         console.print("\n\n".join(escape(p) for p in text.split("\n\n")))
+    if result.checks:
+        console.print("\n[bold]Checklist[/]")
+        for check in result.checks:
+            console.print(f"  {STATUS[check.status]}  {escape(check.name)}: {escape(check.value)}"
+                          f"  [dim]{escape(check.detail)}[/]")
     for table in result.tables:
         rich_table = Table(title=escape(table.title), title_justify="left", caption=escape(table.caption)
                            or None, caption_justify="left")
@@ -63,11 +68,6 @@ def print_lesson(result, console=None) -> None:
             rich_table.add_row(*(escape(_cell(v)) for v in row))
         console.print()
         console.print(rich_table)
-    if result.checks:
-        console.print("\n[bold]Checklist[/]")
-        for check in result.checks:
-            console.print(f"  {STATUS[check.status]}  {escape(check.name)}: {escape(check.value)}"
-                          f"  [dim]{escape(check.detail)}[/]")
     if result.claims:
         console.print("\n[bold]The seed's claims against the measurements[/]")
         for claim in result.claims:
@@ -161,17 +161,17 @@ def lesson_html(result) -> str:
                      + "</pre>")
     for heading, text in result.sections:
         parts.append(f"<h3>{e(heading)}</h3>{_p(text)}")
+    if result.checks:
+        parts.append("<h3>Checklist (each line with the number behind it)</h3><table><tr><th>check</th><th>status</th><th>value</th>"
+                     "<th>meaning</th></tr>")
+        parts += [f'<tr><td>{e(c.name)}</td><td class="{c.status}">{c.status}</td><td>{e(c.value)}</td>'
+                  f"<td>{e(c.detail)}</td></tr>" for c in result.checks]
+        parts.append("</table>")
     for table in result.tables:
         parts.append(f"<table><caption>{e(table.title)}</caption><tr>"
                      + "".join(f"<th>{e(str(c))}</th>" for c in table.columns) + "</tr>")
         parts += ["<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in row) + "</tr>" for row in table.rows]
         parts.append("</table>" + (f'<p class="meta">{e(table.caption)}</p>' if table.caption else ""))
-    if result.checks:
-        parts.append("<h3>Checklist</h3><table><tr><th>check</th><th>status</th><th>value</th>"
-                     "<th>meaning</th></tr>")
-        parts += [f'<tr><td>{e(c.name)}</td><td class="{c.status}">{c.status}</td><td>{e(c.value)}</td>'
-                  f"<td>{e(c.detail)}</td></tr>" for c in result.checks]
-        parts.append("</table>")
     for entry in result.figures:
         parts.append(f'<figure><img alt="{e(entry.caption)}" src="{to_data_uri(entry.figure)}">'
                      f"<figcaption>{e(entry.caption)}</figcaption></figure>")

@@ -154,8 +154,8 @@ def run(figures: bool = True) -> LessonResult:
         Claim("New loss 0.7268, improvement 18.9% (code output)",
               f"{float(exact_after):.7f} ({-exact['improvement']:+.2%})",
               abs(float(exact_after) - 0.7268) < 5e-5),
-        Claim("Loss 0.896 → 0.726, −19.0 % (summary)", f"{float(exact_after):.7f}, "
-              f"{-exact['improvement']:+.2%} (0.726 is truncated; it rounds to 0.7258)",
+        Claim("Loss 0.896 → 0.726, −19.0% (summary)", f"{float(exact_after):.7f}, "
+              f"{-exact['improvement']:+.2%} (0.726 and −19.0% to the digits shown)",
               round(-exact['improvement'], 3) == -0.19),
         Claim("PyTorch's numbers match the hand calculation exactly",
               "only when float32 rounding puts hidden unit 0 on the dead side: "
