@@ -32,7 +32,7 @@ class Page:
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         self.page = self.context.new_page()
         self.errors = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("pageerror", lambda e: self.errors.append(f"{e} {e.stack}"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.server = server
         self.page.goto(server.url + hash_)

@@ -2,6 +2,7 @@
 import os
 import runpy
 import statistics
+import time
 
 import numpy as np
 import pytest
@@ -32,6 +33,18 @@ def test_page_loads_with_its_own_session(tab, server):
     px = tab.pixels()
     assert px.std() > 10                          # a heat map with points, not a blank canvas
     assert tab.page.locator(".node.hidden").count() == 6 and tab.page.locator("path.edge.hit").count() == 2 * 4 + 4 * 2 + 2
+
+
+def test_one_tab_opens_exactly_one_session(browser, server):  # noqa: F811
+    before = set(server.registry.sessions)
+    t = Page(browser, server)
+    try:
+        time.sleep(0.3)
+        assert set(server.registry.sessions) - before == {t.session_id}
+    finally:
+        t.close()
+    assert wait_until(lambda: t.session_id not in server.registry.sessions)
+    assert not t.errors, t.errors
 
 
 def test_each_control_changes_the_servers_session(tab):

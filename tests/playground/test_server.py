@@ -17,12 +17,20 @@ def session_of(server, client):
 
 
 def test_page_and_assets_are_served_locally(server):
+    import re
     html = urllib.request.urlopen(server.url).read().decode()
-    assert '<script src="/static/app.js">' in html
-    for asset in ("/static/app.js", "/static/style.css"):
-        body = urllib.request.urlopen(server.url.rstrip("/") + asset).read().decode()
-        assert len(body) > 1000
-    for text in (html, urllib.request.urlopen(server.url + "static/app.js").read().decode()):
+    assert '<script type="module" src="/static/app.js">' in html
+    modules, todo = {}, ["app.js"]
+    while todo:                                   # every module the page loads, and what they import
+        name = todo.pop()
+        text = modules[name] = urllib.request.urlopen(f"{server.url}static/{name}").read().decode()
+        for spec in re.findall(r'^import .* from "([^"]+)";', text, re.M):
+            assert spec.startswith("./"), f"{name} imports {spec}: only the page's own files"
+            if spec[2:] not in modules:
+                todo.append(spec[2:])
+    assert set(modules) == {"app.js", "common.js", "controls.js", "network.js", "plot.js", "stepper.js"}
+    assert len(urllib.request.urlopen(server.url + "static/style.css").read()) > 1000
+    for text in [html, *modules.values()]:
         assert "cdn" not in text.lower() and 'src="http' not in text and "import(" not in text
     health = json.loads(urllib.request.urlopen(server.url + "api/health").read())
     assert health["ok"] is True

@@ -1,0 +1,63 @@
+// Step through one point (the server's steps from glassnet.explain's recording) and the export links.
+import {$, S, b64bytes, schedule} from "./common.js";
+import {clearHighlight, highlight} from "./network.js";
+
+// ---------------------------------------------------------------- step-through
+// The server turns glassnet.explain's recording into steps; each number on screen carries the
+// path of the value it shows in that recording (data-path) and the value itself (data-value).
+
+export function openStepper(m) {
+  S.explain = m;
+  S.selected = {split: m.point.split, index: m.point.index};
+  $("stepper-body").hidden = false;
+  $("stepper-hint").hidden = true;
+  $("step-point").innerHTML = m.point.html;
+  $("step-text").textContent = m.text || "";
+  gotoStep(0);
+  $("stepper").scrollIntoView({block: "nearest"});
+  schedule();
+}
+
+export function closeStepper() {
+  S.explain = null; S.selected = null;
+  $("stepper-body").hidden = true; $("stepper-hint").hidden = false;
+  clearHighlight(); schedule();
+}
+
+export function gotoPhase(phase) {
+  if (!S.explain) return;
+  const i = S.explain.steps.findIndex((s) => s.phase === phase);
+  if (i >= 0) gotoStep(i);
+}
+
+export function gotoStep(i) {
+  const m = S.explain; if (!m) return;
+  i = Math.max(0, Math.min(m.steps.length - 1, i));
+  S.stepIndex = i;
+  const step = m.steps[i];
+  $("step-pos").textContent = `${i + 1} / ${m.steps.length}`;
+  for (const b of document.querySelectorAll("#stepper .phases button")) b.classList.toggle("current", b.dataset.phase === step.phase);
+  $("step-view").innerHTML = step.html;
+  $("step-view").dataset.phase = step.phase;
+  highlight(step);
+}
+
+// ---------------------------------------------------------------- export
+
+export function showExport(m) {
+  const box = $("export-links");
+  for (const a of box.querySelectorAll("a")) URL.revokeObjectURL(a.href);
+  box.innerHTML = "";
+  const link = (blob, name, text) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text; a.dataset.file = name;
+    box.appendChild(a);
+    return a;
+  };
+  const weights = link(new Blob([b64bytes(m.safetensors)], {type: "application/octet-stream"}), m.filename, `\u2B07 ${m.filename}`);
+  link(new Blob([m.code], {type: "text/x-python"}), m.code_filename, `\u2B07 ${m.code_filename} (PyTorch)`);
+  box.hidden = false;
+  $("export-code").textContent = m.code;
+  $("export-code-box").hidden = false;
+  weights.click();
+}
