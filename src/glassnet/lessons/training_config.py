@@ -22,7 +22,7 @@ DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follow
             "test_size": 0.0},
     "circle": {}, "moons": {}, "gaussian": {"hidden": [8], "epochs": 100},
     "digits": {"hidden": [64], "lr": 0.005, "epochs": 30},
-    "iris": {"hidden": [16], "epochs": 150, "batch_size": 16},
+    "iris": {"hidden": [16], "epochs": 60, "batch_size": 16},
     "breast-cancer": {"hidden": [16], "lr": 0.005, "epochs": 60, "batch_size": 32},
     "wine": {"hidden": [16], "epochs": 150, "batch_size": 16},
     "csv": {"hidden": [16], "epochs": 200, "batch_size": 32},
@@ -53,7 +53,10 @@ class Spec:
 # -- configuration -------------------------------------------------------------------------------
 
 def _read_config(path) -> dict:
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as f:
             raw = tomllib.load(f)
