@@ -83,9 +83,10 @@ def print_training(run, console=None) -> None:
     from rich.table import Table
     console = console or _console()
     metric = "R²" if run.task == "regression" else "accuracy"
-    table = Table(title=f"{run.spec.data}: {run.architecture} MLP ({run.parameters} parameters), "
-                        f"{run.spec.activation}, {run.loss}, {run.spec.optimizer} lr {run.spec.lr}, "
-                        f"{run.spec.epochs} epochs", title_justify="left")
+    console.print(f"[bold]{run.spec.data}[/]: {run.architecture} MLP ({run.parameters} parameters), "
+                  f"{run.spec.activation}, {run.loss}, {run.spec.optimizer} lr {run.spec.lr}, "
+                  f"{run.spec.epochs} epochs, batch {run.spec.batch_size or 'full'}, seed {run.spec.seed}")
+    table = Table()
     for column in ("split", "samples", "loss", metric):
         table.add_column(column)
     rows = [("train", run.n_train, run.final["loss"], run.final["accuracy"])]
