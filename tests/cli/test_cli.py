@@ -251,3 +251,11 @@ def test_the_console_script_never_shows_a_traceback():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("glassnet: error: ")
+
+
+def test_demo_runs_the_tour(capsys, tmp_path):
+    from glassnet import demo
+    out_file = tmp_path / "tour.html"
+    assert demo.main(["--only", "dose", "--out", str(out_file)]) == 0
+    out = capsys.readouterr().out
+    assert "Num steps: 34" in out and "tour.html" in out and out_file.exists()
