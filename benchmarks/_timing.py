@@ -1,5 +1,7 @@
 """Shared timing for the benchmarks: each workload runs on glassnet and on PyTorch in the
-same process, best of a few repeats, and the ratio glassnet/PyTorch is printed."""
+same process, best of a few repeats, and the ratio glassnet/PyTorch is printed.  Both run on
+one thread (NumPy's BLAS through threadpoolctl, torch through set_num_threads), so neither
+side wins by using the second core."""
 from __future__ import annotations
 
 import importlib
@@ -18,7 +20,9 @@ def best_time(run, repeats: int = 3) -> float:
 def compare(name: str, workload, repeats: int = 3, goal: float | None = None) -> float | None:
     """Time ``workload(lib)`` for glassnet and torch; print both times and the ratio."""
     import glassnet
-    g = best_time(lambda: workload(glassnet), repeats)
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):  # one BLAS thread, as torch gets one thread below
+        g = best_time(lambda: workload(glassnet), repeats)
     try:
         torch = importlib.import_module("torch")
     except ImportError:
