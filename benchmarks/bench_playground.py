@@ -9,6 +9,7 @@ on 500 spiral points (batch 10), presses play, and measures
             neuron's 64x64 map);
 * latency   from sending a control change (the learning rate) to receiving the first frame
             that reflects it (its ``ack``), while training;
+* 20 tabs:  twenty sessions training at once (the CPU is shared: per-tab numbers drop, none stops);
 * slow client: a client that reads one frame every 0.5 s must not slow training down or make
             the server's memory grow (latest-frame-wins);
 * on screen: with Debian's chromium (if /usr/bin/chromium exists), from the control's change
@@ -136,6 +137,39 @@ async def slow_client(ws_url, pid: int, seconds: float) -> dict:
             "rss_start": rss[0], "rss_max": max(rss), "rss_end": rss[-1]}
 
 
+async def many(ws_url, n: int, seconds: float) -> dict:
+    """``n`` tabs training at once: each one's steps/s and frames/s, and one's control latency."""
+    socks = [await open_session(ws_url) for _ in range(n)]
+
+    async def run(ws, probe: bool):
+        await ws.send(json.dumps({"type": "play", "id": 2}))
+        frames, first, last, lat, mid = 0, None, None, [], 100
+        t0 = time.perf_counter()
+        next_probe = t0 + 1.0
+        sent = None
+        while time.perf_counter() - t0 < seconds:
+            m = await recv_json(ws)
+            if m["type"] != "frame" or not m["playing"]:
+                continue
+            frames += 1
+            first = first or (time.perf_counter(), m["step"])
+            last = (time.perf_counter(), m["step"])
+            if probe and sent and m["ack"] is not None and m["ack"] >= mid:
+                lat.append((time.perf_counter() - sent) * 1e3)
+                sent = None
+            if probe and sent is None and time.perf_counter() > next_probe:
+                mid += 1
+                sent = time.perf_counter()
+                next_probe = sent + 0.2
+                await ws.send(json.dumps({"type": "set", "config": {"learning_rate": 0.01 + 0.01 * (mid % 2)},
+                                          "id": mid}))
+        await ws.close()
+        return (last[1] - first[1]) / (last[0] - first[0]), frames / seconds, lat
+
+    results = await asyncio.gather(*(run(ws, i == 0) for i, ws in enumerate(socks)))
+    return {"steps": [r[0] for r in results], "fps": [r[1] for r in results], "latency_ms": results[0][2]}
+
+
 def browser_latency(url: str, n: int = 20):
     """From a select's change event to the animation frame that draws the frame reflecting it."""
     if not os.path.exists("/usr/bin/chromium"):
@@ -178,6 +212,7 @@ def main() -> int:
     try:
         fast = asyncio.run(stream(ws_url, args.seconds))
         slow = asyncio.run(slow_client(ws_url, proc.pid, args.seconds))
+        crowd = asyncio.run(many(ws_url, 20, args.seconds))
         screen = None if args.no_browser else browser_latency(url)
     finally:
         proc.terminate()
@@ -190,6 +225,10 @@ def main() -> int:
     print(f"  control change -> frame, ms {summary(fast['latency_ms'])}   (target < {TARGETS['latency_ms']})")
     print(f"  slow client (2 reads/s): steps/s {slow['steps_per_s']:.0f}, server RSS "
           f"{slow['rss_start']:.0f} -> max {slow['rss_max']:.0f} -> {slow['rss_end']:.0f} MiB")
+    print(f"  20 tabs at once: steps/s per tab min {min(crowd['steps']):.0f} median "
+          f"{statistics.median(crowd['steps']):.0f} (sum {sum(crowd['steps']):.0f}); frames/s per tab min "
+          f"{min(crowd['fps']):.1f} median {statistics.median(crowd['fps']):.1f}; one tab's control change -> "
+          f"frame, ms {summary(crowd['latency_ms']) if crowd['latency_ms'] else 'n/a'}")
     if screen:
         print(f"  on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
               f"frames drawn/s {screen['frames_drawn_per_s']:.1f}")

@@ -54,6 +54,10 @@ class Registry:
             self.sessions[session.id] = session
             return True
 
+    def training(self) -> int:
+        """How many sessions are training now."""
+        return sum(1 for s in list(self.sessions.values()) if s.playing)
+
     def remove(self, session: Session) -> None:
         with self.lock:
             self.sessions.pop(session.id, None)
@@ -99,7 +103,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         except RuntimeError:            # the loop has closed: the server is stopping
             pass
 
-    session = Session(notify=notify, fps=registry.fps)
+    session = Session(notify=notify, fps=registry.fps, crowd=registry.training)
     if not registry.add(session):
         await ws.send_text(json.dumps({"type": "error", "message": f"the playground already runs "
                                        f"{registry.max_sessions} sessions; close a tab and reload"}))
@@ -159,7 +163,12 @@ def _config(app, host: str, port: int, log_level: str = "warning"):
 
 def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
     """Run the playground until interrupted (binds to 127.0.0.1 unless told otherwise)."""
+    import sys
+
     import uvicorn
+    # Sessions train on threads of this one process: hand the GIL round every 1 ms (not 5 ms) so
+    # the event loop, which carries every tab's frames and controls, never waits long for it.
+    sys.setswitchinterval(0.001)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     print(f"glassnet playground: {url}  (Ctrl-C to stop)", flush=True)
     if open_browser:

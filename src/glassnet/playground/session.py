@@ -2,12 +2,17 @@
 
 The session's thread is the only one that touches its :class:`~.trainer.Trainer` (grad mode
 and the engine's observers are per thread, so sessions never disturb each other).  The
-thread sleeps on its inbox while paused; while playing it trains until the next frame is
-due or a message arrives, so a control change is applied after at most one training step
-and its frame is drawn at once.
+thread sleeps on its inbox while paused.  While playing, each frame interval (1/30 s) it
+trains for ``duty`` of the interval, waits out the rest on its inbox (leaving the CPU to the
+event loop and to other sessions), then draws a frame; a message ends training or waiting
+at once, so a control change is applied after at most one training step and its frame is
+drawn straight away.  All sessions share one process (and one GIL), so when ``n`` tabs train
+at once each trains for ``0.5 / n`` of its interval and draws at most one frame per
+``5 ms * n``: the tabs share the CPU and the event loop keeps its turn (see :meth:`pace`).
 
-Frames go through a single slot: a new frame replaces one the page has not taken yet, so a
-slow page sees fewer frames while training runs at full speed and memory stays bounded.
+Frames go through a single slot: a new frame replaces one not yet sent, and a frame is sent
+only while fewer than ``window`` frames wait for the page's ``got_frame``.  So a slow page
+sees fewer (but current) frames, training runs at full speed and memory stays bounded.
 Other messages (state, explain, export, error) keep their order in a bounded queue.
 
 Server -> page messages
@@ -16,7 +21,7 @@ Server -> page messages
     ``frame``   {rev, step, epoch, train_loss, test_loss, playing, ack,
                  layers[{w, b, gw, gb, uw, ub}], maps{output, neurons[layer][neuron]}}
                  maps are base64 uint8 (64 x 64, row 0 at the top; 0 = -1, 255 = +1)
-    ``explain`` {point, record (glassnet.explain's JSON), steps}
+    ``explain`` {point, record (glassnet.explain's JSON), inputs, steps, text}
     ``export``  {filename, safetensors (base64), code_filename, code}
     ``notice``  {message}     ``error``  {message}
 """
@@ -50,13 +55,14 @@ class Session:
 
     #: frames sent but not yet confirmed by the page (``got_frame``); more wait in the slot
     window = 2
-    #: share of each frame interval spent training while playing (the rest is left to others)
+    #: share of each frame interval spent training while playing alone (the rest is left to others)
     duty = 0.8
 
-    def __init__(self, notify=lambda: None, fps: float = 30.0, inbox_size: int = 256):
+    def __init__(self, notify=lambda: None, fps: float = 30.0, inbox_size: int = 256, crowd=lambda: 1):
         self.id = secrets.token_hex(8)
         self.notify = notify
         self.frame_interval = 1.0 / fps
+        self.crowd = crowd                 # how many sessions are training now (this one included)
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
         self.messages: collections.deque = collections.deque(maxlen=64)
         self._frame = None                 # the latest unsent frame (JSON text)
@@ -144,8 +150,9 @@ class Session:
                 # the wait at once.  Paused: sleep until a message comes.
                 if self.playing:
                     start = time.perf_counter()
-                    self._train_for(start + self.duty * self.frame_interval)
-                    timeout = max(0.0, start + self.frame_interval - time.perf_counter())
+                    interval, duty = self.pace()
+                    self._train_for(start + duty * interval)
+                    timeout = max(0.0, start + interval - time.perf_counter())
                     try:
                         msg = self.inbox.get(timeout=timeout) if timeout else self.inbox.get_nowait()
                     except queue.Empty:
@@ -172,6 +179,13 @@ class Session:
             self.send({"type": "error", "message": "the session's training thread failed; reload the page"})
         finally:
             self.closed.set()
+
+    def pace(self) -> tuple:
+        """(frame interval, share of it spent training), shared fairly among the training tabs."""
+        n = max(1, self.crowd())
+        if n == 1:
+            return self.frame_interval, self.duty
+        return max(self.frame_interval, 0.005 * n), 0.5 / n
 
     def _train_for(self, until: float) -> None:
         """Train until ``until`` or until a message arrives; pause if the loss stops being finite."""

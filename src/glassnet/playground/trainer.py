@@ -30,11 +30,22 @@ XOR_STEP = {  # seed 003: "XOR, step by step" -- trained weights of the 2-2-1 si
 }
 
 
+def to_bytes(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (clipped; NaN shown as 0) -> uint8: 0 is -1, 128 is 0, 255 is +1."""
+    v = np.asarray(values, dtype=np.float32)
+    v = np.where(np.isnan(v), np.float32(0.0), v)
+    return np.rint((np.clip(v, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+
+
 def encode_map(values: np.ndarray) -> str:
-    """Values in [-1, 1] (clipped; NaN shown as 0) -> uint8 (0 = -1, 255 = +1) -> base64."""
-    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    u8 = np.rint((np.clip(v, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-    return base64.b64encode(u8.tobytes()).decode("ascii")
+    """One heat map: :func:`to_bytes`, then base64."""
+    return base64.b64encode(to_bytes(values).tobytes()).decode("ascii")
+
+
+def encode_columns(values: np.ndarray) -> list:
+    """One heat map per column of ``values`` (grid points x neurons), encoded in one pass."""
+    u8 = np.ascontiguousarray(to_bytes(values).T)
+    return [base64.b64encode(row.tobytes()).decode("ascii") for row in u8]
 
 
 def finite(x):
@@ -276,8 +287,7 @@ class Trainer:
                 h = lin(h)
                 if i < len(self.acts):
                     h = self.acts[i](h)
-                    arr = h.array
-                    maps.append([encode_map(arr[:, j]) for j in range(arr.shape[1])])
+                    maps.append(encode_columns(h.array))
             out = h.array[:, 0]
         train_loss = self.evaluate(self.x_train, self.y_train)
         test_loss = self.evaluate(self.x_test, self.y_test)
@@ -302,5 +312,5 @@ class Trainer:
         scale = np.maximum(np.abs(feats).max(axis=0), 1e-9)
         return {"type": "state", "rev": self.rev, "config": self.cfg.model_dump(), "sizes": self.sizes,
                 "points": self.points.as_json(), "upload_name": self.upload and self.upload[0],
-                "input_maps": [encode_map(feats[:, j] / scale[j]) for j in range(feats.shape[1])],
+                "input_maps": encode_columns(feats / scale),
                 "history": [list(h) for h in self.history]}
