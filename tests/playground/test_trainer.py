@@ -184,3 +184,32 @@ def test_export_loads_in_pytorch_and_predicts_the_same(tmp_path):
     with glassnet.no_grad():
         ours = t.model(glassnet.tensor(D.features(pts, t.cfg.features))).sigmoid().array[:, 0]
     np.testing.assert_allclose(theirs, ours, rtol=1e-5, atol=1e-6)
+
+
+def test_step_through_with_regularisation_counts_the_penalty():
+    from glassnet.playground.stepper import explain_point
+    t = Trainer(Config(hidden=[3], regularization="l2", reg_rate=0.1, optimizer="momentum"))
+    for _ in range(3):
+        t.train_step()
+    m = explain_point(t, "train", 0)
+    doc = m["record"]
+    data_loss = next(o["value"] for o in doc["ops"] if o["op"] == "BinaryCrossEntropyWithLogits")
+    assert doc["effect"]["loss_before"] > data_loss          # the penalty is part of the step's loss
+    phases = [s["phase"] for s in m["steps"]]
+    assert phases.count("forward") == 3 + 1 and phases.count("loss") == 1 and phases.count("update") == 4
+    assert any("penalty" in s["html"] for s in m["steps"] if s["phase"] == "backward")
+    # the recorded weight gradient is the data part plus rate * w (L2)
+    e = doc["layers"][1]["edges"][0]
+    a = doc["layers"][0]["neurons"][0]["a"]
+    gz = doc["layers"][1]["neurons"][0]["grad_z"]
+    assert e["grad"] == pytest.approx(gz * a + 0.1 * e["weight"], rel=1e-4, abs=1e-6)
+
+
+def test_tabs_training_at_once_share_the_cpu():
+    from glassnet.playground.session import Session
+    crowd = {"n": 1}
+    s = Session(fps=30, crowd=lambda: crowd["n"])
+    assert s.pace() == (pytest.approx(1 / 30), 0.8)
+    crowd["n"] = 20
+    interval, duty = s.pace()
+    assert interval == pytest.approx(0.1) and duty * 20 == pytest.approx(0.5)

@@ -17,7 +17,7 @@ import numpy as np
 import glassnet
 
 from . import data as D
-from .protocol import LIMITS, Config, ProtocolError
+from .protocol import Config, ProtocolError
 
 from glassnet import nn, optim
 
