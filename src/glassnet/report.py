@@ -216,5 +216,5 @@ def run_tour(out="out/tour.html", names=None, console=None, **options) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(tour_html(results, time.perf_counter() - start), encoding="utf-8")
-    console.print(f"\n[bold]Report:[/] {out.resolve()}  ({time.perf_counter() - start:.0f} s)")
+    console.print(f"\n[bold]Report:[/] {out.resolve()}  ({time.perf_counter() - start:.0f} s)", soft_wrap=True)
     return out
