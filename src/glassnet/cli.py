@@ -155,7 +155,7 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
 @app.command()
 def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
                port: int = typer.Option(8000, "--port", help="Port to listen on."),
-               open_browser: bool = typer.Option(True, "--open/--no-open", help="Open a browser tab.")):
+               open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab (off by default).")):
     """Start the interactive playground in the browser."""
     if not 0 < port < 65536:
         _fail(f"--port must be between 1 and 65535; got {port}")

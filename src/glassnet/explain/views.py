@@ -74,6 +74,11 @@ def _small(value, limit: int = 64):
     return value if np.size(value) <= limit else f"({np.size(value)} values)"
 
 
+def _fmt_small(value, limit: int = 16) -> str:
+    """The value formatted, or "(N values)" when it is too large to print in a table cell."""
+    return fmt_any(value) if np.size(value) <= limit else f"({np.size(value)} values)"
+
+
 def local_derivative(rec, op) -> str:
     """The local derivative of an op, per input, as a formula with its values where small."""
     from .local import Context, elem_local, loss_local
@@ -113,7 +118,7 @@ def local_derivative(rec, op) -> str:
             parts.append(f"∂/∂{name}: {loc[0]}")
             continue
         formula = f"2·{loc[0]}" if twice else loc[0]
-        shown = "" if formula.lstrip("−") == "1" else f" = {fmt_any(_small(values, 16))}"
+        shown = "" if formula.lstrip("−") == "1" else f" = {_fmt_small(values, 16)}"
         parts.append(f"∂/∂{name}: {formula}{shown}")
     return "; ".join(parts)
 
@@ -133,7 +138,7 @@ def backward_table(rec) -> Table:
                 g = unbroadcast(np.asarray(g), np.shape(value))
             key = rec.symbol(ref)
             passed[key] = passed[key] + g if key in passed else g   # x·x sends both halves to x
-        passed = [f"∂L/∂{k} = {fmt_any(_small(np.asarray(g), 16))}" for k, g in passed.items()]
+        passed = [f"∂L/∂{k} = {_fmt_small(np.asarray(g), 16)}" for k, g in passed.items()]
         t.rows.append([op.node, op.label, _small(op.grad_out, 16), local_derivative(rec, op),
                        "; ".join(passed)])
     return t
