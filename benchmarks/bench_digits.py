@@ -1,5 +1,5 @@
-"""Digits (1797 8×8 images, standardised): 64-64-10 ReLU MLP, CrossEntropyLoss, Adam (lr 0.005),
-mini-batches of 64 from a shuffling DataLoader, 10 epochs, on glassnet and on PyTorch."""
+"""Digits (1797 8×8 images, standardised): 64-128-64-10 ReLU MLP, CrossEntropyLoss, Adam
+(lr 0.005), mini-batches of 64 from a shuffling DataLoader, 20 epochs, on glassnet and PyTorch."""
 import sys
 from pathlib import Path
 
@@ -20,10 +20,10 @@ def digits_data():
 X_NP, Y_NP = digits_data()
 
 
-def digits_training(lib, epochs: int = 10):
+def digits_training(lib, epochs: int = 20):
     lib.manual_seed(0)
     nn, data = lib.nn, lib.utils.data
-    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
     loader = data.DataLoader(data.TensorDataset(lib.tensor(X_NP), lib.tensor(Y_NP)), batch_size=64,
                              shuffle=True, generator=lib.Generator().manual_seed(0))
     criterion = nn.CrossEntropyLoss()
@@ -38,4 +38,4 @@ def digits_training(lib, epochs: int = 10):
 
 
 if __name__ == "__main__":
-    compare("digits 64-64-10, Adam, batch 64 (DataLoader), 10 epochs", digits_training)
+    compare("digits 64-128-64-10, Adam, batch 64 (DataLoader), 20 epochs", digits_training, goal=1.0)
