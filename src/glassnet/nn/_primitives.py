@@ -118,15 +118,20 @@ class BinaryCrossEntropy(Function):
     saves_inputs = True
 
     def forward(self, p, y, weight=None, reduction="mean"):
-        if not np.all((p >= 0) & (p <= 1)):
+        p_lo, p_hi = np.minimum.reduce(p, axis=None), np.maximum.reduce(p, axis=None)
+        if not (p_lo >= 0 and p_hi <= 1):  # (NaN fails too)
             raise RuntimeError("all elements of input should be between 0 and 1 (binary_cross_entropy "
                                "takes probabilities; for raw scores use binary_cross_entropy_with_logits)")
-        if not np.all((y >= 0) & (y <= 1)):
+        if not (np.minimum.reduce(y, axis=None) >= 0 and np.maximum.reduce(y, axis=None) <= 1):
             raise RuntimeError("all elements of target should be between 0 and 1")
         self.p, self.y, self.weight, self.reduction = p, y, weight, reduction
-        with np.errstate(divide="ignore"):
+        if p_lo > 0 and p_hi < 1:  # no log of 0: skip the (slow) warning guard
             self.log_p = np.maximum(np.log(p), -100)
             self.log_1mp = np.maximum(np.log1p(-p), -100)
+        else:
+            with np.errstate(divide="ignore"):
+                self.log_p = np.maximum(np.log(p), -100)
+                self.log_1mp = np.maximum(np.log1p(-p), -100)
         loss = (y - 1) * self.log_1mp - y * self.log_p
         if weight is not None:
             loss = loss * weight

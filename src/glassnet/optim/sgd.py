@@ -1,6 +1,8 @@
 """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..tensor import tensor
@@ -114,10 +116,17 @@ def _sgd_step(p, lr, g) -> None:
     """θ ← θ − γ·g.  For float32, PyTorch's ``add_(g, alpha=-γ)`` is one fused multiply-add with
     γ rounded to float32; computing in float64 and rounding once reproduces it."""
     theta = p.array
-    if theta.dtype == np.float32 and np.size(theta) <= FUSED_ROUNDING_MAX_SIZE:
-        step = np.float64(np.float32(-lr)) * np.asarray(g, dtype=np.float64)
-        p._inplace("step", (theta.astype(np.float64) + step).astype(np.float32))
+    if theta.dtype == np.float32 and theta.size <= FUSED_ROUNDING_MAX_SIZE:
+        exact_sum = theta.astype(np.float64)
+        exact_sum += _alpha64(lr) * g                      # a float32 product is exact in float64
+        p._inplace("step", exact_sum)                      # rounded to float32 once, here
     elif theta.dtype == object:
         p._inplace("step", theta - lr * g)
     else:
         p._inplace("step", -lr * g, np.add)
+
+
+@lru_cache(maxsize=64)
+def _alpha64(lr: float) -> np.float64:
+    """−γ as PyTorch's float32 kernel sees it (rounded to float32), held exactly in a float64."""
+    return np.float64(np.float32(-lr))
