@@ -250,7 +250,7 @@ def reference_xor_recording(point, target):
 
 @pytest.mark.slow
 def test_step_through_the_xor_preset_shows_glassnets_own_numbers(tab):
-    from glassnet.explain._numbers import fmt
+    from glassnet.explain import fmt
     from glassnet.playground.stepper import pointer
     p = tab.page
     p.click("#xor-step")
@@ -271,14 +271,7 @@ def test_step_through_the_xor_preset_shows_glassnets_own_numbers(tab):
         assert nums, f"step {i} shows no numbers"
         for path, value, text in nums:
             v = float(value)
-            if path.startswith("inputs/"):
-                assert v == [1.0, 0.0][int(path.split("/")[1])]
-            elif path.startswith("derived/sigmoid_slope/"):
-                _, _, l, j = path.split("/")
-                a = pointer(doc, f"layers/{l}/neurons/{j}/a")
-                assert v == pytest.approx(a * (1 - a), rel=1e-12)
-            else:
-                assert v == pointer(doc, path), path            # the very number glassnet recorded
+            assert v == pointer(doc, path), path                # the very number glassnet recorded
             assert text == fmt(v), (path, text)                  # printed as glassnet explain prints it
             seen[path] = v
         step = tab.js(f"window.playground.explain.steps[{i}]")
@@ -295,6 +288,11 @@ def test_step_through_the_xor_preset_shows_glassnets_own_numbers(tab):
     assert seen["layers/0/neurons/0/grad_a"] == pytest.approx(-0.30, abs=5e-3)
     assert seen["layers/0/neurons/0/grad_z"] == pytest.approx(-0.021, abs=5e-4)
     assert seen["layers/0/edges/1/grad"] == 0.0                 # x₂ = 0: its weight gets no gradient
+    assert [seen["layers/0/x/0"], seen["layers/0/x/1"]] == [1.0, 0.0]   # the point's features
+    for j in range(2):                                          # σ′(z) = a(1 − a), shown and recorded
+        a = seen[f"layers/0/neurons/{j}/a"]
+        assert seen[f"layers/0/neurons/{j}/slope"] == pytest.approx(a * (1 - a), rel=1e-12)
+    assert not any(k.startswith(("inputs/", "derived/")) for k in seen)
     assert len(seen) > 40
     # the phase buttons jump, and the session itself was not changed by the recording
     p.click("#stepper .phases button[data-phase=update]")

@@ -213,3 +213,22 @@ def test_tabs_training_at_once_share_the_cpu():
     crowd["n"] = 20
     interval, duty = s.pace()
     assert interval == pytest.approx(0.1) and duty * 20 == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_every_number_of_a_step_through_is_a_value_of_the_recording(activation):
+    import re
+    from glassnet.playground.stepper import explain_point, pointer
+    t = Trainer(Config(hidden=[3, 2], activation=activation, features=["x1", "x2", "x1x2"]))
+    for _ in range(5):
+        t.train_step()
+    m = explain_point(t, "train", 1)
+    doc, shown = m["record"], {}
+    for s in m["steps"] + [m["point"]]:
+        for path, value in re.findall(r'data-path="([^"]*)" data-value="([^"]*)"', s["html"]):
+            assert float(value) == pointer(doc, path), path      # no number is computed outside the JSON
+            shown[path] = float(value)
+    assert not any(k.startswith(("inputs/", "derived/")) for k in shown)
+    feats = t.x_train[1]
+    assert [shown[f"layers/0/x/{i}"] for i in range(3)] == [float(v) for v in feats]
+    assert sum(k.endswith("/slope") for k in shown) == 3 + 2     # one per hidden unit

@@ -7,10 +7,9 @@ regularisation penalty, exactly as a training step would compute it.
 
 Every number on a step is a ``<span class="num">`` with ``data-path``, the JSON pointer of the
 value in the recording (``layers/0/neurons/1/z``), and ``data-value``, the value itself; its
-text is formatted as ``glassnet explain`` prints it.  Three kinds of number are not in the
-recording's JSON and say so in their path: ``inputs/i`` (the point's features, from the
-recording's input leaf), and ``derived/...`` (an activation's slope g'(z), computed from the
-recorded z or a, until the JSON carries it).
+text is formatted as ``glassnet explain`` prints it.  Every number comes from that JSON,
+the point's features (``layers/0/x/i``) and the activations' slopes g'(z)
+(``layers/l/neurons/j/slope``) included.
 """
 from __future__ import annotations
 
@@ -20,31 +19,27 @@ import html
 import numpy as np
 
 import glassnet
+from glassnet.explain import fmt as explain_fmt
 
 from .protocol import ProtocolError
 
 FEATURE_SYMBOLS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1x2": "x₁x₂",
                    "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
 ACT_SYMBOL = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "linear": "identity"}
-SLOPE = {  # g'(z) from the recorded z and a, and how it is written
-    "sigmoid": ("a(1 − a)", lambda z, a: a * (1 - a)),
-    "tanh": ("1 − a²", lambda z, a: 1 - a * a),
-    "relu": ("1 if z > 0, else 0", lambda z, a: 1.0 if z > 0 else 0.0),
-    "linear": ("1", lambda z, a: 1.0),
-}
+SLOPE = {  # how g'(z) is written; its value is the recording's layers/l/neurons/j/slope
+    "sigmoid": "a(1 − a)", "tanh": "1 − a²", "relu": "1 if z > 0, else 0", "linear": "1"}
 
 
 def fmt(value) -> str:
     """As glassnet explain prints a number."""
-    from glassnet.explain._numbers import fmt as explain_fmt
     return "–" if value is None else explain_fmt(value)
 
 
 class Doc:
     """The recording's JSON with helpers that emit numbers tagged with their JSON pointer."""
 
-    def __init__(self, doc: dict, inputs: list):
-        self.doc, self.inputs = doc, inputs
+    def __init__(self, doc: dict):
+        self.doc = doc
 
     def get(self, path: str):
         """The value at a JSON pointer (RFC 6901, without the leading slash)."""
@@ -115,23 +110,21 @@ def explain_point(trainer, split: str, index: int) -> dict:
         doc = rec.to_dict()
     except Exception as err:  # noqa: BLE001 - report it, keep the session
         raise ProtocolError(f"glassnet.explain could not render this step: {type(err).__name__}: {err}") from None
-    leaf = next(lf for lf in rec.leaves if lf.role == "input")
-    inputs = [float(v) for v in np.asarray(leaf.value, dtype=np.float64).reshape(-1)]
-    d = Doc(doc, inputs)
+    d = Doc(doc)
     cfg = trainer.cfg
     steps = forward_steps(d, cfg) + loss_steps(d, cfg) + backward_steps(d, cfg) + update_steps(d, cfg)
     x1, x2 = (float(v) for v in xs[index])
     point_html = (f"<b>{split} point #{index}</b>: x₁ = {html.escape(fmt(x1))}, x₂ = {html.escape(fmt(x2))}, "
                   f"target t = {d.num('effect/targets/0/0')} &middot; one step with this point as the "
                   f"mini-batch, on a copy of the network (your session is not changed). Features: "
-                  + ", ".join(f"{FEATURE_SYMBOLS[f]} = {d.num(f'inputs/{i}', inputs[i])}"
+                  + ", ".join(f"{FEATURE_SYMBOLS[f]} = {d.num(f'layers/0/x/{i}')}"
                               for i, f in enumerate(cfg.features)))
     try:
         text = rec.to_text(width=100)
     except Exception as err:  # noqa: BLE001 - the steps do not need it
         text = f"(glassnet explain could not print this step: {type(err).__name__}: {err})"
     return {"type": "explain", "point": {"split": split, "index": index, "x": [x1, x2], "html": point_html},
-            "record": doc, "inputs": inputs, "steps": steps, "text": text}
+            "record": doc, "steps": steps, "text": text}
 
 
 # -- the four phases ---------------------------------------------------------------------
@@ -139,11 +132,9 @@ def _in_symbol(cfg, layer: int, i: int) -> str:
     return FEATURE_SYMBOLS[cfg.features[i]] if layer == 0 else f"a<sub>{layer},{i + 1}</sub>"
 
 
-def _in_value(d: Doc, layer: int, i: int):
-    """(path, value) of input i of a layer: a feature of the point, or the previous layer's a."""
-    if layer == 0:
-        return f"inputs/{i}", d.inputs[i]
-    return f"layers/{layer - 1}/neurons/{i}/a", None
+def _in_path(layer: int, i: int) -> str:
+    """The path of input i of a layer: a feature of the point, or the previous layer's a."""
+    return f"layers/0/x/{i}" if layer == 0 else f"layers/{layer - 1}/neurons/{i}/a"
 
 
 def _neuron_name(n_layers: int, layer: int, j: int) -> str:
@@ -159,9 +150,8 @@ def forward_steps(d: Doc, cfg) -> list:
             terms, nums = [], []
             for i in range(ly["in_features"]):
                 e = _edge_index(ly, j, i)
-                path, value = _in_value(d, l, i)
                 terms.append(f"w<sub>{j + 1}{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
-                nums.append(f"{d.paren(f'layers/{l}/edges/{e}/weight')} × {d.paren(path, value)}")
+                nums.append(f"{d.paren(f'layers/{l}/edges/{e}/weight')} × {d.paren(_in_path(l, i))}")
             lines = [f'<div class="eq">z = {" + ".join(terms)} + b</div>',
                      f'<div class="eq">&nbsp;&nbsp;= {" + ".join(nums)} + {d.paren(base + "/bias/value")}'
                      f" = {d.num(base + '/z')}</div>"]
@@ -221,25 +211,22 @@ def backward_steps(d: Doc, cfg) -> list:
                 terms = " + ".join(f"{d.paren(f'layers/{l + 1}/edges/{_edge_index(nxt, k, j)}/weight')} × "
                                    f"{d.paren(f'layers/{l + 1}/neurons/{k}/grad_z')}"
                                    for k in range(nxt["out_features"]))
-                formula, slope = SLOPE[act]
-                z, a = d.get(base + "/z"), d.get(base + "/a")
-                g = slope(z, a)
                 steps.append(_step("backward", f"Backward: through {_neuron_name(n, l, j)}", [
                     f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k{j + 1}</sub>·∂L/∂z<sub>k</sub>'
                     f" = {terms} = {d.num(base + '/grad_a')}</div>",
-                    f'<div class="eq">local derivative: {ACT_SYMBOL[act]}′(z) = {formula} = '
-                    f"{d.num(f'derived/{act}_slope/{l}/{j}', g)}</div>",
+                    f'<div class="eq">local derivative: {ACT_SYMBOL[act]}′(z) = {SLOPE[act]} = '
+                    f"{d.num(base + '/slope')}</div>",
                     f'<div class="eq">product: ∂L/∂z = {d.paren(base + "/grad_a")} × '
-                    f"{d.paren(f'derived/{act}_slope/{l}/{j}', g)} = {d.num(base + '/grad_z')}</div>"],
+                    f"{d.paren(base + '/slope')} = {d.num(base + '/grad_z')}</div>"],
                     l, j, edges=[[l + 1, k, j] for k in range(nxt["out_features"])]))
             for i in range(ly["in_features"]):
                 e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
-                path, value = _in_value(d, l, i)
+                path = _in_path(l, i)
                 lines = [f'<div class="eq">gradient arriving: ∂L/∂z = {d.num(base + "/grad_z")}</div>',
                          f'<div class="eq">local derivative: ∂z/∂w<sub>{j + 1}{i + 1}</sub> = '
-                         f"{_in_symbol(cfg, l, i)} = {d.num(path, value)}</div>",
+                         f"{_in_symbol(cfg, l, i)} = {d.num(path)}</div>",
                          f'<div class="eq">product: ∂L/∂w<sub>{j + 1}{i + 1}</sub> = {d.paren(base + "/grad_z")} × '
-                         f"{d.paren(path, value)} = {d.num(e + '/grad')}</div>"]
+                         f"{d.paren(path)} = {d.num(e + '/grad')}</div>"]
                 if reg:
                     lines.append(f'<div class="note">the recorded gradient includes the {cfg.regularization.upper()}'
                                  f" penalty's share, {cfg.reg_rate} × "

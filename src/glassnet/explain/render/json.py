@@ -16,6 +16,7 @@ import numpy as np
 from .. import views
 from .._numbers import is_exact, pct, scalar, to_float
 from ..insights import dead_units
+from ..local import Context, elem_local
 
 SCHEMA_ID = "glassnet.explain/1"
 SCHEMA_PATH = Path(__file__).with_name("explain-1.schema.json")
@@ -57,8 +58,28 @@ def _unit(arr, i):
     return num(col[0]) if col.shape[0] == 1 else [num(v) for v in col]
 
 
+def slopes(rec, act):
+    """The activation's local derivative g′(z) at every entry of its output, from local.py's rule
+    (an object array; None where the op has no rule); None for a layer without activation."""
+    if act is None:
+        return None
+    ctx, out = Context(rec), np.empty(np.shape(act.output), dtype=object)
+    for p in np.ndindex(*out.shape):
+        loc = elem_local(ctx, act, 0, p)
+        out[p] = None if loc is None else loc[1]
+    return out
+
+
+def _inputs(value):
+    """A layer's input per feature (per-sample values, like a neuron's z); None past MAX_VALUES."""
+    if value is None or np.size(value) > MAX_VALUES:
+        return None
+    return [_unit(value, j) for j in range(_rows(value).shape[1])]
+
+
 def layers(rec) -> list:
-    """Per layer: neurons (z, a, their gradients, bias) and edges (weight, grad, update)."""
+    """Per layer: its input values, neurons (z, a, slope, their gradients, bias) and edges
+    (weight, grad, update)."""
     out = []
     for ly in rec.layers():
         lin, act = ly["linear"], ly["activation"]
@@ -67,6 +88,7 @@ def layers(rec) -> list:
         a = act.output if act is not None else lin.output
         grad_a = act.grad_out if act is not None else lin.grad_out
         dead = set(dead_units(rec, ly))
+        slope = slopes(rec, act)
         n_out, n_in = np.shape(w.before)
         neurons = []
         for i in range(n_out):
@@ -75,6 +97,7 @@ def layers(rec) -> list:
                 "update": num(b.delta[i]), "new": num(b.after[i])}
             status = "dead" if i in dead else ("output" if lin.name in ("ŷ", "z_out") else "alive")
             neurons.append({"index": i, "z": _unit(lin.output, i), "a": _unit(a, i),
+                            "slope": _unit(slope, i),
                             "grad_z": _unit(lin.grad_out, i), "grad_a": _unit(grad_a, i),
                             "bias": bias, "status": status})
         edges = None
@@ -86,7 +109,8 @@ def layers(rec) -> list:
         out.append({"name": ly["path"], "type": "Linear",
                     "activation": None if act is None else act.op.lower(),
                     "in_features": int(n_in), "out_features": int(n_out),
-                    "input": rec.symbol(ly["x"]), "weight": w.name, "bias": b.name if b else None,
+                    "input": rec.symbol(ly["x"]), "x": _inputs(rec.value(ly["x"])),
+                    "weight": w.name, "bias": b.name if b else None,
                     "neurons": neurons, "edges": edges, "edges_elided": edges is None})
     return out
 
