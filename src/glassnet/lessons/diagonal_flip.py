@@ -14,29 +14,16 @@ from fractions import Fraction
 import numpy as np
 
 import glassnet as torch
-import glassnet.nn as nn
-import glassnet.nn.functional as F
 import glassnet.optim as optim
 
+from ..explain.examples import DIAGONAL_FLIP, DiagonalFlipNet
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "One SGD step of DiagonalFlipNet: exact arithmetic against float32"
 SEED = "seed 002 (DiagonalFlipNet 4-3-4, x = [1, 0, 1, 1], target [1, 1, 0, 1], MSE, SGD lr 0.1)"
-W1 = [[0.2, -0.3, 0.1, -0.4], [-0.5, 0.4, 0.3, 0.2], [0.1, -0.2, 0.5, -0.1]]
-B1 = [0.1, -0.1, 0.0]
-W2 = [[0.3, -0.1, 0.2], [-0.2, 0.5, -0.4], [0.4, -0.3, 0.1], [0.1, 0.2, -0.5]]
-B2 = [0.0, 0.1, -0.1, 0.0]
-
-
-class DiagonalFlipNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.layer1 = nn.Linear(4, 3)
-        self.layer2 = nn.Linear(3, 4)
-
-    def forward(self, x):
-        h = F.relu(self.layer1(x))
-        return self.layer2(h)
+# The seed's network and weights: one definition, shared with glassnet.explain's worked example.
+W1, B1 = DIAGONAL_FLIP["layer1.weight"], DIAGONAL_FLIP["layer1.bias"]
+W2, B2 = DIAGONAL_FLIP["layer2.weight"], DIAGONAL_FLIP["layer2.bias"]
 
 
 def one_step(dtype=torch.float32, rows: int = 1) -> dict:
