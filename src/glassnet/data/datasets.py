@@ -130,6 +130,16 @@ def spiral(n_points=200, noise=0.2, seed=42):
     return _pair(X[idx], y[idx], binary=True)
 
 
+def _generated(maker_name: str, n_samples, noise, /, **maker_kwargs):
+    """scikit-learn's ``maker_name(n_samples=n_samples, **maker_kwargs)`` as a binary ``(X, y)``,
+    after checking ``n_samples`` (>= 2) and ``noise`` (>= 0)."""
+    import sklearn.datasets
+    _check_count("n_samples", n_samples, 2)
+    _check_noise(noise)
+    X, y = getattr(sklearn.datasets, maker_name)(n_samples=n_samples, **maker_kwargs)
+    return _pair(X, y, binary=True)
+
+
 def circle(n_samples=200, noise=0.1, seed=42, factor=0.5):
     """A small circle (label 1) inside a large one (label 0): scikit-learn's ``make_circles``.
 
@@ -149,11 +159,7 @@ def circle(n_samples=200, noise=0.1, seed=42, factor=0.5):
     X : Tensor of shape (n_samples, 2), float32
     y : Tensor of shape (n_samples, 1), float32
     """
-    from sklearn.datasets import make_circles
-    _check_count("n_samples", n_samples, 2)
-    _check_noise(noise)
-    X, y = make_circles(n_samples=n_samples, noise=noise, random_state=seed, factor=factor)
-    return _pair(X, y, binary=True)
+    return _generated("make_circles", n_samples, noise, noise=noise, random_state=seed, factor=factor)
 
 
 def gaussian(n_samples=200, noise=1.0, seed=42):
@@ -173,12 +179,8 @@ def gaussian(n_samples=200, noise=1.0, seed=42):
     X : Tensor of shape (n_samples, 2), float32
     y : Tensor of shape (n_samples, 1), float32
     """
-    from sklearn.datasets import make_blobs
-    _check_count("n_samples", n_samples, 2)
-    _check_noise(noise)
-    X, y = make_blobs(n_samples=n_samples, centers=[[-2.0, -2.0], [2.0, 2.0]], cluster_std=noise,
-                      random_state=seed)
-    return _pair(X, y, binary=True)
+    return _generated("make_blobs", n_samples, noise, centers=[[-2.0, -2.0], [2.0, 2.0]],
+                      cluster_std=noise, random_state=seed)
 
 
 def moons(n_samples=200, noise=0.1, seed=42):
@@ -198,11 +200,7 @@ def moons(n_samples=200, noise=0.1, seed=42):
     X : Tensor of shape (n_samples, 2), float32
     y : Tensor of shape (n_samples, 1), float32
     """
-    from sklearn.datasets import make_moons
-    _check_count("n_samples", n_samples, 2)
-    _check_noise(noise)
-    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return _pair(X, y, binary=True)
+    return _generated("make_moons", n_samples, noise, noise=noise, random_state=seed)
 
 
 # -- real data sets bundled with scikit-learn -----------------------------------------------------
