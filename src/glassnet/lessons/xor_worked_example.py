@@ -10,15 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 import glassnet as torch
-import glassnet.nn as nn
 import glassnet.nn.functional as F
 
+from ..explain import examples
+from ..explain.examples import XOR, XOR_T, XOR_X, load
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "The XOR worked example: forward and backward with the trained weights"
 SEED = "seed 003 (trained_weights.txt: input [1, 0], target 1, BCE)"
-HIDDEN_W, HIDDEN_B = [[5.0, 5.0], [5.0, 5.0]], [-2.5, -7.5]   # row i: hidden unit i+1 (w_i1, w_i2)
-OUTPUT_W, OUTPUT_B = [[10.0, -10.0]], [-5.0]
+# The seed's trained weights are glassnet.explain's (one definition for the lesson and the example).
+HIDDEN_W, HIDDEN_B = XOR["hidden.weight"], XOR["hidden.bias"]   # row i: hidden unit i+1 (w_i1, w_i2)
+OUTPUT_W, OUTPUT_B = XOR["output.weight"], XOR["output.bias"]
 # the seed's numbers, as printed
 SEED_VALUES = {"z1": "2.5", "z2": "-2.5", "h1": "0.924", "h2": "0.076", "z_out": "3.48",
                "y_hat": "0.970", "dL/dz_out": "-0.030", "dL/dv1": "-0.028", "dL/dv2": "-0.002",
@@ -26,16 +28,12 @@ SEED_VALUES = {"z1": "2.5", "z2": "-2.5", "h1": "0.924", "h2": "0.076", "z_out":
                "dL/dw11": "-0.021", "dL/dw12": "0", "dL/dw21": "0.021", "dL/dw22": "0"}
 
 
-class XORNet(nn.Module):
+class XORNet(examples.XORNet):
+    """explain's seed 003 network with the trained weights, keeping z, h and z_out for the table."""
+
     def __init__(self, dtype=torch.float64):
         super().__init__()
-        self.hidden = nn.Linear(2, 2, dtype=dtype)
-        self.output = nn.Linear(2, 1, dtype=dtype)
-        with torch.no_grad():
-            self.hidden.weight.copy_(torch.tensor(HIDDEN_W, dtype=dtype))
-            self.hidden.bias.copy_(torch.tensor(HIDDEN_B, dtype=dtype))
-            self.output.weight.copy_(torch.tensor(OUTPUT_W, dtype=dtype))
-            self.output.bias.copy_(torch.tensor(OUTPUT_B, dtype=dtype))
+        load(self, XOR, dtype)
 
     def forward(self, x):
         self.z = self.hidden(x)
@@ -50,7 +48,7 @@ class XORNet(nn.Module):
 def worked_example(dtype=torch.float64) -> dict:
     """Every number of the seed's derivation, from glassnet's forward and backward pass."""
     model = XORNet(dtype)
-    x, y = torch.tensor([1.0, 0.0], dtype=dtype), torch.tensor([1.0], dtype=dtype)
+    x, y = torch.tensor(XOR_X, dtype=dtype), torch.tensor(XOR_T, dtype=dtype)
     y_hat = model(x)
     loss = F.binary_cross_entropy(y_hat, y)
     loss.backward()
