@@ -119,32 +119,6 @@ FREED_GRAPH_MESSAGE = (
     ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
 
 
-def topological_order(root_fn) -> list:
-    """Nodes reachable from ``root_fn``, each before the nodes that produced its inputs.
-
-    An iterative depth-first search (no recursion, so a 10,000-op chain is fine).
-    """
-    order, visited = [], set()
-    stack = [(root_fn, False)]
-    while stack:
-        fn, expanded = stack.pop()
-        if expanded:
-            order.append(fn)
-            continue
-        if fn in visited:
-            continue
-        visited.add(fn)
-        stack.append((fn, True))
-        if fn.inputs is None:
-            raise RuntimeError(FREED_GRAPH_MESSAGE)
-        for t in fn.inputs:
-            child = t.grad_fn
-            if child is not None and child not in visited:
-                stack.append((child, False))
-    order.reverse()
-    return order
-
-
 def _accumulate_leaf(t, g):
     """Add ``g`` into leaf ``t``'s ``.grad`` (PyTorch semantics: gradients accumulate)."""
     if g.dtype != t.array.dtype:

@@ -52,7 +52,6 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
                 if x.grad is not None:
                     analytical[row] = np.asarray(x.grad.array).reshape(-1)
             numerical = np.zeros_like(analytical)
-            flat = x.array.reshape(-1) if isinstance(x.array, np.ndarray) and x.array.ndim else None
             for j in range(x.numel()):
                 base = np.array(x.array, copy=True)
                 for sign in (1, -1):
@@ -63,7 +62,6 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
                                        dtype=np.float64).reshape(-1)
                     numerical[:, j] += sign * value / (2 * eps)
                 x.array = base
-            del flat
             bad = np.abs(analytical - numerical) > atol + rtol * np.abs(numerical)
             if bad.any():
                 r, c = np.argwhere(bad)[0]
