@@ -82,7 +82,7 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
                                                 "(flags given here win)."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
-    from .lessons import training
+    from . import training
     flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
              "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
              "test_size": test_size, "save": save, "plot": plot}
@@ -104,7 +104,7 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
                                                   "to this CSV file."),
             show: int = typer.Option(10, "--show", help="Predictions to print (0: none).")):
     """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
-    from .lessons import training
+    from . import training
     try:
         result = training.predict(model, data, target)
         if output is not None:

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from glassnet import cli
-from glassnet.lessons import training
-from glassnet.lessons.training_config import resolve
+from glassnet import training
+from glassnet.training.config import resolve
 
 DATASETS = ["spiral", "xor", "circle", "moons", "gaussian", "digits", "iris", "breast-cancer", "wine"]
 

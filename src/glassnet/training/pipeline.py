@@ -20,7 +20,7 @@ import glassnet as torch
 import glassnet.nn as nn
 from glassnet import datasets
 
-from .training_config import BUILTIN, Spec, resolve  # noqa: F401 - resolve is part of the API
+from .config import BUILTIN, Spec, resolve  # noqa: F401 - resolve is part of the API
 
 METADATA_KEY = "glassnet.architecture"
 STANDARDIZED = {"digits", "iris", "breast-cancer", "wine", "csv"}
