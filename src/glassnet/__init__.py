@@ -6,44 +6,84 @@ from __future__ import annotations
 
 from . import autograd
 from .autograd.engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, concat, concatenate,
-                       empty, equal, eye, from_numpy, full, full_like, isclose, linspace, ones,
-                       ones_like, rand, randint, randn, randperm, stack, unique, where, zeros,
-                       zeros_like)
-from .dtypes import (bool, device, double, dtype, exact, float, float32, float64, int, int32, int64,
-                     long)
+from ._aliases import accept_aliases as _accept_aliases
+from .creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, column_stack, concat,
+                       concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
+                       hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
+                       row_stack, stack, unique, vstack, where, zeros, zeros_like)
+from .device import device
+from .dtypes import bool, double, dtype, exact, float, float32, float64, int, int32, int64, long
+from .functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
+from .sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
 from .tensor import Size, Tensor, tensor
 
 __version__ = "0.1.0"
 
-
-for _name in ("exp", "log", "sqrt", "abs", "sin", "cos", "relu", "sigmoid", "tanh", "softmax",
-              "log_softmax", "sum", "mean", "max", "min", "argmax", "argmin", "matmul", "mm", "clamp",
-              "clip", "reshape", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "pow",
-              "std", "var", "t", "numel", "neg", "mul", "add", "sub", "div", "detach", "clone"):
-    globals()[_name] = getattr(Tensor, _name)  # glassnet.exp(t) is t.exp()
-del _name
+cat = concat = _accept_aliases(cat)             # torch.cat(xs, axis=1) works as in torch
+concatenate, stack = _accept_aliases(concatenate), _accept_aliases(stack)
 
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def save(obj, path) -> None:
-    """Save a state dict to ``path`` in the safetensors format (see ``glassnet.serialization``)."""
-    from .serialization import save as _save
-    _save(obj, path)
+def save(obj, f) -> None:
+    """Save a state dict, or a checkpoint dict, to ``f`` in the safetensors format (never pickle).
+
+    A flat dict of name → Tensor (``model.state_dict()``) is written as it is; any other dict (of
+    state dicts, tensors, numbers, strings, lists, an optimizer's ``state_dict()``) is written by
+    ``glassnet.checkpoint``: tensors under flattened names, everything else as JSON metadata.
+    """
+    from .checkpoint import is_flat_state_dict, save_checkpoint
+    if is_flat_state_dict(obj):
+        from .serialization import save as _save
+        _save(obj, f)
+    else:
+        save_checkpoint(obj, f)
 
 
-def load(path, map_location=None, weights_only=True):
-    """Load a state dict saved by ``glassnet.save`` or by ``safetensors.torch.save_file``."""
-    from .serialization import load as _load
-    return _load(path)
+def load(f, map_location=None, weights_only=True):
+    """Load what ``glassnet.save`` wrote (a state dict or a checkpoint dict) or a safetensors file.
+
+    ``map_location`` may name the CPU only; ``weights_only`` is accepted (loading never runs code).
+    """
+    from .checkpoint import load_any
+    from .device import check_device
+    if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
+        check_device(map_location)
+    return load_any(f)
+
+
+def set_default_dtype(d) -> None:
+    """Only float32 is supported as the default (glassnet's creation functions always use it)."""
+    if _dtype_name(d) != "float32":
+        raise NotImplementedError("glassnet's default dtype is float32; pass dtype=glassnet.float64 "
+                                  "to each creation call instead")
+
+
+def get_default_dtype():
+    return float32
+
+
+def _dtype_name(d) -> str:
+    from .dtypes import as_dtype
+    return as_dtype(d).name
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accepted: glassnet's NumPy kernels are deterministic already."""
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None,
+                     sci_mode=None) -> None:
+    """Not supported: glassnet prints as torch's defaults do."""
+    raise NotImplementedError("set_printoptions is not supported by glassnet (it prints with torch's "
+                              "default options)")
 
 
 _SUBMODULES = ("nn", "optim", "data", "utils", "datasets", "explain", "lessons", "viz", "serialization",
-               "playground")
+               "playground", "cuda", "backends", "checkpoint", "compat")
 
 
 def __getattr__(name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
+from .device import check_device
 from .ops import elementwise as E
 from .ops import shape as S
 from .random import default_generator
@@ -11,8 +12,7 @@ from .tensor import Tensor, _scalar_if_0d, _shape_arg, _wrap, tensor
 
 
 def _make(array, dtype, requires_grad, device=None, default=dtypes.float32) -> Tensor:
-    if device is not None:
-        dtypes.device(device)
+    check_device(device)
     d = dtypes.as_dtype(dtype) if dtype is not None else default
     t = _wrap(_scalar_if_0d(E.to_numpy_dtype(array, d.np) if np.asarray(array).dtype != d.np
                             else np.asarray(array)))
@@ -39,19 +39,28 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
     return _make(np.full(_shape_arg((size,)), fill_value), dtype, requires_grad, device, default)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(t.shape), dtype or t.dtype, requires_grad)
+def zeros_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    return _make(np.zeros(input.shape), dtype or input.dtype, requires_grad, device)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(t.shape), dtype or t.dtype, requires_grad)
+def ones_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    return _make(np.ones(input.shape), dtype or input.dtype, requires_grad, device)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.full(t.shape, fill_value), dtype or t.dtype, requires_grad)
+def empty_like(input: Tensor, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None) -> Tensor:
+    return zeros_like(input, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None) -> Tensor:
+    return _make(np.full(input.shape, fill_value), dtype or input.dtype, requires_grad, device)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
     is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
@@ -96,22 +105,31 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -
     return _make(gen.normal(0.0, 1.0, _shape_arg(size)), dtype, requires_grad, device)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False) -> Tensor:
+    """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None:
+        if not isinstance(high, (tuple, list)):
+            raise TypeError("randint(): give the size, e.g. randint(10, (3,)) or randint(0, 10, (3,))")
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     gen = generator or default_generator
-    return _make(gen.rng.integers(low, high, size=_shape_arg((size,))), dtype, False, None, dtypes.int64)
+    return _make(gen.rng.integers(low, high, size=_shape_arg((size,))), dtype, requires_grad, device,
+                 dtypes.int64)
 
 
-def randperm(n: int, generator=None, dtype=None) -> Tensor:
+def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False) -> Tensor:
+    """A random permutation of 0 … n − 1 (int64)."""
     gen = generator or default_generator
-    return _make(gen.permutation(n), dtype, False, None, dtypes.int64)
+    return _make(gen.permutation(n), dtype, requires_grad, device, dtypes.int64)
 
 
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` (its dtype kept)."""
-    dtypes.from_numpy_dtype(array.dtype)
-    return _wrap(array)
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``ndarray`` (its dtype kept)."""
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    return _wrap(ndarray)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -147,7 +165,38 @@ def cat(tensors, dim: int = 0) -> Tensor:
     return S.Cat.apply(*tensors, dim=d)
 
 
-concat = concatenate = cat
+concat = cat
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """``cat`` with NumPy's argument name."""
+    return cat(tensors, axis)
+
+
+def hstack(tensors) -> Tensor:
+    """Concatenate along dimension 1 (dimension 0 for 1-D tensors)."""
+    tensors = _as_tensors(tensors, "hstack")
+    return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
+
+
+def vstack(tensors) -> Tensor:
+    """Concatenate along dimension 0, 1-D tensors first made rows."""
+    return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in _as_tensors(tensors, "vstack")], 0)
+
+
+row_stack = vstack
+
+
+def column_stack(tensors) -> Tensor:
+    """1-D tensors (and 0-d) become columns; concatenate along dimension 1."""
+    return cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in _as_tensors(tensors, "column_stack")], 1)
+
+
+def dstack(tensors) -> Tensor:
+    """Concatenate along dimension 2 (1-D tensors become (1, n, 1), 2-D (m, n, 1))."""
+    def three(t):
+        return t.reshape(1, -1, 1) if t.dim() < 2 else (t.unsqueeze(-1) if t.dim() == 2 else t)
+    return cat([three(t) for t in _as_tensors(tensors, "dstack")], 2)
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
@@ -159,9 +208,12 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return S.Stack.apply(*tensors, dim=dim)
 
 
-def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
-    """Elements of ``input`` where ``condition`` holds, of ``other`` elsewhere."""
+def where(condition, input=None, other=None) -> Tensor:  # noqa: A002 - torch's names
+    """Elements of ``input`` where ``condition`` holds, of ``other`` elsewhere; ``where(condition)``
+    alone is ``condition.nonzero(as_tuple=True)`` (a tuple of index tensors)."""
     cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     a = input if isinstance(input, Tensor) else None
     b = other if isinstance(other, Tensor) else None
     if a is None and b is None:
@@ -171,19 +223,29 @@ def where(condition, input, other) -> Tensor:  # noqa: A002 - torch's names
     return E.Where.apply(a, b, cond=cond.astype(bool))
 
 
-def unique(t: Tensor, sorted: bool = True, return_counts: bool = False):  # noqa: A002
-    values, counts = np.unique(t.array, return_counts=True)
-    out = _wrap(values)
-    return (out, _wrap(counts.astype(np.int64))) if return_counts else out
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim=None):
+    """The distinct values (sorted); optionally the inverse indices and the counts."""
+    if dim is not None:
+        raise NotImplementedError("unique(dim=...) is not supported by glassnet")
+    values, inverse, counts = np.unique(input.array, return_inverse=True, return_counts=True)
+    out = [_wrap(values)]
+    if return_inverse:
+        out.append(_wrap(inverse.reshape(input.shape).astype(np.int64)))
+    if return_counts:
+        out.append(_wrap(counts.astype(np.int64)))
+    return tuple(out) if len(out) > 1 else out[0]
 
 
-def equal(a: Tensor, b: Tensor) -> bool:
-    return a.shape == b.shape and bool(np.array_equal(a.array, b.array))
+def equal(input: Tensor, other: Tensor) -> bool:  # noqa: A002
+    return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
 
 
-def allclose(a: Tensor, b: Tensor, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
-    return bool(np.allclose(np.asarray(a.array, float), np.asarray(b.array, float), rtol, atol, equal_nan))
+def allclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
+    return bool(np.allclose(np.asarray(input.array, float), np.asarray(other.array, float), rtol, atol,
+                            equal_nan))
 
 
-def isclose(a: Tensor, b: Tensor, rtol=1e-5, atol=1e-8, equal_nan=False) -> Tensor:
-    return _wrap(np.isclose(np.asarray(a.array, float), np.asarray(b.array, float), rtol, atol, equal_nan))
+def isclose(input: Tensor, other: Tensor, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:  # noqa: A002
+    return _wrap(np.isclose(np.asarray(input.array, float), np.asarray(other.array, float), rtol, atol,
+                            equal_nan))

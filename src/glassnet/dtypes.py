@@ -80,28 +80,4 @@ def from_numpy_dtype(np_dtype) -> dtype:
                     f"bool or exact values; convert the data first, e.g. np.asarray(x, dtype=np.float32)")
 
 
-class device:
-    """``glassnet.device("cpu")``: accepted so that CPU PyTorch code runs unchanged."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str = "cpu", index=None):  # noqa: A002 - the torch name
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        kind = str(type).split(":")[0]
-        if kind != "cpu":
-            raise RuntimeError(f"glassnet runs on the CPU only; got device {type!r}. "
-                               f"Use device='cpu' (the NumPy arrays live in main memory).")
-        self.type, self.index = "cpu", index
-
-    def __repr__(self) -> str:
-        return "device(type='cpu')"
-
-    def __str__(self) -> str:
-        return "cpu"
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, (device, str)) and str(other).split(":")[0] == "cpu"
-
-    def __hash__(self):
-        return hash("cpu")
+from .device import device  # noqa: E402,F401 - re-exported (lives in glassnet.device)

@@ -7,22 +7,23 @@ primitive computes the value and, when a gradient is wanted, becomes the output'
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 from fractions import Fraction
 
 import numpy as np
 
 from . import dtypes
 from ._format import format_values
+from ._aliases import alias_methods
 from .autograd import engine, function
 from .autograd.engine import MUTATIONS, STATE
+from .device import check_device
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .tensor_methods import MaxResult, MinResult, ReductionMethods, ShapeMethods, _dims  # noqa: F401
 
-MaxResult = namedtuple("max", ["values", "indices"])
-MinResult = namedtuple("min", ["values", "indices"])
+_CPU = dtypes.device("cpu")
 
 
 class Size(tuple):
@@ -73,7 +74,7 @@ def _promote(a: "Tensor", b: "Tensor"):
     return a, b
 
 
-class Tensor:
+class Tensor(ReductionMethods, ShapeMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -121,10 +122,15 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad,
-        *adding* it into their ``.grad`` (call ``zero_grad`` between steps)."""
-        engine.backward(self, gradient, retain_graph)
+        *adding* it into their ``.grad`` (call ``zero_grad`` between steps).
+
+        ``create_graph=True`` (higher-order gradients) and ``inputs=`` are not supported."""
+        if create_graph or inputs is not None:
+            raise NotImplementedError("backward(): glassnet computes first-order gradients only; "
+                                      "create_graph=True and inputs= are not supported")
+        engine.backward(self, gradient, builtins.bool(retain_graph))
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
@@ -176,7 +182,7 @@ class Tensor:
 
     @property
     def device(self) -> dtypes.device:
-        return dtypes.device("cpu")
+        return _CPU
 
     is_cuda = False
 
@@ -200,8 +206,8 @@ class Tensor:
         return format(repr(self), spec)
 
     # -- conversion -----------------------------------------------------------------------
-    def numpy(self) -> np.ndarray:
-        if self._requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return np.asarray(self.array)
@@ -253,23 +259,25 @@ class Tensor:
 
     __hash__ = object.__hash__
 
-    def to(self, *args, **kwargs) -> "Tensor":
-        """``.to(dtype)``, ``.to("cpu")``, ``.to(device, dtype)``: device moves are no-ops on the CPU."""
-        target = kwargs.get("dtype")
-        for arg in list(args) + [kwargs.get("device")]:
+    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False, other=None,
+           memory_format=None) -> "Tensor":
+        """``.to(dtype)``, ``.to("cpu")``, ``.to(device, dtype)``, ``.to(other)``: device moves are
+        no-ops on the CPU; ``"cuda"`` and ``"mps"`` raise torch's error for a CPU-only build."""
+        target = dtype
+        for arg in list(args) + [device, other]:
             if arg is None:
                 continue
-            if isinstance(arg, (str, dtypes.device)) and str(arg).split(":")[0] in ("cpu", "cuda", "mps"):
-                dtypes.device(arg)  # raises a clear error for non-CPU devices
+            if isinstance(arg, (str, dtypes.device, builtins.int)) and not isinstance(arg, builtins.bool):
+                check_device(arg)  # torch's error for a device glassnet has not (cuda, mps)
             elif isinstance(arg, Tensor):
                 target = arg.dtype
             else:
                 target = arg
         if target is None:
-            return self
+            return self.clone() if copy else self
         d = dtypes.as_dtype(target)
         if d.np == self.array.dtype:
-            return self
+            return self.clone() if copy else self
         return E.Cast.apply(self, dtype=d.np)
 
     def type(self, dtype=None):
@@ -292,6 +300,9 @@ class Tensor:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None, non_blocking=False):
+        check_device("cuda")
 
     def clone(self) -> "Tensor":
         return E.Add.apply(self, _wrap(np.zeros((), self.array.dtype))) if self._requires_grad \
@@ -360,10 +371,25 @@ class Tensor:
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other): return self * other
-    def div(self, other): return self / other
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient (no gradient)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                             f"found {rounding_mode!r}")
+        q = np.true_divide(self.array, self._value(other))
+        q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+        both_int = self.array.dtype.kind in "iu" and np.asarray(self._value(other)).dtype.kind in "iu"
+        return _wrap(q.astype(self.array.dtype) if both_int else q.astype(np.result_type(self.array, np.float32)))
+
+    divide = true_divide = div
+    multiply = mul
+
     def pow(self, exponent): return self ** exponent
     def matmul(self, other): return self @ other
-    def mm(self, other): return self @ other
+    def mm(self, mat2): return self @ mat2
     def neg(self): return -self
 
     # comparisons: no gradient, a bool tensor
@@ -383,8 +409,6 @@ class Tensor:
     def __or__(self, other): return self._compare(np.logical_or, other)
     def __invert__(self): return _wrap(np.logical_not(self.array))
 
-    def any(self): return _wrap(np.any(self.array))
-    def all(self): return _wrap(np.all(self.array))
 
     # -- element-wise math ----------------------------------------------------------------
     def exp(self): return E.Exp.apply(self)
@@ -408,120 +432,6 @@ class Tensor:
 
     clip = clamp
 
-    def softmax(self, dim: int = -1): return R.Softmax.apply(self, dim=dim)
-    def log_softmax(self, dim: int = -1): return R.LogSoftmax.apply(self, dim=dim)
-
-    # -- reductions -----------------------------------------------------------------------
-    def sum(self, dim=None, keepdim: bool = False):
-        return R.Sum.apply(self, dim=_dims(dim), keepdim=keepdim)
-
-    def mean(self, dim=None, keepdim: bool = False):
-        if self.array.dtype.kind not in _FLOAT_KIND:
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating "
-                               f"point, but got {self.dtype}; call .float() first.")
-        return R.Mean.apply(self, dim=_dims(dim), keepdim=keepdim)
-
-    def _extreme(self, dim, keepdim, sign, result):
-        if dim is None:
-            return R.Max.apply(self, sign=sign)
-        values = R.Max.apply(self, dim=dim, keepdim=keepdim, sign=sign)
-        idx = self.array.argmax(axis=dim) if sign > 0 else self.array.argmin(axis=dim)
-        idx = np.expand_dims(idx, dim) if keepdim else idx
-        return result(values, _wrap(np.asarray(idx, dtype=np.int64)))
-
-    def max(self, dim=None, keepdim: bool = False):
-        """Largest value; with ``dim``, a (values, indices) pair as in torch."""
-        return self._extreme(dim, keepdim, 1, MaxResult)
-
-    def min(self, dim=None, keepdim: bool = False):
-        return self._extreme(dim, keepdim, -1, MinResult)
-
-    def argmax(self, dim=None, keepdim: bool = False):
-        idx = np.argmax(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self.array)
-        return _wrap(np.asarray(idx, dtype=np.int64))
-
-    def argmin(self, dim=None, keepdim: bool = False):
-        idx = np.argmin(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.array)
-        return _wrap(np.asarray(idx, dtype=np.int64))
-
-    def var(self, dim=None, keepdim: bool = False, unbiased: bool = True):
-        n = self.numel() if dim is None else self.shape[dim]
-        d = self - self.mean(dim, keepdim=True)
-        return (d * d).sum(dim, keepdim=keepdim) / (n - 1 if unbiased else n)
-
-    def std(self, dim=None, keepdim: bool = False, unbiased: bool = True):
-        return self.var(dim, keepdim, unbiased).sqrt()
-
-    # -- shape ----------------------------------------------------------------------------
-    def reshape(self, *shape):
-        shape = _shape_arg(shape)
-        if shape == np.shape(self.array):
-            return self
-        return S.Reshape.apply(self, shape=shape)
-
-    view = reshape
-
-    def view_as(self, other): return self.reshape(other.shape)
-    def reshape_as(self, other): return self.reshape(other.shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        shape = np.shape(self.array)
-        if not shape:
-            return self.reshape(1)
-        n = len(shape)
-        for d in (start_dim, end_dim):
-            if not -n <= d < n:
-                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                                 f"but got {d})")
-        s, e = start_dim % n, end_dim % n
-        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
-
-    def squeeze(self, dim=None):
-        shape = np.shape(self.array)
-        if dim is None:
-            return self.reshape(tuple(n for n in shape if n != 1))
-        dim = dim % max(len(shape), 1)
-        if not shape or shape[dim] != 1:
-            return self
-        return self.reshape(shape[:dim] + shape[dim + 1:])
-
-    def unsqueeze(self, dim: int):
-        shape = np.shape(self.array)
-        dim = dim % (len(shape) + 1)
-        return self.reshape(shape[:dim] + (1,) + shape[dim:])
-
-    def permute(self, *dims):
-        return S.Permute.apply(self, dims=_shape_arg(dims))
-
-    def transpose(self, dim0: int, dim1: int):
-        dims = list(range(self.ndim))
-        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return S.Permute.apply(self, dims=tuple(dims))
-
-    def t(self):
-        return self if self.ndim < 2 else self.transpose(0, 1)
-
-    @property
-    def T(self):
-        return self if self.ndim < 2 else S.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
-
-    def expand(self, *shape):
-        shape = _shape_arg(shape)
-        own = (1,) * (len(shape) - self.ndim) + tuple(np.shape(self.array))
-        shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
-        try:
-            np.broadcast_shapes(own, shape)
-        except ValueError:
-            raise RuntimeError(f"expand: the expanded size {list(shape)} must match the existing size "
-                               f"{list(self.shape)} at non-singleton dimensions") from None
-        return S.Expand.apply(self, shape=shape)
-
-    def expand_as(self, other): return self.expand(other.shape)
-
-    def __getitem__(self, key):
-        if type(key) is builtins.int and not self._requires_grad and not STATE.observers:
-            return _wrap(self.array[key])  # fast path: reading data that needs no graph
-        return S.Index.apply(self, key=_index_key(key))
 
     # -- in-place (bump the version counter) ---------------------------------------------
     def _inplace(self, name: str, value, ufunc=None) -> "Tensor":
@@ -561,7 +471,10 @@ class Tensor:
         return self._inplace("sub_", value * alpha if alpha != 1 else value, np.subtract)
 
     def mul_(self, other): return self._inplace("mul_", self._value(other), np.multiply)
-    def div_(self, other): return self._inplace("div_", self._value(other), np.true_divide)
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            return self.copy_(self.div(other, rounding_mode=rounding_mode))
+        return self._inplace("div_", self._value(other), np.true_divide)
     def zero_(self): return self._inplace("zero_", 0)
     def fill_(self, value): return self._inplace("fill_", self._value(value))
 
@@ -595,27 +508,24 @@ class Tensor:
     def __itruediv__(self, other): return self._augmented(E.Div, other, "/=")
 
     # random fills (used by glassnet.nn.init)
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None):
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):
         from .random import default_generator
         gen = generator or default_generator
-        return self._inplace("uniform_", gen.uniform(a, b, tuple(self.shape)))
+        return self._inplace("uniform_", gen.uniform(from_, to, tuple(self.shape)))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None):
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         from .random import default_generator
         gen = generator or default_generator
         return self._inplace("normal_", gen.normal(mean, std, tuple(self.shape)))
 
 
 function._Tensor = Tensor
+for _klass in Tensor.__mro__[:-1]:  # axis=, keepdims=, x2= as torch's parser accepts them
+    alias_methods(Tensor, [_n for _n in vars(_klass) if not _n.startswith("_")])
+del _klass
 
 
 _UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
-
-
-def _dims(dim):
-    if isinstance(dim, list):
-        return tuple(dim)
-    return dim
 
 
 def _shape_arg(shape) -> tuple:
@@ -644,8 +554,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     >>> glassnet.tensor([0.1, 0.2], requires_grad=True)
     tensor([0.1000, 0.2000], requires_grad=True)
     """
-    if device is not None:
-        dtypes.device(device)
+    check_device(device)
     if isinstance(data, Tensor):
         array = np.array(data.array, copy=True)
     elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):

@@ -1,5 +1,8 @@
 """``Function``: one differentiable operation, its forward and backward side by side.
 
+Users write Functions as in PyTorch (``@staticmethod forward(ctx, ...)`` on Tensors, see
+``glassnet.autograd.custom``); glassnet's own ops use the lower-level form below.
+
 A subclass writes ``forward(self, *arrays, **params)``, returning the output array
 and keeping on ``self`` what its backward needs, and ``backward(self, grad)``,
 returning one gradient per input (``None`` for an input that gets none).  Both work
@@ -15,6 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from . import custom
+from .custom import FunctionCtx, once_differentiable  # noqa: F401 - torch's names, re-exported
 from .engine import MUTATIONS, STATE, node_counter
 
 # Set by glassnet.tensor at import time (avoids an import cycle).
@@ -33,6 +38,24 @@ class Function:
     # retained: the output tensor, when it called retain_grad()
     # Each op lists what its forward keeps for backward in its own __slots__ (no per-node dict).
     __slots__ = ("inputs", "seq", "stamp", "retained", "__weakref__")
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass whose ``forward`` is a ``@staticmethod`` is a user Function in torch's
+        spelling: ``apply`` and the engine's ``backward`` go through ``custom``, which calls the
+        user's ``forward(ctx, ...)`` and ``backward(ctx, ...)`` with ``ctx`` = this node."""
+        super().__init_subclass__(**kwargs)
+        forward, backward = cls.__dict__.get("forward"), cls.__dict__.get("backward")
+        if not isinstance(forward, staticmethod) and not isinstance(backward, staticmethod):
+            return
+        if isinstance(forward, staticmethod):
+            cls._ctx_forward = forward
+        if isinstance(backward, staticmethod):
+            cls._ctx_backward = backward
+            cls.backward = custom.backward
+        for name, value in vars(custom.FunctionCtx).items():
+            if not name.startswith("__") and name not in cls.__dict__:
+                setattr(cls, name, value)
+        cls.apply = classmethod(custom.apply)
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -113,3 +136,18 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object>"
+
+
+class Output(Function):
+    """One output of a several-output user Function: a slice of the node's packed output
+    (see ``glassnet.autograd.custom``); its backward puts the gradient back in its slot."""
+
+    __slots__ = ("start", "stop", "total", "label")
+
+    def name(self) -> str:
+        return self.label  # torch shows the user Function's node on every output
+
+    def backward(self, g):
+        full = np.zeros(self.total, dtype=g.dtype)
+        full[self.start:self.stop] = np.reshape(g, -1)
+        return (full,)

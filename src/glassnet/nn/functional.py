@@ -20,7 +20,8 @@ from ._validation import (_broadcast_target, _check_class_indices, _check_tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "linear",
            "dropout", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss"]
+           "cross_entropy", "nll_loss", "embedding", "one_hot", "layer_norm", "batch_norm",
+           "smooth_l1_loss", "huber_loss"]
 
 
 # -- activations ---------------------------------------------------------------------------
@@ -403,3 +404,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
     _check_class_indices("nll_loss", input, target)
     return P.NllLoss.apply(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
 
+
+
+from ._functional_more import (batch_norm, embedding, huber_loss, layer_norm, one_hot,  # noqa: E402
+                               smooth_l1_loss)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd.engine import no_grad
+from ..device import check_device
 from ..tensor import Size, Tensor
 from .hooks import (RemovableHandle, _global_forward_hooks, _global_forward_pre_hooks,
                     register_module_forward_hook, register_module_forward_pre_hook)
@@ -453,7 +454,7 @@ class Module:
             if arg is None:
                 continue
             if isinstance(arg, (str, dtypes.device)):
-                dtypes.device(arg)  # clear error for devices other than the CPU
+                check_device(arg)  # torch's error for a device glassnet has not (cuda, mps)
             elif isinstance(arg, Tensor):
                 target = arg.dtype
             else:
@@ -470,7 +471,7 @@ class Module:
         return self
 
     def cuda(self, device=None) -> "Module":
-        dtypes.device("cuda")  # raises: glassnet runs on the CPU
+        check_device("cuda")  # raises torch's "not compiled with CUDA" error
         return self
 
     # -- printing --------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""The ``torch.*`` function forms of Tensor methods: ``glassnet.sum(input, dim)`` is
+``input.sum(dim)``, with ``input`` as torch names it (so ``torch.sum(input=x)`` works) and torch's
+keyword aliases (``axis=``, ``keepdims=``, ``x=``)."""
+from __future__ import annotations
+
+import inspect
+
+from ._aliases import accept_aliases
+from .tensor import Tensor, tensor
+
+#: Tensor methods that torch also offers as functions with ``input`` first.
+METHODS = ("exp", "log", "sqrt", "abs", "sin", "cos", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
+           "sum", "mean", "max", "min", "maximum", "minimum", "argmax", "argmin", "matmul", "mm", "clamp",
+           "clip", "flatten", "transpose", "swapaxes", "squeeze", "unsqueeze", "pow", "std", "var", "t",
+           "numel", "neg", "mul", "multiply", "add", "sub", "div", "divide", "true_divide", "detach",
+           "clone", "split", "chunk", "unbind", "select", "masked_fill", "any", "all", "square", "log1p",
+           "expm1", "exp2", "sign", "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "erf",
+           "tan", "atan", "asin", "acos", "sinh", "cosh", "log2", "log10", "cumsum", "prod", "norm",
+           "topk", "sort", "argsort", "logsumexp", "gather", "outer", "dot", "bmm", "tril", "triu",
+           "isnan", "isinf", "isfinite", "nonzero", "count_nonzero", "roll", "flip", "repeat_interleave",
+           "amax", "amin", "nan_to_num", "diag", "trace", "sub")
+
+
+def _function(name: str):
+    method = getattr(Tensor, name)
+    inner = getattr(method, "__wrapped__", method)
+    sig = inspect.signature(inner)
+    params = list(sig.parameters.values())
+    params[0] = params[0].replace(name="input")
+
+    def fn(input, *args, **kwargs):  # noqa: A002 - torch's name
+        return method(input if isinstance(input, Tensor) else tensor(input), *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``glassnet.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{inner.__doc__ or ''}"
+    fn.__signature__ = sig.replace(parameters=params)
+    return accept_aliases(fn)
+
+
+for _name in METHODS:
+    if hasattr(Tensor, _name):
+        globals()[_name] = _function(_name)
+del _name
+
+
+@accept_aliases
+def reshape(input, shape):  # noqa: A002
+    """``glassnet.reshape(input, shape)`` is ``input.reshape(shape)``."""
+    return input.reshape(shape)
+
+
+@accept_aliases
+def permute(input, dims):  # noqa: A002
+    """``glassnet.permute(input, dims)`` is ``input.permute(dims)``."""
+    return input.permute(dims)
+
+
+__all__ = [n for n in METHODS if n in globals()] + ["reshape", "permute"]

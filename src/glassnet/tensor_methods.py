@@ -1,0 +1,228 @@
+"""``Tensor``'s reductions and shape methods (mixed into ``glassnet.tensor.Tensor``).
+
+Each method checks and normalises torch's arguments, then applies one primitive from
+``glassnet.ops`` (``reduce.py``, ``shape.py``) or composes a few.  Keyword spellings torch's
+parser also accepts (``axis=`` for ``dim=``, ``keepdims=`` for ``keepdim=``) are handled by
+``glassnet._aliases``.
+"""
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from . import dtypes
+from . import tensor as _t
+from .autograd.engine import STATE
+from .ops import elementwise as E
+from .ops import reduce as R
+from .ops import shape as S
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def _dims(dim):
+    if isinstance(dim, list):
+        return tuple(dim)
+    return dim
+
+
+def _cast(t, dtype):
+    return t if dtype is None else t.to(dtype)
+
+
+class ReductionMethods:
+    __slots__ = ()
+
+    def sum(self, dim=None, keepdim: bool = False, dtype=None):
+        return R.Sum.apply(_cast(self, dtype), dim=_dims(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+        self = _cast(self, dtype)
+        if self.array.dtype.kind not in "fO":
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be floating "
+                               f"point, but got {self.dtype}; call .float() first.")
+        return R.Mean.apply(self, dim=_dims(dim), keepdim=keepdim)
+
+    def _extreme(self, dim, keepdim, sign, result):
+        if isinstance(dim, _t.Tensor):  # torch.max(a, b): the element-wise maximum
+            a, b = (self, dim) if self.dtype == dim.dtype else _t._promote(self, dim)
+            cond = a.array >= b.array if sign > 0 else a.array <= b.array
+            return E.Where.apply(a, b, cond=np.asarray(cond))
+        if dim is None:
+            return R.Max.apply(self, sign=sign)
+        values = R.Max.apply(self, dim=dim, keepdim=keepdim, sign=sign)
+        idx = self.array.argmax(axis=dim) if sign > 0 else self.array.argmin(axis=dim)
+        idx = np.expand_dims(idx, dim) if keepdim else idx
+        return result(values, _t._wrap(np.asarray(idx, dtype=np.int64)))
+
+    def max(self, dim=None, keepdim: bool = False):
+        """Largest value; with ``dim``, a (values, indices) pair; with a tensor, the element-wise
+        maximum (as ``torch.max(a, b)``)."""
+        return self._extreme(dim, keepdim, 1, MaxResult)
+
+    def min(self, dim=None, keepdim: bool = False):
+        return self._extreme(dim, keepdim, -1, MinResult)
+
+    def maximum(self, other):
+        return self._extreme(other, False, 1, None)
+
+    def minimum(self, other):
+        return self._extreme(other, False, -1, None)
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        idx = np.argmax(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self.array)
+        return _t._wrap(np.asarray(idx, dtype=np.int64))
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        idx = np.argmin(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.array)
+        return _t._wrap(np.asarray(idx, dtype=np.int64))
+
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
+        """Σ(x − mean)² / (n − correction); ``unbiased=False`` is ``correction=0``."""
+        if correction is None:
+            correction = 1 if unbiased else 0
+        dims = _dims(dim)
+        shape = np.shape(self.array)
+        n = self.numel() if dims is None else int(np.prod([shape[d] for d in np.atleast_1d(dims)]))
+        d = self - self.mean(dims, keepdim=True)
+        return (d * d).sum(dims, keepdim=keepdim) / max(n - correction, 0)
+
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def any(self, dim=None, keepdim: bool = False):
+        return _t._wrap(np.asarray(np.any(self.array, axis=_dims(dim), keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim: bool = False):
+        return _t._wrap(np.asarray(np.all(self.array, axis=_dims(dim), keepdims=keepdim)))
+
+    def softmax(self, dim: int = -1, dtype=None):
+        return R.Softmax.apply(_cast(self, dtype), dim=dim)
+
+    def log_softmax(self, dim: int = -1, dtype=None):
+        return R.LogSoftmax.apply(_cast(self, dtype), dim=dim)
+
+
+class ShapeMethods:
+    __slots__ = ()
+
+    def reshape(self, *shape):
+        shape = _t._shape_arg(shape)
+        if shape == np.shape(self.array):
+            return self
+        return S.Reshape.apply(self, shape=shape)
+
+    def view(self, *shape):
+        """``view(2, 3)`` reshapes (sharing values); ``view(dtype)`` reinterprets the bytes."""
+        if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, str)) or len(shape) == 1 and shape[0] in (
+                builtins.float, builtins.int):
+            return _t._wrap(np.asarray(self.array).view(dtypes.as_dtype(shape[0]).np))
+        return self.reshape(*shape)
+
+    def view_as(self, other): return self.reshape(other.shape)
+    def reshape_as(self, other): return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        shape = np.shape(self.array)
+        if not shape:
+            return self.reshape(1)
+        n = len(shape)
+        for d in (start_dim, end_dim):
+            if not -n <= d < n:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                                 f"but got {d})")
+        s, e = start_dim % n, end_dim % n
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        shape = np.shape(self.array)
+        if dim is None:
+            return self.reshape(tuple(n for n in shape if n != 1))
+        dims = {d % max(len(shape), 1) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
+        if not shape:
+            return self
+        return self.reshape(tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim: int):
+        shape = np.shape(self.array)
+        dim = dim % (len(shape) + 1)
+        return self.reshape(shape[:dim] + (1,) + shape[dim:])
+
+    def permute(self, *dims):
+        return S.Permute.apply(self, dims=_t._shape_arg(dims))
+
+    def transpose(self, dim0: int, dim1: int):
+        dims = list(range(self.ndim))
+        dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+        return S.Permute.apply(self, dims=tuple(dims))
+
+    swapaxes = transpose
+
+    def t(self):
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):
+        return self if self.ndim < 2 else S.Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *size):
+        shape = _t._shape_arg(size)
+        own = (1,) * (len(shape) - self.ndim) + tuple(np.shape(self.array))
+        shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
+        try:
+            np.broadcast_shapes(own, shape)
+        except ValueError:
+            raise RuntimeError(f"expand: the expanded size {list(shape)} must match the existing size "
+                               f"{list(self.shape)} at non-singleton dimensions") from None
+        return S.Expand.apply(self, shape=shape)
+
+    def expand_as(self, other): return self.expand(other.shape)
+
+    def split(self, split_size, dim: int = 0):
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the sizes in a list."""
+        n = self.shape[dim]
+        if isinstance(split_size, int):
+            if split_size <= 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got {split_size}")
+            sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+        else:
+            sizes = list(split_size)
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                                   f"tensor's size at dimension {dim}), but got split_sizes={sizes}")
+        pieces, start = [], 0
+        for size in sizes:
+            key = (slice(None),) * (dim % self.ndim) + (slice(start, start + size),)
+            pieces.append(self[key])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        n = self.shape[dim]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0):
+        return tuple(self.select(dim, i) for i in range(self.shape[dim]))
+
+    def select(self, dim: int, index: int):
+        return self[(slice(None),) * (dim % self.ndim) + (index,)]
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True (broadcast), this tensor elsewhere; no gradient flows
+        to the filled places."""
+        cond = np.broadcast_to(mask.array if isinstance(mask, _t.Tensor) else np.asarray(mask),
+                               np.shape(self.array))
+        fill = value if isinstance(value, _t.Tensor) else self._lift(value)
+        return E.Where.apply(fill.to(self.dtype), self, cond=np.asarray(cond, dtype=bool))
+
+    def __getitem__(self, key):
+        if type(key) is builtins.int and not self._requires_grad and not STATE.observers:
+            return _t._wrap(self.array[key])  # fast path: reading data that needs no graph
+        return S.Index.apply(self, key=_t._index_key(key))

@@ -1,0 +1,178 @@
+"""Compare glassnet's public callables with torch's signatures, parameter by parameter.
+
+torch's Python functions have an ``inspect.signature``; its builtins (``torch.sum``,
+``torch.Tensor.view``) do not, so their signatures are read from the lines their docstrings
+start with (``sum(input, dim, keepdim=False, *, dtype=None) -> Tensor``; every overload listed
+there is checked).  A *difference* is a call torch documents that glassnet would reject or read
+differently:
+
+* a torch parameter glassnet has not (by name), apart from ``IGNORED``;
+* a positional parameter at another position;
+* a parameter optional in torch but required in glassnet, or with another default;
+* a parameter glassnet requires that torch does not have.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import keyword
+import re
+
+#: Parameters that only make sense for torch's memory model; glassnet does not take them.
+IGNORED = {"out", "layout", "pin_memory", "memory_format", "names", "non_blocking"}
+
+REQUIRED = object()
+_UNPARSED = object()
+
+
+class Param:
+    def __init__(self, name, kind, default):
+        self.name, self.kind, self.default = name, kind, default  # kind: 'pos', 'var', 'kw'
+
+    def __repr__(self):
+        return f"{self.name}:{self.kind}"
+
+
+def _literal(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return _UNPARSED
+
+
+def parse_doc_signature(text: str):
+    """'sum(input, dim, keepdim=False, *, dtype=None)' → [Param]."""
+    start, depth = text.index("("), 0
+    for end in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        if depth == 0:
+            break
+    inner = text[start + 1:end]
+    params, kwonly = [], False
+    for part in re.split(r",\s*", inner.replace("\\*", "*")):
+        part = part.strip()
+        if not part:
+            continue
+        if part == "*":
+            kwonly = True
+            continue
+        if part.startswith("**"):
+            continue
+        if part.startswith("*"):
+            params.append(Param(part[1:], "var", REQUIRED))
+            kwonly = True
+            continue
+        name, _, default = part.partition("=")
+        name = name.split(":")[0].strip()
+        params.append(Param(name, "kw" if kwonly else "pos", _literal(default.strip()) if default else REQUIRED))
+    return params
+
+
+#: Where a torch docstring names a parameter other than torch's parser does (checked in
+#: test_signatures.py by calling torch with these keywords).
+CORRECTED = {
+    ("Tensor", "mul"): "mul(other)", ("Tensor", "mul_"): "mul_(other)",
+    ("Tensor", "div"): "div(other, *, rounding_mode=None)",
+    ("Tensor", "div_"): "div_(other, *, rounding_mode=None)",
+    ("Tensor", "matmul"): "matmul(other)",
+}
+
+
+def torch_signatures(obj, name: str, owner: str = ""):
+    """Every documented overload of a torch callable, as lists of ``Param``."""
+    if (owner, name) in CORRECTED:
+        return [parse_doc_signature(CORRECTED[owner, name])]
+    try:
+        sig = inspect.signature(obj)
+    except (ValueError, TypeError):
+        doc = obj.__doc__ or ""
+        lines = re.findall(r"^(?:\.\. (?:function|method):: )?" + re.escape(name) + r"\(.*\)", doc, re.M)
+        return [parse_doc_signature(line) for line in lines]
+    return [from_inspect(sig, drop_self=True)]
+
+
+def from_inspect(sig, drop_self=False):
+    params = []
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            continue
+        kind = {p.VAR_POSITIONAL: "var", p.KEYWORD_ONLY: "kw"}.get(p.kind, "pos")
+        default = REQUIRED if p.default is p.empty else p.default
+        params.append(Param(p.name, kind, default))
+    if drop_self and params and params[0].name == "self":
+        params = params[1:]
+    return params
+
+
+def _same_default(a, b) -> bool:
+    if a is _UNPARSED or b is _UNPARSED:
+        return True
+    try:
+        return a == b and type(a) in (type(b), int, float) or (a is None and b is None)
+    except Exception:  # noqa: BLE001 - tensors and the like: not comparable, not checked
+        return True
+
+
+def differences(glassnet_params, torch_params, shared=None) -> list[str]:
+    """What a torch call (one overload) would find different in glassnet.  ``shared[i]``: the
+    names torch's overloads give positional parameter i (torch picks the overload by type, so
+    glassnet may take any of them there, as long as it accepts the others by name)."""
+    found = []
+    shared = shared or {}
+    g_by_name = {p.name: p for p in glassnet_params}
+    g_positional = [p for p in glassnet_params if p.kind == "pos"]
+    g_var = next((i for i, p in enumerate(glassnet_params) if p.kind == "var"), None)
+    for index, tp in enumerate(p for p in torch_params if p.kind == "pos"):
+        if tp.name in IGNORED:
+            continue
+        if index < len(g_positional) and g_positional[index].name in shared.get(index, {tp.name}):
+            if tp.name in g_by_name:
+                continue
+        if g_var is not None and index >= g_var:
+            continue
+        if keyword.iskeyword(tp.name) and index < len(g_positional):
+            continue  # 'from', 'to': only ever passed by position
+        where = g_positional[index].name if index < len(g_positional) else "nothing"
+        found.append(f"positional parameter {index} is {tp.name!r} in torch, {where!r} in glassnet")
+    for tp in torch_params:
+        if tp.name in IGNORED or keyword.iskeyword(tp.name):
+            continue
+        gp = g_by_name.get(tp.name)
+        if tp.kind == "var":
+            if not any(p.kind == "var" for p in glassnet_params):
+                found.append(f"torch takes *{tp.name}, glassnet does not")
+            continue
+        if gp is None or gp.kind == "var":
+            found.append(f"missing parameter {tp.name!r}")
+            continue
+        if tp.default is not REQUIRED and gp.default is REQUIRED:
+            found.append(f"{tp.name!r} is optional in torch (default {tp.default!r}), required in glassnet")
+        elif tp.default is not REQUIRED and not _same_default(tp.default, gp.default):
+            found.append(f"{tp.name!r} defaults to {tp.default!r} in torch, {gp.default!r} in glassnet")
+    torch_names = {p.name for p in torch_params}
+    for gp in glassnet_params:
+        if gp.default is REQUIRED and gp.kind != "var" and gp.name not in torch_names:
+            found.append(f"glassnet requires {gp.name!r}, which torch does not have")
+    return found
+
+
+def compare(glassnet_obj, torch_obj, name: str, method: bool = False, owner: str = "") -> list[str]:
+    """Differences against the torch overload glassnet matches best (none if it matches one).
+
+    torch overloads are alternatives (``max(input)``, ``max(input, dim)``, ``max(input, other)``):
+    a glassnet function must cover each of them, so differences from every overload are listed."""
+    overloads = torch_signatures(torch_obj, name, owner)
+    if not overloads:
+        return []
+    try:
+        g = from_inspect(inspect.signature(glassnet_obj), drop_self=method)
+    except (ValueError, TypeError):
+        return [f"{name}: glassnet's version has no signature"]
+    shared = {}
+    for overload in overloads:
+        for index, p in enumerate(p for p in overload if p.kind == "pos"):
+            shared.setdefault(index, set()).add(p.name)
+    found = []
+    for overload in overloads:
+        found += [f"{name}: {d}" for d in differences(g, overload, shared) if f"{name}: {d}" not in found]
+    return found
