@@ -11,9 +11,8 @@ from .tensor import Tensor, tensor
 #: Tensor methods that torch also offers as functions with ``input`` first.
 METHODS = ("exp", "log", "sqrt", "abs", "sin", "cos", "relu", "sigmoid", "tanh", "softmax", "log_softmax",
            "sum", "mean", "max", "min", "maximum", "minimum", "argmax", "argmin", "matmul", "mm", "clamp",
-           "clip", "flatten", "transpose", "swapaxes", "squeeze", "unsqueeze", "pow", "std", "var", "t",
-           "numel", "neg", "mul", "multiply", "add", "sub", "div", "divide", "true_divide", "detach",
-           "clone", "split", "chunk", "unbind", "select", "masked_fill", "any", "all", "square", "log1p",
+           "clip", "flatten", "transpose", "squeeze", "unsqueeze", "pow", "std", "var", "t",
+           "numel", "neg", "mul", "add", "sub", "div", "detach", "clone", "chunk", "unbind", "select", "masked_fill", "any", "all", "square", "log1p",
            "expm1", "exp2", "sign", "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "erf",
            "tan", "atan", "asin", "acos", "sinh", "cosh", "log2", "log10", "cumsum", "prod", "norm",
            "topk", "sort", "argsort", "logsumexp", "gather", "outer", "dot", "bmm", "tril", "triu",
@@ -55,4 +54,30 @@ def permute(input, dims):  # noqa: A002
     return input.permute(dims)
 
 
-__all__ = [n for n in METHODS if n in globals()] + ["reshape", "permute"]
+@accept_aliases
+def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
+    """``max(input)``, ``max(input, dim, keepdim=False)`` → (values, indices), or the element-wise
+    ``max(input, other)``."""
+    return input.max(other if other is not None else dim, keepdim)
+
+
+@accept_aliases
+def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
+    """``min(input)``, ``min(input, dim, keepdim=False)`` → (values, indices), or the element-wise
+    ``min(input, other)``."""
+    return input.min(other if other is not None else dim, keepdim)
+
+
+def mm(input, mat2, out_dtype=None):  # noqa: A002
+    """Matrix product of two 2-D tensors (``out_dtype`` casts the result)."""
+    out = input @ mat2
+    return out if out_dtype is None else out.to(out_dtype)
+
+
+@accept_aliases
+def split(tensor, split_size_or_sections, dim=0):
+    """``tensor.split(split_size_or_sections, dim)``: pieces of a size, or of the listed sizes."""
+    return tensor.split(split_size_or_sections, dim)
+
+
+__all__ = [n for n in METHODS if n in globals()] + ["reshape", "permute", "max", "min", "mm", "split"]

@@ -384,9 +384,6 @@ class Tensor(ReductionMethods, ShapeMethods):
         both_int = self.array.dtype.kind in "iu" and np.asarray(self._value(other)).dtype.kind in "iu"
         return _wrap(q.astype(self.array.dtype) if both_int else q.astype(np.result_type(self.array, np.float32)))
 
-    divide = true_divide = div
-    multiply = mul
-
     def pow(self, exponent): return self ** exponent
     def matmul(self, other): return self @ other
     def mm(self, mat2): return self @ mat2

@@ -80,17 +80,17 @@ class ReductionMethods:
         idx = np.argmin(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.array)
         return _t._wrap(np.asarray(idx, dtype=np.int64))
 
-    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
+    def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=1):
         """Σ(x − mean)² / (n − correction); ``unbiased=False`` is ``correction=0``."""
-        if correction is None:
-            correction = 1 if unbiased else 0
+        if not unbiased:
+            correction = 0
         dims = _dims(dim)
         shape = np.shape(self.array)
         n = self.numel() if dims is None else int(np.prod([shape[d] for d in np.atleast_1d(dims)]))
         d = self - self.mean(dims, keepdim=True)
         return (d * d).sum(dims, keepdim=keepdim) / max(n - correction, 0)
 
-    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
+    def std(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=1):
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def any(self, dim=None, keepdim: bool = False):
@@ -115,8 +115,10 @@ class ShapeMethods:
             return self
         return S.Reshape.apply(self, shape=shape)
 
-    def view(self, *shape):
+    def view(self, *shape, dtype=None):
         """``view(2, 3)`` reshapes (sharing values); ``view(dtype)`` reinterprets the bytes."""
+        if dtype is not None:
+            shape = (dtype,)
         if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, str)) or len(shape) == 1 and shape[0] in (
                 builtins.float, builtins.int):
             return _t._wrap(np.asarray(self.array).view(dtypes.as_dtype(shape[0]).np))
@@ -158,8 +160,6 @@ class ShapeMethods:
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
         return S.Permute.apply(self, dims=tuple(dims))
-
-    swapaxes = transpose
 
     def t(self):
         return self if self.ndim < 2 else self.transpose(0, 1)

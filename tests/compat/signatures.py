@@ -20,6 +20,8 @@ import re
 
 #: Parameters that only make sense for torch's memory model; glassnet does not take them.
 IGNORED = {"out", "layout", "pin_memory", "memory_format", "names", "non_blocking"}
+#: Names torch's docs give a positional argument that no one passes by keyword (a number ``self``).
+POSITION_ONLY = {"self"}
 
 REQUIRED = object()
 _UNPARSED = object()
@@ -49,7 +51,16 @@ def parse_doc_signature(text: str):
             break
     inner = text[start + 1:end]
     params, kwonly = [], False
-    for part in re.split(r",\s*", inner.replace("\\*", "*")):
+    parts, depth, current = [], 0, ""
+    for ch in inner.replace("\\*", "*"):
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    for part in parts:
         part = part.strip()
         if not part:
             continue
@@ -130,12 +141,12 @@ def differences(glassnet_params, torch_params, shared=None) -> list[str]:
                 continue
         if g_var is not None and index >= g_var:
             continue
-        if keyword.iskeyword(tp.name) and index < len(g_positional):
+        if (keyword.iskeyword(tp.name) or tp.name in POSITION_ONLY) and index < len(g_positional):
             continue  # 'from', 'to': only ever passed by position
         where = g_positional[index].name if index < len(g_positional) else "nothing"
         found.append(f"positional parameter {index} is {tp.name!r} in torch, {where!r} in glassnet")
     for tp in torch_params:
-        if tp.name in IGNORED or keyword.iskeyword(tp.name):
+        if tp.name in IGNORED or keyword.iskeyword(tp.name) or tp.name in POSITION_ONLY:
             continue
         gp = g_by_name.get(tp.name)
         if tp.kind == "var":
@@ -151,7 +162,8 @@ def differences(glassnet_params, torch_params, shared=None) -> list[str]:
             found.append(f"{tp.name!r} defaults to {tp.default!r} in torch, {gp.default!r} in glassnet")
     torch_names = {p.name for p in torch_params}
     for gp in glassnet_params:
-        if gp.default is REQUIRED and gp.kind != "var" and gp.name not in torch_names:
+        other_overloads = set().union(*shared.values()) if shared else set()
+        if gp.default is REQUIRED and gp.kind != "var" and gp.name not in torch_names | other_overloads:
             found.append(f"glassnet requires {gp.name!r}, which torch does not have")
     return found
 
@@ -162,8 +174,8 @@ def compare(glassnet_obj, torch_obj, name: str, method: bool = False, owner: str
     torch overloads are alternatives (``max(input)``, ``max(input, dim)``, ``max(input, other)``):
     a glassnet function must cover each of them, so differences from every overload are listed."""
     overloads = torch_signatures(torch_obj, name, owner)
-    if not overloads:
-        return []
+    if not overloads or all(all(p.kind == "var" for p in o) for o in overloads):
+        return []  # nothing documented, or torch's own signature is just (*args, **kwargs)
     try:
         g = from_inspect(inspect.signature(glassnet_obj), drop_self=method)
     except (ValueError, TypeError):

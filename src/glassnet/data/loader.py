@@ -260,8 +260,16 @@ class DataLoader:
     ...     ...
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 collate_fn=None, num_workers=0, pin_memory=False):
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *, prefetch_factor=None,
+                 persistent_workers=False, pin_memory_device="", in_order=True):
+        # torch's parameter order; the sampler and worker options are not implemented
+        for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler),
+                            ("worker_init_fn", worker_init_fn), ("multiprocessing_context", multiprocessing_context)):
+            if value is not None:
+                raise NotImplementedError(f"DataLoader({name}=...) is not supported by glassnet; use "
+                                          f"shuffle= and generator= (or index the dataset yourself)")
         if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
             raise ValueError(f"batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size!r}")

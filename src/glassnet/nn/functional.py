@@ -214,7 +214,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-             reduction: str = "mean") -> Tensor:
+             reduction: str = "mean", weight=None) -> Tensor:
     """Mean squared error.
 
         ℓᵢ = (xᵢ − yᵢ)²,    'mean': L = (1/n) Σᵢ ℓᵢ,    ∂L/∂xᵢ = 2(xᵢ − yᵢ)/n
@@ -237,13 +237,15 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("mse_loss", input=input, target=target)
+    if weight is not None:
+        raise NotImplementedError("mse_loss: weight= is not supported by glassnet")
     _broadcast_target("mse_loss", input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-            reduction: str = "mean") -> Tensor:
+            reduction: str = "mean", weight=None) -> Tensor:
     """Mean absolute error.
 
         ℓᵢ = |xᵢ − yᵢ|,    ∂ℓᵢ/∂xᵢ = sign(xᵢ − yᵢ)  (0 where they are equal)
@@ -259,6 +261,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     """
     reduction = _reduction(size_average, reduce, reduction)
     _check_tensors("l1_loss", input=input, target=target)
+    if weight is not None:
+        raise NotImplementedError("l1_loss: weight= is not supported by glassnet")
     _broadcast_target("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction)
 
