@@ -21,15 +21,30 @@ def _make(array, dtype, requires_grad, device=None, default=dtypes.float32) -> T
     return t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def _size_kw(size, kw) -> tuple:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and torch's keyword form ``zeros(size=(2, 3))``."""
+    extra = set(kw) - {"size"}
+    if extra:
+        raise TypeError(f"unexpected keyword argument {sorted(extra)[0]!r}")
+    if "size" in kw:
+        if size:
+            raise TypeError("give the size either by position or as size=, not both")
+        return (kw["size"],)
+    return size
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
+    size = _size_kw(size, kw)
     return _make(np.zeros(_shape_arg(size)), dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
+    size = _size_kw(size, kw)
     return _make(np.ones(_shape_arg(size)), dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
+    size = _size_kw(size, kw)
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
@@ -95,12 +110,16 @@ def eye(n: int, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(np.eye(n, m), dtype, requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw) -> Tensor:
+    size = _size_kw(size, kw)
     gen = generator or default_generator
     return _make(gen.uniform(0.0, 1.0, _shape_arg(size)), dtype, requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw) -> Tensor:
+    size = _size_kw(size, kw)
     gen = generator or default_generator
     return _make(gen.normal(0.0, 1.0, _shape_arg(size)), dtype, requires_grad, device)
 

@@ -82,8 +82,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     distribution, 2-D: one per row).  Weights need not sum to 1.  Returns int64 of shape
     (num_samples,) or (rows, num_samples).
 
-    Without replacement, each index appears at most once per row (so ``num_samples`` must not
-    exceed the number of categories with non-zero weight).
+    Without replacement, each index appears at most once per row; once the categories of
+    non-zero weight are used up, those of weight zero follow (as in torch).
     """
     w = np.asarray(input.array, dtype=np.float64)
     if w.ndim not in (1, 2):
@@ -101,13 +101,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
     if np.any(totals <= 0):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = _gen(generator).rng
-    picks = []
-    for row, total in zip(rows, totals):
-        p = row / total
-        if not replacement and np.count_nonzero(p) < num_samples:
-            raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough "
-                               "non-negative category to sample)")
-        picks.append(rng.choice(n, size=num_samples, replace=replacement, p=p))
+    if replacement:
+        picks = [rng.choice(n, size=num_samples, replace=True, p=row / total)
+                 for row, total in zip(rows, totals)]
+    else:  # as torch does: the k largest of p / E with E ~ Exp(1) (categories of weight 0 come last)
+        keys = rows / rng.exponential(size=rows.shape)
+        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     result = np.array(picks, dtype=np.int64)
     return _wrap(result if w.ndim == 2 else result[0])
 

@@ -190,15 +190,25 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self.array.dtype.kind in _FLOAT_KIND
 
     def __repr__(self) -> str:
-        extra = ""
+        suffixes = []
         dt = self.array.dtype
         if dt not in (np.float32, np.int64, np.bool_) or (np.size(self.array) == 0 and dt != np.float32):
-            extra += f", dtype={self.dtype}"
+            suffixes.append(f"dtype={self.dtype}")
         if self.grad_fn is not None:
-            extra += f", grad_fn=<{self.grad_fn.name()}>"
+            suffixes.append(f"grad_fn=<{self.grad_fn.name()}>")
         elif self._requires_grad:
-            extra += ", requires_grad=True"
-        return f"tensor({format_values(self.array)}{extra})"
+            suffixes.append("requires_grad=True")
+        # torch's rule: a suffix that would pass column 80 goes on its own line, under the values
+        text = f"tensor({format_values(self.array)}"
+        last = len(text) - text.rfind("\n") + 1
+        for suffix in suffixes:
+            if last + len(suffix) + 2 > 80:
+                text += ",\n" + " " * len("tensor(") + suffix
+                last = len("tensor(") + len(suffix)
+            else:
+                text += ", " + suffix
+                last += len(suffix) + 2
+        return text + ")"
 
     def __format__(self, spec: str) -> str:
         if np.ndim(self.array) == 0 and spec:
@@ -361,6 +371,26 @@ class Tensor(ReductionMethods, ShapeMethods):
         return self._binary(L.MatMul, other)
 
     def __rmatmul__(self, other): return self._binary(L.MatMul, other, True)
+
+    def __mod__(self, other):
+        """Python's remainder (the sign of the divisor), as ``torch.remainder``; its gradient is
+        1 for ``self`` (the rounded quotient is a constant)."""
+        if self._requires_grad:
+            return self - (self / other).floor() * other
+        return _wrap(np.remainder(self.array, self._value(other)))
+
+    def __rmod__(self, other):
+        return _wrap(np.remainder(self._value(other), self.array))
+
+    def __floordiv__(self, other):
+        return self.div(other, rounding_mode="floor")
+
+    def __rfloordiv__(self, other):
+        return self._lift(other).div(self, rounding_mode="floor") if not isinstance(other, Tensor) \
+            else other.div(self, rounding_mode="floor")
+
+    remainder = __mod__
+    fmod = lambda self, other: _wrap(np.fmod(self.array, self._value(other)))  # noqa: E731
     def __neg__(self): return E.Neg.apply(self)
     def __pos__(self): return self
 
@@ -412,6 +442,18 @@ class Tensor(ReductionMethods, ShapeMethods):
     def log(self): return E.Log.apply(self)
     def sqrt(self): return E.Sqrt.apply(self)
     def abs(self): return E.Abs.apply(self)
+    def floor(self): return E.Rounding.apply(self, fn=np.floor)
+    def ceil(self): return E.Rounding.apply(self, fn=np.ceil)
+    def trunc(self): return E.Rounding.apply(self, fn=np.trunc)
+    def sign(self): return E.Rounding.apply(self, fn=np.sign)
+
+    def round(self, *, decimals: int = 0):
+        return E.Rounding.apply(self, fn=lambda a: np.round(a, decimals))
+
+    def square(self): return self * self
+    def log1p(self): return (self + 1).log()
+    def reciprocal(self): return 1 / self
+    def rsqrt(self): return 1 / self.sqrt()
     def sin(self): return E.Sin.apply(self)
     def cos(self): return E.Cos.apply(self)
     def relu(self): return E.Relu.apply(self)

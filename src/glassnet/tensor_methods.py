@@ -21,6 +21,8 @@ from .ops import shape as S
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
+SortResult = namedtuple("sort", ["values", "indices"])
+TopkResult = namedtuple("topk", ["values", "indices"])
 
 
 def _dims(dim):
@@ -99,11 +101,67 @@ class ReductionMethods:
     def all(self, dim=None, keepdim: bool = False):
         return _t._wrap(np.asarray(np.all(self.array, axis=_dims(dim), keepdims=keepdim)))
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        """(values, indices) sorted along ``dim`` (ties keep their order)."""
+        idx = self.argsort(dim, descending)
+        return SortResult(S.Gather.apply(self, index=idx.array, dim=dim), idx)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        a = self.array
+        idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
+        return _t._wrap(np.asarray(idx, dtype=np.int64))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        idx = np.take(self.argsort(dim, descending=largest).array, np.arange(k), axis=dim)
+        return TopkResult(S.Gather.apply(self, index=idx, dim=dim), _t._wrap(idx))
+
+    def gather(self, dim: int, index, *, sparse_grad: bool = False):
+        """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (and likewise for other dims)."""
+        return S.Gather.apply(self, index=np.asarray(index.array, dtype=np.int64), dim=dim)
+
+    def cumsum(self, dim: int, *, dtype=None):
+        """Running sum along ``dim`` (a composition: a lower-triangular matrix of ones)."""
+        a = _cast(self, dtype)
+        n = a.shape[dim]
+        ones = _t._wrap(np.tril(np.ones((n, n), dtype=a.array.dtype)))
+        moved = a.transpose(dim, -1) if a.ndim > 1 else a
+        out = moved @ ones.T
+        return out.transpose(dim, -1) if a.ndim > 1 else out
+
+    def prod(self, dim=None, keepdim: bool = False, *, dtype=None):
+        a = _cast(self, dtype)
+        if dim is None:
+            return _product(a.reshape(-1), 0, False)
+        return _product(a, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim: bool = False):
+        """log Σ exp(x) along ``dim``, stably (max subtracted)."""
+        m = self.detach().max(dim, keepdim=True).values
+        out = (self - m).exp().sum(dim, keepdim=True).log() + m
+        return out if keepdim else out.squeeze(dim)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        if p in ("fro", 2):
+            return (self * self).sum(dim, keepdim=keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim=keepdim)
+        return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+
     def softmax(self, dim: int = -1, dtype=None):
         return R.Softmax.apply(_cast(self, dtype), dim=dim)
 
     def log_softmax(self, dim: int = -1, dtype=None):
         return R.LogSoftmax.apply(_cast(self, dtype), dim=dim)
+
+
+def _product(a, dim, keepdim):
+    """Π along ``dim`` as a chain of multiplications (exact gradient even with zeros)."""
+    pieces = a.unbind(dim)
+    out = pieces[0]
+    for piece in pieces[1:]:
+        out = out * piece
+    return out.unsqueeze(dim) if keepdim else out
 
 
 class ShapeMethods:

@@ -135,7 +135,7 @@ class Function:
         self.inputs = None
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
 
 class Output(Function):

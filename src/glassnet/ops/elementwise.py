@@ -249,6 +249,18 @@ class Where(Function):
         return np.where(self.cond, g, zero), np.where(self.cond, zero, g)
 
 
+class Rounding(Function):
+    """floor, ceil, trunc, round, sign: piecewise constant, so the gradient is 0 everywhere."""
+
+    __slots__ = ()
+
+    def forward(self, a, fn=None):
+        return fn(a)
+
+    def backward(self, g):
+        return (np.zeros_like(g),)
+
+
 class Cast(Function):
     """Change dtype (``.double()``, ``.to(glassnet.exact)``); the gradient is cast back."""
 

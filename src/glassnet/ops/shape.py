@@ -57,6 +57,22 @@ class Index(Function):
         np.add.at(out, self.key, g)
         return (out,)
 
+    def name(self) -> str:
+        """torch's node for the last indexing step: Select (an int), Slice, Unsqueeze (None) or
+        Index (an integer or boolean array)."""
+        parts = self.key if isinstance(self.key, tuple) else (self.key,)
+        if any(isinstance(k, (np.ndarray, list)) for k in parts):
+            return "IndexBackward0"
+        for k in reversed(parts):
+            if k is None:
+                return "UnsqueezeBackward0"
+            if isinstance(k, slice):
+                if k != slice(None):
+                    return "SliceBackward0"
+            elif k is not Ellipsis:
+                return "SelectBackward0"
+        return "AliasBackward0"
+
 
 class Cat(Function):
     __slots__ = ("dim", "splits")
@@ -77,3 +93,21 @@ class Stack(Function):
 
     def backward(self, g):
         return tuple(np.moveaxis(g, self.dim, 0))
+
+
+class Gather(Function):
+    """``out = take_along_axis(a, index, dim)`` (``gather``, ``sort``, ``topk``); the backward adds
+    each gradient back at the place it was taken from (repeated indices accumulate)."""
+
+    __slots__ = ("dim", "index", "shape")
+
+    def forward(self, a, index=None, dim=0):
+        self.shape, self.index, self.dim = np.shape(a), index, dim
+        return np.take_along_axis(a, index, axis=dim)
+
+    def backward(self, g):
+        out = np.zeros(self.shape, dtype=g.dtype)
+        where = list(np.indices(self.index.shape, sparse=True))
+        where[self.dim] = self.index
+        np.add.at(out, tuple(where), g)
+        return (out,)

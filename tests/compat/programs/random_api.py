@@ -36,7 +36,12 @@ torch.nn.init.uniform_(w, -0.1, 0.1)
 print(bool((w.abs() <= 0.1).all()), w.shape)
 d = torch.nn.Dropout(p=1.0)
 print(d(torch.ones(3)))
+print(torch.multinomial(torch.tensor([1.0, 0.0]), 2))
 try:
-    torch.multinomial(torch.tensor([1.0, 0.0]), 2)
+    torch.multinomial(torch.tensor([1.0, 0.0]), 3)
+except RuntimeError as e:
+    print("RuntimeError")
+try:
+    torch.normal(torch.zeros(2), -1.0)
 except RuntimeError as e:
     print("RuntimeError")

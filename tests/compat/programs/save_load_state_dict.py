@@ -26,7 +26,7 @@ for param_tensor in model.state_dict():
     print(param_tensor, "\t", model.state_dict()[param_tensor].size())
 print("Optimizer's state_dict:")
 for var_name in optimizer.state_dict():
-    print(var_name, "\t", optimizer.state_dict()[var_name]["params"] if var_name == "param_groups" else {})
+    print(var_name, "\t", optimizer.state_dict()[var_name][0]["params"] if var_name == "param_groups" else {})
 print(optimizer.state_dict()["param_groups"][0]["lr"], optimizer.state_dict()["param_groups"][0]["momentum"])
 
 torch.save(model.state_dict(), "model_weights.pth")
