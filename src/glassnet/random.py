@@ -1,7 +1,13 @@
-"""glassnet's random numbers: a seeded NumPy generator behind ``manual_seed``.
+"""glassnet's random numbers: its own stream, a seeded NumPy generator (PCG64) behind
+``manual_seed`` and ``Generator``.
 
-glassnet cannot reproduce PyTorch's random stream; to compare with torch, copy the
-weights across (``load_state_dict``) rather than relying on the same seed.
+Every random function (``rand``, ``randn``, ``randint``, ``randperm``, ``normal``, ``bernoulli``,
+``multinomial``, the ``*_like`` family, ``Tensor.uniform_``/``normal_``, layer initialisation,
+dropout, ``DataLoader(shuffle=True)``) draws from ``generator=`` when given one, else from
+``default_generator``.  The same seed gives the same numbers on every run; it does *not* give the
+numbers torch draws for that seed (torch uses its own Mersenne-Twister-based stream).  To compare
+with torch, copy tensors across (``load_state_dict``) rather than relying on the same seed.
+``get_state``/``set_state`` return and take NumPy's generator state (a dict), not a ByteTensor.
 """
 from __future__ import annotations
 

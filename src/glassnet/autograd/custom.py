@@ -53,9 +53,9 @@ class FunctionCtx:
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors (or ``None``) for ``backward``; read them back with ``ctx.saved_tensors``.
         Modifying one in place before backward is an error, as in torch."""
-        for t in tensors:
+        for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, _tensor_type()):
-                raise TypeError(f"save_for_backward can only save variables, but argument {tensors.index(t)} "
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} "
                                 f"is of type {type(t).__name__}; keep other values as ctx attributes "
                                 f"(ctx.k = k)")
         self._saved = tensors
