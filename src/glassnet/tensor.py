@@ -15,13 +15,12 @@ from . import dtypes
 from ._format import format_values
 from ._aliases import alias_methods
 from .autograd import engine, function
-from .autograd.engine import MUTATIONS, STATE
 from .device import check_device
 from .ops import elementwise as E
 from .ops import linalg as L
-from .ops import reduce as R
-from .ops import shape as S
-from .tensor_methods import MaxResult, MinResult, ReductionMethods, ShapeMethods, _dims  # noqa: F401
+from .tensor_convert import ConversionMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
 
 _CPU = dtypes.device("cpu")
 
@@ -74,7 +73,7 @@ def _promote(a: "Tensor", b: "Tensor"):
     return a, b
 
 
-class Tensor(ReductionMethods, ShapeMethods):
+class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -214,112 +213,6 @@ class Tensor(ReductionMethods, ShapeMethods):
         if np.ndim(self.array) == 0 and spec:
             return format(self.item(), spec)
         return format(repr(self), spec)
-
-    # -- conversion -----------------------------------------------------------------------
-    def numpy(self, *, force: bool = False) -> np.ndarray:
-        if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
-        return np.asarray(self.array)
-
-    def __array__(self, dtype=None, copy=None):
-        a = self.numpy()
-        return a if dtype is None else a.astype(dtype)
-
-    def item(self):
-        a = self.array
-        if type(a) is not np.ndarray:  # a NumPy scalar
-            return a.item()
-        if np.size(self.array) != 1:
-            raise RuntimeError(f"a Tensor with {np.size(self.array)} elements cannot be converted to "
-                               f"Scalar; index one element first, or use .tolist()")
-        value = np.asarray(self.array).reshape(()).item() if self.array.dtype != object \
-            else np.asarray(self.array).reshape(-1)[0]
-        return value
-
-    def tolist(self):
-        return np.asarray(self.array).tolist()
-
-    def __float__(self):
-        return builtins.float(self.item())
-
-    def __int__(self):
-        return builtins.int(self.item())
-
-    def __index__(self):
-        if self.array.dtype.kind not in "iub":
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return builtins.int(self.item())
-
-    def __bool__(self):
-        if np.size(self.array) != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {np.size(self.array)} values is ambiguous; "
-                               f"use .any() or .all()")
-        return builtins.bool(self.item())
-
-    def __len__(self) -> int:
-        if np.ndim(self.array) == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return np.shape(self.array)[0]
-
-    def __iter__(self):
-        if np.ndim(self.array) == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self)))
-
-    __hash__ = object.__hash__
-
-    def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False, other=None,
-           memory_format=None) -> "Tensor":
-        """``.to(dtype)``, ``.to("cpu")``, ``.to(device, dtype)``, ``.to(other)``: device moves are
-        no-ops on the CPU; ``"cuda"`` and ``"mps"`` raise torch's error for a CPU-only build."""
-        target = dtype
-        for arg in list(args) + [device, other]:
-            if arg is None:
-                continue
-            if isinstance(arg, (str, dtypes.device, builtins.int)) and not isinstance(arg, builtins.bool):
-                check_device(arg)  # torch's error for a device glassnet has not (cuda, mps)
-            elif isinstance(arg, Tensor):
-                target = arg.dtype
-            else:
-                target = arg
-        if target is None:
-            return self.clone() if copy else self
-        d = dtypes.as_dtype(target)
-        if d.np == self.array.dtype:
-            return self.clone() if copy else self
-        return E.Cast.apply(self, dtype=d.np)
-
-    def type(self, dtype=None):
-        return self.to(dtype) if dtype is not None else f"glassnet.{self.dtype.name}"
-
-    def double(self):
-        return self.to(dtypes.float64)
-
-    def float(self):
-        return self.to(dtypes.float32)
-
-    def long(self):
-        return self.to(dtypes.int64)
-
-    def int(self):
-        return self.to(dtypes.int32)
-
-    def bool(self):
-        return self.to(dtypes.bool)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        check_device("cuda")
-
-    def clone(self) -> "Tensor":
-        return E.Add.apply(self, _wrap(np.zeros((), self.array.dtype))) if self._requires_grad \
-            else _wrap(np.array(self.array, copy=True))
-
-    def contiguous(self) -> "Tensor":
-        return self
 
     # -- arithmetic -----------------------------------------------------------------------
     def _lift(self, other) -> "Tensor":
@@ -470,92 +363,6 @@ class Tensor(ReductionMethods, ShapeMethods):
         return E.Clamp.apply(self, min=min, max=max)
 
     clip = clamp
-
-
-    # -- in-place (bump the version counter) ---------------------------------------------
-    def _inplace(self, name: str, value, ufunc=None) -> "Tensor":
-        """Write ``value`` (or ``ufunc(self, value)``) into this tensor's memory and bump its
-        version.  Allowed only when no graph is being built through this tensor."""
-        if STATE.grad_enabled and self._requires_grad:
-            if self.grad_fn is None:
-                raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
-                                   f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
-            raise RuntimeError(f"{name}: glassnet does not record in-place operations on tensors inside "
-                               f"the autograd graph; write it out of place (x = x + y).")
-        value = value.array if isinstance(value, Tensor) else value
-        a = self.array
-        if type(a) is np.ndarray and a.ndim > 0:
-            if ufunc is not None:
-                ufunc(a, value, out=a, casting="unsafe")
-            elif type(value) is int and value == 0:
-                a.fill(0)
-            else:
-                np.copyto(a, value, casting="unsafe")
-        else:  # a NumPy scalar (immutable) or a 0-d value: replace it
-            new = value if ufunc is None else ufunc(a, value)
-            self.array = _scalar_if_0d(np.array(new, dtype=a.dtype))
-        MUTATIONS[0] += 1
-        self._version = MUTATIONS[0]
-        return self
-
-    def _value(self, other):
-        return other.array if isinstance(other, Tensor) else self._lift(other).array
-
-    def add_(self, other, alpha=1):
-        value = self._value(other)
-        return self._inplace("add_", value * alpha if alpha != 1 else value, np.add)
-
-    def sub_(self, other, alpha=1):
-        value = self._value(other)
-        return self._inplace("sub_", value * alpha if alpha != 1 else value, np.subtract)
-
-    def mul_(self, other): return self._inplace("mul_", self._value(other), np.multiply)
-    def div_(self, other, *, rounding_mode=None):
-        if rounding_mode is not None:
-            return self.copy_(self.div(other, rounding_mode=rounding_mode))
-        return self._inplace("div_", self._value(other), np.true_divide)
-    def zero_(self): return self._inplace("zero_", 0)
-    def fill_(self, value): return self._inplace("fill_", self._value(value))
-
-    def copy_(self, src):
-        src_arr = src.array if isinstance(src, Tensor) else np.asarray(src)
-        if np.broadcast_shapes(np.shape(src_arr), self.shape) != tuple(self.shape):
-            raise RuntimeError(f"copy_: source of shape {tuple(np.shape(src_arr))} cannot be copied into "
-                               f"a tensor of shape {tuple(self.shape)}")
-        return self._inplace("copy_", src_arr)
-
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        return self._inplace("clamp_", np.clip(self.array, min, max))
-
-    def __setitem__(self, key, value):
-        new = np.array(self.array, copy=True)
-        new[_index_key(key)] = value.array if isinstance(value, Tensor) else value
-        self._inplace("__setitem__", new)
-
-    def _augmented(self, op, other, name):
-        """``x += y``: in place when no graph is recorded, else rebinds ``x`` to ``x + y``."""
-        if STATE.grad_enabled and (self._requires_grad or (isinstance(other, Tensor) and other.requires_grad)):
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
-                                   f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
-            return self._binary(op, other)
-        return self._inplace(name, self._value(other), _UFUNC[op])
-
-    def __iadd__(self, other): return self._augmented(E.Add, other, "+=")
-    def __isub__(self, other): return self._augmented(E.Sub, other, "-=")
-    def __imul__(self, other): return self._augmented(E.Mul, other, "*=")
-    def __itruediv__(self, other): return self._augmented(E.Div, other, "/=")
-
-    # random fills (used by glassnet.nn.init)
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):
-        from .random import default_generator
-        gen = generator or default_generator
-        return self._inplace("uniform_", gen.uniform(from_, to, tuple(self.shape)))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
-        from .random import default_generator
-        gen = generator or default_generator
-        return self._inplace("normal_", gen.normal(mean, std, tuple(self.shape)))
 
 
 function._Tensor = Tensor
