@@ -19,7 +19,7 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
   rounded to four decimals, one minus sign).
 """
 from ._numbers import fmt
-from .compare import Comparison, compare_with_torch
+from .compare import Comparison, compare_with_torch, torch_module_outputs
 from .examples import EXAMPLES, DiagonalFlipNet, XORNet, diagonal_flip, explain_text, xor_worked_example
 from .recorder import record
 from .recording import Recording
@@ -28,4 +28,4 @@ from .render.json import SCHEMA_ID, schema, validate
 
 __all__ = ["Comparison", "DiagonalFlipNet", "EXAMPLES", "FORMATS", "Recording", "SCHEMA_ID",
            "XORNet", "compare_with_torch", "diagonal_flip", "explain_text", "fmt", "record", "render",
-           "schema", "validate", "xor_worked_example"]
+           "schema", "torch_module_outputs", "validate", "xor_worked_example"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import float32, tensor
 from ._numbers import fmt, pct, scalar, to_float
 from .claims import Claim, check, count_claim, entries
 from .views import update_counts
@@ -88,9 +89,26 @@ def _float32_story() -> str:
                      + f", loss after {float(s.effect.loss_after):.5f}")
     return ("The seed says PyTorch's float32 numbers match this hand calculation exactly. They match "
             "only when float32 rounding puts hidden unit 0 (exactly at z₀ = 0) on the dead side. "
-            "Measured now in float32: " + "; ".join(parts) + ". PyTorch's kernels sum in similar "
-            "orders, so it can land on either side; glassnet.explain.compare_with_torch shows "
-            "which.")
+            "Measured now in float32: " + "; ".join(parts) + ". " + _torch_side())
+
+
+def _torch_side() -> str:
+    """Which side PyTorch puts z₀ on, computed now on this machine (its BLAS kernel decides)."""
+    from .compare import torch_module_outputs
+    from .examples import DIAGONAL_FLIP, DIAGONAL_FLIP_X, DiagonalFlipNet, load
+    model = load(DiagonalFlipNet(), DIAGONAL_FLIP, float32)
+    try:
+        sides = []
+        for rows, how in ((1, "the vector"), (2, "the batch")):
+            x = tensor([DIAGONAL_FLIP_X] * rows if rows > 1 else DIAGONAL_FLIP_X, dtype=float32)
+            z0 = float(np.ravel(torch_module_outputs(model, x)["layer1"])[0])
+            sides.append(f"z₀ = {'+' if z0 > 0 else ''}{fmt(z0)} for {how} "
+                         f"({'alive' if z0 > 0 else 'dead'})")
+    except ImportError:
+        return ("PyTorch is not installed here, so its side was not computed; its kernels can land "
+                "on either side (glassnet.explain.compare_with_torch shows which).")
+    return ("PyTorch, run now on this machine with the same weights, gives " + " and ".join(sides)
+            + "; another CPU's BLAS kernel may add in another order and land on the other side.")
 
 
 def xor_checks(step) -> None:
