@@ -107,7 +107,7 @@ def test_float32_outcome_follows_the_side_of_the_kink(flip_f32, flip_f32_batch):
 
 
 def test_derivation_over_a_batch_sums_the_rows():
-    from glassnet.explain import diagonal_flip
+    from glassnet.lessons.examples import diagonal_flip
     step = diagonal_flip(exact=True, rows=2, checks=False)
     d = step.derivation("layer1.weight[2, 0]")
     assert d.headline == ("∂L/∂layer1.weight[2, 0] = ∂L/∂z[0, 2]·x[0, 0] + ∂L/∂z[1, 2]·x[1, 0] = "

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numbers import fmt, pct, scalar, to_float
+from ..explain._numbers import fmt, pct, scalar, to_float
+from ..explain.views import update_counts
 from .claims import Claim, check, count_claim, entries
-from .views import update_counts
 
 
 def _out(step, name):
@@ -17,8 +17,12 @@ def _out(step, name):
     return next(op for op in step.forward_ops if op.name == name)
 
 
-def diagonal_flip_checks(step) -> None:
-    """Seed 002's claims, checked (appends to ``step.claims`` and ``step.notes``)."""
+def diagonal_flip_checks(step, float32_runs=()) -> None:
+    """Seed 002's claims, checked (appends to ``step.claims`` and ``step.notes``).
+
+    ``float32_runs``: for an exact ``step``, the same step in float32 with x as the seed's
+    vector and as a batch of two identical rows; the notes then say what float32 does.
+    """
     g = {p.name: p for p in step.params}
     e = step.effect
     row = (lambda a: a[0]) if np.ndim(e.predictions_before) == 2 else (lambda a: a)
@@ -67,16 +71,14 @@ def diagonal_flip_checks(step) -> None:
         for claim in c:
             if not claim.agrees:
                 claim.note = f"{why}. {claim.note}" if claim.note else why + "."
-    if step.exact:
-        step.notes.append(_float32_story())
+    if step.exact and float32_runs:
+        step.notes.append(_float32_story(float32_runs))
 
 
-def _float32_story() -> str:
+def _float32_story(runs) -> str:
     """What float32 does with the same step, measured now (the seed says PyTorch matches)."""
-    from .examples import diagonal_flip
     parts = []
-    for rows, how in ((1, "x as the seed's vector"), (2, "x as a batch of two identical rows")):
-        s = diagonal_flip(exact=False, rows=rows, checks=False)
+    for s, how in zip(runs, ("x as the seed's vector", "x as a batch of two identical rows")):
         z0 = scalar(np.asarray(_out(s, "z").output).reshape(-1, 3)[0, 0])
         cnt = update_counts(s)
         nonzero = cnt["total"] - cnt["zero_grad"]
