@@ -92,7 +92,7 @@ def _flip_f32_nudged(bias0_ulps: int, rows: int = 1):
     seed's own weights.
     """
     from glassnet import float32, tensor
-    from glassnet.explain.examples import (DIAGONAL_FLIP, DIAGONAL_FLIP_T, DIAGONAL_FLIP_X,
+    from glassnet.lessons.examples import (DIAGONAL_FLIP, DIAGONAL_FLIP_T, DIAGONAL_FLIP_X,
                                            DiagonalFlipNet, load, run_step)
     from glassnet.nn import functional as F
     b0 = np.float32(0.1)
@@ -146,10 +146,24 @@ def test_float32_outcome_follows_the_side_of_the_kink(flip_f32_runs):
 
 
 def test_derivation_over_a_batch_sums_the_rows():
-    from glassnet.explain import diagonal_flip
+    from glassnet.lessons.examples import diagonal_flip
     step = diagonal_flip(exact=True, rows=2, checks=False)
     d = step.derivation("layer1.weight[2, 0]")
     assert d.headline == ("∂L/∂layer1.weight[2, 0] = ∂L/∂z[0, 2]·x[0, 0] + ∂L/∂z[1, 2]·x[1, 0] = "
                           "(0.22)(1) + (0.22)(1) = 0.44")
     assert d.value == Fraction(11, 25) and d.agrees
     assert step.effect.loss_after == Fraction(58060211557, 80000000000)   # same mathematics
+
+
+def test_the_float32_story_states_the_sides_computed_on_this_machine(flip_exact):
+    story = next(n for n in flip_exact.notes if n.startswith("The seed says PyTorch's float32"))
+    from glassnet.lessons import examples
+    f32 = examples.diagonal_flip(exact=False, checks=False)
+    z0 = float(np.asarray(f32.forward_ops[0].output).reshape(-1, 3)[0, 0])
+    assert f"with x as the seed's vector, z₀ = {'+' if z0 > 0 else ''}" in story
+    z0s = examples._torch_z0s()
+    if z0s is None:
+        assert "PyTorch is not installed here" in story
+    else:
+        side = "alive" if z0s[0] > 0 else "dead"
+        assert "PyTorch, run now on this machine" in story and f"for the vector ({side})" in story

@@ -54,7 +54,7 @@ def test_the_text_states_the_sides_computed_in_this_run(result):
 
 def test_torchs_side_is_computed_on_this_machine(result):
     torch = pytest.importorskip("torch")
-    from glassnet.explain.examples import DIAGONAL_FLIP
+    from glassnet.lessons.examples import DIAGONAL_FLIP
     w, b = torch.tensor(DIAGONAL_FLIP["layer1.weight"]), torch.tensor(DIAGONAL_FLIP["layer1.bias"])
     z0 = torch.nn.functional.linear(torch.tensor([1.0, 0.0, 1.0, 1.0]), w, b)[0].item()
     assert result.numbers["torch_vector_z0"] == z0

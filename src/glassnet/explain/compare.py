@@ -1,9 +1,9 @@
 """Run the same step in PyTorch and report the largest difference of every value and gradient.
 
 The torch twin is built from the glassnet module: ``nn.Sequential`` of Linear and activation
-layers, and the seed example classes (``DiagonalFlipNet``, ``XORNet``), get the same structure
-and the glassnet ``state_dict``; any other model needs ``twin=`` (a torch module with the same
-parameter names).  Exact models are compared with a float64 twin.
+layers, and any model with a ``torch_twin(torch)`` method (the seed lessons' networks have one),
+get the same structure and the glassnet ``state_dict``; any other model needs ``twin=`` (a torch
+module with the same parameter names).  Exact models are compared with a float64 twin.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def _torch():
 
 def build_twin(model, torch):
     """A torch module with ``model``'s structure (see the module docstring)."""
-    tnn, F = torch.nn, torch.nn.functional
+    tnn = torch.nn
     kind = type(model).__name__
     if kind == "Sequential":
         layers = []
@@ -84,26 +84,19 @@ def build_twin(model, torch):
             else:
                 raise TypeError(f"compare_with_torch: no torch twin for layer {name}; pass twin=")
         return tnn.Sequential(*layers)
-    if kind == "DiagonalFlipNet":
-        class DiagonalFlipNet(tnn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layer1, self.layer2 = tnn.Linear(4, 3), tnn.Linear(3, 4)
-
-            def forward(self, x):
-                return self.layer2(F.relu(self.layer1(x)))
-        return DiagonalFlipNet()
-    if kind == "XORNet":
-        class XORNet(tnn.Module):
-            def __init__(self):
-                super().__init__()
-                self.hidden, self.output = tnn.Linear(2, 2), tnn.Linear(2, 1)
-
-            def forward(self, x):
-                return torch.sigmoid(self.output(torch.sigmoid(self.hidden(x))))
-        return XORNet()
+    if hasattr(model, "torch_twin"):
+        return model.torch_twin(torch)
     raise TypeError(f"compare_with_torch: no torch twin for {kind}; pass twin= (a torch module "
                     f"with the same parameter names)")
+
+
+def backward(loss) -> None:
+    """``loss.backward()``, seeding an exact loss with an exact 1 (a float 1 would leave exact)."""
+    from .. import exact, ones_like
+    if loss.dtype is exact:
+        loss.backward(ones_like(loss))
+    else:
+        loss.backward()
 
 
 def _np(t):
@@ -143,7 +136,6 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
     torch = _torch()
     from .. import exact, optim
     from ..nn import functional as gF
-    from .examples import backward
     from .recorder import record
     if loss not in _LOSSES:
         raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")

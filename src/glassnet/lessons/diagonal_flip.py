@@ -17,12 +17,12 @@ import numpy as np
 import glassnet as torch
 import glassnet.optim as optim
 
-from ..explain.examples import DIAGONAL_FLIP, DiagonalFlipNet
+from .examples import DIAGONAL_FLIP, DiagonalFlipNet
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "One SGD step of DiagonalFlipNet: exact arithmetic against float32"
 SEED = "seed 002 (DiagonalFlipNet 4-3-4, x = [1, 0, 1, 1], target [1, 1, 0, 1], MSE, SGD lr 0.1)"
-# The seed's network and weights: one definition, shared with glassnet.explain's worked example.
+# The seed's network and weights: one definition (lessons.examples), shared with the explained step.
 W1, B1 = DIAGONAL_FLIP["layer1.weight"], DIAGONAL_FLIP["layer1.bias"]
 W2, B2 = DIAGONAL_FLIP["layer2.weight"], DIAGONAL_FLIP["layer2.bias"]
 
@@ -184,7 +184,7 @@ def run(figures: bool = True) -> LessonResult:
     ]
     documents = {}
     try:
-        from glassnet.explain import explain_text
+        from .examples import explain_text
         documents = {"html": explain_text("diagonal-flip", "html", True, None),
                      "text_float32": explain_text("diagonal-flip", "text", False, None)}
     except ImportError:  # explain not installed: the lesson's own tables still stand
