@@ -75,9 +75,15 @@ def mm(input, mat2, out_dtype=None):  # noqa: A002
 
 
 @accept_aliases
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
+    """The Frobenius / 2-norm (or the p-norm) over ``dim`` (all elements by default)."""
+    return input.norm(p, dim, keepdim, dtype)
+
+
+@accept_aliases
 def split(tensor, split_size_or_sections, dim=0):
     """``tensor.split(split_size_or_sections, dim)``: pieces of a size, or of the listed sizes."""
     return tensor.split(split_size_or_sections, dim)
 
 
-__all__ = [n for n in METHODS if n in globals()] + ["reshape", "permute", "max", "min", "mm", "split"]
+__all__ = [n for n in METHODS if n in globals()] + ["reshape", "permute", "max", "min", "mm", "norm", "split"]

@@ -283,7 +283,9 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
             else other.div(self, rounding_mode="floor")
 
     remainder = __mod__
-    fmod = lambda self, other: _wrap(np.fmod(self.array, self._value(other)))  # noqa: E731
+    def fmod(self, other):
+        """C's remainder (the sign of the dividend); no gradient."""
+        return _wrap(np.fmod(self.array, self._value(other)))
     def __neg__(self): return E.Neg.apply(self)
     def __pos__(self): return self
 
@@ -324,6 +326,7 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
     def __gt__(self, other): return self._compare(np.greater, other)
     def __ge__(self, other): return self._compare(np.greater_equal, other)
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    __hash__ = object.__hash__  # (defining __eq__ would otherwise make tensors unhashable)
 
     def __and__(self, other): return self._compare(np.logical_and, other)
     def __or__(self, other): return self._compare(np.logical_or, other)
@@ -340,7 +343,7 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
     def trunc(self): return E.Rounding.apply(self, fn=np.trunc)
     def sign(self): return E.Rounding.apply(self, fn=np.sign)
 
-    def round(self, *, decimals: int = 0):
+    def round(self, decimals: int = 0):
         return E.Rounding.apply(self, fn=lambda a: np.round(a, decimals))
 
     def square(self): return self * self

@@ -67,7 +67,6 @@ class ConversionMethods:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
-    __hash__ = object.__hash__
 
     def to(self, *args, device=None, dtype=None, non_blocking=False, copy=False, other=None,
            memory_format=None) -> "Tensor":

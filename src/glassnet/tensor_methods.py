@@ -111,8 +111,9 @@ class ReductionMethods:
         idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
         return _t._wrap(np.asarray(idx, dtype=np.int64))
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
-        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+    def topk(self, k: int, dim=None, largest: bool = True, sorted: bool = True):  # noqa: A002
+        """The ``k`` largest (or smallest) values along ``dim`` (default: the last) and their indices."""
+        dim = -1 if dim is None else dim
         idx = np.take(self.argsort(dim, descending=largest).array, np.arange(k), axis=dim)
         return TopkResult(S.Gather.apply(self, index=idx, dim=dim), _t._wrap(idx))
 
@@ -120,7 +121,7 @@ class ReductionMethods:
         """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (and likewise for other dims)."""
         return S.Gather.apply(self, index=np.asarray(index.array, dtype=np.int64), dim=dim)
 
-    def cumsum(self, dim: int, *, dtype=None):
+    def cumsum(self, dim: int, dtype=None):
         """Running sum along ``dim`` (a composition: a lower-triangular matrix of ones)."""
         a = _cast(self, dtype)
         n = a.shape[dim]
@@ -129,7 +130,7 @@ class ReductionMethods:
         out = moved @ ones.T
         return out.transpose(dim, -1) if a.ndim > 1 else out
 
-    def prod(self, dim=None, keepdim: bool = False, *, dtype=None):
+    def prod(self, dim=None, keepdim: bool = False, dtype=None):
         a = _cast(self, dtype)
         if dim is None:
             return _product(a.reshape(-1), 0, False)
@@ -142,6 +143,8 @@ class ReductionMethods:
         return out if keepdim else out.squeeze(dim)
 
     def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+        """(Σ|x|ᵖ)^(1/p) over ``dim`` (all elements by default); 'fro' is p = 2."""
+        self = _cast(self, dtype)
         if p in ("fro", 2):
             return (self * self).sum(dim, keepdim=keepdim).sqrt()
         if p == 1:

@@ -86,6 +86,7 @@ CORRECTED = {
     ("Tensor", "div"): "div(other, *, rounding_mode=None)",
     ("Tensor", "div_"): "div_(other, *, rounding_mode=None)",
     ("Tensor", "matmul"): "matmul(other)",
+    ("Tensor", "remainder"): "remainder(other)", ("Tensor", "fmod"): "fmod(other)",
 }
 
 
