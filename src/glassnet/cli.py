@@ -80,12 +80,21 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
           config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
                                                 "(flags given here win)."),
-          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+          engine: Optional[str] = typer.Option(None, "--engine", help="glassnet (default) or torch "
+                                               "(PyTorch, same data, weights and report)."),
+          nproc: Optional[int] = typer.Option(None, "--nproc", help="Processes on this machine: "
+                                              "DistributedDataParallel over torch.distributed."),
+          nnodes: Optional[int] = typer.Option(None, "--nnodes", help="Machines taking part "
+                                               "(run the same command on each)."),
+          rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT "
+                                                      "where the machines meet (with --nnodes).")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
     from . import training
     flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
              "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-             "test_size": test_size, "save": save, "plot": plot}
+             "test_size": test_size, "save": save, "plot": plot, "engine": engine, "nproc": nproc,
+             "nnodes": nnodes, "rdzv_endpoint": rdzv_endpoint}
     try:
         spec = training.resolve(flags, config)
         run = training.fit(spec, progress=not quiet)
