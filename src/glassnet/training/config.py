@@ -109,10 +109,12 @@ def _number(name, value, kind, low=None, high=None, low_open=False, high_open=Fa
                          f"got {value!r}") from None
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
-    if too_low or too_high or number != number:
+    if too_low or too_high or number != number or number in (float("inf"), float("-inf")):
         lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
         hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
-        raise ValueError(f"{flag} must be {' and '.join(s for s in (lo, hi) if s)}; got {value!r}")
+        finite = "a finite number " if kind is float else ""  # inf and nan are never meant
+        raise ValueError(f"{flag} must be {finite}{' and '.join(s for s in (lo, hi) if s)}; "
+                         f"got {value!r}")
     return number
 
 
