@@ -96,8 +96,9 @@ def test_engine_neutral_epoch_check():
 def test_fit_stops_and_writes_neither_checkpoint_nor_figures(tmp_path):
     data = tmp_path / "line.csv"
     data.write_text("x,y\n" + "".join(f"{i},{3 * i + 1}\n" for i in range(40)))
-    spec = resolve({"data": str(data), "optimizer": "sgd", "lr": 1e3, "epochs": 5, "task": "regression",
-                    "save": str(tmp_path / "m.safetensors"), "plot": str(tmp_path / "figs")})
+    spec = resolve({"data": str(data), "optimizer": "sgd", "lr": 1e3, "epochs": 5,
+                    "task": "regression", "save": str(tmp_path / "m.safetensors"),
+                    "plot": str(tmp_path / "figs")})
     with pytest.raises(Diverged, match=r"training diverged: the loss .* epoch \d"):
         fit(spec, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["line.csv"]
