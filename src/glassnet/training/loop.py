@@ -15,6 +15,10 @@ from .data import Prepared, batches, epoch_orders
 from .model import criterion, optimizer_class, score
 
 
+class TrainingError(RuntimeError):
+    """A run that could not finish (e.g. a distributed worker died); the message is one line."""
+
+
 class GlassnetRunner:
     """Trains a glassnet model on the prepared arrays."""
 

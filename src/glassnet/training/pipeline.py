@@ -31,13 +31,22 @@ def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True):
     return runner.model, run_epochs(spec, prepared, runner, progress)
 
 
-def fit(spec: Spec, progress: bool = True) -> TrainingRun:
-    """Train the MLP described by ``spec``; write the model and figures it asks for."""
+def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
+    """Train the MLP described by ``spec``; write the model and figures it asks for.
+
+    Returns None in a distributed run's processes other than rank 0 (rank 0 reports).
+    """
     start = time.perf_counter()
     prepared = prepare(spec)
     if spec.engine == "torch":
-        from .torch_runner import train_torch
-        model, history = train_torch(spec, prepared, progress)
+        try:
+            from .torch_runner import train_torch
+        except ImportError as error:
+            raise ValueError(f"--engine torch needs PyTorch ({error}); pip install torch") from None
+        trained = train_torch(spec, prepared, progress)
+        if trained is None:
+            return None
+        model, history = trained
     else:
         model, history = train_glassnet(spec, prepared, progress)
     return finish(spec, prepared, model, history, start)
