@@ -62,14 +62,14 @@ def worker(spec: Spec, progress: bool = True, dtype: str = "float32"):
 
 def _describe(error) -> str:
     """One line for a ChildFailedError: which rank, how it ended, what it said."""
-    rank, failure = min(error.failures.items())
+    rank, failure = error.get_first_failure()
     if failure.exitcode < 0:
         how = f"was killed by {failure.signal_name()}"
     else:
         how = f"exited with status {failure.exitcode}"
-    said = " ".join(str(failure.message or "").split())
-    if said and not said.startswith("To enable traceback"):
-        how += f" ({said[:300]})"
+        said = " ".join(str(failure.message or "").split())
+        if said and not said.startswith("To enable traceback"):
+            how += f" ({said[:300]})"
     return (f"--nproc: worker rank {rank} (pid {failure.pid}) {how}; the other workers were "
             f"stopped and nothing was saved")
 
@@ -79,14 +79,14 @@ def _launch_environment(single_machine: bool, nproc: int):
     """Loopback for gloo on one machine, one thread per worker (as torchrun), a quiet agent."""
     saved = dict(os.environ)
     loggers = [logging.getLogger(n) for n in ("torch.distributed.elastic",
-                                              "torch.distributed.launcher")]
+                                              "torch.distributed.launcher", "torch.multiprocessing")]
     levels = [lg.level for lg in loggers]
     if single_machine and os.path.exists("/sys/class/net/lo"):
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     if nproc > 1:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
     for lg in loggers:
-        lg.setLevel(logging.ERROR)
+        lg.setLevel(logging.CRITICAL)   # the one-line TrainingError says what failed
     try:
         yield
     finally:

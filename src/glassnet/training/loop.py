@@ -26,9 +26,13 @@ class GlassnetRunner:
         self.model = model
         self.optimizer = optimizer_class(spec.optimizer)(model.parameters(), lr=spec.lr)
         self.criterion = criterion(prepared.task, prepared.loss)
-        self.train_arrays = (prepared.X_train, prepared.t_train)
-        self.splits = {"train": (torch.tensor(prepared.X_train), torch.tensor(prepared.t_train)),
-                       "test": (torch.tensor(prepared.X_test), torch.tensor(prepared.t_test))}
+        dtype = next(model.parameters()).dtype   # float32, or float64 when the model is
+        cast = (lambda a: a.astype(dtype.np)) if dtype != torch.float32 else (lambda a: a)
+        targets = {s: getattr(prepared, f"t_{s}") for s in ("train", "test")}
+        targets = {s: cast(t) if t.dtype.kind == "f" else t for s, t in targets.items()}
+        self.train_arrays = (cast(prepared.X_train), targets["train"])
+        self.splits = {s: (torch.tensor(cast(getattr(prepared, f"X_{s}"))), torch.tensor(targets[s]))
+                       for s in ("train", "test")}
 
     def train_epoch(self, epoch: int, steps: list) -> None:
         X, t = self.train_arrays

@@ -7,6 +7,7 @@ Like a lesson, nothing here prints except the progress bar; the CLI renders the 
 """
 from __future__ import annotations
 
+import os
 import time
 
 import glassnet as torch
@@ -25,9 +26,10 @@ def initial_model(spec: Spec, prepared: Prepared):
     return build_model(prepared.X.shape[1], spec.hidden, spec.activation, prepared.n_out)
 
 
-def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True):
-    """(trained glassnet model, history) with glassnet's engine."""
-    runner = GlassnetRunner(spec, prepared, initial_model(spec, prepared))
+def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):
+    """(trained glassnet model, history) with glassnet's engine (float64 for exact comparisons)."""
+    model = initial_model(spec, prepared)
+    runner = GlassnetRunner(spec, prepared, model.double() if dtype == "float64" else model)
     return runner.model, run_epochs(spec, prepared, runner, progress)
 
 
@@ -39,6 +41,9 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
     start = time.perf_counter()
     prepared = prepare(spec)
     if spec.engine == "torch":
+        if os.environ.get("TORCHELASTIC_RUN_ID") and os.environ.get("LOCAL_WORLD_SIZE"):
+            local, world = int(os.environ["LOCAL_WORLD_SIZE"]), int(os.environ["WORLD_SIZE"])
+            spec.nproc, spec.nnodes = local, max(1, world // local)   # torchrun decides these
         try:
             from .torch_runner import train_torch
         except ImportError as error:
