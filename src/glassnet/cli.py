@@ -57,6 +57,28 @@ def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see -
 
 # -- train and predict ---------------------------------------------------------------------------
 
+def _data_warnings():
+    """Show ``DataWarning``s (a guessed task, a detected delimiter) as one line each on stderr."""
+    import contextlib
+    import warnings
+    from .training.task import DataWarning
+
+    @contextlib.contextmanager
+    def shown():
+        with warnings.catch_warnings():
+            default = warnings.showwarning
+            warnings.simplefilter("always", DataWarning)
+
+            def show(message, category, *args, **kwargs):
+                if issubclass(category, DataWarning):
+                    typer.echo(f"glassnet: warning: {' '.join(str(message).split())}", err=True)
+                else:
+                    default(message, category, *args, **kwargs)
+            warnings.showwarning = show
+            yield
+    return shown()
+
+
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, circle, moons, gaussian, "
                                              "digits, iris, breast-cancer, wine, or a CSV file."),
@@ -88,16 +110,21 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           nnodes: Optional[int] = typer.Option(None, "--nnodes", help="Machines taking part "
                                                "(run the same command on each)."),
           rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT "
-                                                      "where the machines meet (with --nnodes).")):
+                                                      "where the machines meet (with --nnodes)."),
+          task: Optional[str] = typer.Option(None, "--task", help="classification or regression "
+                                             "(default: inferred from the target column)."),
+          delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator, "
+                                                  "e.g. ';' or tab (default: detected).")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
     from . import training
     flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
              "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
              "test_size": test_size, "save": save, "plot": plot, "engine": engine, "nproc": nproc,
-             "nnodes": nnodes, "rdzv_endpoint": rdzv_endpoint}
+             "nnodes": nnodes, "rdzv_endpoint": rdzv_endpoint, "task": task, "delimiter": delimiter}
     try:
         spec = training.resolve(flags, config)
-        run = training.fit(spec, progress=not quiet)
+        with _data_warnings():
+            run = training.fit(spec, progress=not quiet)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
     except training.TrainingError as error:  # e.g. a distributed worker died: not a usage error
@@ -116,11 +143,17 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
                                                  "if present (default: the one used in training)."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write predictions "
                                                   "to this CSV file."),
-            show: int = typer.Option(10, "--show", help="Predictions to print (0: none).")):
+            show: int = typer.Option(10, "--show", help="Predictions to print (0: none)."),
+            delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator "
+                                                    "(default: detected).")):
     """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
     from . import training
     try:
-        result = training.predict(model, data, target)
+        if output is not None:  # a bad -o path fails before any work
+            from .training.guards import check_output_file
+            check_output_file(output, "--output")
+        with _data_warnings():
+            result = training.predict(model, data, target, delimiter)
         if output is not None:
             training.write_predictions(result, output)
     except (ValueError, TypeError, OSError) as error:

@@ -6,16 +6,18 @@ several) train on the same ``Prepared`` arrays and visit the samples in the same
 """
 from __future__ import annotations
 
-import csv
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from glassnet import datasets
+from glassnet.data.csv_file import read_header, sniff_delimiter
 from glassnet.random import Generator
 
 from .config import BUILTIN, Spec
+from .task import DataWarning, infer_task
 
 STANDARDIZED = {"digits", "iris", "breast-cancer", "wine", "csv"}
 
@@ -59,45 +61,56 @@ class Prepared:
         return self.X[self.test_idx]
 
 
-def csv_header(path: str) -> list:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        header = next(csv.reader(f), None)
-    if not header:
-        raise ValueError(f"{path} is empty; expected a header row naming the columns")
-    return [name.strip() for name in header]
+def csv_header(path: str, delimiter: str = ",") -> list:
+    return read_header(path, delimiter)
 
 
-def _task_of(y: np.ndarray, classes):
-    """Infer the task from the labels; returns (task, labels, class names)."""
-    if y.dtype.kind in "iu":
-        classes = classes or [str(c) for c in range(int(y.max()) + 1)]
-        if len(classes) == 2:
-            return "binary", y.astype(np.float32).reshape(-1, 1), classes
-        return "multiclass", y.astype(np.int64).ravel(), classes
-    values = np.unique(y)
-    if set(values.tolist()) <= {0.0, 1.0}:
-        return "binary", y.astype(np.float32).reshape(-1, 1), ["0", "1"]
-    if np.all(values == np.round(values)) and len(values) <= 20:
-        index = {v: i for i, v in enumerate(values.tolist())}
-        labels = np.array([index[v] for v in y.ravel().tolist()], dtype=np.int64)
-        return "multiclass", labels, [f"{v:g}" for v in values.tolist()]
-    return "regression", y.astype(np.float32).reshape(-1, 1), None
+def csv_delimiter(path: str, given: str | None = None) -> str:
+    """``--delimiter`` (``tab`` or ``\\t`` for a tab), or the one ``csv.Sniffer`` finds."""
+    if given is None:
+        return sniff_delimiter(path)
+    given = {"tab": "\t", "\\t": "\t"}.get(given, given)
+    if len(given) != 1 or given in "\"\r\n" or given.isalnum():
+        raise ValueError(f"--delimiter must be one character such as ',' ';' '|' or 'tab'; "
+                         f"got {given!r}")
+    return given
 
 
-def load_data(name: str, target: str | None = None) -> Data:
-    """A built-in data set by CLI name, or a CSV file (target: the last column by default)."""
+def _one_column(path: str, header: list, delimiter: str, given: str | None) -> ValueError:
+    how = "given with --delimiter" if given is not None else "detected"
+    return ValueError(f"{path}: the header {header[0]!r} is a single column when split at "
+                      f"{delimiter!r} ({how}); a target and at least one feature column are "
+                      f"needed. If the cells are separated by another character, pass it with "
+                      f"--delimiter (e.g. --delimiter ';')")
+
+
+def load_data(name: str, target: str | None = None, task: str | None = None,
+              delimiter: str | None = None, strict: bool = True) -> Data:
+    """A built-in data set by CLI name, or a CSV file (target: the last column by default).
+
+    ``task`` is ``--task`` (None: inferred, see ``task.infer_task``); ``delimiter`` is
+    ``--delimiter`` (None: detected).
+    """
     if name.lower().endswith(".csv"):
         if not Path(name).is_file():
             raise ValueError(f"--data: no such file {name!r}")
-        header = csv_header(name)
+        sep = csv_delimiter(name, delimiter)
+        if sep != ",":
+            warnings.warn(f"{name}: cells separated by {sep!r} "
+                          f"({'--delimiter' if delimiter is not None else 'detected'})",
+                          DataWarning, stacklevel=2)
+        header = csv_header(name, sep)
+        if len(header) < 2:
+            raise _one_column(name, header, sep, delimiter)
         target = target or header[-1]
-        X, y, classes = datasets.load_csv(name, target, return_classes=True)
-        task, labels, classes = _task_of(y.numpy(), classes)
+        X, y, classes = datasets.load_csv(name, target, delimiter=sep, return_classes=True)
+        task, labels, classes = infer_task(y.numpy(), classes, task, f"the target {target!r}",
+                                           strict)
         return Data(X.numpy(), labels, task, classes, [h for h in header if h != target], target)
     if name not in BUILTIN:
         raise ValueError(f"--data must be one of {', '.join(BUILTIN)} or a .csv file; got {name!r}")
     X, y = datasets.load(BUILTIN[name])
-    task, labels, classes = _task_of(y.numpy(), None)
+    task, labels, classes = infer_task(y.numpy(), None, task, f"the labels of {name}", strict)
     return Data(X.numpy().astype(np.float32), labels, task, classes)
 
 
@@ -140,7 +153,7 @@ def targets(task: str, loss: str, y: np.ndarray, n_out: int) -> np.ndarray:
 
 def prepare(spec: Spec) -> Prepared:
     """Load ``spec.data``, split it by ``spec.seed``, standardize by the training part."""
-    data = load_data(spec.data, spec.target)
+    data = load_data(spec.data, spec.target, spec.task, spec.delimiter)
     kind = "csv" if spec.data.lower().endswith(".csv") else spec.data
     loss = spec.loss or default_loss(data.task)
     n_out = check_loss(data.task, loss, len(data.classes or []))

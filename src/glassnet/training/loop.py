@@ -8,10 +8,13 @@ process or DistributedDataParallel) lives in ``torch_runner``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 import glassnet as torch
 
 from .config import Spec
 from .data import Prepared, batches, epoch_orders
+from .divergence import Watch, check_epoch_loss
 from .model import criterion, optimizer_class, score
 
 
@@ -26,6 +29,8 @@ class GlassnetRunner:
         self.model = model
         self.optimizer = optimizer_class(spec.optimizer)(model.parameters(), lr=spec.lr)
         self.criterion = criterion(prepared.task, prepared.loss)
+        self.lr = spec.lr
+        self.watch = Watch(model)  # stops at the first non-finite loss, naming the op that began it
         dtype = next(model.parameters()).dtype   # float32, or float64 when the model is
         cast = (lambda a: a.astype(dtype.np)) if dtype != torch.float32 else (lambda a: a)
         targets = {s: getattr(prepared, f"t_{s}") for s in ("train", "test")}
@@ -37,11 +42,15 @@ class GlassnetRunner:
     def train_epoch(self, epoch: int, steps: list) -> None:
         X, t = self.train_arrays
         self.model.train()
-        for idx in steps:
-            self.optimizer.zero_grad()
-            loss = self.criterion(self.model(torch.tensor(X[idx])), torch.tensor(t[idx]))
-            loss.backward()
-            self.optimizer.step()
+        with self.watch as watch:
+            for step, idx in enumerate(steps):
+                watch.begin(epoch, step)
+                self.optimizer.zero_grad()
+                loss = self.criterion(self.model(torch.tensor(X[idx])), torch.tensor(t[idx]))
+                watch.check_loss(loss.item(), self.lr)
+                loss.backward()
+                self.optimizer.step()
+                watch.check_parameters()
 
     def evaluate(self, split: str):
         """(loss, outputs as NumPy) on ``"train"`` or ``"test"``, without gradients."""
@@ -76,7 +85,8 @@ def run_epochs(spec: Spec, prepared: Prepared, runner, progress: bool = True,
     orders = epoch_orders(n, spec.seed)
     history = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": []}
     metric = "R²" if prepared.task == "regression" else "acc"
-    with progress_bar(progress and main) as bar:
+    with progress_bar(progress and main) as bar, np.errstate(over="ignore", invalid="ignore",
+                                                             divide="ignore"):  # checked instead
         task = bar.add_task("train", total=spec.epochs, stats="")
         for epoch in range(spec.epochs):
             runner.train_epoch(epoch, batches(next(orders), spec.batch_size or n))
@@ -89,6 +99,8 @@ def run_epochs(spec: Spec, prepared: Prepared, runner, progress: bool = True,
                     value, out = runner.evaluate(split)
                     value_score = score(prepared.task, prepared.loss, out, labels)
                 history[key + "loss"].append(value)
+                if key == "":
+                    check_epoch_loss(value, epoch, spec.lr)
                 history[key + "accuracy"].append(value_score)
             stats = f"loss {history['loss'][-1]:.4f}  {metric} {fmt(history['accuracy'][-1], prepared.task)}"
             if len(prepared.test_idx):

@@ -8,6 +8,7 @@ from the file alone; ``plots`` draws the figures ``--plot`` asks for.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,8 @@ import glassnet.nn as nn
 from glassnet import datasets
 
 from .config import Spec
-from .data import Prepared, csv_header, load_data
+from .data import Prepared, csv_delimiter, csv_header, load_data
+from .guards import check_architecture, write_text_atomically
 from .model import build_model, predictions, score
 
 METADATA_KEY = "glassnet.architecture"
@@ -101,71 +103,67 @@ def _plots(run: TrainingRun, model, Xtr, ytr, Xte, yte, task) -> list:
 # -- prediction ----------------------------------------------------------------------------------
 
 def read_architecture(path) -> dict:
-    """The architecture ``fit`` stored in a safetensors file's metadata."""
+    """The architecture ``fit`` stored in a safetensors file's metadata, checked against the
+    file's tensors (``guards.check_architecture``) before anything is allocated."""
     from safetensors import safe_open
     if not Path(path).is_file():
         raise ValueError(f"--model: no such file {str(path)!r}")
     try:
         with safe_open(str(path), framework="numpy") as f:
             meta = f.metadata() or {}
+            shapes = {name: f.get_slice(name).get_shape() for name in f.keys()}
     except Exception as error:  # safetensors raises its own error type for damaged files
         raise ValueError(f"--model {path}: not a safetensors file ({error})") from None
     if METADATA_KEY not in meta:
         raise ValueError(f"--model {path}: no architecture in its metadata; save models with "
                          f"glassnet train --save")
-    return json.loads(meta[METADATA_KEY])
+    try:
+        arch = json.loads(meta[METADATA_KEY])
+    except (ValueError, RecursionError):
+        raise ValueError(f"--model {path}: the architecture in its metadata is not valid JSON; "
+                         f"save models with glassnet train --save") from None
+    return check_architecture(arch, shapes, path)
 
 
-def _read_features(path: str, features: list) -> np.ndarray:
-    """Feature columns of a CSV without a target column, checked cell by cell."""
-    header = csv_header(path)
+def _read_features(path: str, features: list, delimiter: str = ",") -> np.ndarray:
+    """Feature columns of a CSV without a target column, checked cell by cell as ``load_csv``
+    checks them (a NaN, inf or empty cell is an error naming its line and column)."""
+    from glassnet.data.csv_file import _number, _read_rows
+    source, header, rows = _read_rows(path, delimiter)
     missing = [f for f in features if f not in header]
     if missing:
         raise ValueError(f"{path}: no column named {missing[0]!r}; the model needs {features}")
     cols = [header.index(f) for f in features]
-    rows = []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        for line, cells in enumerate(csv.reader(f), start=1):
-            if line == 1 or not cells:
-                continue
-            if len(cells) != len(header):
-                raise ValueError(f"{path}, line {line}: expected {len(header)} cells, got {len(cells)}")
-            try:
-                rows.append([float(cells[c]) for c in cols])
-            except ValueError:
-                bad = next(features[i] for i, c in enumerate(cols) if not _is_number(cells[c]))
-                raise ValueError(f"{path}, line {line}, column {bad!r}: "
-                                 f"{cells[header.index(bad)]!r} is not a number") from None
-    return np.asarray(rows, dtype=np.float32).reshape(-1, len(features))
+    X = np.empty((len(rows), len(features)), dtype=np.float32)
+    for r, (line, cells) in enumerate(rows):
+        for c, (pos, name) in enumerate(zip(cols, features)):
+            X[r, c] = _number(cells[pos], source, line, name)
+    return X
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def predict(model_path, data: str, target: str | None = None) -> dict:
+def predict(model_path, data: str, target: str | None = None, delimiter: str | None = None) -> dict:
     """Rebuild the saved model, predict on ``data``; score it when the answers are there."""
     arch = read_architecture(model_path)
     model = build_model(arch["in_features"], arch["hidden"], arch["activation"], arch["out_features"])
-    model.load_state_dict(torch.load(str(model_path)))
+    try:
+        model.load_state_dict(torch.load(str(model_path)))
+    except (RuntimeError, TypeError) as error:  # e.g. a dtype the layers cannot take
+        raise ValueError(f"--model {model_path}: {str(error).splitlines()[-1].strip()}") from None
     model.eval()
     labels = None
     if data.lower().endswith(".csv") and arch.get("features"):
         if not Path(data).is_file():
             raise ValueError(f"--data: no such file {data!r}")
+        sep = csv_delimiter(data, delimiter)
         target = target or arch.get("target")
-        if target in csv_header(data):
+        if target in csv_header(data, sep):
             X, y, classes = datasets.load_csv(data, target, features=arch["features"],
-                                              return_classes=True)
+                                              delimiter=sep, return_classes=True)
             X, labels = X.numpy(), _relabel(y.numpy(), classes, arch)
         else:
-            X = _read_features(data, arch["features"])
+            X = _read_features(data, arch["features"], sep)
     else:
-        loaded = load_data(data, target)
+        loaded = load_data(data, target, delimiter=delimiter, strict=False)
         X, labels = loaded.X, loaded.y
     if X.shape[1] != arch["in_features"]:
         raise ValueError(f"the model takes {arch['in_features']} features but {data!r} has "
@@ -198,11 +196,14 @@ def _relabel(y: np.ndarray, classes, arch) -> np.ndarray:
 
 
 def write_predictions(result: dict, path) -> None:
-    """One row per sample: the prediction, and the class name when there are classes."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """One row per sample: the prediction, and the class name when there are classes.
+
+    The rows are built in memory and written atomically: a failure leaves no half-written file.
+    """
     names = result["architecture"].get("classes")
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["prediction"] + (["class"] if names else []))
-        for p in result["predictions"]:
-            writer.writerow([p] + ([names[int(p)]] if names else []))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["prediction"] + (["class"] if names else []))
+    for p in result["predictions"]:
+        writer.writerow([p] + ([names[int(p)]] if names else []))
+    write_text_atomically(path, buffer.getvalue())

@@ -13,6 +13,7 @@ import time
 import glassnet as torch
 
 from .config import BUILTIN, Spec, resolve  # noqa: F401 - part of the API
+from .guards import check_outputs
 from .data import Data, Prepared, load_data, prepare  # noqa: F401
 from .loop import GlassnetRunner, run_epochs
 from .model import build_model, predictions  # noqa: F401
@@ -39,6 +40,7 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
     Returns None in a distributed run's processes other than rank 0 (rank 0 reports).
     """
     start = time.perf_counter()
+    check_outputs(spec)  # a bad --save/--plot path fails now, not after training
     prepared = prepare(spec)
     if spec.engine == "torch":
         if os.environ.get("TORCHELASTIC_RUN_ID") and os.environ.get("LOCAL_WORLD_SIZE"):
@@ -57,6 +59,37 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
     return finish(spec, prepared, model, history, start)
 
 
+def write_outputs(run: TrainingRun, model, prepared: Prepared) -> None:
+    """``--plot`` and ``--save``, all or nothing: the figures are drawn into a staging folder
+    first (drawing is what can fail), then the checkpoint is written atomically, then the
+    figures are moved into place."""
+    spec = run.spec
+    if not spec.plot:
+        if spec.save:
+            save_checkpoint(model, spec.save, architecture(spec, prepared))
+            run.saved = spec.save
+        return
+    import shutil
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+    staging = Path(tempfile.mkdtemp(prefix="glassnet-plot-"))
+    try:
+        staged = replace(run, spec=replace(spec, plot=str(staging)))
+        drawn = plots(staged, model, prepared)
+        if spec.save:
+            save_checkpoint(model, spec.save, architecture(spec, prepared))
+            run.saved = spec.save
+        folder = Path(spec.plot)
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in drawn:
+            target = folder / Path(path).relative_to(staging)
+            shutil.move(path, target)
+            run.figures.append(str(target))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def finish(spec: Spec, prepared: Prepared, model, history: dict, start: float) -> TrainingRun:
     """The ``TrainingRun`` of a trained glassnet model, after writing ``--save`` and ``--plot``."""
     final = {k: v[-1] for k, v in history.items()}
@@ -67,10 +100,6 @@ def finish(spec: Spec, prepared: Prepared, model, history: dict, start: float) -
                       n_train=len(prepared.train_idx), n_test=len(prepared.test_idx),
                       history=history, final=final, seconds=0.0, classes=prepared.data.classes,
                       model=model)
-    if spec.save:
-        save_checkpoint(model, spec.save, architecture(spec, prepared))
-        run.saved = spec.save
-    if spec.plot:
-        run.figures = plots(run, model, prepared)
+    write_outputs(run, model, prepared)
     run.seconds = time.perf_counter() - start
     return run

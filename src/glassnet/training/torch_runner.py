@@ -13,6 +13,7 @@ batch, even when the batch does not split evenly (the last one of an epoch).
 """
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -24,6 +25,7 @@ from glassnet.bridge import to_torch
 
 from .config import Spec
 from .data import Prepared
+from .divergence import Diverged
 from .loop import run_epochs
 from .model import criterion, optimizer_class
 
@@ -90,6 +92,7 @@ class TorchRunner:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.model = DistributedDataParallel(self.module, device_ids=ids)
         self.optimizer = optimizer_class(spec.optimizer, torch.optim)(self.model.parameters(), lr=spec.lr)
+        self.lr = spec.lr
         self.mean_loss = criterion(prepared.task, prepared.loss, torch.nn)
         self.sum_loss = _sum_loss(prepared.task, prepared.loss)
         dtype = next(self.module.parameters()).dtype
@@ -107,10 +110,14 @@ class TorchRunner:
         self.sampler.set_epoch(epoch)
         self.sampler.set_steps(steps)
         self.model.train()
-        for (xb, tb), idx in zip(self.loader, steps):
+        for step, ((xb, tb), idx) in enumerate(zip(self.loader, steps)):
             self.optimizer.zero_grad()
             scale = self.world_size / (len(idx) * self.per_sample)
             loss = self.sum_loss(self.model(xb), tb) * scale
+            if not math.isfinite(loss.item()):
+                raise Diverged(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step "
+                               f"{step} (torch engine, rank {self.rank}). Lower --lr (now "
+                               f"{self.lr:g}), or try --optimizer adam. Nothing was saved.")
             loss.backward()
             self.optimizer.step()
 
