@@ -127,6 +127,11 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
             run = training.fit(spec, progress=not quiet)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
+    except training.TrainingError as error:  # e.g. a distributed worker died: not a usage error
+        typer.echo(f"glassnet: error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if run is None:  # a torchrun worker other than rank 0: rank 0 reports
+        return
     from .report import print_training
     print_training(run)
 

@@ -8,10 +8,11 @@ saved model for ``predict``; ``pipeline.fit`` puts them together.
 """
 from .config import BUILTIN, Spec, resolve
 from .data import Data, Prepared, load_data, prepare
+from .loop import TrainingError
 from .model import build_model, predictions
 from .outputs import TrainingRun, predict, read_architecture, write_predictions
 from .pipeline import fit
 
-__all__ = ["BUILTIN", "Spec", "resolve", "Data", "Prepared", "TrainingRun", "build_model", "fit",
+__all__ = ["BUILTIN", "Spec", "resolve", "Data", "Prepared", "TrainingError", "TrainingRun", "build_model", "fit",
            "load_data", "predict", "predictions", "prepare", "read_architecture",
            "write_predictions"]

@@ -18,6 +18,10 @@ from .divergence import Watch, check_epoch_loss
 from .model import criterion, optimizer_class, score
 
 
+class TrainingError(RuntimeError):
+    """A run that could not finish (e.g. a distributed worker died); the message is one line."""
+
+
 class GlassnetRunner:
     """Trains a glassnet model on the prepared arrays."""
 
@@ -27,9 +31,13 @@ class GlassnetRunner:
         self.criterion = criterion(prepared.task, prepared.loss)
         self.lr = spec.lr
         self.watch = Watch(model)  # stops at the first non-finite loss, naming the op that began it
-        self.train_arrays = (prepared.X_train, prepared.t_train)
-        self.splits = {"train": (torch.tensor(prepared.X_train), torch.tensor(prepared.t_train)),
-                       "test": (torch.tensor(prepared.X_test), torch.tensor(prepared.t_test))}
+        dtype = next(model.parameters()).dtype   # float32, or float64 when the model is
+        cast = (lambda a: a.astype(dtype.np)) if dtype != torch.float32 else (lambda a: a)
+        targets = {s: getattr(prepared, f"t_{s}") for s in ("train", "test")}
+        targets = {s: cast(t) if t.dtype.kind == "f" else t for s, t in targets.items()}
+        self.train_arrays = (cast(prepared.X_train), targets["train"])
+        self.splits = {s: (torch.tensor(cast(getattr(prepared, f"X_{s}"))), torch.tensor(targets[s]))
+                       for s in ("train", "test")}
 
     def train_epoch(self, epoch: int, steps: list) -> None:
         X, t = self.train_arrays

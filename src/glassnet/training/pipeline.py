@@ -7,6 +7,7 @@ Like a lesson, nothing here prints except the progress bar; the CLI renders the 
 """
 from __future__ import annotations
 
+import os
 import time
 
 import glassnet as torch
@@ -26,20 +27,33 @@ def initial_model(spec: Spec, prepared: Prepared):
     return build_model(prepared.X.shape[1], spec.hidden, spec.activation, prepared.n_out)
 
 
-def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True):
-    """(trained glassnet model, history) with glassnet's engine."""
-    runner = GlassnetRunner(spec, prepared, initial_model(spec, prepared))
+def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):
+    """(trained glassnet model, history) with glassnet's engine (float64 for exact comparisons)."""
+    model = initial_model(spec, prepared)
+    runner = GlassnetRunner(spec, prepared, model.double() if dtype == "float64" else model)
     return runner.model, run_epochs(spec, prepared, runner, progress)
 
 
-def fit(spec: Spec, progress: bool = True) -> TrainingRun:
-    """Train the MLP described by ``spec``; write the model and figures it asks for."""
+def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
+    """Train the MLP described by ``spec``; write the model and figures it asks for.
+
+    Returns None in a distributed run's processes other than rank 0 (rank 0 reports).
+    """
     start = time.perf_counter()
     check_outputs(spec)  # a bad --save/--plot path fails now, not after training
     prepared = prepare(spec)
     if spec.engine == "torch":
-        from .torch_runner import train_torch
-        model, history = train_torch(spec, prepared, progress)
+        if os.environ.get("TORCHELASTIC_RUN_ID") and os.environ.get("LOCAL_WORLD_SIZE"):
+            local, world = int(os.environ["LOCAL_WORLD_SIZE"]), int(os.environ["WORLD_SIZE"])
+            spec.nproc, spec.nnodes = local, max(1, world // local)   # torchrun decides these
+        try:
+            from .torch_runner import train_torch
+        except ImportError as error:
+            raise ValueError(f"--engine torch needs PyTorch ({error}); pip install torch") from None
+        trained = train_torch(spec, prepared, progress)
+        if trained is None:
+            return None
+        model, history = trained
     else:
         model, history = train_glassnet(spec, prepared, progress)
     return finish(spec, prepared, model, history, start)
