@@ -148,14 +148,15 @@ NASTY = {"huge-cell.csv": b"a,b,label\n1,2," + b"x" * 140_000 + b"\n",
                                                        for i in range(20))}
 
 
-def test_the_installed_command_too(tmp_path):
+def test_the_command_in_a_fresh_process(tmp_path):
     """The real entry point in a fresh process (no test harness in between)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2] / "src") + os.pathsep + \
         env.get("PYTHONPATH", "")
     script = ("import sys; from glassnet.cli import main\n"
               "for path in sys.argv[1:]:\n"
-              "    print(path, main(['train', '--data', path, '--epochs', '1', '-q']), flush=True)\n")
+              "    code = main(['train', '--data', path, '--epochs', '1', '-q'])\n"
+              "    print('EXIT', code, path, flush=True)\n")
     paths = []
     for name, data in NASTY.items():
         (tmp_path / name).write_bytes(data)
@@ -163,5 +164,6 @@ def test_the_installed_command_too(tmp_path):
     done = subprocess.run([sys.executable, "-c", script, *paths], capture_output=True, text=True,
                           timeout=60, env=env)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
-    codes = dict(line.split() for line in done.stdout.splitlines() if line.endswith(("0", "2")))
+    codes = {line.split(" ", 2)[2]: line.split(" ", 2)[1] for line in done.stdout.splitlines()
+             if line.startswith("EXIT ")}
     assert [codes[p] for p in paths] == ["2", "2", "0"], (done.stdout, done.stderr)
