@@ -203,13 +203,20 @@ class _Observer:
             self.rec.output_ref = out_ref
 
 
+def _is_torch(obj) -> bool:
+    """Whether ``obj`` is a torch module or optimizer (checked without importing torch)."""
+    return obj is not None and any(c.__module__.split(".")[0] == "torch" for c in type(obj).__mro__)
+
+
 class record:
     """Record a forward pass, a backward pass and an optimizer step (a context manager).
 
     Parameters
     ----------
-    model : glassnet.nn.Module, optional
-        Its ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
+    model : glassnet.nn.Module or torch.nn.Module, optional
+        A torch model (with a torch optimizer) is recorded through torch's own hooks by
+        ``glassnet.bridge.record_torch``, into the same ``Recording``.  A glassnet model's
+        ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
         with the module path that ran it, and its ``named_parameters()`` name the parameters.
     optimizer : glassnet.optim.Optimizer, optional
         Its ``step`` is wrapped while recording, to capture each parameter's value, gradient,
@@ -227,6 +234,12 @@ class record:
     Recording
         Bound by ``with record(...) as step``; complete once the block has ended.
     """
+
+    def __new__(cls, model=None, optimizer=None, **kwargs):
+        if _is_torch(model) or _is_torch(optimizer):   # a real PyTorch step: glassnet.bridge
+            from ..bridge.record_torch import TorchRecord
+            return TorchRecord(model, optimizer, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, model=None, optimizer=None, *, loss_fn=None, names=None, title=None):
         if model is not None and not hasattr(model, "named_modules"):
