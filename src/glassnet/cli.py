@@ -181,8 +181,18 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
             fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, latex, html or json."),
             exact: bool = typer.Option(False, "--exact/--float32", help="Exact fractions or float32."),
             entry: Optional[str] = typer.Option(None, "--entry", help="Explain one number, e.g. "
-                                                "layer1.weight[2, 0].")):
-    """Record one training step of a worked example and explain every number in it."""
+                                                "layer1.weight[2, 0]."),
+            model: Optional[Path] = typer.Option(None, "--model", help="Explain a step of this saved "
+                                                 "model (glassnet train --save) instead."),
+            data: Optional[str] = typer.Option(None, "--data", help="With --model: a built-in data "
+                                               "set or a CSV file with the answers."),
+            target: Optional[str] = typer.Option(None, "--target", help="With --model: the CSV's "
+                                                 "answer column (default: the one used in training)."),
+            rows: int = typer.Option(1, "--rows", help="With --model: samples in the step."),
+            lr: float = typer.Option(0.1, "--lr", help="With --model: the SGD learning rate."),
+            engine: str = typer.Option("glassnet", "--engine", help="With --model: record the step "
+                                       "in glassnet or in torch (through torch's hooks).")):
+    """Record one training step of a worked example (or of a saved model) and explain every number."""
     formats = ("text", "markdown", "latex", "html", "json")
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
@@ -190,6 +200,19 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
         from .explain import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
+    if model is not None or data is not None:
+        if model is None or data is None:
+            _fail("--model and --data go together: glassnet explain --model M.safetensors --data DATA")
+        from .explain import render
+        from .training.explain_step import default_entries, record_step
+        try:
+            step = record_step(model, data, target, rows, lr, engine)
+            typer.echo(render(step, fmt, [entry] if entry else default_entries(step)))
+        except KeyError as error:
+            _fail(str(error.args[0]) if error.args else "unknown entry")
+        except (ValueError, TypeError, OSError, IndexError) as error:
+            _fail(str(error))
+        return
     try:
         text = explain_text(example, fmt, exact, entry)
     except KeyError as error:
