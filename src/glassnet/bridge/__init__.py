@@ -10,6 +10,7 @@ Nothing here imports torch at import time; an observation imports it when it sta
 """
 from __future__ import annotations
 
-from .observe import Call, Clip, ParamStat, Step, StepLimitReached, TorchObserver  # noqa: F401
+from .observe import TorchObserver  # noqa: F401
+from .records import Call, Clip, ParamStat, Step, StepLimitReached  # noqa: F401
 
 __all__ = ["TorchObserver", "Step", "Call", "ParamStat", "Clip", "StepLimitReached"]
