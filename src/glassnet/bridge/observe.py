@@ -99,6 +99,9 @@ class TorchObserver:
         Path of the script being observed: calls get the line in it they were made from.
     on_step : callable or None
         Called with each finished ``Step``.
+    keep_batches : int
+        Keep NumPy copies of the model's input and the loss target of the first this many steps
+        in ``batches`` ({step: {'input': array, 'target': array}}), for probes on the same data.
     dense, stride : int
         Statistics (activations, targets, gradient and update norms, finite checks) are taken at
         every one of the first ``dense`` steps, then at every ``stride``-th step, and at every
@@ -107,8 +110,10 @@ class TorchObserver:
     """
 
     def __init__(self, *, values: bool = False, max_steps: int | None = None,
-                 source: str | None = None, on_step=None, dense: int = 20, stride: int = 5):
+                 source: str | None = None, on_step=None, dense: int = 20, stride: int = 5,
+                 keep_batches: int = 0):
         self.values, self.max_steps, self.source, self.on_step = values, max_steps, source, on_step
+        self.keep_batches, self.batches = keep_batches, {}
         self.dense, self.stride = (10 ** 9, 1) if values else (dense, max(1, stride))
         self.detail = True               # whether the step in progress is measured in full
         self.steps: list[Step] = []
@@ -293,6 +298,8 @@ class TorchObserver:
             call.finite = math.isfinite(float(out.detach().sum()))
         if call.kind == "root":
             call.line = self._line()
+            if grad and self.current.index < self.keep_batches and x is not None:
+                self.batches.setdefault(self.current.index, {}).setdefault("input", _numpy(x))
             if (x is not None and x.is_floating_point() and x.dim() >= 2
                     and self.current.index < INPUT_STEPS and grad):
                 feats = x.detach().float().transpose(0, 1).reshape(x.shape[1], -1)
@@ -334,9 +341,12 @@ class TorchObserver:
             call.finite = math.isfinite(float(out.detach().sum()))
         if kind in LOSSES:
             call.input_from = produced_by
+            call.stats["input_where"] = after
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if isinstance(target, torch.Tensor):
                 call.stats["target"] = summarize_target(target.detach().cpu().numpy())
+                if call.grad_enabled and self.current.index < self.keep_batches:
+                    self.batches.setdefault(self.current.index, {}).setdefault("target", _numpy(target))
                 if self.values:
                     call.values["target"] = _numpy(target)
             call.stats["input_shape"] = tuple(x.shape)
