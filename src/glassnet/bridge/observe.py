@@ -312,7 +312,8 @@ class TorchObserver:
         if self.values:
             call.values = {"input": _numpy(x) if x is not None else None, "output": _numpy(out)}
         self.current.calls.append(call)
-        self._remember(out, call.kind, where)
+        if call.kind != "root" or self._producer(out)[0] is None:   # keep the innermost producer
+            self._remember(out, call.kind, where)
         if kind == "layer":
             self._last_layer = where
 

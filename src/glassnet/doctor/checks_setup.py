@@ -272,25 +272,30 @@ def check_noise_limited(run: Observed, th: Thresholds) -> list:
     X, labels = run.data
     X, labels = np.asarray(X, float).reshape(len(X), -1), np.asarray(labels).ravel()
     classes, counts = np.unique(labels, return_counts=True)
-    if len(X) < 40 or len(classes) < 2 or len(classes) > 50 or X.shape[1] > 100 or counts.min() < 2:
+    if len(X) < 40 or not np.isfinite(X).all() or len(classes) < 2 or len(classes) > 50 \
+            or X.shape[1] > th.knn_features or counts.min() < 2:
         return []
-    from sklearn.model_selection import train_test_split
+    spread = X.std(0)
+    X = (X - X.mean(0)) / np.where(spread > 0, spread, 1.0)     # distances in standardised units
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
-    Xtr, Xte, ytr, yte = train_test_split(X, labels, test_size=0.25, random_state=0, stratify=labels)
-    k = min(th.knn_k, len(Xtr))
-    accuracy = float(KNeighborsClassifier(k).fit(Xtr, ytr).score(Xte, yte))
+    folds = int(min(5, counts.min()))
+    k = min(th.knn_k, len(X) // 2)
+    accuracy = float(cross_val_score(KNeighborsClassifier(k), X, labels,
+                                     cv=StratifiedKFold(folds, shuffle=True, random_state=0)).mean())
     majority = float(counts.max() / counts.sum())
     if accuracy >= th.knn_ceiling:
         return []
     return [Finding(
         "noise-limited", "info",
         f"The data look noise-limited: a {k}-nearest-neighbour classifier gets {accuracy:.0%} of "
-        f"{len(Xte)} held-out points right (always guessing the commonest class: {majority:.0%}). "
+        f"held-out points right ({folds}-fold cross-validation over {len(X)} points; always "
+        f"guessing the commonest class: {majority:.0%}). "
         "Nearby points often carry different labels, so accuracy far above that is out of reach "
         "for any model; a plateau there is the data, not a bug in the network.",
         {"measured": accuracy, "measured_what": f"{k}-NN held-out accuracy",
          "threshold": th.knn_ceiling, "comparison": "≥ ", "majority_class": majority,
-         "n_train": len(Xtr), "n_test": len(Xte)}, {},
+         "n_points": len(X), "folds": folds}, {},
         "Judge the model against this baseline on held-out data; to do better, get cleaner data "
         "or more informative features, not a bigger network (it would memorise the noise).")]
 

@@ -65,11 +65,23 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
     """Divergence (smoothed loss ends above 2× its minimum) or wild oscillation without progress."""
     losses = run.losses()
     finite = losses[np.isfinite(losses)]
+    lr = run.steps[0].lr if run.steps else None
+    blown = np.flatnonzero(~np.isfinite(losses))
+    if blown.size and finite.size >= 3:
+        before = losses[:blown[0]]
+        before = before[np.isfinite(before)]
+        if before.size >= 3 and before[-1] > th.divergence * before.min():
+            return [Finding(
+                "lr-too-high", "error",
+                f"The loss grew from {before.min():.3g} to {before[-1]:.3g} and then became "
+                f"{losses[blown[0]]} at step {blown[0]}: the updates diverged.",
+                _ev(float(before[-1] / before.min()), "last finite / lowest loss", th.divergence,
+                    "≤ ", learning_rate=lr), {"step": int(blown[0])},
+                f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10, or clip gradients.")]
     if finite.size < 2 * th.window:
         return []
     s = smooth(finite, th.window)
     low, end = float(s.min()), float(s[-1])
-    lr = run.steps[0].lr if run.steps else None
     if low > 0 and end > th.divergence * low and end > s[0]:
         return [Finding(
             "lr-too-high", "error",
@@ -223,7 +235,7 @@ def check_dead_relu(run: Observed, th: Thresholds) -> list:
     """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
     by_layer = {}
     for c in run.calls(("relu",)):
-        if "active" in c.stats:
+        if "active" in c.stats and c.finite:
             by_layer.setdefault(c.where, []).append(c)
     out = []
     for where, calls in by_layer.items():
@@ -268,8 +280,9 @@ def check_saturation(run: Observed, th: Thresholds) -> list:
 
 
 def check_gradient_flow(run: Observed, th: Thresholds) -> list:
-    """First-layer / last-layer weight-gradient norm (median over the measured steps)."""
-    measured = run.measured()
+    """First-layer / last-layer weight-gradient norm (median over the first 5 measured steps:
+    the flow at initialisation, before the last layer's gradient shrinks as it fits)."""
+    measured = run.measured()[:5]
     if not measured:
         return []
     weights = [n for n, p in measured[0].params.items() if len(p.shape) >= 2 and p.requires_grad]
@@ -292,6 +305,19 @@ def check_gradient_flow(run: Observed, th: Thresholds) -> list:
             _ev(ratio, "first / last layer gradient norm", th.vanishing_ratio, "≥ ", per_layer=per_layer),
             {"parameter": first}, "Use ReLU (not sigmoid/tanh) in hidden layers, Kaiming/Xavier "
             "initialisation, residual connections or normalisation layers.")]
+    first_norms = {n: p.grad_norm for n, p in measured[0].params.items() if n in per_layer}
+    biggest = max(first_norms, key=lambda n: first_norms[n] or 0.0)
+    big = first_norms[biggest] or 0.0
+    if big > th.exploding_norm or not math.isfinite(big):
+        return [Finding(
+            "exploding-gradient", "warning",
+            f"At the first step the gradient of {biggest} has norm {big:.3g}: gradients this large "
+            "make each update throw the weights far away (and soon overflow).",
+            _ev(big, "largest layer gradient norm at step 0", th.exploding_norm, "≤ ",
+                first_over_last=ratio, per_layer=per_layer),
+            {"parameter": biggest, "step": measured[0].index},
+            "Use the default (Kaiming-uniform) or Kaiming-normal initialisation instead of large "
+            "weights, standardise inputs and targets, clip gradients (clip_grad_norm_).")]
     if ratio > th.exploding_ratio:
         return [Finding(
             "exploding-gradient", "warning",

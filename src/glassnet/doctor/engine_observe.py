@@ -167,7 +167,8 @@ class GlassnetObserver:
                     self.batches.setdefault(call.step, {}).setdefault("input", xa.copy())
         if kind == "layer":
             self._last_layer = call.where
-        self._remember(out, kind, call.where)
+        if kind != "root" or id(out) not in self._recent:       # keep the innermost producer
+            self._remember(out, kind, call.where)
 
     def _loss(self, call, x, target, out):
         producer = self._recent.get(id(x)) if x is not None else None

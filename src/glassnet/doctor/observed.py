@@ -52,12 +52,16 @@ class Thresholds:
     vanishing_ratio: float = 1e-3
     #: exploding-gradient: first-layer / last-layer weight-gradient norm above this.
     exploding_ratio: float = 1e3
+    #: exploding-gradient: any layer's weight-gradient norm at the first step above this.
+    exploding_norm: float = 1e3
     #: label-imbalance: most / least frequent class count above this.
     imbalance_ratio: float = 10.0
     #: noise-limited: k-nearest-neighbour accuracy on held-out points below this.
     knn_ceiling: float = 0.8
-    #: noise-limited: neighbours of the baseline.
-    knn_k: int = 15
+    #: noise-limited: neighbours of the baseline (5-fold cross-validated).
+    knn_k: int = 5
+    #: noise-limited: most input features for which kNN is a fair estimate of what the data allow.
+    knn_features: int = 3
     #: overfit-one-batch: examples, steps, and the final/initial loss ratio that counts as fitted.
     probe_examples: int = 16
     probe_steps: int = 300
