@@ -233,6 +233,64 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
     serve(host, port, open_browser)
 
 
+# -- doctor --------------------------------------------------------------------------------------
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glassnet training script "
+                                                   "to run unmodified and diagnose."),
+           steps: int = typer.Option(200, "--steps", help="Optimizer steps to observe before stopping "
+                                     "the script (or the training run)."),
+           fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, html or json."),
+           probe: Optional[bool] = typer.Option(None, "--probe/--no-probe", help="Also train a fresh "
+                                                "copy on 16 examples (overfit-one-batch). Default: on "
+                                                "with --data, off for scripts."),
+           threshold: Optional[list[str]] = typer.Option(None, "--threshold", help="Change a "
+                                                         "threshold, e.g. --threshold dead_fraction=0.8."),
+           script_args: str = typer.Option("", "--args", help="Arguments passed to the script."),
+           threads: Optional[int] = typer.Option(None, "--threads", help="torch threads for the script."),
+           data: Optional[str] = typer.Option(None, "--data", help="Diagnose the glassnet train recipe "
+                                              "on this data set or CSV (instead of a script)."),
+           target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict."),
+           hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. 16 8."),
+           activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
+           loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
+           optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
+           lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+           batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
+                                                    "(0: the whole training set)."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed."),
+           test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction."),
+           config: Optional[Path] = typer.Option(None, "--config", help="Options from a TOML file.")):
+    """Diagnose a training run: seed 003's debugging checklist, automatic, with the numbers.
+
+    Exit status 1 when an error was found, 0 otherwise."""
+    from . import doctor as doc
+    if (script is None) == (data is None and config is None):
+        _fail("give either a SCRIPT.py to run or --data (the options of glassnet train), not both")
+    try:
+        th = doc.Thresholds.parse(threshold)
+        if script is not None:
+            import shlex
+            report = doc.diagnose_script(script, steps, shlex.split(script_args), bool(probe), th,
+                                         threads)
+        else:
+            from . import training
+            flags = {"data": data, "target": target, "hidden": hidden, "activation": activation,
+                     "loss": loss, "optimizer": optimizer, "lr": lr, "epochs": None,
+                     "batch_size": batch_size, "seed": seed, "test_size": test_size, "save": None,
+                     "plot": None}
+            spec = training.resolve(flags, config)
+            report = doc.diagnose_spec(spec, steps, probe is not False, th)
+        text = report.render(fmt)
+    except (ValueError, TypeError, OSError) as error:
+        _fail(str(error))
+    if fmt == "text":
+        report.print()
+    else:
+        typer.echo(text)
+    return report.exit_code
+
+
 # -- entry point ---------------------------------------------------------------------------------
 
 _HIDDEN_SIZES = re.compile(r"^[0-9]+(,[0-9]+)*,?$")
