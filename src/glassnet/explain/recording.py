@@ -201,18 +201,62 @@ class Recording:
 
     def __init__(self, title: str = ""):
         self.title = title
-        self.ops, self.leaves, self.module_calls, self.params = [], [], [], []
+        self._ops, self._leaves, self.module_calls, self.params = [], [], [], []
+        self._finalize_pending = False
         self.loss_index = None
         self.output_ref = None
         self.model_args = None
         self.model_type = ""
         self.dtype = None
-        self.effect = None
+        self._effect, self._effect_source = None, None
         self.step_before = self.step_after = None
         self.optimizer_type, self.hyper = None, {}
         self.claims = []          # a seed's printed numbers, checked (glassnet.lessons fills them)
         self.notes = []           # extra paragraphs (e.g. the example's story)
         self.comparison = None    # a compare_with_torch result, when one was run
+
+    # -- the ops and leaves, named on first use when the producer deferred ``finalize`` -------
+    @property
+    def ops(self) -> list:
+        if self._finalize_pending:
+            self.finalize()
+        return self._ops
+
+    @ops.setter
+    def ops(self, value) -> None:
+        self._ops = value
+
+    @property
+    def leaves(self) -> list:
+        if self._finalize_pending:
+            self.finalize()
+        return self._leaves
+
+    @leaves.setter
+    def leaves(self, value) -> None:
+        self._leaves = value
+
+    def finalize_later(self) -> None:
+        """Run :meth:`finalize` when ``ops`` or ``leaves`` are next read (the recorder's way of
+        keeping the naming out of the training step)."""
+        self._finalize_pending = True
+
+    # -- the effect, possibly deferred ------------------------------------------------------
+    @property
+    def effect(self):
+        """The step's :class:`Effect`; computed on first access when the producer deferred it."""
+        if self._effect is None and self._effect_source is not None:
+            source, self._effect_source = self._effect_source, None
+            self._effect = source()
+        return self._effect
+
+    @effect.setter
+    def effect(self, value) -> None:
+        self._effect, self._effect_source = value, None
+
+    def defer_effect(self, compute) -> None:
+        """Compute the effect with ``compute()`` (returning an :class:`Effect`) when first read."""
+        self._effect, self._effect_source = None, compute
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -280,6 +324,7 @@ class Recording:
     # -- naming ---------------------------------------------------------------------------
     def finalize(self) -> None:
         """Give every op a label (where it ran) and its output a symbol (what it is)."""
+        self._finalize_pending = False
         find_target(self)
         for leaf in self.leaves:
             if leaf.role == "constant" and np.ndim(leaf.value) == 0:
