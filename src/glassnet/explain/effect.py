@@ -152,6 +152,9 @@ _REPLAY = {
     "Clamp": lambda a, at: a[0].clamp(at.get("lo"), at.get("hi")),
     "BinaryCrossEntropy": lambda a, at: _functional().binary_cross_entropy(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean")),
+    "CrossEntropy": lambda a, at: _functional().cross_entropy(
+        a[0], a[1], weight=_const(at.get("weight"), a[0]), ignore_index=at.get("ignore_index", -100),
+        reduction=at.get("reduction", "mean"), label_smoothing=at.get("label_smoothing", 0.0)),
     "BinaryCrossEntropyWithLogits": lambda a, at: _functional().binary_cross_entropy_with_logits(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean"),
         pos_weight=_const(at.get("pos_weight"), a[0])),

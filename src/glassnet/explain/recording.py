@@ -203,6 +203,7 @@ class Recording:
         self.title = title
         self._ops, self._leaves, self.module_calls, self.params = [], [], [], []
         self._finalize_pending = False
+        self._memo: dict = {}     # views computed once (the recorded data does not change)
         self.loss_index = None
         self.output_ref = None
         self.model_args = None
@@ -235,6 +236,13 @@ class Recording:
     @leaves.setter
     def leaves(self, value) -> None:
         self._leaves = value
+
+    def cached(self, key, compute):
+        """``compute()``, remembered under ``key``: views that several renderers need (the
+        summaries, the insights) are computed once per recording."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def finalize_later(self) -> None:
         """Run :meth:`finalize` when ``ops`` or ``leaves`` are next read (the recorder's way of
@@ -424,39 +432,66 @@ class Recording:
 
     def insights(self) -> list:
         from .insights import insights
-        return insights(self)
+        return list(self.cached("insights", lambda: insights(self)))
+
+    # -- detail on demand (see detail.py): cost in proportion to what is shown ---------------
+    def detail_level(self, detail=None) -> str:
+        """``"full"`` or ``"summary"``: what the renderers show for ``detail`` (None: by size)."""
+        from .summary import detail_level
+        return detail_level(self, detail)
+
+    def table(self, name: str, rows=None, full: bool = False):
+        """One table on demand: a view (``"forward"``, ``"ops"``, ``"backward"``, ``"gradients"``,
+        ``"update"``, ``"effect"``, ``"layers"``, ``"parameters"``) or one parameter's or op's
+        entries (``"0.weight"``, ``"z"``), ``rows`` of them (an int, a slice or indices), every
+        column with ``full=True``."""
+        from .detail import table
+        return table(self, name, rows=rows, full=full)
+
+    def path(self, entry: str):
+        """The ops an entry's gradient flows through, from the entry to the loss."""
+        from .detail import path
+        return path(self, entry)
 
     # -- renderers ------------------------------------------------------------------------
-    def document(self, entries=()):
+    def document(self, entries=(), detail=None):
         from .render.document import build
-        return build(self, entries)
+        return build(self, entries, detail)
 
-    def to_text(self, entries=(), width: int = 110) -> str:
+    def to_text(self, entries=(), width: int = 110, detail=None) -> str:
         from .render.text import render
-        return render(self.document(entries), width=width)
+        return render(self.document(entries, detail), width=width)
 
-    def to_markdown(self, entries=()) -> str:
+    def to_markdown(self, entries=(), detail=None) -> str:
         from .render.markdown import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
-    def to_latex(self, entries=()) -> str:
+    def to_latex(self, entries=(), detail=None) -> str:
         from .render.latex import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
-    def to_html(self, entries=()) -> str:
+    def to_html(self, entries=(), detail=None) -> str:
         from .render.html import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_dict(self, entries=()) -> dict:
+    def to_dict(self, entries=(), detail=None, version: int = 2) -> dict:
+        """The ``glassnet.explain/2`` document (``version=1``: the older ``/1`` document)."""
+        if version == 1:
+            from .render.json_v1 import to_dict as to_dict_v1
+            return to_dict_v1(self, entries)
         from .render.json import to_dict
-        return to_dict(self, entries)
+        return to_dict(self, entries, detail)
 
-    def to_json(self, entries=(), indent: int = 2) -> str:
+    def to_json(self, entries=(), indent=None, detail=None, version: int = 2) -> str:
+        """``to_dict`` as JSON text (compact; ``/1`` is indented by 2 as it always was)."""
+        if version == 1:
+            from .render.json_v1 import to_json as to_json_v1
+            return to_json_v1(self, entries, indent=2 if indent is None else indent)
         from .render.json import to_json
-        return to_json(self, entries, indent=indent)
+        return to_json(self, entries, indent=indent, detail=detail)
 
     def to_dot(self) -> str:
         from .graph import to_dot
