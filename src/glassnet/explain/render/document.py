@@ -123,12 +123,16 @@ def _closing(rec, doc) -> None:
 
 
 # -- the summary ----------------------------------------------------------------------------------
-def _st(s) -> str:
-    """Statistics in one cell: ``mean ± std [min, max]``."""
+def _st(s, keys=("mean", "std", "min", "max")) -> str:
+    """Statistics in one cell: ``mean ± std [min, max]`` (or ``mean ± std``)."""
     if s is None:
         return "—"
-    f = [fmt(s[k]) if s[k] is not None else "nan" for k in ("mean", "std", "min", "max")]
-    return f"{f[0]} ± {f[1]} [{f[2]}, {f[3]}]"
+    f = [fmt(s[k]) if s[k] is not None else "nan" for k in keys]
+    return f"{f[0]} ± {f[1]}" + (f" [{f[2]}, {f[3]}]" if len(f) == 4 else "")
+
+
+def _absmax(s) -> str:
+    return "—" if s is None or s["min"] is None else fmt(max(abs(s["min"]), abs(s["max"])))
 
 
 def _norm(s) -> str:
@@ -143,18 +147,19 @@ def summary_tables(rec) -> dict:
     """The summary's tables: ``layers``, ``parameters``, ``ops``, ``largest`` (gradients) and
     ``updates``."""
     t_layers = views.Table("Layers", ["layer", "in → out", "activation", "dead units", "saturated",
-                                      "z: mean ± std [min, max]", "a: mean ± std [min, max]", "‖∂L/∂z‖"])
+                                      "z: mean ± std", "a: mean ± std", "‖∂L/∂z‖"])
     for ly in summary.layer_summaries(rec):
         t_layers.rows.append([ly["name"], f"{ly['in_features']} → {ly['out_features']}",
                               ly["activation"] or "—",
                               f"{ly['dead_units']} of {ly['out_features']} ({_pct(ly['dead_fraction'])})",
-                              _pct(ly["saturated_fraction"]), _st(ly["z"]), _st(ly["a"]), _norm(ly["grad_z"])])
-    t_params = views.Table("Parameters", ["parameter", "shape", "value: mean ± std [min, max]", "‖value‖",
-                                          "gradient: mean ± std [min, max]", "‖gradient‖", "‖update‖",
-                                          "‖update‖/‖value‖", "changed", "zero gradient"])
+                              _pct(ly["saturated_fraction"]), _st(ly["z"], ("mean", "std")),
+                              _st(ly["a"], ("mean", "std")), _norm(ly["grad_z"])])
+    t_params = views.Table("Parameters", ["parameter", "shape", "value: mean ± std", "‖value‖", "‖gradient‖",
+                                          "max |gradient|", "‖update‖", "‖update‖/‖value‖", "changed",
+                                          "zero gradient"])
     for p in summary.param_summaries(rec):
-        t_params.rows.append([p["name"], str(tuple(p["shape"])), _st(p["value"]), _norm(p["value"]),
-                              _st(p["grad"]), _norm(p["grad"]), _norm(p["update"]),
+        t_params.rows.append([p["name"], str(tuple(p["shape"])), _st(p["value"], ("mean", "std")),
+                              _norm(p["value"]), _norm(p["grad"]), _absmax(p["grad"]), _norm(p["update"]),
                               "—" if p["update_to_weight"] is None else fmt(p["update_to_weight"]),
                               f"{p['changed']} of {p['numel']}", str(p["zero_grad"])])
     t_ops = views.Table("Forward and backward, op by op",
