@@ -19,6 +19,9 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
   per op, the largest entries).  ``detail="full"`` forces every table.  Detail on demand costs
   what it shows: ``step.table(name, rows=..., full=True)``, ``step.derivation(entry)``,
   ``step.path(entry)``.
+* ``trace(model, optimizer, every=k)`` — a whole run: per-step, per-layer summaries (loss,
+  gradient and update norms, update-to-weight ratios, dead and saturated units), drawn with
+  ``glassnet.viz.trace_figure`` (``run.figure()``, ``run.save(folder)``).
 * ``compare_with_torch(model, x, target, ...)`` — the same step in PyTorch, differences per value.
 * ``fmt(value)`` — one number as every renderer prints it (exact fractions as decimals, floats
   rounded to four decimals, one minus sign).
@@ -26,9 +29,10 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
 from ._numbers import fmt
 from .compare import Comparison, compare_with_torch
 from .recorder import record
+from .trace import trace
 from .recording import Recording
 from .render import FORMATS, render
 from .render.json import SCHEMA_ID, schema, validate
 
 __all__ = ["Comparison", "FORMATS", "Recording", "SCHEMA_ID", "compare_with_torch", "fmt", "record",
-           "render", "schema", "validate"]
+           "render", "schema", "trace", "validate"]
