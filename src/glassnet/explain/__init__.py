@@ -27,7 +27,7 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
   rounded to four decimals, one minus sign).
 """
 from ._numbers import fmt
-from .compare import Comparison, compare_with_torch
+from .compare import Comparison, compare_with_torch, torch_module_outputs
 from .recorder import record
 from .trace import trace
 from .recording import Recording
@@ -35,4 +35,4 @@ from .render import FORMATS, render
 from .render.json import SCHEMA_ID, schema, validate
 
 __all__ = ["Comparison", "FORMATS", "Recording", "SCHEMA_ID", "compare_with_torch", "fmt", "record",
-           "render", "schema", "trace", "validate"]
+           "render", "schema", "torch_module_outputs", "trace", "validate"]

@@ -8,6 +8,7 @@ module with the same parameter names).  Exact models are compared with a float64
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -154,25 +155,17 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
         backward(gl)
         gopt.step()
     # torch: the same step, with module outputs caught by forward hooks
-    outs = {}
-
-    def catch(path):
-        def hook(module, args, output):
-            outs.setdefault(path, _np(output))     # returns None: the output is not replaced
-        return hook
-    hooks = [m.register_forward_hook(catch(path)) for path, m in tmodel.named_modules()]
     tx = torch.tensor(to_float(inputs.array), dtype=tdtype)
     tt = torch.tensor(to_float(target.array), dtype=tdtype)
     topt = getattr(torch.optim, optimizer)(tmodel.parameters(), lr=lr, **optimizer_kwargs)
-    tl = t_loss(tmodel(tx), tt)
+    with _catch_outputs(tmodel) as outs:
+        tl = t_loss(tmodel(tx), tt)
     tl_before = float(tl.detach())
     topt.zero_grad()
     tl.backward()
     tparams = dict(tmodel.named_parameters())
     tgrads = {k: _np(p.grad) for k, p in tparams.items()}
     topt.step()
-    for h in hooks:
-        h.remove()
     with torch.no_grad():
         tl_after = float(t_loss(tmodel(tx), tt))
     cmp = Comparison(torch.__version__, recording=step)
@@ -198,6 +191,43 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
                          "are float64 rounding.")
     step.comparison = cmp
     return cmp
+
+
+@contextmanager
+def _catch_outputs(tmodel):
+    """Forward hooks on every torch submodule; yields {module path: its first output (NumPy)}."""
+    outs = {}
+
+    def catch(path):
+        def hook(module, args, output):
+            outs.setdefault(path, _np(output))     # returns None: the output is not replaced
+        return hook
+    hooks = [m.register_forward_hook(catch(path)) for path, m in tmodel.named_modules()]
+    try:
+        yield outs
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def torch_module_outputs(model, inputs) -> dict:
+    """Every module's output when PyTorch runs ``model``'s twin forward on ``inputs``.
+
+    The twin gets ``model``'s structure and weights (see ``build_twin``) in float32, or float64
+    for float64/exact models.  This is how explanations state what torch computes on *this*
+    machine (a float32 sum's rounding depends on the CPU's BLAS kernel), not a value measured
+    elsewhere.  Raises ImportError without torch.
+    """
+    torch = _torch()
+    from .. import exact
+    gdtype = next(iter(model.parameters())).dtype
+    tdtype = torch.float64 if gdtype is exact or str(gdtype).endswith("float64") else torch.float32
+    tmodel = build_twin(model, torch).to(tdtype)
+    tmodel.load_state_dict({k: torch.tensor(to_float(v.array), dtype=tdtype)
+                            for k, v in model.state_dict().items()})
+    with torch.no_grad(), _catch_outputs(tmodel) as outs:
+        tmodel(torch.tensor(to_float(inputs.array), dtype=tdtype))
+    return outs
 
 
 def _show(value) -> str:

@@ -135,8 +135,19 @@ def diagonal_flip(exact: bool = False, rows: int = 1, checks: bool = True):
                     F.mse_loss, lr, title)
     if checks:
         runs = [diagonal_flip(exact=False, rows=r, checks=False) for r in (1, 2)] if exact else ()
-        diagonal_flip_checks(step, runs)
+        diagonal_flip_checks(step, runs, torch_z0s=_torch_z0s() if exact else None)
     return step
+
+
+def _torch_z0s():
+    """PyTorch's z₀ of seed 002 for x as a vector and as two rows, run now (None without torch)."""
+    from ..explain import torch_module_outputs
+    model = load(DiagonalFlipNet(), DIAGONAL_FLIP, float32)
+    try:
+        return [float(np.ravel(torch_module_outputs(model, tensor(x, dtype=float32))["layer1"])[0])
+                for x in (DIAGONAL_FLIP_X, [DIAGONAL_FLIP_X] * 2)]
+    except ImportError:
+        return None
 
 
 def xor_worked_example(dtype=float32, lr: float = 1.0, checks: bool = True):
