@@ -78,6 +78,8 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
                                               "(safetensors, architecture in its metadata)."),
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
+          trace: Optional[Path] = typer.Option(None, "--trace", help="Follow the run with glassnet.explain."
+                                               "trace and write its plots and JSON to this folder."),
           config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
                                                 "(flags given here win)."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
@@ -88,7 +90,7 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
              "test_size": test_size, "save": save, "plot": plot}
     try:
         spec = training.resolve(flags, config)
-        run = training.fit(spec, progress=not quiet)
+        run = training.fit(spec, progress=not quiet, trace=trace)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
     from .report import print_training

@@ -105,3 +105,16 @@ def test_sigmoid_saturation_fraction():
     # σ(100) and σ(−100) are saturated (slope ≈ 0), σ(0) has slope 0.25: 2 of 3 entries
     assert run.activations["1 (sigmoid)"]["saturated_fraction"] == [pytest.approx(2 / 3)]
     assert run.loss[0] == pytest.approx(float(loss.item()))
+
+
+def test_glassnet_train_trace_writes_the_plots_and_the_json(tmp_path, capsys):
+    from glassnet import cli
+    out_dir = tmp_path / "trace"
+    code = cli.main(["train", "--data", "xor", "--epochs", "2", "--batch-size", "8", "--quiet",
+                     "--trace", str(out_dir)])
+    out, _ = capsys.readouterr()
+    assert code == 0 and "trace.json" in out
+    doc = json.loads((out_dir / "trace.json").read_text())
+    assert doc["every"] == 10 and doc["steps"] == list(range(0, 10 * len(doc["steps"]), 10))
+    assert len(doc["loss"]) == len(doc["steps"]) >= 1
+    assert (out_dir / "trace.png").stat().st_size > 1000 and (out_dir / "trace.svg").exists()

@@ -189,8 +189,12 @@ def _progress(enabled: bool, epochs: int):
                     console=Console(stderr=True), disable=not enabled, transient=False)
 
 
-def fit(spec: Spec, progress: bool = True) -> TrainingRun:
-    """Train the MLP described by ``spec``; write the model and figures it asks for."""
+def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun:
+    """Train the MLP described by ``spec``; write the model and figures it asks for.
+
+    ``trace``: a folder; ``glassnet.explain.trace`` then follows the whole run (every
+    ``TRACE_EVERY``-th step) and writes trace.json, trace.png and trace.svg there.
+    """
     start = time.perf_counter()
     data = load_data(spec.data, spec.target)
     kind = "csv" if spec.data.lower().endswith(".csv") else spec.data
@@ -215,6 +219,7 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun:
     loader = torch.data.DataLoader(torch.data.TensorDataset(Xtr, ttr), batch_size=batch, shuffle=True,
                                    generator=torch.Generator().manual_seed(spec.seed))
     history = {"loss": [], "accuracy": [], "test_loss": [], "test_accuracy": []}
+    tracer = _start_trace(trace, model, optimizer)
 
     def evaluate(Xs, ts, ys):
         if len(ys) == 0:
@@ -259,8 +264,22 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun:
         run.saved = spec.save
     if spec.plot:
         run.figures = _plots(run, model, X[train_idx], ytr, X[test_idx], yte, data.task)
+    if tracer is not None:
+        tracer.__exit__(None, None, None)
+        run.figures = list(run.figures) + tracer.save(trace)
     run.seconds = time.perf_counter() - start
     return run
+
+
+TRACE_EVERY = 10
+
+
+def _start_trace(folder, model, optimizer):
+    """``glassnet train --trace FOLDER``: an entered ``explain.trace`` (None without a folder)."""
+    if not folder:
+        return None
+    from glassnet.explain import trace
+    return trace(model, optimizer, every=TRACE_EVERY).__enter__()
 
 
 def _fmt(value: float, task: str) -> str:
