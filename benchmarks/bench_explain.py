@@ -129,7 +129,7 @@ def main() -> None:
             print(f"explain.trace(every={every}) on 1000 digits training steps: {ratio:.2f}× the loop's time {goal}")
 
 
-def trace_overhead(steps: int = 1000, every: int = 10) -> float:
+def trace_overhead(steps: int = 1000, every: int = 10, repeats: int = 4) -> float:
     """A digits training loop of ``steps`` mini-batches, with and without ``explain.trace``."""
     xs, ys = digits_batch(1797 if sizes_ok() else 64)
     batches = [(glassnet.tensor(xs[i:i + 64]), glassnet.tensor(ys[i:i + 64]))
@@ -148,8 +148,10 @@ def trace_overhead(steps: int = 1000, every: int = 10) -> float:
                 train_step(model, opt, *batches[i % len(batches)])
         return time.perf_counter() - start
     loop(False)
-    plain = min(loop(False) for _ in range(2))
-    traced = min(loop(True) for _ in range(2))
+    plain = traced = float("inf")
+    for _ in range(repeats):                 # interleaved, so a busy machine slows both alike
+        plain = min(plain, loop(False))
+        traced = min(traced, loop(True))
     return traced / plain
 
 
