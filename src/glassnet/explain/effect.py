@@ -180,7 +180,12 @@ def deferred_effect(rec, model, loss_fn, observer):
     after = {p.name: p.after for p in rec.params}
 
     def compute() -> Effect:
-        twin = copy.deepcopy(model)
+        try:
+            twin = copy.deepcopy(model)
+        except Exception as err:  # noqa: BLE001 - say so in the effect, keep the recording usable
+            return Effect(loss_before=None if rec.loss_index is None else rec.ops[rec.loss_index].output[()],
+                          note=f"the loss after the step was not computed (the model could not be "
+                               f"copied: {type(err).__name__}: {err})")
         for name, p in twin.named_parameters():
             if name in after:
                 p.array = after[name].copy()
