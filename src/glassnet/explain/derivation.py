@@ -10,6 +10,7 @@ every local derivative is computed from the recorded forward values.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -227,10 +228,13 @@ def _vector_lines(rec, ctx, stop) -> list:
     return lines
 
 
-def _shown(shape, limit: int = 16):
-    """The indices ``fmt_any`` prints of an array of ``shape`` (the first ``limit`` along each
-    axis): a derivation computes local derivatives only where they are shown."""
-    return np.ndindex(*[min(int(n), limit) for n in shape])
+def _shown(shape, limit: int = 16, edge: int = 3):
+    """The indices ``fmt_any`` prints of an array of ``shape`` (every index of an axis up to
+    ``limit`` long, else the first and last ``edge``): a derivation computes local derivatives
+    only where they are shown."""
+    axes = [range(n) if n <= limit else list(range(edge)) + list(range(n - edge, n))
+            for n in (int(v) for v in shape)]
+    return itertools.product(*axes)
 
 
 def _convention(rec, name: str, index: tuple) -> str:

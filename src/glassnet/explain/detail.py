@@ -28,16 +28,12 @@ ROWS = 10           # rows of a tensor shown when ``rows`` is not given
 
 
 def elided(values, edge: int = EDGE, full: bool = False) -> str:
-    """A 1-D or 2-D array as nested brackets, long axes shown as ``first … last`` (``full``: all)."""
+    """An array as nested brackets, every axis longer than ``2·edge`` shown as its first and last
+    ``edge`` entries around ``…`` (``full``: every entry)."""
     arr = np.asarray(values)
     if arr.ndim == 0:
         return fmt(arr[()])
-    if full or arr.shape[0] <= 2 * edge + 1:
-        return fmt_array(arr, limit=max(arr.shape[0], 1) if full else 2 * edge + 1) if arr.ndim == 1 \
-            else "[" + ", ".join(elided(r, edge, full) for r in arr) + "]"
-    head = [elided(r, edge) for r in arr[:edge]]
-    tail = [elided(r, edge) for r in arr[-edge:]]
-    return "[" + ", ".join(head + ["…"] + tail) + "]"
+    return fmt_array(arr, limit=max(arr.shape) if full else 2 * edge)
 
 
 def _row_indices(n: int, rows) -> list:
