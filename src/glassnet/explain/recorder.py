@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 from functools import partial
 
+import numpy as np
+
 from ..autograd import no_grad, observe
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
@@ -52,13 +54,14 @@ class Snapshots:
 
     A tensor's copy is reused while the tensor holds the same array at the same version (its
     in-place counter): a parameter read by a Linear op shares the copy taken when recording
-    began, an op's output shares its copy with the op that reads it.  A backward array is
-    copied once however many records hold it (the engine makes fresh ones).
+    began, an op's output shares its copy with the op that reads it.  Backward arrays are kept
+    as the engine made them, not copied: each node's backward returns fresh arrays (or views of
+    them) that the engine never writes to afterwards (it copies a gradient into ``.grad`` before
+    accumulating into it).
     """
 
     def __init__(self):
         self.tensors: dict = {}     # id(tensor) -> (tensor, array, version, copy)
-        self.arrays: dict = {}      # id(array) -> (array, copy)
 
     def tensor(self, t):
         hit = self.tensors.get(id(t))
@@ -70,18 +73,12 @@ class Snapshots:
         return copy_
 
     def array(self, a):
-        if a is None:
-            return None
-        hit = self.arrays.get(id(a))
-        if hit is not None and hit[0] is a:
-            return hit[1]
-        copy_ = snapshot(a)
-        self.arrays[id(a)] = (a, copy_)
-        return copy_
+        if a is None or isinstance(a, np.ndarray):
+            return a
+        return snapshot(a)          # a bare number (an exact Fraction): as a 0-d array
 
     def clear(self) -> None:
         self.tensors.clear()
-        self.arrays.clear()
 
 
 class _Observer:
