@@ -100,6 +100,8 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
                                               "(safetensors, architecture in its metadata)."),
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
+          trace: Optional[Path] = typer.Option(None, "--trace", help="Follow the run with glassnet.explain."
+                                               "trace and write its plots and JSON to this folder."),
           config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
                                                 "(flags given here win)."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -124,7 +126,7 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
     try:
         spec = training.resolve(flags, config)
         with _data_warnings():
-            run = training.fit(spec, progress=not quiet)
+            run = training.fit(spec, progress=not quiet, trace=trace)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
     except training.TrainingError as error:  # e.g. a distributed worker died: not a usage error
@@ -197,7 +199,7 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
     try:
-        from .explain import explain_text
+        from .lessons.examples import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
     if model is not None or data is not None:

@@ -148,7 +148,7 @@ def test_every_loss_crosses_both_ways_with_equal_values_and_gradients(name, dtyp
 # -- user subclasses: the seeds' networks ----------------------------------------------------
 
 def seed_networks():
-    from glassnet.explain.examples import DiagonalFlipNet, XORNet
+    from glassnet.lessons.examples import DiagonalFlipNet, XORNet
     from glassnet.lessons.dose import MyBasicNN_train
     from glassnet.lessons.spiral import NeuralNetwork
     from glassnet.lessons.xor_linear import simpleNN

@@ -16,7 +16,7 @@ import glassnet.nn as gnn  # noqa: E402
 import glassnet.nn.functional as gF  # noqa: E402
 from glassnet.bridge import to_torch  # noqa: E402
 from glassnet.explain import record, validate  # noqa: E402
-from glassnet.explain.examples import (DIAGONAL_FLIP, DIAGONAL_FLIP_T, DIAGONAL_FLIP_X, XOR,  # noqa: E402
+from glassnet.lessons.examples import (DIAGONAL_FLIP, DIAGONAL_FLIP_T, DIAGONAL_FLIP_X, XOR,  # noqa: E402
                                        XOR_T, XOR_X, DiagonalFlipNet, XORNet, load)
 
 TOL = {"float32": 1e-6, "float64": 1e-12}

@@ -196,7 +196,8 @@ class TorchRecord:
         for name, t in self.names.items():
             if id(t) not in self.params and id(t) in self.values:
                 leaf_names[id(self._glassnet(t))] = name
-        ob = _Observer(rec, {id(g): self.params[key][0] for key, g in gparams.items()}, leaf_names)
+        ob = self.observer = _Observer(rec, {id(g): self.params[key][0] for key, g in gparams.items()},
+                                       leaf_names)
         with observe(ob):
             for event in self.events:
                 if isinstance(event, _Call):
@@ -275,6 +276,9 @@ class TorchRecord:
             gout.array[...] = value
         else:
             gout.array = value.reshape(()).astype(value.dtype)[()]
+        snaps = getattr(self.observer, "snaps", None)
+        if snaps is not None:                    # the copy taken of glassnet's value is stale
+            snaps.tensors.pop(id(gout), None)
         self.env[id(call.out)] = gout
         if len(rec.ops) > first:
             call.op = len(rec.ops) - 1
@@ -282,8 +286,9 @@ class TorchRecord:
 
     # -- after the replay -----------------------------------------------------------------------
     def _finish(self, rec) -> None:
-        from ..explain.effect import find_target, optimizer_terms
-        from ..explain.recorder import Effect, ParamRecord
+        from ..explain.effect import optimizer_terms
+        from ..explain.naming import find_target
+        from ..explain.recording import Effect, ParamRecord
         torch = self.torch
         first = next(iter(self.params.values()), None)
         rec.dtype = str(first[1].dtype).removeprefix("torch.") if first else None

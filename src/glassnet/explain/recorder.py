@@ -15,109 +15,70 @@ parameters at entry and at exit).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..autograd import no_grad, observe
-
-if TYPE_CHECKING:
-    from .recording import Recording
+from .effect import compute_effect, deferred_effect, param_records
+from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
           "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate")
 
 
-def snapshot(array):
-    """A copy of a tensor's value that later in-place updates cannot change."""
-    if isinstance(array, np.ndarray):
-        return array.copy()
-    return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
+_ATTR_NAMES: dict = {}      # Function class -> the names of _ATTRS it can carry
+_MISSING = object()
 
 
-@dataclass
-class Ref:
-    """Where an op's input came from: another op (``kind='op'``), a parameter or a leaf."""
-
-    kind: str
-    key: object
-
-
-@dataclass
-class Leaf:
-    """A tensor that no recorded op produced: the model's input, a target, a constant."""
-
-    index: int
-    name: str
-    value: np.ndarray
-    role: str = "constant"          # 'input', 'target', 'constant'
-
-
-@dataclass
-class OpRecord:
-    """One op of the forward pass, and (after ``backward``) what its node sent back."""
-
-    index: int
-    op: str                          # the Function's class name: 'Linear', 'Relu', 'Mean', ...
-    node: str                        # torch's node name: 'LinearBackward0'
-    module: str | None               # path of the module whose forward ran it (None: outside)
-    inputs: list                     # Ref per input
-    input_values: list               # NumPy copies, as they were at forward time
-    output: np.ndarray
-    requires_grad: bool
-    attrs: dict
-    phase: str = "forward"           # 'forward' (before backward) or 'after'
-    grad_out: np.ndarray | None = None
-    grad_inputs: list | None = None
-    label: str = ""                  # 'layer1', 'layer1 → relu', 'loss · sub'
-    name: str = ""                   # a symbol for its output: 'z', 'h', 'ŷ', '(ŷ − t)'
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(np.shape(self.output))
+def op_attrs(fn) -> dict:
+    """The op's attributes among ``_ATTRS`` that are set (looked up once per op class)."""
+    cls = type(fn)
+    names = _ATTR_NAMES.get(cls)
+    if names is None:
+        names = _ATTR_NAMES[cls] = False if hasattr(fn, "__dict__") else [
+            a for a in _ATTRS if any(a in vars(k) or a in getattr(k, "__slots__", ()) for k in cls.__mro__)]
+    if names is False:                  # instances with a __dict__: ask each time
+        return {a: getattr(fn, a) for a in _ATTRS if hasattr(fn, a)}
+    out = {}
+    for a in names:
+        v = getattr(fn, a, _MISSING)
+        if v is not _MISSING:
+            out[a] = v
+    return out
 
 
-@dataclass
-class ModuleCall:
-    """One call of a module's forward: its path, class, input and output."""
+class Snapshots:
+    """Copies of values, each made once and shared while its source is unchanged.
 
-    path: str
-    type: str
-    inputs: list
-    output: Ref | None
-    first_op: int
-    last_op: int
+    A tensor's copy is reused while the tensor holds the same array at the same version (its
+    in-place counter): a parameter read by a Linear op shares the copy taken when recording
+    began, an op's output shares its copy with the op that reads it.  Backward arrays are kept
+    as the engine made them, not copied: each node's backward returns fresh arrays (or views of
+    them) that the engine never writes to afterwards (it copies a gradient into ``.grad`` before
+    accumulating into it).
+    """
 
+    def __init__(self):
+        self.tensors: dict = {}     # id(tensor) -> (tensor, array, version, copy)
 
-@dataclass
-class ParamRecord:
-    """One parameter across the step: value before, gradient, update applied, value after."""
+    def tensor(self, t):
+        hit = self.tensors.get(id(t))
+        version = getattr(t, "_version", None)
+        if hit is not None and hit[0] is t and hit[1] is t.array and hit[2] == version:
+            return hit[3]
+        copy_ = snapshot(t.array)
+        self.tensors[id(t)] = (t, t.array, version, copy_)
+        return copy_
 
-    name: str
-    before: np.ndarray
-    grad: np.ndarray | None
-    after: np.ndarray
-    terms: dict = field(default_factory=dict)   # optimizer terms: 'lr·grad', 'm̂', ...
+    def array(self, a):
+        if a is None or isinstance(a, np.ndarray):
+            return a
+        return snapshot(a)          # a bare number (an exact Fraction): as a 0-d array
 
-    @property
-    def delta(self) -> np.ndarray:
-        """The change actually applied: after − before."""
-        return self.after - self.before
-
-
-@dataclass
-class Effect:
-    """The step's effect: loss and predictions before and after (forward re-run after the step)."""
-
-    loss_before: object = None
-    loss_after: object = None
-    predictions_before: np.ndarray | None = None
-    predictions_after: np.ndarray | None = None
-    targets: np.ndarray | None = None
-    note: str = ""
+    def clear(self) -> None:
+        self.tensors.clear()
 
 
 class _Observer:
@@ -125,6 +86,7 @@ class _Observer:
 
     def __init__(self, rec: "Recording", params: dict, names: dict):
         self.rec = rec
+        self.snaps = Snapshots()
         self.params = params                # id(tensor) -> parameter name
         self.names = names                  # id(tensor) -> user-given leaf name
         self.by_tensor: dict = {}           # id(output tensor) -> op index
@@ -148,19 +110,19 @@ class _Observer:
             role = "input" if any(t is i for i in self.inputs) else "constant"
             name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
             self.leaves[key] = len(leaves)
-            leaves.append(Leaf(len(leaves), name, snapshot(t.array), role))
+            leaves.append(Leaf(len(leaves), name, self.snaps.tensor(t), role))
             self.leaf_tensors.append(t)
         return Ref("leaf", self.leaves[key])
 
     def on_forward(self, fn, out) -> None:
         inputs = fn.inputs or ()
-        attrs = {a: getattr(fn, a) for a in _ATTRS if hasattr(fn, a)}
+        attrs = op_attrs(fn)
         idx = len(self.rec.ops)
         self.rec.ops.append(OpRecord(
             index=idx, op=type(fn).__name__, node=fn.name(),
             module=self.stack[-1] if self.stack else None,
-            inputs=[self.ref(t) for t in inputs], input_values=[snapshot(t.array) for t in inputs],
-            output=snapshot(out.array), requires_grad=bool(out.requires_grad), attrs=attrs,
+            inputs=[self.ref(t) for t in inputs], input_values=[self.snaps.tensor(t) for t in inputs],
+            output=self.snaps.tensor(out), requires_grad=bool(out.requires_grad), attrs=attrs,
             phase="after" if self.backward_started else "forward"))
         self.by_tensor[id(out)] = idx
         self.by_fn[id(fn)] = idx
@@ -176,8 +138,8 @@ class _Observer:
             self.rec.loss_index = idx
         if op.grad_out is not None:          # a second backward: keep the first
             return
-        op.grad_out = snapshot(grad_out)
-        op.grad_inputs = [None if g is None else snapshot(g) for g in grad_inputs]
+        op.grad_out = self.snaps.array(grad_out)
+        op.grad_inputs = [self.snaps.array(g) for g in grad_inputs]
 
     # -- module hooks ------------------------------------------------------------------
     def pre_hook(self, path, module, args) -> None:
@@ -248,7 +210,6 @@ class record:
         if optimizer is not None and not hasattr(optimizer, "param_groups"):
             raise TypeError(f"record: optimizer must be a glassnet.optim.Optimizer (or None), got "
                             f"{type(optimizer).__name__}")
-        from .recording import Recording
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         names = dict(names or {})
         self.params = {}
@@ -272,7 +233,8 @@ class record:
                 self._handles.append(module.register_forward_pre_hook(partial(ob.pre_hook, path)))
                 self._handles.append(module.register_forward_hook(partial(ob.post_hook, path)))
             self.recording.model_type = type(self.model).__name__
-        self._before = {name: (snapshot(p.array), p.dtype.name) for name, p in self.params.values()}
+        snaps = self.observer.snaps
+        self._before = {name: (snaps.tensor(p), p.dtype.name) for name, p in self.params.values()}
         if self.optimizer is not None:
             self._wrap_step()
         self._observe = observe(ob)
@@ -295,6 +257,7 @@ class record:
         self.observer.inputs = []
         self.observer.by_tensor.clear()
         self.observer.by_fn.clear()
+        self.observer.snaps.clear()
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -305,10 +268,10 @@ class record:
         rec = self.recording
 
         def step(*args, **kwargs):
-            before = self._param_state()
+            before = self._param_state(after=False)
             result = original(*args, **kwargs)
             if rec.step_before is None:
-                rec.step_before, rec.step_after = before, self._param_state()
+                rec.step_before, rec.step_after = before, self._param_state(after=True)
                 rec.optimizer_type = type(opt).__name__
                 rec.hyper = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
             return result
@@ -321,28 +284,35 @@ class record:
         else:
             del self.optimizer.step
 
-    def _param_state(self) -> dict:
-        """{name: (value, grad, optimizer state)} copied now."""
+    def _param_state(self, after: bool) -> dict:
+        """{name: (value, grad, optimizer state)} copied now: before the step the value and the
+        gradient it uses, after it the value and the optimizer's state (the update's terms)."""
         out = {}
         state = getattr(self.optimizer, "state", {})
+        snaps = self.observer.snaps
         for name, p in self.params.values():
             st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
-                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()}
-            out[name] = (snapshot(p.array), None if p.grad is None else snapshot(p.grad.array), st)
+                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()} if after else {}
+            grad = None if after or p.grad is None else snapshot(p.grad.array)
+            out[name] = (snapshot(p.array) if after else snaps.tensor(p), grad, st)
         return out
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
-        from .effect import compute_effect, param_records
         rec = self.recording
         rec.dtype = next((d for _, d in self._before.values()), None)
         if rec.dtype is None and rec.ops:
             rec.dtype = "exact" if rec.ops[0].output.dtype == object else str(rec.ops[0].output.dtype)
         rec.params = param_records(rec, self.params, self._before)
         if self.model is not None and rec.model_args is not None:
-            with no_grad():
-                rec.effect = compute_effect(rec, self.model, self.loss_fn, self.observer.leaf_tensors)
+            own = {id(p) for p in self.model.parameters()}
+            if all(key in own for key in self.params):     # the model holds every parameter:
+                rec.defer_effect(deferred_effect(rec, self.model, self.loss_fn, self.observer))
+            else:                                           # else re-run it now, as it is
+                with no_grad():
+                    rec.effect = compute_effect(rec, self.model, self.loss_fn, rec.model_args,
+                                                dict(enumerate(self.observer.leaf_tensors)))
         elif rec.loss_index is not None:
             rec.effect = Effect(loss_before=rec.ops[rec.loss_index].output[()])
         rec.model_args = None
-        rec.finalize()
+        rec.finalize_later()
