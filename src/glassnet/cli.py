@@ -100,6 +100,8 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
                                               "(safetensors, architecture in its metadata)."),
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
+          trace: Optional[Path] = typer.Option(None, "--trace", help="Follow the run with glassnet.explain."
+                                               "trace and write its plots and JSON to this folder."),
           config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
                                                 "(flags given here win)."),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -124,7 +126,7 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
     try:
         spec = training.resolve(flags, config)
         with _data_warnings():
-            run = training.fit(spec, progress=not quiet)
+            run = training.fit(spec, progress=not quiet, trace=trace)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
     except training.TrainingError as error:  # e.g. a distributed worker died: not a usage error
@@ -181,8 +183,18 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
             fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, latex, html or json."),
             exact: bool = typer.Option(False, "--exact/--float32", help="Exact fractions or float32."),
             entry: Optional[str] = typer.Option(None, "--entry", help="Explain one number, e.g. "
-                                                "layer1.weight[2, 0].")):
-    """Record one training step of a worked example and explain every number in it."""
+                                                "layer1.weight[2, 0]."),
+            model: Optional[Path] = typer.Option(None, "--model", help="Explain a step of this saved "
+                                                 "model (glassnet train --save) instead."),
+            data: Optional[str] = typer.Option(None, "--data", help="With --model: a built-in data "
+                                               "set or a CSV file with the answers."),
+            target: Optional[str] = typer.Option(None, "--target", help="With --model: the CSV's "
+                                                 "answer column (default: the one used in training)."),
+            rows: int = typer.Option(1, "--rows", help="With --model: samples in the step."),
+            lr: float = typer.Option(0.1, "--lr", help="With --model: the SGD learning rate."),
+            engine: str = typer.Option("glassnet", "--engine", help="With --model: record the step "
+                                       "in glassnet or in torch (through torch's hooks).")):
+    """Record one training step of a worked example (or of a saved model) and explain every number."""
     formats = ("text", "markdown", "latex", "html", "json")
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
@@ -190,6 +202,19 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
         from .lessons.examples import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
+    if model is not None or data is not None:
+        if model is None or data is None:
+            _fail("--model and --data go together: glassnet explain --model M.safetensors --data DATA")
+        from .explain import render
+        from .training.explain_step import default_entries, record_step
+        try:
+            step = record_step(model, data, target, rows, lr, engine)
+            typer.echo(render(step, fmt, [entry] if entry else default_entries(step)))
+        except KeyError as error:
+            _fail(str(error.args[0]) if error.args else "unknown entry")
+        except (ValueError, TypeError, OSError, IndexError) as error:
+            _fail(str(error))
+        return
     try:
         text = explain_text(example, fmt, exact, entry)
     except KeyError as error:
@@ -208,6 +233,64 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
         _fail(f"--port must be between 1 and 65535; got {port}")
     from .playground import serve
     serve(host, port, open_browser)
+
+
+# -- doctor --------------------------------------------------------------------------------------
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glassnet training script "
+                                                   "to run unmodified and diagnose."),
+           steps: int = typer.Option(200, "--steps", help="Optimizer steps to observe before stopping "
+                                     "the script (or the training run)."),
+           fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, html or json."),
+           probe: Optional[bool] = typer.Option(None, "--probe/--no-probe", help="Also train a fresh "
+                                                "copy on 16 examples (overfit-one-batch). Default: on "
+                                                "with --data, off for scripts."),
+           threshold: Optional[list[str]] = typer.Option(None, "--threshold", help="Change a "
+                                                         "threshold, e.g. --threshold dead_fraction=0.8."),
+           script_args: str = typer.Option("", "--args", help="Arguments passed to the script."),
+           threads: Optional[int] = typer.Option(None, "--threads", help="torch threads for the script."),
+           data: Optional[str] = typer.Option(None, "--data", help="Diagnose the glassnet train recipe "
+                                              "on this data set or CSV (instead of a script)."),
+           target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict."),
+           hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. 16 8."),
+           activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
+           loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
+           optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
+           lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+           batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
+                                                    "(0: the whole training set)."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed."),
+           test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction."),
+           config: Optional[Path] = typer.Option(None, "--config", help="Options from a TOML file.")):
+    """Diagnose a training run: seed 003's debugging checklist, automatic, with the numbers.
+
+    Exit status 1 when an error was found, 0 otherwise."""
+    from . import doctor as doc
+    if (script is None) == (data is None and config is None):
+        _fail("give either a SCRIPT.py to run or --data (the options of glassnet train), not both")
+    try:
+        th = doc.Thresholds.parse(threshold)
+        if script is not None:
+            import shlex
+            report = doc.diagnose_script(script, steps, shlex.split(script_args), bool(probe), th,
+                                         threads)
+        else:
+            from . import training
+            flags = {"data": data, "target": target, "hidden": hidden, "activation": activation,
+                     "loss": loss, "optimizer": optimizer, "lr": lr, "epochs": None,
+                     "batch_size": batch_size, "seed": seed, "test_size": test_size, "save": None,
+                     "plot": None}
+            spec = training.resolve(flags, config)
+            report = doc.diagnose_spec(spec, steps, probe is not False, th)
+        text = report.render(fmt)
+    except (ValueError, TypeError, OSError) as error:
+        _fail(str(error))
+    if fmt == "text":
+        report.print()
+    else:
+        typer.echo(text)
+    return report.exit_code
 
 
 # -- entry point ---------------------------------------------------------------------------------

@@ -71,6 +71,13 @@ def test_digits_on_two_processes_equals_one_and_the_checkpoint_serves_predict(ca
     assert main(["predict", "--model", str(ddp), "--data", "digits", "--show", "0"]) == 0
     accuracy = float(capsys.readouterr().out.split("accuracy on 1797 samples: ")[1].split("%")[0])
     assert accuracy > 90
+    assert main(["explain", "--model", str(ddp), "--data", "digits", "--rows", "2", "-f", "json"]) == 0
+    import json
+
+    from glassnet.explain import validate
+    text = capsys.readouterr().out
+    validate(json.loads(text))
+    assert '"0.weight[0, 0]"' in text and "on 2 samples (glassnet)" in text
 
 
 def test_a_killed_worker_is_one_clean_error_and_nothing_is_saved(tmp_path):

@@ -71,3 +71,38 @@ def test_cli_engine_torch_trains_saves_and_predicts(capsys, tmp_path):
 def test_bad_engine_options_get_one_line(capsys, flags, message):
     assert main(["train", "--data", "xor", *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("engine", ["glassnet", "torch"])
+def test_explain_a_step_of_a_saved_model(capsys, tmp_path, engine):
+    if engine == "torch":
+        pytest.importorskip("torch")
+    model = tmp_path / "xor.safetensors"
+    assert main(["train", "--data", "xor", "--epochs", "20", "--save", str(model), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--model", str(model), "--data", "xor", "--rows", "4", "--engine", engine,
+                 "--entry", "0.weight[1, 0]", "-f", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert f"one SGD step (η = 0.1) of {model} on 4 samples ({engine})" in out
+    assert "0.weight[1, 0]" in out
+
+
+def test_explain_on_a_torch_step_equals_the_glassnet_step(tmp_path):
+    pytest.importorskip("torch")
+    from glassnet.training.explain_step import record_step
+    model = tmp_path / "iris.safetensors"
+    training.fit(training.resolve({"data": "iris", "epochs": 3, "save": str(model)}), progress=False)
+    g = record_step(model, "iris", rows=5)
+    t = record_step(model, "iris", rows=5, engine="torch")
+    assert [op.op for op in g.ops] == [op.op for op in t.ops]
+    for a, b in zip(g.params, t.params):
+        np.testing.assert_allclose(b.after, a.after, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--model", "m.safetensors"], "--model and --data go together"),
+    (["--model", "missing.safetensors", "--data", "xor"], "no such file"),
+])
+def test_explain_model_errors_are_one_line(capsys, args, message):
+    assert main(["explain", *args]) == 2
+    assert message in capsys.readouterr().err

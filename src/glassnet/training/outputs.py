@@ -141,15 +141,33 @@ def _read_features(path: str, features: list, delimiter: str = ",") -> np.ndarra
     return X
 
 
-def predict(model_path, data: str, target: str | None = None, delimiter: str | None = None) -> dict:
-    """Rebuild the saved model, predict on ``data``; score it when the answers are there."""
+def load_model(model_path):
+    """(architecture, glassnet model with the saved weights) from a ``glassnet train --save`` file."""
     arch = read_architecture(model_path)
     model = build_model(arch["in_features"], arch["hidden"], arch["activation"], arch["out_features"])
     try:
         model.load_state_dict(torch.load(str(model_path)))
     except (RuntimeError, TypeError) as error:  # e.g. a dtype the layers cannot take
         raise ValueError(f"--model {model_path}: {str(error).splitlines()[-1].strip()}") from None
+    return arch, model
+
+
+def predict(model_path, data: str, target: str | None = None, delimiter: str | None = None) -> dict:
+    """Rebuild the saved model, predict on ``data``; score it when the answers are there."""
+    arch, model = load_model(model_path)
     model.eval()
+    X, labels = read_inputs(arch, data, target, delimiter)
+    with torch.no_grad():
+        out = model(torch.tensor(X)).numpy()
+    pred = predictions(arch["task"], arch["loss"], out)
+    result = {"architecture": arch, "predictions": pred, "outputs": out, "n": len(X), "score": None}
+    if labels is not None:
+        result["score"] = score(arch["task"], arch["loss"], out, labels)
+    return result
+
+
+def read_inputs(arch: dict, data: str, target: str | None = None, delimiter: str | None = None):
+    """(features scaled as in training, labels or None) of ``data`` for a saved model."""
     labels = None
     if data.lower().endswith(".csv") and arch.get("features"):
         if not Path(data).is_file():
@@ -169,13 +187,7 @@ def predict(model_path, data: str, target: str | None = None, delimiter: str | N
         raise ValueError(f"the model takes {arch['in_features']} features but {data!r} has "
                          f"{X.shape[1]}")
     X = ((X - np.asarray(arch["mean"])) / np.asarray(arch["std"])).astype(np.float32)
-    with torch.no_grad():
-        out = model(torch.tensor(X)).numpy()
-    pred = predictions(arch["task"], arch["loss"], out)
-    result = {"architecture": arch, "predictions": pred, "outputs": out, "n": len(X), "score": None}
-    if labels is not None:
-        result["score"] = score(arch["task"], arch["loss"], out, labels)
-    return result
+    return X, labels
 
 
 def _relabel(y: np.ndarray, classes, arch) -> np.ndarray:

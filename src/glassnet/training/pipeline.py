@@ -27,21 +27,35 @@ def initial_model(spec: Spec, prepared: Prepared):
     return build_model(prepared.X.shape[1], spec.hidden, spec.activation, prepared.n_out)
 
 
-def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):
-    """(trained glassnet model, history) with glassnet's engine (float64 for exact comparisons)."""
+def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32",
+                   trace=None):
+    """(trained glassnet model, history, tracer or None) with glassnet's engine (float64 for
+    exact comparisons); ``trace``: a folder for ``glassnet.explain.trace`` (see ``fit``)."""
     model = initial_model(spec, prepared)
     runner = GlassnetRunner(spec, prepared, model.double() if dtype == "float64" else model)
-    return runner.model, run_epochs(spec, prepared, runner, progress)
+    tracer = _start_trace(trace, runner.model, runner.optimizer)
+    try:
+        history = run_epochs(spec, prepared, runner, progress)
+    except BaseException:
+        if tracer is not None:
+            tracer.__exit__(None, None, None)
+        raise
+    return runner.model, history, tracer
 
 
-def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
+def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun | None:
     """Train the MLP described by ``spec``; write the model and figures it asks for.
 
-    Returns None in a distributed run's processes other than rank 0 (rank 0 reports).
+    ``trace``: a folder; ``glassnet.explain.trace`` then follows the whole run (every
+    ``TRACE_EVERY``-th step) and writes trace.json, trace.png and trace.svg there (glassnet's
+    engine).  Returns None in a distributed run's processes other than rank 0 (rank 0 reports).
     """
     start = time.perf_counter()
     check_outputs(spec)  # a bad --save/--plot path fails now, not after training
+    if trace and spec.engine == "torch":
+        raise ValueError("--trace follows glassnet's engine; drop --engine torch (or --trace)")
     prepared = prepare(spec)
+    tracer = None
     if spec.engine == "torch":
         if os.environ.get("TORCHELASTIC_RUN_ID") and os.environ.get("LOCAL_WORLD_SIZE"):
             local, world = int(os.environ["LOCAL_WORLD_SIZE"]), int(os.environ["WORLD_SIZE"])
@@ -55,8 +69,24 @@ def fit(spec: Spec, progress: bool = True) -> TrainingRun | None:
             return None
         model, history = trained
     else:
-        model, history = train_glassnet(spec, prepared, progress)
-    return finish(spec, prepared, model, history, start)
+        model, history, tracer = train_glassnet(spec, prepared, progress, trace=trace)
+    run = finish(spec, prepared, model, history, start)
+    if tracer is not None:
+        tracer.__exit__(None, None, None)
+        run.figures = list(run.figures) + tracer.save(trace)
+        run.seconds = time.perf_counter() - start
+    return run
+
+
+TRACE_EVERY = 10
+
+
+def _start_trace(folder, model, optimizer):
+    """``glassnet train --trace FOLDER``: an entered ``explain.trace`` (None without a folder)."""
+    if not folder:
+        return None
+    from glassnet.explain import trace
+    return trace(model, optimizer, every=TRACE_EVERY).__enter__()
 
 
 def write_outputs(run: TrainingRun, model, prepared: Prepared) -> None:

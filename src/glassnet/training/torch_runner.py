@@ -30,6 +30,9 @@ from .loop import run_epochs
 from .model import criterion, optimizer_class
 
 
+SMALL_MODEL = 1_000_000   # parameters below which one process trains on one thread
+
+
 class ShardedBatches(DistributedSampler):
     """A ``DistributedSampler`` over the run's global mini-batches (a batch sampler).
 
@@ -143,7 +146,14 @@ def train_state(spec: Spec, prepared: Prepared, progress: bool = True, dtype: st
     if dtype == "float64":
         model = model.double()
     runner = TorchRunner(spec, prepared, model, rank, world_size, device)
-    history = run_epochs(spec, prepared, runner, progress, main=rank == 0)
+    threads = torch.get_num_threads()
+    if world_size == 1 and "OMP_NUM_THREADS" not in os.environ and \
+            sum(p.numel() for p in runner.module.parameters()) < SMALL_MODEL:
+        torch.set_num_threads(1)   # small layers: threads cost more than they give
+    try:
+        history = run_epochs(spec, prepared, runner, progress, main=rank == 0)
+    finally:
+        torch.set_num_threads(threads)
     return runner.state_dict(), history
 
 
