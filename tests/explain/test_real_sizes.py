@@ -132,6 +132,8 @@ def test_table_on_demand_shows_rows_elided_like_numpy(mnist_step):
     with pytest.raises(KeyError, match="no view, parameter or op named"):
         mnist_step.table("nope")
     assert mnist_step.table("update").note.startswith("showing the 200 largest changes")
+    assert [r[0] for r in mnist_step.table("parameters").rows] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(mnist_step.table("ops summary").rows) == len(mnist_step.forward_ops)
 
 
 def test_path_follows_the_entry_to_the_loss(mnist_step):

@@ -340,9 +340,9 @@ class Recording:
 
     def table(self, name: str, rows=None, full: bool = False):
         """One table on demand: a view (``"forward"``, ``"ops"``, ``"backward"``, ``"gradients"``,
-        ``"update"``, ``"effect"``, ``"layers"``, ``"parameters"``) or one parameter's or op's
-        entries (``"0.weight"``, ``"z"``), ``rows`` of them (an int, a slice or indices), every
-        column with ``full=True``."""
+        ``"update"``, ``"effect"``; the summary's ``"layers"``, ``"parameters"``, ``"ops summary"``,
+        ``"largest"``, ``"updates"``) or one parameter's or op's entries (``"0.weight"``, ``"z"``),
+        ``rows`` of them (an int, a slice or indices), every column with ``full=True``."""
         from .detail import table
         return table(self, name, rows=rows, full=full)
 
