@@ -104,7 +104,8 @@ def test_json_full_detail_has_compact_arrays(small_step):
     np.testing.assert_array_equal(np.array(arr["before"]["data"], dtype=np.float32),
                                   small_step.param("0.weight").before.ravel())
     assert len(doc["arrays"]["ops"]) == len(small_step.forward_ops)
-    summary_doc = small_step.to_dict()
+    assert small_step.to_dict()["schema"] == "glassnet.explain/1"      # small: /1 unless asked
+    summary_doc = small_step.to_dict(version=2)
     explain.validate(summary_doc)
     assert summary_doc["arrays"] is None and summary_doc["detail"] == "summary"
     assert summary_doc["parameters"] == doc["parameters"]
