@@ -112,6 +112,9 @@ def test_a_gradient_kept_across_step_is_reported_stale():
     with observe() as clean:
         _train(steps=3)
     assert all(not s.stale_grads for s in clean.steps)
+    with observe(dense=1, stride=100) as sparse:       # seen on unmeasured steps too
+        _train(steps=4, zero_grad=False)
+    assert [bool(s.stale_grads) for s in sparse.steps] == [False, True, True, True]
 
 
 def test_clipping_after_the_step_is_told_apart():

@@ -403,7 +403,7 @@ class TorchObserver:
                     stat.values["after"] = _numpy(p)
         self._before = None
         self._last_event = "step"
-        self._pending_step = {id(p) for _, p, _ in entries}
+        self._pending_step = {id(p) for _, p, _ in self._entries or ()}
         finished = self.current
         self.steps.append(finished)
         self.current = Step(finished.index + 1)
