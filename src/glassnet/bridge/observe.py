@@ -86,6 +86,7 @@ class TorchObserver:
         self._pending_step = set()       # ids of parameters that went through a step() since backward
         self._before = None
         self._entries = None
+        self._target_cache = (None, None, None)
         self._last_layer = None
         self._last_optimizer = None
         self._quiet = None               # torch-function handling switched off during step()
@@ -303,7 +304,7 @@ class TorchObserver:
             call.stats["input_where"] = after
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if isinstance(target, torch.Tensor):
-                call.stats["target"] = summarize_target(target.detach().cpu().numpy())
+                call.stats["target"] = self._summary(target)
                 if call.grad_enabled and self.current.index < self.keep_batches:
                     self.batches.setdefault(self.current.index, {}).setdefault("target", _numpy(target))
                 if self.values:
@@ -323,6 +324,15 @@ class TorchObserver:
         self.current.calls.append(call)
         self._remember(out, kind, where)
 
+    def _summary(self, target) -> dict:
+        """``summarize_target``, reused while the same target tensor comes back unchanged."""
+        ref, version, summary = self._target_cache
+        if ref is not None and ref() is target and version == target._version:
+            return summary
+        summary = summarize_target(target.detach().cpu().numpy())
+        self._target_cache = (weakref.ref(target), target._version, summary)
+        return summary
+
     def _function_failed(self, kind, func, args, kwargs):
         """A watched function raised (e.g. a target out of range): record its inputs first."""
         if kind in LOSSES:
@@ -335,7 +345,7 @@ class TorchObserver:
     # -- optimizer hooks ----------------------------------------------------------------------
     def _named_params(self, optimizer):
         owned = {}
-        roots = [r for r in self.roots if any(True for _ in r.parameters())]
+        roots = [r for r in self.roots if next(r.parameters(), None) is not None]
         for root in roots:
             prefix = "" if len(roots) == 1 else type(root).__name__ + "."
             for name, p in root.named_parameters():
