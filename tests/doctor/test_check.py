@@ -225,3 +225,10 @@ def test_spiral_is_reported_noise_limited_not_broken():
     assert 0.5 < note.evidence["measured"] < 0.7
     clean = doctor.diagnose_spec(resolve({"data": "circle"}), steps=50, probe=False)
     assert "noise-limited" not in clean.ids()
+
+
+@pytest.mark.parametrize("data", ["xor", "iris", "digits"])
+def test_the_train_recipes_defaults_get_no_error_or_warning(data):
+    from glassnet.training import resolve
+    report = doctor.diagnose_spec(resolve({"data": data}), steps=100, probe=False)
+    assert not report.ids("error") and not report.ids("warning"), report.to_text()
