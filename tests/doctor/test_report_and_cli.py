@@ -103,3 +103,30 @@ def test_doctor_on_the_train_options_prints_markdown(capsys):
     code = main(["doctor", "--data", "xor", "--steps", "30", "--no-probe", "--format", "markdown"])
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("**glassnet doctor: --data xor")
+
+
+def test_script_arguments_reach_the_script(tmp_path, capsys):
+    script = tmp_path / "args.py"
+    script.write_text("import sys\nassert sys.argv[1:] == ['--epochs', '3'], sys.argv\n")
+    main(["doctor", str(script), "--args", "--epochs 3", "--format", "json"])
+    ids = {f["id"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "script-error" not in ids and "no-training" in ids       # ran, and trained nothing
+
+
+def test_doctor_runs_without_torch():
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "class NoTorch:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] == 'torch':\n"
+            "            raise ImportError('torch is blocked in this test')\n"
+            "sys.meta_path.insert(0, NoTorch())\n"
+            "import glassnet as gn, glassnet.nn as nn\n"
+            "from glassnet import doctor\n"
+            "gn.manual_seed(0); X = gn.randn(64, 2); y = (X[:, 0:1] > 0).float()\n"
+            "m = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())\n"
+            "r = doctor.check(m, (X, y), nn.BCEWithLogitsLoss(), steps=20, probe=False)\n"
+            "print(sorted(r.ids('error')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['loss-activation-mismatch']"
