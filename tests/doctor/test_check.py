@@ -232,3 +232,12 @@ def test_the_train_recipes_defaults_get_no_error_or_warning(data):
     from glassnet.training import resolve
     report = doctor.diagnose_spec(resolve({"data": data}), steps=100, probe=False)
     assert not report.ids("error") and not report.ids("warning"), report.to_text()
+
+
+def test_check_leaves_glassnet_random_state_as_it_was():
+    model, data, loss, opt = healthy()
+    gn.manual_seed(123)
+    expected = gn.randn(3).numpy()
+    gn.manual_seed(123)
+    doctor.check(model, data, loss, opt, steps=10)
+    np.testing.assert_array_equal(gn.randn(3).numpy(), expected)

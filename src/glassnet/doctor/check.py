@@ -87,9 +87,9 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
         state = torch.random.get_rng_state()
         seen = TorchObserver(dense=steps, keep_batches=20)
     else:
-        import glassnet
+        from ..random import default_generator
         from .engine_observe import GlassnetObserver
-        state = None
+        state = default_generator.get_state()
         seen = GlassnetObserver(keep_batches=20)
     clone = copy.deepcopy(model)
     opt = _copy_optimizer(optimizer, model, clone, engine)
@@ -108,8 +108,10 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
         error = {"type": type(exc).__name__, "message": " ".join(str(exc).split())[:300],
                  "line": None, "step": len(seen.steps)}
     finally:
-        if state is not None:
+        if engine == "torch":
             torch.random.set_rng_state(state)
+        else:
+            default_generator.set_state(state)
     observed = _observed(seen, engine, drives_loop=True, error=error)
     kind = _first_loss(observed)
     if full is not None and kind is not None:
