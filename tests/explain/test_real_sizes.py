@@ -104,7 +104,8 @@ def test_json_full_detail_has_compact_arrays(small_step):
     np.testing.assert_array_equal(np.array(arr["before"]["data"], dtype=np.float32),
                                   small_step.param("0.weight").before.ravel())
     assert len(doc["arrays"]["ops"]) == len(small_step.forward_ops)
-    summary_doc = small_step.to_dict()
+    assert small_step.to_dict()["schema"] == "glassnet.explain/1"      # small: /1 unless asked
+    summary_doc = small_step.to_dict(version=2)
     explain.validate(summary_doc)
     assert summary_doc["arrays"] is None and summary_doc["detail"] == "summary"
     assert summary_doc["parameters"] == doc["parameters"]
@@ -132,6 +133,8 @@ def test_table_on_demand_shows_rows_elided_like_numpy(mnist_step):
     with pytest.raises(KeyError, match="no view, parameter or op named"):
         mnist_step.table("nope")
     assert mnist_step.table("update").note.startswith("showing the 200 largest changes")
+    assert [r[0] for r in mnist_step.table("parameters").rows] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert len(mnist_step.table("ops summary").rows) == len(mnist_step.forward_ops)
 
 
 def test_path_follows_the_entry_to_the_loss(mnist_step):

@@ -133,3 +133,17 @@ def test_a_parameter_changed_in_place_inside_the_block_is_seen_by_the_forward():
     p = step.param("0.weight")
     np.testing.assert_array_equal(step.forward_ops[0].input_values[1], 2 * at_entry)
     np.testing.assert_array_equal(p.before, 2 * at_entry)     # the value the step started from
+
+
+def test_the_recorded_gradient_is_what_the_step_used_even_when_gradients_accumulate():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = glassnet.tensor([[1.0, -2.0, 0.5]])
+    with record(model, opt) as step:
+        model(x).sum().backward()
+        model(x).sum().backward()                    # no zero_grad: .grad is the sum of both
+        grad = model[0].weight.grad.array.copy()
+        opt.step()
+    once = step.forward_ops[0].grad_inputs[1]       # what the first backward sent
+    np.testing.assert_allclose(step.param("0.weight").grad, grad)
+    np.testing.assert_allclose(step.param("0.weight").grad, 2 * once, rtol=1e-6)

@@ -122,7 +122,7 @@ def test_schema_rejects_a_wrong_version(flip_f32):
     doc["schema"] = "glassnet.explain/2"          # a /1 document under the /2 name
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
-    doc = flip_f32.to_dict()
+    doc = flip_f32.to_dict(version=2)
     doc["schema"] = "glassnet.explain/1"          # and the other way round
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)

@@ -118,3 +118,17 @@ def test_glassnet_train_trace_writes_the_plots_and_the_json(tmp_path, capsys):
     assert doc["every"] == 10 and doc["steps"] == list(range(0, 10 * len(doc["steps"]), 10))
     assert len(doc["loss"]) == len(doc["steps"]) >= 1
     assert (out_dir / "trace.png").stat().st_size > 1000 and (out_dir / "trace.svg").exists()
+
+
+def test_an_evaluation_forward_before_the_step_does_not_count():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    with explain.trace(model, opt, every=1) as run:
+        with glassnet.no_grad():
+            model(glassnet.tensor([[-5.0]]))             # an evaluation: the unit is dead here
+        loss = F.mse_loss(model(X), T)                  # the training forward: alive
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert run.activations == {"1 (relu)": {"dead_fraction": [0.0], "saturated_fraction": [None]}}
+    assert run.loss == [pytest.approx(29.0)]

@@ -12,7 +12,8 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
 * ``Recording``: ``forward_table()``, ``ops_table()``, ``backward_table()``, ``gradient_table()``,
   ``derivation(entry)``, ``update_table()``, ``update_summary()``, ``effect``, ``insights()``,
   ``to_text()``, ``to_markdown()``, ``to_latex()``, ``to_html()`` (and ``_repr_html_``),
-  ``to_json()``/``to_dict()`` (schema ``glassnet.explain/2``; ``version=1`` for ``/1``),
+  ``to_json()``/``to_dict()`` (schema ``glassnet.explain/2``, or ``/1`` which small recordings
+  write by default for its existing readers; ``version=`` chooses),
   ``to_dot()``, ``to_svg()``.
 * Size: small recordings (≤ ``summary.FULL_DETAIL_LIMIT`` = 1000 parameter entries and tensor
   entries) render every table; larger ones render a summary first (per layer, per parameter,

@@ -1,7 +1,8 @@
 """Detail on demand: one table, one path, one matrix, costing what they show.
 
-``step.table(name, rows=..., full=...)`` gives either a whole view by name (``"update"``,
-``"forward"``, … and the summaries ``"layers"``, ``"parameters"``) or the entries of one tensor:
+``step.table(name, rows=..., full=...)`` gives either a whole view by name (``"forward"``,
+``"ops"``, ``"backward"``, ``"gradients"``, ``"update"``, ``"effect"``, and the summary's
+``"layers"``, ``"parameters"``, ``"ops summary"``, ``"largest"``, ``"updates"``) or the entries of one tensor:
 a parameter (``"0.weight"``: old value, gradient, update, new value per entry) or a recorded
 op's output by its symbol (``"z"``, ``"h2"``, ``"ŷ"``: value and ∂L/∂value per entry).  Rows of
 a tensor are the entries along its first axis (a unit's incoming weights; a sample's outputs);
@@ -57,6 +58,7 @@ def _find_op(rec, name: str):
     return None
 
 
+SUMMARY_TABLES = ("layers", "parameters", "ops summary", "largest", "updates")
 VIEWS = {"forward": views.forward_table, "ops": views.ops_table, "backward": views.backward_table,
          "gradients": views.gradient_table, "update": views.update_table, "effect": views.effect_table}
 
@@ -65,15 +67,14 @@ def table(rec, name: str, rows=None, full: bool = False) -> Table:
     """See the module docstring."""
     if name in VIEWS:
         return VIEWS[name](rec)
-    if name in ("layers", "parameters", "largest"):
-        from .render.document import summary_tables
+    if name in SUMMARY_TABLES:
         return summary_tables(rec)[name]
     p = next((q for q in rec.params if q.name == name), None)
     op = _find_op(rec, name) if p is None else None
     if p is None and op is None:
         known = [q.name for q in rec.params] + [o.name for o in rec.forward_ops if o.name]
-        raise KeyError(f"no view, parameter or op named {name!r}; choose a view ({', '.join(VIEWS)}, "
-                       f"layers, parameters) or one of: {', '.join(known)}")
+        raise KeyError(f"no view, parameter or op named {name!r}; choose a view "
+                       f"({', '.join(list(VIEWS) + list(SUMMARY_TABLES))}) or one of: {', '.join(known)}")
     if p is not None:
         arrays = {"old": p.before, "gradient": p.grad, "update (new − old)": None, "new": p.after}
         shape = np.shape(p.before)
@@ -187,3 +188,59 @@ def _fed(op, pos, entries):
     n = int(np.prod(shape, dtype=int))                 # a reduction or a mixing op: all of it
     out = [tuple(int(v) for v in np.unravel_index(k, shape)) for k in range(min(n, LIMIT))] if shape else [()]
     return out, max(n, 1)
+
+
+# -- the summary's tables (what a large recording shows first) ----------------------------------
+def _st(s, keys=("mean", "std", "min", "max")) -> str:
+    """Statistics in one cell: ``mean ± std [min, max]`` (or ``mean ± std``)."""
+    if s is None:
+        return "—"
+    f = [fmt(s[k]) if s[k] is not None else "nan" for k in keys]
+    return f"{f[0]} ± {f[1]}" + (f" [{f[2]}, {f[3]}]" if len(f) == 4 else "")
+
+
+def _absmax(s) -> str:
+    return "—" if s is None or s["min"] is None else fmt(max(abs(s["min"]), abs(s["max"])))
+
+
+def _norm(s) -> str:
+    return "—" if s is None or s["norm"] is None else fmt(s["norm"])
+
+
+def _pct(v) -> str:
+    return "—" if v is None else f"{100 * v:.1f} %"
+
+
+def summary_tables(rec) -> dict:
+    """The summary's tables: ``layers``, ``parameters``, ``ops summary``, ``largest`` (gradients)
+    and ``updates``."""
+    t_layers = views.Table("Layers", ["layer", "in → out", "activation", "dead units", "saturated",
+                                      "z: mean ± std", "a: mean ± std", "‖∂L/∂z‖"])
+    for ly in summary.layer_summaries(rec):
+        t_layers.rows.append([ly["name"], f"{ly['in_features']} → {ly['out_features']}",
+                              ly["activation"] or "—",
+                              f"{ly['dead_units']} of {ly['out_features']} ({_pct(ly['dead_fraction'])})",
+                              _pct(ly["saturated_fraction"]), _st(ly["z"], ("mean", "std")),
+                              _st(ly["a"], ("mean", "std")), _norm(ly["grad_z"])])
+    t_params = views.Table("Parameters", ["parameter", "shape", "value: mean ± std", "‖value‖", "‖gradient‖",
+                                          "max |gradient|", "‖update‖", "‖update‖/‖value‖", "changed",
+                                          "zero gradient"])
+    for p in summary.param_summaries(rec):
+        t_params.rows.append([p["name"], str(tuple(p["shape"])), _st(p["value"], ("mean", "std")),
+                              _norm(p["value"]), _norm(p["grad"]), _absmax(p["grad"]), _norm(p["update"]),
+                              "—" if p["update_to_weight"] is None else fmt(p["update_to_weight"]),
+                              f"{p['changed']} of {p['numel']}", str(p["zero_grad"])])
+    t_ops = views.Table("Forward and backward, op by op",
+                        ["#", "where", "op", "inputs", "shape", "value: mean ± std [min, max]", "‖∂L/∂out‖"])
+    for op in summary.op_summaries(rec):
+        t_ops.rows.append([op["index"], op["label"], op["op"], ", ".join(op["inputs"]), str(tuple(op["shape"])),
+                           _st(op["value"]), _norm(op["grad"])])
+    out = {"layers": t_layers, "parameters": t_params, "ops summary": t_ops}
+    for key, what, title in (("largest", "grad", "The largest gradients"),
+                             ("updates", "update", "The largest updates")):
+        t = views.Table(title, ["entry", "old", "gradient", "update", "new", "its derivation"])
+        for e in summary.largest(rec, what):
+            t.rows.append([e["entry"], e["value"], "None" if e["grad"] is None else e["grad"], e["update"],
+                           e["new"], f'step.derivation("{e["entry"]}")'])
+        out[key] = t
+    return out

@@ -97,6 +97,7 @@ class _Observer:
         self.stack: list = []               # module paths, innermost last
         self.starts: list = []              # the op count when each of those modules began
         self.inputs: list = []              # the model's input tensors (first root call)
+        self.param_grads: dict = {}         # parameter name -> the first gradient backward sent it
         self.backward_started = False
 
     def ref(self, t) -> Ref:
@@ -136,6 +137,9 @@ class _Observer:
         if not self.backward_started:
             self.backward_started = True
             self.rec.loss_index = idx
+        for ref, g in zip(op.inputs, grad_inputs):
+            if ref.kind == "param" and isinstance(g, np.ndarray):
+                self.param_grads.setdefault(ref.key, g)
         if op.grad_out is not None:          # a second backward: keep the first
             return
         op.grad_out = self.snaps.array(grad_out)
@@ -258,6 +262,7 @@ class record:
         self.observer.by_tensor.clear()
         self.observer.by_fn.clear()
         self.observer.snaps.clear()
+        self.observer.param_grads.clear()
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -293,9 +298,18 @@ class record:
         for name, p in self.params.values():
             st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
                   for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()} if after else {}
-            grad = None if after or p.grad is None else snapshot(p.grad.array)
+            grad = None if after or p.grad is None else self._grad_copy(name, p.grad.array)
             out[name] = (snapshot(p.array) if after else snaps.tensor(p), grad, st)
         return out
+
+    def _grad_copy(self, name, grad):
+        """A copy of ``.grad``, or the gradient backward sent when it holds exactly that (the
+        usual case: one backward after ``zero_grad``), which the engine never writes to again."""
+        sent = self.observer.param_grads.get(name)
+        if sent is not None and sent.shape == grad.shape and sent.dtype == grad.dtype \
+                and np.array_equal(sent, grad):
+            return sent
+        return snapshot(grad)
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:

@@ -340,9 +340,9 @@ class Recording:
 
     def table(self, name: str, rows=None, full: bool = False):
         """One table on demand: a view (``"forward"``, ``"ops"``, ``"backward"``, ``"gradients"``,
-        ``"update"``, ``"effect"``, ``"layers"``, ``"parameters"``) or one parameter's or op's
-        entries (``"0.weight"``, ``"z"``), ``rows`` of them (an int, a slice or indices), every
-        column with ``full=True``."""
+        ``"update"``, ``"effect"``; the summary's ``"layers"``, ``"parameters"``, ``"ops summary"``,
+        ``"largest"``, ``"updates"``) or one parameter's or op's entries (``"0.weight"``, ``"z"``),
+        ``rows`` of them (an int, a slice or indices), every column with ``full=True``."""
         from .detail import table
         return table(self, name, rows=rows, full=full)
 
@@ -375,17 +375,29 @@ class Recording:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_dict(self, entries=(), detail=None, version: int = 2) -> dict:
-        """The ``glassnet.explain/2`` document (``version=1``: the older ``/1`` document)."""
-        if version == 1:
+    def json_version(self, detail=None, version=None) -> int:
+        """The JSON version written for ``version=None``: ``/1`` for a recording small enough for
+        every table (what the playground and other ``/1`` readers expect), ``/2`` above that size
+        or when a ``detail`` level is asked for."""
+        if version is None:
+            return 1 if detail is None and self.detail_level() == "full" else 2
+        if version not in (1, 2):
+            raise ValueError(f"version must be 1, 2 or None (chosen by size), got {version!r}")
+        return version
+
+    def to_dict(self, entries=(), detail=None, version=None) -> dict:
+        """The recording as JSON-ready data: ``glassnet.explain/2`` (``version=2``; summaries, and
+        every array with ``detail="full"``) or ``/1`` (``version=1``); by default ``/1`` for small
+        recordings and ``/2`` for large ones (see :meth:`json_version`)."""
+        if self.json_version(detail, version) == 1:
             from .render.json_v1 import to_dict as to_dict_v1
             return to_dict_v1(self, entries)
         from .render.json import to_dict
         return to_dict(self, entries, detail)
 
-    def to_json(self, entries=(), indent=None, detail=None, version: int = 2) -> str:
-        """``to_dict`` as JSON text (compact; ``/1`` is indented by 2 as it always was)."""
-        if version == 1:
+    def to_json(self, entries=(), indent=None, detail=None, version=None) -> str:
+        """``to_dict`` as JSON text (``/2`` compact, ``/1`` indented by 2 as it always was)."""
+        if self.json_version(detail, version) == 1:
             from .render.json_v1 import to_json as to_json_v1
             return to_json_v1(self, entries, indent=2 if indent is None else indent)
         from .render.json import to_json

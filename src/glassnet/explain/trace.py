@@ -10,9 +10,11 @@
 Every ``every``-th call of ``optimizer.step`` (the first included) is a *sampled* step.  For it
 the trace keeps, per parameter, the gradient norm ‖g‖, the weight norm ‖w‖ before the step, the
 update norm ‖Δw‖ = ‖w_after − w_before‖ and the update-to-weight ratio ‖Δw‖/‖w‖ (≈ 1e-3 is the
-usual healthy order of magnitude); per activation, the fraction of dead ReLU units (output 0
-for every sample of the batch) and of saturated sigmoid/tanh entries (local slope below 0.01);
-and the loss (the output of the op that backward started from).  Norms are Euclidean over all
+usual healthy order of magnitude); per activation (named by the module it ran in, numbered
+when one module runs several), the fraction of dead ReLU units (output 0 for every sample of
+the batch) and of saturated sigmoid/tanh entries (local slope below 0.01), from the forward
+pass that backward started from; and the loss (the output of the op that backward started
+from).  Norms are Euclidean over all
 entries, computed in float64.
 
 Between sampled steps nothing is installed but the wrapper around ``optimizer.step``, so a run
@@ -49,9 +51,12 @@ class _Sampler:
         self.last = None                       # (fn, output) of the newest forward op
         self.loss = None
         self.activations: dict = {}            # label -> (dead fraction, saturated fraction)
+        self.counts: dict = {}                 # label -> occurrences in this forward pass
 
     # module hooks: where each op ran
     def pre_hook(self, path, module, args) -> None:
+        if path == "" and self.loss is None:   # a new forward pass (an evaluation may come first):
+            self.activations, self.counts = {}, {}     # keep only the one backward starts from
         self.stack.append(path)
 
     def post_hook(self, path, module, args, output) -> None:
@@ -65,9 +70,9 @@ class _Sampler:
         if kind is None or self.loss is not None:
             return
         where = self.stack[-1] if self.stack else ""
-        label = f"{where} ({kind})" if where else kind
-        if label in self.activations:          # a second forward in the same step: keep the first
-            return
+        base = f"{where} ({kind})" if where else kind
+        n = self.counts[base] = self.counts.get(base, 0) + 1
+        label = base if n == 1 else f"{base} {n}"
         a = np.asarray(out.array, dtype=np.float64)
         rows = a.reshape(1, -1) if a.ndim <= 1 else a.reshape(-1, a.shape[-1])
         dead = sat = None

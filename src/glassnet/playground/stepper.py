@@ -107,7 +107,7 @@ def explain_point(trainer, split: str, index: int) -> dict:
     feats = trainer.x_train if split == "train" else trainer.x_test
     rec = record_step(trainer, feats[index], float(ys[index]))
     try:
-        doc = rec.to_dict(version=1)
+        doc = rec.to_dict()
     except Exception as err:  # noqa: BLE001 - report it, keep the session
         raise ProtocolError(f"glassnet.explain could not render this step: {type(err).__name__}: {err}") from None
     d = Doc(doc)

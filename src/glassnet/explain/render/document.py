@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .. import summary, views
 from .._numbers import fmt, pct
+from ..detail import summary_tables
 
 
 @dataclass
@@ -123,61 +124,6 @@ def _closing(rec, doc) -> None:
 
 
 # -- the summary ----------------------------------------------------------------------------------
-def _st(s, keys=("mean", "std", "min", "max")) -> str:
-    """Statistics in one cell: ``mean ± std [min, max]`` (or ``mean ± std``)."""
-    if s is None:
-        return "—"
-    f = [fmt(s[k]) if s[k] is not None else "nan" for k in keys]
-    return f"{f[0]} ± {f[1]}" + (f" [{f[2]}, {f[3]}]" if len(f) == 4 else "")
-
-
-def _absmax(s) -> str:
-    return "—" if s is None or s["min"] is None else fmt(max(abs(s["min"]), abs(s["max"])))
-
-
-def _norm(s) -> str:
-    return "—" if s is None or s["norm"] is None else fmt(s["norm"])
-
-
-def _pct(v) -> str:
-    return "—" if v is None else f"{100 * v:.1f} %"
-
-
-def summary_tables(rec) -> dict:
-    """The summary's tables: ``layers``, ``parameters``, ``ops``, ``largest`` (gradients) and
-    ``updates``."""
-    t_layers = views.Table("Layers", ["layer", "in → out", "activation", "dead units", "saturated",
-                                      "z: mean ± std", "a: mean ± std", "‖∂L/∂z‖"])
-    for ly in summary.layer_summaries(rec):
-        t_layers.rows.append([ly["name"], f"{ly['in_features']} → {ly['out_features']}",
-                              ly["activation"] or "—",
-                              f"{ly['dead_units']} of {ly['out_features']} ({_pct(ly['dead_fraction'])})",
-                              _pct(ly["saturated_fraction"]), _st(ly["z"], ("mean", "std")),
-                              _st(ly["a"], ("mean", "std")), _norm(ly["grad_z"])])
-    t_params = views.Table("Parameters", ["parameter", "shape", "value: mean ± std", "‖value‖", "‖gradient‖",
-                                          "max |gradient|", "‖update‖", "‖update‖/‖value‖", "changed",
-                                          "zero gradient"])
-    for p in summary.param_summaries(rec):
-        t_params.rows.append([p["name"], str(tuple(p["shape"])), _st(p["value"], ("mean", "std")),
-                              _norm(p["value"]), _norm(p["grad"]), _absmax(p["grad"]), _norm(p["update"]),
-                              "—" if p["update_to_weight"] is None else fmt(p["update_to_weight"]),
-                              f"{p['changed']} of {p['numel']}", str(p["zero_grad"])])
-    t_ops = views.Table("Forward and backward, op by op",
-                        ["#", "where", "op", "inputs", "shape", "value: mean ± std [min, max]", "‖∂L/∂out‖"])
-    for op in summary.op_summaries(rec):
-        t_ops.rows.append([op["index"], op["label"], op["op"], ", ".join(op["inputs"]), str(tuple(op["shape"])),
-                           _st(op["value"]), _norm(op["grad"])])
-    out = {"layers": t_layers, "parameters": t_params, "ops": t_ops}
-    for key, what, title in (("largest", "grad", "The largest gradients"),
-                             ("updates", "update", "The largest updates")):
-        t = views.Table(title, ["entry", "old", "gradient", "update", "new", "its derivation"])
-        for e in summary.largest(rec, what):
-            t.rows.append([e["entry"], e["value"], "None" if e["grad"] is None else e["grad"], e["update"],
-                           e["new"], f'step.derivation("{e["entry"]}")'])
-        out[key] = t
-    return out
-
-
 def build_summary(rec, entries=()) -> Document:
     """The summary document: per layer, per parameter, per op, the largest entries (with the
     derivation of the top three, folded in HTML), the update, the effect and the insights."""
@@ -195,7 +141,7 @@ def build_summary(rec, entries=()) -> Document:
         doc.sections.append(Section("Layers", [tables["layers"]]))
     if rec.params:
         doc.sections.append(Section("Parameters", [tables["parameters"]]))
-    doc.sections.append(Section("Forward and backward pass", [tables["ops"]]))
+    doc.sections.append(Section("Forward and backward pass", [tables["ops summary"]]))
     if rec.params and rec.loss_index is not None:
         sec = Section("The largest gradients", [tables["largest"]])
         for row in tables["largest"].rows[:3]:
