@@ -267,3 +267,11 @@ def test_outputs_written_after_success(capsys, tmp_path):
     assert sorted(p.name for p in plot_path.iterdir()) == [
         f"xor_{kind}.{ext}" for kind in ("boundary", "history", "network") for ext in ("png", "svg")]
     assert out.count("wrote ") == 6 and "saved the model" in out
+
+
+def test_a_trace_path_that_is_a_file_fails_before_training(capsys, tmp_path, monkeypatch):
+    from glassnet.training import pipeline
+    monkeypatch.setattr(pipeline, "prepare", lambda spec: pytest.fail("trained anyway"))
+    (tmp_path / "trace").write_text("a file")
+    code, _, err = run(capsys, "train", "--data", "xor", "--trace", tmp_path / "trace", "-q")
+    assert_one_line_error(code, err, "--trace", "is a file")

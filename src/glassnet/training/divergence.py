@@ -1,12 +1,16 @@
 """Stop a diverging run at its first non-finite loss and say where the inf/NaN came from.
 
-``Watch`` is an observer of glassnet's engine (``glassnet.autograd.observe``): it sees every
-op's output on the way forward and every gradient on the way back, and remembers the first one
-that is not finite, with the module whose ``forward`` ran the op (learned from forward hooks)
-and the epoch and step.  The ops themselves know nothing of it.  After each optimizer step it
-checks the parameters: if they are all finite, whatever happened in that step did not reach the
-model, and the record is cleared; so when the loss finally turns inf or NaN, the record names
-the op that started it, even one or two steps earlier.
+The loop pays for two cheap checks per step: the loss (one number) and the parameters'
+gradients (one sum each).  Only when one of them is not finite does ``Watch`` look closer: it
+*replays* that step's forward (and backward) under an observer of glassnet's engine
+(``glassnet.autograd.observe``), with forward hooks telling which module ran each op, and
+remembers the first op whose output or gradient is inf or NaN.  The replay computes exactly the
+same numbers (same inputs, same parameters), and the ops know nothing of it.
+
+A non-finite gradient is remembered and training goes on; the run stops at the first non-finite
+loss, and the message names that step and the op that started it (often the gradient of a step
+or two before).  A finite step afterwards clears the record, so a passing overflow that never
+reached the loss is not blamed later.
 
 ``Diverged`` is a ``ValueError``: the CLI prints it as one line, exit status 2, and nothing
 (``--save``, ``--plot``) is written.
@@ -58,41 +62,36 @@ def _bad_value(array) -> str | None:
     return "inf" if np.isposinf(array).any() else "-inf"
 
 
-class Watch:
-    """Observer of one model's training steps (``with watch:`` installs it and its hooks)."""
+class _Observer:
+    """Installed for one replayed step: remembers the first non-finite op output or gradient."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, epoch: int, step: int):
         self.names = {id(m): (path, type(m).__name__) for path, m in model.named_modules()}
-        self.stack: list = []                          # module paths, innermost last
+        self.model, self.epoch, self.step = model, epoch, step
+        self.stack: list = []                          # (path, class) of the running modules
         self.module_of = weakref.WeakKeyDictionary()   # op node → module that ran it
         self.first: Event | None = None
-        self.epoch = self.step = 0
-        self._handles: list = []
-        self._context = None
 
-    # -- installation ----------------------------------------------------------------------
     def __enter__(self):
         from glassnet.autograd import observe
+        self.handles = []
         for _, module in self.model.named_modules():
-            self._handles.append(module.register_forward_pre_hook(self._enter_module))
-            self._handles.append(module.register_forward_hook(self._leave_module))
-        self._context = observe(self)
-        self._context.__enter__()
+            self.handles.append(module.register_forward_pre_hook(self._enter_module))
+            self.handles.append(module.register_forward_hook(self._leave_module))
+        self.context = observe(self)
+        self.context.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self._context.__exit__(*exc)
-        for handle in self._handles:
+        self.context.__exit__(*exc)
+        for handle in self.handles:
             handle.remove()
-        self._handles.clear()
-        self.stack.clear()
         return False
 
-    def _enter_module(self, module, args):
+    def _enter_module(self, module, args) -> None:
         self.stack.append(self.names.get(id(module)))
 
-    def _leave_module(self, module, args, output):
+    def _leave_module(self, module, args, output) -> None:  # returns None: output unchanged
         if self.stack:
             self.stack.pop()
 
@@ -103,15 +102,14 @@ class Watch:
         path, kind = entry
         return f"layer {path!r} ({kind})" if path else f"the model ({kind})"
 
-    # -- the observer hook -------------------------------------------------------------------
     def on_forward(self, fn, out):
-        module = self._module()
         if out.grad_fn is fn:  # a node backward will visit
-            self.module_of[fn] = module
+            self.module_of[fn] = self._module()
         if self.first is None:
             bad = _bad_value(out.array)
             if bad:
-                self.first = Event(self.epoch, self.step, "forward", type(fn).__name__, module, bad)
+                self.first = Event(self.epoch, self.step, "forward", type(fn).__name__,
+                                   self._module(), bad)
 
     def on_backward(self, fn, grad_out, grad_inputs):
         if self.first is not None:
@@ -123,30 +121,72 @@ class Watch:
                                    self.module_of.get(fn, "the loss"), bad)
                 return
 
-    # -- what the training loop calls ----------------------------------------------------------
+
+class Watch:
+    """The divergence checks of one model's training loop.
+
+    Per step: ``begin(epoch, step)``, then ``check_loss(value, compute, lr)`` after the forward
+    and ``check_gradients(compute)`` after ``backward()`` (before ``optimizer.step()``), where
+    ``compute()`` recomputes the step's loss from the same batch.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.parameters = list(model.parameters())
+        self.epoch = self.step = 0
+        self.previous = (0, 0)          # the step before this one (whose update ran last)
+        self.first: Event | None = None  # a non-finite gradient's origin, until a clean step
+
     def begin(self, epoch: int, step: int) -> None:
         """Steps are counted from 1 in messages, as a user counts them."""
+        self.previous = (self.epoch, self.step)
         self.epoch, self.step = epoch + 1, step + 1
 
-    def check_loss(self, value: float, lr: float) -> None:
-        """Raise ``Diverged`` if the step's loss is not finite."""
-        if math.isfinite(value):
-            return
-        where = f"epoch {self.epoch}, step {self.step}"
-        origin = self.first.describe() if self.first else "no op output or gradient was non-finite"
-        raise Diverged(f"training diverged: the loss is {value} at {where}; first non-finite value: "
-                       f"{origin}. {advice(self.first, lr)} Nothing was saved.")
+    def _replay(self, compute, backward: bool) -> Event | None:
+        with _Observer(self.model, self.epoch, self.step) as observer:
+            loss = compute()
+            if backward:
+                for p in self.model.parameters():
+                    p.grad = None
+                loss.backward()  # the same gradients again (same batch, same parameters)
+        return observer.first
 
-    def check_parameters(self) -> None:
-        """After an optimizer step: clear the record if the model is still finite, or note the
-        update as the origin if nothing before it was non-finite."""
+    def _bad_parameter(self):
         for name, param in self.model.named_parameters():
             bad = _bad_value(param.array)
             if bad:
-                if self.first is None:
-                    self.first = Event(self.epoch, self.step, "update", name, None, bad)
-                return
-        self.first = None
+                return name, bad
+        return None
+
+    def check_loss(self, value: float, compute, lr: float) -> None:
+        """Raise ``Diverged`` if the step's loss is not finite, naming where it began."""
+        if math.isfinite(value):
+            return
+        origin = self.first
+        if origin is None:
+            bad = self._bad_parameter()
+            if bad is not None and self.previous != (0, 0):  # finite gradients, bad update
+                origin = Event(*self.previous, "update", bad[0], None, bad[1])
+            else:
+                origin = self._replay(compute, backward=False)
+        where = f"epoch {self.epoch}, step {self.step}"
+        said = origin.describe() if origin else "no op output was non-finite when replayed"
+        raise Diverged(f"training diverged: the loss is {value} at {where}; first non-finite value: "
+                       f"{said}. {advice(origin, lr)} Nothing was saved.")
+
+    def check_gradients(self, compute) -> None:
+        """After ``backward()``: remember where a non-finite gradient began (a replay under the
+        observer), or forget an earlier one once a whole step is finite again."""
+        for param in self.parameters:
+            grad = param.grad
+            # one sum per gradient; a finite one that overflows the sum only costs a replay
+            if grad is not None and not math.isfinite(grad.array.sum()):
+                break
+        else:
+            self.first = None
+            return
+        if self.first is None:
+            self.first = self._replay(compute, backward=True)
 
 
 def advice(first: Event | None, lr: float) -> str:

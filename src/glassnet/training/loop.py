@@ -42,15 +42,16 @@ class GlassnetRunner:
     def train_epoch(self, epoch: int, steps: list) -> None:
         X, t = self.train_arrays
         self.model.train()
-        with self.watch as watch:
-            for step, idx in enumerate(steps):
-                watch.begin(epoch, step)
-                self.optimizer.zero_grad()
-                loss = self.criterion(self.model(torch.tensor(X[idx])), torch.tensor(t[idx]))
-                watch.check_loss(loss.item(), self.lr)
-                loss.backward()
-                self.optimizer.step()
-                watch.check_parameters()
+        for step, idx in enumerate(steps):
+            xb, tb = torch.tensor(X[idx]), torch.tensor(t[idx])
+            compute = lambda: self.criterion(self.model(xb), tb)  # noqa: E731 - replayed on a NaN
+            self.watch.begin(epoch, step)
+            self.optimizer.zero_grad()
+            loss = compute()
+            self.watch.check_loss(loss.item(), compute, self.lr)
+            loss.backward()
+            self.watch.check_gradients(compute)
+            self.optimizer.step()
 
     def evaluate(self, split: str):
         """(loss, outputs as NumPy) on ``"train"`` or ``"test"``, without gradients."""

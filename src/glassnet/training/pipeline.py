@@ -13,7 +13,7 @@ import time
 import glassnet as torch
 
 from .config import BUILTIN, Spec, resolve  # noqa: F401 - part of the API
-from .guards import check_outputs
+from .guards import check_output_folder, check_outputs
 from .data import Data, Prepared, load_data, prepare  # noqa: F401
 from .loop import GlassnetRunner, run_epochs
 from .model import build_model, predictions  # noqa: F401
@@ -52,6 +52,8 @@ def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun | None:
     """
     start = time.perf_counter()
     check_outputs(spec)  # a bad --save/--plot path fails now, not after training
+    if trace:
+        check_output_folder(trace, "--trace")
     if trace and spec.engine == "torch":
         raise ValueError("--trace follows glassnet's engine; drop --engine torch (or --trace)")
     prepared = prepare(spec)
