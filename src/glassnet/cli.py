@@ -267,6 +267,8 @@ def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glas
 
     Exit status 1 when an error was found, 0 otherwise."""
     from . import doctor as doc
+    if fmt not in ("text", "markdown", "html", "json"):
+        _fail(f"--format must be one of text, markdown, html, json; got {fmt!r}")
     if (script is None) == (data is None and config is None):
         _fail("give either a SCRIPT.py to run or --data (the options of glassnet train), not both")
     try:

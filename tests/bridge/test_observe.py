@@ -64,7 +64,8 @@ def test_modules_are_named_from_their_root_and_measured():
         expected = (model[1](model[0](_data()[0])) > 0).any(0).numpy()
     assert calls["Sequential"].kind == "root"
     loss = next(c for c in seen.steps[0].calls if c.kind == "binary_cross_entropy_with_logits")
-    assert loss.input_from == "root" and loss.stats["target"]["counts"].keys() == {0.0, 1.0}
+    assert loss.input_from == "layer" and loss.stats["input_where"] == "2"   # the innermost producer
+    assert loss.stats["target"]["counts"].keys() == {0.0, 1.0}
     assert active.sum() >= 1 and expected.shape == active.shape
 
 
@@ -100,7 +101,7 @@ def test_functions_are_seen_with_the_layer_they_follow():
     assert kinds["sigmoid"].where.endswith("→ sigmoid")
     assert 0 < kinds["sigmoid"].stats["saturated"] <= 1
     assert kinds["softmax"].where == "fc2 → softmax" and kinds["softmax"].stats["dim_size"] == 3
-    assert kinds["cross_entropy"].input_from == "root"
+    assert kinds["cross_entropy"].input_from == "softmax"
 
 
 def test_a_gradient_kept_across_step_is_reported_stale():
@@ -111,6 +112,9 @@ def test_a_gradient_kept_across_step_is_reported_stale():
     with observe() as clean:
         _train(steps=3)
     assert all(not s.stale_grads for s in clean.steps)
+    with observe(dense=1, stride=100) as sparse:       # seen on unmeasured steps too
+        _train(steps=4, zero_grad=False)
+    assert [bool(s.stale_grads) for s in sparse.steps] == [False, True, True, True]
 
 
 def test_clipping_after_the_step_is_told_apart():

@@ -36,53 +36,11 @@ import weakref
 
 import numpy as np
 
+from ._torch_util import _first_tensor, _mode_class, _module_kinds, _norms, _numpy, _watched
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip,  # noqa: F401
                       ParamStat, Step, StepLimitReached, summarize_target)
 
 __all__ = ["observe", "TorchObserver", "Step", "Call", "ParamStat", "Clip", "StepLimitReached"]
-
-_FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.functional and Tensor)
-    "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
-    "log_softmax": "log_softmax", "cross_entropy": "cross_entropy", "nll_loss": "nll_loss",
-    "binary_cross_entropy": "binary_cross_entropy",
-    "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
-    "mse_loss": "mse_loss", "l1_loss": "l1_loss", "smooth_l1_loss": "smooth_l1_loss",
-    "huber_loss": "huber_loss",
-}
-
-
-def _watched(torch):
-    """The callables the function mode reports: {callable: kind}."""
-    F = torch.nn.functional
-    table = {}
-    for name, kind in _FUNCTIONS.items():
-        for owner in (torch, F, torch.Tensor):
-            fn = getattr(owner, name, None)
-            if fn is not None:
-                table[fn] = kind
-    return table
-
-
-def _module_kinds(torch):
-    nn = torch.nn
-    return ((nn.modules.loss._Loss, "loss"), (nn.ReLU, "relu"), (nn.Sigmoid, "sigmoid"),
-            (nn.Tanh, "tanh"), (nn.Softmax, "softmax"), (nn.LogSoftmax, "log_softmax"),
-            (nn.modules.dropout._DropoutNd, "dropout"), (nn.modules.batchnorm._NormBase, "norm"),
-            ((nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear), "layer"))
-
-
-def _first_tensor(torch, value):
-    if isinstance(value, torch.Tensor):
-        return value
-    if isinstance(value, (tuple, list)) and value and isinstance(value[0], torch.Tensor):
-        return value[0]
-    return None
-
-
-def _numpy(t) -> np.ndarray:
-    return t.detach().cpu().float().numpy().copy() if t.is_floating_point() else \
-        t.detach().cpu().numpy().copy()
-
 
 class TorchObserver:
     """Installs the hooks on ``__enter__``, removes them on ``__exit__``; see the module docstring.
@@ -128,6 +86,7 @@ class TorchObserver:
         self._pending_step = set()       # ids of parameters that went through a step() since backward
         self._before = None
         self._entries = None
+        self._target_cache = (None, None, None)
         self._last_layer = None
         self._last_optimizer = None
         self._quiet = None               # torch-function handling switched off during step()
@@ -345,7 +304,7 @@ class TorchObserver:
             call.stats["input_where"] = after
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if isinstance(target, torch.Tensor):
-                call.stats["target"] = summarize_target(target.detach().cpu().numpy())
+                call.stats["target"] = self._summary(target)
                 if call.grad_enabled and self.current.index < self.keep_batches:
                     self.batches.setdefault(self.current.index, {}).setdefault("target", _numpy(target))
                 if self.values:
@@ -365,6 +324,15 @@ class TorchObserver:
         self.current.calls.append(call)
         self._remember(out, kind, where)
 
+    def _summary(self, target) -> dict:
+        """``summarize_target``, reused while the same target tensor comes back unchanged."""
+        ref, version, summary = self._target_cache
+        if ref is not None and ref() is target and version == target._version:
+            return summary
+        summary = summarize_target(target.detach().cpu().numpy())
+        self._target_cache = (weakref.ref(target), target._version, summary)
+        return summary
+
     def _function_failed(self, kind, func, args, kwargs):
         """A watched function raised (e.g. a target out of range): record its inputs first."""
         if kind in LOSSES:
@@ -377,7 +345,7 @@ class TorchObserver:
     # -- optimizer hooks ----------------------------------------------------------------------
     def _named_params(self, optimizer):
         owned = {}
-        roots = [r for r in self.roots if any(True for _ in r.parameters())]
+        roots = [r for r in self.roots if next(r.parameters(), None) is not None]
         for root in roots:
             prefix = "" if len(roots) == 1 else type(root).__name__ + "."
             for name, p in root.named_parameters():
@@ -445,7 +413,7 @@ class TorchObserver:
                     stat.values["after"] = _numpy(p)
         self._before = None
         self._last_event = "step"
-        self._pending_step = {id(p) for _, p, _ in entries}
+        self._pending_step = {id(p) for _, p, _ in self._entries or ()}
         finished = self.current
         self.steps.append(finished)
         self.current = Step(finished.index + 1)
@@ -478,46 +446,6 @@ class TorchObserver:
     def all_steps(self) -> list:
         """The finished steps plus, when anything happened after the last step, that part too."""
         return self.steps + ([self.current] if not self.current.empty else [])
-
-
-def _norms(torch, tensors) -> list:
-    if not tensors:
-        return []
-    try:
-        norms = torch._foreach_norm([t.detach().float() for t in tensors])
-    except (AttributeError, RuntimeError):
-        norms = [t.detach().float().norm() for t in tensors]
-    return torch.stack(list(norms)).tolist()
-
-
-_MODE_CLASS = {}
-
-
-def _mode_class(torch):
-    """A ``TorchFunctionMode`` that passes every call through and reports the watched ones."""
-    if "cls" in _MODE_CLASS:
-        return _MODE_CLASS["cls"]
-
-    class _Watch(torch.overrides.TorchFunctionMode):
-        def __init__(self, observer, watched):
-            super().__init__()
-            self.observer, self.watched = observer, watched
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            kind = self.watched.get(func)
-            if kind is None:
-                return func(*args, **kwargs)
-            try:
-                result = func(*args, **kwargs)
-            except Exception:
-                self.observer._function_failed(kind, func, args, kwargs)
-                raise
-            self.observer._function(kind, func, args, kwargs, result)
-            return result
-
-    _MODE_CLASS["cls"] = _Watch
-    return _Watch
 
 
 def observe(**options) -> TorchObserver:

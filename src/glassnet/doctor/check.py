@@ -87,26 +87,32 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
         state = torch.random.get_rng_state()
         seen = TorchObserver(dense=steps, keep_batches=20)
     else:
-        import glassnet
+        from ..random import default_generator
         from .engine_observe import GlassnetObserver
-        state = None
+        state = default_generator.get_state()
         seen = GlassnetObserver(keep_batches=20)
     clone = copy.deepcopy(model)
     opt = _copy_optimizer(optimizer, model, clone, engine)
     stream, full = _batches(data, engine)
     start = time.perf_counter()
+    error = None
     try:
-        with seen:
+        with seen, np.errstate(all="ignore"):        # overflow is reported as a finding instead
             clone.train()
             for _, (xb, yb) in zip(range(steps), stream):
                 opt.zero_grad()
                 loss = loss_fn(clone(xb), yb)
                 loss.backward()
                 opt.step()
+    except Exception as exc:  # e.g. a target out of range: reported with what was seen up to it
+        error = {"type": type(exc).__name__, "message": " ".join(str(exc).split())[:300],
+                 "line": None, "step": len(seen.steps)}
     finally:
-        if state is not None:
+        if engine == "torch":
             torch.random.set_rng_state(state)
-    observed = _observed(seen, engine, drives_loop=True)
+        else:
+            default_generator.set_state(state)
+    observed = _observed(seen, engine, drives_loop=True, error=error)
     kind = _first_loss(observed)
     if full is not None and kind is not None:
         from .runner import _labels
@@ -114,7 +120,7 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
         observed.data = None if labels is None else (_numpy(full[0]), labels)
     else:
         observed.data = _batches_data(seen.batches, kind)
-    if probe:
+    if probe and error is None:
         observed.probe = _probe(model, seen, kind, engine, loss_fn, th)
     return Report(run_checks(observed, th), len(seen.steps), type(model).__name__, engine, False,
                   time.perf_counter() - start, checks_run(observed))

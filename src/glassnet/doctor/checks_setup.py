@@ -214,14 +214,17 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
 
 
 def check_input_scale(run: Observed, th: Thresholds) -> list:
-    """Features far outside unit scale (per feature RMS), or on wildly different scales."""
+    """Features far outside unit scale (per feature RMS), or on wildly different scales
+    (largest/smallest RMS; with more than 5 features, of the middle 80 % of features)."""
     for c in run.calls(("root",)):
         mean, std = c.stats.get("feature_mean"), c.stats.get("feature_std")
         if mean is None:
             continue
         rms = np.sqrt(np.asarray(mean, float) ** 2 + np.asarray(std, float) ** 2)
         worst = int(np.argmax(rms))
-        live = rms[rms > 0]
+        live = np.sort(rms[rms > 0])
+        if live.size > 5:        # many features: ignore the few sparse ones (mostly-zero pixels)
+            live = live[int(0.1 * live.size):int(np.ceil(0.9 * live.size))]
         spread = float(live.max() / live.min()) if live.size else 1.0
         if rms[worst] > th.input_scale or spread > th.input_spread:
             big = rms[worst] > th.input_scale

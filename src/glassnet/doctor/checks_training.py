@@ -164,7 +164,7 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
                 _ev(0.0, "largest update ‖Δw‖", 0.0, "> ", learning_rate=measured[0].lr),
                 {"parameter": name}, "Check the learning rate (0?) and that step() updates the "
                 "parameters you think it does."))
-    return out[:1] if len(out) > 1 else out
+    return out[:1]
 
 
 def check_zero_grad(run: Observed, th: Thresholds) -> list:

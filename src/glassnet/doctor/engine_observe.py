@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..bridge.records import (ACTIVATIONS, INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
+from ..bridge.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
                               StepLimitReached, summarize_target)
 
 _OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
@@ -239,4 +239,4 @@ class GlassnetObserver:
         return self.steps + ([self.current] if not self.current.empty else [])
 
 
-__all__ = ["GlassnetObserver", "ACTIVATIONS"]
+__all__ = ["GlassnetObserver"]

@@ -52,7 +52,8 @@ def probe_torch(model, X, target, loss, examples=16, steps=300) -> dict:
 def probe_glassnet(model, X, target, loss, examples=16, steps=300) -> dict:
     import glassnet
     import glassnet.nn.functional as F
-    state = glassnet.random.get_rng_state() if hasattr(glassnet.random, "get_rng_state") else None
+    from glassnet.random import default_generator
+    state = default_generator.get_state()
     try:
         glassnet.manual_seed(0)
         clone = _fresh(model)
@@ -68,8 +69,7 @@ def probe_glassnet(model, X, target, loss, examples=16, steps=300) -> dict:
             opt.step()
             losses.append(float(value.item()))
     finally:
-        if state is not None:
-            glassnet.random.set_rng_state(state)
+        default_generator.set_state(state)
     return _result(losses, len(Xb), steps)
 
 

@@ -116,7 +116,8 @@ def diagnose_script(path, steps: int = 200, args=(), probe: bool = False,
     os.environ.setdefault("MPLBACKEND", "Agg")
     start = time.perf_counter()
     try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), seen:
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer), seen, \
+                np.errstate(all="ignore"):
             runpy.run_path(path, run_name="__main__")
     except StepLimitReached:
         stopped = True
