@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 from collections.abc import Mapping
 
 from .tensor import Tensor
@@ -102,23 +103,26 @@ def save_checkpoint(obj, f) -> None:
 
 def load_any(f):
     """A state dict (dict of name → Tensor), or the checkpoint dict ``save_checkpoint`` wrote."""
+    import io
+
     from .serialization import load
     if hasattr(f, "read"):
-        import io
         data = f.read()
-        tensors, meta = load(io.BytesIO(data)), _metadata(data)
+        buffer = io.BytesIO(data)
+        buffer.name = getattr(f, "name", "the file object")  # errors name the caller's file
+        tensors = load(buffer)
     else:
+        tensors = load(f)  # checks the file and names it in any error
         with open(f, "rb") as handle:
-            data = handle.read()
-        import io
-        tensors, meta = load(io.BytesIO(data)), _metadata(data)
+            data = handle.read(8)
+            data += handle.read(struct.unpack("<Q", data)[0])
+    meta = _metadata(data)
     if KEY not in meta:
         return tensors
     return decode(json.loads(meta[KEY]), tensors)
 
 
 def _metadata(data: bytes) -> dict:
-    import struct
     (size,) = struct.unpack("<Q", data[:8])
     return json.loads(data[8:8 + size]).get("__metadata__") or {}
 
