@@ -24,9 +24,9 @@ Page -> server
 
 Server -> page
     ``hello`` (once: options and limits), ``state`` (the config, the data points, the input
-    feature maps; after every change), ``frame`` (weights, gradients, updates, losses, heat
-    maps; latest-frame-wins), ``explain`` (the recording and the step list), ``export``,
-    ``error``.  See ``session.py`` for their fields.
+    feature maps; after every change), frames (binary, see ``frames.py``: weights, gradients,
+    updates, losses, heat maps; latest-frame-wins), ``health`` (divergence and warnings),
+    ``explain`` (the recording and the step list), ``export``, ``error``.  See ``session.py``.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin(x1)", "sin(x2)")
 CLASSIFICATION_SETS = ("circle", "xor", "gaussian", "spiral", "moons")
-REGRESSION_SETS = ("plane", "bump")
+REGRESSION_SETS = ("plane", "multigauss", "bump")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 LOSSES = {"classification": ("bce", "mse"), "regression": ("mse", "l1")}
@@ -246,8 +246,8 @@ def parse_client_message(text) -> BaseModel:
                             f"{LIMITS.max_message_bytes}")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise ProtocolError(f"not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:   # ValueError: bad JSON, or an int over 4,300 digits
+        raise ProtocolError(f"not valid JSON: {str(err)[:200]}") from None
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object with a 'type', got {type(data).__name__}")
     kind = data.get("type")

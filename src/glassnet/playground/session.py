@@ -18,9 +18,9 @@ Other messages (state, explain, export, error) keep their order in a bounded que
 Server -> page messages
     ``state``   {rev, config, sizes, points{train, test, domain, label_range}, input_maps,
                  history, upload_name, playing, ack}
-    ``frame``   {rev, step, epoch, train_loss, test_loss, playing, ack,
-                 layers[{w, b, gw, gb, uw, ub}], maps{output, neurons[layer][neuron]}}
-                 maps are base64 uint8 (64 x 64, row 0 at the top; 0 = -1, 255 = +1)
+    frame       binary (see ``frames.py``): weights, gradients, updates, losses, steps/s, heat maps
+    ``health``  {diverged: {step, where, message} or null, warnings: [{kind, where, message}]}
+                 (sent when it changes; the page keeps it on screen until it changes again)
     ``explain`` {point, record (glassnet.explain's JSON), inputs, steps, text}
     ``export``  {filename, safetensors (base64), code_filename, code}
     ``notice``  {message}     ``error``  {message}
@@ -38,6 +38,7 @@ import threading
 import time
 
 from . import export as X
+from . import health as H
 from .protocol import (ExplainMsg, ExportMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
                        ResetMsg, SetMsg, SetWeightMsg, StepMsg, UploadCsvMsg)
 from .trainer import Trainer
@@ -57,6 +58,8 @@ class Session:
     window = 2
     #: share of each frame interval spent training while playing alone (the rest is left to others)
     duty = 0.8
+    #: seconds between two looks for warnings (dead ReLUs, saturation, a stalled loss) while playing
+    warnings_every = 2.0
 
     def __init__(self, notify=lambda: None, fps: float = 30.0, inbox_size: int = 256, crowd=lambda: 1):
         self.id = secrets.token_hex(8)
@@ -65,7 +68,7 @@ class Session:
         self.crowd = crowd                 # how many sessions are training now (this one included)
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
         self.messages: collections.deque = collections.deque(maxlen=64)
-        self._frame = None                 # the latest unsent frame (JSON text)
+        self._frame = None                 # the latest unsent frame (bytes)
         self._lock = threading.Lock()
         self.playing = False
         self.ack = None                    # id of the last message applied
@@ -74,6 +77,12 @@ class Session:
         self.frames_published = 0
         self.frames_taken = 0
         self.frames_confirmed = 0
+        self.diverged = None               # {step, where, message} until the network is finite again
+        self.warnings = []
+        self._health_sent = None
+        self._next_warnings = 0.0
+        self._rate = (time.perf_counter(), 0)   # (time, step) at the last steps/s reading
+        self.steps_per_s = 0.0
         self.thread = threading.Thread(target=self._run, name=f"playground-{self.id}", daemon=True)
 
     # -- event-loop side -------------------------------------------------------------------
@@ -124,14 +133,37 @@ class Session:
 
     # -- training-thread side ---------------------------------------------------------------
     def _publish_frame(self) -> None:
-        frame = self.trainer.frame()
-        frame["playing"] = self.playing
-        frame["ack"] = self.ack
-        text = json.dumps(frame)
+        now, steps = time.perf_counter(), self.trainer.steps
+        t0, s0 = self._rate
+        if not self.playing or steps < s0:
+            self.steps_per_s, self._rate = 0.0, (now, steps)
+        elif now - t0 >= 0.5:
+            self.steps_per_s, self._rate = (steps - s0) / (now - t0), (now, steps)
+        blob = self.trainer.frame(playing=self.playing, ack=self.ack, steps_per_s=round(self.steps_per_s, 1))
         with self._lock:
-            self._frame = text
+            self._frame = blob
             self.frames_published += 1
         self.notify()
+
+    def _check_health(self, force: bool = False) -> None:
+        """Re-read the warnings (now if ``force``, else at most every ``warnings_every`` s), and
+        send the health message if it changed."""
+        now = time.perf_counter()
+        if self.diverged is not None and self.trainer.finite_parameters() and not self.playing \
+                and self.trainer.steps == 0:
+            self.diverged = None           # a fresh network: the banner goes
+        if force or now >= self._next_warnings:
+            self._next_warnings = now + self.warnings_every * max(1, self.crowd() / 4)
+            self.warnings = [] if self.diverged else H.live_warnings(self.trainer)
+        health = {"type": "health", "diverged": self.diverged, "warnings": self.warnings}
+        if health != self._health_sent:
+            self._health_sent = health
+            self.send(health)
+
+    def _diverge(self, loss: float) -> None:
+        self.playing = False
+        self.diverged = H.diagnose_divergence(self.trainer, self.trainer.last_batch, loss)
+        self._check_health(force=True)
 
     def _publish_state(self) -> None:
         state = self.trainer.state()
@@ -144,6 +176,7 @@ class Session:
             self.trainer = Trainer()
             self._publish_state()
             self._publish_frame()
+            self._check_health(force=True)
             while True:
                 # Playing: each frame interval trains for `duty` of it, waits out the rest (the
                 # event loop and other sessions get the CPU), then draws a frame.  A message ends
@@ -162,6 +195,8 @@ class Session:
                 if msg is None:
                     if self.playing and self._frame is None:   # the page has the last one
                         self._publish_frame()
+                    if self.playing:
+                        self._check_health()
                     continue
                 changed = False
                 while msg is not None:                 # apply everything that has arrived
@@ -174,6 +209,7 @@ class Session:
                         msg = None
                 if changed:
                     self._publish_frame()
+                    self._check_health(force=not self.playing)
         except Exception:  # pragma: no cover - a bug: tell the page, end the session's thread
             log.exception("playground session %s failed", self.id)
             self.send({"type": "error", "message": "the session's training thread failed; reload the page"})
@@ -193,9 +229,7 @@ class Session:
         while self.playing and inbox.empty() and time.perf_counter() < until:
             loss = trainer.train_step()
             if not math.isfinite(loss):
-                self.playing = False
-                self.send({"type": "notice", "message": f"training diverged at step {trainer.steps} "
-                           f"(the loss is {loss}); paused. Lower the learning rate and reset."})
+                self._diverge(loss)
                 self._publish_frame()
 
     def _handle(self, msg) -> bool:
@@ -213,10 +247,14 @@ class Session:
             elif isinstance(msg, StepMsg):
                 self.playing = False
                 for _ in range(msg.n):
-                    t.train_step()
+                    loss = t.train_step()
+                    if not math.isfinite(loss):
+                        self._diverge(loss)
+                        break
             elif isinstance(msg, ResetMsg):
                 self.playing = False
                 t.reset()
+                self.diverged = None
                 self._publish_state()
             elif isinstance(msg, RegenerateMsg):
                 t.apply({"seed": secrets.randbelow(2 ** 31)})
