@@ -18,6 +18,10 @@ Page -> server
     ``{"type": "preset", "name": "xor_step"}`` the seed's 2-2-1 sigmoid XOR network
     ``{"type": "upload_csv", "name": "points.csv", "text": "x1,x2,label\\n..."}``
     ``{"type": "export"}``                     safetensors + PyTorch code of the model
+    ``{"type": "link", "fields": {"noise": "20", ...}, "weights": "<base64url>"}``
+                                               a shared link: each field applied on its own (a
+                                               bad one is named and left at its value), then the
+                                               weights (float32, model.parameters() order)
     ``{"type": "got_frame"}``                  the page has a frame (flow control: at most two
                                                frames travel unconfirmed; newer ones replace
                                                an unsent one, so a slow page gets fewer frames)
@@ -209,18 +213,26 @@ class ExportMsg(_Message):
     type: Literal["export"]
 
 
+class LinkMsg(_Message):
+    """A shared link's fields, as written in the URL (strings); each is checked on its own."""
+    type: Literal["link"]
+    fields: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=dict, max_length=40)
+    weights: Optional[str] = Field(None, max_length=40000)
+
+
 class GotFrameMsg(_Message):
     type: Literal["got_frame"]
 
 
 ClientMessage = Annotated[
     Union[SetMsg, PlayMsg, PauseMsg, ResetMsg, RegenerateMsg, StepMsg, SetWeightMsg, ExplainMsg,
-          PresetMsg, UploadCsvMsg, ExportMsg, GotFrameMsg],
+          PresetMsg, UploadCsvMsg, ExportMsg, LinkMsg, GotFrameMsg],
     Field(discriminator="type")]
 
 _ADAPTER = TypeAdapter(ClientMessage)
 MESSAGE_TYPES = ("set", "play", "pause", "reset", "regenerate", "step", "set_weight", "explain",
-                 "preset", "upload_csv", "export", "got_frame")
+                 "preset", "upload_csv", "export", "link", "got_frame")
 
 
 class ProtocolError(ValueError):

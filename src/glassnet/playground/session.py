@@ -39,7 +39,8 @@ import time
 
 from . import export as X
 from . import health as H
-from .protocol import (ExplainMsg, ExportMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
+from . import links as K
+from .protocol import (ExplainMsg, ExportMsg, LinkMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
                        ResetMsg, SetMsg, SetWeightMsg, StepMsg, UploadCsvMsg)
 from .trainer import Trainer
 
@@ -274,6 +275,18 @@ class Session:
                 from .stepper import explain_point
                 self.send(explain_point(t, msg.split, msg.index))
                 return False
+            elif isinstance(msg, LinkMsg):
+                self.playing = False
+                problems = K.apply_fields(t, msg.fields)
+                if msg.weights:
+                    try:
+                        t.set_parameters(K.decode_weights(msg.weights, [tuple(p.shape) for p in
+                                                                         t.model.parameters()]))
+                    except ProtocolError as err:
+                        problems.append(f"{err} — the network starts from its seed instead")
+                self._publish_state()
+                for text in problems:
+                    self.send({"type": "error", "message": text, "link": True})
             elif isinstance(msg, ExportMsg):
                 self.send(self._export())
                 return False

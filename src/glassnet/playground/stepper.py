@@ -88,7 +88,15 @@ def record_step(trainer, x_row: np.ndarray, y_value: float):
     linears = [m for m in model if isinstance(m, glassnet.nn.Linear)]
     x = glassnet.tensor(x_row.reshape(1, -1))
     t = glassnet.tensor(np.array([[y_value]], dtype=np.float32))
-    with record(model, optimizer, names={"x": x, "t": t}, title="One step of the playground's network") as rec:
+
+    def loss_after(out, target):
+        """The loss after the step: data loss and the penalty, both with the new weights."""
+        data = trainer.data_loss(out, t)
+        pen = trainer.penalty(linears)
+        return data if pen is None else data + pen
+
+    with record(model, optimizer, loss_fn=loss_after, names={"x": x, "t": t},
+                title="One step of the playground's network") as rec:
         loss = trainer.data_loss(model(x), t)
         pen = trainer.penalty(linears)
         total = loss if pen is None else loss + pen
@@ -144,13 +152,13 @@ def _neuron_name(n_layers: int, layer: int, j: int) -> str:
 def forward_steps(d: Doc, cfg) -> list:
     steps, layers = [], d.doc["layers"]
     for l, ly in enumerate(layers):
-        act = ly["activation"]
+        act = ly["activation"] if l < len(layers) - 1 else None   # ŷ: the loss applies any sigmoid
         for j, _ in enumerate(ly["neurons"]):
             base = f"layers/{l}/neurons/{j}"
             terms, nums = [], []
             for i in range(ly["in_features"]):
                 e = _edge_index(ly, j, i)
-                terms.append(f"w<sub>{j + 1}{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
+                terms.append(f"w<sub>{j + 1},{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
                 nums.append(f"{d.paren(f'layers/{l}/edges/{e}/weight')} × {d.paren(_in_path(l, i))}")
             lines = [f'<div class="eq">z = {" + ".join(terms)} + b</div>',
                      f'<div class="eq">&nbsp;&nbsp;= {" + ".join(nums)} + {d.paren(base + "/bias/value")}'
@@ -167,43 +175,146 @@ def forward_steps(d: Doc, cfg) -> list:
     return steps
 
 
-def _loss_op(d: Doc):
+def derived(value, how: str) -> str:
+    """A number computed here from recorded ones (``how`` says from which), not itself recorded."""
+    return (f'<span class="num derived" data-derived="{html.escape(how)}" data-value="{_repr(value)}">'
+            f"{html.escape(fmt(value))}</span>")
+
+
+def _paren_derived(value, how: str) -> str:
+    s = derived(value, how)
+    return f"({s})" if value < 0 else s
+
+
+def sigmoid(z: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-np.float64(z))))
+
+
+def loss_parts(d: Doc) -> dict:
+    """Indices of the recorded ops that make the loss: {"out": ŷ, "root": L, "data": the data loss,
+    "penalty": the regularisation term or None, "chain": the data loss's ops in order}."""
     ops = d.doc["ops"]
-    out_index = max(i for i, o in enumerate(ops) if o["module"] is not None)
-    for i, o in enumerate(ops):
-        if any(r["kind"] == "op" and r["ref"] == ops[out_index]["index"] for r in o["inputs"]) and o["module"] is None:
-            return i, o
-    return len(ops) - 1, ops[-1]
+    out = max(i for i, o in enumerate(ops) if o["module"] is not None)
+    root = len(ops) - 1
+    downstream, chain = {out}, []
+    for o in ops[out + 1:]:
+        if any(r["kind"] == "op" and r["ref"] in downstream for r in o["inputs"]):
+            downstream.add(o["index"])
+            chain.append(o["index"])
+    data, penalty = root, None
+    root_in = [r["ref"] for r in ops[root]["inputs"] if r["kind"] == "op"]
+    if ops[root]["op"] == "Add" and len(root_in) == 2 and (root_in[0] in downstream) != (root_in[1] in downstream):
+        data = root_in[0] if root_in[0] in downstream else root_in[1]
+        penalty = root_in[1] if data == root_in[0] else root_in[0]
+    return {"out": out, "root": root, "data": data, "penalty": penalty,
+            "chain": [i for i in chain if i <= data]}
+
+
+def _op_path(d: Doc, i: int) -> str:
+    """The path of op i's (single) value: ``ops/i/value``, or ``ops/i/value/0/0`` for a 1 x 1."""
+    v = d.doc["ops"][i]["value"]
+    return f"ops/{i}/value" if not isinstance(v, list) else f"ops/{i}/value/0/0"
+
+
+def _first(d: Doc, parts: dict, kind: str):
+    return next((i for i in parts["chain"] if d.doc["ops"][i]["op"] == kind), None)
+
+
+def data_loss_lines(d: Doc, cfg, parts: dict) -> list:
+    """The data loss as its formula, then with the recorded numbers filled in."""
+    n = len(d.doc["layers"])
+    yhat = f"layers/{n - 1}/neurons/0/z"
+    t = "effect/targets/0/0"
+    L = d.num(_op_path(d, parts["data"]))
+    sub, sig = _first(d, parts, "Sub"), _first(d, parts, "Sigmoid")
+    if cfg.loss == "bce":
+        p = sigmoid(d.get(yhat))
+        return [f'<div class="eq">binary cross-entropy (on the logit ŷ): L<sub>data</sub> = −[t·log σ(ŷ) + '
+                f"(1 − t)·log(1 − σ(ŷ))]</div>",
+                f'<div class="eq">&nbsp;&nbsp;σ(ŷ) = σ({d.num(yhat)}) = {derived(p, "sigmoid(ŷ)")}</div>',
+                f'<div class="eq">&nbsp;&nbsp;L<sub>data</sub> = −[{d.num(t)}·log {derived(p, "sigmoid(ŷ)")} + '
+                f"(1 − {d.num(t)})·log(1 − {derived(p, 'sigmoid(ŷ)')})] = {L}</div>"]
+    if cfg.loss == "mse" and sig is not None:
+        sq = _op_path(d, sub)
+        return [f'<div class="eq">mean squared error on σ(ŷ), the probability of class 1: '
+                f"L<sub>data</sub> = (σ(ŷ) − t)²</div>",
+                f'<div class="eq">&nbsp;&nbsp;= (σ({d.num(yhat)}) − {d.num(t)})² = ({d.num(_op_path(d, sig))} − '
+                f"{d.num(t)})² = {d.paren(sq)}² = {L}</div>"]
+    if cfg.loss == "mse":
+        return ['<div class="eq">mean squared error: L<sub>data</sub> = (ŷ − t)²</div>',
+                f'<div class="eq">&nbsp;&nbsp;= ({d.num(yhat)} − {d.paren(t)})² = {d.paren(_op_path(d, sub))}² '
+                f"= {L}</div>"]
+    return ['<div class="eq">mean absolute error: L<sub>data</sub> = |ŷ − t|</div>',
+            f'<div class="eq">&nbsp;&nbsp;= |{d.num(yhat)} − {d.paren(t)}| = |{d.num(_op_path(d, sub))}| = {L}</div>']
+
+
+def penalty_lines(d: Doc, cfg, parts: dict) -> list:
+    if parts["penalty"] is None:
+        return []
+    ops = d.doc["ops"]
+    pen = ops[parts["penalty"]]
+    inner = next(r["ref"] for r in pen["inputs"] if r["kind"] == "op")
+    rate = cfg.reg_rate
+    what = "Σ|w|" if cfg.regularization == "l1" else "½·Σw²"
+    return [f'<div class="eq">{cfg.regularization.upper()} penalty (every weight, no biases): '
+            f"λ·{what} = {derived(rate, 'λ, the regularization rate')} × {d.num(_op_path(d, inner))} = "
+            f"{d.num(_op_path(d, parts['penalty']))}</div>",
+            f'<div class="eq">total loss: L = L<sub>data</sub> + penalty = {d.num(_op_path(d, parts["data"]))} + '
+            f"{d.num(_op_path(d, parts['penalty']))} = {d.num(_op_path(d, parts['root']))}</div>"]
+
+
+def percent(path: str, value) -> str:
+    """A percentage, to two decimals (the value itself is the recording's)."""
+    return (f'<span class="num" data-path="{html.escape(path)}" data-value="{_repr(value)}" data-format="pct2">'
+            f"{'–' if value is None else f'{value:+.2f}'.replace('-', '−')}</span>")
 
 
 def loss_steps(d: Doc, cfg) -> list:
-    i, op = _loss_op(d)
+    parts = loss_parts(d)
     n = len(d.doc["layers"])
-    lines = [f'<div class="eq">{html.escape(op["label"])}: L = {html.escape(op["op"])}(ŷ, t) with '
-             f"ŷ = {d.num(f'layers/{n - 1}/neurons/0/z')}, t = {d.num('effect/targets/0/0')}</div>",
-             f'<div class="eq">L = {d.num(f"ops/{i}/value")}</div>']
-    if cfg.regularization != "none" and cfg.reg_rate > 0:
-        lines.append(f'<div class="eq">with the {cfg.regularization.upper()} penalty: total loss = '
-                     f"{d.num('effect/loss_before')}</div>")
-    if d.doc["effect"].get("loss_after") is not None:
-        lines.append(f'<div class="note">After this step the same point\'s loss is '
-                     f"{d.num('effect/loss_after')} ({d.num('effect/change_percent')} %).</div>")
+    lines = data_loss_lines(d, cfg, parts) + penalty_lines(d, cfg, parts)
+    eff = d.doc["effect"]
+    if eff.get("loss_after") is not None:
+        lines.append(f'<div class="note">After this step (new weights{", new penalty" if parts["penalty"] is not None else ""}'
+                     f") the same point's loss is {d.num('effect/loss_after')} "
+                     f"({percent('effect/change_percent', eff.get('change_percent'))} %).</div>")
     return [_step("loss", "The loss", lines, n - 1, 0)]
+
+
+def output_gradient_lines(d: Doc, cfg, parts: dict) -> list:
+    """∂L/∂ŷ for each loss, with its numbers."""
+    n = len(d.doc["layers"])
+    out = f"layers/{n - 1}/neurons/0"
+    yhat, t, g = f"{out}/z", "effect/targets/0/0", d.num(f"{out}/grad_z")
+    sub, sig = _first(d, parts, "Sub"), _first(d, parts, "Sigmoid")
+    if cfg.loss == "bce":
+        p = sigmoid(d.get(yhat))
+        return [f'<div class="eq">∂L/∂ŷ = σ(ŷ) − t = {derived(p, "sigmoid(ŷ)")} − {d.paren(t)} = {g}</div>']
+    if cfg.loss == "mse" and sig is not None:
+        p = d.get(_op_path(d, sig))
+        return [f'<div class="eq">∂L/∂ŷ = 2(σ(ŷ) − t) · σ(ŷ)(1 − σ(ŷ)) = 2 × {d.paren(_op_path(d, sub))} × '
+                f"{derived(p * (1 - p), 'σ(ŷ)(1 − σ(ŷ))')} = {g}</div>"]
+    if cfg.loss == "mse":
+        return [f'<div class="eq">∂L/∂ŷ = 2(ŷ − t) = 2 × {d.paren(_op_path(d, sub))} = {g}</div>']
+    return [f'<div class="eq">∂L/∂ŷ = sign(ŷ − t) = sign({d.num(_op_path(d, sub))}) = {g}</div>',
+            '<div class="note">|u| has slope −1 left of 0 and +1 right of it (0 at u = 0).</div>']
+
+
+def weight_name(layer: int, row: int, col: int) -> str:
+    """How the page names a weight, in the step-through and in the tooltip alike."""
+    return f"w<sub>{row + 1},{col + 1}</sub> ({2 * layer}.weight[{row}, {col}])"
 
 
 def backward_steps(d: Doc, cfg) -> list:
     layers = d.doc["layers"]
     n = len(layers)
-    i, op = _loss_op(d)
-    out = f"layers/{n - 1}/neurons/0"
-    local = op["backward"]["local"] if op.get("backward") else ""
-    steps = [_step("backward", "Backward: the gradient arrives at the output", [
-        f'<div class="eq">∂L/∂ŷ = {d.num(out + "/grad_z")}</div>',
-        f'<div class="note">the loss\'s local derivative, as recorded: {html.escape(local)}</div>'], n - 1, 0)]
-    reg = cfg.regularization != "none" and cfg.reg_rate > 0
+    parts = loss_parts(d)
+    steps = [_step("backward", "Backward: the gradient arrives at the output",
+                   output_gradient_lines(d, cfg, parts), n - 1, 0)]
+    reg = parts["penalty"] is not None
     for l in range(n - 1, -1, -1):
         ly = layers[l]
-        act = ly["activation"]
+        act = ly["activation"] if l < len(layers) - 1 else None   # ŷ: the loss applies any sigmoid
         for j, _ in enumerate(ly["neurons"]):
             base = f"layers/{l}/neurons/{j}"
             if act:                                   # through the activation first
@@ -212,7 +323,7 @@ def backward_steps(d: Doc, cfg) -> list:
                                    f"{d.paren(f'layers/{l + 1}/neurons/{k}/grad_z')}"
                                    for k in range(nxt["out_features"]))
                 steps.append(_step("backward", f"Backward: through {_neuron_name(n, l, j)}", [
-                    f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k{j + 1}</sub>·∂L/∂z<sub>k</sub>'
+                    f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k,{j + 1}</sub>·∂L/∂z<sub>k</sub>'
                     f" = {terms} = {d.num(base + '/grad_a')}</div>",
                     f'<div class="eq">local derivative: {ACT_SYMBOL[act]}′(z) = {SLOPE[act]} = '
                     f"{d.num(base + '/slope')}</div>",
@@ -222,16 +333,25 @@ def backward_steps(d: Doc, cfg) -> list:
             for i in range(ly["in_features"]):
                 e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
                 path = _in_path(l, i)
+                w = f"w<sub>{j + 1},{i + 1}</sub>"
                 lines = [f'<div class="eq">gradient arriving: ∂L/∂z = {d.num(base + "/grad_z")}</div>',
-                         f'<div class="eq">local derivative: ∂z/∂w<sub>{j + 1}{i + 1}</sub> = '
-                         f"{_in_symbol(cfg, l, i)} = {d.num(path)}</div>",
-                         f'<div class="eq">product: ∂L/∂w<sub>{j + 1}{i + 1}</sub> = {d.paren(base + "/grad_z")} × '
-                         f"{d.paren(path)} = {d.num(e + '/grad')}</div>"]
+                         f'<div class="eq">local derivative: ∂z/∂{w} = '
+                         f"{_in_symbol(cfg, l, i)} = {d.num(path)}</div>"]
                 if reg:
-                    lines.append(f'<div class="note">the recorded gradient includes the {cfg.regularization.upper()}'
-                                 f" penalty's share, {cfg.reg_rate} × "
-                                 f"{'sign(w)' if cfg.regularization == 'l1' else 'w'}.</div>")
-                steps.append(_step("backward", f"Backward: weight w{j + 1}{i + 1} into {_neuron_name(n, l, j)}",
+                    wv, gz, xv = d.get(e + "/weight"), d.get(base + "/grad_z"), d.get(path)
+                    share = cfg.reg_rate * (float(np.sign(wv)) if cfg.regularization == "l1" else wv)
+                    rule = "λ·sign(w)" if cfg.regularization == "l1" else "λ·w"
+                    lines.append(
+                        f'<div class="eq">product plus the {cfg.regularization.upper()} penalty\'s share: ∂L/∂{w} = '
+                        f"∂L/∂z·{_in_symbol(cfg, l, i)} + {rule} = {d.paren(base + '/grad_z')} × {d.paren(path)} + "
+                        f"{derived(cfg.reg_rate, 'λ')} × "
+                        + (f"sign({d.num(e + '/weight')})" if cfg.regularization == "l1" else d.paren(e + "/weight"))
+                        + f" = {_paren_derived(gz * xv, 'data share: ∂L/∂z × input')} + "
+                        f"{_paren_derived(share, 'penalty share')} = {d.num(e + '/grad')}</div>")
+                else:
+                    lines.append(f'<div class="eq">product: ∂L/∂{w} = {d.paren(base + "/grad_z")} × '
+                                 f"{d.paren(path)} = {d.num(e + '/grad')}</div>")
+                steps.append(_step("backward", f"Backward: weight {weight_name(l, j, i)} into {_neuron_name(n, l, j)}",
                                    lines, l, j, edges=[[l, j, i]], src=(l, i)))
             steps.append(_step("backward", f"Backward: the bias of {_neuron_name(n, l, j)}", [
                 f'<div class="eq">∂L/∂b = ∂L/∂z × 1 = {d.num(base + "/bias/grad")}</div>'], l, j, bias=True))
@@ -249,7 +369,7 @@ def update_steps(d: Doc, cfg) -> list:
             rows = []
             for i in range(ly["in_features"]):
                 e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
-                rows.append(_update_row(d, f"w<sub>{j + 1}{i + 1}</sub>", e, "weight",
+                rows.append(_update_row(d, f"w<sub>{j + 1},{i + 1}</sub>", e, "weight",
                                         f"parameters/{wk}", [j, i]))
             rows.append(_update_row(d, "b", f"layers/{l}/neurons/{j}/bias", "value", f"parameters/{bk}", [j]))
             lr = opt["hyper"].get("lr")
@@ -258,9 +378,29 @@ def update_steps(d: Doc, cfg) -> list:
             lines = [f'<div class="eq">{html.escape(rule)}, lr = {d.num("optimizer/hyper/lr", lr)}</div>',
                      "<table><tr><th></th><th>old</th><th>grad</th><th>update</th><th>new</th><th>terms</th></tr>"
                      + "".join(rows) + "</table>"]
+            if opt["type"] == "SGD" and not opt["hyper"].get("momentum"):
+                lines += rounding_notes(d, l, j, ly, lr)
             steps.append(_step("update", f"Update: the weights into {_neuron_name(len(layers), l, j)}", lines, l, j,
                                edges=[[l, j, i] for i in range(ly["in_features"])], bias=True))
     return steps
+
+
+def rounding_notes(d: Doc, l: int, j: int, ly: dict, lr: float) -> list:
+    """Where the recorded update (new − old, in float32) differs from −lr·grad as printed."""
+    out = []
+    entries = [(f"w<sub>{j + 1},{i + 1}</sub>", f"layers/{l}/edges/{_edge_index(ly, j, i)}", "weight")
+               for i in range(ly["in_features"])] + [("b", f"layers/{l}/neurons/{j}/bias", "value")]
+    for name, base, old_key in entries:
+        grad, upd = d.get(base + "/grad"), d.get(base + "/update")
+        if grad is None or upd is None:
+            continue
+        want = -lr * grad
+        if fmt(want) != fmt(upd):
+            out.append(f'<div class="note rounding">{name}: the update {d.num(base + "/update")} is not exactly '
+                       f"−lr·grad = {derived(want, '−lr × grad')}: the new value is stored in float32, so "
+                       f"old − lr·grad is rounded to the nearest float32 ({d.num(base + '/new')}), and "
+                       f"new − old carries that rounding.</div>")
+    return out
 
 
 def _update_row(d: Doc, name: str, base: str, old_key: str, param: str, idx: list) -> str:
@@ -276,9 +416,10 @@ def _update_row(d: Doc, name: str, base: str, old_key: str, param: str, idx: lis
 
 
 def _step(phase: str, title: str, lines: list, layer: int, j: int, edges=(), bias=False, src=None) -> dict:
-    """A step; ``nodes`` use the page's columns (0 = inputs, layer l's neurons in column l + 1)."""
+    """A step; ``title`` is HTML made here; ``nodes`` use the page's columns (0 = inputs, layer l's
+    neurons in column l + 1)."""
     nodes = [[layer + 1, j]]
     if src is not None:
         nodes.append([src[0], src[1]])
-    return {"phase": phase, "title": title, "html": f"<h3>{html.escape(title)}</h3>" + "".join(lines),
+    return {"phase": phase, "title": title, "html": f"<h3>{title}</h3>" + "".join(lines),
             "nodes": nodes, "edges": [list(e) for e in edges], "biases": [[layer, j]] if bias else []}

@@ -197,6 +197,15 @@ class Trainer:
         self.last_updates = None
         self.rev += 1
 
+    def set_parameters(self, arrays) -> None:
+        """Every parameter at once, in ``model.parameters()`` order (a shared link's weights)."""
+        params = list(self.model.parameters())
+        with glassnet.no_grad():
+            for p, a in zip(params, arrays, strict=True):
+                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
+        self.last_grads = self.last_updates = None
+        self.rev += 1
+
     # -- training -------------------------------------------------------------------------
     def _next_batch(self) -> np.ndarray:
         n = len(self.y_train)

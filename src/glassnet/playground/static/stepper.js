@@ -13,13 +13,19 @@ export function openStepper(m) {
   $("stepper-hint").hidden = true;
   $("step-point").innerHTML = m.point.html;
   $("step-text").textContent = m.text || "";
+  // wide screens: dock beside the network (over the output column), below the controls, without
+  // scrolling the page; narrow screens: the panel follows the columns, so bring it into view
+  const top = Math.max(0, document.querySelector("main").getBoundingClientRect().top);
+  document.documentElement.style.setProperty("--dock-top", top + "px");
+  document.body.classList.add("stepping");
   gotoStep(0);
-  $("stepper").scrollIntoView({block: "nearest"});
+  if (window.innerWidth < 1100) $("stepper").scrollIntoView({block: "nearest"});
   schedule();
 }
 
 export function closeStepper() {
   S.explain = null; S.selected = null;
+  document.body.classList.remove("stepping");
   $("stepper-body").hidden = true; $("stepper-hint").hidden = false;
   clearHighlight(); schedule();
 }
