@@ -4,7 +4,7 @@ import {$, FEATURE_LABELS, GRID, S, css, paintMap, send, toByte, toast} from "./
 
 // ---------------------------------------------------------------- the network diagram
 
-const NODE = 44, GAP = 14, TOP = 56, MIN_COL = 112;   // columns never closer than MIN_COL px: a wide
+const NODE = 44, GAP = 14, TOP = 56, MIN_COL = 150;   // columns never closer than MIN_COL px: a wide
                                                        // network scrolls sideways instead of squeezing
 
 let nodes = {};       // "c:i" -> div (column c: 0 inputs, 1..L hidden, L+1 output)
