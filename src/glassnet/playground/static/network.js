@@ -241,7 +241,7 @@ export function highlight(step) {
   const first = step.nodes && step.nodes.length && nodes[step.nodes[0][0] + ":" + step.nodes[0][1]];
   if (first) {
     const box = $("net-scroll"), x = parseFloat(first.style.left);
-    if (x < box.scrollLeft + 40 || x + NODE > box.scrollLeft + box.clientWidth - 40) {
+    if (x < box.scrollLeft || x + NODE > box.scrollLeft + box.clientWidth) {
       box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
     }
   }
