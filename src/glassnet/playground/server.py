@@ -313,7 +313,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     os.environ["GLASSNET_PLAYGROUND_HOST"] = host
     config = _config("glassnet.playground.server:app_from_env", host, port, log_level="info",
                      factory=True, workers=workers)
-    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[sock]).run()
 
 
 class PlaygroundServer:

@@ -6,9 +6,10 @@ thread sleeps on its inbox while paused.  While playing, each frame interval (1/
 trains for ``duty`` of the interval, waits out the rest on its inbox (leaving the CPU to the
 event loop and to other sessions), then draws a frame; a message ends training or waiting
 at once, so a control change is applied after at most one training step and its frame is
-drawn straight away.  All sessions share one process (and one GIL), so when ``n`` tabs train
-at once each trains for ``0.5 / n`` of its interval and draws at most one frame per
-``5 ms * n``: the tabs share the CPU and the event loop keeps its turn (see :meth:`pace`).
+drawn straight away.  The sessions of a process share its GIL, so when ``n`` tabs train at
+once each trains for ``0.4 / n`` of its interval, which stretches to ``4 ms * n`` but never
+past 1/12 s: frames first, the tabs share the CPU and the event loop keeps its turn (see
+:meth:`pace`).  ``glassnet playground --workers N`` spreads the tabs over N processes.
 
 Frames go through a single slot: a new frame replaces one not yet sent, and a frame is sent
 only while fewer than ``window`` frames wait for the page's ``got_frame``.  So a slow page
@@ -217,12 +218,20 @@ class Session:
         finally:
             self.closed.set()
 
+    #: the longest frame interval a crowd may stretch a tab to (at least 12 frames/s each)
+    crowd_interval = 1 / 12
+
     def pace(self) -> tuple:
-        """(frame interval, share of it spent training), shared fairly among the training tabs."""
+        """(frame interval, share of it spent training), shared fairly among the training tabs.
+
+        Alone, a tab trains for ``duty`` of each 1/30 s.  With ``n`` tabs training in this process,
+        frames come first (a classroom wants every tab to move smoothly): the interval stretches
+        by 4 ms a tab, to at most ``crowd_interval``, and the tabs share 40 % of the CPU for training.
+        """
         n = max(1, self.crowd())
         if n == 1:
             return self.frame_interval, self.duty
-        return max(self.frame_interval, 0.005 * n), 0.5 / n
+        return min(max(self.frame_interval, 0.004 * n), self.crowd_interval), 0.4 / n
 
     def _train_for(self, until: float) -> None:
         """Train until ``until`` or until a message arrives; pause if the loss stops being finite."""
