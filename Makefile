@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench clean chromium
+.PHONY: demo test bench clean sysdeps
 
 $(VENV)/.base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,21 @@ $(VENV)/.test: $(VENV)/.base
 demo: $(VENV)/.base
 	$(PY) -m glassnet.demo
 
-# The playground's browser tests drive Debian's chromium (never a downloaded browser).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# System tools the suite needs, from Debian's packages (never a downloaded browser): chromium for
+# the playground's browser tests, Graphviz's dot for explain's SVG graphs.
+sysdeps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed: the browser tests will be skipped"; \
-	  else echo "no /usr/bin/chromium and no root apt-get: the browser tests will be skipped"; fi; \
+	    echo "installing$$missing (Debian packages)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing: the tests that need them will be skipped"; \
+	  else echo "missing$$missing and no root apt-get: the tests that need them will be skipped"; fi; \
 	fi
 
-test: $(VENV)/.test chromium
+test: $(VENV)/.test sysdeps
 	$(PY) -m pytest -q -n 2
 
 bench: $(VENV)/.test

@@ -140,7 +140,7 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
     try:
-        from .explain import explain_text
+        from .lessons.examples import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
     try:

@@ -76,7 +76,7 @@ def test_tour_writes_a_self_contained_report(capsys, tmp_path):
 
 
 def test_explain_calls_glassnet_explain(capsys, monkeypatch):
-    explain = pytest.importorskip("glassnet.explain")
+    explain = pytest.importorskip("glassnet.lessons.examples")
     calls = []
     monkeypatch.setattr(explain, "explain_text", lambda *a: calls.append(a) or "explained", raising=False)
     code, out, _ = run(capsys, "explain", "diagonal-flip", "--format", "markdown", "--exact",

@@ -1,7 +1,7 @@
 """Recordings of the two seed examples, made once per test session (they are read-only)."""
 import pytest
 
-from glassnet.explain.examples import diagonal_flip, xor_worked_example
+from glassnet.lessons.examples import diagonal_flip, xor_worked_example
 
 
 @pytest.fixture(scope="session")

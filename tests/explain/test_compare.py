@@ -5,7 +5,7 @@ import pytest
 import glassnet
 from glassnet import nn
 from glassnet.explain import compare_with_torch
-from glassnet.explain.examples import DIAGONAL_FLIP, XOR, DiagonalFlipNet, XORNet, load
+from glassnet.lessons.examples import DIAGONAL_FLIP, XOR, DiagonalFlipNet, XORNet, load
 
 torch = pytest.importorskip("torch", reason="compare_with_torch runs the step in PyTorch")
 

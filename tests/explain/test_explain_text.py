@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from glassnet.explain import FORMATS, explain_text, validate
+from glassnet.explain import FORMATS, validate
+from glassnet.lessons.examples import explain_text
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.explain.examples import explain_text, xor_worked_example
+from glassnet.lessons.examples import explain_text, xor_worked_example
 
 
 def _op(step, name):

@@ -67,7 +67,8 @@ def test_seed_001_training_the_final_bias_takes_torchs_steps_to_torchs_value():
     assert results[0][0] == 34 and round(results[0][1], 4) == -16.0019
 
 
-def DiagonalFlipNet(lib):  # noqa: N802 - seed 002
+def DiagonalFlipNet(lib, bias0_ulps=0):  # noqa: N802 - seed 002
+    """Seed 002's network and weights; ``bias0_ulps`` moves layer1.bias[0] by that many float32 ulps."""
     nn, F = lib.nn, lib.nn.functional
 
     class DiagonalFlipNet(nn.Module):
@@ -80,35 +81,72 @@ def DiagonalFlipNet(lib):  # noqa: N802 - seed 002
             h = F.relu(self.layer1(x))
             return self.layer2(h)
 
+    b0 = np.float32(0.1)
+    for _ in range(abs(bias0_ulps)):
+        b0 = np.nextafter(b0, np.float32(np.inf if bias0_ulps > 0 else -np.inf))
     model = DiagonalFlipNet()
     with lib.no_grad():
         model.layer1.weight.copy_(lib.tensor([[0.2, -0.3, 0.1, -0.4], [-0.5, 0.4, 0.3, 0.2], [0.1, -0.2, 0.5, -0.1]]))
-        model.layer1.bias.copy_(lib.tensor([0.1, -0.1, 0.0]))
+        model.layer1.bias.copy_(lib.tensor([float(b0), -0.1, 0.0]))
         model.layer2.weight.copy_(lib.tensor([[0.3, -0.1, 0.2], [-0.2, 0.5, -0.4], [0.4, -0.3, 0.1],
                                               [0.1, 0.2, -0.5]]))
         model.layer2.bias.copy_(lib.tensor([0.0, 0.1, -0.1, 0.0]))
     return model
 
 
+# Hidden unit 0's pre-activation is 0.2 + 0.1 - 0.4 + 0.1 = 0 exactly: on the ReLU's kink.  In float32
+# every summation order a BLAS kernel may use gives one of -1.49e-8, -7.45e-9, 0 or +7.45e-9, so
+# either side can happen on a given CPU.  Moving the bias by 4 ulps (2.98e-8) puts z0 on a known side
+# in every order (all orders then give 1.49e-8 ... 3.73e-8 in size), which proves both branches of
+# the checks below on any machine.
+KINK_SIDES = {0: None, -4: "dead", +4: "alive"}
+OUTCOMES = {  # the full float32 outcome on each side of the kink (after one SGD step, lr 0.1)
+    "dead": {"layer1.bias": [0.0, 0.0, 0.44], "nonzero": 12, "changed": 12, "loss_after": 0.7257526},
+    "alive": {"layer1.bias": [-0.0975, 0.0, 0.44], "nonzero": 20, "changed": 16, "loss_after": 0.721839},
+}
+
+
+def _seed_002_step(lib, loss_form, bias0_ulps):
+    model = DiagonalFlipNet(lib, bias0_ulps)
+    x, target = lib.tensor([1.0, 0.0, 1.0, 1.0]), lib.tensor([1.0, 1.0, 0.0, 1.0])
+    with lib.no_grad():
+        z0 = float(model.layer1(x)[0])
+    y_hat = model(x)
+    loss = lib.mean((y_hat - target) ** 2) if loss_form == "written_out" else lib.nn.MSELoss()(y_hat, target)
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.1)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    optimizer.zero_grad()
+    loss.backward()
+    grads = {n: p.grad.numpy().copy() for n, p in model.named_parameters()}
+    optimizer.step()
+    with lib.no_grad():
+        loss_after = float(lib.mean((model(x) - target) ** 2))
+    changed = sum(int((p.detach() != before[n]).sum()) for n, p in model.named_parameters())
+    return {"z0": z0, "loss": loss.item(), "y_hat": y_hat.detach().numpy(), "grads": grads,
+            "nonzero": sum(int((g != 0).sum()) for g in grads.values()), "changed": changed,
+            "loss_after": loss_after}
+
+
+@pytest.mark.parametrize("bias0_ulps", sorted(KINK_SIDES))
 @pytest.mark.parametrize("loss_form", ["written_out", "MSELoss"])
-def test_seed_002_diagonal_flip_net_gives_torchs_loss_and_gradients_exactly(loss_form):
-    results = []
-    for lib in (glassnet, torch):
-        model = DiagonalFlipNet(lib)
-        x, target = lib.tensor([1.0, 0.0, 1.0, 1.0]), lib.tensor([1.0, 1.0, 0.0, 1.0])
-        y_hat = model(x)
-        loss = lib.mean((y_hat - target) ** 2) if loss_form == "written_out" else lib.nn.MSELoss()(y_hat, target)
-        loss.backward()
-        results.append((loss.item(), y_hat.detach().numpy(),
-                        {n: p.grad.numpy().copy() for n, p in model.named_parameters()}))
-    (g_loss, g_y, g_grads), (t_loss, t_y, t_grads) = results
-    assert g_loss == t_loss and round(g_loss, 5) == 0.89625
-    np.testing.assert_array_equal(g_y, t_y)
-    assert list(g_grads) == list(t_grads) == ["layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"]
-    for name in g_grads:
-        np.testing.assert_array_equal(g_grads[name], t_grads[name], err_msg=name)
-    np.testing.assert_allclose(g_grads["layer2.bias"], [-0.45, -0.55, -0.025, -0.625], rtol=1e-6)
-    np.testing.assert_allclose(g_grads["layer1.bias"], [0, 0, 0.44], atol=1e-7)
+def test_seed_002_diagonal_flip_net_gives_torchs_step_on_either_side_of_the_kink(loss_form, bias0_ulps):
+    g, t = (_seed_002_step(lib, loss_form, bias0_ulps) for lib in (glassnet, torch))
+    assert g["loss"] == pytest.approx(t["loss"], rel=1e-6) and round(g["loss"], 5) == 0.89625
+    np.testing.assert_allclose(g["y_hat"], t["y_hat"], rtol=1e-6, atol=1e-7)
+    assert list(g["grads"]) == list(t["grads"]) == ["layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"]
+    for run in (g, t):
+        side = "alive" if run["z0"] > 0 else "dead"
+        if KINK_SIDES[bias0_ulps] is not None:
+            assert side == KINK_SIDES[bias0_ulps], run["z0"]
+        assert abs(run["z0"]) < 4e-8      # at the kink, whichever side
+        expected = OUTCOMES[side]
+        np.testing.assert_allclose(run["grads"]["layer2.bias"], [-0.45, -0.55, -0.025, -0.625], rtol=1e-6)
+        np.testing.assert_allclose(run["grads"]["layer1.bias"], expected["layer1.bias"], rtol=1e-5, atol=1e-7)
+        assert (run["nonzero"], run["changed"]) == (expected["nonzero"], expected["changed"])
+        assert run["loss_after"] == pytest.approx(expected["loss_after"], abs=1e-5)
+    if (g["z0"] > 0) == (t["z0"] > 0):  # same side: every gradient agrees with torch's
+        for name in g["grads"]:
+            np.testing.assert_allclose(g["grads"][name], t["grads"][name], rtol=1e-5, atol=1e-7, err_msg=name)
 
 
 def NeuralNetwork(lib):  # noqa: N802 - seed 003

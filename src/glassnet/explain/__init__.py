@@ -14,18 +14,15 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
   ``to_text()``, ``to_markdown()``, ``to_latex()``, ``to_html()`` (and ``_repr_html_``),
   ``to_json()``/``to_dict()`` (schema ``glassnet.explain/1``), ``to_dot()``, ``to_svg()``.
 * ``compare_with_torch(model, x, target, ...)`` — the same step in PyTorch, differences per value.
-* ``explain_text(example, fmt, exact, entry)`` — what ``glassnet explain`` prints.
 * ``fmt(value)`` — one number as every renderer prints it (exact fractions as decimals, floats
   rounded to four decimals, one minus sign).
 """
 from ._numbers import fmt
-from .compare import Comparison, compare_with_torch
-from .examples import EXAMPLES, DiagonalFlipNet, XORNet, diagonal_flip, explain_text, xor_worked_example
+from .compare import Comparison, compare_with_torch, torch_module_outputs
 from .recorder import record
 from .recording import Recording
 from .render import FORMATS, render
 from .render.json import SCHEMA_ID, schema, validate
 
-__all__ = ["Comparison", "DiagonalFlipNet", "EXAMPLES", "FORMATS", "Recording", "SCHEMA_ID",
-           "XORNet", "compare_with_torch", "diagonal_flip", "explain_text", "fmt", "record", "render",
-           "schema", "validate", "xor_worked_example"]
+__all__ = ["Comparison", "FORMATS", "Recording", "SCHEMA_ID", "compare_with_torch", "fmt", "record",
+           "render", "schema", "torch_module_outputs", "validate"]

@@ -1,13 +1,14 @@
 """Run the same step in PyTorch and report the largest difference of every value and gradient.
 
 The torch twin is built from the glassnet module: ``nn.Sequential`` of Linear and activation
-layers, and the seed example classes (``DiagonalFlipNet``, ``XORNet``), get the same structure
-and the glassnet ``state_dict``; any other model needs ``twin=`` (a torch module with the same
-parameter names).  Exact models are compared with a float64 twin.
+layers, and any model with a ``torch_twin(torch)`` method (the seed lessons' networks have one),
+get the same structure and the glassnet ``state_dict``; any other model needs ``twin=`` (a torch
+module with the same parameter names).  Exact models are compared with a float64 twin.
 """
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -67,7 +68,7 @@ def _torch():
 
 def build_twin(model, torch):
     """A torch module with ``model``'s structure (see the module docstring)."""
-    tnn, F = torch.nn, torch.nn.functional
+    tnn = torch.nn
     kind = type(model).__name__
     if kind == "Sequential":
         layers = []
@@ -83,26 +84,19 @@ def build_twin(model, torch):
             else:
                 raise TypeError(f"compare_with_torch: no torch twin for layer {name}; pass twin=")
         return tnn.Sequential(*layers)
-    if kind == "DiagonalFlipNet":
-        class DiagonalFlipNet(tnn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layer1, self.layer2 = tnn.Linear(4, 3), tnn.Linear(3, 4)
-
-            def forward(self, x):
-                return self.layer2(F.relu(self.layer1(x)))
-        return DiagonalFlipNet()
-    if kind == "XORNet":
-        class XORNet(tnn.Module):
-            def __init__(self):
-                super().__init__()
-                self.hidden, self.output = tnn.Linear(2, 2), tnn.Linear(2, 1)
-
-            def forward(self, x):
-                return torch.sigmoid(self.output(torch.sigmoid(self.hidden(x))))
-        return XORNet()
+    if hasattr(model, "torch_twin"):
+        return model.torch_twin(torch)
     raise TypeError(f"compare_with_torch: no torch twin for {kind}; pass twin= (a torch module "
                     f"with the same parameter names)")
+
+
+def backward(loss) -> None:
+    """``loss.backward()``, seeding an exact loss with an exact 1 (a float 1 would leave exact)."""
+    from .. import exact, ones_like
+    if loss.dtype is exact:
+        loss.backward(ones_like(loss))
+    else:
+        loss.backward()
 
 
 def _np(t):
@@ -142,7 +136,6 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
     torch = _torch()
     from .. import exact, optim
     from ..nn import functional as gF
-    from .examples import backward
     from .recorder import record
     if loss not in _LOSSES:
         raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
@@ -162,25 +155,17 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
         backward(gl)
         gopt.step()
     # torch: the same step, with module outputs caught by forward hooks
-    outs = {}
-
-    def catch(path):
-        def hook(module, args, output):
-            outs.setdefault(path, _np(output))     # returns None: the output is not replaced
-        return hook
-    hooks = [m.register_forward_hook(catch(path)) for path, m in tmodel.named_modules()]
     tx = torch.tensor(to_float(inputs.array), dtype=tdtype)
     tt = torch.tensor(to_float(target.array), dtype=tdtype)
     topt = getattr(torch.optim, optimizer)(tmodel.parameters(), lr=lr, **optimizer_kwargs)
-    tl = t_loss(tmodel(tx), tt)
+    with _catch_outputs(tmodel) as outs:
+        tl = t_loss(tmodel(tx), tt)
     tl_before = float(tl.detach())
     topt.zero_grad()
     tl.backward()
     tparams = dict(tmodel.named_parameters())
     tgrads = {k: _np(p.grad) for k, p in tparams.items()}
     topt.step()
-    for h in hooks:
-        h.remove()
     with torch.no_grad():
         tl_after = float(t_loss(tmodel(tx), tt))
     cmp = Comparison(torch.__version__, recording=step)
@@ -206,6 +191,43 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
                          "are float64 rounding.")
     step.comparison = cmp
     return cmp
+
+
+@contextmanager
+def _catch_outputs(tmodel):
+    """Forward hooks on every torch submodule; yields {module path: its first output (NumPy)}."""
+    outs = {}
+
+    def catch(path):
+        def hook(module, args, output):
+            outs.setdefault(path, _np(output))     # returns None: the output is not replaced
+        return hook
+    hooks = [m.register_forward_hook(catch(path)) for path, m in tmodel.named_modules()]
+    try:
+        yield outs
+    finally:
+        for h in hooks:
+            h.remove()
+
+
+def torch_module_outputs(model, inputs) -> dict:
+    """Every module's output when PyTorch runs ``model``'s twin forward on ``inputs``.
+
+    The twin gets ``model``'s structure and weights (see ``build_twin``) in float32, or float64
+    for float64/exact models.  This is how explanations state what torch computes on *this*
+    machine (a float32 sum's rounding depends on the CPU's BLAS kernel), not a value measured
+    elsewhere.  Raises ImportError without torch.
+    """
+    torch = _torch()
+    from .. import exact
+    gdtype = next(iter(model.parameters())).dtype
+    tdtype = torch.float64 if gdtype is exact or str(gdtype).endswith("float64") else torch.float32
+    tmodel = build_twin(model, torch).to(tdtype)
+    tmodel.load_state_dict({k: torch.tensor(to_float(v.array), dtype=tdtype)
+                            for k, v in model.state_dict().items()})
+    with torch.no_grad(), _catch_outputs(tmodel) as outs:
+        tmodel(torch.tensor(to_float(inputs.array), dtype=tdtype))
+    return outs
 
 
 def _show(value) -> str:

@@ -17,8 +17,7 @@ import numpy as np
 
 from ._numbers import MINUS, fmt, fmt_any, is_exact, scalar
 from .local import ELEMENTWISE, Context, loss_local, elem_local, rule
-from .recorder import Ref
-from .recording import entry_symbol
+from .recording import Ref, entry_symbol
 
 
 @dataclass

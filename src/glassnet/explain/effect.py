@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .recorder import Effect, ParamRecord, snapshot
+from .recording import Effect, ParamRecord, find_target, loss_ops, snapshot
 
 
 def _sqrt(a):
@@ -106,37 +106,6 @@ _REPLAY = {
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean"),
         pos_weight=_const(at.get("pos_weight"), a[0])),
 }
-
-
-def loss_ops(rec) -> list:
-    """Indices of the forward ops between the model's output and the loss (the loss's recipe)."""
-    if rec.loss_index is None or rec.output_ref is None or rec.output_ref.kind != "op":
-        return []
-    downstream = {rec.output_ref.key}
-    chain = []
-    for op in rec.ops[rec.output_ref.key + 1: rec.loss_index + 1]:
-        if op.phase == "forward" and any(r.kind == "op" and r.key in downstream for r in op.inputs):
-            downstream.add(op.index)
-            chain.append(op.index)
-    return chain if rec.loss_index in downstream else []
-
-
-def find_target(rec):
-    """The leaf compared with the model's output in the first loss op (marked role 'target')."""
-    chain = loss_ops(rec)
-    if not chain:
-        return None
-    out_shape = rec.ops[rec.output_ref.key].shape
-    for i in chain:
-        for r in rec.ops[i].inputs:
-            if r.kind == "leaf":
-                leaf = rec.leaves[r.key]
-                if np.shape(leaf.value) == out_shape:
-                    leaf.role = "target"
-                    if leaf.name.startswith("c") and leaf.name[1:].isdigit():
-                        leaf.name = "t"
-                    return leaf
-    return None
 
 
 def compute_effect(rec, model, loss_fn, leaf_tensors: list) -> Effect:

@@ -13,8 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._numbers import fmt, scalar
-from .recorder import Ref
-from .recording import entry_symbol
+from .recording import Ref, entry_symbol
 
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Neg", "Pow", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
                 "Exp", "Log", "Abs", "Cast", "Clamp"}

@@ -15,109 +15,15 @@ parameters at entry and at exit).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
-
-import numpy as np
 
 from ..autograd import no_grad, observe
-
-if TYPE_CHECKING:
-    from .recording import Recording
+from .effect import compute_effect, param_records
+from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
           "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate")
-
-
-def snapshot(array):
-    """A copy of a tensor's value that later in-place updates cannot change."""
-    if isinstance(array, np.ndarray):
-        return array.copy()
-    return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
-
-
-@dataclass
-class Ref:
-    """Where an op's input came from: another op (``kind='op'``), a parameter or a leaf."""
-
-    kind: str
-    key: object
-
-
-@dataclass
-class Leaf:
-    """A tensor that no recorded op produced: the model's input, a target, a constant."""
-
-    index: int
-    name: str
-    value: np.ndarray
-    role: str = "constant"          # 'input', 'target', 'constant'
-
-
-@dataclass
-class OpRecord:
-    """One op of the forward pass, and (after ``backward``) what its node sent back."""
-
-    index: int
-    op: str                          # the Function's class name: 'Linear', 'Relu', 'Mean', ...
-    node: str                        # torch's node name: 'LinearBackward0'
-    module: str | None               # path of the module whose forward ran it (None: outside)
-    inputs: list                     # Ref per input
-    input_values: list               # NumPy copies, as they were at forward time
-    output: np.ndarray
-    requires_grad: bool
-    attrs: dict
-    phase: str = "forward"           # 'forward' (before backward) or 'after'
-    grad_out: np.ndarray | None = None
-    grad_inputs: list | None = None
-    label: str = ""                  # 'layer1', 'layer1 → relu', 'loss · sub'
-    name: str = ""                   # a symbol for its output: 'z', 'h', 'ŷ', '(ŷ − t)'
-
-    @property
-    def shape(self) -> tuple:
-        return tuple(np.shape(self.output))
-
-
-@dataclass
-class ModuleCall:
-    """One call of a module's forward: its path, class, input and output."""
-
-    path: str
-    type: str
-    inputs: list
-    output: Ref | None
-    first_op: int
-    last_op: int
-
-
-@dataclass
-class ParamRecord:
-    """One parameter across the step: value before, gradient, update applied, value after."""
-
-    name: str
-    before: np.ndarray
-    grad: np.ndarray | None
-    after: np.ndarray
-    terms: dict = field(default_factory=dict)   # optimizer terms: 'lr·grad', 'm̂', ...
-
-    @property
-    def delta(self) -> np.ndarray:
-        """The change actually applied: after − before."""
-        return self.after - self.before
-
-
-@dataclass
-class Effect:
-    """The step's effect: loss and predictions before and after (forward re-run after the step)."""
-
-    loss_before: object = None
-    loss_after: object = None
-    predictions_before: np.ndarray | None = None
-    predictions_after: np.ndarray | None = None
-    targets: np.ndarray | None = None
-    note: str = ""
 
 
 class _Observer:
@@ -235,7 +141,6 @@ class record:
         if optimizer is not None and not hasattr(optimizer, "param_groups"):
             raise TypeError(f"record: optimizer must be a glassnet.optim.Optimizer (or None), got "
                             f"{type(optimizer).__name__}")
-        from .recording import Recording
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         names = dict(names or {})
         self.params = {}
@@ -320,7 +225,6 @@ class record:
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
-        from .effect import compute_effect, param_records
         rec = self.recording
         rec.dtype = next((d for _, d in self._before.values()), None)
         if rec.dtype is None and rec.ops:

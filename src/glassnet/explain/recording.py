@@ -1,12 +1,51 @@
-"""``Recording``: what ``record`` captured, with names for every tensor and views on top.
+"""The recording's data: one training step as plain records, and ``Recording`` holding them.
 
-A recording is plain data (``ops``, ``leaves``, ``module_calls``, ``params``, ``effect``) plus
-methods that compute views from it (tables, derivations, insights) and render it (text,
-Markdown, LaTeX, HTML, JSON, DOT).  In Jupyter it displays itself through ``_repr_html_``.
+This module is the bottom layer of ``glassnet.explain``: it imports nothing from the rest of
+the package at module level.  ``recorder`` (the glassnet engine), and any other producer (the
+PyTorch bridge), fills a ``Recording``; the views, derivations, insights and renderers above
+read it.  The data API below is stable: producers may rely on it, and new fields are only ever
+added with defaults.
+
+The data API
+------------
+``Recording`` (filled in by a producer, then ``finalize()`` d):
+
+* ``ops`` — list of :class:`OpRecord`, in execution order; ``ops[i].index == i``.  ``phase``
+  is ``"forward"`` for ops run before backward started, ``"after"`` for the re-run.
+  ``inputs`` are :class:`Ref` s; ``input_values`` and ``output`` NumPy copies (``dtype=object``
+  arrays of ``Fraction`` for exact arithmetic).  After backward: ``grad_out`` (∂L/∂output) and
+  ``grad_inputs`` (what the node sent to each input, before un-broadcasting; ``None`` where it
+  sent nothing).
+* ``leaves`` — list of :class:`Leaf`: tensors no recorded op produced (``role`` ``"input"``,
+  ``"target"`` or ``"constant"``); ``leaves[k].index == k``.
+* ``module_calls`` — list of :class:`ModuleCall`: which module ran which ops.
+* ``params`` — list of :class:`ParamRecord` in ``named_parameters()`` order: ``before``,
+  ``grad`` (or None), ``after`` and the optimizer's ``terms``.
+* ``loss_index`` — index of the op backward started from (the loss), or None.
+* ``output_ref`` — :class:`Ref` to the model's output (the root module's return value).
+* ``effect`` — :class:`Effect`: loss and predictions before and after the step.
+* ``model_type`` (class name), ``dtype`` (``"float32"``, ``"float64"``, ``"exact"``),
+  ``optimizer_type`` and ``hyper`` (the first param group's hyper-parameters), ``title``.
+* ``claims`` (objects with ``quantity, seed, computed, verdict, note``), ``notes``
+  (paragraphs), ``comparison`` (a ``compare_with_torch`` result): optional additions that the
+  renderers show when present.
+
+A :class:`Ref` says where a value came from: ``Ref("op", i)`` (the output of ``ops[i]``),
+``Ref("param", name)`` or ``Ref("leaf", k)``.  ``finalize()`` marks the target leaf, names
+constants, and gives every op a ``label`` (where it ran) and a ``name`` (a symbol: ``z``,
+``h``, ``ŷ``, ``L``).
+
+``Recording`` also offers the views as methods (``forward_table()``, ``derivation(entry)``,
+``to_html()`` …).  They are thin: each imports its view module when called, so that this
+module stays at the bottom of the import graph.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
+
+from ._numbers import fmt
 
 #: Activations that make a layer's "a" from its pre-activation "z".
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "σ", "Tanh": "tanh", "LeakyRelu": "leaky_relu",
@@ -15,6 +54,126 @@ _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _EXPR = {"Sub": "({0} − {1})", "Add": "({0} + {1})", "Div": "{0}/{1}", "Pow": "{0}^{1}",
          "MatMul": "{0}·{1}", "Neg": "−{0}"}
 
+
+# -- the entries ----------------------------------------------------------------------------
+def snapshot(array):
+    """A copy of a tensor's value that later in-place updates cannot change."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
+
+
+@dataclass
+class Ref:
+    """Where an op's input came from: another op (``kind='op'``), a parameter or a leaf."""
+
+    kind: str
+    key: object
+
+
+@dataclass
+class Leaf:
+    """A tensor that no recorded op produced: the model's input, a target, a constant."""
+
+    index: int
+    name: str
+    value: np.ndarray
+    role: str = "constant"          # 'input', 'target', 'constant'
+
+
+@dataclass
+class OpRecord:
+    """One op of the forward pass, and (after ``backward``) what its node sent back."""
+
+    index: int
+    op: str                          # the Function's class name: 'Linear', 'Relu', 'Mean', ...
+    node: str                        # torch's node name: 'LinearBackward0'
+    module: str | None               # path of the module whose forward ran it (None: outside)
+    inputs: list                     # Ref per input
+    input_values: list               # NumPy copies, as they were at forward time
+    output: np.ndarray
+    requires_grad: bool
+    attrs: dict
+    phase: str = "forward"           # 'forward' (before backward) or 'after'
+    grad_out: np.ndarray | None = None
+    grad_inputs: list | None = None
+    label: str = ""                  # 'layer1', 'layer1 → relu', 'loss · sub'
+    name: str = ""                   # a symbol for its output: 'z', 'h', 'ŷ', '(ŷ − t)'
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(np.shape(self.output))
+
+
+@dataclass
+class ModuleCall:
+    """One call of a module's forward: its path, class, input and output."""
+
+    path: str
+    type: str
+    inputs: list
+    output: Ref | None
+    first_op: int
+    last_op: int
+
+
+@dataclass
+class ParamRecord:
+    """One parameter across the step: value before, gradient, update applied, value after."""
+
+    name: str
+    before: np.ndarray
+    grad: np.ndarray | None
+    after: np.ndarray
+    terms: dict = field(default_factory=dict)   # optimizer terms: 'lr·grad', 'm̂', ...
+
+    @property
+    def delta(self) -> np.ndarray:
+        """The change actually applied: after − before."""
+        return self.after - self.before
+
+
+@dataclass
+class Effect:
+    """The step's effect: loss and predictions before and after (forward re-run after the step)."""
+
+    loss_before: object = None
+    loss_after: object = None
+    predictions_before: np.ndarray | None = None
+    predictions_after: np.ndarray | None = None
+    targets: np.ndarray | None = None
+    note: str = ""
+
+
+def loss_ops(rec) -> list:
+    """Indices of the forward ops between the model's output and the loss (the loss's recipe)."""
+    if rec.loss_index is None or rec.output_ref is None or rec.output_ref.kind != "op":
+        return []
+    downstream = {rec.output_ref.key}
+    chain = []
+    for op in rec.ops[rec.output_ref.key + 1: rec.loss_index + 1]:
+        if op.phase == "forward" and any(r.kind == "op" and r.key in downstream for r in op.inputs):
+            downstream.add(op.index)
+            chain.append(op.index)
+    return chain if rec.loss_index in downstream else []
+
+
+def find_target(rec):
+    """The leaf compared with the model's output in the first loss op (marked role 'target')."""
+    chain = loss_ops(rec)
+    if not chain:
+        return None
+    out_shape = rec.ops[rec.output_ref.key].shape
+    for i in chain:
+        for r in rec.ops[i].inputs:
+            if r.kind == "leaf":
+                leaf = rec.leaves[r.key]
+                if np.shape(leaf.value) == out_shape:
+                    leaf.role = "target"
+                    if leaf.name.startswith("c") and leaf.name[1:].isdigit():
+                        leaf.name = "t"
+                    return leaf
+    return None
 
 def entry_symbol(name: str, index: tuple, numel: int) -> str:
     """``z₂`` for a short name and a 1-D index, ``layer1.weight[2, 0]`` otherwise."""
@@ -51,7 +210,7 @@ class Recording:
         self.effect = None
         self.step_before = self.step_after = None
         self.optimizer_type, self.hyper = None, {}
-        self.claims = []          # seed checks, filled in by glassnet.explain.examples
+        self.claims = []          # a seed's printed numbers, checked (glassnet.lessons fills them)
         self.notes = []           # extra paragraphs (e.g. the example's story)
         self.comparison = None    # a compare_with_torch result, when one was run
 
@@ -121,11 +280,9 @@ class Recording:
     # -- naming ---------------------------------------------------------------------------
     def finalize(self) -> None:
         """Give every op a label (where it ran) and its output a symbol (what it is)."""
-        from .effect import find_target
         find_target(self)
         for leaf in self.leaves:
             if leaf.role == "constant" and np.ndim(leaf.value) == 0:
-                from ._numbers import fmt
                 leaf.name = fmt(leaf.value)
         self._label_ops()
         self._name_ops()
@@ -272,5 +429,4 @@ class Recording:
 
 
 def _op_ref(op):
-    from .recorder import Ref
     return Ref("op", op.index)

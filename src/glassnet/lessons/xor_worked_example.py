@@ -12,13 +12,13 @@ import numpy as np
 import glassnet as torch
 import glassnet.nn.functional as F
 
-from ..explain import examples
-from ..explain.examples import XOR, XOR_T, XOR_X, load
+from . import examples
+from .examples import XOR, XOR_T, XOR_X, load
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "The XOR worked example: forward and backward with the trained weights"
 SEED = "seed 003 (trained_weights.txt: input [1, 0], target 1, BCE)"
-# The seed's trained weights are glassnet.explain's (one definition for the lesson and the example).
+# The seed's trained weights: one definition (lessons.examples) for the lesson and the explained step.
 HIDDEN_W, HIDDEN_B = XOR["hidden.weight"], XOR["hidden.bias"]   # row i: hidden unit i+1 (w_i1, w_i2)
 OUTPUT_W, OUTPUT_B = XOR["output.weight"], XOR["output.bias"]
 # the seed's numbers, as printed
@@ -29,7 +29,7 @@ SEED_VALUES = {"z1": "2.5", "z2": "-2.5", "h1": "0.924", "h2": "0.076", "z_out":
 
 
 class XORNet(examples.XORNet):
-    """explain's seed 003 network with the trained weights, keeping z, h and z_out for the table."""
+    """The seed 003 network (lessons.examples) with the trained weights, keeping z, h and z_out for the table."""
 
     def __init__(self, dtype=torch.float64):
         super().__init__()
@@ -120,7 +120,7 @@ def run(figures: bool = True) -> LessonResult:
                     agree == len(SEED_VALUES))]
     documents = {}
     try:
-        from glassnet.explain import explain_text
+        from .examples import explain_text
         documents = {"html": explain_text("xor-worked-example", "html", False, None)}
     except ImportError:
         pass

@@ -1,4 +1,4 @@
-"""Checking a seed's printed numbers against a recording.
+"""Checking a seed's printed numbers against a recording (``Recording.claims``).
 
 A :class:`Claim` pairs what the seed prints (rounded to its decimals) with what glassnet
 computed.  ``check`` decides whether the printed figure is the computed value rounded; where
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numbers import fmt, fmt_any, scalar, to_float
+from ..explain._numbers import fmt, fmt_any, scalar, to_float
 
 
 @dataclass

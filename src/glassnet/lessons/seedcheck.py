@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numbers import fmt, pct, scalar, to_float
+from ..explain._numbers import fmt, pct, scalar, to_float
+from ..explain.views import update_counts
 from .claims import Claim, check, count_claim, entries
-from .views import update_counts
 
 
 def _out(step, name):
@@ -17,8 +17,14 @@ def _out(step, name):
     return next(op for op in step.forward_ops if op.name == name)
 
 
-def diagonal_flip_checks(step) -> None:
-    """Seed 002's claims, checked (appends to ``step.claims`` and ``step.notes``)."""
+def diagonal_flip_checks(step, float32_runs=(), torch_z0s=None) -> None:
+    """Seed 002's claims, checked (appends to ``step.claims`` and ``step.notes``).
+
+    ``float32_runs``: for an exact ``step``, the same step in float32 with x as the seed's
+    vector and as a batch of two identical rows; the notes then say what float32 does.
+    ``torch_z0s``: PyTorch's hidden-unit-0 pre-activation for those two inputs, computed on this
+    machine (None without torch).
+    """
     g = {p.name: p for p in step.params}
     e = step.effect
     row = (lambda a: a[0]) if np.ndim(e.predictions_before) == 2 else (lambda a: a)
@@ -67,16 +73,14 @@ def diagonal_flip_checks(step) -> None:
         for claim in c:
             if not claim.agrees:
                 claim.note = f"{why}. {claim.note}" if claim.note else why + "."
-    if step.exact:
-        step.notes.append(_float32_story())
+    if step.exact and float32_runs:
+        step.notes.append(_float32_story(float32_runs, torch_z0s))
 
 
-def _float32_story() -> str:
+def _float32_story(runs, torch_z0s) -> str:
     """What float32 does with the same step, measured now (the seed says PyTorch matches)."""
-    from .examples import diagonal_flip
     parts = []
-    for rows, how in ((1, "x as the seed's vector"), (2, "x as a batch of two identical rows")):
-        s = diagonal_flip(exact=False, rows=rows, checks=False)
+    for s, how in zip(runs, ("x as the seed's vector", "x as a batch of two identical rows")):
         z0 = scalar(np.asarray(_out(s, "z").output).reshape(-1, 3)[0, 0])
         cnt = update_counts(s)
         nonzero = cnt["total"] - cnt["zero_grad"]
@@ -88,9 +92,18 @@ def _float32_story() -> str:
                      + f", loss after {float(s.effect.loss_after):.5f}")
     return ("The seed says PyTorch's float32 numbers match this hand calculation exactly. They match "
             "only when float32 rounding puts hidden unit 0 (exactly at z₀ = 0) on the dead side. "
-            "Measured now in float32: " + "; ".join(parts) + ". PyTorch's kernels sum in similar "
-            "orders, so it can land on either side; glassnet.explain.compare_with_torch shows "
-            "which.")
+            "Measured now in float32: " + "; ".join(parts) + ". " + _torch_side(torch_z0s))
+
+
+def _torch_side(torch_z0s) -> str:
+    """Which side PyTorch put z₀ on, computed now on this machine (its BLAS kernel decides)."""
+    if torch_z0s is None:
+        return ("PyTorch is not installed here, so its side was not computed; its kernels can land "
+                "on either side (glassnet.explain.compare_with_torch shows which).")
+    sides = [f"z₀ = {'+' if z0 > 0 else ''}{fmt(z0)} for {how} ({'alive' if z0 > 0 else 'dead'})"
+             for z0, how in zip(torch_z0s, ("the vector", "the batch"))]
+    return ("PyTorch, run now on this machine with the same weights, gives " + " and ".join(sides)
+            + "; another CPU's BLAS kernel may add in another order and land on the other side.")
 
 
 def xor_checks(step) -> None:

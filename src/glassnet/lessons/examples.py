@@ -1,4 +1,4 @@
-"""The seed lessons' worked examples, recorded and ready to explain.
+"""The seed lessons' worked examples, recorded with ``glassnet.explain`` and ready to explain.
 
 * ``diagonal_flip`` — seed 002: the 4-3-4 DiagonalFlipNet (ReLU hidden layer, MSE), one SGD
   step with η = 0.1 on x = [1, 0, 1, 1], target [1, 1, 0, 1].  In exact arithmetic it
@@ -14,10 +14,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from .. import exact as EXACT, float32, float64, ones_like, tensor
+from .. import exact as EXACT, float32, float64, tensor
 from .. import nn, optim
 from ..nn import functional as F
-from .recorder import record
+from ..explain import record
+from ..explain.compare import backward
+from .seedcheck import diagonal_flip_checks, xor_checks
 
 #: Seed 002's weights, in torch's layout (out_features, in_features).
 DIAGONAL_FLIP = {
@@ -45,6 +47,18 @@ class DiagonalFlipNet(nn.Module):
     def forward(self, x):
         return self.layer2(F.relu(self.layer1(x)))
 
+    @staticmethod
+    def torch_twin(torch):
+        """The same network in PyTorch (for ``glassnet.explain.compare_with_torch``)."""
+        class DiagonalFlipNet(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.layer1, self.layer2 = torch.nn.Linear(4, 3), torch.nn.Linear(3, 4)
+
+            def forward(self, x):
+                return self.layer2(torch.relu(self.layer1(x)))
+        return DiagonalFlipNet()
+
 
 class XORNet(nn.Module):
     """Seed 003's network: ``σ(output(σ(hidden(x))))``, 2 → 2 → 1."""
@@ -57,6 +71,18 @@ class XORNet(nn.Module):
     def forward(self, x):
         return F.sigmoid(self.output(F.sigmoid(self.hidden(x))))
 
+    @staticmethod
+    def torch_twin(torch):
+        """The same network in PyTorch (for ``glassnet.explain.compare_with_torch``)."""
+        class XORNet(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden, self.output = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+
+            def forward(self, x):
+                return torch.sigmoid(self.output(torch.sigmoid(self.hidden(x))))
+        return XORNet()
+
 
 def load(model, weights: dict, dtype):
     """Put ``weights`` (decimal lists) into ``model`` as ``dtype``; exact reads 0.1 as 1/10.
@@ -67,14 +93,6 @@ def load(model, weights: dict, dtype):
     model.to(dtype)
     model.load_state_dict({k: tensor(v, dtype=dtype) for k, v in weights.items()})
     return model
-
-
-def backward(loss) -> None:
-    """``loss.backward()``, seeding exact losses with an exact 1 (see the module report)."""
-    if loss.dtype is EXACT:
-        loss.backward(ones_like(loss))
-    else:
-        loss.backward()
 
 
 def run_step(model, x, target, loss_fn, lr, title: str, names=None):
@@ -116,9 +134,20 @@ def diagonal_flip(exact: bool = False, rows: int = 1, checks: bool = True):
     step = run_step(model, tensor(x.tolist(), dtype=dtype), tensor(t.tolist(), dtype=dtype),
                     F.mse_loss, lr, title)
     if checks:
-        from .seedcheck import diagonal_flip_checks
-        diagonal_flip_checks(step)
+        runs = [diagonal_flip(exact=False, rows=r, checks=False) for r in (1, 2)] if exact else ()
+        diagonal_flip_checks(step, runs, torch_z0s=_torch_z0s() if exact else None)
     return step
+
+
+def _torch_z0s():
+    """PyTorch's z₀ of seed 002 for x as a vector and as two rows, run now (None without torch)."""
+    from ..explain import torch_module_outputs
+    model = load(DiagonalFlipNet(), DIAGONAL_FLIP, float32)
+    try:
+        return [float(np.ravel(torch_module_outputs(model, tensor(x, dtype=float32))["layer1"])[0])
+                for x in (DIAGONAL_FLIP_X, [DIAGONAL_FLIP_X] * 2)]
+    except ImportError:
+        return None
 
 
 def xor_worked_example(dtype=float32, lr: float = 1.0, checks: bool = True):
@@ -134,7 +163,6 @@ def xor_worked_example(dtype=float32, lr: float = 1.0, checks: bool = True):
     x, y = tensor(XOR_X, dtype=dtype), tensor(XOR_T, dtype=dtype)
     step = run_step(model, x, y, F.binary_cross_entropy, lr, title, names={"x": x, "y": y})
     if checks:
-        from .seedcheck import xor_checks
         xor_checks(step)
     return step
 
@@ -191,7 +219,7 @@ def explain_text(example: str, fmt: str = "text", exact: bool = False, entry=Non
     --------
     >>> print(explain_text("diagonal-flip", exact=True, entry="layer1.weight[2, 0]"))  # doctest: +SKIP
     """
-    from .render import render
+    from ..explain import render
     step = build_example(example, exact=exact)
     if entry is None:
         entries = DEFAULT_ENTRIES[example]
