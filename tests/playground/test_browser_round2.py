@@ -306,6 +306,7 @@ def test_chart_legends_fixed_square_multigauss_and_csv_thumbnail(browser, server
 
 
 # -- when it breaks, say why ------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # the overflow is the point
 def test_divergence_banner_stays_and_names_the_step_and_layer_and_nan_has_its_colour(browser, server):  # noqa: F811
     tab = Page(browser, server, viewport={"width": 1280, "height": 720})
     try:

@@ -231,9 +231,12 @@ def test_tabs_training_at_once_share_the_cpu():
     crowd = {"n": 1}
     s = Session(fps=30, crowd=lambda: crowd["n"])
     assert s.pace() == (pytest.approx(1 / 30), 0.8)
-    crowd["n"] = 20
+    crowd["n"] = 10
     interval, duty = s.pace()
-    assert interval == pytest.approx(0.1) and duty * 20 == pytest.approx(0.5)
+    assert interval == pytest.approx(0.04) and duty * 10 == pytest.approx(0.4)
+    crowd["n"] = 30                                   # a classroom: frames first, at least 12/s each
+    interval, duty = s.pace()
+    assert interval == pytest.approx(1 / 12) and duty * 30 == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
