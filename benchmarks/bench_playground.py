@@ -213,7 +213,7 @@ def browser_latency(url: str, n: int = 20):
     hash_ = "#" + "&".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in SETUP.items())
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)   # for wait_for_function
         page.goto(url + "/" + hash_)
         page.wait_for_function("window.playground.state && window.playground.state.config.hidden.length == 2")
         page.click("#play")
