@@ -381,6 +381,7 @@ def test_a_share_link_carries_the_trained_weights_and_hides_chosen_controls(brow
                 assert wait_until(lambda: (x.array == y.array).all())           # the trained state, exactly
             assert not b.page.locator("#learning_rate").is_visible()
             assert not b.page.locator("#add-layer").is_visible()
+            assert b.page.locator(".layer-buttons").count() and not b.page.locator(".layer-buttons").first.is_visible()
             assert b.page.locator("#activation").is_visible()
             assert b.session.trainer.evaluate(b.session.trainer.x_test, b.session.trainer.y_test) == \
                 a.session.trainer.evaluate(a.session.trainer.x_test, a.session.trainer.y_test)

@@ -90,3 +90,21 @@ def test_the_default_frame_is_compact_and_decodes():
     np.testing.assert_array_equal(f["layers"][0]["w"], t.linears[0].weight.array)
     np.testing.assert_array_equal(f["layers"][2]["gb"], t.last_grads[5])
     assert f["maps"]["output"].shape == (64, 64) and f["maps"]["neurons"][1][1].shape == (32, 32)
+
+
+def test_an_update_that_float32_rounds_away_from_lr_grad_is_explained():
+    t = Trainer(Config(learning_rate=1e-5))
+    t.set_weight(2, 0, None, 300.0)          # ulp(300) = 3.05e-5 > 2 lr·grad: 300 - lr·grad rounds back to 300
+    index = int(np.flatnonzero(t.points.y_train == 0)[0])     # target 0: ∂L/∂b = σ(ŷ) - t = 1
+    m = explain_point(t, "train", index)
+    bias = m["record"]["layers"][2]["neurons"][0]["bias"]
+    assert bias["grad"] == pytest.approx(1.0) and bias["update"] == 0.0      # the recorded float32 step
+    html = next(s["html"] for s in m["steps"] if s["phase"] == "update" and "output neuron" in s["title"])
+    assert 'class="note rounding"' in html and "rounded to the nearest float32" in html
+    # a note exactly where the printed update and the printed −lr·grad differ
+    from glassnet.explain import fmt
+    plain = explain_point(Trainer(Config(learning_rate=0.03)), "train", 0)
+    notes = sum(s["html"].count('class="note rounding"') for s in plain["steps"])
+    differ = sum(fmt(e["update"]) != fmt(-0.03 * e["grad"])
+                 for ly in plain["record"]["layers"] for e in ly["edges"] + [n["bias"] for n in ly["neurons"]])
+    assert notes == differ

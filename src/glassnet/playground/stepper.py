@@ -19,58 +19,16 @@ import html
 import numpy as np
 
 import glassnet
-from glassnet.explain import fmt as explain_fmt
 
+from .losses import data_loss_lines, loss_parts, output_gradient_lines, penalty_lines
 from .protocol import ProtocolError
+from .stepdoc import Doc, _key, _repr, derived, fmt, paren_derived, percent, pointer  # noqa: F401 - pointer, _repr: API
 
 FEATURE_SYMBOLS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1x2": "x₁x₂",
                    "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
 ACT_SYMBOL = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "linear": "identity"}
 SLOPE = {  # how g'(z) is written; its value is the recording's layers/l/neurons/j/slope
     "sigmoid": "a(1 − a)", "tanh": "1 − a²", "relu": "1 if z > 0, else 0", "linear": "1"}
-
-
-def fmt(value) -> str:
-    """As glassnet explain prints a number."""
-    return "–" if value is None else explain_fmt(value)
-
-
-class Doc:
-    """The recording's JSON with helpers that emit numbers tagged with their JSON pointer."""
-
-    def __init__(self, doc: dict):
-        self.doc = doc
-
-    def get(self, path: str):
-        """The value at a JSON pointer (RFC 6901, without the leading slash)."""
-        return pointer(self.doc, path)
-
-    def num(self, path: str, value=None) -> str:
-        v = self.get(path) if value is None else value
-        return (f'<span class="num" data-path="{html.escape(path)}" data-value="{_repr(v)}">'
-                f"{html.escape(fmt(v))}</span>")
-
-    def paren(self, path: str, value=None) -> str:
-        v = self.get(path) if value is None else value
-        s = self.num(path, value)
-        return f"({s})" if v is not None and v < 0 else s
-
-
-def pointer(doc, path: str):
-    """``doc`` at the JSON pointer ``path`` ("layers/0/neurons/1/z"; "~1" is "/", "~0" is "~")."""
-    node = doc
-    for key in path.split("/"):
-        key = key.replace("~1", "/").replace("~0", "~")
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return node
-
-
-def _key(k: str) -> str:
-    return k.replace("~", "~0").replace("/", "~1")
-
-
-def _repr(v) -> str:
-    return "null" if v is None else repr(float(v))
 
 
 def _edge_index(layer: dict, to: int, frm: int) -> int:
@@ -175,100 +133,6 @@ def forward_steps(d: Doc, cfg) -> list:
     return steps
 
 
-def derived(value, how: str) -> str:
-    """A number computed here from recorded ones (``how`` says from which), not itself recorded."""
-    return (f'<span class="num derived" data-derived="{html.escape(how)}" data-value="{_repr(value)}">'
-            f"{html.escape(fmt(value))}</span>")
-
-
-def _paren_derived(value, how: str) -> str:
-    s = derived(value, how)
-    return f"({s})" if value < 0 else s
-
-
-def sigmoid(z: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.float64(z))))
-
-
-def loss_parts(d: Doc) -> dict:
-    """Indices of the recorded ops that make the loss: {"out": ŷ, "root": L, "data": the data loss,
-    "penalty": the regularisation term or None, "chain": the data loss's ops in order}."""
-    ops = d.doc["ops"]
-    out = max(i for i, o in enumerate(ops) if o["module"] is not None)
-    root = len(ops) - 1
-    downstream, chain = {out}, []
-    for o in ops[out + 1:]:
-        if any(r["kind"] == "op" and r["ref"] in downstream for r in o["inputs"]):
-            downstream.add(o["index"])
-            chain.append(o["index"])
-    data, penalty = root, None
-    root_in = [r["ref"] for r in ops[root]["inputs"] if r["kind"] == "op"]
-    if ops[root]["op"] == "Add" and len(root_in) == 2 and (root_in[0] in downstream) != (root_in[1] in downstream):
-        data = root_in[0] if root_in[0] in downstream else root_in[1]
-        penalty = root_in[1] if data == root_in[0] else root_in[0]
-    return {"out": out, "root": root, "data": data, "penalty": penalty,
-            "chain": [i for i in chain if i <= data]}
-
-
-def _op_path(d: Doc, i: int) -> str:
-    """The path of op i's (single) value: ``ops/i/value``, or ``ops/i/value/0/0`` for a 1 x 1."""
-    v = d.doc["ops"][i]["value"]
-    return f"ops/{i}/value" if not isinstance(v, list) else f"ops/{i}/value/0/0"
-
-
-def _first(d: Doc, parts: dict, kind: str):
-    return next((i for i in parts["chain"] if d.doc["ops"][i]["op"] == kind), None)
-
-
-def data_loss_lines(d: Doc, cfg, parts: dict) -> list:
-    """The data loss as its formula, then with the recorded numbers filled in."""
-    n = len(d.doc["layers"])
-    yhat = f"layers/{n - 1}/neurons/0/z"
-    t = "effect/targets/0/0"
-    L = d.num(_op_path(d, parts["data"]))
-    sub, sig = _first(d, parts, "Sub"), _first(d, parts, "Sigmoid")
-    if cfg.loss == "bce":
-        p = sigmoid(d.get(yhat))
-        return [f'<div class="eq">binary cross-entropy (on the logit ŷ): L<sub>data</sub> = −[t·log σ(ŷ) + '
-                f"(1 − t)·log(1 − σ(ŷ))]</div>",
-                f'<div class="eq">&nbsp;&nbsp;σ(ŷ) = σ({d.num(yhat)}) = {derived(p, "sigmoid(ŷ)")}</div>',
-                f'<div class="eq">&nbsp;&nbsp;L<sub>data</sub> = −[{d.num(t)}·log {derived(p, "sigmoid(ŷ)")} + '
-                f"(1 − {d.num(t)})·log(1 − {derived(p, 'sigmoid(ŷ)')})] = {L}</div>"]
-    if cfg.loss == "mse" and sig is not None:
-        sq = _op_path(d, sub)
-        return [f'<div class="eq">mean squared error on σ(ŷ), the probability of class 1: '
-                f"L<sub>data</sub> = (σ(ŷ) − t)²</div>",
-                f'<div class="eq">&nbsp;&nbsp;= (σ({d.num(yhat)}) − {d.num(t)})² = ({d.num(_op_path(d, sig))} − '
-                f"{d.num(t)})² = {d.paren(sq)}² = {L}</div>"]
-    if cfg.loss == "mse":
-        return ['<div class="eq">mean squared error: L<sub>data</sub> = (ŷ − t)²</div>',
-                f'<div class="eq">&nbsp;&nbsp;= ({d.num(yhat)} − {d.paren(t)})² = {d.paren(_op_path(d, sub))}² '
-                f"= {L}</div>"]
-    return ['<div class="eq">mean absolute error: L<sub>data</sub> = |ŷ − t|</div>',
-            f'<div class="eq">&nbsp;&nbsp;= |{d.num(yhat)} − {d.paren(t)}| = |{d.num(_op_path(d, sub))}| = {L}</div>']
-
-
-def penalty_lines(d: Doc, cfg, parts: dict) -> list:
-    if parts["penalty"] is None:
-        return []
-    ops = d.doc["ops"]
-    pen = ops[parts["penalty"]]
-    inner = next(r["ref"] for r in pen["inputs"] if r["kind"] == "op")
-    rate = cfg.reg_rate
-    what = "Σ|w|" if cfg.regularization == "l1" else "½·Σw²"
-    return [f'<div class="eq">{cfg.regularization.upper()} penalty (every weight, no biases): '
-            f"λ·{what} = {derived(rate, 'λ, the regularization rate')} × {d.num(_op_path(d, inner))} = "
-            f"{d.num(_op_path(d, parts['penalty']))}</div>",
-            f'<div class="eq">total loss: L = L<sub>data</sub> + penalty = {d.num(_op_path(d, parts["data"]))} + '
-            f"{d.num(_op_path(d, parts['penalty']))} = {d.num(_op_path(d, parts['root']))}</div>"]
-
-
-def percent(path: str, value) -> str:
-    """A percentage, to two decimals (the value itself is the recording's)."""
-    return (f'<span class="num" data-path="{html.escape(path)}" data-value="{_repr(value)}" data-format="pct2">'
-            f"{'–' if value is None else f'{value:+.2f}'.replace('-', '−')}</span>")
-
-
 def loss_steps(d: Doc, cfg) -> list:
     parts = loss_parts(d)
     n = len(d.doc["layers"])
@@ -279,25 +143,6 @@ def loss_steps(d: Doc, cfg) -> list:
                      f") the same point's loss is {d.num('effect/loss_after')} "
                      f"({percent('effect/change_percent', eff.get('change_percent'))} %).</div>")
     return [_step("loss", "The loss", lines, n - 1, 0)]
-
-
-def output_gradient_lines(d: Doc, cfg, parts: dict) -> list:
-    """∂L/∂ŷ for each loss, with its numbers."""
-    n = len(d.doc["layers"])
-    out = f"layers/{n - 1}/neurons/0"
-    yhat, t, g = f"{out}/z", "effect/targets/0/0", d.num(f"{out}/grad_z")
-    sub, sig = _first(d, parts, "Sub"), _first(d, parts, "Sigmoid")
-    if cfg.loss == "bce":
-        p = sigmoid(d.get(yhat))
-        return [f'<div class="eq">∂L/∂ŷ = σ(ŷ) − t = {derived(p, "sigmoid(ŷ)")} − {d.paren(t)} = {g}</div>']
-    if cfg.loss == "mse" and sig is not None:
-        p = d.get(_op_path(d, sig))
-        return [f'<div class="eq">∂L/∂ŷ = 2(σ(ŷ) − t) · σ(ŷ)(1 − σ(ŷ)) = 2 × {d.paren(_op_path(d, sub))} × '
-                f"{derived(p * (1 - p), 'σ(ŷ)(1 − σ(ŷ))')} = {g}</div>"]
-    if cfg.loss == "mse":
-        return [f'<div class="eq">∂L/∂ŷ = 2(ŷ − t) = 2 × {d.paren(_op_path(d, sub))} = {g}</div>']
-    return [f'<div class="eq">∂L/∂ŷ = sign(ŷ − t) = sign({d.num(_op_path(d, sub))}) = {g}</div>',
-            '<div class="note">|u| has slope −1 left of 0 and +1 right of it (0 at u = 0).</div>']
 
 
 def weight_name(layer: int, row: int, col: int) -> str:
@@ -346,8 +191,8 @@ def backward_steps(d: Doc, cfg) -> list:
                         f"∂L/∂z·{_in_symbol(cfg, l, i)} + {rule} = {d.paren(base + '/grad_z')} × {d.paren(path)} + "
                         f"{derived(cfg.reg_rate, 'λ')} × "
                         + (f"sign({d.num(e + '/weight')})" if cfg.regularization == "l1" else d.paren(e + "/weight"))
-                        + f" = {_paren_derived(gz * xv, 'data share: ∂L/∂z × input')} + "
-                        f"{_paren_derived(share, 'penalty share')} = {d.num(e + '/grad')}</div>")
+                        + f" = {paren_derived(gz * xv, 'data share: ∂L/∂z × input')} + "
+                        f"{paren_derived(share, 'penalty share')} = {d.num(e + '/grad')}</div>")
                 else:
                     lines.append(f'<div class="eq">product: ∂L/∂{w} = {d.paren(base + "/grad_z")} × '
                                  f"{d.paren(path)} = {d.num(e + '/grad')}</div>")

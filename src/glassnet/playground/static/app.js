@@ -8,6 +8,7 @@ import {drawCurve, drawOutput} from "./plot.js";
 import {closeStepper, openStepper, showExport} from "./stepper.js";
 
 window.playground = S;   // for the curious (and for the browser tests)
+S.onNetworkBuilt = () => { if (S.hidden && S.hidden.length) applyHidden(S.hidden); };
 S.send = send;
 
 // ---------------------------------------------------------------- connection

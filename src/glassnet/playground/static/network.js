@@ -83,6 +83,7 @@ export function buildNetwork() {
   }
   for (const e of edges) svg.appendChild(e.path);
   for (const e of edges) svg.appendChild(e.hit);
+  if (S.onNetworkBuilt) S.onNetworkBuilt();      // a link's hidden controls stay hidden
 }
 
 function label(x, text) {
