@@ -24,6 +24,10 @@ def run_tab(url: str, i: int, out: dict, start: threading.Barrier) -> None:
 
         hello = recv()
         ws.send(json.dumps({"type": "set", "config": {"seed": i, "hidden": [1 + i % 8, 2]}, "id": 1}))
+        while True:                                        # the set-up is in place
+            m = recv()
+            if m["type"] == "frame" and m["ack"] == 1:
+                break
         start.wait(timeout=60)
         ws.send(json.dumps({"type": "play", "id": 2}))
         frames, acked, mid, t0 = 0, [], 2, time.monotonic()
@@ -66,3 +70,4 @@ def test_sixteen_tabs_training_at_once_all_keep_going():
         while len(srv.registry) and time.monotonic() < end:
             time.sleep(0.05)
         assert len(srv.registry) == 0                       # closing the tabs freed every session
+

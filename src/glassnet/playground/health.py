@@ -96,7 +96,7 @@ def live_warnings(trainer) -> list:
             found = []
         for ins in found:
             if ins.kind == "dead_relu":
-                units = [u + 1 for u in ins.data.get("units", [])]
+                units = [int(u) + 1 for u in ins.data.get("units", [])]
                 out.append({"kind": "dead_relu", "where": layer_name(trainer, ins.where), "units": units,
                             "message": f"Dead ReLU{'s' if len(units) > 1 else ''} in "
                                        f"{layer_name(trainer, ins.where)}: neuron{'s' if len(units) > 1 else ''} "
@@ -106,7 +106,7 @@ def live_warnings(trainer) -> list:
                 counts = {}
                 for entry in ins.data.get("entries", []):
                     counts[entry[-1]] = counts.get(entry[-1], 0) + 1
-                units = sorted(u + 1 for u, c in counts.items() if c >= SATURATED_SHARE * n)
+                units = sorted(int(u) + 1 for u, c in counts.items() if c >= SATURATED_SHARE * n)
                 if units:
                     out.append({"kind": "saturated", "where": layer_name(trainer, ins.where), "units": units,
                                 "message": f"Saturated units in {layer_name(trainer, ins.where)}: neuron"

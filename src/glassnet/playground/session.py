@@ -49,6 +49,13 @@ log = logging.getLogger("glassnet.playground")
 _CLOSE = object()
 
 
+def _plain(value):
+    """NumPy scalars and arrays in a message, as JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 class Session:
     """A tab's training thread and its two outboxes.
 
@@ -101,8 +108,9 @@ class Session:
 
     def send(self, payload: dict) -> None:
         """Queue a non-frame message (any thread)."""
+        text = json.dumps(payload, default=_plain)
         with self._lock:
-            self.messages.append(json.dumps(payload))
+            self.messages.append(text)
         self.notify()
 
     def take(self) -> list:
