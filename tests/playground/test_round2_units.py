@@ -108,3 +108,15 @@ def test_an_update_that_float32_rounds_away_from_lr_grad_is_explained():
     differ = sum(fmt(e["update"]) != fmt(-0.03 * e["grad"])
                  for ly in plain["record"]["layers"] for e in ly["edges"] + [n["bias"] for n in ly["neurons"]])
     assert notes == differ
+
+
+def test_saturated_units_are_warned_about_in_plain_json():
+    import json
+    t = Trainer(Config(activation="sigmoid", hidden=[3]))
+    for col in range(2):
+        t.set_weight(0, 0, col, 0.0)
+    t.set_weight(0, 0, None, 30.0)                  # neuron 1 of hidden layer 1: σ(30), slope ~1e-13
+    warnings = H.live_warnings(t)
+    sat = [w for w in warnings if w["kind"] == "saturated"]
+    assert sat and sat[0]["where"] == "hidden layer 1" and sat[0]["units"] == [1]
+    json.dumps(warnings)                            # what the session sends
