@@ -41,7 +41,7 @@ class _FirstNonFinite:
 
     def on_forward(self, fn, out) -> None:
         if self.first is None and not np.isfinite(np.asarray(out.array, dtype=np.float64)).all():
-            self.first = (fn.name(), out.array)
+            self.first = (type(fn).__name__, out.array)
 
     def on_backward(self, fn, grad_out, grad_inputs) -> None:
         pass
@@ -66,12 +66,14 @@ def diagnose_divergence(trainer, idx, loss: float) -> dict:
             h = mod(h)
             if seen.first is not None and first is None:
                 first = (i, type(mod).__name__)
+        largest = float(np.abs(np.asarray(h.array, dtype=np.float64)).max())
         trainer.data_loss(h, glassnet.tensor(trainer.y_train[idx]))
     if first is not None:
         i, kind = first
-        where = f"{layer_name(trainer, str(i))} ({kind}, op {seen.first[0]})"
+        where = f"{layer_name(trainer, str(i))} ({kind}, its {seen.first[0]} op)"
     elif seen.first is not None:
-        where = f"the loss ({seen.first[0]})"
+        where = (f"the loss (its {seen.first[0]} op: the network's output reached |ŷ| = {largest:.3g}, "
+                 f"beyond what float32 can square or sum)")
     else:
         where = "the loss"
     return {"kind": "diverged", "step": step, "where": where, "message": (

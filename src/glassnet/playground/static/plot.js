@@ -44,7 +44,7 @@ export function drawOutput() {
 /** The loss curve, with axes (loss up, steps along) and a legend. */
 export function drawCurve() {
   const c = $("curve"), ctx = c.getContext("2d"), h = S.history;
-  const L = 34, R = 6, T = 14, B = 16, w = c.width - L - R, ht = c.height - T - B;
+  const L = 44, R = 6, T = 14, B = 16, w = c.width - L - R, ht = c.height - T - B;
   ctx.clearRect(0, 0, c.width, c.height);
   ctx.font = "10px sans-serif"; ctx.fillStyle = "#666"; ctx.strokeStyle = "#bbb"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, T + ht); ctx.lineTo(L + w, T + ht); ctx.stroke();
@@ -60,7 +60,7 @@ export function drawCurve() {
   const first = h.length ? h[0][0] : 0, last = h.length ? h[h.length - 1][0] : 0;
   ctx.fillStyle = "#666";
   ctx.textAlign = "right";
-  ctx.fillText(max > 0 ? max.toPrecision(2) : "", L - 3, T + 8);
+  ctx.fillText(max > 0 ? (max >= 1e4 ? max.toExponential(0) : max.toPrecision(2)) : "", L - 3, T + 8);
   ctx.fillText("0", L - 3, T + ht);
   ctx.textAlign = "left"; ctx.fillText(`step ${first}`, L, c.height - 3);
   ctx.textAlign = "right"; ctx.fillText(`${last}`, L + w, c.height - 3);
