@@ -9,7 +9,9 @@ Every number on a step is a ``<span class="num">`` with ``data-path``, the JSON 
 value in the recording (``layers/0/neurons/1/z``), and ``data-value``, the value itself; its
 text is formatted as ``glassnet explain`` prints it.  Every number comes from that JSON,
 the point's features (``layers/0/x/i``) and the activations' slopes g'(z)
-(``layers/l/neurons/j/slope``) included.
+(``layers/l/neurons/j/slope``) included; the few computed here from recorded ones (σ(ŷ), a
+gradient's data and penalty shares, −lr·grad) say so (``data-derived``).  The loss's own lines
+are in ``losses.py``; the tagging helpers in ``stepdoc.py``.
 """
 from __future__ import annotations
 
