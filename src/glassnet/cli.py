@@ -162,9 +162,13 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
         _fail(f"--port must be between 1 and 65535; got {port}")
     if not 1 <= workers <= 64:
         _fail(f"--workers must be between 1 and 64; got {workers}")
-    from .playground.server import ServeError, serve
+    from . import playground
+    from .playground.server import ServeError
     try:
-        serve(host, port, open_browser, workers)
+        if workers == 1:
+            playground.serve(host, port, open_browser)
+        else:
+            playground.serve(host, port, open_browser, workers)
     except ServeError as error:
         _fail(str(error))
 

@@ -95,3 +95,15 @@ def test_a_busy_port_is_one_line_and_exit_2():
             lines = r.stderr.strip().splitlines()
             assert len(lines) == 1 and "--port" in lines[0] and "already in use" in lines[0], r.stderr
             assert "Traceback" not in r.stderr
+
+
+def test_the_cli_passes_workers_and_checks_them(monkeypatch, capsys):
+    import glassnet.playground as playground
+    from glassnet.cli import main
+    calls = []
+    monkeypatch.setattr(playground, "serve", lambda *a: calls.append(a))
+    assert main(["playground", "--port", "8124", "--workers", "3"]) == 0
+    assert calls == [("127.0.0.1", 8124, False, 3)]
+    assert main(["playground", "--workers", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--workers" in err[0]
