@@ -140,3 +140,17 @@ export function schedule() {
   scheduled = true;
   requestAnimationFrame(() => { scheduled = false; drawer(); });
 }
+
+// ---------------------------------------------------------------- the layers, as last asked for
+
+/** The hidden layers the page last asked for (clicks faster than the server's answer build on
+ * each other, not on a state the server has already left). */
+export function hiddenNow() {
+  const sent = S.hiddenSent;
+  return (sent && sent.id > (S.state.ack || 0) ? sent.h : S.state.config.hidden).slice();
+}
+
+export function sendHidden(h) {
+  const id = send({type: "set", config: {hidden: h}});
+  if (id !== null) S.hiddenSent = {id, h: h.slice()};
+}

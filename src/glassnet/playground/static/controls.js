@@ -1,5 +1,5 @@
 // The controls: each sends its change to the server, and shows what the server says the set-up is.
-import {$, DATASET_LABELS, LOSS_LABELS, LUT, S, schedule, send, toByte, toast} from "./common.js";
+import {$, DATASET_LABELS, LOSS_LABELS, LUT, S, hiddenNow, schedule, send, sendHidden, toByte, toast} from "./common.js";
 import {encodeWeights} from "./share.js";
 import {commitWeight, hideEditor} from "./network.js";
 import {onPlotClick} from "./plot.js";
@@ -151,14 +151,14 @@ export function bindControls() {
     toast("notice", "Link copied: it opens this network, with these weights, for anyone on this playground.");
   };
   $("add-layer").onclick = () => {
-    const h = S.state.config.hidden.slice();
+    const h = hiddenNow();
     if (h.length >= S.hello.limits.max_layers) return toast("error", `At most ${S.hello.limits.max_layers} hidden layers.`);
-    h.push(2); send({type: "set", config: {hidden: h}});
+    h.push(2); sendHidden(h);
   };
   $("remove-layer").onclick = () => {
-    const h = S.state.config.hidden.slice();
+    const h = hiddenNow();
     if (!h.length) return;
-    h.pop(); send({type: "set", config: {hidden: h}});
+    h.pop(); sendHidden(h);
   };
   $("csv").addEventListener("change", (ev) => {
     const file = ev.target.files[0];

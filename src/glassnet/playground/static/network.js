@@ -1,6 +1,6 @@
 // The network diagram: feature, neuron and output maps; edges coloured and sized by weight;
 // hover shows a weight, its last gradient and update; click edits it.
-import {$, FEATURE_LABELS, GRID, S, css, paintMap, send, toByte, toast} from "./common.js";
+import {$, FEATURE_LABELS, GRID, S, css, hiddenNow, paintMap, send, sendHidden, toByte, toast} from "./common.js";
 
 // ---------------------------------------------------------------- the network diagram
 
@@ -120,9 +120,9 @@ function svgPath(d, cls) {
 }
 
 function changeNeurons(i, delta) {
-  const h = S.state.config.hidden.slice(), n = h[i] + delta;
-  if (n < 1 || n > S.hello.limits.max_neurons) return;
-  h[i] = n; send({type: "set", config: {hidden: h}});
+  const h = hiddenNow(), n = h[i] + delta;
+  if (n === undefined || n < 1 || n > S.hello.limits.max_neurons) return;
+  h[i] = n; sendHidden(h);
 }
 
 // hover: the weight, its last gradient and its last update
