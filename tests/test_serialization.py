@@ -236,3 +236,57 @@ def test_real_glassnet_model_round_trips_through_torch(tmp_path):
     save_file(theirs.state_dict(), str(tmp_path / "theirs.safetensors"))
     ours.load_state_dict(glassnet.load(tmp_path / "theirs.safetensors"))
     np.testing.assert_array_equal(ours.state_dict()["0.weight"].numpy(), np.full((3, 4), 0.5, np.float32))
+
+
+# -- temporaries left by a killed save, corrupt headers (issue 9) ------------------------------------
+
+def _dead_pid():
+    import subprocess
+    import sys
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_save_removes_temporaries_of_the_same_target_whose_process_is_gone(tmp_path):
+    path = tmp_path / "model.safetensors"
+    dead, alive = _dead_pid(), os.getpid()
+    stale = tmp_path / f".model.safetensors.glassnet-save-{dead}-0123456789ab.tmp"
+    running = tmp_path / f".model.safetensors.glassnet-save-{alive}-0123456789ab.tmp"
+    other_target = tmp_path / f".other.safetensors.glassnet-save-{dead}-0123456789ab.tmp"
+    prefix_target = tmp_path / f".model.safetensors.bak.glassnet-save-{dead}-0123456789ab.tmp"
+    not_ours = tmp_path / ".model.safetensors.0123456789ab.tmp"
+    for p in (stale, running, other_target, prefix_target, not_ours):
+        p.write_bytes(b"x" * 100)
+    glassnet.save({"w": glassnet.ones(2)}, path)
+    assert not stale.exists()
+    assert running.exists() and other_target.exists() and prefix_target.exists() and not_ours.exists()
+    assert glassnet.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_the_temporary_is_named_after_the_target_and_this_process(tmp_path, monkeypatch):
+    seen = []
+
+    def record(f, data):
+        seen.append(os.path.basename(f.name))
+        f.write(data)
+
+    monkeypatch.setattr(serialization, "_write_all", record)
+    glassnet.save({"w": glassnet.ones(2)}, tmp_path / "m.safetensors")
+    assert seen and seen[0].startswith(f".m.safetensors.glassnet-save-{os.getpid()}-")
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_very_long_target_name_still_gets_a_valid_temporary_name(tmp_path):
+    path = tmp_path / ("m" * 240 + ".st")
+    glassnet.save({"w": glassnet.ones(2)}, path)
+    assert glassnet.load(path)["w"].tolist() == [1.0, 1.0] and _leftovers(tmp_path) == []
+
+
+def test_deeply_nested_json_header_is_the_same_clear_value_error(tmp_path):
+    import struct
+    header = b"[" * 100_000 + b"]" * 100_000
+    path = tmp_path / "nested.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header)
+    with pytest.raises(ValueError, match="is not a safetensors file"):
+        glassnet.load(path)

@@ -57,6 +57,28 @@ def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see -
 
 # -- train and predict ---------------------------------------------------------------------------
 
+def _data_warnings():
+    """Show ``DataWarning``s (a guessed task, a detected delimiter) as one line each on stderr."""
+    import contextlib
+    import warnings
+    from .training.task import DataWarning
+
+    @contextlib.contextmanager
+    def shown():
+        with warnings.catch_warnings():
+            default = warnings.showwarning
+            warnings.simplefilter("always", DataWarning)
+
+            def show(message, category, *args, **kwargs):
+                if issubclass(category, DataWarning):
+                    typer.echo(f"glassnet: warning: {' '.join(str(message).split())}", err=True)
+                else:
+                    default(message, category, *args, **kwargs)
+            warnings.showwarning = show
+            yield
+    return shown()
+
+
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, circle, moons, gaussian, "
                                              "digits, iris, breast-cancer, wine, or a CSV file."),
@@ -78,19 +100,40 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
           save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
                                               "(safetensors, architecture in its metadata)."),
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
+          trace: Optional[Path] = typer.Option(None, "--trace", help="Follow the run with glassnet.explain."
+                                               "trace and write its plots and JSON to this folder."),
           config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
                                                 "(flags given here win)."),
-          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")):
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+          engine: Optional[str] = typer.Option(None, "--engine", help="glassnet (default) or torch "
+                                               "(PyTorch, same data, weights and report)."),
+          nproc: Optional[int] = typer.Option(None, "--nproc", help="Processes on this machine: "
+                                              "DistributedDataParallel over torch.distributed."),
+          nnodes: Optional[int] = typer.Option(None, "--nnodes", help="Machines taking part "
+                                               "(run the same command on each)."),
+          rdzv_endpoint: Optional[str] = typer.Option(None, "--rdzv-endpoint", help="HOST:PORT "
+                                                      "where the machines meet (with --nnodes)."),
+          task: Optional[str] = typer.Option(None, "--task", help="classification or regression "
+                                             "(default: inferred from the target column)."),
+          delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator, "
+                                                  "e.g. ';' or tab (default: detected).")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
     from . import training
     flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
              "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-             "test_size": test_size, "save": save, "plot": plot}
+             "test_size": test_size, "save": save, "plot": plot, "engine": engine, "nproc": nproc,
+             "nnodes": nnodes, "rdzv_endpoint": rdzv_endpoint, "task": task, "delimiter": delimiter}
     try:
         spec = training.resolve(flags, config)
-        run = training.fit(spec, progress=not quiet)
+        with _data_warnings():
+            run = training.fit(spec, progress=not quiet, trace=trace)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
+    except training.TrainingError as error:  # e.g. a distributed worker died: not a usage error
+        typer.echo(f"glassnet: error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if run is None:  # a torchrun worker other than rank 0: rank 0 reports
+        return
     from .report import print_training
     print_training(run)
 
@@ -102,11 +145,17 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
                                                  "if present (default: the one used in training)."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write predictions "
                                                   "to this CSV file."),
-            show: int = typer.Option(10, "--show", help="Predictions to print (0: none).")):
+            show: int = typer.Option(10, "--show", help="Predictions to print (0: none)."),
+            delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator "
+                                                    "(default: detected).")):
     """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
     from . import training
     try:
-        result = training.predict(model, data, target)
+        if output is not None:  # a bad -o path fails before any work
+            from .training.guards import check_output_file
+            check_output_file(output, "--output")
+        with _data_warnings():
+            result = training.predict(model, data, target, delimiter)
         if output is not None:
             training.write_predictions(result, output)
     except (ValueError, TypeError, OSError) as error:
@@ -134,8 +183,18 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
             fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, latex, html or json."),
             exact: bool = typer.Option(False, "--exact/--float32", help="Exact fractions or float32."),
             entry: Optional[str] = typer.Option(None, "--entry", help="Explain one number, e.g. "
-                                                "layer1.weight[2, 0].")):
-    """Record one training step of a worked example and explain every number in it."""
+                                                "layer1.weight[2, 0]."),
+            model: Optional[Path] = typer.Option(None, "--model", help="Explain a step of this saved "
+                                                 "model (glassnet train --save) instead."),
+            data: Optional[str] = typer.Option(None, "--data", help="With --model: a built-in data "
+                                               "set or a CSV file with the answers."),
+            target: Optional[str] = typer.Option(None, "--target", help="With --model: the CSV's "
+                                                 "answer column (default: the one used in training)."),
+            rows: int = typer.Option(1, "--rows", help="With --model: samples in the step."),
+            lr: float = typer.Option(0.1, "--lr", help="With --model: the SGD learning rate."),
+            engine: str = typer.Option("glassnet", "--engine", help="With --model: record the step "
+                                       "in glassnet or in torch (through torch's hooks).")):
+    """Record one training step of a worked example (or of a saved model) and explain every number."""
     formats = ("text", "markdown", "latex", "html", "json")
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
@@ -143,6 +202,19 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
         from .lessons.examples import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
+    if model is not None or data is not None:
+        if model is None or data is None:
+            _fail("--model and --data go together: glassnet explain --model M.safetensors --data DATA")
+        from .explain import render
+        from .training.explain_step import default_entries, record_step
+        try:
+            step = record_step(model, data, target, rows, lr, engine)
+            typer.echo(render(step, fmt, [entry] if entry else default_entries(step)))
+        except KeyError as error:
+            _fail(str(error.args[0]) if error.args else "unknown entry")
+        except (ValueError, TypeError, OSError, IndexError) as error:
+            _fail(str(error))
+        return
     try:
         text = explain_text(example, fmt, exact, entry)
     except KeyError as error:
@@ -171,6 +243,66 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
             playground.serve(host, port, open_browser, workers)
     except ServeError as error:
         _fail(str(error))
+
+
+# -- doctor --------------------------------------------------------------------------------------
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glassnet training script "
+                                                   "to run unmodified and diagnose."),
+           steps: int = typer.Option(200, "--steps", help="Optimizer steps to observe before stopping "
+                                     "the script (or the training run)."),
+           fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, html or json."),
+           probe: Optional[bool] = typer.Option(None, "--probe/--no-probe", help="Also train a fresh "
+                                                "copy on 16 examples (overfit-one-batch). Default: on "
+                                                "with --data, off for scripts."),
+           threshold: Optional[list[str]] = typer.Option(None, "--threshold", help="Change a "
+                                                         "threshold, e.g. --threshold dead_fraction=0.8."),
+           script_args: str = typer.Option("", "--args", help="Arguments passed to the script."),
+           threads: Optional[int] = typer.Option(None, "--threads", help="torch threads for the script."),
+           data: Optional[str] = typer.Option(None, "--data", help="Diagnose the glassnet train recipe "
+                                              "on this data set or CSV (instead of a script)."),
+           target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict."),
+           hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. 16 8."),
+           activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
+           loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
+           optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
+           lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+           batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
+                                                    "(0: the whole training set)."),
+           seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed."),
+           test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction."),
+           config: Optional[Path] = typer.Option(None, "--config", help="Options from a TOML file.")):
+    """Diagnose a training run: seed 003's debugging checklist, automatic, with the numbers.
+
+    Exit status 1 when an error was found, 0 otherwise."""
+    from . import doctor as doc
+    if fmt not in ("text", "markdown", "html", "json"):
+        _fail(f"--format must be one of text, markdown, html, json; got {fmt!r}")
+    if (script is None) == (data is None and config is None):
+        _fail("give either a SCRIPT.py to run or --data (the options of glassnet train), not both")
+    try:
+        th = doc.Thresholds.parse(threshold)
+        if script is not None:
+            import shlex
+            report = doc.diagnose_script(script, steps, shlex.split(script_args), bool(probe), th,
+                                         threads)
+        else:
+            from . import training
+            flags = {"data": data, "target": target, "hidden": hidden, "activation": activation,
+                     "loss": loss, "optimizer": optimizer, "lr": lr, "epochs": None,
+                     "batch_size": batch_size, "seed": seed, "test_size": test_size, "save": None,
+                     "plot": None}
+            spec = training.resolve(flags, config)
+            report = doc.diagnose_spec(spec, steps, probe is not False, th)
+        text = report.render(fmt)
+    except (ValueError, TypeError, OSError) as error:
+        _fail(str(error))
+    if fmt == "text":
+        report.print()
+    else:
+        typer.echo(text)
+    return report.exit_code
 
 
 # -- entry point ---------------------------------------------------------------------------------

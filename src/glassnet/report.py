@@ -86,6 +86,10 @@ def print_training(run, console=None) -> None:
     console.print(f"[bold]{run.spec.data}[/]: {run.architecture} MLP ({run.parameters} parameters), "
                   f"{run.spec.activation}, {run.loss}, {run.spec.optimizer} lr {run.spec.lr}, "
                   f"{run.spec.epochs} epochs, batch {run.spec.batch_size or 'full'}, seed {run.spec.seed}")
+    if getattr(run.spec, "engine", "glassnet") != "glassnet":
+        console.print(f"engine {run.spec.engine}" + (f", {run.spec.nproc * run.spec.nnodes} processes "
+                                                     f"(DistributedDataParallel)"
+                                                     if run.spec.nproc * run.spec.nnodes > 1 else ""))
     table = Table()
     for column in ("split", "samples", "loss", metric):
         table.add_column(column)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import struct
 from collections.abc import Mapping
@@ -68,15 +69,68 @@ def _write_all(f, data: bytes) -> None:
         f.write(view[start:start + _CHUNK])
 
 
+_TMP_TAG = "glassnet-save"  # temporaries are named .<target>.glassnet-save-<pid>-<random>.tmp
+
+
+def _tmp_stem(path: str) -> str:
+    """The target's name as it appears in its temporaries (hashed when very long, so the
+    temporary's name stays under the usual 255-byte limit)."""
+    name = os.path.basename(path)
+    if len(name.encode()) > 150:
+        import hashlib
+        name = hashlib.sha1(name.encode()).hexdigest()[:16]
+    return name
+
+
+def _pid_alive(pid: int) -> bool:
+    """Is process ``pid`` running on this machine?  (Unsure counts as alive.)"""
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path: str) -> None:
+    """Delete temporaries left beside ``path`` by earlier saves of ``path`` whose process died
+    (``kill -9`` or a power cut between writing and renaming).
+
+    Only names of the exact form ``_write_atomically`` gives for this target are touched, and
+    only when the process id they carry no longer exists, so a save running in parallel (in
+    this process or another) keeps its temporary.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(r"\." + re.escape(_tmp_stem(path)) + r"\." + _TMP_TAG
+                         + r"-([0-9]{1,10})-[0-9a-f]{12}\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _pid_alive(int(match.group(1))):
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
 def _write_atomically(path, data: bytes) -> None:
     """Write a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
     ``os.replace`` is atomic, so a reader (or a crash) sees either the old file or the complete
-    new one, never a half-written file.
+    new one, never a half-written file.  The temporary's name carries the target's name and this
+    process's id; a later save of the same target removes temporaries whose process is gone.
     """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    _remove_stale_temporaries(path)
+    tmp = os.path.join(folder, f".{_tmp_stem(path)}.{_TMP_TAG}-{os.getpid()}-"
+                               f"{secrets.token_hex(6)}.tmp")
     f = open(tmp, "xb")  # "x": never clobber another file; permissions follow the umask
     try:
         with f:
@@ -153,7 +207,7 @@ def _header(data: bytes, source: str) -> dict:
         raise ValueError(hint)
     try:
         header = json.loads(data[8:8 + size])
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deeply nested JSON
         raise ValueError(hint) from None
     if not isinstance(header, dict):
         raise ValueError(hint)

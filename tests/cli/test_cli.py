@@ -189,7 +189,7 @@ def test_hidden_sizes_are_joined_for_click():
     (["--optimizer", "lbfgs"], "--optimizer must be one of"),
     (["--epochs", "abc"], "--epochs"),
     (["--epochs", "0"], "--epochs must be >= 1"),
-    (["--lr", "-1"], "--lr must be > 0"),
+    (["--lr", "-1"], "--lr must be a finite number > 0"),
     (["--test-size", "1.5"], "--test-size must be"),
     (["--batch-size", "-2"], "--batch-size must be >= 0"),
     (["--hidden", "16", "x"], "unexpected extra argument"),

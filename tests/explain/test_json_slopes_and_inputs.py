@@ -40,7 +40,7 @@ def eight_by_eight():
 @pytest.mark.parametrize("name", ["flip_exact", "flip_f32", "flip_f32_batch", "xor", "eight_by_eight"])
 def test_json_with_slopes_and_inputs_validates_against_the_schema(name, request):
     pytest.importorskip("jsonschema", reason="jsonschema validates the JSON output")
-    doc = request.getfixturevalue(name).to_dict()
+    doc = request.getfixturevalue(name).to_dict(version=1)
     validate(doc)
     for ly in doc["layers"]:
         assert "x" in ly and len(ly["x"]) == ly["in_features"]
@@ -49,7 +49,7 @@ def test_json_with_slopes_and_inputs_validates_against_the_schema(name, request)
 
 def test_documents_without_the_new_fields_still_validate(xor):
     pytest.importorskip("jsonschema", reason="jsonschema validates the JSON output")
-    doc = xor.to_dict()
+    doc = xor.to_dict(version=1)
     for ly in doc["layers"]:
         del ly["x"]
         for n in ly["neurons"]:
@@ -59,7 +59,7 @@ def test_documents_without_the_new_fields_still_validate(xor):
 
 def test_schema_rejects_a_slope_that_is_not_a_number(xor):
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the JSON output")
-    doc = xor.to_dict()
+    doc = xor.to_dict(version=1)
     doc["layers"][0]["neurons"][0]["slope"] = "0.07"
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
@@ -73,7 +73,7 @@ def test_slopes_match_a_forward_pass_computed_here():
     x = glassnet.randn(6, 3)
     weights = [(m.weight.array.astype(np.float64), m.bias.array.astype(np.float64))
                for m in model if isinstance(m, nn.Linear)]
-    doc = _step(model, x, glassnet.randn(6, 1)).to_dict()
+    doc = _step(model, x, glassnet.randn(6, 1)).to_dict(version=1)
     h = x.array.astype(np.float64)
     slope_of = {"relu": lambda z, a: (z > 0).astype(np.float64),
                 "tanh": lambda z, a: 1 - a * a,
@@ -103,7 +103,7 @@ def test_slopes_match_a_forward_pass_computed_here():
 
 def test_slope_is_the_factor_backward_used(xor, flip_f32_batch):
     for rec in (xor, flip_f32_batch):
-        for ly in rec.to_dict()["layers"]:
+        for ly in rec.to_dict(version=1)["layers"]:
             for n in ly["neurons"]:
                 if n["slope"] is None:
                     continue
@@ -112,7 +112,7 @@ def test_slope_is_the_factor_backward_used(xor, flip_f32_batch):
 
 
 def test_seed_003_slopes_are_sigmoid_slopes(xor):
-    doc = xor.to_dict()
+    doc = xor.to_dict(version=1)
     for ly in doc["layers"]:
         assert ly["activation"] == "sigmoid"
         for n in ly["neurons"]:
@@ -125,7 +125,7 @@ def test_seed_003_slopes_are_sigmoid_slopes(xor):
 
 
 def test_seed_002_relu_at_zero_has_slope_zero_like_backward(flip_exact):
-    doc = flip_exact.to_dict()
+    doc = flip_exact.to_dict(version=1)
     layer1, layer2 = doc["layers"]
     assert [n["z"] for n in layer1["neurons"]] == [0.0, -0.1, 0.5]
     assert [n["slope"] for n in layer1["neurons"]] == [0, 0, 1]     # relu′(0) = 0, as backward uses it
@@ -135,7 +135,7 @@ def test_seed_002_relu_at_zero_has_slope_zero_like_backward(flip_exact):
 
 
 def test_tanh_slope_in_the_8_by_8_network(eight_by_eight):
-    tanh_layer = eight_by_eight.to_dict()["layers"][0]
+    tanh_layer = eight_by_eight.to_dict(version=1)["layers"][0]
     assert tanh_layer["activation"] == "tanh" and len(tanh_layer["neurons"]) == 8
     for n in tanh_layer["neurons"]:
         a = _column(n["a"])
@@ -145,7 +145,7 @@ def test_tanh_slope_in_the_8_by_8_network(eight_by_eight):
 
 def test_inputs_past_the_size_limit_are_null():
     model = nn.Sequential(nn.Linear(4100, 1), nn.Sigmoid())
-    doc = _step(model, glassnet.ones(1, 4100), glassnet.ones(1, 1)).to_dict()
+    doc = _step(model, glassnet.ones(1, 4100), glassnet.ones(1, 1)).to_dict(version=1)
     assert doc["layers"][0]["x"] is None
     pytest.importorskip("jsonschema", reason="jsonschema validates the JSON output")
     validate(doc)

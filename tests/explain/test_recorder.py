@@ -101,3 +101,49 @@ def test_bad_arguments_are_named():
         record(object())
     with pytest.raises(TypeError, match="optimizer must be"):
         record(None, object())
+
+
+def test_loss_after_is_computed_later_on_a_copy_and_training_on_does_not_change_it():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.5)
+    x, t = glassnet.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]]), glassnet.tensor([[0.3], [-0.2]])
+    with record(model, opt) as step:
+        F.mse_loss(model(x), t).backward()
+        opt.step()
+    with glassnet.no_grad():
+        expected = F.mse_loss(model(x), t).item()
+    for _ in range(3):                                  # keep training before looking
+        opt.zero_grad()
+        F.mse_loss(model(x), t).backward()
+        opt.step()
+    state = {k: v.array.copy() for k, v in model.state_dict().items()}
+    assert float(step.effect.loss_after) == pytest.approx(expected, rel=1e-6)
+    assert all(np.array_equal(v.array, state[k]) for k, v in model.state_dict().items())
+
+
+def test_a_parameter_changed_in_place_inside_the_block_is_seen_by_the_forward():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    at_entry = model[0].weight.array.copy()
+    with record(model, opt) as step:                    # the copy taken at entry is not reused
+        with glassnet.no_grad():
+            model[0].weight.mul_(2.0)
+        model(glassnet.ones(3)).sum().backward()
+        opt.step()
+    p = step.param("0.weight")
+    np.testing.assert_array_equal(step.forward_ops[0].input_values[1], 2 * at_entry)
+    np.testing.assert_array_equal(p.before, 2 * at_entry)     # the value the step started from
+
+
+def test_the_recorded_gradient_is_what_the_step_used_even_when_gradients_accumulate():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = glassnet.tensor([[1.0, -2.0, 0.5]])
+    with record(model, opt) as step:
+        model(x).sum().backward()
+        model(x).sum().backward()                    # no zero_grad: .grad is the sum of both
+        grad = model[0].weight.grad.array.copy()
+        opt.step()
+    once = step.forward_ops[0].grad_inputs[1]       # what the first backward sent
+    np.testing.assert_allclose(step.param("0.weight").grad, grad)
+    np.testing.assert_allclose(step.param("0.weight").grad, 2 * once, rtol=1e-6)

@@ -95,9 +95,9 @@ def test_html_displays_in_jupyter(case):
     assert ipython is not None
 
 
-def test_json_validates_against_the_schema(case):
+def test_json_version_1_validates_against_its_schema(case):
     step, entries = case
-    doc = json.loads(step.to_json(entries))
+    doc = json.loads(step.to_json(entries, version=1))
     validate(doc)
     assert doc["schema"] == "glassnet.explain/1"
     assert doc["layers"] and all(n["z"] is not None for ly in doc["layers"] for n in ly["neurons"])
@@ -105,8 +105,8 @@ def test_json_validates_against_the_schema(case):
     assert all(op["backward"] is not None for op in doc["ops"])
 
 
-def test_json_numbers_of_seed_002(flip_exact):
-    doc = flip_exact.to_dict(FLIP_ENTRY)
+def test_json_version_1_numbers_of_seed_002(flip_exact):
+    doc = flip_exact.to_dict(FLIP_ENTRY, version=1)
     layer1 = doc["layers"][0]
     assert [n["status"] for n in layer1["neurons"]] == ["dead", "dead", "alive"]
     assert layer1["neurons"][2]["grad_z"] == 0.44
@@ -118,11 +118,16 @@ def test_json_numbers_of_seed_002(flip_exact):
 
 def test_schema_rejects_a_wrong_version(flip_f32):
     jsonschema = pytest.importorskip("jsonschema", reason="jsonschema validates the JSON output")
-    doc = flip_f32.to_dict()
-    doc["schema"] = "glassnet.explain/2"
+    doc = flip_f32.to_dict(version=1)
+    doc["schema"] = "glassnet.explain/2"          # a /1 document under the /2 name
     with pytest.raises(jsonschema.ValidationError):
         validate(doc)
-    assert schema()["properties"]["schema"]["const"] == "glassnet.explain/1"
+    doc = flip_f32.to_dict(version=2)
+    doc["schema"] = "glassnet.explain/1"          # and the other way round
+    with pytest.raises(jsonschema.ValidationError):
+        validate(doc)
+    assert schema(1)["properties"]["schema"]["const"] == "glassnet.explain/1"
+    assert schema()["properties"]["schema"]["const"] == "glassnet.explain/2"
 
 
 def test_render_rejects_unknown_formats(flip_f32):

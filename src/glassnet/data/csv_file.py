@@ -7,6 +7,7 @@ turned into NaN silently.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from ..tensor import tensor
 
-__all__ = ["load_csv"]
+__all__ = ["load_csv", "read_header", "sniff_delimiter"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -50,10 +51,10 @@ def _read_rows(path, delimiter: str):
     source = getattr(path, "name", None) if hasattr(path, "read") else os.fspath(path)
     source = str(source or "<csv data>")
     if hasattr(path, "read"):
-        rows = list(_numbered(csv.reader(path, delimiter=delimiter)))
+        rows = _all_rows(path, delimiter, source)
     else:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(_numbered(csv.reader(f, delimiter=delimiter)))
+            rows = _all_rows(f, delimiter, source)
     if not rows:
         raise ValueError(f"{source} is empty; expected a header row naming the columns, then one row "
                          f"per sample")
@@ -73,6 +74,56 @@ def _read_rows(path, delimiter: str):
                              f"column: {header}), got {len(cells)}. Check for a missing or extra "
                              f"delimiter {delimiter!r} on that line.")
     return source, header, rows
+
+
+def _all_rows(f, delimiter: str, source: str) -> list:
+    """Every non-blank row; the csv module's errors and undecodable bytes as one-line ValueErrors."""
+    reader = csv.reader(f, delimiter=delimiter)
+    try:
+        return list(_numbered(reader))
+    except csv.Error as error:
+        line = reader.line_num  # the line being read when the error came
+        if "field larger" in str(error):
+            raise ValueError(f"{source}, line {line}: a cell is longer than "
+                             f"{csv.field_size_limit():,} characters (the csv module's limit); "
+                             f"is this a CSV file of numbers?") from None
+        raise ValueError(f"{source}, line {max(line, 1)}: not readable as CSV ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{source} is not UTF-8 text (byte {error.start}: {error.reason}); save it "
+                         f"as UTF-8 CSV") from None
+
+
+def read_header(path, delimiter: str = ",") -> list:
+    """The column names on the first line of a CSV file (stripped), checked as ``load_csv`` does."""
+    source = os.fspath(path)
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = _all_rows(itertools.islice(f, 1), delimiter, source)
+    if not rows or not any(cell.strip() for cell in rows[0][1]):
+        raise ValueError(f"{source} is empty; expected a header row naming the columns")
+    return [name.strip() for name in rows[0][1]]
+
+
+def sniff_delimiter(path, candidates: str = ",;\t|") -> str:
+    """The cell separator of a CSV file, guessed from its first lines (``csv.Sniffer``).
+
+    Only ``candidates`` are considered; when nothing is consistent (a one-column file, say),
+    the answer is ``","``.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+            sample = f.read(1 << 16)
+    except OSError:
+        return ","
+    if len(sample) == 1 << 16 and "\n" in sample:  # whole lines only
+        sample = sample[:sample.rindex("\n")]
+    lines = sample.splitlines()
+    if lines and any(c in lines[0] for c in candidates):
+        header = lines[0]  # the header names the columns: prefer a separator it contains
+        candidates = "".join(c for c in candidates if c in header)
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=candidates).delimiter
+    except csv.Error:
+        return candidates[0] if len(candidates) == 1 else ","
 
 
 def _numbered(reader):

@@ -12,7 +12,17 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
 * ``Recording``: ``forward_table()``, ``ops_table()``, ``backward_table()``, ``gradient_table()``,
   ``derivation(entry)``, ``update_table()``, ``update_summary()``, ``effect``, ``insights()``,
   ``to_text()``, ``to_markdown()``, ``to_latex()``, ``to_html()`` (and ``_repr_html_``),
-  ``to_json()``/``to_dict()`` (schema ``glassnet.explain/1``), ``to_dot()``, ``to_svg()``.
+  ``to_json()``/``to_dict()`` (schema ``glassnet.explain/2``, or ``/1`` which small recordings
+  write by default for its existing readers; ``version=`` chooses),
+  ``to_dot()``, ``to_svg()``.
+* Size: small recordings (≤ ``summary.FULL_DETAIL_LIMIT`` = 1000 parameter entries and tensor
+  entries) render every table; larger ones render a summary first (per layer, per parameter,
+  per op, the largest entries).  ``detail="full"`` forces every table.  Detail on demand costs
+  what it shows: ``step.table(name, rows=..., full=True)``, ``step.derivation(entry)``,
+  ``step.path(entry)``.
+* ``trace(model, optimizer, every=k)`` — a whole run: per-step, per-layer summaries (loss,
+  gradient and update norms, update-to-weight ratios, dead and saturated units), drawn with
+  ``glassnet.viz.trace_figure`` (``run.figure()``, ``run.save(folder)``).
 * ``compare_with_torch(model, x, target, ...)`` — the same step in PyTorch, differences per value.
 * ``fmt(value)`` — one number as every renderer prints it (exact fractions as decimals, floats
   rounded to four decimals, one minus sign).
@@ -20,9 +30,10 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
 from ._numbers import fmt
 from .compare import Comparison, compare_with_torch, torch_module_outputs
 from .recorder import record
+from .trace import trace
 from .recording import Recording
 from .render import FORMATS, render
 from .render.json import SCHEMA_ID, schema, validate
 
 __all__ = ["Comparison", "FORMATS", "Recording", "SCHEMA_ID", "compare_with_torch", "fmt", "record",
-           "render", "schema", "torch_module_outputs", "validate"]
+           "render", "schema", "torch_module_outputs", "trace", "validate"]

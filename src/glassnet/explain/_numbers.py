@@ -85,16 +85,23 @@ def fmt(value, places: int = 4, minus: str = MINUS) -> str:
     return text.replace("-", minus)
 
 
+EDGE = 3    # entries kept at each end of an elided axis (NumPy's and PyTorch's edgeitems)
+
+
 def fmt_array(values, places: int = 4, minus: str = MINUS, limit: int = 16) -> str:
-    """A vector or matrix as nested brackets, ``[0.1, −0.1, …]`` (elided past ``limit`` entries)."""
+    """A vector or matrix as nested brackets; an axis longer than ``limit`` shows its first and
+    last three entries around ``…``, as NumPy and PyTorch print large arrays:
+    ``[0.1, −0.1, 0.2, …, 0.3, 0.1, 0]``."""
     arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if arr.ndim == 0:
         return fmt(arr[()], places, minus)
-    items = list(arr)
-    parts = [fmt_array(v, places, minus, limit) for v in items[:limit]]
-    if len(items) > limit:
-        parts.append("…")
-    return "[" + ", ".join(parts) + "]"
+    n = len(arr)
+    if n > limit:
+        shown = [fmt_array(v, places, minus, limit) for v in arr[:EDGE]] + ["…"] + \
+            [fmt_array(v, places, minus, limit) for v in arr[n - EDGE:]]
+    else:
+        shown = [fmt_array(v, places, minus, limit) for v in arr]
+    return "[" + ", ".join(shown) + "]"
 
 
 def fmt_any(value, places: int = 4, minus: str = MINUS) -> str:

@@ -10,6 +10,7 @@ every local derivative is computed from the recorded forward values.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -201,7 +202,7 @@ def _vector_lines(rec, ctx, stop) -> list:
             sym = locs[0][0] if len(locs) == 1 else (f"2·{locs[0][0]}" if locs[0][0] == locs[1][0]
                                                      else " + ".join(x[0] for x in locs))
             local = np.empty(op.shape, dtype=object)
-            for p in np.ndindex(*op.shape):
+            for p in _shown(op.shape):
                 local[p] = sum(elem_local(ctx, op, pos, p)[1] for pos in pos_list)
             lines.append((f"∂L/∂{name} = ∂L/∂{out} ⊙ {sym} = {fmt_any(op.grad_out)} ⊙ "
                           f"{fmt_any(local)} = {fmt_any(g)}", ""))
@@ -217,7 +218,7 @@ def _vector_lines(rec, ctx, stop) -> list:
         elif op.op in ("BinaryCrossEntropy", "BinaryCrossEntropyWithLogits") and pos_list == [0]:
             p_val = op.input_values[0]
             local = np.empty(np.shape(p_val), dtype=object)
-            for e in np.ndindex(*np.shape(p_val)):
+            for e in _shown(np.shape(p_val)):
                 local[e] = loss_local(ctx, op, 0, e)[1]
             sym = loss_local(ctx, op, 0, next(np.ndindex(*np.shape(p_val))))[0] \
                 if np.size(p_val) == 1 else f"∂{op.op}/∂{name}"
@@ -225,6 +226,15 @@ def _vector_lines(rec, ctx, stop) -> list:
         else:
             lines.append((f"∂L/∂{name} = {fmt_any(g)}", f"recorded from {op.node}"))
     return lines
+
+
+def _shown(shape, limit: int = 16, edge: int = 3):
+    """The indices ``fmt_any`` prints of an array of ``shape`` (every index of an axis up to
+    ``limit`` long, else the first and last ``edge``): a derivation computes local derivatives
+    only where they are shown."""
+    axes = [range(n) if n <= limit else list(range(edge)) + list(range(n - edge, n))
+            for n in (int(v) for v in shape)]
+    return itertools.product(*axes)
 
 
 def _convention(rec, name: str, index: tuple) -> str:

@@ -6,10 +6,13 @@ recorded loss ops on the new output, or from the ``loss_fn`` given to ``record``
 """
 from __future__ import annotations
 
+import copy
 import math
+from functools import partial
 
 import numpy as np
 
+from ..autograd import no_grad
 from .recording import Effect, ParamRecord, find_target, loss_ops, snapshot
 
 
@@ -52,6 +55,52 @@ def optimizer_terms(kind, hyper: dict, grad, before, after, st_before: dict, st_
     return terms
 
 
+class LazyTerms(dict):
+    """The optimizer's terms, a dict computed on first use (most views never read them)."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self._compute = compute
+
+    def _fill(self):
+        if self._compute is not None:
+            compute, self._compute = self._compute, None
+            dict.update(self, compute())
+        return self
+
+    def __getitem__(self, key):
+        return dict.__getitem__(self._fill(), key)
+
+    def __iter__(self):
+        return dict.__iter__(self._fill())
+
+    def __len__(self):
+        return dict.__len__(self._fill())
+
+    def __contains__(self, key):
+        return dict.__contains__(self._fill(), key)
+
+    def __repr__(self):
+        return dict.__repr__(self._fill())
+
+    def __eq__(self, other):
+        return dict.__eq__(self._fill(), other)
+
+    __hash__ = None
+
+    def get(self, key, default=None):
+        return dict.get(self._fill(), key, default)
+
+    def keys(self):
+        return dict.keys(self._fill())
+
+    def values(self):
+        return dict.values(self._fill())
+
+    def items(self):
+        return dict.items(self._fill())
+
+
 def param_records(rec, params: dict, before: dict) -> list:
     """One ``ParamRecord`` per parameter, in ``named_parameters()`` order."""
     out = []
@@ -59,7 +108,8 @@ def param_records(rec, params: dict, before: dict) -> list:
         if rec.step_before is not None and name in rec.step_before:
             old, grad, st0 = rec.step_before[name]
             new, _, st1 = rec.step_after[name]
-            terms = optimizer_terms(rec.optimizer_type, rec.hyper, grad, old, new, st0, st1)
+            terms = LazyTerms(partial(optimizer_terms, rec.optimizer_type, rec.hyper, grad, old, new,
+                                      st0, st1))
         else:
             old = before[name][0]
             new = snapshot(p.array)
@@ -102,24 +152,65 @@ _REPLAY = {
     "Clamp": lambda a, at: a[0].clamp(at.get("lo"), at.get("hi")),
     "BinaryCrossEntropy": lambda a, at: _functional().binary_cross_entropy(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean")),
+    "CrossEntropy": lambda a, at: _functional().cross_entropy(
+        a[0], a[1], weight=_const(at.get("weight"), a[0]), ignore_index=at.get("ignore_index", -100),
+        reduction=at.get("reduction", "mean"), label_smoothing=at.get("label_smoothing", 0.0)),
     "BinaryCrossEntropyWithLogits": lambda a, at: _functional().binary_cross_entropy_with_logits(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean"),
         pos_weight=_const(at.get("pos_weight"), a[0])),
 }
 
 
-def compute_effect(rec, model, loss_fn, leaf_tensors: list) -> Effect:
-    """Loss and predictions before and after the step (forward re-run on the recorded input)."""
+def deferred_effect(rec, model, loss_fn, observer):
+    """A function that computes the step's :class:`Effect` when it is first asked for.
+
+    The recording keeps the model (not a copy) and its own copies of the inputs; the forward
+    re-run happens later, on a deep copy of the model holding the recorded values after the
+    step, so recording costs no extra forward pass and the caller's model is never touched.
+    """
+    from ..tensor import _wrap
+    leaf_of = dict(observer.leaves)                   # id(tensor) -> leaf index
+    args = []
+    for a in rec.model_args:
+        if hasattr(a, "array"):
+            value = rec.leaves[leaf_of[id(a)]].value if id(a) in leaf_of else observer.snaps.tensor(a)
+            args.append(_wrap(value))
+        else:
+            args.append(a)
+    after = {p.name: p.after for p in rec.params}
+
+    def compute() -> Effect:
+        try:
+            twin = copy.deepcopy(model)
+        except Exception as err:  # noqa: BLE001 - say so in the effect, keep the recording usable
+            return Effect(loss_before=None if rec.loss_index is None else rec.ops[rec.loss_index].output[()],
+                          note=f"the loss after the step was not computed (the model could not be "
+                               f"copied: {type(err).__name__}: {err})")
+        for name, p in twin.named_parameters():
+            if name in after:
+                p.array = after[name].copy()
+        leaves = {leaf.index: _wrap(leaf.value) for leaf in rec.leaves}
+        with no_grad():
+            return compute_effect(rec, twin, loss_fn, args, leaves)
+    return compute
+
+
+def compute_effect(rec, model, loss_fn, args, leaf_tensors: dict) -> Effect:
+    """Loss and predictions before and after the step (forward re-run on the recorded input).
+
+    ``model`` holds the values after the step; ``args`` are its inputs and ``leaf_tensors``
+    ``{leaf index: tensor}`` (the target, constants) for replaying the loss.
+    """
     effect = Effect()
     if rec.loss_index is not None:
         effect.loss_before = rec.ops[rec.loss_index].output[()]
     if rec.output_ref is not None and rec.output_ref.kind == "op":
         effect.predictions_before = rec.ops[rec.output_ref.key].output
     target = find_target(rec)
-    by_index = dict(enumerate(leaf_tensors))
+    by_index = leaf_tensors
     if target is not None:
         effect.targets = target.value
-    output = model(*rec.model_args)
+    output = model(*args)
     if not hasattr(output, "array"):
         effect.note = "the model returned no single tensor; predictions after are not shown"
         return effect

@@ -18,6 +18,9 @@ from ._numbers import float32_decimal, fmt, scalar, to_float, ulp
 from .recording import entry_symbol
 
 SATURATION = 0.01   # local slope below which a sigmoid/tanh counts as saturated
+LIST = 16           # units, inputs or terms named in one sentence before "…"
+LIST_DATA = 100     # entries listed in an insight's data before only the count is given
+KINK_UNITS = 20     # near-kink units examined in full (with exact decimals) per layer
 KINK_ULPS = 4       # |z| ≤ this many ulps of the largest summand counts as "at the kink"
 
 
@@ -51,7 +54,79 @@ def dead_units(rec, layer) -> list:
     if act is None or act.op != "Relu":
         return []
     z = _rows(layer["linear"].output)
-    return [i for i in range(z.shape[1]) if all(scalar(v) <= 0 for v in z[:, i])]
+    return [int(i) for i in np.flatnonzero(np.all(z <= 0, axis=0))]
+
+
+def zero_columns(x) -> list:
+    """Columns j of a (samples, features) array that are 0 in every sample."""
+    return [int(j) for j in np.flatnonzero(np.all(_rows(x) == 0, axis=0))]
+
+
+def zero_grad_counts(rec) -> dict:
+    """{reason: number of entries} for every parameter entry whose gradient is 0, the reasons in
+    the order of their first entry (parameters in order, entries in index order).
+
+    Reasons are tuples: ('dead', layer path, unit), ('zero-input', symbol, j), ('other',).
+    """
+    layers = rec.layers()
+    by_weight = {ly["weight"]: ly for ly in layers}
+    by_bias = {ly["bias"]: ly for ly in layers if ly["bias"]}
+    act_layer = {ly["activation"].index: ly for ly in layers if ly["activation"] is not None}
+    dead = {ly["path"]: set(dead_units(rec, ly)) for ly in layers}
+    reasons: dict = {}
+    for p in rec.params:
+        shape = np.shape(p.before)
+        zero = np.ones(shape, dtype=bool) if p.grad is None else np.asarray(p.grad == 0, dtype=bool)
+        flat = np.flatnonzero(zero)
+        if not flat.size:
+            continue
+        ly = by_weight.get(p.name) or by_bias.get(p.name)
+        if ly is None or len(shape) == 0:
+            keys = {("other",): (0, flat.size)} if ly is None or 0 not in dead[ly["path"]] \
+                else {("dead", ly["path"], 0): (0, flat.size)}
+        else:
+            keys = _reason_keys(rec, ly, p, shape, flat, dead, act_layer)
+        for key, (_, n) in sorted(keys.items(), key=lambda kv: kv[1][0]):
+            reasons[key] = reasons.get(key, 0) + n
+    return reasons
+
+
+def _reason_keys(rec, ly, p, shape, flat, dead, act_layer) -> dict:
+    """{reason: (first flat position, count)} for the zero-gradient entries ``flat`` of a
+    Linear layer's weight or bias, computed with one integer code per entry."""
+    units = np.unravel_index(flat, shape)[0]
+    n_units = shape[0]
+    code = np.full(flat.size, -1, dtype=np.int64)               # -1: other
+    dead_here = np.zeros(n_units, dtype=bool)
+    dead_here[list(dead[ly["path"]])] = True
+    is_dead = dead_here[units]
+    code[is_dead] = units[is_dead]                              # [0, n_units): this unit is dead
+    prev, names = None, {}
+    if p.name == ly["weight"] and len(shape) == 2:
+        cols = np.unravel_index(flat, shape)[1]
+        zcols = np.zeros(shape[1], dtype=bool)
+        zcols[zero_columns(rec.value(ly["x"]))] = True
+        src = ly["x"]
+        prev = act_layer.get(src.key) if src.kind == "op" else None
+        prev_dead = np.zeros(shape[1], dtype=bool)
+        if prev is not None:
+            prev_dead[list(dead[prev["path"]])] = True
+        blocked = ~is_dead & zcols[cols]
+        code[blocked & prev_dead[cols]] = n_units + cols[blocked & prev_dead[cols]]
+        code[blocked & ~prev_dead[cols]] = n_units + shape[1] + cols[blocked & ~prev_dead[cols]]
+    values, first, counts = np.unique(code, return_index=True, return_counts=True)
+    out = {}
+    for c, f, n in zip(values.tolist(), first.tolist(), counts.tolist()):
+        if c < 0:
+            key = ("other",)
+        elif c < n_units:
+            key = ("dead", ly["path"], c)
+        elif c < n_units + shape[1]:
+            key = ("dead", prev["path"], c - n_units)
+        else:
+            key = ("zero-input", rec.symbol(ly["x"]), c - n_units - shape[1])
+        out[key] = (f, n)
+    return out
 
 
 def zero_grad_reasons(rec) -> dict:
@@ -92,7 +167,9 @@ def zero_grad_reasons(rec) -> dict:
 
 
 def describe_reasons(rec, reasons: dict) -> list:
-    """Sentences for ``zero_grad_reasons``: 'hidden units 0 and 1 of layer1 are dead ...'."""
+    """Sentences for ``zero_grad_reasons`` (lists of names) or ``zero_grad_counts`` (counts):
+    'hidden units 0 and 1 of layer1 are dead ...'."""
+    reasons = {k: v if isinstance(v, int) else len(v) for k, v in reasons.items()}
     out_paths = {ly["path"] for ly in rec.layers() if ly["linear"].name in ("ŷ", "z_out")}
     dead: dict = {}
     sentences = []
@@ -100,7 +177,7 @@ def describe_reasons(rec, reasons: dict) -> list:
         if key[0] == "dead":
             dead.setdefault(key[1], [[], 0])
             dead[key[1]][0].append(key[2])
-            dead[key[1]][1] += len(names)
+            dead[key[1]][1] += names
     for path, (units, n) in dead.items():
         kind = "" if path in out_paths else "hidden "
         verb = "is" if len(units) == 1 else "are"
@@ -108,10 +185,10 @@ def describe_reasons(rec, reasons: dict) -> list:
     for key, names in reasons.items():
         if key[0] == "zero-input":
             sym = entry_symbol(key[1], (key[2],), 2)
-            sentences.append((f"input {sym} = 0 blocks its weights", len(names)))
-    other = reasons.get(("other",), [])
+            sentences.append((f"input {sym} = 0 blocks its weights", names))
+    other = reasons.get(("other",), 0)
     if other:
-        sentences.append(("their gradient is 0 for other reasons", len(other)))
+        sentences.append(("their gradient is 0 for other reasons", other))
     return sentences
 
 
@@ -123,7 +200,9 @@ def _dead_relus(rec) -> list:
         if not units:
             continue
         z = ly["linear"]
-        vals = ", ".join(f"{entry_symbol(z.name, (i,), 2)} = {fmt(_rows(z.output)[0, i])}" for i in units)
+        vals = ", ".join(f"{entry_symbol(z.name, (i,), 2)} = {fmt(_rows(z.output)[0, i])}" for i in units[:LIST])
+        if len(units) > LIST:
+            vals += f", … ({len(units)} units)"
         out.append(Insight(
             "dead_relu", ly["path"],
             f"{_units(units).capitalize()} of {ly['path']} {'is' if len(units) == 1 else 'are'} dead: "
@@ -140,7 +219,9 @@ def _saturated(rec) -> list:
             continue
         a = to_float(op.output)
         slope = a * (1 - a) if op.op == "Sigmoid" else 1 - a * a
-        idx = [tuple(int(v) for v in i) for i in np.argwhere(np.asarray(slope) < SATURATION)]
+        found = np.argwhere(np.asarray(slope) < SATURATION)
+        idx = [tuple(int(v) for v in i) for i in found[:LIST_DATA]]
+        idx_count = len(found)
         if not idx:
             continue
         fn = "σ" if op.op == "Sigmoid" else "tanh"
@@ -148,10 +229,13 @@ def _saturated(rec) -> list:
         parts = ", ".join(f"{fn}′ = {fmt(float(np.asarray(slope)[i]))} at "
                           f"{entry_symbol(zname, i, op.output.size)} = {fmt(op.input_values[0][i])}"
                           for i in idx[:6])
+        data = {"entries": idx}
+        if idx_count > len(idx):
+            data["count"] = idx_count
         out.append(Insight("saturated", op.label,
                            f"Saturated {fn} in {op.label} ({parts}): the local slope is below "
                            f"{SATURATION}, so the gradient passing through shrinks by that factor "
-                           f"(the vanishing gradient).", {"entries": idx}, "warning"))
+                           f"(the vanishing gradient).", data, "warning"))
     return out
 
 
@@ -160,8 +244,17 @@ def _zero_inputs(rec) -> list:
     for ly in rec.layers():
         if ly["x"].kind != "leaf":
             continue
-        x = _rows(rec.value(ly["x"]))
-        zeros = [j for j in range(x.shape[1]) if all(scalar(v) == 0 for v in x[:, j])]
+        zeros = zero_columns(rec.value(ly["x"]))
+        if len(zeros) > LIST:            # many (the blank border pixels of an image): one insight
+            sym = rec.symbol(ly["x"])
+            n = np.shape(rec.param(ly["weight"]).before)[0]
+            shown = ", ".join(str(j) for j in zeros[:LIST])
+            out.append(Insight("zero_input", ly["path"],
+                               f"{len(zeros)} inputs of {ly['path']} are 0 in every sample ({sym} columns "
+                               f"{shown}, …): they block the gradients of {len(zeros) * n} weights of "
+                               f"{ly['weight']} (∂L/∂W[i, j] = ∂L/∂zᵢ · {sym}ⱼ = 0).",
+                               {"inputs": zeros[:LIST_DATA], "count": len(zeros)}))
+            continue
         for j in zeros:
             sym = entry_symbol(rec.symbol(ly["x"]), (j,), 2)
             n = np.shape(rec.param(ly["weight"]).before)[0]
@@ -217,8 +310,10 @@ def _near_kinks(rec) -> list:
         x, w = _rows(lin.input_values[0]), lin.input_values[1]
         b = lin.input_values[2] if len(lin.input_values) > 2 else None
         z = _rows(lin.output)
-        for i in range(z.shape[1]):
-            found = [f for r in range(z.shape[0])
+        cand = _kink_candidates(rec, x, w, b, z)
+        for i in np.flatnonzero(cand.any(axis=0))[:KINK_UNITS].tolist():
+            rows = np.flatnonzero(cand[:, i]).tolist()
+            found = [f for r in rows
                      if (f := _kink(rec, ly, x[r], w[i], None if b is None else b[i], z[r, i], i))]
             if found:
                 if len(found) > 1:
@@ -228,13 +323,28 @@ def _near_kinks(rec) -> list:
     return out
 
 
+def _kink_candidates(rec, x, w, b, z) -> np.ndarray:
+    """(samples, units): where a pre-activation may be at the kink.  A superset of what ``_kink``
+    finds, computed for the whole layer at once: |z| within KINK_ULPS ulps of an upper bound
+    (twice max|x|·max|w|, or |b|) of its largest summand; exactly 0 in exact arithmetic."""
+    if rec.exact:
+        return np.asarray(z == 0, dtype=bool)
+    xf, wf = np.abs(np.asarray(x, dtype=np.float64)), np.abs(np.asarray(w, dtype=np.float64))
+    bound = 2 * np.outer(xf.max(axis=1), wf.max(axis=1))
+    if b is not None:
+        bound = np.maximum(bound, np.abs(np.asarray(b, dtype=np.float64)))
+    dt = np.asarray(w).dtype
+    tol = KINK_ULPS * np.spacing(bound.astype(dt)).astype(np.float64)
+    return np.abs(np.asarray(z, dtype=np.float64)) <= tol
+
+
 def _kink(rec, ly, x, w, b, z, i):
     """An Insight if pre-activation z of unit i sits at (or within float rounding of) 0."""
     summands = [x[j] * w[j] for j in range(len(w))] + ([] if b is None else [b])
     z = scalar(z)
     zs = entry_symbol(ly["linear"].name, (i,), 2)
-    terms = " + ".join(f"{fp(w[j])}·{fp(x[j])}" for j in range(len(w))) + \
-        ("" if b is None else f" + {fp(b)}")
+    terms = " + ".join(f"{fp(w[j])}·{fp(x[j])}" for j in range(min(len(w), LIST))) + \
+        (f" + … ({len(w)} terms)" if len(w) > LIST else "") + ("" if b is None else f" + {fp(b)}")
     exact_z = sum((float32_decimal(w[j]) * float32_decimal(x[j]) for j in range(len(w))), Fraction(0)) + \
         (0 if b is None else float32_decimal(b))
     f32 = [np.float32(float32_decimal(w[j]) * float32_decimal(x[j])) for j in range(len(w))]

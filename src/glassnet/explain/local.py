@@ -7,6 +7,7 @@ values come from the recorded forward values, so a derivation can print them.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -43,7 +44,12 @@ def positions(in_shape, out_shape, e) -> list:
     """Output positions fed by input entry ``e`` (one, unless the input was broadcast)."""
     if tuple(in_shape) == tuple(out_shape):
         return [e]
-    return [p for p in np.ndindex(*out_shape) if src_index(in_shape, out_shape, p) == e]
+    # each output axis either ranges fully (the input was broadcast along it) or is fixed by e;
+    # itertools.product walks them in the same (row-major) order as np.ndindex would
+    off = len(out_shape) - len(in_shape)
+    axes = [range(n) if d < off or in_shape[d - off] == 1 else (e[d - off],)
+            for d, n in enumerate(out_shape)]
+    return [tuple(p) for p in itertools.product(*axes)]
 
 
 

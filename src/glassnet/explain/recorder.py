@@ -17,8 +17,10 @@ from __future__ import annotations
 import copy
 from functools import partial
 
+import numpy as np
+
 from ..autograd import no_grad, observe
-from .effect import compute_effect, param_records
+from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
@@ -26,11 +28,65 @@ _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_in
           "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate")
 
 
+_ATTR_NAMES: dict = {}      # Function class -> the names of _ATTRS it can carry
+_MISSING = object()
+
+
+def op_attrs(fn) -> dict:
+    """The op's attributes among ``_ATTRS`` that are set (looked up once per op class)."""
+    cls = type(fn)
+    names = _ATTR_NAMES.get(cls)
+    if names is None:
+        names = _ATTR_NAMES[cls] = False if hasattr(fn, "__dict__") else [
+            a for a in _ATTRS if any(a in vars(k) or a in getattr(k, "__slots__", ()) for k in cls.__mro__)]
+    if names is False:                  # instances with a __dict__: ask each time
+        return {a: getattr(fn, a) for a in _ATTRS if hasattr(fn, a)}
+    out = {}
+    for a in names:
+        v = getattr(fn, a, _MISSING)
+        if v is not _MISSING:
+            out[a] = v
+    return out
+
+
+class Snapshots:
+    """Copies of values, each made once and shared while its source is unchanged.
+
+    A tensor's copy is reused while the tensor holds the same array at the same version (its
+    in-place counter): a parameter read by a Linear op shares the copy taken when recording
+    began, an op's output shares its copy with the op that reads it.  Backward arrays are kept
+    as the engine made them, not copied: each node's backward returns fresh arrays (or views of
+    them) that the engine never writes to afterwards (it copies a gradient into ``.grad`` before
+    accumulating into it).
+    """
+
+    def __init__(self):
+        self.tensors: dict = {}     # id(tensor) -> (tensor, array, version, copy)
+
+    def tensor(self, t):
+        hit = self.tensors.get(id(t))
+        version = getattr(t, "_version", None)
+        if hit is not None and hit[0] is t and hit[1] is t.array and hit[2] == version:
+            return hit[3]
+        copy_ = snapshot(t.array)
+        self.tensors[id(t)] = (t, t.array, version, copy_)
+        return copy_
+
+    def array(self, a):
+        if a is None or isinstance(a, np.ndarray):
+            return a
+        return snapshot(a)          # a bare number (an exact Fraction): as a 0-d array
+
+    def clear(self) -> None:
+        self.tensors.clear()
+
+
 class _Observer:
     """The engine observer: turns ``on_forward``/``on_backward`` calls into ``OpRecord`` s."""
 
     def __init__(self, rec: "Recording", params: dict, names: dict):
         self.rec = rec
+        self.snaps = Snapshots()
         self.params = params                # id(tensor) -> parameter name
         self.names = names                  # id(tensor) -> user-given leaf name
         self.by_tensor: dict = {}           # id(output tensor) -> op index
@@ -41,6 +97,7 @@ class _Observer:
         self.stack: list = []               # module paths, innermost last
         self.starts: list = []              # the op count when each of those modules began
         self.inputs: list = []              # the model's input tensors (first root call)
+        self.param_grads: dict = {}         # parameter name -> the first gradient backward sent it
         self.backward_started = False
 
     def ref(self, t) -> Ref:
@@ -54,19 +111,19 @@ class _Observer:
             role = "input" if any(t is i for i in self.inputs) else "constant"
             name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
             self.leaves[key] = len(leaves)
-            leaves.append(Leaf(len(leaves), name, snapshot(t.array), role))
+            leaves.append(Leaf(len(leaves), name, self.snaps.tensor(t), role))
             self.leaf_tensors.append(t)
         return Ref("leaf", self.leaves[key])
 
     def on_forward(self, fn, out) -> None:
         inputs = fn.inputs or ()
-        attrs = {a: getattr(fn, a) for a in _ATTRS if hasattr(fn, a)}
+        attrs = op_attrs(fn)
         idx = len(self.rec.ops)
         self.rec.ops.append(OpRecord(
             index=idx, op=type(fn).__name__, node=fn.name(),
             module=self.stack[-1] if self.stack else None,
-            inputs=[self.ref(t) for t in inputs], input_values=[snapshot(t.array) for t in inputs],
-            output=snapshot(out.array), requires_grad=bool(out.requires_grad), attrs=attrs,
+            inputs=[self.ref(t) for t in inputs], input_values=[self.snaps.tensor(t) for t in inputs],
+            output=self.snaps.tensor(out), requires_grad=bool(out.requires_grad), attrs=attrs,
             phase="after" if self.backward_started else "forward"))
         self.by_tensor[id(out)] = idx
         self.by_fn[id(fn)] = idx
@@ -80,10 +137,13 @@ class _Observer:
         if not self.backward_started:
             self.backward_started = True
             self.rec.loss_index = idx
+        for ref, g in zip(op.inputs, grad_inputs):
+            if ref.kind == "param" and isinstance(g, np.ndarray):
+                self.param_grads.setdefault(ref.key, g)
         if op.grad_out is not None:          # a second backward: keep the first
             return
-        op.grad_out = snapshot(grad_out)
-        op.grad_inputs = [None if g is None else snapshot(g) for g in grad_inputs]
+        op.grad_out = self.snaps.array(grad_out)
+        op.grad_inputs = [self.snaps.array(g) for g in grad_inputs]
 
     # -- module hooks ------------------------------------------------------------------
     def pre_hook(self, path, module, args) -> None:
@@ -109,13 +169,20 @@ class _Observer:
             self.rec.output_ref = out_ref
 
 
+def _is_torch(obj) -> bool:
+    """Whether ``obj`` is a torch module or optimizer (checked without importing torch)."""
+    return obj is not None and any(c.__module__.split(".")[0] == "torch" for c in type(obj).__mro__)
+
+
 class record:
     """Record a forward pass, a backward pass and an optimizer step (a context manager).
 
     Parameters
     ----------
-    model : glassnet.nn.Module, optional
-        Its ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
+    model : glassnet.nn.Module or torch.nn.Module, optional
+        A torch model (with a torch optimizer) is recorded through torch's own hooks by
+        ``glassnet.bridge.record_torch``, into the same ``Recording``.  A glassnet model's
+        ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
         with the module path that ran it, and its ``named_parameters()`` name the parameters.
     optimizer : glassnet.optim.Optimizer, optional
         Its ``step`` is wrapped while recording, to capture each parameter's value, gradient,
@@ -133,6 +200,12 @@ class record:
     Recording
         Bound by ``with record(...) as step``; complete once the block has ended.
     """
+
+    def __new__(cls, model=None, optimizer=None, **kwargs):
+        if _is_torch(model) or _is_torch(optimizer):   # a real PyTorch step: glassnet.bridge
+            from ..bridge.record_torch import TorchRecord
+            return TorchRecord(model, optimizer, **kwargs)
+        return super().__new__(cls)
 
     def __init__(self, model=None, optimizer=None, *, loss_fn=None, names=None, title=None):
         if model is not None and not hasattr(model, "named_modules"):
@@ -164,7 +237,8 @@ class record:
                 self._handles.append(module.register_forward_pre_hook(partial(ob.pre_hook, path)))
                 self._handles.append(module.register_forward_hook(partial(ob.post_hook, path)))
             self.recording.model_type = type(self.model).__name__
-        self._before = {name: (snapshot(p.array), p.dtype.name) for name, p in self.params.values()}
+        snaps = self.observer.snaps
+        self._before = {name: (snaps.tensor(p), p.dtype.name) for name, p in self.params.values()}
         if self.optimizer is not None:
             self._wrap_step()
         self._observe = observe(ob)
@@ -187,6 +261,8 @@ class record:
         self.observer.inputs = []
         self.observer.by_tensor.clear()
         self.observer.by_fn.clear()
+        self.observer.snaps.clear()
+        self.observer.param_grads.clear()
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -197,10 +273,10 @@ class record:
         rec = self.recording
 
         def step(*args, **kwargs):
-            before = self._param_state()
+            before = self._param_state(after=False)
             result = original(*args, **kwargs)
             if rec.step_before is None:
-                rec.step_before, rec.step_after = before, self._param_state()
+                rec.step_before, rec.step_after = before, self._param_state(after=True)
                 rec.optimizer_type = type(opt).__name__
                 rec.hyper = {k: v for k, v in opt.param_groups[0].items() if k != "params"}
             return result
@@ -213,15 +289,27 @@ class record:
         else:
             del self.optimizer.step
 
-    def _param_state(self) -> dict:
-        """{name: (value, grad, optimizer state)} copied now."""
+    def _param_state(self, after: bool) -> dict:
+        """{name: (value, grad, optimizer state)} copied now: before the step the value and the
+        gradient it uses, after it the value and the optimizer's state (the update's terms)."""
         out = {}
         state = getattr(self.optimizer, "state", {})
+        snaps = self.observer.snaps
         for name, p in self.params.values():
             st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
-                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()}
-            out[name] = (snapshot(p.array), None if p.grad is None else snapshot(p.grad.array), st)
+                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()} if after else {}
+            grad = None if after or p.grad is None else self._grad_copy(name, p.grad.array)
+            out[name] = (snapshot(p.array) if after else snaps.tensor(p), grad, st)
         return out
+
+    def _grad_copy(self, name, grad):
+        """A copy of ``.grad``, or the gradient backward sent when it holds exactly that (the
+        usual case: one backward after ``zero_grad``), which the engine never writes to again."""
+        sent = self.observer.param_grads.get(name)
+        if sent is not None and sent.shape == grad.shape and sent.dtype == grad.dtype \
+                and np.array_equal(sent, grad):
+            return sent
+        return snapshot(grad)
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
@@ -231,9 +319,14 @@ class record:
             rec.dtype = "exact" if rec.ops[0].output.dtype == object else str(rec.ops[0].output.dtype)
         rec.params = param_records(rec, self.params, self._before)
         if self.model is not None and rec.model_args is not None:
-            with no_grad():
-                rec.effect = compute_effect(rec, self.model, self.loss_fn, self.observer.leaf_tensors)
+            own = {id(p) for p in self.model.parameters()}
+            if all(key in own for key in self.params):     # the model holds every parameter:
+                rec.defer_effect(deferred_effect(rec, self.model, self.loss_fn, self.observer))
+            else:                                           # else re-run it now, as it is
+                with no_grad():
+                    rec.effect = compute_effect(rec, self.model, self.loss_fn, rec.model_args,
+                                                dict(enumerate(self.observer.leaf_tensors)))
         elif rec.loss_index is not None:
             rec.effect = Effect(loss_before=rec.ops[rec.loss_index].output[()])
         rec.model_args = None
-        rec.finalize()
+        rec.finalize_later()

@@ -1,7 +1,7 @@
 """The recording's data: one training step as plain records, and ``Recording`` holding them.
 
-This module is the bottom layer of ``glassnet.explain``: it imports nothing from the rest of
-the package at module level.  ``recorder`` (the glassnet engine), and any other producer (the
+This module is the bottom layer of ``glassnet.explain``: at module level it imports only
+``_numbers`` and ``naming`` (which import nothing of the package).  ``recorder`` (the glassnet engine), and any other producer (the
 PyTorch bridge), fills a ``Recording``; the views, derivations, insights and renderers above
 read it.  The data API below is stable: producers may rely on it, and new fields are only ever
 added with defaults.
@@ -46,14 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numbers import fmt
-
-#: Activations that make a layer's "a" from its pre-activation "z".
-ACTIVATIONS = {"Relu": "relu", "Sigmoid": "σ", "Tanh": "tanh", "LeakyRelu": "leaky_relu",
-               "Gelu": "gelu"}
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_EXPR = {"Sub": "({0} − {1})", "Add": "({0} + {1})", "Div": "{0}/{1}", "Pow": "{0}^{1}",
-         "MatMul": "{0}·{1}", "Neg": "−{0}"}
-
+from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops, name_ops  # noqa: F401
 
 # -- the entries ----------------------------------------------------------------------------
 def snapshot(array):
@@ -145,45 +138,6 @@ class Effect:
     note: str = ""
 
 
-def loss_ops(rec) -> list:
-    """Indices of the forward ops between the model's output and the loss (the loss's recipe)."""
-    if rec.loss_index is None or rec.output_ref is None or rec.output_ref.kind != "op":
-        return []
-    downstream = {rec.output_ref.key}
-    chain = []
-    for op in rec.ops[rec.output_ref.key + 1: rec.loss_index + 1]:
-        if op.phase == "forward" and any(r.kind == "op" and r.key in downstream for r in op.inputs):
-            downstream.add(op.index)
-            chain.append(op.index)
-    return chain if rec.loss_index in downstream else []
-
-
-def find_target(rec):
-    """The leaf compared with the model's output in the first loss op (marked role 'target')."""
-    chain = loss_ops(rec)
-    if not chain:
-        return None
-    out_shape = rec.ops[rec.output_ref.key].shape
-    for i in chain:
-        for r in rec.ops[i].inputs:
-            if r.kind == "leaf":
-                leaf = rec.leaves[r.key]
-                if np.shape(leaf.value) == out_shape:
-                    leaf.role = "target"
-                    if leaf.name.startswith("c") and leaf.name[1:].isdigit():
-                        leaf.name = "t"
-                    return leaf
-    return None
-
-def entry_symbol(name: str, index: tuple, numel: int) -> str:
-    """``z₂`` for a short name and a 1-D index, ``layer1.weight[2, 0]`` otherwise."""
-    if numel == 1 or index is None:
-        return name
-    if len(index) == 1 and len(name) <= 2 and not name.endswith(("²", ")")):
-        return name + str(index[0]).translate(_SUB)
-    return f"{name}[{', '.join(str(i) for i in index)}]"
-
-
 class Recording:
     """A recorded training step (see ``glassnet.explain.record``).
 
@@ -201,18 +155,70 @@ class Recording:
 
     def __init__(self, title: str = ""):
         self.title = title
-        self.ops, self.leaves, self.module_calls, self.params = [], [], [], []
+        self._ops, self._leaves, self.module_calls, self.params = [], [], [], []
+        self._finalize_pending = False
+        self._memo: dict = {}     # views computed once (the recorded data does not change)
         self.loss_index = None
         self.output_ref = None
         self.model_args = None
         self.model_type = ""
         self.dtype = None
-        self.effect = None
+        self._effect, self._effect_source = None, None
         self.step_before = self.step_after = None
         self.optimizer_type, self.hyper = None, {}
         self.claims = []          # a seed's printed numbers, checked (glassnet.lessons fills them)
         self.notes = []           # extra paragraphs (e.g. the example's story)
         self.comparison = None    # a compare_with_torch result, when one was run
+
+    # -- the ops and leaves, named on first use when the producer deferred ``finalize`` -------
+    @property
+    def ops(self) -> list:
+        if self._finalize_pending:
+            self.finalize()
+        return self._ops
+
+    @ops.setter
+    def ops(self, value) -> None:
+        self._ops = value
+
+    @property
+    def leaves(self) -> list:
+        if self._finalize_pending:
+            self.finalize()
+        return self._leaves
+
+    @leaves.setter
+    def leaves(self, value) -> None:
+        self._leaves = value
+
+    def cached(self, key, compute):
+        """``compute()``, remembered under ``key``: views that several renderers need (the
+        summaries, the insights) are computed once per recording."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def finalize_later(self) -> None:
+        """Run :meth:`finalize` when ``ops`` or ``leaves`` are next read (the recorder's way of
+        keeping the naming out of the training step)."""
+        self._finalize_pending = True
+
+    # -- the effect, possibly deferred ------------------------------------------------------
+    @property
+    def effect(self):
+        """The step's :class:`Effect`; computed on first access when the producer deferred it."""
+        if self._effect is None and self._effect_source is not None:
+            source, self._effect_source = self._effect_source, None
+            self._effect = source()
+        return self._effect
+
+    @effect.setter
+    def effect(self, value) -> None:
+        self._effect, self._effect_source = value, None
+
+    def defer_effect(self, compute) -> None:
+        """Compute the effect with ``compute()`` (returning an :class:`Effect`) when first read."""
+        self._effect, self._effect_source = None, compute
 
     # -- structure ---------------------------------------------------------------------------
     @property
@@ -280,68 +286,13 @@ class Recording:
     # -- naming ---------------------------------------------------------------------------
     def finalize(self) -> None:
         """Give every op a label (where it ran) and its output a symbol (what it is)."""
+        self._finalize_pending = False
         find_target(self)
         for leaf in self.leaves:
             if leaf.role == "constant" and np.ndim(leaf.value) == 0:
                 leaf.name = fmt(leaf.value)
-        self._label_ops()
-        self._name_ops()
-
-    def _label_ops(self) -> None:
-        counts: dict = {}
-        for op in self.ops:
-            counts[op.module] = counts.get(op.module, 0) + 1
-        out_idx = self.output_ref.key if self.output_ref is not None and self.output_ref.kind == "op" \
-            else None
-        for op in self.ops:
-            short = op.op.lower()
-            if op.module:
-                op.label = op.module if counts[op.module] == 1 else f"{op.module} · {short}"
-                continue
-            src = next((self.ops[r.key] for r in op.inputs if r.kind == "op"
-                        and self.ops[r.key].module), None)
-            if src is not None and op.module == "":
-                op.label = f"{src.label} → {short}"
-            elif op.module is None and out_idx is not None and op.index > out_idx:
-                op.label = f"loss · {short}"
-            else:
-                op.label = short
-
-    def _name_ops(self) -> None:
-        layers = self.layers()
-        out_idx = self.output_ref.key if self.output_ref is not None and self.output_ref.kind == "op" \
-            else None
-        hidden = [ly for ly in layers if out_idx not in (ly["linear"].index,
-                                                         getattr(ly["activation"], "index", None))]
-        for k, ly in enumerate(hidden, 1):
-            suffix = "" if len(hidden) == 1 else str(k)
-            ly["linear"].name = "z" + suffix
-            if ly["activation"] is not None:
-                ly["activation"].name = "h" + suffix
-        for ly in layers:
-            if ly in hidden:
-                continue
-            if ly["activation"] is not None and ly["activation"].index == out_idx:
-                ly["linear"].name, ly["activation"].name = "z_out", "ŷ"
-            elif ly["linear"].index == out_idx:
-                ly["linear"].name = "ŷ"
-        if out_idx is not None and not self.ops[out_idx].name:
-            self.ops[out_idx].name = "ŷ"
-        for op in self.ops:
-            if op.index == self.loss_index:
-                op.name = "L"
-            if op.name:
-                continue
-            args = [self.symbol(r) for r in op.inputs]
-            if op.op == "Mul" and len(op.inputs) == 2 and op.inputs[0] == op.inputs[1]:
-                name = f"{args[0]}²"
-            elif op.op == "Mul":
-                name = "·".join(args)
-            elif op.op in _EXPR and len(args) >= _EXPR[op.op].count("{"):
-                name = _EXPR[op.op].format(*args)
-            else:
-                name = f"{ACTIVATIONS.get(op.op, op.op.lower())}({', '.join(args)})"
-            op.name = name if len(name) <= 24 else f"v{op.index}"
+        label_ops(self)
+        name_ops(self)
 
     # -- views (see views.py, derivation.py, insights.py) ---------------------------------
     def derivation(self, entry: str):
@@ -379,39 +330,78 @@ class Recording:
 
     def insights(self) -> list:
         from .insights import insights
-        return insights(self)
+        return list(self.cached("insights", lambda: insights(self)))
+
+    # -- detail on demand (see detail.py): cost in proportion to what is shown ---------------
+    def detail_level(self, detail=None) -> str:
+        """``"full"`` or ``"summary"``: what the renderers show for ``detail`` (None: by size)."""
+        from .summary import detail_level
+        return detail_level(self, detail)
+
+    def table(self, name: str, rows=None, full: bool = False):
+        """One table on demand: a view (``"forward"``, ``"ops"``, ``"backward"``, ``"gradients"``,
+        ``"update"``, ``"effect"``; the summary's ``"layers"``, ``"parameters"``, ``"ops summary"``,
+        ``"largest"``, ``"updates"``) or one parameter's or op's entries (``"0.weight"``, ``"z"``),
+        ``rows`` of them (an int, a slice or indices), every column with ``full=True``."""
+        from .detail import table
+        return table(self, name, rows=rows, full=full)
+
+    def path(self, entry: str):
+        """The ops an entry's gradient flows through, from the entry to the loss."""
+        from .detail import path
+        return path(self, entry)
 
     # -- renderers ------------------------------------------------------------------------
-    def document(self, entries=()):
+    def document(self, entries=(), detail=None):
         from .render.document import build
-        return build(self, entries)
+        return build(self, entries, detail)
 
-    def to_text(self, entries=(), width: int = 110) -> str:
+    def to_text(self, entries=(), width: int = 110, detail=None) -> str:
         from .render.text import render
-        return render(self.document(entries), width=width)
+        return render(self.document(entries, detail), width=width)
 
-    def to_markdown(self, entries=()) -> str:
+    def to_markdown(self, entries=(), detail=None) -> str:
         from .render.markdown import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
-    def to_latex(self, entries=()) -> str:
+    def to_latex(self, entries=(), detail=None) -> str:
         from .render.latex import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
-    def to_html(self, entries=()) -> str:
+    def to_html(self, entries=(), detail=None) -> str:
         from .render.html import render
-        return render(self.document(entries))
+        return render(self.document(entries, detail))
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def to_dict(self, entries=()) -> dict:
-        from .render.json import to_dict
-        return to_dict(self, entries)
+    def json_version(self, detail=None, version=None) -> int:
+        """The JSON version written for ``version=None``: ``/1`` for a recording small enough for
+        every table (what the playground and other ``/1`` readers expect), ``/2`` above that size
+        or when a ``detail`` level is asked for."""
+        if version is None:
+            return 1 if detail is None and self.detail_level() == "full" else 2
+        if version not in (1, 2):
+            raise ValueError(f"version must be 1, 2 or None (chosen by size), got {version!r}")
+        return version
 
-    def to_json(self, entries=(), indent: int = 2) -> str:
+    def to_dict(self, entries=(), detail=None, version=None) -> dict:
+        """The recording as JSON-ready data: ``glassnet.explain/2`` (``version=2``; summaries, and
+        every array with ``detail="full"``) or ``/1`` (``version=1``); by default ``/1`` for small
+        recordings and ``/2`` for large ones (see :meth:`json_version`)."""
+        if self.json_version(detail, version) == 1:
+            from .render.json_v1 import to_dict as to_dict_v1
+            return to_dict_v1(self, entries)
+        from .render.json import to_dict
+        return to_dict(self, entries, detail)
+
+    def to_json(self, entries=(), indent=None, detail=None, version=None) -> str:
+        """``to_dict`` as JSON text (``/2`` compact, ``/1`` indented by 2 as it always was)."""
+        if self.json_version(detail, version) == 1:
+            from .render.json_v1 import to_json as to_json_v1
+            return to_json_v1(self, entries, indent=2 if indent is None else indent)
         from .render.json import to_json
-        return to_json(self, entries, indent=indent)
+        return to_json(self, entries, indent=indent, detail=detail)
 
     def to_dot(self) -> str:
         from .graph import to_dot

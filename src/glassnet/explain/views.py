@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numbers import fmt, fmt_any, is_exact, pct, scalar, to_float
-from .insights import SATURATION, dead_units, describe_reasons, zero_grad_reasons
+from .insights import SATURATION, dead_units, describe_reasons, zero_grad_counts
 from .recording import ACTIVATIONS, entry_symbol
+from .summary import floats
+from .summary import update_counts as _update_counts
 
 MAX_UPDATE_ROWS = 200
 
@@ -110,6 +112,11 @@ def local_derivative(rec, op) -> str:
             and op.grad_inputs[pos] is not None else None
         if loc is None:
             continue
+        formula = f"2·{loc[0]}" if twice else loc[0]
+        if np.prod(op.shape, dtype=int) > 16:       # too many to print: do not compute them
+            shown = "" if formula.lstrip("−") == "1" else f" = ({int(np.prod(op.shape, dtype=int))} values)"
+            parts.append(f"∂/∂{name}: {formula}{shown}")
+            continue
         values = np.empty(op.shape, dtype=object)
         try:
             for p in np.ndindex(*op.shape):
@@ -149,7 +156,7 @@ def gradient_table(rec) -> Table:
     t = Table("Gradients, per parameter", ["parameter", "shape", "∂L/∂parameter", "nonzero"])
     for p in rec.params:
         g = p.grad
-        nz = 0 if g is None else int(sum(scalar(v) != 0 for v in np.asarray(g).ravel()))
+        nz = 0 if g is None else int(np.count_nonzero(np.asarray(g != 0, dtype=bool)))
         t.rows.append([p.name, str(tuple(np.shape(p.before))), "None" if g is None else _small(g),
                        f"{nz} of {np.size(p.before)}"])
     return t
@@ -167,39 +174,45 @@ def update_table(rec) -> Table:
     head = term.replace("lr", "η") if term else "update"
     t = Table("The update, entry by entry",
               ["entry", "old", "gradient", head, "applied (new − old)", "new", "changed"])
-    rows = []
+    total = sum(int(np.size(p.before)) for p in rec.params)
+    chosen = None
+    if total > MAX_UPDATE_ROWS:        # the largest changes only, in a stable order
+        mags = np.concatenate([np.abs(floats(p.after) - floats(p.before)).ravel() for p in rec.params])
+        chosen = np.sort(np.argsort(-mags, kind="stable")[:MAX_UPDATE_ROWS])
+        order = {int(k): n for n, k in enumerate(np.argsort(-mags, kind="stable")[:MAX_UPDATE_ROWS])}
+    rows, offset = [], 0
     for p in rec.params:
-        for idx in np.ndindex(*np.shape(p.before)):
-            name = f"{p.name}[{', '.join(map(str, idx))}]" if idx else p.name
-            g = scalar(p.grad[idx]) if p.grad is not None else None
-            tv = scalar(np.asarray(p.terms[term])[idx]) if term in p.terms else ""
-            old, new = scalar(p.before[idx]), scalar(p.after[idx])
-            rows.append([name, old, "None" if g is None else g, tv, new - old, new,
-                         "yes" if new != old else "no"])
-    if len(rows) > MAX_UPDATE_ROWS:
-        rows.sort(key=lambda r: -abs(float(r[4])))
-        t.note = f"showing the {MAX_UPDATE_ROWS} largest changes of {len(rows)} entries"
-        rows = rows[:MAX_UPDATE_ROWS]
+        n = int(np.size(p.before))
+        if chosen is None:
+            indices = np.ndindex(*np.shape(p.before))
+        else:
+            mine = chosen[(chosen >= offset) & (chosen < offset + n)] - offset
+            indices = [tuple(int(v) for v in np.unravel_index(k, np.shape(p.before))) for k in mine]
+        for idx in indices:
+            rows.append(update_row(p, idx, term))
+        offset += n
+    if chosen is not None:
+        rank = [order[int(k)] for k in chosen]
+        rows = [r for _, r in sorted(zip(rank, rows), key=lambda pair: pair[0])]
+        t.note = f"showing the {MAX_UPDATE_ROWS} largest changes of {total} entries"
     t.rows = rows
     if lr is not None and term:
         t.note = (t.note + "; " if t.note else "") + f"η = {fmt(lr)} ({rec.optimizer_type})"
     return t
 
 
+def update_row(p, idx: tuple, term: str) -> list:
+    """One row of the update table: entry, old, gradient, the optimizer's term, change, new."""
+    name = f"{p.name}[{', '.join(map(str, idx))}]" if idx else p.name
+    g = scalar(p.grad[idx]) if p.grad is not None else None
+    tv = scalar(np.asarray(p.terms[term])[idx]) if term in p.terms else ""
+    old, new = scalar(p.before[idx]), scalar(p.after[idx])
+    return [name, old, "None" if g is None else g, tv, new - old, new, "yes" if new != old else "no"]
+
+
 def update_counts(rec) -> dict:
     """Counts behind the summary: total, changed, zero gradient, lost to float resolution."""
-    total = changed = zero = lost = 0
-    for p in rec.params:
-        for idx in np.ndindex(*np.shape(p.before)):
-            total += 1
-            moved = scalar(p.after[idx]) != scalar(p.before[idx])
-            changed += moved
-            g = scalar(p.grad[idx]) if p.grad is not None else 0
-            if g == 0:
-                zero += 1
-            elif not moved:
-                lost += 1
-    return {"total": total, "changed": changed, "zero_grad": zero, "below_resolution": lost}
+    return _update_counts(rec)
 
 
 def update_summary(rec) -> str:
@@ -207,17 +220,18 @@ def update_summary(rec) -> str:
     c = update_counts(rec)
     text = f"{c['changed']} of {c['total']} parameters changed"
     if c["zero_grad"]:
-        reasons = describe_reasons(rec, zero_grad_reasons(rec))
+        reasons = describe_reasons(rec, zero_grad_counts(rec))
         why = "; ".join(f"{s} ({n} {'entry' if n == 1 else 'entries'})" for s, n in reasons)
         text += f"; {c['zero_grad']} unchanged because their gradient is 0: {why}"
     if c["below_resolution"]:
-        tiny = []
+        tiny, term = [], _term_name(rec)
         for p in rec.params:
-            for idx in np.ndindex(*np.shape(p.before)):
-                g = scalar(p.grad[idx]) if p.grad is not None else 0
-                if g != 0 and scalar(p.after[idx]) == scalar(p.before[idx]):
-                    tiny.append(abs(float(scalar(p.terms[_term_name(rec)][idx]))) if _term_name(rec)
-                                in p.terms else abs(float(g)))
+            if p.grad is None:
+                continue
+            lost = np.asarray(p.grad != 0, dtype=bool) & ~np.asarray(p.after != p.before, dtype=bool)
+            if lost.any():
+                src = np.asarray(p.terms[term]) if term in p.terms else p.grad
+                tiny.append(float(np.max(np.abs(floats(np.asarray(src)[lost])))))
         text += (f"; {c['below_resolution']} got a nonzero gradient but did not change: their "
                  f"updates (at most {fmt(max(tiny))} in size) are below the float resolution of "
                  f"their values")

@@ -13,9 +13,10 @@ BUILTIN = {"spiral": "spiral", "xor": "xor", "circle": "circle", "moons": "moons
            "gaussian": "gaussian", "digits": "digits", "iris": "iris",
            "breast-cancer": "breast_cancer", "wine": "wine"}
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "loss": ("bce-logits", "mse", "cross-entropy"),
-           "optimizer": ("sgd", "adam", "adamw", "rmsprop")}
+           "optimizer": ("sgd", "adam", "adamw", "rmsprop"), "engine": ("glassnet", "torch"),
+           "task": ("classification", "regression")}
 BASE = {"hidden": [16, 8], "activation": "relu", "optimizer": "adam", "lr": 0.01, "epochs": 200,
-        "batch_size": 64, "seed": 0, "test_size": 0.2}
+        "batch_size": 64, "seed": 0, "test_size": 0.2, "engine": "glassnet", "nproc": 1, "nnodes": 1}
 DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follows from the task
     "spiral": {"epochs": 500, "batch_size": 0},
     "xor": {"hidden": [4], "activation": "tanh", "lr": 0.05, "epochs": 500, "batch_size": 0,
@@ -28,7 +29,8 @@ DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follow
     "csv": {"hidden": [16], "epochs": 200, "batch_size": 32},
 }
 KEYS = ("data", "target", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch_size",
-        "seed", "test_size", "save", "plot")
+        "seed", "test_size", "save", "plot", "engine", "nproc", "nnodes", "rdzv_endpoint", "task",
+        "delimiter")
 
 
 @dataclass
@@ -48,6 +50,12 @@ class Spec:
     test_size: float = 0.2
     save: str | None = None
     plot: str | None = None
+    engine: str = "glassnet"       # "glassnet" or "torch"
+    nproc: int = 1                 # processes per machine (torch.distributed when > 1)
+    nnodes: int = 1                # machines (torch.distributed rendezvous at rdzv_endpoint)
+    rdzv_endpoint: str | None = None
+    task: str | None = None        # "classification", "regression", or None: inferred from the labels
+    delimiter: str | None = None   # CSV cell separator; None: detected (csv.Sniffer)
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -105,10 +113,12 @@ def _number(name, value, kind, low=None, high=None, low_open=False, high_open=Fa
                          f"got {value!r}") from None
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
-    if too_low or too_high or number != number:
+    if too_low or too_high or number != number or number in (float("inf"), float("-inf")):
         lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
         hi = "" if high is None else f"{'<' if high_open else '<='} {high}"
-        raise ValueError(f"{flag} must be {' and '.join(s for s in (lo, hi) if s)}; got {value!r}")
+        finite = "a finite number " if kind is float else ""  # inf and nan are never meant
+        raise ValueError(f"{flag} must be {finite}{' and '.join(s for s in (lo, hi) if s)}; "
+                         f"got {value!r}")
     return number
 
 
@@ -138,7 +148,18 @@ def resolve(flags: dict, config_path=None) -> Spec:
         seed=_number("seed", merged["seed"], int, 0),
         test_size=_number("test_size", merged["test_size"], float, 0, 1, high_open=True),
         save=None if merged.get("save") is None else str(merged["save"]),
-        plot=None if merged.get("plot") is None else str(merged["plot"]))
+        plot=None if merged.get("plot") is None else str(merged["plot"]),
+        engine=merged["engine"], nproc=_number("nproc", merged["nproc"], int, 1),
+        nnodes=_number("nnodes", merged["nnodes"], int, 1),
+        rdzv_endpoint=None if merged.get("rdzv_endpoint") is None else str(merged["rdzv_endpoint"]),
+        task=merged.get("task"),
+        delimiter=None if merged.get("delimiter") is None else str(merged["delimiter"]))
+    if (spec.nproc > 1 or spec.nnodes > 1) and spec.engine != "torch":
+        raise ValueError("--nproc and --nnodes run torch.distributed; add --engine torch")
+    if spec.nnodes > 1 and not spec.rdzv_endpoint:
+        raise ValueError("--nnodes > 1 needs --rdzv-endpoint HOST:PORT, the same on every machine")
+    if spec.delimiter is not None and kind != "csv":
+        raise ValueError(f"--delimiter applies to CSV files; {data!r} is a built-in data set")
     if spec.target is not None and kind != "csv":
         raise ValueError(f"--target applies to CSV files; {data!r} is a built-in data set")
     return spec

@@ -18,6 +18,7 @@ from .boundary import decision_boundary, probability_grid
 from .curves import curve, history
 from .diagram import network_diagram
 from .output import new_figure, save, to_data_uri, to_svg
+from .trace import trace_figure
 
 __all__ = ["curve", "history", "decision_boundary", "probability_grid", "network_diagram", "save", "new_figure",
-           "to_data_uri", "to_svg"]
+           "to_data_uri", "to_svg", "trace_figure"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import views
+from .. import summary, views
 from .._numbers import fmt, pct
+from ..detail import summary_tables
 
 
 @dataclass
@@ -30,6 +31,7 @@ class MathBlock:
     headline: str
     lines: list
     convention: str = ""
+    collapsed: bool = False      # HTML shows it folded (one click away)
 
 
 @dataclass
@@ -65,8 +67,11 @@ def overview(rec) -> str:
     return "; ".join(parts) + "."
 
 
-def build(rec, entries=()) -> Document:
-    """The document for ``rec``, with a derivation for each name in ``entries``."""
+def build(rec, entries=(), detail=None) -> Document:
+    """The document for ``rec``, with a derivation for each name in ``entries``: every table
+    (``detail="full"``, the default for small recordings) or the summary (see ``summary``)."""
+    if summary.detail_level(rec, detail) == "summary":
+        return build_summary(rec, entries)
     doc = Document(rec.title or f"One training step of {rec.model_type or 'a computation'}")
     intro = Section("Overview", [Paragraph(overview(rec))] + [Paragraph(n) for n in rec.notes])
     doc.sections.append(intro)
@@ -90,6 +95,12 @@ def build(rec, entries=()) -> Document:
                                                    Paragraph(views.update_summary(rec))]))
     if rec.effect is not None and rec.effect.loss_before is not None:
         doc.sections.append(Section("The effect of the step", [views.effect_table(rec)]))
+    _closing(rec, doc)
+    return doc
+
+
+def _closing(rec, doc) -> None:
+    """Insights, the seed's checked claims and the PyTorch cross-check (every detail level)."""
     found = rec.insights()
     if found:
         doc.sections.append(Section("Insights", [Bullets([i.message for i in found])]))
@@ -110,4 +121,42 @@ def build(rec, entries=()) -> Document:
             table.rows.append([row.quantity, row.max_abs_diff, row.glassnet, row.torch])
         doc.sections.append(Section("Cross-check with PyTorch",
                                     [table] + [Paragraph(n) for n in cmp.notes]))
+
+
+# -- the summary ----------------------------------------------------------------------------------
+def build_summary(rec, entries=()) -> Document:
+    """The summary document: per layer, per parameter, per op, the largest entries (with the
+    derivation of the top three, folded in HTML), the update, the effect and the insights."""
+    size = summary.size(rec)
+    doc = Document(rec.title or f"One training step of {rec.model_type or 'a computation'}")
+    note = (f"Summary view: the recording has {size['parameters']} parameter entries and tensors of up "
+            f"to {size['largest_tensor']} values, above the full-detail limit of "
+            f"{summary.FULL_DETAIL_LIMIT}. Every number is one call away: step.table(\"update\"), "
+            f"step.table(NAME, rows=..., full=True) for one parameter or op, step.derivation(ENTRY), "
+            f"step.path(ENTRY); detail=\"full\" renders every table.")
+    doc.sections.append(Section("Overview", [Paragraph(overview(rec))] + [Paragraph(n) for n in rec.notes]
+                                + [Paragraph(note, "note")]))
+    tables = summary_tables(rec)
+    if tables["layers"].rows:
+        doc.sections.append(Section("Layers", [tables["layers"]]))
+    if rec.params:
+        doc.sections.append(Section("Parameters", [tables["parameters"]]))
+    doc.sections.append(Section("Forward and backward pass", [tables["ops summary"]]))
+    if rec.params and rec.loss_index is not None:
+        sec = Section("The largest gradients", [tables["largest"]])
+        for row in tables["largest"].rows[:3]:
+            d = rec.derivation(row[0])
+            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention, collapsed=True))
+        doc.sections.append(sec)
+    if entries:
+        sec = Section("Derivations")
+        for entry in entries:
+            d = rec.derivation(entry)
+            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
+        doc.sections.append(sec)
+    if rec.params:
+        doc.sections.append(Section("The update", [tables["updates"], Paragraph(views.update_summary(rec))]))
+    if rec.effect is not None and rec.effect.loss_before is not None:
+        doc.sections.append(Section("The effect of the step", [views.effect_table(rec)]))
+    _closing(rec, doc)
     return doc

@@ -27,6 +27,12 @@ def table(t: Table) -> str:
             f"<tbody>{body}</tbody></table>{note}")
 
 
+def _math(block: MathBlock) -> str:
+    note = f'<p class="note">{escape(block.convention)}</p>' if block.convention else ""
+    lines = "\n".join(escape(m + (f"    ({n})" if n else "")) for m, n in block.lines)
+    return f"{note}\n<pre>{lines}</pre>" if note else f"<pre>{lines}</pre>"
+
+
 def render(doc) -> str:
     """``doc`` as an HTML fragment with its own (scoped) style."""
     out = [STYLE, '<div class="glassnet-explain">', f"<h2>{escape(doc.title)}</h2>"]
@@ -39,11 +45,10 @@ def render(doc) -> str:
                 out.append(f"<p>{escape(block.text)}</p>")
             elif isinstance(block, Bullets):
                 out.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>")
+            elif isinstance(block, MathBlock) and block.collapsed:
+                out.append(f"<details><summary>{escape(block.headline)}</summary>{_math(block)}</details>")
             elif isinstance(block, MathBlock):
                 out.append(f"<p><b>{escape(block.headline)}</b></p>")
-                if block.convention:
-                    out.append(f'<p class="note">{escape(block.convention)}</p>')
-                lines = "\n".join(escape(m + (f"    ({n})" if n else "")) for m, n in block.lines)
-                out.append(f"<pre>{lines}</pre>")
+                out.append(_math(block))
     out.append("</div>")
     return "\n".join(out)

@@ -1,26 +1,30 @@
-"""JSON in the versioned ``glassnet.explain/1`` schema (see docs/explain-json-schema.md).
+"""JSON in the versioned ``glassnet.explain/2`` schema (see docs/explain-json-schema.md).
 
-Numbers are JSON numbers (exact values as their nearest double; the loss also as an exact
-``"p/q"`` string); tensors are nested lists, or ``null`` with ``"elided": true`` past
-``MAX_VALUES`` entries.  ``SCHEMA_PATH`` is the JSON Schema file that the output validates
-against; ``validate`` checks a document with ``jsonschema`` when it is installed.
+Summaries (per layer, per parameter, per op, the largest entries, insights) are always
+present, so a document's size does not grow with the network.  Full arrays come only with
+``detail="full"``, each as one compact numeric array ``{"shape": [...], "data": [...]}``
+(row-major, like ``tensor.flatten().tolist()``).  ``version=1`` writes the older
+``glassnet.explain/1`` document instead (one object per neuron and per weight; what the
+playground reads), see :mod:`.json_v1`.  ``validate`` checks either version.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
 
 import numpy as np
 
-from .. import views
+from .. import summary, views
 from .._numbers import is_exact, pct, scalar, to_float
-from ..insights import dead_units
-from ..local import Context, elem_local
+from . import json_v1
 
-SCHEMA_ID = "glassnet.explain/1"
-SCHEMA_PATH = Path(__file__).with_name("explain-1.schema.json")
-MAX_VALUES = 4096
+SCHEMA_ID = "glassnet.explain/2"
+SCHEMA_PATHS = {"glassnet.explain/1": json_v1.SCHEMA_PATH,
+                "glassnet.explain/2": Path(__file__).with_name("explain-2.schema.json")}
+#: Predictions and targets are written in a summary document only up to this many entries.
+INLINE_LIMIT = 64
 
 
 def num(value):
@@ -31,14 +35,15 @@ def num(value):
     return v if math.isfinite(v) else None
 
 
-def tensor(value):
-    """A nested list of numbers (None when absent or larger than MAX_VALUES)."""
-    if value is None or np.size(value) > MAX_VALUES:
+def array(value):
+    """``{"shape": [...], "data": [flat numbers]}`` (NaN and infinities as null); None if absent."""
+    if value is None:
         return None
-    arr = to_float(np.asarray(value))
-    if arr.ndim == 0:
-        return num(arr[()])
-    return [tensor(v) for v in arr]
+    a = np.asarray(to_float(np.asarray(value)))
+    data = a.ravel().tolist()
+    if not np.isfinite(a).all():
+        data = [v if math.isfinite(v) else None for v in data]
+    return {"shape": list(a.shape), "data": data}
 
 
 def _exact_str(value):
@@ -46,108 +51,64 @@ def _exact_str(value):
     return f"{value.numerator}/{value.denominator}" if is_exact(value) else None
 
 
-def _rows(arr):
-    arr = np.asarray(arr)
-    return arr.reshape(1, -1) if arr.ndim <= 1 else arr.reshape(-1, arr.shape[-1])
-
-
-def _unit(arr, i):
-    if arr is None:
-        return None
-    col = _rows(arr)[:, i]
-    return num(col[0]) if col.shape[0] == 1 else [num(v) for v in col]
-
-
-def slopes(rec, act):
-    """The activation's local derivative g′(z) at every entry of its output, from local.py's rule
-    (an object array; None where the op has no rule); None for a layer without activation."""
-    if act is None:
-        return None
-    ctx, out = Context(rec), np.empty(np.shape(act.output), dtype=object)
-    for p in np.ndindex(*out.shape):
-        loc = elem_local(ctx, act, 0, p)
-        out[p] = None if loc is None else loc[1]
-    return out
-
-
-def _inputs(value):
-    """A layer's input per feature (per-sample values, like a neuron's z); None past MAX_VALUES."""
-    if value is None or np.size(value) > MAX_VALUES:
-        return None
-    return [_unit(value, j) for j in range(_rows(value).shape[1])]
-
-
-def layers(rec) -> list:
-    """Per layer: its input values, neurons (z, a, slope, their gradients, bias) and edges
-    (weight, grad, update)."""
-    out = []
-    for ly in rec.layers():
-        lin, act = ly["linear"], ly["activation"]
-        w = rec.param(ly["weight"])
-        b = rec.param(ly["bias"]) if ly["bias"] else None
-        a = act.output if act is not None else lin.output
-        grad_a = act.grad_out if act is not None else lin.grad_out
-        dead = set(dead_units(rec, ly))
-        slope = slopes(rec, act)
-        n_out, n_in = np.shape(w.before)
-        neurons = []
-        for i in range(n_out):
-            bias = None if b is None else {
-                "value": num(b.before[i]), "grad": None if b.grad is None else num(b.grad[i]),
-                "update": num(b.delta[i]), "new": num(b.after[i])}
-            status = "dead" if i in dead else ("output" if lin.name in ("ŷ", "z_out") else "alive")
-            neurons.append({"index": i, "z": _unit(lin.output, i), "a": _unit(a, i),
-                            "slope": _unit(slope, i),
-                            "grad_z": _unit(lin.grad_out, i), "grad_a": _unit(grad_a, i),
-                            "bias": bias, "status": status})
-        edges = None
-        if n_out * n_in <= MAX_VALUES:
-            edges = [{"from": j, "to": i, "weight": num(w.before[i, j]),
-                      "grad": None if w.grad is None else num(w.grad[i, j]),
-                      "update": num(w.delta[i, j]), "new": num(w.after[i, j])}
-                     for i in range(n_out) for j in range(n_in)]
-        out.append({"name": ly["path"], "type": "Linear",
-                    "activation": None if act is None else act.op.lower(),
-                    "in_features": int(n_in), "out_features": int(n_out),
-                    "input": rec.symbol(ly["x"]), "x": _inputs(rec.value(ly["x"])),
-                    "weight": w.name, "bias": b.name if b else None,
-                    "neurons": neurons, "edges": edges, "edges_elided": edges is None})
-    return out
-
-
-def ops(rec) -> list:
-    """Every forward op, with its backward entry when backward visited it."""
-    out = []
-    for op in rec.forward_ops:
-        backward = None
-        if op.grad_out is not None:
-            passes = []
-            for ref, g in zip(op.inputs, op.grad_inputs or ()):
-                if g is not None and ref.kind != "leaf":
-                    passes.append({"input": rec.symbol(ref), "grad": tensor(g)})
-            backward = {"upstream": tensor(op.grad_out), "local": views.local_derivative(rec, op),
-                        "passes_on": passes}
-        out.append({"index": op.index, "op": op.op, "node": op.node, "module": op.module,
-                    "label": op.label, "name": op.name,
-                    "inputs": [{"kind": r.kind, "ref": r.key if r.kind != "leaf" else int(r.key),
-                                "name": rec.symbol(r)} for r in op.inputs],
-                    "shape": list(op.shape), "value": tensor(op.output),
-                    "elided": np.size(op.output) > MAX_VALUES, "backward": backward})
-    return out
-
-
-def to_dict(rec, entries=()) -> dict:
-    """The recording as a ``glassnet.explain/1`` document (a dict ready for ``json.dumps``)."""
+def _effect(rec, full: bool):
     e = rec.effect
-    effect = None
-    if e is not None:
-        change = pct(e.loss_before, e.loss_after) if e.loss_after is not None and e.loss_before else None
-        effect = {"loss_before": num(e.loss_before), "loss_after": num(e.loss_after),
-                  "change_percent": num(change), "predictions_before": tensor(e.predictions_before),
-                  "predictions_after": tensor(e.predictions_after), "targets": tensor(e.targets),
-                  "exact": {"loss_before": _exact_str(e.loss_before),
-                            "loss_after": _exact_str(e.loss_after)} if rec.exact else None,
-                  "note": e.note}
+    if e is None:
+        return None
+
+    def small(v):
+        return array(v) if v is not None and (full or np.size(v) <= INLINE_LIMIT) else None
+    change = pct(e.loss_before, e.loss_after) if e.loss_after is not None and e.loss_before else None
+    return {"loss_before": num(e.loss_before), "loss_after": num(e.loss_after),
+            "change_percent": num(change),
+            "predictions_before": small(e.predictions_before), "predictions_after": small(e.predictions_after),
+            "targets": small(e.targets),
+            "exact": {"loss_before": _exact_str(e.loss_before),
+                      "loss_after": _exact_str(e.loss_after)} if rec.exact else None,
+            "note": e.note}
+
+
+def _entry(d: dict) -> dict:
+    return {"entry": d["entry"], "value": num(d["value"]), "grad": num(d["grad"]),
+            "update": num(d["update"]), "new": num(d["new"])}
+
+
+def _arrays(rec) -> dict:
+    return {
+        "parameters": [{"name": p.name, "before": array(p.before), "grad": array(p.grad),
+                        "update": array(p.delta), "after": array(p.after),
+                        "terms": {k: array(v) for k, v in p.terms.items()
+                                  if isinstance(v, np.ndarray) and np.ndim(v) > 0}}
+                       for p in rec.params],
+        "ops": [{"index": op.index, "value": array(op.output), "grad": array(op.grad_out)}
+                for op in rec.forward_ops],
+        "leaves": [{"index": leaf.index, "name": leaf.name, "role": leaf.role, "value": array(leaf.value)}
+                   for leaf in rec.leaves],
+    }
+
+
+def _default(value):
+    if isinstance(value, np.ndarray):
+        return array(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return num(value) if is_exact(value) else str(value)
+
+
+def _hyper(rec) -> dict:
+    return {k: (num(v) if isinstance(v, (int, float)) or is_exact(v) else
+                [num(x) for x in v] if isinstance(v, (tuple, list)) else v)
+            for k, v in rec.hyper.items() if isinstance(v, (int, float, tuple, list, bool)) or is_exact(v)}
+
+
+def to_dict(rec, entries=(), detail=None) -> dict:
+    """The recording as a ``glassnet.explain/2`` document (a dict ready for ``json.dumps``).
+
+    ``detail``: None/``"auto"`` or ``"summary"`` (summaries only) or ``"full"`` (summaries and
+    every array).  Unlike the renderers, JSON's default is the summary at every size: arrays are
+    written only when asked for.
+    """
+    level = "summary" if detail in (None, "auto") else summary.detail_level(rec, detail)
     counts = views.update_counts(rec) if rec.params else None
     derivations = []
     for entry in entries:
@@ -155,48 +116,47 @@ def to_dict(rec, entries=()) -> dict:
         derivations.append({"entry": d.entry, "value": num(d.value), "headline": d.headline,
                             "convention": d.convention, "agrees": d.agrees,
                             "lines": [{"math": m, "note": n} for m, n in d.lines]})
+    layers = copy.deepcopy(summary.layer_summaries(rec))     # the cached ones stay as they are
     return {
-        "schema": SCHEMA_ID, "title": rec.title, "model": rec.model_type or None,
+        "schema": SCHEMA_ID, "detail": level, "title": rec.title, "model": rec.model_type or None,
         "dtype": rec.dtype, "exact": rec.exact,
-        "optimizer": None if not rec.optimizer_type else {
-            "type": rec.optimizer_type,
-            "hyper": {k: (num(v) if isinstance(v, (int, float)) or is_exact(v) else
-                          [num(x) for x in v] if isinstance(v, (tuple, list)) else v)
-                      for k, v in rec.hyper.items() if isinstance(v, (int, float, tuple, list, bool))
-                      or is_exact(v)}},
-        "layers": layers(rec), "ops": ops(rec),
-        "parameters": [{"name": p.name, "shape": list(np.shape(p.before)), "before": tensor(p.before),
-                        "grad": tensor(p.grad), "update": tensor(p.delta), "after": tensor(p.after),
-                        "terms": {k: tensor(v) for k, v in p.terms.items()}} for p in rec.params],
+        "size": {**summary.size(rec), "full_detail_limit": summary.FULL_DETAIL_LIMIT},
+        "optimizer": None if not rec.optimizer_type else {"type": rec.optimizer_type, "hyper": _hyper(rec)},
+        "layers": layers,
+        "parameters": copy.deepcopy(summary.param_summaries(rec)),
+        "ops": copy.deepcopy(summary.op_summaries(rec)),
+        "largest": {"gradients": [_entry(d) for d in summary.largest(rec, "grad")],
+                    "updates": [_entry(d) for d in summary.largest(rec, "update")]},
         "update_summary": None if counts is None else {**counts, "text": views.update_summary(rec)},
-        "effect": effect,
+        "effect": _effect(rec, level == "full"),
         "insights": [{"kind": i.kind, "where": i.where, "message": i.message, "severity": i.severity,
                       "data": json.loads(json.dumps(i.data, default=_default))} for i in rec.insights()],
         "derivations": derivations,
         "claims": [{"quantity": c.quantity, "seed": c.seed, "computed": c.computed,
                     "verdict": c.verdict, "note": c.note} for c in rec.claims],
         "comparison": None if rec.comparison is None else rec.comparison.to_dict(),
+        "arrays": _arrays(rec) if level == "full" else None,
     }
 
 
-def _default(value):
-    if isinstance(value, np.ndarray):
-        return tensor(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return num(value) if is_exact(value) else str(value)
+def to_json(rec, entries=(), indent=None, detail=None) -> str:
+    """``to_dict`` as text: compact (no indentation) unless ``indent`` is given."""
+    sep = (",", ":") if indent is None else None
+    return json.dumps(to_dict(rec, entries, detail), indent=indent, separators=sep, ensure_ascii=False,
+                      default=_default, allow_nan=False)
 
 
-def to_json(rec, entries=(), indent: int = 2) -> str:
-    return json.dumps(to_dict(rec, entries), indent=indent, ensure_ascii=False, default=_default)
-
-
-def schema() -> dict:
-    """The JSON Schema of ``glassnet.explain/1``."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def schema(version: int = 2) -> dict:
+    """The JSON Schema of ``glassnet.explain/2`` (``version=1``: of ``glassnet.explain/1``)."""
+    path = SCHEMA_PATHS.get(f"glassnet.explain/{version}")
+    if path is None:
+        raise ValueError(f"version must be 1 or 2, got {version!r}")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def validate(document: dict) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``document`` does not follow the schema."""
+    """Raise ``jsonschema.ValidationError`` if ``document`` does not follow its schema (version 1
+    or 2, read from its ``"schema"`` field)."""
     import jsonschema
-    jsonschema.validate(document, schema())
+    version = 1 if document.get("schema") == "glassnet.explain/1" else 2
+    jsonschema.validate(document, schema(version))

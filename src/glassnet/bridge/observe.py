@@ -1,0 +1,453 @@
+"""Observe an unmodified PyTorch program, step by step, through torch's own global hooks.
+
+``with observe() as seen: <any torch code>`` installs, for the block only,
+
+* a global module forward pre/post hook (``torch.nn.modules.module.register_module_forward_*``)
+  that names every module from the root it was first called through and measures the outputs
+  of activations, dropout, normalisation and layer modules;
+* a ``TorchFunctionMode`` that sees the activations and losses called as functions
+  (``torch.sigmoid``, ``F.cross_entropy``, ``x.softmax(1)``) and ``loss.backward()``;
+* the global optimizer step pre/post hooks (``torch.optim.optimizer.register_optimizer_step_*``),
+  which cut the program into steps and measure every parameter's gradient and update;
+* a gradient hook on each optimized parameter, which notices a gradient still held from before
+  the previous ``step()`` (no ``zero_grad`` in between);
+* a wrapper around ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` that notes whether
+  the clip came before or after the ``step()`` that used the gradients.
+
+Everything is removed when the block ends, even on an exception.  The program is never edited
+and its numbers are never changed: the hooks only read (``detach``, norms, copies).
+
+The result is a list of ``Step`` records (one per ``optimizer.step()``), each with the calls seen
+before that step (``Call``: module or function, kind, where, statistics), the losses given to
+``backward``, the per-parameter statistics (``ParamStat``) and the clip calls (``Clip``).  These
+classes are plain data: glassnet's own engine fills the same records (``glassnet.doctor``), so
+the checks read one format.  torch is imported only when an observation starts.
+
+>>> with observe(values=True) as seen:              # doctest: +SKIP
+...     for x, t in loader:
+...         opt.zero_grad(); loss_fn(model(x), t).backward(); opt.step()
+>>> seen.steps[0].loss, seen.steps[0].params["0.weight"].update_norm    # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+import sys
+import weakref
+
+import numpy as np
+
+from ._torch_util import _first_tensor, _mode_class, _module_kinds, _norms, _numpy, _watched
+from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip,  # noqa: F401
+                      ParamStat, Step, StepLimitReached, summarize_target)
+
+__all__ = ["observe", "TorchObserver", "Step", "Call", "ParamStat", "Clip", "StepLimitReached"]
+
+class TorchObserver:
+    """Installs the hooks on ``__enter__``, removes them on ``__exit__``; see the module docstring.
+
+    Parameters
+    ----------
+    values : bool
+        Keep NumPy copies of module inputs/outputs, loss targets and each parameter's value
+        before, gradient and value after the step (for step-by-step explanations).  Off by
+        default: statistics only.
+    max_steps : int or None
+        Raise ``StepLimitReached`` out of ``optimizer.step()`` after this many steps.
+    source : str or None
+        Path of the script being observed: calls get the line in it they were made from.
+    on_step : callable or None
+        Called with each finished ``Step``.
+    keep_batches : int
+        Keep NumPy copies of the model's input and the loss target of the first this many steps
+        in ``batches`` ({step: {'input': array, 'target': array}}), for probes on the same data.
+    dense, stride : int
+        Statistics (activations, targets, gradient and update norms, finite checks) are taken at
+        every one of the first ``dense`` steps, then at every ``stride``-th step, and at every
+        step after a non-finite loss; the loss, the clip calls, stale gradients and modules
+        called without grad (evaluation) are seen at every step.  ``values=True`` implies all.
+    """
+
+    def __init__(self, *, values: bool = False, max_steps: int | None = None,
+                 source: str | None = None, on_step=None, dense: int = 20, stride: int = 5,
+                 keep_batches: int = 0):
+        self.values, self.max_steps, self.source, self.on_step = values, max_steps, source, on_step
+        self.keep_batches, self.batches = keep_batches, {}
+        self.dense, self.stride = (10 ** 9, 1) if values else (dense, max(1, stride))
+        self.detail = True               # whether the step in progress is measured in full
+        self.steps: list[Step] = []
+        self.current = Step(0)
+        self.names: dict = {}            # id(module) → path
+        self.roots: list = []            # modules first called at the top level
+        self.optimizers: list = []
+        self.backward_calls = 0
+        self._stack: list = []           # (module, kind) of the module calls in progress
+        self._recent: list = []          # (weakref to an output tensor, kind, where)
+        self._last_event = None          # 'backward' or 'step'
+        self._pending_step = set()       # ids of parameters that went through a step() since backward
+        self._before = None
+        self._entries = None
+        self._target_cache = (None, None, None)
+        self._last_layer = None
+        self._last_optimizer = None
+        self._quiet = None               # torch-function handling switched off during step()
+        self._grad_hooks: dict = {}
+        self._undo: list = []
+
+    # -- install / remove ---------------------------------------------------------------------
+    def __enter__(self):
+        import torch
+        import torch.optim.optimizer as optimizer_hooks
+        self.torch = torch
+        self._kinds = _module_kinds(torch)
+        self._kind_cache: dict = {}
+        mm = torch.nn.modules.module
+        self._undo.append(mm.register_module_forward_pre_hook(self._pre).remove)
+        self._undo.append(mm.register_module_forward_hook(self._post).remove)
+        self._undo.append(optimizer_hooks.register_optimizer_step_pre_hook(self._step_pre).remove)
+        self._undo.append(optimizer_hooks.register_optimizer_step_post_hook(self._step_post).remove)
+        self._patch_clipping()
+        self._patch_backward()
+        self._watched_table = _watched(torch)
+        self._mode = None
+        self._set_mode(self.detail)
+        return self
+
+    def __exit__(self, *exc):
+        self._quiet_off()
+        self._set_mode(False)
+        for undo in reversed(self._undo):
+            undo()
+        for handle in self._grad_hooks.values():
+            handle.remove()
+        self._undo, self._grad_hooks = [], {}
+        return False
+
+    def _set_mode(self, on: bool):
+        """The function mode costs a Python call per torch call: it is on for measured steps only."""
+        if on and self._mode is None:
+            self._mode = _mode_class(self.torch)(self, self._watched_table)
+            self._mode.__enter__()
+        elif not on and self._mode is not None:
+            self._mode.__exit__(None, None, None)
+            self._mode = None
+
+    def _patch_backward(self):
+        Tensor = self.torch.Tensor
+        original = Tensor.__dict__["backward"]
+        busy = []
+
+        def backward(tensor, *args, **kwargs):
+            if busy:                       # re-entered through the function mode
+                return original(tensor, *args, **kwargs)
+            self._backward(tensor)
+            busy.append(True)
+            try:
+                return original(tensor, *args, **kwargs)
+            finally:
+                busy.pop()
+        backward.__wrapped__ = original
+        Tensor.backward = backward
+        self._undo.append(lambda: setattr(Tensor, "backward", original))
+
+    def _backward(self, tensor):
+        self.backward_calls += 1
+        self._last_event = "backward"
+        if tensor.numel() == 1:
+            self.current.losses.append(float(tensor.detach()))
+
+    def _patch_clipping(self):
+        utils, clip = self.torch.nn.utils, self.torch.nn.utils.clip_grad
+        for name in ("clip_grad_norm_", "clip_grad_value_"):
+            original = getattr(clip, name)
+            wrapper = self._clip_wrapper(name, original)
+            for owner in (utils, clip):
+                if getattr(owner, name, None) is original:
+                    setattr(owner, name, wrapper)
+                    self._undo.append(lambda o=owner, n=name, f=original: setattr(o, n, f))
+
+    def _clip_wrapper(self, name, original):
+        def clip(*args, **kwargs):
+            with self.torch._C.DisableTorchFunction():
+                result = original(*args, **kwargs)
+            total = float(result) if result is not None else None
+            self.current.clips.append(Clip(name, self.current.index, self._last_event == "step",
+                                           total, self._line()))
+            return result
+        clip.__wrapped__ = original
+        return clip
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _line(self):
+        if self.source is None:
+            return None
+        frame = sys._getframe(2)
+        while frame is not None:
+            if frame.f_code.co_filename == self.source:
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
+
+    def _kind(self, module):
+        kind = self._kind_cache.get(type(module))
+        if kind is None:
+            kind = next((k for cls, k in self._kinds if isinstance(module, cls)), "other")
+            self._kind_cache[type(module)] = kind
+        return kind
+
+    def _name(self, module):
+        name = self.names.get(id(module))
+        if name is None:
+            if not self._stack:                     # a new root: name it and everything in it
+                self.roots.append(module)
+                root = type(module).__name__
+                for path, sub in module.named_modules():
+                    self.names.setdefault(id(sub), path or root)
+            name = self.names.setdefault(id(module), type(module).__name__)
+        return name
+
+    def _producer(self, tensor):
+        for ref, kind, where in reversed(self._recent):
+            if ref() is tensor:
+                return kind, where
+        return None, None
+
+    def _remember(self, tensor, kind, where):
+        try:
+            self._recent.append((weakref.ref(tensor), kind, where))
+        except TypeError:
+            return
+        if len(self._recent) > 64:
+            del self._recent[:32]
+
+    def _activation_stats(self, kind, x, out, stats):
+        torch = self.torch
+        if kind == "relu" and out.dim() >= 1:
+            units = out.detach().reshape(-1, out.shape[-1]) if out.dim() <= 2 else \
+                out.detach().transpose(0, 1).reshape(out.shape[1], -1).t()
+            stats["active"] = (units > 0).any(0).cpu().numpy()
+        elif kind in ("sigmoid", "tanh") and x is not None and x.numel():
+            stats["saturated"] = float((x.detach().abs() > SATURATION_Z).float().mean())
+        elif kind in ("softmax", "log_softmax"):
+            stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
+        return torch
+
+    # -- module hooks -------------------------------------------------------------------------
+    def _pre(self, module, args):
+        self._stack.append((module, self._kind(module), self._name(module)))
+
+    def _post(self, module, args, output):
+        with self.torch._C.DisableTorchFunction():
+            self._module_done(module, args, output)
+
+    def _module_done(self, module, args, output):
+        module_, kind, where = self._stack.pop() if self._stack else (module, self._kind(module), "")
+        is_root = not self._stack
+        if kind in ("loss", "other") and not is_root:
+            return
+        if not self.detail and not (kind in ("dropout", "norm") and not self.torch.is_grad_enabled()):
+            return
+        out = _first_tensor(self.torch, output)
+        if out is None or kind == "loss":
+            return
+        x = _first_tensor(self.torch, args)
+        grad = self.torch.is_grad_enabled()
+        call = Call("root" if is_root and kind == "other" else kind, where, type(module).__name__,
+                    self.current.index, grad, module.training, tuple(out.shape))
+        if out.is_floating_point():
+            call.finite = math.isfinite(float(out.detach().sum()))
+        if call.kind == "root":
+            call.line = self._line()
+            if grad and self.current.index < self.keep_batches and x is not None:
+                self.batches.setdefault(self.current.index, {}).setdefault("input", _numpy(x))
+            if (x is not None and x.is_floating_point() and x.dim() >= 2
+                    and self.current.index < INPUT_STEPS and grad):
+                feats = x.detach().float().transpose(0, 1).reshape(x.shape[1], -1)
+                call.stats["feature_mean"] = feats.mean(1).cpu().numpy()
+                call.stats["feature_std"] = feats.std(1, unbiased=False).cpu().numpy()
+        elif kind == "softmax":
+            dim = getattr(module, "dim", None)
+            call.stats["dim"] = -1 if dim is None else dim
+        self._activation_stats(kind, x, out, call.stats)
+        if self.values:
+            call.values = {"input": _numpy(x) if x is not None else None, "output": _numpy(out)}
+        self.current.calls.append(call)
+        if call.kind != "root" or self._producer(out)[0] is None:   # keep the innermost producer
+            self._remember(out, call.kind, where)
+        if kind == "layer":
+            self._last_layer = where
+
+    # -- functions ----------------------------------------------------------------------------
+    def _function(self, kind, func, args, kwargs, result):
+        torch = self.torch
+        if not self.detail:
+            return
+        enclosing = self._stack[-1] if self._stack else None
+        if enclosing is not None and enclosing[1] == kind:
+            return                                   # nn.Sigmoid calling torch.sigmoid: seen already
+        x = _first_tensor(torch, args[0] if args else kwargs.get("input"))
+        out = _first_tensor(torch, result)
+        if x is None or out is None:
+            return
+        produced_by, after = self._producer(x)
+        if after is None and kind in ACTIVATIONS:
+            after = self._last_layer              # e.g. sigmoid(fc1(x) * 10): after fc1
+        base = enclosing[2] if enclosing is not None and enclosing[1] != "loss" else ""
+        where = f"{after} → {kind}" if after else (f"{base}: {kind}" if base else kind)
+        if enclosing is not None and enclosing[1] == "loss":
+            where = enclosing[2]
+        call = Call(kind, where, getattr(func, "__name__", kind), self.current.index,
+                    torch.is_grad_enabled(), None, tuple(out.shape), line=self._line())
+        if out.is_floating_point():
+            call.finite = math.isfinite(float(out.detach().sum()))
+        if kind in LOSSES:
+            call.input_from = produced_by
+            call.stats["input_where"] = after
+            target = args[1] if len(args) > 1 else kwargs.get("target")
+            if isinstance(target, torch.Tensor):
+                call.stats["target"] = self._summary(target)
+                if call.grad_enabled and self.current.index < self.keep_batches:
+                    self.batches.setdefault(self.current.index, {}).setdefault("target", _numpy(target))
+                if self.values:
+                    call.values["target"] = _numpy(target)
+            call.stats["input_shape"] = tuple(x.shape)
+            call.stats["input_range"] = (float(x.detach().min()), float(x.detach().max())) \
+                if x.numel() and x.is_floating_point() else None
+            if out.numel() == 1:
+                call.stats["value"] = float(out.detach())
+        else:
+            if kind in ("softmax", "log_softmax"):
+                dim = args[1] if len(args) > 1 else kwargs.get("dim")
+                call.stats["dim"] = -1 if dim is None else dim
+            self._activation_stats(kind, x, out, call.stats)
+        if self.values:
+            call.values.update({"input": _numpy(x), "output": _numpy(out)})
+        self.current.calls.append(call)
+        self._remember(out, kind, where)
+
+    def _summary(self, target) -> dict:
+        """``summarize_target``, reused while the same target tensor comes back unchanged."""
+        ref, version, summary = self._target_cache
+        if ref is not None and ref() is target and version == target._version:
+            return summary
+        summary = summarize_target(target.detach().cpu().numpy())
+        self._target_cache = (weakref.ref(target), target._version, summary)
+        return summary
+
+    def _function_failed(self, kind, func, args, kwargs):
+        """A watched function raised (e.g. a target out of range): record its inputs first."""
+        if kind in LOSSES:
+            try:
+                self._function(kind, func, args, kwargs, args[0] if args else kwargs.get("input"))
+                self.current.calls[-1].stats["raised"] = True
+            except Exception:  # the report must not hide the script's own error
+                pass
+
+    # -- optimizer hooks ----------------------------------------------------------------------
+    def _named_params(self, optimizer):
+        owned = {}
+        roots = [r for r in self.roots if next(r.parameters(), None) is not None]
+        for root in roots:
+            prefix = "" if len(roots) == 1 else type(root).__name__ + "."
+            for name, p in root.named_parameters():
+                owned.setdefault(id(p), (prefix + name, p))
+        in_opt = [p for group in optimizer.param_groups for p in group["params"]]
+        unnamed = 0
+        for p in in_opt:
+            if id(p) not in owned:
+                owned[id(p)] = (f"param{unnamed}", p)
+                unnamed += 1
+        ids = set()
+        for opt in self.optimizers:
+            ids.update(id(p) for g in opt.param_groups for p in g["params"])
+        return [(name, p, id(p) in ids) for name, p in owned.values()]
+
+    def _step_pre(self, optimizer, args, kwargs):
+        torch = self.torch
+        self._quiet_off()
+        self._quiet = torch._C.DisableTorchFunction()   # the update's own ops are not watched
+        self._quiet.__enter__()
+        if optimizer not in self.optimizers:
+            self.optimizers.append(optimizer)
+        if self._entries is None or optimizer is not self._last_optimizer or self.detail:
+            self._entries = self._named_params(optimizer)
+            self._last_optimizer = optimizer
+        entries = self._entries
+        for name, p, in_opt in entries:
+            if in_opt and p.requires_grad and id(p) not in self._grad_hooks:
+                self._grad_hooks[id(p)] = p.register_hook(self._grad_hook(name, p))
+        step = self.current
+        step.optimizer = type(optimizer).__name__
+        step.lr = float(optimizer.param_groups[0].get("lr", float("nan")))
+        if not self.detail:
+            return
+        with torch.no_grad():
+            weights = [p.detach() for _, p, _ in entries]
+            w_norms = _norms(torch, weights)
+            grads = [p.grad for _, p, _ in entries]
+            present = [g for g in grads if g is not None]
+            g_norms = iter(_norms(torch, present))
+            self._before = [w.clone() for w in weights]
+        for (name, p, in_opt), wn, g in zip(entries, w_norms, grads):
+            gn = next(g_norms) if g is not None else None
+            stat = ParamStat(name, tuple(p.shape), in_opt, p.requires_grad, gn, wn,
+                             grad_finite=gn is None or np.isfinite(gn))
+            if self.values:
+                stat.values = {"before": _numpy(p), "grad": _numpy(g) if g is not None else None}
+            step.params[name] = stat
+
+    def _step_post(self, optimizer, args, kwargs):
+        torch = self.torch
+        self._quiet_off()
+        entries, before = self._entries, self._before
+        if before is None:
+            entries = []
+        with torch.no_grad():
+            after = [p.detach() for _, p, _ in entries]
+            deltas = [a - b for a, b in zip(after, before)] if after else []
+            u_norms = _norms(torch, deltas)
+        for (name, p, _), un in zip(entries, u_norms):
+            stat = self.current.params.get(name)
+            if stat is not None:
+                stat.update_norm = un
+                if self.values:
+                    stat.values["after"] = _numpy(p)
+        self._before = None
+        self._last_event = "step"
+        self._pending_step = {id(p) for _, p, _ in self._entries or ()}
+        finished = self.current
+        self.steps.append(finished)
+        self.current = Step(finished.index + 1)
+        i, last = self.current.index, finished.loss
+        self.detail = (i < self.dense or i % self.stride == 0
+                       or (last is not None and not math.isfinite(last)))
+        self._set_mode(self.detail)
+        self._recent.clear()
+        if self.on_step is not None:
+            self.on_step(finished)
+        if self.max_steps is not None and len(self.steps) >= self.max_steps:
+            raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
+
+    def _quiet_off(self):
+        if self._quiet is not None:
+            self._quiet.__exit__(None, None, None)
+            self._quiet = None
+
+    def _grad_hook(self, name, p):
+        def hook(grad):
+            if id(p) in self._pending_step:
+                self._pending_step.discard(id(p))
+                held = p.grad
+                if held is not None and bool(held.detach().ne(0).any()):
+                    self.current.stale_grads.append(name)
+            return None
+        return hook
+
+    # -- results ------------------------------------------------------------------------------
+    def all_steps(self) -> list:
+        """The finished steps plus, when anything happened after the last step, that part too."""
+        return self.steps + ([self.current] if not self.current.empty else [])
+
+
+def observe(**options) -> TorchObserver:
+    """``with observe(...) as seen:`` — see ``TorchObserver`` for the options."""
+    return TorchObserver(**options)

@@ -1,0 +1,181 @@
+"""``doctor.check(model, data, loss_fn, optimizer=None)`` and the ``glassnet doctor --data`` way in.
+
+``check`` trains a deep copy of the model (with a copy of the optimizer, or Adam at 1e-3) for
+``steps`` steps on the data under observation, runs every check, and by default the
+overfit-one-batch probe; the model, optimizer and random state given are left as they were.
+"""
+from __future__ import annotations
+
+import copy
+import itertools
+import time
+
+import numpy as np
+
+from .observed import Observed, Thresholds
+from .report import Report
+from .runner import _batches_data, _first_loss, _observed, checks_run, run_checks
+
+
+def _is_torch(model) -> bool:
+    return any(c.__module__.startswith("torch.") for c in type(model).__mro__)
+
+
+def _copy_optimizer(optimizer, original, clone, engine):
+    params = dict(zip(map(id, original.parameters()), clone.parameters()))
+    if optimizer is None:
+        if engine == "torch":
+            import torch
+            return torch.optim.Adam(clone.parameters(), lr=1e-3)
+        import glassnet
+        return glassnet.optim.Adam(clone.parameters(), lr=1e-3)
+    groups = [{**{k: v for k, v in g.items() if k != "params"},
+               "params": [params[id(p)] for p in g["params"] if id(p) in params]}
+              for g in optimizer.param_groups]
+    return type(optimizer)(groups)
+
+
+def _batches(data, engine):
+    """``(X, y)`` (one full batch, repeated) or an iterable of ``(xb, yb)`` batches, cycled."""
+    if isinstance(data, tuple) and len(data) == 2 and hasattr(data[0], "shape"):
+        return itertools.repeat(data), data
+    batches = list(data)
+    if not batches:
+        raise ValueError("data holds no batches; pass (X, y) or a non-empty DataLoader")
+    return itertools.cycle(batches), None
+
+
+def _numpy(t):
+    if hasattr(t, "detach"):
+        t = t.detach()
+        return t.cpu().numpy() if hasattr(t, "cpu") else t.numpy()
+    return np.asarray(t)
+
+
+def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool = True,
+          thresholds: Thresholds | None = None) -> Report:
+    """Diagnose a glassnet or torch model on ``data`` with ``loss_fn``.
+
+    Parameters
+    ----------
+    model : glassnet.nn.Module or torch.nn.Module
+        Not modified: a deep copy is trained.
+    data : (X, y) or iterable of (xb, yb)
+        Tensors of the model's engine.
+    loss_fn : callable
+        ``loss_fn(model(x), y)``, e.g. ``nn.BCEWithLogitsLoss()``.
+    optimizer : optimizer or None
+        Copied (class and hyperparameters) onto the copy's parameters; None: Adam, lr 1e-3.
+    steps : int
+        Training steps to observe.
+    probe : bool
+        Also run the overfit-one-batch probe on another fresh copy.
+
+    Returns
+    -------
+    Report
+        ``print(report.to_text())``, ``report.to_markdown()``, ``report.to_json()``; shows itself
+        in Jupyter.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1; got {steps}")
+    th = thresholds or Thresholds()
+    engine = "torch" if _is_torch(model) else "glassnet"
+    if engine == "torch":
+        import torch
+        from ..bridge.observe import TorchObserver
+        state = torch.random.get_rng_state()
+        seen = TorchObserver(dense=steps, keep_batches=20)
+    else:
+        from ..random import default_generator
+        from .engine_observe import GlassnetObserver
+        state = default_generator.get_state()
+        seen = GlassnetObserver(keep_batches=20)
+    clone = copy.deepcopy(model)
+    opt = _copy_optimizer(optimizer, model, clone, engine)
+    stream, full = _batches(data, engine)
+    start = time.perf_counter()
+    error = None
+    try:
+        with seen, np.errstate(all="ignore"):        # overflow is reported as a finding instead
+            clone.train()
+            for _, (xb, yb) in zip(range(steps), stream):
+                opt.zero_grad()
+                loss = loss_fn(clone(xb), yb)
+                loss.backward()
+                opt.step()
+    except Exception as exc:  # e.g. a target out of range: reported with what was seen up to it
+        error = {"type": type(exc).__name__, "message": " ".join(str(exc).split())[:300],
+                 "line": None, "step": len(seen.steps)}
+    finally:
+        if engine == "torch":
+            torch.random.set_rng_state(state)
+        else:
+            default_generator.set_state(state)
+    observed = _observed(seen, engine, drives_loop=True, error=error)
+    kind = _first_loss(observed)
+    if full is not None and kind is not None:
+        from .runner import _labels
+        labels = _labels(_numpy(full[1]), kind)
+        observed.data = None if labels is None else (_numpy(full[0]), labels)
+    else:
+        observed.data = _batches_data(seen.batches, kind)
+    if probe and error is None:
+        observed.probe = _probe(model, seen, kind, engine, loss_fn, th)
+    return Report(run_checks(observed, th), len(seen.steps), type(model).__name__, engine, False,
+                  time.perf_counter() - start, checks_run(observed))
+
+
+def _probe(model, seen, kind, engine, loss_fn, th) -> dict:
+    batch = next((b for b in seen.batches.values() if "input" in b and "target" in b), None)
+    if batch is None:
+        return {"skipped": "no batch seen"}
+    from .probe import probe_glassnet, probe_torch
+    run = probe_torch if engine == "torch" else probe_glassnet
+    try:
+        return run(model, batch["input"], batch["target"], loss_fn, th.probe_examples, th.probe_steps)
+    except Exception as exc:
+        return {"skipped": f"{type(exc).__name__}: {exc}"}
+
+
+def diagnose_spec(spec, steps: int = 200, probe: bool = True,
+                  thresholds: Thresholds | None = None) -> Report:
+    """The ``glassnet train`` recipe for ``spec`` (data, model, loss, optimizer), diagnosed."""
+    import glassnet
+    from ..training import pipeline as P
+    data = P.load_data(spec.data, spec.target)
+    kind = "csv" if spec.data.lower().endswith(".csv") else spec.data
+    loss_name = spec.loss or P.default_loss(data.task)
+    n_out = P._check_loss(data.task, loss_name, len(data.classes or []))
+    train_idx, _ = P._split(len(data.X), spec.test_size, spec.seed)
+    X = data.X
+    if kind in P.STANDARDIZED:
+        mean, std = X[train_idx].mean(0), X[train_idx].std(0)
+        X = ((X - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
+    Xtr = glassnet.tensor(X[train_idx])
+    ttr = P._targets(data.task, loss_name, data.y[train_idx], n_out)
+    glassnet.manual_seed(spec.seed)
+    model = P.build_model(X.shape[1], spec.hidden, spec.activation, n_out)
+    optimizer = {"sgd": glassnet.optim.SGD, "adam": glassnet.optim.Adam, "adamw": glassnet.optim.AdamW,
+                 "rmsprop": glassnet.optim.RMSprop}[spec.optimizer](model.parameters(), lr=spec.lr)
+    batch = spec.batch_size or len(train_idx)
+    if batch >= len(train_idx):
+        data_arg = (Xtr, ttr)
+    else:
+        data_arg = glassnet.data.DataLoader(glassnet.data.TensorDataset(Xtr, ttr), batch_size=batch,
+                                            shuffle=True,
+                                            generator=glassnet.Generator().manual_seed(spec.seed))
+    report = check(model, data_arg, P._criterion(data.task, loss_name), optimizer, steps=steps,
+                   probe=probe, thresholds=thresholds)
+    report.source = f"--data {spec.data} ({'-'.join(map(str, [X.shape[1], *spec.hidden, n_out]))}, " \
+                    f"{spec.optimizer} lr {spec.lr:g})"
+    if data.task != "regression":  # the kNN baseline sees every training point, not just a batch
+        th = thresholds or Thresholds()
+        from .checks_setup import check_noise_limited
+        observed = Observed([], data=(X[train_idx], np.asarray(data.y[train_idx]).ravel()))
+        report.findings = [f for f in report.findings if f.id != "noise-limited"]
+        report.findings += check_noise_limited(observed, th)
+        report.__post_init__()
+        if "noise-limited" not in report.checks_run:
+            report.checks_run.append("noise-limited")
+    return report

@@ -1,0 +1,386 @@
+"""Checks of the training itself: NaN, learning rate, steps that change nothing, the loop's
+order (zero_grad, clipping, eval mode), parameters the optimizer misses, dead and saturated
+units, and gradients that vanish or explode from the last layer to the first.
+
+Each check is ``check_x(run: Observed, th: Thresholds) -> list[Finding]``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .observed import Observed, Thresholds, smooth
+from .report import Finding
+
+
+def _ev(measured, what, threshold, comparison="", **extra) -> dict:
+    return {"measured": measured, "measured_what": what, "threshold": threshold,
+            "comparison": comparison, **extra}
+
+
+def check_script_error(run: Observed, th: Thresholds) -> list:
+    if not run.error:
+        return []
+    e = run.error
+    return [Finding("script-error", "error",
+                    f"The program stopped with {e['type']}: {e['message']}",
+                    _ev(e["type"], "exception", None), {"line": e.get("line"), "step": e.get("step")},
+                    "Fix the error above; the other findings describe the run up to it.")]
+
+
+def check_nan(run: Observed, th: Thresholds) -> list:
+    """The first step, and in it the first layer or function, that produced inf/NaN."""
+    for step in run.all_steps():
+        bad = next((c for c in step.calls if not c.finite and c.grad_enabled), None)
+        loss_bad = step.loss is not None and not math.isfinite(step.loss)
+        grad_bad = next((p for p in step.params.values() if not p.grad_finite), None)
+        if bad is None and not loss_bad and grad_bad is None:
+            continue
+        losses = run.losses()[:step.index]
+        finite = losses[np.isfinite(losses)]
+        grew = finite.size >= 2 and finite[-1] > 2 * finite.min()
+        if bad is not None:
+            what, where = f"{bad.type} ({bad.kind})", {"layer": bad.where, "line": bad.line}
+        elif loss_bad:
+            what, where = "the loss", {}
+        else:
+            what, where = "the gradient", {"parameter": grad_bad.name}
+        where["step"] = step.index
+        return [Finding(
+            "nan", "error",
+            f"{what} produced inf/NaN at step {step.index}"
+            + (" after the loss had grown — the updates diverged." if grew else
+               "; every later number is NaN and training is over."),
+            _ev(step.index, "first step with a non-finite value", None,
+                loss_before=float(finite[-1]) if finite.size else None),
+            {k: v for k, v in where.items() if v is not None},
+            "Lower the learning rate (÷10) or clip gradients." if grew else
+            "Look for log(0), x/0 or sqrt(<0) at that op: use log_softmax / BCEWithLogitsLoss "
+            "instead of log(softmax) / log(sigmoid), add an epsilon, and check the inputs for NaN.")]
+    return []
+
+
+def check_lr_too_high(run: Observed, th: Thresholds) -> list:
+    """Divergence (smoothed loss ends above 2× its minimum) or wild oscillation without progress."""
+    losses = run.losses()
+    finite = losses[np.isfinite(losses)]
+    lr = run.steps[0].lr if run.steps else None
+    blown = np.flatnonzero(~np.isfinite(losses))
+    if blown.size and finite.size >= 3:
+        before = losses[:blown[0]]
+        before = before[np.isfinite(before)]
+        if before.size >= 3 and before[-1] > th.divergence * before.min():
+            return [Finding(
+                "lr-too-high", "error",
+                f"The loss grew from {before.min():.3g} to {before[-1]:.3g} and then became "
+                f"{losses[blown[0]]} at step {blown[0]}: the updates diverged.",
+                _ev(float(before[-1] / before.min()), "last finite / lowest loss", th.divergence,
+                    "≤ ", learning_rate=lr), {"step": int(blown[0])},
+                f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10, or clip gradients.")]
+    if finite.size < 2 * th.window:
+        return []
+    s = smooth(finite, th.window)
+    low, end = float(s.min()), float(s[-1])
+    if low > 0 and end > th.divergence * low and end > s[0]:
+        return [Finding(
+            "lr-too-high", "error",
+            f"The loss diverges: its {th.window}-step average fell to {low:.3g} and then rose to "
+            f"{end:.3g}.", _ev(end / low, "final / lowest smoothed loss", th.divergence, "≤ ",
+                               learning_rate=lr),
+            {"step": int(np.argmin(s)) + th.window - 1},
+            f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10; with SGD consider momentum "
+            "and a smaller step, with Adam 1e-3 is the usual start.")]
+    jumps = np.abs(np.diff(finite)) / max(float(np.mean(np.abs(finite))), 1e-12)
+    if float(jumps.mean()) > th.oscillation and end >= 0.9 * float(s[0]):
+        return [Finding(
+            "lr-too-high", "warning",
+            f"The loss oscillates: it changes by {jumps.mean():.0%} of its size per step on average "
+            "and makes no progress.",
+            _ev(float(jumps.mean()), "mean |ΔL| / mean L per step", th.oscillation, "≤ ",
+                learning_rate=lr), {},
+            "Lower the learning rate (÷3 to ÷10) or use a larger batch.")]
+    return []
+
+
+def _update_ratio(run: Observed) -> float | None:
+    ratios = [p.update_norm / p.weight_norm for s in run.measured() for p in s.params.values()
+              if p.in_optimizer and p.update_norm is not None and p.weight_norm > 0 and len(p.shape) >= 2]
+    return float(np.median(ratios)) if ratios else None
+
+
+def check_lr_too_low(run: Observed, th: Thresholds) -> list:
+    """The loss drops by < 5 % over the run (stall); tiny ‖Δw‖/‖w‖ says the learning rate is why."""
+    losses = run.losses()
+    finite = losses[np.isfinite(losses)]
+    if finite.size < th.stall_steps or finite.size != losses.size:
+        return []
+    head, tail = float(finite[:th.window].mean()), float(finite[-th.window:].mean())
+    if head <= 0:
+        return []
+    drop = (head - tail) / head
+    if drop >= th.min_drop:
+        return []
+    ratio = _update_ratio(run)
+    low = ratio is not None and ratio < th.update_ratio
+    return [Finding(
+        "lr-too-low-or-stalled", "warning",
+        f"Over {finite.size} steps the loss went from {head:.4g} to {tail:.4g} ({drop:+.1%})"
+        + (f"; each step changes the weights by only {ratio:.2g} of their size, so the learning "
+           "rate is too low." if low else
+           f"; the weights do move ({ratio:.2g} of their size per step)" if ratio is not None else "")
+        + ("" if low else ", so the model is stuck: see the other findings (dead units, "
+           "saturation, frozen layers, labels)."),
+        _ev(drop, "relative loss drop over the run", th.min_drop, "≥ ", update_ratio=ratio,
+            update_ratio_threshold=th.update_ratio), {},
+        "Raise the learning rate ×10 (Adam: 1e-3, SGD: 0.01–0.1) and check the update/weight "
+        "ratio is near 1e-3." if low else "Look at the other findings; try Adam at 1e-3, and a "
+        "learning-rate finder sweep.")]
+
+
+def check_no_training(run: Observed, th: Thresholds) -> list:
+    """No optimizer step at all, or parameters the optimizer steps that never change."""
+    if run.drives_loop:
+        return []
+    if not run.steps:
+        message = (f"backward() ran {run.backward_calls} times but optimizer.step() never did: "
+                   "the gradients are computed and thrown away." if run.backward_calls else
+                   "No optimizer step and no backward() ran: nothing was trained.")
+        return [Finding("no-training", "error", message,
+                        _ev(0, "optimizer steps", 1, "≥ ", backward_calls=run.backward_calls), {},
+                        "Call optimizer.step() after loss.backward() in every iteration.")]
+    out = []
+    measured = run.measured()
+    for name in run.param_order or (list(measured[0].params) if measured else []):
+        stats = [s.params[name] for s in measured if name in s.params]
+        if not stats or not stats[0].in_optimizer:
+            continue
+        had_grad = any(p.grad_norm for p in stats)
+        moved = max((p.update_norm or 0.0) for p in stats)
+        if had_grad and moved == 0.0:
+            out.append(Finding(
+                "no-training", "error",
+                f"{name} gets gradients but never changes over {len(stats)} measured steps.",
+                _ev(0.0, "largest update ‖Δw‖", 0.0, "> ", learning_rate=measured[0].lr),
+                {"parameter": name}, "Check the learning rate (0?) and that step() updates the "
+                "parameters you think it does."))
+    return out[:1]
+
+
+def check_zero_grad(run: Observed, th: Thresholds) -> list:
+    """Gradients carried across step(): backward found last step's gradient still there."""
+    stale = [s for s in run.steps if s.stale_grads]
+    if len(stale) < th.stale_steps:
+        return []
+    norms = [sum(p.grad_norm or 0 for p in s.params.values()) for s in run.measured()]
+    growth = norms[-1] / norms[0] if len(norms) > 1 and norms[0] else None
+    return [Finding(
+        "missing-zero-grad", "error",
+        f"In {len(stale)} of {len(run.steps)} steps backward() added to gradients left over from "
+        "before the previous optimizer.step(): gradients accumulate across steps"
+        + (f" (the summed gradient norm grew {growth:.3g}× from the first to the last measured step)."
+           if growth else "."),
+        _ev(len(stale), "steps with stale gradients", th.stale_steps - 1, "≤ ", grad_norm_growth=growth),
+        {"step": stale[0].index, "parameter": stale[0].stale_grads[0]},
+        "Call optimizer.zero_grad() once per iteration, before loss.backward().")]
+
+
+def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
+    """Parameters with gradients that no optimizer holds, and optimized ones that get none."""
+    out, measured = [], run.measured()
+    if not measured:
+        return []
+    missing = {}
+    for s in measured:
+        for p in s.params.values():
+            if not p.in_optimizer and p.grad_norm:
+                missing.setdefault(p.name, p.grad_norm)
+    if missing:
+        names = list(missing)
+        out.append(Finding(
+            "param-not-in-optimizer", "error",
+            f"{len(names)} parameter{'s' if len(names) > 1 else ''} get gradients but are in no "
+            f"optimizer, so they never learn: {', '.join(names[:6])}{'…' if len(names) > 6 else ''}.",
+            _ev(len(names), "parameters with gradients outside every optimizer", 0, "= "),
+            {"parameter": names[0]},
+            "Build the optimizer from model.parameters() after the whole model exists "
+            "(layers added later, or a second model, are not included otherwise)."))
+    never, off = [], []
+    for name in measured[0].params:
+        stats = [s.params[name] for s in measured if name in s.params]
+        if not stats[0].in_optimizer:
+            continue
+        if not stats[0].requires_grad:
+            off.append(name)
+        elif all(not p.grad_norm for p in stats):
+            never.append(name)
+    if never or off:
+        names = never or off
+        out.append(Finding(
+            "frozen", "warning",
+            (f"No gradient ever reaches {', '.join(names[:6])} ({len(names)} optimized parameter"
+             f"{'s' if len(names) > 1 else ''}) over {len(measured)} measured steps: they are "
+             "frozen (a .detach(), an unused layer, or an integer/no_grad path cuts the graph).")
+            if never else
+            (f"{', '.join(names[:6])} {'are' if len(names) > 1 else 'is'} in the optimizer but has "
+             "requires_grad=False, so the optimizer never moves it."),
+            _ev(0.0, "largest gradient norm", 0.0, "> ", parameters=len(names)),
+            {"parameter": names[0]},
+            "Remove the .detach()/.data/.item() on the path to the loss, or set requires_grad=True; "
+            "leave frozen layers out of the optimizer if freezing is intended."))
+    return out
+
+
+def check_dead_relu(run: Observed, th: Thresholds) -> list:
+    """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
+    by_layer = {}
+    for c in run.calls(("relu",)):
+        if "active" in c.stats and c.finite:
+            by_layer.setdefault(c.where, []).append(c)
+    out = []
+    for where, calls in by_layer.items():
+        steps = sorted({c.step for c in calls})[-th.dead_window:]
+        recent = [c.stats["active"] for c in calls if c.step in steps]
+        if len({len(a) for a in recent}) != 1:
+            continue
+        alive = np.logical_or.reduce(recent)
+        dead = 1.0 - float(alive.mean())
+        if dead >= th.dead_fraction and len(alive) > 1:
+            out.append(Finding(
+                "dead-relu", "warning",
+                f"{int(round(dead * len(alive)))} of {len(alive)} ReLU units after {where} output 0 "
+                f"for every sample in the last {len(steps)} measured batches: they pass no gradient "
+                "and have stopped learning.",
+                _ev(dead, "fraction of units never active", th.dead_fraction, "< "),
+                {"layer": where, "step": steps[-1]},
+                "Lower the learning rate, keep biases at their default (not large negative), "
+                "standardise inputs, or use LeakyReLU/GELU."))
+    return out
+
+
+def check_saturation(run: Observed, th: Thresholds) -> list:
+    """Hidden sigmoid/tanh layers whose inputs sit beyond ±5, where the slope is ≈ 0."""
+    feeding_loss = {c.stats.get("input_where") for c in run.loss_calls()}
+    by_layer = {}
+    for c in run.calls(("sigmoid", "tanh")):
+        if "saturated" in c.stats and c.where not in feeding_loss:
+            by_layer.setdefault(c.where, []).append(c.stats["saturated"])
+    out = []
+    for where, fractions in by_layer.items():
+        frac = float(np.mean(fractions))
+        if frac > th.saturated_fraction:
+            out.append(Finding(
+                "saturation", "warning",
+                f"{frac:.0%} of the inputs to {where} are beyond ±5, where the slope of the "
+                "activation is below 0.007: those units barely learn.",
+                _ev(frac, "fraction of |z| > 5", th.saturated_fraction, "≤ "), {"layer": where},
+                "Standardise inputs, use Xavier/Glorot initialisation (nn.init.xavier_uniform_), "
+                "or switch hidden layers to ReLU."))
+    return out
+
+
+def check_gradient_flow(run: Observed, th: Thresholds) -> list:
+    """First-layer / last-layer weight-gradient norm (median over the first 5 measured steps:
+    the flow at initialisation, before the last layer's gradient shrinks as it fits)."""
+    measured = run.measured()[:5]
+    if not measured:
+        return []
+    weights = [n for n, p in measured[0].params.items() if len(p.shape) >= 2 and p.requires_grad]
+    if len(weights) < 3:
+        return []
+    first, last = weights[0], weights[-1]
+    ratios = [s.params[first].grad_norm / s.params[last].grad_norm for s in measured
+              if s.params.get(first) and s.params.get(last) and s.params[first].grad_norm is not None
+              and s.params[last].grad_norm and math.isfinite(s.params[first].grad_norm)]
+    if not ratios:
+        return []
+    ratio = float(np.median(ratios))
+    per_layer = {n: float(np.median([s.params[n].grad_norm or 0 for s in measured if n in s.params]))
+                 for n in weights}
+    if ratio < th.vanishing_ratio:
+        return [Finding(
+            "vanishing-gradient", "warning",
+            f"The gradient reaching {first} is {ratio:.2g} times the one at {last}: across "
+            f"{len(weights)} layers it shrinks until the first layers barely learn.",
+            _ev(ratio, "first / last layer gradient norm", th.vanishing_ratio, "≥ ", per_layer=per_layer),
+            {"parameter": first}, "Use ReLU (not sigmoid/tanh) in hidden layers, Kaiming/Xavier "
+            "initialisation, residual connections or normalisation layers.")]
+    first_norms = {n: p.grad_norm for n, p in measured[0].params.items() if n in per_layer}
+    biggest = max(first_norms, key=lambda n: first_norms[n] or 0.0)
+    big = first_norms[biggest] or 0.0
+    if big > th.exploding_norm or not math.isfinite(big):
+        return [Finding(
+            "exploding-gradient", "warning",
+            f"At the first step the gradient of {biggest} has norm {big:.3g}: gradients this large "
+            "make each update throw the weights far away (and soon overflow).",
+            _ev(big, "largest layer gradient norm at step 0", th.exploding_norm, "≤ ",
+                first_over_last=ratio, per_layer=per_layer),
+            {"parameter": biggest, "step": measured[0].index},
+            "Use the default (Kaiming-uniform) or Kaiming-normal initialisation instead of large "
+            "weights, standardise inputs and targets, clip gradients (clip_grad_norm_).")]
+    if ratio > th.exploding_ratio:
+        return [Finding(
+            "exploding-gradient", "warning",
+            f"The gradient reaching {first} is {ratio:.3g} times the one at {last}: it grows layer "
+            "by layer toward the input.",
+            _ev(ratio, "first / last layer gradient norm", th.exploding_ratio, "≤ ", per_layer=per_layer),
+            {"parameter": first}, "Use the default (Kaiming-uniform) or Xavier initialisation "
+            "instead of large weights, clip gradients (clip_grad_norm_), add normalisation.")]
+    return []
+
+
+def check_eval_mode(run: Observed, th: Thresholds) -> list:
+    """Dropout / batch-norm still in training mode while the program evaluates under no_grad."""
+    calls = [c for c in run.calls(("dropout", "norm"), training=False) if c.training]
+    if not calls:
+        return []
+    c = calls[0]
+    roots = [r for s in run.all_steps() for r in s.calls if r.kind == "root" and not r.grad_enabled
+             and r.step == c.step]
+    what = "dropout zeroes random units" if c.kind == "dropout" else \
+        "batch-norm uses batch statistics and overwrites its running averages with evaluation data"
+    return [Finding(
+        "eval-mode", "warning",
+        f"{c.where} ({c.type}) ran in training mode under no_grad {len(calls)} times: {what}, so the "
+        "evaluation numbers are noisy and wrong.",
+        _ev(len(calls), "evaluation calls in training mode", 0, "= "),
+        {k: v for k, v in {"layer": c.where, "step": c.step,
+                           "line": roots[0].line if roots else None}.items() if v is not None},
+        "Call model.eval() before evaluating and model.train() before training again.")]
+
+
+def check_clip_after_step(run: Observed, th: Thresholds) -> list:
+    clips = [c for s in run.all_steps() for c in s.clips]
+    late = [c for c in clips if c.after_step]
+    if not late or len(late) < len(clips):
+        return []
+    c = late[0]
+    return [Finding(
+        "clip-after-step", "error",
+        f"{c.function} ran after optimizer.step() {len(late)} times: the step has already used the "
+        "unclipped gradients, and the clipped ones are discarded by the next zero_grad().",
+        _ev(len(late), "clip calls after step()", 0, "= ", total_norm=c.total_norm),
+        {k: v for k, v in {"step": c.step, "line": c.line}.items() if v is not None},
+        "Clip between loss.backward() and optimizer.step().")]
+
+
+def check_probe(run: Observed, th: Thresholds) -> list:
+    """overfit-one-batch: can a fresh copy of the model fit a handful of examples?"""
+    p = run.probe
+    if not p or p.get("skipped"):
+        return []
+    if p["ratio"] <= th.probe_fit:
+        return []
+    return [Finding(
+        "overfit-one-batch", "warning",
+        f"A fresh copy of the model trained {p['steps']} steps on {p['examples']} examples took the "
+        f"loss only from {p['loss_0']:.4g} to {p['loss_end']:.4g}; a working model and loss fit so "
+        "few examples almost exactly.",
+        _ev(p["ratio"], "final / initial loss on the probe batch", th.probe_fit, "≤ "), {},
+        "Look for a bug between the output and the loss (activation, labels, detach), or a model "
+        "too small or too constrained to express the labels.")]
+
+
+CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_no_training,
+          check_zero_grad, check_optimizer_coverage, check_dead_relu, check_saturation,
+          check_gradient_flow, check_eval_mode, check_clip_after_step, check_probe]

@@ -1,0 +1,242 @@
+"""Observe a glassnet program: the same ``Step`` records as ``glassnet.bridge.observe``, from
+glassnet's own hooks (no branch in any op).
+
+* glassnet's global module forward pre/post hooks (``glassnet.nn.register_module_forward_*``)
+  name modules from their root and measure activations, dropout, layers and loss modules;
+* the engine's observer hook (``glassnet.autograd.observe``) sees activations and losses called
+  as functions (``glassnet.sigmoid(x)``, ``F.cross_entropy``) by their op (``Sigmoid``, ...);
+* ``Optimizer.step`` of every glassnet optimizer class and ``Tensor.backward`` are wrapped for
+  the block only (glassnet has no global optimizer hooks), to cut steps, measure parameters
+  and notice gradients kept across ``step()``.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..bridge.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
+                              StepLimitReached, summarize_target)
+
+_OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
+        "LogSoftmax": "log_softmax", "BinaryCrossEntropy": "binary_cross_entropy",
+        "BinaryCrossEntropyWithLogits": "binary_cross_entropy_with_logits",
+        "CrossEntropy": "cross_entropy", "Linear": "layer"}
+_LOSS_MODULES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "BCELoss": "binary_cross_entropy",
+                 "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+                 "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss"}
+_MODULES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
+            "LogSoftmax": "log_softmax", "Dropout": "dropout", "Linear": "layer"}
+
+
+def _array(t):
+    return np.asarray(t.array if hasattr(t, "array") else t)
+
+
+class GlassnetObserver:
+    """``with GlassnetObserver(max_steps=..) as seen:`` — fills ``seen.steps`` like TorchObserver."""
+
+    def __init__(self, *, max_steps: int | None = None, keep_batches: int = 0):
+        self.max_steps, self.keep_batches = max_steps, keep_batches
+        self.steps, self.current, self.batches = [], Step(0), {}
+        self.names, self.roots, self.optimizers = {}, [], []
+        self.backward_calls = 0
+        self._stack, self._recent, self._undo = [], {}, []
+        self._last_event, self._last_layer, self._before = None, None, None
+        self.source = None
+
+    # -- install / remove -----------------------------------------------------------------------
+    def __enter__(self):
+        import glassnet
+        from glassnet import optim
+        from glassnet.autograd import observe
+        from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
+        self._undo.append(register_module_forward_pre_hook(self._pre).remove)
+        self._undo.append(register_module_forward_hook(self._post).remove)
+        self._ctx = observe(self)
+        self._ctx.__enter__()
+        self._undo.append(lambda: self._ctx.__exit__(None, None, None))
+        classes = {optim.Optimizer, *[c for c in vars(optim).values()
+                                      if isinstance(c, type) and issubclass(c, optim.Optimizer)]}
+        for cls in classes:
+            if "step" in vars(cls):
+                self._wrap(cls, "step", self._step_wrapper(vars(cls)["step"]))
+        original = vars(glassnet.Tensor)["backward"]
+
+        def backward(tensor, *args, **kwargs):
+            self._backward(tensor)
+            return original(tensor, *args, **kwargs)
+        self._wrap(glassnet.Tensor, "backward", backward)
+        return self
+
+    def _wrap(self, cls, name, wrapper):
+        original = vars(cls)[name]
+        setattr(cls, name, wrapper)
+        self._undo.append(lambda: setattr(cls, name, original))
+
+    def __exit__(self, *exc):
+        for undo in reversed(self._undo):
+            undo()
+        self._undo = []
+        return False
+
+    # -- modules --------------------------------------------------------------------------------
+    def _name(self, module):
+        name = self.names.get(id(module))
+        if name is None:
+            if not self._stack:
+                self.roots.append(module)
+                for path, sub in module.named_modules():
+                    self.names.setdefault(id(sub), path or type(module).__name__)
+            name = self.names.setdefault(id(module), type(module).__name__)
+        return name
+
+    def _pre(self, module, args):
+        cls = type(module).__name__
+        kind = _LOSS_MODULES.get(cls) or _MODULES.get(cls, "other")
+        self._stack.append((module, kind, self._name(module)))
+
+    def _post(self, module, args, output):
+        _, kind, where = self._stack.pop() if self._stack else (module, "other", "")
+        import glassnet
+        grad = glassnet.is_grad_enabled()
+        is_root = not self._stack
+        if kind == "other" and not is_root or not hasattr(output, "array"):
+            return
+        x = args[0] if args and hasattr(args[0], "array") else None
+        call = Call("root" if kind == "other" else kind, where, type(module).__name__,
+                    self.current.index, grad, module.training, tuple(output.shape))
+        if kind in LOSSES:
+            self._loss(call, x, args[1] if len(args) > 1 else None, output)
+        else:
+            self._measure(call, x, output)
+        self.current.calls.append(call)
+
+    # -- engine observer ------------------------------------------------------------------------
+    def on_forward(self, fn, out) -> None:
+        kind = _OPS.get(type(fn).__name__)
+        if kind is None:
+            return
+        enclosing = self._stack[-1] if self._stack else None
+        if enclosing is not None and (enclosing[1] == kind or enclosing[1] in LOSSES):
+            return None                    # the module's own call is recorded by its hook
+        inputs = fn.inputs or ()
+        x = inputs[0] if inputs else None
+        import glassnet
+        after = self._recent.get(id(x), (None, None))[1] if x is not None else None
+        if kind == "layer":
+            where = enclosing[2] if enclosing else "linear"
+        else:
+            where = f"{after or self._last_layer or ''} → {kind}".lstrip(" →") or kind
+        call = Call(kind, where, type(fn).__name__, self.current.index, glassnet.is_grad_enabled(),
+                    None, tuple(np.shape(out.array)))
+        if kind in LOSSES:
+            self._loss(call, x, inputs[1] if len(inputs) > 1 else None, out)
+        else:
+            if kind in ("softmax", "log_softmax"):
+                call.stats["dim"] = getattr(fn, "dim", -1)
+            self._measure(call, x, out)
+        self.current.calls.append(call)
+
+    def on_backward(self, fn, grad_out, grad_inputs) -> None:
+        return None
+
+    def _remember(self, tensor, kind, where):
+        self._recent[id(tensor)] = (kind, where, tensor)   # the tensor is kept: ids stay unique
+        if len(self._recent) > 256:
+            for key in list(self._recent)[:128]:
+                del self._recent[key]
+
+    def _measure(self, call, x, out):
+        y = _array(out)
+        if y.dtype.kind == "f":
+            call.finite = bool(np.isfinite(y).all())
+        kind = call.kind
+        if kind == "relu" and y.ndim >= 1:
+            call.stats["active"] = (y.reshape(-1, y.shape[-1]) > 0).any(0)
+        elif kind in ("sigmoid", "tanh") and x is not None:
+            call.stats["saturated"] = float((np.abs(_array(x)) > SATURATION_Z).mean())
+        elif kind in ("softmax", "log_softmax"):
+            call.stats["dim_size"] = int(y.shape[call.stats.pop("dim", -1)]) if y.ndim else 1
+        elif kind == "root" and x is not None:
+            xa = _array(x)
+            if xa.dtype.kind == "f" and xa.ndim >= 2 and call.step < INPUT_STEPS and call.grad_enabled:
+                feats = np.moveaxis(xa, 1, 0).reshape(xa.shape[1], -1)
+                call.stats["feature_mean"], call.stats["feature_std"] = feats.mean(1), feats.std(1)
+                if call.step < self.keep_batches:
+                    self.batches.setdefault(call.step, {}).setdefault("input", xa.copy())
+        if kind == "layer":
+            self._last_layer = call.where
+        if kind != "root" or id(out) not in self._recent:       # keep the innermost producer
+            self._remember(out, kind, call.where)
+
+    def _loss(self, call, x, target, out):
+        producer = self._recent.get(id(x)) if x is not None else None
+        call.input_from, call.stats["input_where"] = (producer[0], producer[1]) if producer else (None, None)
+        if x is not None:
+            xa = _array(x)
+            call.stats["input_shape"] = tuple(xa.shape)
+            call.stats["input_range"] = (float(xa.min()), float(xa.max())) if xa.size else None
+        if target is not None:
+            ta = _array(target)
+            call.stats["target"] = summarize_target(ta)
+            if call.grad_enabled and call.step < self.keep_batches:
+                self.batches.setdefault(call.step, {}).setdefault("target", ta.copy())
+        y = _array(out)
+        if y.size == 1:
+            call.stats["value"] = float(y)
+            call.finite = math.isfinite(call.stats["value"])
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _backward(self, tensor):
+        self.backward_calls += 1
+        if self._last_event == "step" and self.optimizers:
+            stale = [name for name, p, _ in self._entries(self.optimizers[-1])
+                     if p.grad is not None and np.any(_array(p.grad) != 0)]
+            self.current.stale_grads.extend(stale)
+        self._last_event = "backward"
+        if int(np.size(tensor.array)) == 1:
+            self.current.losses.append(float(np.asarray(tensor.array, dtype=float)))
+
+    def _entries(self, optimizer):
+        owned = {}
+        roots = [r for r in self.roots if any(True for _ in r.parameters())]
+        for root in roots:
+            prefix = "" if len(roots) == 1 else type(root).__name__ + "."
+            for name, p in root.named_parameters():
+                owned.setdefault(id(p), (prefix + name, p))
+        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
+        for i, p in enumerate(p for g in optimizer.param_groups for p in g["params"]):
+            owned.setdefault(id(p), (f"param{i}", p))
+        return [(name, p, id(p) in ids) for name, p in owned.values()]
+
+    def _step_wrapper(self, original):
+        def step(optimizer, *args, **kwargs):
+            if optimizer not in self.optimizers:
+                self.optimizers.append(optimizer)
+            entries = self._entries(optimizer)
+            before = [_array(p).copy() for _, p, _ in entries]
+            s = self.current
+            s.optimizer, s.lr = type(optimizer).__name__, float(optimizer.param_groups[0].get("lr", math.nan))
+            for (name, p, in_opt), b in zip(entries, before):
+                g = None if p.grad is None else _array(p.grad)
+                gn = None if g is None else float(np.linalg.norm(g.astype(float)))
+                s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
+                                           float(np.linalg.norm(b.astype(float))),
+                                           grad_finite=gn is None or math.isfinite(gn))
+            result = original(optimizer, *args, **kwargs)
+            for (name, p, _), b in zip(entries, before):
+                s.params[name].update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
+            self._last_event = "step"
+            self.steps.append(s)
+            self.current = Step(s.index + 1)
+            if self.max_steps is not None and len(self.steps) >= self.max_steps:
+                raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
+            return result
+        return step
+
+    def all_steps(self) -> list:
+        return self.steps + ([self.current] if not self.current.empty else [])
+
+
+__all__ = ["GlassnetObserver"]

@@ -1,0 +1,129 @@
+"""What the checks read: the observed steps (torch or glassnet), and the tunable thresholds.
+
+Every threshold is a field of ``Thresholds`` with its default, its meaning and where it comes
+from; pass ``Thresholds(dead_fraction=0.8)`` (or ``--threshold dead_fraction=0.8``) to change one.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from ..bridge.records import LOSSES, Step
+
+
+@dataclass
+class Thresholds:
+    """The numbers each check compares with (defaults from the literature, see docs/doctor.md)."""
+
+    #: initial-loss: |L₀ − ln C| / ln C above this at step 0 (Karpathy 2019, "verify loss @ init").
+    initial_loss_rel: float = 0.5
+    #: initial-loss: a minority-class share below this suggests the final-bias prior log(p/(1−p)).
+    bias_prior_share: float = 0.2
+    #: unscaled-input: a feature's RMS √(mean² + std²) above this (standardised data: 1;
+    #: LeCun et al. 1998, "Efficient BackProp").
+    input_scale: float = 10.0
+    #: unscaled-input: largest / smallest feature RMS above this.
+    input_spread: float = 100.0
+    #: lr-too-high: the smoothed loss ends above this many times its minimum (divergence).
+    divergence: float = 2.0
+    #: lr-too-high: mean |ΔL|/L per step above this with no progress (oscillation).
+    oscillation: float = 0.3
+    #: Window (steps) of the moving average the loss checks smooth with.
+    window: int = 10
+    #: lr-too-low-or-stalled: the smoothed loss drops by less than this fraction over the run.
+    min_drop: float = 0.05
+    #: lr-too-low-or-stalled: steps needed before a stall is judged.
+    stall_steps: int = 50
+    #: lr-too-low-or-stalled: median ‖Δw‖/‖w‖ below this (healthy ≈ 1e-3; Karpathy, CS231n).
+    update_ratio: float = 1e-5
+    #: missing-zero-grad: steps whose backward found a gradient left from before the last step().
+    stale_steps: int = 2
+    #: dead-relu: fraction of a layer's units never active over the last measured batches
+    #: (Lu et al. 2019, "Dying ReLU and initialization").
+    dead_fraction: float = 0.5
+    #: dead-relu: how many of the last measured steps a unit must stay inactive in.
+    dead_window: int = 5
+    #: saturation: fraction of a hidden sigmoid/tanh layer's inputs beyond ±5 (Glorot & Bengio 2010).
+    saturated_fraction: float = 0.5
+    #: vanishing-gradient: first-layer / last-layer weight-gradient norm below this
+    #: (Pascanu et al. 2013; Hochreiter 1991).
+    vanishing_ratio: float = 1e-3
+    #: exploding-gradient: first-layer / last-layer weight-gradient norm above this.
+    exploding_ratio: float = 1e3
+    #: exploding-gradient: any layer's weight-gradient norm at the first step above this.
+    exploding_norm: float = 1e3
+    #: label-imbalance: most / least frequent class count above this.
+    imbalance_ratio: float = 10.0
+    #: noise-limited: k-nearest-neighbour accuracy on held-out points below this.
+    knn_ceiling: float = 0.8
+    #: noise-limited: neighbours of the baseline (5-fold cross-validated).
+    knn_k: int = 5
+    #: noise-limited: most input features for which kNN is a fair estimate of what the data allow.
+    knn_features: int = 3
+    #: overfit-one-batch: examples, steps, and the final/initial loss ratio that counts as fitted.
+    probe_examples: int = 16
+    probe_steps: int = 300
+    probe_fit: float = 0.1
+
+    @classmethod
+    def parse(cls, items) -> "Thresholds":
+        """``["dead_fraction=0.8", ...]`` → Thresholds (ValueError naming a bad item)."""
+        known = {f.name: f.type for f in fields(cls)}
+        values = {}
+        for item in items or ():
+            name, _, text = item.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in known or not text:
+                raise ValueError(f"--threshold takes NAME=VALUE with NAME one of "
+                                 f"{', '.join(known)}; got {item!r}")
+            try:
+                values[name] = int(text) if known[name] in (int, "int") else float(text)
+            except ValueError:
+                raise ValueError(f"--threshold {name} needs a number; got {text!r}") from None
+        return cls(**values)
+
+
+@dataclass
+class Observed:
+    """A run as the checks see it: steps (one per optimizer.step), and how the run went."""
+
+    steps: list                          # finished Steps
+    trailing: Step | None = None         # calls after the last step (evaluation, a crash)
+    backward_calls: int = 0
+    engine: str = "torch"
+    error: dict | None = None            # {'type', 'message', 'line'} when the program raised
+    drives_loop: bool = False            # True in check(): the doctor ran the loop itself
+    data: tuple | None = None            # (X, labels) for the data checks (kNN), when known
+    probe: dict | None = None            # overfit-one-batch result
+    param_order: list = field(default_factory=list)
+
+    def all_steps(self) -> list:
+        return self.steps + ([self.trailing] if self.trailing is not None else [])
+
+    def calls(self, kinds=None, training: bool | None = True):
+        """Calls of these kinds; training=True: with grad on, False: without, None: both."""
+        for step in self.all_steps():
+            for call in step.calls:
+                if (kinds is None or call.kind in kinds) and \
+                        (training is None or call.grad_enabled == training):
+                    yield call
+
+    def loss_calls(self, training: bool | None = True):
+        return list(self.calls(LOSSES, training))
+
+    def losses(self) -> np.ndarray:
+        """The loss of each finished step (NaN where none was given to backward)."""
+        return np.array([s.loss if s.loss is not None else math.nan for s in self.steps], dtype=float)
+
+    def measured(self):
+        """Steps whose parameters were measured (gradient norms present)."""
+        return [s for s in self.steps if any(p.grad_norm is not None or p.update_norm is not None
+                                             for p in s.params.values())]
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Moving average over ``window`` steps (valid part only)."""
+    window = max(1, min(window, len(values)))
+    return np.convolve(values, np.ones(window) / window, mode="valid")

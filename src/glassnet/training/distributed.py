@@ -1,0 +1,119 @@
+"""``--engine torch --nproc N``: DistributedDataParallel over torch.distributed, launched as torchrun does.
+
+Three ways in, one worker (``worker``), the same result:
+
+* ``glassnet train … --engine torch --nproc N`` starts N processes on this machine through
+  ``torch.distributed.launcher`` — the elastic agent ``torchrun`` itself runs — with a c10d
+  rendezvous on the loopback address (``launch``);
+* ``glassnet train … --engine torch --nproc N --nnodes M --rdzv-endpoint HOST:PORT``, run on each
+  of M machines, meets at HOST:PORT (c10d) and trains on M × N processes;
+* ``torchrun --nproc-per-node N [--nnodes M --rdzv-backend c10d --rdzv-endpoint HOST:PORT]
+  -m glassnet train … --engine torch``: every process torchrun starts runs the CLI, which sees
+  torchrun's environment (``torch_runner.launched_by_torchrun``) and becomes a worker.
+
+Backend: nccl when every local rank has its own CUDA device, gloo on the CPU otherwise.  Only
+rank 0 evaluates, shows progress, writes the checkpoint and prints the report.  If a worker
+dies, the agent stops the others and ``launch`` raises ``TrainingError`` naming the rank and
+how it ended; nothing is saved.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import uuid
+
+from .config import Spec
+from .data import prepare
+from .loop import TrainingError
+
+
+def _device_and_backend(local_rank: int, local_world: int):
+    import torch
+    if torch.cuda.is_available() and torch.cuda.device_count() >= local_world:
+        torch.cuda.set_device(local_rank)
+        return f"cuda:{local_rank}", "nccl"
+    return "cpu", "gloo"
+
+
+def worker(spec: Spec, progress: bool = True, dtype: str = "float32"):
+    """One rank of the run: join the group (env:// as the agent set it), train, leave.
+
+    Returns ``(state, history)`` on rank 0, ``None`` on the others.
+    """
+    import torch
+    import torch.distributed as dist
+
+    from .torch_runner import train_state
+    rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    if "OMP_NUM_THREADS" not in os.environ:  # share the cores, as torchrun does
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
+    device, backend = _device_and_backend(local_rank, local_world)
+    prepared = prepare(spec)
+    dist.init_process_group(backend)
+    try:
+        state, history = train_state(spec, prepared, progress, dtype, rank, world, device)
+    finally:
+        dist.destroy_process_group()
+    return (state, history) if rank == 0 else None
+
+
+def _describe(error) -> str:
+    """One line for a ChildFailedError: which rank, how it ended, what it said."""
+    rank, failure = error.get_first_failure()
+    if failure.exitcode < 0:
+        how = f"was killed by {failure.signal_name()}"
+    else:
+        how = f"exited with status {failure.exitcode}"
+        said = " ".join(str(failure.message or "").split())
+        if said and not said.startswith("To enable traceback"):
+            how += f" ({said[:300]})"
+    return (f"--nproc: worker rank {rank} (pid {failure.pid}) {how}; the other workers were "
+            f"stopped and nothing was saved")
+
+
+@contextlib.contextmanager
+def _launch_environment(single_machine: bool, nproc: int):
+    """Loopback for gloo on one machine, one thread per worker (as torchrun), a quiet agent."""
+    saved = dict(os.environ)
+    loggers = [logging.getLogger(n) for n in ("torch.distributed.elastic",
+                                              "torch.distributed.launcher", "torch.multiprocessing")]
+    levels = [lg.level for lg in loggers]
+    if single_machine and os.path.exists("/sys/class/net/lo"):
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    if nproc > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)   # the one-line TrainingError says what failed
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def launch(spec: Spec, progress: bool = True, dtype: str = "float32", entrypoint=worker):
+    """Run ``entrypoint(spec, progress, dtype)`` on ``spec.nproc`` processes per machine.
+
+    Returns rank 0's result when rank 0 runs on this machine, otherwise None.
+    """
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+    single = spec.nnodes == 1
+    run_id = f"glassnet-{uuid.uuid4().hex[:12]}" if single else \
+        "glassnet-" + "".join(c if c.isalnum() else "-" for c in str(spec.rdzv_endpoint))
+    config = LaunchConfig(min_nodes=spec.nnodes, max_nodes=spec.nnodes, nproc_per_node=spec.nproc,
+                          run_id=run_id, rdzv_backend="c10d",
+                          rdzv_endpoint=spec.rdzv_endpoint or "127.0.0.1:0",
+                          max_restarts=0, monitor_interval=0.1, start_method="spawn",
+                          local_addr="127.0.0.1" if single else None)
+    with _launch_environment(single, spec.nproc):
+        try:
+            results = elastic_launch(config, entrypoint)(spec, progress, dtype)
+        except ChildFailedError as error:
+            raise TrainingError(_describe(error)) from None
+    return (results or {}).get(0)

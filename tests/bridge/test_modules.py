@@ -1,0 +1,263 @@
+"""to_torch / from_torch on modules: every layer, activation and loss glassnet has, and user
+subclasses (the seeds' networks), give equal outputs and gradients on both sides (float64 to
+1e-12, float32 to 1e-6), in both directions; what cannot cross is named in the error."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+
+import glassnet  # noqa: E402
+import glassnet.nn as gnn  # noqa: E402
+from glassnet.bridge import CrossingError, from_torch, to_torch  # noqa: E402
+
+TOL = {np.float64: 1e-12, np.float32: 1e-6}   # stated once: absolute and relative
+DTYPES = [np.float64, np.float32]
+
+
+def close(a, b, dtype):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, b.shape, a.dtype, b.dtype)
+    np.testing.assert_allclose(a, b, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+def lib_of(module):
+    return glassnet if isinstance(module, gnn.Module) else torch
+
+
+def run(module, inputs, target=None, seed=0):
+    """Output, input gradients and parameter gradients of ``module`` on copies of ``inputs``."""
+    lib = lib_of(module)
+    xs = [lib.tensor(np.array(a), requires_grad=np.issubdtype(a.dtype, np.floating)) for a in inputs]
+    args = xs + ([lib.tensor(np.array(target))] if target is not None else [])
+    out = module(*args)
+    value = out.detach().numpy()
+    up = np.random.default_rng(seed).uniform(0.5, 1.5, size=value.shape).astype(value.dtype)
+    out.backward(lib.tensor(up))
+    grads = [x.grad.numpy() for x in xs if x.requires_grad]
+    params = {n: p.grad.numpy() for n, p in module.named_parameters() if p.grad is not None}
+    return value, grads, params
+
+
+def assert_same(a, b, inputs, dtype, target=None):
+    va, ga, pa = run(a, inputs, target)
+    vb, gb, pb = run(b, inputs, target)
+    close(va, vb, dtype)
+    for x, y in zip(ga, gb):
+        close(x, y, dtype)
+    assert pa.keys() == pb.keys()
+    for name in pa:
+        close(pa[name], pb[name], dtype)
+
+
+def x_of(shape, dtype, seed=1):
+    return np.random.default_rng(seed).normal(size=shape).astype(dtype)
+
+
+def gdt(dtype):
+    return glassnet.float64 if dtype is np.float64 else glassnet.float32
+
+
+# -- every built-in layer and activation -----------------------------------------------------
+
+LAYERS = {  # name → (glassnet module factory, input shape)
+    "Linear": (lambda: gnn.Linear(4, 3), (5, 4)),
+    "Linear(bias=False)": (lambda: gnn.Linear(4, 3, bias=False), (5, 4)),
+    "Identity": (lambda: gnn.Identity(), (5, 4)),
+    "Flatten": (lambda: gnn.Flatten(), (5, 2, 3)),
+    "Dropout(eval)": (lambda: gnn.Dropout(0.5).eval(), (5, 4)),
+    "Dropout(p=0)": (lambda: gnn.Dropout(0.0), (5, 4)),
+    "ReLU": (lambda: gnn.ReLU(), (5, 4)),
+    "LeakyReLU": (lambda: gnn.LeakyReLU(0.2), (5, 4)),
+    "Sigmoid": (lambda: gnn.Sigmoid(), (5, 4)),
+    "Tanh": (lambda: gnn.Tanh(), (5, 4)),
+    "Softmax": (lambda: gnn.Softmax(dim=1), (5, 4)),
+    "LogSoftmax": (lambda: gnn.LogSoftmax(dim=1), (5, 4)),
+    "GELU": (lambda: gnn.GELU(), (5, 4)),
+    "GELU(tanh)": (lambda: gnn.GELU(approximate="tanh"), (5, 4)),
+    "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
+                                          gnn.Linear(8, 2)), (5, 4)),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_every_layer_crosses_both_ways_with_equal_outputs_and_gradients(name, dtype):
+    make, shape = LAYERS[name]
+    glassnet.manual_seed(0)
+    g = make().to(gdt(dtype))
+    t = to_torch(g)
+    assert type(t).__name__ == type(g).__name__ and t.training == g.training
+    assert_same(g, t, [x_of(shape, dtype)], dtype)
+    back = from_torch(t)
+    assert type(back) is type(g)
+    assert_same(back, t, [x_of(shape, dtype, seed=2)], dtype)
+
+
+def test_the_layer_table_covers_every_module_glassnet_has():
+    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module"}
+    everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
+                  and issubclass(getattr(gnn, n), gnn.Module)}
+    assert everything <= covered, everything - covered
+
+
+def test_module_list_and_options_cross():
+    g = gnn.ModuleList([gnn.Linear(2, 3), gnn.LeakyReLU(0.3), gnn.Dropout(0.25)])
+    t = to_torch(g)
+    assert isinstance(t, torch.nn.ModuleList) and len(t) == 3
+    assert t[1].negative_slope == 0.3 and t[2].p == 0.25
+    assert [n for n, _ in t.named_parameters()] == [n for n, _ in g.named_parameters()]
+
+
+# -- losses ---------------------------------------------------------------------------------
+
+def _classes(dtype):
+    return np.array([0, 2, 1, 2, 0])
+
+
+LOSSES = {  # name → (factory taking the dtype, input shape, target maker)
+    "MSELoss": (lambda d: gnn.MSELoss(), (5, 3), lambda d: x_of((5, 3), d, 7)),
+    "L1Loss": (lambda d: gnn.L1Loss(reduction="sum"), (5, 3), lambda d: x_of((5, 3), d, 7)),
+    "BCELoss": (lambda d: gnn.BCELoss(weight=glassnet.tensor(np.array([0.5, 1, 2], d))), (5, 3),
+                lambda d: (x_of((5, 3), d, 7) > 0).astype(d)),
+    "BCEWithLogitsLoss": (lambda d: gnn.BCEWithLogitsLoss(pos_weight=glassnet.tensor(
+        np.array([2, 1, 0.5], d))), (5, 3), lambda d: (x_of((5, 3), d, 7) > 0).astype(d)),
+    "CrossEntropyLoss": (lambda d: gnn.CrossEntropyLoss(weight=glassnet.tensor(np.array([1, 2, 3], d)),
+                                                        label_smoothing=0.1), (5, 3), _classes),
+    "NLLLoss": (lambda d: gnn.NLLLoss(ignore_index=1), (5, 3), _classes),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_every_loss_crosses_both_ways_with_equal_values_and_gradients(name, dtype):
+    make, shape, target = LOSSES[name]
+    g = make(dtype)
+    x = x_of(shape, dtype)
+    if name == "BCELoss":
+        x = 1 / (1 + np.exp(-x))
+    if name == "NLLLoss":
+        x = x - np.log(np.exp(x).sum(1, keepdims=True))
+    t = to_torch(g)
+    assert_same(g, t, [x], dtype, target(dtype))
+    assert_same(from_torch(t), t, [x], dtype, target(dtype))
+    assert dict(t.named_buffers()).keys() == dict(g.named_buffers()).keys()
+
+
+# -- user subclasses: the seeds' networks ----------------------------------------------------
+
+def seed_networks():
+    from glassnet.lessons.examples import DiagonalFlipNet, XORNet
+    from glassnet.lessons.dose import MyBasicNN_train
+    from glassnet.lessons.spiral import NeuralNetwork
+    from glassnet.lessons.xor_linear import simpleNN
+    from glassnet.lessons.xor_worked_example import XORNet as RetainingXORNet
+    return {"DiagonalFlipNet": (DiagonalFlipNet, (6, 4)), "NeuralNetwork": (NeuralNetwork, (6, 2)),
+            "XORNet": (XORNet, (6, 2)), "XORNet(retaining)": (RetainingXORNet, (6, 2)),
+            "MyBasicNN_train": (MyBasicNN_train, (6,)), "simpleNN": (simpleNN, (6, 2))}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(seed_networks()))
+def test_user_subclasses_cross_with_their_own_forward(name, dtype):
+    cls, shape = seed_networks()[name]
+    glassnet.manual_seed(3)
+    g = cls().to(gdt(dtype))
+    t = to_torch(g)
+    assert isinstance(t, torch.nn.Module) and type(t).__name__ == cls.__name__
+    assert list(t.state_dict()) == list(g.state_dict())
+    assert [p.requires_grad for p in t.parameters()] == [p.requires_grad for p in g.parameters()]
+    assert_same(g, t, [x_of(shape, dtype)], dtype)
+    back = from_torch(t)
+    assert type(back) is cls
+    assert_same(back, t, [x_of(shape, dtype, 4)], dtype)
+
+
+def test_a_torch_subclass_crosses_to_glassnet_and_back():
+    class TorchNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = torch.nn.Linear(3, 4)
+            self.b = torch.nn.Linear(4, 1)
+            self.scale = 0.5
+
+        def forward(self, x):
+            return torch.sigmoid(self.b(torch.nn.functional.relu(self.a(x))) * self.scale)
+
+    torch.manual_seed(0)
+    t = TorchNet().double()
+    g = from_torch(t)
+    assert isinstance(g, gnn.Module) and g.scale == 0.5
+    assert_same(g, t, [x_of((7, 3), np.float64)], np.float64)
+    assert type(to_torch(g)) is TorchNet
+    fresh = type(g)()   # the crossed class is a whole glassnet class: its __init__ runs too
+    assert isinstance(fresh.a, gnn.Linear)
+
+
+def test_subclass_of_a_builtin_layer_keeps_super():
+    class Scaled(gnn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    glassnet.manual_seed(0)
+    g = Scaled(3, 2).double()
+    t = to_torch(g)
+    assert isinstance(t, torch.nn.Linear)
+    assert_same(g, t, [x_of((4, 3), np.float64)], np.float64)
+
+
+@given(batch=st.integers(1, 9), width=st.integers(1, 6), out=st.integers(1, 4))
+def test_any_shape_of_mlp_crosses(batch, width, out):
+    glassnet.manual_seed(batch * 100 + width)
+    g = gnn.Sequential(gnn.Linear(3, width), gnn.ReLU(), gnn.Linear(width, out)).double()
+    assert_same(g, to_torch(g), [x_of((batch, 3), np.float64)], np.float64)
+
+
+def test_values_grads_mode_and_shared_parameters_are_kept():
+    lin = gnn.Linear(2, 2)
+    g = gnn.Sequential(lin, gnn.Tanh(), lin).eval()
+    g(glassnet.randn(3, 2)).sum().backward()
+    t = to_torch(g)
+    assert not t.training and t[0] is t[2]
+    assert len(list(t.parameters())) == 2
+    np.testing.assert_array_equal(t[0].weight.grad.numpy(), lin.weight.grad.numpy())
+    np.testing.assert_array_equal(t[0].weight.detach().numpy(), lin.weight.detach().numpy())
+    assert t[0].weight.dtype == torch.float32
+
+
+# -- what cannot cross ----------------------------------------------------------------------
+
+def test_a_torch_layer_glassnet_lacks_is_named():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())
+    with pytest.raises(CrossingError, match=r"Sequential\.0 \(Conv2d\).*Conv2d"):
+        from_torch(model)
+
+
+def test_exact_values_and_half_precision_are_named():
+    g = gnn.Linear(2, 1).to(glassnet.exact)
+    with pytest.raises(CrossingError, match=r"Linear\.weight is glassnet\.exact"):
+        to_torch(g)
+    with pytest.raises(CrossingError, match=r"Linear\.weight is torch\.float16"):
+        from_torch(torch.nn.Linear(2, 1).half())
+
+
+def test_hooks_are_refused_with_the_fix():
+    g = gnn.Linear(2, 1)
+    g.register_forward_hook(lambda m, i, o: None)
+    with pytest.raises(CrossingError, match="forward hooks.*remove"):
+        to_torch(g)
+
+
+def test_a_forward_using_what_torch_lacks_is_named():
+    class Exactly(gnn.Module):
+        def forward(self, x):
+            return x.to(glassnet.exact)
+
+    with pytest.raises(CrossingError, match=r"Exactly\.forward uses glassnet\.exact"):
+        to_torch(Exactly())
+
+
+def test_other_objects_are_refused():
+    with pytest.raises(CrossingError, match="cannot cross"):
+        to_torch([1, 2])
