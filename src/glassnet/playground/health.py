@@ -19,6 +19,7 @@ import glassnet
 
 SAMPLE = 200            # training points the insights look at
 SATURATED_SHARE = 0.9   # a unit counts as saturated when it is on this share of the sample
+SATURATION = 0.01       # the slope below which explain's insights call a sigmoid/tanh saturated
 STALL_WINDOW = 40       # frames of history a stalled loss is judged on
 STALL_CHANGE = 0.001    # relative change of the training loss below which it has stalled
 
@@ -105,20 +106,30 @@ def live_warnings(trainer) -> list:
                                        f"{', '.join(map(str, units))} output 0 for every one of {n} training "
                                        f"points (pre-activation ≤ 0), so no gradient reaches their weights."})
             elif ins.kind == "saturated":
-                counts = {}
-                for entry in ins.data.get("entries", []):
-                    counts[entry[-1]] = counts.get(entry[-1], 0) + 1
-                units = sorted(int(u) + 1 for u, c in counts.items() if c >= SATURATED_SHARE * n)
+                units = saturated_units(rec, ins.where)
                 if units:
                     out.append({"kind": "saturated", "where": layer_name(trainer, ins.where), "units": units,
                                 "message": f"Saturated units in {layer_name(trainer, ins.where)}: neuron"
                                            f"{'s' if len(units) > 1 else ''} {', '.join(map(str, units))} "
-                                           f"sit on the flat part of the activation (slope < 0.01) for at least "
-                                           f"{SATURATED_SHARE:.0%} of the points, so gradients through them vanish."})
+                                           f"sit on the flat part of the activation (slope < {SATURATION}) for at "
+                                           f"least {SATURATED_SHARE:.0%} of the points, so gradients through them "
+                                           f"vanish."})
     stalled = stalled_loss(trainer.history)
     if stalled:
         out.append(stalled)
     return out
+
+
+def saturated_units(rec, label: str) -> list:
+    """The units (from 1) of the recorded sigmoid/tanh ``label`` (an insight's ``where``) whose
+    slope, from the recorded activations, is below ``SATURATION`` on ``SATURATED_SHARE`` of the points."""
+    for op in rec.forward_ops:
+        if op.label == label and op.op in ("Sigmoid", "Tanh"):
+            a = np.asarray(op.output, dtype=np.float64).reshape(-1, np.shape(op.output)[-1])
+            slope = a * (1 - a) if op.op == "Sigmoid" else 1 - a * a
+            share = (slope < SATURATION).mean(axis=0)
+            return [int(u) + 1 for u in np.flatnonzero(share >= SATURATED_SHARE)]
+    return []
 
 
 def stalled_loss(history) -> dict | None:
