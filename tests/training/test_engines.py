@@ -38,7 +38,7 @@ def test_torch_engine_ends_where_glassnet_does_in_float64(data, optimizer, extra
     spec = training.resolve({"data": data, "optimizer": optimizer, "epochs": 3, "batch_size": 50,
                              **extra})
     prepared = training.prepare(spec)
-    model, history = train_glassnet(spec, prepared, False, "float64")
+    model, history, _ = train_glassnet(spec, prepared, False, "float64")
     state, torch_history = train_state(spec, prepared, False, "float64")
     ours = {k: v.numpy() for k, v in model.state_dict().items()}
     assert ours.keys() == state.keys()

@@ -142,22 +142,14 @@ def diagnose_spec(spec, steps: int = 200, probe: bool = True,
                   thresholds: Thresholds | None = None) -> Report:
     """The ``glassnet train`` recipe for ``spec`` (data, model, loss, optimizer), diagnosed."""
     import glassnet
-    from ..training import pipeline as P
-    data = P.load_data(spec.data, spec.target)
-    kind = "csv" if spec.data.lower().endswith(".csv") else spec.data
-    loss_name = spec.loss or P.default_loss(data.task)
-    n_out = P._check_loss(data.task, loss_name, len(data.classes or []))
-    train_idx, _ = P._split(len(data.X), spec.test_size, spec.seed)
-    X = data.X
-    if kind in P.STANDARDIZED:
-        mean, std = X[train_idx].mean(0), X[train_idx].std(0)
-        X = ((X - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
-    Xtr = glassnet.tensor(X[train_idx])
-    ttr = P._targets(data.task, loss_name, data.y[train_idx], n_out)
+    from ..training.data import prepare
+    from ..training.model import build_model, criterion, optimizer_class
+    prepared = prepare(spec)                  # the split and scaling glassnet train uses
+    X, train_idx, n_out = prepared.X, prepared.train_idx, prepared.n_out
+    Xtr, ttr = glassnet.tensor(prepared.X_train), glassnet.tensor(prepared.t_train)
     glassnet.manual_seed(spec.seed)
-    model = P.build_model(X.shape[1], spec.hidden, spec.activation, n_out)
-    optimizer = {"sgd": glassnet.optim.SGD, "adam": glassnet.optim.Adam, "adamw": glassnet.optim.AdamW,
-                 "rmsprop": glassnet.optim.RMSprop}[spec.optimizer](model.parameters(), lr=spec.lr)
+    model = build_model(X.shape[1], spec.hidden, spec.activation, n_out)
+    optimizer = optimizer_class(spec.optimizer)(model.parameters(), lr=spec.lr)
     batch = spec.batch_size or len(train_idx)
     if batch >= len(train_idx):
         data_arg = (Xtr, ttr)
@@ -165,14 +157,14 @@ def diagnose_spec(spec, steps: int = 200, probe: bool = True,
         data_arg = glassnet.data.DataLoader(glassnet.data.TensorDataset(Xtr, ttr), batch_size=batch,
                                             shuffle=True,
                                             generator=glassnet.Generator().manual_seed(spec.seed))
-    report = check(model, data_arg, P._criterion(data.task, loss_name), optimizer, steps=steps,
+    report = check(model, data_arg, criterion(prepared.task, prepared.loss), optimizer, steps=steps,
                    probe=probe, thresholds=thresholds)
     report.source = f"--data {spec.data} ({'-'.join(map(str, [X.shape[1], *spec.hidden, n_out]))}, " \
                     f"{spec.optimizer} lr {spec.lr:g})"
-    if data.task != "regression":  # the kNN baseline sees every training point, not just a batch
+    if prepared.task != "regression":  # the kNN baseline sees every training point, not a batch
         th = thresholds or Thresholds()
         from .checks_setup import check_noise_limited
-        observed = Observed([], data=(X[train_idx], np.asarray(data.y[train_idx]).ravel()))
+        observed = Observed([], data=(X[train_idx], np.asarray(prepared.y_train).ravel()))
         report.findings = [f for f in report.findings if f.id != "noise-limited"]
         report.findings += check_noise_limited(observed, th)
         report.__post_init__()
