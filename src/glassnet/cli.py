@@ -227,12 +227,22 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
 @app.command()
 def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind."),
                port: int = typer.Option(8000, "--port", help="Port to listen on."),
-               open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab (off by default).")):
+               open_browser: bool = typer.Option(False, "--open/--no-open", help="Open a browser tab (off by default)."),
+               workers: int = typer.Option(1, "--workers", help="Processes serving tabs (a classroom: one per core).")):
     """Start the interactive playground in the browser."""
     if not 0 < port < 65536:
         _fail(f"--port must be between 1 and 65535; got {port}")
-    from .playground import serve
-    serve(host, port, open_browser)
+    if not 1 <= workers <= 64:
+        _fail(f"--workers must be between 1 and 64; got {workers}")
+    from . import playground
+    from .playground.server import ServeError
+    try:
+        if workers == 1:
+            playground.serve(host, port, open_browser)
+        else:
+            playground.serve(host, port, open_browser, workers)
+    except ServeError as error:
+        _fail(str(error))
 
 
 # -- doctor --------------------------------------------------------------------------------------

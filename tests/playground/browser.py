@@ -28,8 +28,9 @@ def browser():
 class Page:
     """A tab on the playground, with its console errors collected."""
 
-    def __init__(self, browser, server, hash_: str = ""):
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    def __init__(self, browser, server, hash_: str = "", viewport=None):
+        self.context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000},
+                                           accept_downloads=True, bypass_csp=True)   # page.evaluate needs eval
         self.page = self.context.new_page()
         self.errors = []
         self.page.on("pageerror", lambda e: self.errors.append(f"{e} {e.stack}"))

@@ -8,6 +8,7 @@ import pytest
 from websockets.sync.client import connect
 
 from glassnet.playground import PlaygroundServer
+from glassnet.playground.frames import decode as decode_frame
 
 
 def pytest_configure(config):
@@ -39,7 +40,8 @@ class Client:
         return self.hello["session"]
 
     def recv(self, timeout: float = 20.0) -> dict:
-        m = json.loads(self.ws.recv(timeout=timeout))
+        raw = self.ws.recv(timeout=timeout)
+        m = decode_frame(raw) if isinstance(raw, bytes) else json.loads(raw)
         if m["type"] == "frame":
             self.ws.send('{"type": "got_frame"}')
             self.frame = m

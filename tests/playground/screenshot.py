@@ -13,14 +13,14 @@ from glassnet.playground import PlaygroundServer
 
 from .browser import CHROMIUM, CHROMIUM_ARGS
 
-SETUP = ("#dataset=spiral&noise=0&features=x1,x2,sin(x1),sin(x2)&hidden=8,8,4&activation=tanh&learning_rate=0.01"
-         "&optimizer=adam&batch_size=10&show_test=true&seed=3")
+SETUP = ("#dataset=spiral&noise=0&features=x1,x2,sin(x1),sin(x2)&hidden=8,6&activation=tanh&learning_rate=0.01"
+         "&optimizer=adam&batch_size=10&show_test=true&seed=3&regularization=l2&reg_rate=0.001")
 
 
 def main(out: str = "docs/playground.png", seconds: float = 25.0) -> None:
     with PlaygroundServer() as srv, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 960})
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, bypass_csp=True)
         page.goto(srv.url + SETUP)
         page.wait_for_function("window.playground.state && window.playground.state.config.dataset === 'spiral'")
         page.click("#play")
@@ -40,8 +40,9 @@ def main(out: str = "docs/playground.png", seconds: float = 25.0) -> None:
         for _ in range(3):
             page.click("#step-next")
         page.mouse.move(5, 5)
+        time.sleep(0.4)
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=out, full_page=True)
+        page.screenshot(path=out)
         browser.close()
     print("wrote", out)
 

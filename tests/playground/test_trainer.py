@@ -1,5 +1,4 @@
 """The session's training core: set-up changes, training, weight edits, CSV, export."""
-import base64
 import os
 import runpy
 
@@ -8,7 +7,8 @@ import pytest
 
 from glassnet.playground import data as D
 from glassnet.playground.protocol import Config, ProtocolError
-from glassnet.playground.trainer import Trainer, encode_map
+from glassnet.playground.frames import decode, to_bytes
+from glassnet.playground.trainer import Trainer
 
 
 def weights(t):
@@ -17,36 +17,41 @@ def weights(t):
 
 def test_training_lowers_the_test_loss_on_the_circle():
     t = Trainer(Config(dataset="circle", learning_rate=0.1, hidden=[4, 2]))
-    before = t.frame()["test_loss"]
+    before = frame(t)["test_loss"]
     for _ in range(1500):
         t.train_step()
-    after = t.frame()["test_loss"]
+    after = frame(t)["test_loss"]
     assert after < 0.6 * before
 
 
 def test_regression_on_the_plane_learns():
     t = Trainer(Config(problem="regression", dataset="plane", loss="mse", learning_rate=0.01))
-    before = t.frame()["test_loss"]
+    before = frame(t)["test_loss"]
     for _ in range(300):
         t.train_step()
-    assert t.frame()["test_loss"] < 0.2 * before
+    assert frame(t)["test_loss"] < 0.2 * before
 
 
 def test_frame_holds_a_64x64_map_per_neuron_and_the_output():
     t = Trainer(Config(hidden=[8, 3]))
-    f = t.frame()
+    f = frame(t)
     assert [len(layer) for layer in f["maps"]["neurons"]] == [8, 3]
-    for m in [f["maps"]["output"]] + f["maps"]["neurons"][0]:
-        assert len(base64.b64decode(m)) == 64 * 64
+    assert f["maps"]["output"].shape == (64, 64)
+    for m in f["maps"]["neurons"][0]:
+        assert m.shape == (32, 32)
     assert [np.shape(layer["w"]) for layer in f["layers"]] == [(8, 2), (3, 8), (1, 3)]
     t.train_step()
-    f = t.frame()
+    f = frame(t)
     assert np.shape(f["layers"][0]["gw"]) == (8, 2) and np.shape(f["layers"][2]["ub"]) == (1,)
 
 
-def test_encode_map_spans_minus_one_to_one():
-    raw = base64.b64decode(encode_map(np.array([-2.0, -1.0, 0.0, 1.0, np.nan])))
-    assert list(raw) == [0, 0, 128, 255, 128]
+def test_heat_map_bytes_span_minus_one_to_one_and_mark_non_finite_values():
+    raw = to_bytes(np.array([-2.0, -1.0, 0.0, 1.0, 2.0, np.nan, np.inf, -np.inf]))
+    assert list(raw) == [1, 1, 128, 255, 255, 0, 0, 0]
+
+
+def frame(t):
+    return decode(t.frame())
 
 
 def test_same_seed_same_start_and_reset_returns_to_it():
@@ -91,8 +96,24 @@ def test_every_classification_set_has_two_classes_and_a_square_domain(name):
     y = np.concatenate([t.points.y_train, t.points.y_test])
     assert set(np.unique(y)) == {0.0, 1.0} and len(y) == 500
     assert len(t.points.y_train) == 350
-    lo, hi = t.points.domain
-    assert lo < t.points.x_train.min() and t.points.x_train.max() < hi
+    assert t.points.domain == (-6.0, 6.0)            # TF's fixed square, whatever the noise
+    assert Trainer(Config(dataset=name, noise=50)).points.domain == (-6.0, 6.0)
+    inside = (np.abs(t.points.x_train) <= 6).all(axis=1).mean()
+    assert inside > 0.9
+
+
+@pytest.mark.parametrize("name", ["plane", "multigauss", "bump"])
+def test_regression_sets_are_tfs_on_the_fixed_square(name):
+    t = Trainer(Config(problem="regression", dataset=name, loss="mse", n_points=400))
+    x = np.concatenate([t.points.x_train, t.points.x_test])
+    y = np.concatenate([t.points.y_train, t.points.y_test])
+    assert t.points.domain == (-6.0, 6.0) and (np.abs(x) <= 6).all()
+    assert y.min() >= -1 and y.max() <= 1 and y.min() < -0.5 and y.max() > 0.5
+    if name == "plane":
+        np.testing.assert_allclose(y, np.clip(x.sum(axis=1) / 10, -1, 1), atol=1e-6)
+    if name == "multigauss":                         # the bump at (-4, 2.5) is +1, at (0, 2.5) is -1
+        near = lambda cx, cy: y[np.hypot(x[:, 0] - cx, x[:, 1] - cy) < 0.5]
+        assert (near(-4, 2.5) > 0.7).all() and (near(0, 2.5) < -0.7).all()
 
 
 def test_every_feature_and_activation_builds_and_trains():
@@ -210,9 +231,12 @@ def test_tabs_training_at_once_share_the_cpu():
     crowd = {"n": 1}
     s = Session(fps=30, crowd=lambda: crowd["n"])
     assert s.pace() == (pytest.approx(1 / 30), 0.8)
-    crowd["n"] = 20
+    crowd["n"] = 10
     interval, duty = s.pace()
-    assert interval == pytest.approx(0.1) and duty * 20 == pytest.approx(0.5)
+    assert interval == pytest.approx(0.04) and duty * 10 == pytest.approx(0.4)
+    crowd["n"] = 30                                   # a classroom: frames first, at least 12/s each
+    interval, duty = s.pace()
+    assert interval == pytest.approx(1 / 12) and duty * 30 == pytest.approx(0.4)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])

@@ -1,4 +1,4 @@
-"""torch helpers of the observation layer: what to watch, how to read tensors, the function mode.
+"""torch helpers of the observation layer: what to watch, how to read tensors.
 
 Imported by ``observe`` only; every function takes the ``torch`` module as an argument, so this
 module itself imports nothing from torch.
@@ -6,6 +6,8 @@ module itself imports nothing from torch.
 from __future__ import annotations
 
 import numpy as np
+
+from .records import SATURATION_Z
 
 _FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.functional and Tensor)
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
@@ -60,31 +62,13 @@ def _norms(torch, tensors) -> list:
     return torch.stack(list(norms)).tolist()
 
 
-_MODE_CLASS = {}
-
-
-def _mode_class(torch):
-    """A ``TorchFunctionMode`` that passes every call through and reports the watched ones."""
-    if "cls" in _MODE_CLASS:
-        return _MODE_CLASS["cls"]
-
-    class _Watch(torch.overrides.TorchFunctionMode):
-        def __init__(self, observer, watched):
-            super().__init__()
-            self.observer, self.watched = observer, watched
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            kind = self.watched.get(func)
-            if kind is None:
-                return func(*args, **kwargs)
-            try:
-                result = func(*args, **kwargs)
-            except Exception:
-                self.observer._function_failed(kind, func, args, kwargs)
-                raise
-            self.observer._function(kind, func, args, kwargs, result)
-            return result
-
-    _MODE_CLASS["cls"] = _Watch
-    return _Watch
+def _activation_stats(kind, x, out, stats) -> None:
+    """Add to ``stats`` what the activation ``kind`` shows: units alive, saturation, softmax size."""
+    if kind == "relu" and out.dim() >= 1:
+        units = out.detach().reshape(-1, out.shape[-1]) if out.dim() <= 2 else \
+            out.detach().transpose(0, 1).reshape(out.shape[1], -1).t()
+        stats["active"] = (units > 0).any(0).cpu().numpy()
+    elif kind in ("sigmoid", "tanh") and x is not None and x.numel():
+        stats["saturated"] = float((x.detach().abs() > SATURATION_Z).float().mean())
+    elif kind in ("softmax", "log_softmax"):
+        stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1

@@ -14,8 +14,10 @@
 * a wrapper around ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` that notes whether
   the clip came before or after the ``step()`` that used the gradients.
 
-Everything is removed when the block ends, even on an exception.  The program is never edited
-and its numbers are never changed: the hooks only read (``detach``, norms, copies).
+``bridge.hooks.TorchHooks`` installs all but the gradient hooks (the same mechanism serves
+``explain.record`` on torch models).  Everything is removed when the block ends, even on an
+exception.  The program is never edited and its numbers are never changed: the hooks only read
+(``detach``, norms, copies).
 
 The result is a list of ``Step`` records (one per ``optimizer.step()``), each with the calls seen
 before that step (``Call``: module or function, kind, where, statistics), the losses given to
@@ -36,7 +38,8 @@ import weakref
 
 import numpy as np
 
-from ._torch_util import _first_tensor, _mode_class, _module_kinds, _norms, _numpy, _watched
+from ._torch_util import _activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched
+from .hooks import TorchHooks, module_paths
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip,  # noqa: F401
                       ParamStat, Step, StepLimitReached, summarize_target)
 
@@ -91,63 +94,46 @@ class TorchObserver:
         self._last_optimizer = None
         self._quiet = None               # torch-function handling switched off during step()
         self._grad_hooks: dict = {}
-        self._undo: list = []
+        self._hooks = None
 
-    # -- install / remove ---------------------------------------------------------------------
+    # -- install / remove (the shared mechanism: bridge/hooks.py) ------------------------------
     def __enter__(self):
         import torch
-        import torch.optim.optimizer as optimizer_hooks
         self.torch = torch
         self._kinds = _module_kinds(torch)
         self._kind_cache: dict = {}
-        mm = torch.nn.modules.module
-        self._undo.append(mm.register_module_forward_pre_hook(self._pre).remove)
-        self._undo.append(mm.register_module_forward_hook(self._post).remove)
-        self._undo.append(optimizer_hooks.register_optimizer_step_pre_hook(self._step_pre).remove)
-        self._undo.append(optimizer_hooks.register_optimizer_step_post_hook(self._step_post).remove)
-        self._patch_clipping()
-        self._patch_backward()
         self._watched_table = _watched(torch)
-        self._mode = None
-        self._set_mode(self.detail)
+        self._hooks = TorchHooks(forward_pre=self._pre, forward_post=self._post,
+                                 function=self._call, only=self._watched_table,
+                                 function_mode=self.detail, step_pre=self._step_pre,
+                                 step_post=self._step_post, backward=self._backward,
+                                 clip=self._clipped)
+        self._hooks.__enter__()
         return self
 
     def __exit__(self, *exc):
-        self._quiet_off()
-        self._set_mode(False)
-        for undo in reversed(self._undo):
-            undo()
-        for handle in self._grad_hooks.values():
-            handle.remove()
-        self._undo, self._grad_hooks = [], {}
+        try:
+            self._quiet_off()
+            self._hooks.__exit__(*exc)
+        finally:
+            self._remove_grad_hooks()
         return False
 
-    def _set_mode(self, on: bool):
-        """The function mode costs a Python call per torch call: it is on for measured steps only."""
-        if on and self._mode is None:
-            self._mode = _mode_class(self.torch)(self, self._watched_table)
-            self._mode.__enter__()
-        elif not on and self._mode is not None:
-            self._mode.__exit__(None, None, None)
-            self._mode = None
+    def _remove_grad_hooks(self):
+        handles, self._grad_hooks = self._grad_hooks, {}
+        for handle in handles.values():
+            handle.remove()
 
-    def _patch_backward(self):
-        Tensor = self.torch.Tensor
-        original = Tensor.__dict__["backward"]
-        busy = []
-
-        def backward(tensor, *args, **kwargs):
-            if busy:                       # re-entered through the function mode
-                return original(tensor, *args, **kwargs)
-            self._backward(tensor)
-            busy.append(True)
-            try:
-                return original(tensor, *args, **kwargs)
-            finally:
-                busy.pop()
-        backward.__wrapped__ = original
-        Tensor.backward = backward
-        self._undo.append(lambda: setattr(Tensor, "backward", original))
+    def _call(self, func, args, kwargs):
+        """A watched activation or loss called as a function (the function mode's callback)."""
+        kind = self._watched_table[func]
+        try:
+            result = func(*args, **kwargs)
+        except Exception:
+            self._function_failed(kind, func, args, kwargs)
+            raise
+        self._function(kind, func, args, kwargs, result)
+        return result
 
     def _backward(self, tensor):
         self.backward_calls += 1
@@ -155,26 +141,10 @@ class TorchObserver:
         if tensor.numel() == 1:
             self.current.losses.append(float(tensor.detach()))
 
-    def _patch_clipping(self):
-        utils, clip = self.torch.nn.utils, self.torch.nn.utils.clip_grad
-        for name in ("clip_grad_norm_", "clip_grad_value_"):
-            original = getattr(clip, name)
-            wrapper = self._clip_wrapper(name, original)
-            for owner in (utils, clip):
-                if getattr(owner, name, None) is original:
-                    setattr(owner, name, wrapper)
-                    self._undo.append(lambda o=owner, n=name, f=original: setattr(o, n, f))
-
-    def _clip_wrapper(self, name, original):
-        def clip(*args, **kwargs):
-            with self.torch._C.DisableTorchFunction():
-                result = original(*args, **kwargs)
-            total = float(result) if result is not None else None
-            self.current.clips.append(Clip(name, self.current.index, self._last_event == "step",
-                                           total, self._line()))
-            return result
-        clip.__wrapped__ = original
-        return clip
+    def _clipped(self, name, result):
+        total = float(result) if result is not None else None
+        self.current.clips.append(Clip(name, self.current.index, self._last_event == "step",
+                                       total, self._line()))
 
     # -- helpers ------------------------------------------------------------------------------
     def _line(self):
@@ -199,9 +169,8 @@ class TorchObserver:
         if name is None:
             if not self._stack:                     # a new root: name it and everything in it
                 self.roots.append(module)
-                root = type(module).__name__
-                for path, sub in module.named_modules():
-                    self.names.setdefault(id(sub), path or root)
+                for key, path in module_paths(module, type(module).__name__).items():
+                    self.names.setdefault(key, path)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 
@@ -218,18 +187,6 @@ class TorchObserver:
             return
         if len(self._recent) > 64:
             del self._recent[:32]
-
-    def _activation_stats(self, kind, x, out, stats):
-        torch = self.torch
-        if kind == "relu" and out.dim() >= 1:
-            units = out.detach().reshape(-1, out.shape[-1]) if out.dim() <= 2 else \
-                out.detach().transpose(0, 1).reshape(out.shape[1], -1).t()
-            stats["active"] = (units > 0).any(0).cpu().numpy()
-        elif kind in ("sigmoid", "tanh") and x is not None and x.numel():
-            stats["saturated"] = float((x.detach().abs() > SATURATION_Z).float().mean())
-        elif kind in ("softmax", "log_softmax"):
-            stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
-        return torch
 
     # -- module hooks -------------------------------------------------------------------------
     def _pre(self, module, args):
@@ -267,7 +224,7 @@ class TorchObserver:
         elif kind == "softmax":
             dim = getattr(module, "dim", None)
             call.stats["dim"] = -1 if dim is None else dim
-        self._activation_stats(kind, x, out, call.stats)
+        _activation_stats(kind, x, out, call.stats)
         if self.values:
             call.values = {"input": _numpy(x) if x is not None else None, "output": _numpy(out)}
         self.current.calls.append(call)
@@ -318,7 +275,7 @@ class TorchObserver:
             if kind in ("softmax", "log_softmax"):
                 dim = args[1] if len(args) > 1 else kwargs.get("dim")
                 call.stats["dim"] = -1 if dim is None else dim
-            self._activation_stats(kind, x, out, call.stats)
+            _activation_stats(kind, x, out, call.stats)
         if self.values:
             call.values.update({"input": _numpy(x), "output": _numpy(out)})
         self.current.calls.append(call)
@@ -420,7 +377,7 @@ class TorchObserver:
         i, last = self.current.index, finished.loss
         self.detail = (i < self.dense or i % self.stride == 0
                        or (last is not None and not math.isfinite(last)))
-        self._set_mode(self.detail)
+        self._hooks.set_function_mode(self.detail)    # a call per torch call: measured steps only
         self._recent.clear()
         if self.on_step is not None:
             self.on_step(finished)

@@ -1,6 +1,7 @@
 """``glassnet.explain.record(torch_model, torch_optimizer)``: a real PyTorch step as a ``Recording``.
 
-While the ``with`` block runs, torch's own hooks watch the user's unmodified code:
+While the ``with`` block runs, torch's own hooks (installed by ``bridge.hooks.TorchHooks``, the
+mechanism ``glassnet doctor`` uses too) watch the user's unmodified code:
 
 * a ``TorchFunctionMode`` sees every function the step calls (``F.linear``, ``torch.relu``,
   ``x * w``, ``F.mse_loss``, ``loss.backward()``) with its inputs and its output; each output
@@ -27,6 +28,7 @@ import inspect
 import numpy as np
 
 from .engines import CrossingError
+from .hooks import TorchHooks, module_paths
 
 _FALLBACK = {"rsub": lambda a, b, alpha=1: b - a * alpha, "rdiv": lambda a, b: b / a,
              "rpow": lambda a, b: b ** a, "rmul": lambda a, b: b * a, "radd": lambda a, b: b + a}
@@ -64,7 +66,7 @@ class TorchRecord:
             if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False) \
                     and id(t) not in self.params:
                 self.params[id(t)] = (name, t)
-        self.paths = {id(m): p for p, m in model.named_modules()} if model is not None else {}
+        self.paths = module_paths(model) if model is not None else {}
         self.events: list = []               # ("pre"/"post", path, module, args, output) or _Call
         self.values: dict = {}               # id(tensor) → NumPy copy when first seen
         self.grads: dict = {}                # id(output) → ∂L/∂output from the real backward
@@ -73,37 +75,21 @@ class TorchRecord:
         self.loss = None
         self.model_args = None
         self.step_before = self.step_after = None
-        self._undo: list = []
 
     # -- watching ------------------------------------------------------------------------------
     def __enter__(self):
         import torch
-        from torch.overrides import TorchFunctionMode
         self.torch = torch
-        record = self
-
-        class Mode(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                return record._call(func, args, kwargs or {})
-
-        mm = torch.nn.modules.module
-        self._undo.append(mm.register_module_forward_pre_hook(self._pre).remove)
-        self._undo.append(mm.register_module_forward_hook(self._post).remove)
-        if self.optimizer is not None:
-            self._undo.append(self.optimizer.register_step_pre_hook(self._step_pre).remove)
-            self._undo.append(self.optimizer.register_step_post_hook(self._step_post).remove)
+        step = self.optimizer is not None
+        self._hooks = TorchHooks(forward_pre=self._pre, forward_post=self._post, function=self._call,
+                                 optimizer=self.optimizer, step_pre=self._step_pre if step else None,
+                                 step_post=self._step_post if step else None)
         self._before = {name: _numpy(p) for name, p in self.params.values()}
-        self.mode = Mode()
-        self.mode.__enter__()
+        self._hooks.__enter__()
         return self.recording
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        try:
-            self.mode.__exit__(exc_type, exc, tb)
-        finally:
-            for undo in self._undo:
-                undo()
-            self._undo.clear()
+        self._hooks.__exit__(exc_type, exc, tb)
         if exc_type is None:
             try:
                 self._build()

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..bridge.hooks import module_paths
 from ..bridge.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
                               StepLimitReached, summarize_target)
 
@@ -86,8 +87,8 @@ class GlassnetObserver:
         if name is None:
             if not self._stack:
                 self.roots.append(module)
-                for path, sub in module.named_modules():
-                    self.names.setdefault(id(sub), path or type(module).__name__)
+                for key, path in module_paths(module, type(module).__name__).items():
+                    self.names.setdefault(key, path)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 

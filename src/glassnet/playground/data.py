@@ -16,6 +16,9 @@ import numpy as np
 
 from .protocol import FEATURES, LIMITS, ProtocolError
 
+GRID = 64              # the output heat map is GRID x GRID
+NEURON_FACTOR = 2      # each neuron's map is (GRID / NEURON_FACTOR)^2: 2 x 2 blocks averaged
+DOMAIN = (-6.0, 6.0)   # the TensorFlow Playground's fixed square, whatever the noise
 XOR_TABLE = (np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32),
              np.array([0, 1, 1, 0], dtype=np.float32))
 
@@ -48,6 +51,10 @@ _PLACE = {"circle": ((0.0, 0.0), 5.0), "xor": ((0.0, 0.0), 5.0), "spiral": ((0.0
           "moons": ((0.5, 0.25), 3.0), "gaussian": ((0.0, 0.0), 1.0)}
 
 
+#: the TensorFlow Playground's "multi-Gaussian" regression set: (x1, x2, sign) of each bump
+MULTI_GAUSS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
+
+
 def _classification(name: str, n: int, noise: float, seed: int):
     """Two-class points from ``glassnet.datasets`` (``noise`` in [0, 0.5], the slider's fraction).
 
@@ -67,16 +74,26 @@ def _classification(name: str, n: int, noise: float, seed: int):
 
 
 def _regression(name: str, n: int, noise: float, seed: int):
-    """TensorFlow Playground's regression sets on [-6, 6]^2; labels in [-1, 1].
+    """TensorFlow Playground's regression sets on [-6, 6]^2 (its ``regressPlane`` and
+    ``regressGaussian``), and a bump; labels in [-1, 1].
 
-    plane: y = (x1 + x2) / 12.   bump: y = 2 exp(-(x1² + x2²) / 8) - 1.
+    plane: y = (x1 + x2) / 10, clipped to [-1, 1].
+    multigauss: six Gaussians at (±4 or 0, ±2.5) with alternating signs; a point takes the
+    label of largest magnitude, sign · max(0, 1 - d/2) at distance d from a centre.
+    bump: y = 2 exp(-(x1² + x2²) / 8) - 1.
     ``noise`` moves each point by up to ``noise * 6`` before its label is taken.
     """
     rng = np.random.default_rng(seed)
     x = rng.uniform(-6, 6, size=(n, 2))
     shifted = x + rng.uniform(-6, 6, size=(n, 2)) * noise
     if name == "plane":
-        y = np.clip(shifted.sum(axis=1) / 12.0, -1, 1)
+        y = np.clip(shifted.sum(axis=1) / 10.0, -1, 1)
+    elif name == "multigauss":
+        y = np.zeros(n)
+        for cx, cy, sign in MULTI_GAUSS:
+            d = np.hypot(shifted[:, 0] - cx, shifted[:, 1] - cy)
+            label = sign * np.clip(1 - d / 2, 0, 1)
+            y = np.where(np.abs(label) > np.abs(y), label, y)
     else:
         y = 2 * np.exp(-(shifted ** 2).sum(axis=1) / 8.0) - 1
     return x.astype(np.float32), y.astype(np.float32)
@@ -123,7 +140,9 @@ def make_points(cfg, upload=None) -> Points:
     else:
         x, y = _classification(cfg.dataset, cfg.n_points, noise, cfg.seed)
     xtr, ytr, xte, yte = split(x, y, cfg.train_ratio, cfg.seed)
-    return Points(xtr, ytr, xte, yte, domain_of(x), label_range(cfg.problem, y))
+    # the generated sets keep TF's fixed square (noise moves points, never the axes); a CSV's own
+    domain = domain_of(x) if cfg.dataset == "csv" else DOMAIN
+    return Points(xtr, ytr, xte, yte, domain, label_range(cfg.problem, y))
 
 
 # -- input features ---------------------------------------------------------------------
@@ -143,7 +162,7 @@ def features(x: np.ndarray, names) -> np.ndarray:
     return np.stack([_FEATURE_FUNCS[n](a, b) for n in names], axis=1).astype(np.float32)
 
 
-def grid(domain: tuple, size: int = LIMITS.grid) -> np.ndarray:
+def grid(domain: tuple, size: int = GRID) -> np.ndarray:
     """``size * size`` points over the square, row 0 at the top (largest x2), x1 growing rightward."""
     lo, hi = domain
     step = (hi - lo) / size

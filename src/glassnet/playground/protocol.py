@@ -18,15 +18,19 @@ Page -> server
     ``{"type": "preset", "name": "xor_step"}`` the seed's 2-2-1 sigmoid XOR network
     ``{"type": "upload_csv", "name": "points.csv", "text": "x1,x2,label\\n..."}``
     ``{"type": "export"}``                     safetensors + PyTorch code of the model
+    ``{"type": "link", "fields": {"noise": "20", ...}, "weights": "<base64url>"}``
+                                               a shared link: each field applied on its own (a
+                                               bad one is named and left at its value), then the
+                                               weights (float32, model.parameters() order)
     ``{"type": "got_frame"}``                  the page has a frame (flow control: at most two
                                                frames travel unconfirmed; newer ones replace
                                                an unsent one, so a slow page gets fewer frames)
 
 Server -> page
     ``hello`` (once: options and limits), ``state`` (the config, the data points, the input
-    feature maps; after every change), ``frame`` (weights, gradients, updates, losses, heat
-    maps; latest-frame-wins), ``explain`` (the recording and the step list), ``export``,
-    ``error``.  See ``session.py`` for their fields.
+    feature maps; after every change), frames (binary, see ``frames.py``: weights, gradients,
+    updates, losses, heat maps; latest-frame-wins), ``health`` (divergence and warnings),
+    ``explain`` (the recording and the step list), ``export``, ``error``.  See ``session.py``.
 """
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1x2", "sin(x1)", "sin(x2)")
 CLASSIFICATION_SETS = ("circle", "xor", "gaussian", "spiral", "moons")
-REGRESSION_SETS = ("plane", "bump")
+REGRESSION_SETS = ("plane", "multigauss", "bump")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop")
 LOSSES = {"classification": ("bce", "mse"), "regression": ("mse", "l1")}
@@ -209,18 +213,26 @@ class ExportMsg(_Message):
     type: Literal["export"]
 
 
+class LinkMsg(_Message):
+    """A shared link's fields, as written in the URL (strings); each is checked on its own."""
+    type: Literal["link"]
+    fields: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=dict, max_length=40)
+    weights: Optional[str] = Field(None, max_length=40000)
+
+
 class GotFrameMsg(_Message):
     type: Literal["got_frame"]
 
 
 ClientMessage = Annotated[
     Union[SetMsg, PlayMsg, PauseMsg, ResetMsg, RegenerateMsg, StepMsg, SetWeightMsg, ExplainMsg,
-          PresetMsg, UploadCsvMsg, ExportMsg, GotFrameMsg],
+          PresetMsg, UploadCsvMsg, ExportMsg, LinkMsg, GotFrameMsg],
     Field(discriminator="type")]
 
 _ADAPTER = TypeAdapter(ClientMessage)
 MESSAGE_TYPES = ("set", "play", "pause", "reset", "regenerate", "step", "set_weight", "explain",
-                 "preset", "upload_csv", "export", "got_frame")
+                 "preset", "upload_csv", "export", "link", "got_frame")
 
 
 class ProtocolError(ValueError):
@@ -246,8 +258,8 @@ def parse_client_message(text) -> BaseModel:
                             f"{LIMITS.max_message_bytes}")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as err:
-        raise ProtocolError(f"not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:   # ValueError: bad JSON, or an int over 4,300 digits
+        raise ProtocolError(f"not valid JSON: {str(err)[:200]}") from None
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object with a 'type', got {type(data).__name__}")
     kind = data.get("type")

@@ -36,23 +36,31 @@ WS_MAX_SIZE = 1024 * 1024
 
 
 class Registry:
-    """The live sessions, bounded in number."""
+    """The live sessions of this process, bounded in number overall and per client address."""
 
-    def __init__(self, max_sessions: int = 64, fps: float = 30.0):
+    def __init__(self, max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 32):
         self.max_sessions = max_sessions
+        self.max_per_client = max_per_client
         self.fps = fps
         self.sessions: dict[str, Session] = {}
+        self.clients: dict[str, str] = {}        # session id -> client address
         self.lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.sessions)
 
-    def add(self, session: Session) -> bool:
+    def add(self, session: Session, client: str = "") -> str | None:
+        """Register ``session``; None if it fits, else why not (a sentence for the page)."""
         with self.lock:
             if len(self.sessions) >= self.max_sessions:
-                return False
+                return (f"the playground already runs {self.max_sessions} sessions; close a tab and reload")
+            mine = sum(1 for c in self.clients.values() if c == client)
+            if mine >= self.max_per_client:
+                return (f"this address already has {self.max_per_client} playground tabs open (the limit "
+                        f"per address); close one and reload")
             self.sessions[session.id] = session
-            return True
+            self.clients[session.id] = client
+            return None
 
     def training(self) -> int:
         """How many sessions are training now."""
@@ -61,6 +69,7 @@ class Registry:
     def remove(self, session: Session) -> None:
         with self.lock:
             self.sessions.pop(session.id, None)
+            self.clients.pop(session.id, None)
 
 
 def _hello(session: Session) -> dict:
@@ -84,8 +93,11 @@ async def _sender(ws: WebSocket, session: Session, wake: asyncio.Event) -> None:
     while True:
         await wake.wait()
         wake.clear()
-        for text in session.take():
-            await ws.send_text(text)
+        for item in session.take():
+            if isinstance(item, bytes):
+                await ws.send_bytes(item)
+            else:
+                await ws.send_text(item)
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
@@ -104,18 +116,20 @@ async def websocket_endpoint(ws: WebSocket) -> None:
             pass
 
     session = Session(notify=notify, fps=registry.fps, crowd=registry.training)
-    if not registry.add(session):
-        await ws.send_text(json.dumps({"type": "error", "message": f"the playground already runs "
-                                       f"{registry.max_sessions} sessions; close a tab and reload"}))
+    refused = registry.add(session, ws.client.host if ws.client else "")
+    if refused:
+        await ws.send_text(json.dumps({"type": "error", "message": refused}))
         await ws.close(code=1013)
         return
     await ws.send_text(json.dumps(_hello(session)))
     session.start()
     sender = asyncio.create_task(_sender(ws, session, wake))
+    code = 1000
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
+                code = None
                 break
             try:
                 msg = P.parse_client_message(message.get("text") if message.get("text") is not None
@@ -127,11 +141,17 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 session.got_frame()
             else:
                 session.submit(msg)
-    except Exception:                   # the connection broke: end the session all the same
+    except Exception:                   # the connection broke, or a bug: end the session all the same
         log.debug("playground: websocket for %s ended", session.id, exc_info=True)
+        code = 1011
     finally:
         sender.cancel()
         registry.remove(session)
+        if code is not None:            # say goodbye with a close frame, never just drop it
+            try:
+                await ws.close(code=code)
+            except Exception:  # noqa: BLE001 - already gone
+                pass
         await asyncio.to_thread(session.close)
 
 
@@ -143,37 +163,158 @@ async def health(request):
     return JSONResponse({"ok": True, "sessions": len(request.app.state.registry)})
 
 
-def create_app(max_sessions: int = 64, fps: float = 30.0) -> Starlette:
-    """The Starlette app (``app.state.registry`` holds the live sessions)."""
+# -- DNS rebinding and browser hardening ------------------------------------------------------
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; "
+                                 b"img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+                                 b"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+def host_name(header: str) -> str:
+    """The host of a ``Host`` header, without the port; IPv6 without brackets ("[::1]:80" -> "::1")."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else ""
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(host: str) -> frozenset:
+    """The ``Host`` values a server bound to ``host`` answers: loopback names and ``host`` itself
+    (for 0.0.0.0 or ::, also this machine's name and addresses)."""
+    import socket
+    names = set(LOOPBACK) | {host_name(host) if host.startswith("[") else host.lower()}
+    if host in ("0.0.0.0", "::", ""):
+        try:
+            hostname = socket.gethostname()
+            names |= {hostname.lower(), socket.getfqdn().lower()}
+            names |= {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+        except OSError:
+            pass
+    return frozenset(names)
+
+
+class Guard:
+    """ASGI middleware: refuse a request whose ``Host`` is not one this server was bound for (DNS
+    rebinding: a page on evil.example resolving to 127.0.0.1), and add the security headers."""
+
+    def __init__(self, app, hosts: frozenset):
+        self.app, self.hosts = app, hosts
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+        if host_name(host) not in self.hosts:
+            log.warning("playground: refused a request for Host %r (allowed: %s)", host, sorted(self.hosts))
+            if scope["type"] == "websocket":
+                await receive()                              # websocket.connect
+                return await send({"type": "websocket.close", "code": 1008})
+            body = b"this playground answers only for " + ", ".join(sorted(self.hosts)).encode() + b"\n"
+            await send({"type": "http.response.start", "status": 421,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                    (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+            return await send({"type": "http.response.body", "body": body})
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), *SECURITY_HEADERS])
+            await send(message)
+
+        return await self.app(scope, receive, send_with_headers)
+
+
+def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 32,
+               host: str = "127.0.0.1") -> Starlette:
+    """The Starlette app (``app.state.registry`` holds the live sessions); it answers only requests
+    whose ``Host`` is one ``host`` stands for (see :func:`allowed_hosts`)."""
     app = Starlette(routes=[
         Route("/", index),
         Route("/api/health", health),
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
-    app.state.registry = Registry(max_sessions=max_sessions, fps=fps)
+    app.add_middleware(Guard, hosts=allowed_hosts(host))
+    import glassnet.datasets  # noqa: F401 - imported now (scikit-learn, SciPy: seconds), not by the first tab
+    app.state.registry = Registry(max_sessions=max_sessions, fps=fps, max_per_client=max_per_client)
     return app
 
 
-def _config(app, host: str, port: int, log_level: str = "warning"):
+def app_from_env() -> Starlette:
+    """The app for each worker process of ``serve(workers=N)`` (options come in the environment)."""
+    import os
+    return create_app(max_sessions=int(os.environ.get("GLASSNET_PLAYGROUND_MAX_SESSIONS", "64")),
+                      max_per_client=int(os.environ.get("GLASSNET_PLAYGROUND_MAX_PER_CLIENT", "32")),
+                      host=os.environ.get("GLASSNET_PLAYGROUND_HOST", "127.0.0.1"))
+
+
+def _config(app, host: str, port: int, log_level: str = "warning", **more):
     import uvicorn
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_max_size=WS_MAX_SIZE,
-                          lifespan="off")
+                          lifespan="off", **more)
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    """Run the playground until interrupted (binds to 127.0.0.1 unless told otherwise)."""
+class ServeError(Exception):
+    """The playground could not start (e.g. the port is taken); ``str()`` says what to do."""
+
+
+def bind(host: str, port: int):
+    """A listening socket on (host, port), or :class:`ServeError` naming ``--port``/``--host``."""
+    import errno
+    import socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use (another playground or server?); "
+                             f"pick a free one with --port, e.g. --port {port + 1}") from None
+        if err.errno in (errno.EACCES, errno.EPERM):
+            raise ServeError(f"no permission to listen on port {port}; use --port 1024 or higher") from None
+        raise ServeError(f"cannot listen on {host}:{port} ({err.strerror}); check --host and --port") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, workers: int = 1) -> None:
+    """Run the playground until interrupted (binds to 127.0.0.1 unless told otherwise).
+
+    ``workers`` > 1 runs that many processes on the one port; each tab's session lives in the
+    process that accepted its WebSocket, so tabs spread over the CPUs (the session limits, 64
+    and 32 per client address, then hold per process).  Raises
+    :class:`ServeError` (one sentence) if the port cannot be had.
+    """
+    import os
     import sys
 
     import uvicorn
-    # Sessions train on threads of this one process: hand the GIL round every 1 ms (not 5 ms) so
-    # the event loop, which carries every tab's frames and controls, never waits long for it.
+    if workers < 1:
+        raise ServeError(f"--workers must be at least 1; got {workers}")
+    sock = bind(host, port)
+    # Sessions train on threads of one process: hand the GIL round every 1 ms (not 5 ms) so the
+    # event loop, which carries every tab's frames and controls, never waits long for it.
     sys.setswitchinterval(0.001)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    print(f"glassnet playground: {url}  (Ctrl-C to stop)", flush=True)
+    print(f"glassnet playground: {url}  ({workers} worker process{'es' if workers > 1 else ''}; "
+          f"Ctrl-C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.Server(_config(create_app(), host, port, log_level="info")).run()
+    if workers == 1:
+        uvicorn.Server(_config(create_app(host=host), host, port, log_level="info")).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+    os.environ["GLASSNET_PLAYGROUND_HOST"] = host
+    config = _config("glassnet.playground.server:app_from_env", host, port, log_level="info",
+                     factory=True, workers=workers)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 class PlaygroundServer:
@@ -185,6 +326,7 @@ class PlaygroundServer:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, **app_options):
         import uvicorn
+        app_options.setdefault("host", host)
         self.app = create_app(**app_options)
         self.server = uvicorn.Server(_config(self.app, host, port))
         self.server.install_signal_handlers = lambda: None   # uvicorn < 0.29

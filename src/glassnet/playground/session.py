@@ -6,9 +6,10 @@ thread sleeps on its inbox while paused.  While playing, each frame interval (1/
 trains for ``duty`` of the interval, waits out the rest on its inbox (leaving the CPU to the
 event loop and to other sessions), then draws a frame; a message ends training or waiting
 at once, so a control change is applied after at most one training step and its frame is
-drawn straight away.  All sessions share one process (and one GIL), so when ``n`` tabs train
-at once each trains for ``0.5 / n`` of its interval and draws at most one frame per
-``5 ms * n``: the tabs share the CPU and the event loop keeps its turn (see :meth:`pace`).
+drawn straight away.  The sessions of a process share its GIL, so when ``n`` tabs train at
+once each trains for ``0.4 / n`` of its interval, which stretches to ``4 ms * n`` but never
+past 1/12 s: frames first, the tabs share the CPU and the event loop keeps its turn (see
+:meth:`pace`).  ``glassnet playground --workers N`` spreads the tabs over N processes.
 
 Frames go through a single slot: a new frame replaces one not yet sent, and a frame is sent
 only while fewer than ``window`` frames wait for the page's ``got_frame``.  So a slow page
@@ -18,9 +19,9 @@ Other messages (state, explain, export, error) keep their order in a bounded que
 Server -> page messages
     ``state``   {rev, config, sizes, points{train, test, domain, label_range}, input_maps,
                  history, upload_name, playing, ack}
-    ``frame``   {rev, step, epoch, train_loss, test_loss, playing, ack,
-                 layers[{w, b, gw, gb, uw, ub}], maps{output, neurons[layer][neuron]}}
-                 maps are base64 uint8 (64 x 64, row 0 at the top; 0 = -1, 255 = +1)
+    frame       binary (see ``frames.py``): weights, gradients, updates, losses, steps/s, heat maps
+    ``health``  {diverged: {step, where, message} or null, warnings: [{kind, where, message}]}
+                 (sent when it changes; the page keeps it on screen until it changes again)
     ``explain`` {point, record (glassnet.explain's JSON), inputs, steps, text}
     ``export``  {filename, safetensors (base64), code_filename, code}
     ``notice``  {message}     ``error``  {message}
@@ -38,12 +39,21 @@ import threading
 import time
 
 from . import export as X
-from .protocol import (ExplainMsg, ExportMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
+from . import health as H
+from . import links as K
+from .protocol import (ExplainMsg, ExportMsg, LinkMsg, PauseMsg, PlayMsg, PresetMsg, ProtocolError, RegenerateMsg,
                        ResetMsg, SetMsg, SetWeightMsg, StepMsg, UploadCsvMsg)
 from .trainer import Trainer
 
 log = logging.getLogger("glassnet.playground")
 _CLOSE = object()
+
+
+def _plain(value):
+    """NumPy scalars and arrays in a message, as JSON numbers and lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 class Session:
@@ -57,6 +67,8 @@ class Session:
     window = 2
     #: share of each frame interval spent training while playing alone (the rest is left to others)
     duty = 0.8
+    #: seconds between two looks for warnings (dead ReLUs, saturation, a stalled loss) while playing
+    warnings_every = 2.0
 
     def __init__(self, notify=lambda: None, fps: float = 30.0, inbox_size: int = 256, crowd=lambda: 1):
         self.id = secrets.token_hex(8)
@@ -65,7 +77,7 @@ class Session:
         self.crowd = crowd                 # how many sessions are training now (this one included)
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
         self.messages: collections.deque = collections.deque(maxlen=64)
-        self._frame = None                 # the latest unsent frame (JSON text)
+        self._frame = None                 # the latest unsent frame (bytes)
         self._lock = threading.Lock()
         self.playing = False
         self.ack = None                    # id of the last message applied
@@ -74,6 +86,12 @@ class Session:
         self.frames_published = 0
         self.frames_taken = 0
         self.frames_confirmed = 0
+        self.diverged = None               # {step, where, message} until the network is finite again
+        self.warnings = []
+        self._health_sent = None
+        self._next_warnings = 0.0
+        self._rate = (time.perf_counter(), 0)   # (time, step) at the last steps/s reading
+        self.steps_per_s = 0.0
         self.thread = threading.Thread(target=self._run, name=f"playground-{self.id}", daemon=True)
 
     # -- event-loop side -------------------------------------------------------------------
@@ -90,8 +108,9 @@ class Session:
 
     def send(self, payload: dict) -> None:
         """Queue a non-frame message (any thread)."""
+        text = json.dumps(payload, default=_plain)
         with self._lock:
-            self.messages.append(json.dumps(payload))
+            self.messages.append(text)
         self.notify()
 
     def take(self) -> list:
@@ -124,14 +143,37 @@ class Session:
 
     # -- training-thread side ---------------------------------------------------------------
     def _publish_frame(self) -> None:
-        frame = self.trainer.frame()
-        frame["playing"] = self.playing
-        frame["ack"] = self.ack
-        text = json.dumps(frame)
+        now, steps = time.perf_counter(), self.trainer.steps
+        t0, s0 = self._rate
+        if not self.playing or steps < s0:
+            self.steps_per_s, self._rate = 0.0, (now, steps)
+        elif now - t0 >= 0.5:
+            self.steps_per_s, self._rate = (steps - s0) / (now - t0), (now, steps)
+        blob = self.trainer.frame(playing=self.playing, ack=self.ack, steps_per_s=round(self.steps_per_s, 1))
         with self._lock:
-            self._frame = text
+            self._frame = blob
             self.frames_published += 1
         self.notify()
+
+    def _check_health(self, force: bool = False) -> None:
+        """Re-read the warnings (now if ``force``, else at most every ``warnings_every`` s), and
+        send the health message if it changed."""
+        now = time.perf_counter()
+        if self.diverged is not None and self.trainer.finite_parameters() and not self.playing \
+                and self.trainer.steps == 0:
+            self.diverged = None           # a fresh network: the banner goes
+        if force or now >= self._next_warnings:
+            self._next_warnings = now + self.warnings_every * max(1, self.crowd() / 4)
+            self.warnings = [] if self.diverged else H.live_warnings(self.trainer)
+        health = {"type": "health", "diverged": self.diverged, "warnings": self.warnings}
+        if health != self._health_sent:
+            self._health_sent = health
+            self.send(health)
+
+    def _diverge(self, loss: float) -> None:
+        self.playing = False
+        self.diverged = H.diagnose_divergence(self.trainer, self.trainer.last_batch, loss)
+        self._check_health(force=True)
 
     def _publish_state(self) -> None:
         state = self.trainer.state()
@@ -144,6 +186,7 @@ class Session:
             self.trainer = Trainer()
             self._publish_state()
             self._publish_frame()
+            self._check_health(force=True)
             while True:
                 # Playing: each frame interval trains for `duty` of it, waits out the rest (the
                 # event loop and other sessions get the CPU), then draws a frame.  A message ends
@@ -162,6 +205,8 @@ class Session:
                 if msg is None:
                     if self.playing and self._frame is None:   # the page has the last one
                         self._publish_frame()
+                    if self.playing:
+                        self._check_health()
                     continue
                 changed = False
                 while msg is not None:                 # apply everything that has arrived
@@ -174,18 +219,27 @@ class Session:
                         msg = None
                 if changed:
                     self._publish_frame()
+                    self._check_health(force=not self.playing)
         except Exception:  # pragma: no cover - a bug: tell the page, end the session's thread
             log.exception("playground session %s failed", self.id)
             self.send({"type": "error", "message": "the session's training thread failed; reload the page"})
         finally:
             self.closed.set()
 
+    #: the longest frame interval a crowd may stretch a tab to (at least 12 frames/s each)
+    crowd_interval = 1 / 12
+
     def pace(self) -> tuple:
-        """(frame interval, share of it spent training), shared fairly among the training tabs."""
+        """(frame interval, share of it spent training), shared fairly among the training tabs.
+
+        Alone, a tab trains for ``duty`` of each 1/30 s.  With ``n`` tabs training in this process,
+        frames come first (a classroom wants every tab to move smoothly): the interval stretches
+        by 4 ms a tab, to at most ``crowd_interval``, and the tabs share 40 % of the CPU for training.
+        """
         n = max(1, self.crowd())
         if n == 1:
             return self.frame_interval, self.duty
-        return max(self.frame_interval, 0.005 * n), 0.5 / n
+        return min(max(self.frame_interval, 0.004 * n), self.crowd_interval), 0.4 / n
 
     def _train_for(self, until: float) -> None:
         """Train until ``until`` or until a message arrives; pause if the loss stops being finite."""
@@ -193,9 +247,7 @@ class Session:
         while self.playing and inbox.empty() and time.perf_counter() < until:
             loss = trainer.train_step()
             if not math.isfinite(loss):
-                self.playing = False
-                self.send({"type": "notice", "message": f"training diverged at step {trainer.steps} "
-                           f"(the loss is {loss}); paused. Lower the learning rate and reset."})
+                self._diverge(loss)
                 self._publish_frame()
 
     def _handle(self, msg) -> bool:
@@ -213,10 +265,14 @@ class Session:
             elif isinstance(msg, StepMsg):
                 self.playing = False
                 for _ in range(msg.n):
-                    t.train_step()
+                    loss = t.train_step()
+                    if not math.isfinite(loss):
+                        self._diverge(loss)
+                        break
             elif isinstance(msg, ResetMsg):
                 self.playing = False
                 t.reset()
+                self.diverged = None
                 self._publish_state()
             elif isinstance(msg, RegenerateMsg):
                 t.apply({"seed": secrets.randbelow(2 ** 31)})
@@ -236,6 +292,18 @@ class Session:
                 from .stepper import explain_point
                 self.send(explain_point(t, msg.split, msg.index))
                 return False
+            elif isinstance(msg, LinkMsg):
+                self.playing = False
+                problems = K.apply_fields(t, msg.fields)
+                if msg.weights:
+                    try:
+                        t.set_parameters(K.decode_weights(msg.weights, [tuple(p.shape) for p in
+                                                                         t.model.parameters()]))
+                    except ProtocolError as err:
+                        problems.append(f"{err} — the network starts from its seed instead")
+                self._publish_state()
+                for text in problems:
+                    self.send({"type": "error", "message": text, "link": True})
             elif isinstance(msg, ExportMsg):
                 self.send(self._export())
                 return False

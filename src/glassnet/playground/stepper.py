@@ -9,7 +9,9 @@ Every number on a step is a ``<span class="num">`` with ``data-path``, the JSON 
 value in the recording (``layers/0/neurons/1/z``), and ``data-value``, the value itself; its
 text is formatted as ``glassnet explain`` prints it.  Every number comes from that JSON,
 the point's features (``layers/0/x/i``) and the activations' slopes g'(z)
-(``layers/l/neurons/j/slope``) included.
+(``layers/l/neurons/j/slope``) included; the few computed here from recorded ones (σ(ŷ), a
+gradient's data and penalty shares, −lr·grad) say so (``data-derived``).  The loss's own lines
+are in ``losses.py``; the tagging helpers in ``stepdoc.py``.
 """
 from __future__ import annotations
 
@@ -19,58 +21,16 @@ import html
 import numpy as np
 
 import glassnet
-from glassnet.explain import fmt as explain_fmt
 
+from .losses import data_loss_lines, loss_parts, output_gradient_lines, penalty_lines
 from .protocol import ProtocolError
+from .stepdoc import Doc, _key, _repr, derived, fmt, paren_derived, percent, pointer  # noqa: F401 - pointer, _repr: API
 
 FEATURE_SYMBOLS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1x2": "x₁x₂",
                    "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
 ACT_SYMBOL = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "σ", "linear": "identity"}
 SLOPE = {  # how g'(z) is written; its value is the recording's layers/l/neurons/j/slope
     "sigmoid": "a(1 − a)", "tanh": "1 − a²", "relu": "1 if z > 0, else 0", "linear": "1"}
-
-
-def fmt(value) -> str:
-    """As glassnet explain prints a number."""
-    return "–" if value is None else explain_fmt(value)
-
-
-class Doc:
-    """The recording's JSON with helpers that emit numbers tagged with their JSON pointer."""
-
-    def __init__(self, doc: dict):
-        self.doc = doc
-
-    def get(self, path: str):
-        """The value at a JSON pointer (RFC 6901, without the leading slash)."""
-        return pointer(self.doc, path)
-
-    def num(self, path: str, value=None) -> str:
-        v = self.get(path) if value is None else value
-        return (f'<span class="num" data-path="{html.escape(path)}" data-value="{_repr(v)}">'
-                f"{html.escape(fmt(v))}</span>")
-
-    def paren(self, path: str, value=None) -> str:
-        v = self.get(path) if value is None else value
-        s = self.num(path, value)
-        return f"({s})" if v is not None and v < 0 else s
-
-
-def pointer(doc, path: str):
-    """``doc`` at the JSON pointer ``path`` ("layers/0/neurons/1/z"; "~1" is "/", "~0" is "~")."""
-    node = doc
-    for key in path.split("/"):
-        key = key.replace("~1", "/").replace("~0", "~")
-        node = node[int(key)] if isinstance(node, list) else node[key]
-    return node
-
-
-def _key(k: str) -> str:
-    return k.replace("~", "~0").replace("/", "~1")
-
-
-def _repr(v) -> str:
-    return "null" if v is None else repr(float(v))
 
 
 def _edge_index(layer: dict, to: int, frm: int) -> int:
@@ -88,7 +48,15 @@ def record_step(trainer, x_row: np.ndarray, y_value: float):
     linears = [m for m in model if isinstance(m, glassnet.nn.Linear)]
     x = glassnet.tensor(x_row.reshape(1, -1))
     t = glassnet.tensor(np.array([[y_value]], dtype=np.float32))
-    with record(model, optimizer, names={"x": x, "t": t}, title="One step of the playground's network") as rec:
+
+    def loss_after(out, target):
+        """The loss after the step: data loss and the penalty, both with the new weights."""
+        data = trainer.data_loss(out, t)
+        pen = trainer.penalty(linears)
+        return data if pen is None else data + pen
+
+    with record(model, optimizer, loss_fn=loss_after, names={"x": x, "t": t},
+                title="One step of the playground's network") as rec:
         loss = trainer.data_loss(model(x), t)
         pen = trainer.penalty(linears)
         total = loss if pen is None else loss + pen
@@ -144,13 +112,13 @@ def _neuron_name(n_layers: int, layer: int, j: int) -> str:
 def forward_steps(d: Doc, cfg) -> list:
     steps, layers = [], d.doc["layers"]
     for l, ly in enumerate(layers):
-        act = ly["activation"]
+        act = ly["activation"] if l < len(layers) - 1 else None   # ŷ: the loss applies any sigmoid
         for j, _ in enumerate(ly["neurons"]):
             base = f"layers/{l}/neurons/{j}"
             terms, nums = [], []
             for i in range(ly["in_features"]):
                 e = _edge_index(ly, j, i)
-                terms.append(f"w<sub>{j + 1}{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
+                terms.append(f"w<sub>{j + 1},{i + 1}</sub>·{_in_symbol(cfg, l, i)}")
                 nums.append(f"{d.paren(f'layers/{l}/edges/{e}/weight')} × {d.paren(_in_path(l, i))}")
             lines = [f'<div class="eq">z = {" + ".join(terms)} + b</div>',
                      f'<div class="eq">&nbsp;&nbsp;= {" + ".join(nums)} + {d.paren(base + "/bias/value")}'
@@ -167,43 +135,33 @@ def forward_steps(d: Doc, cfg) -> list:
     return steps
 
 
-def _loss_op(d: Doc):
-    ops = d.doc["ops"]
-    out_index = max(i for i, o in enumerate(ops) if o["module"] is not None)
-    for i, o in enumerate(ops):
-        if any(r["kind"] == "op" and r["ref"] == ops[out_index]["index"] for r in o["inputs"]) and o["module"] is None:
-            return i, o
-    return len(ops) - 1, ops[-1]
-
-
 def loss_steps(d: Doc, cfg) -> list:
-    i, op = _loss_op(d)
+    parts = loss_parts(d)
     n = len(d.doc["layers"])
-    lines = [f'<div class="eq">{html.escape(op["label"])}: L = {html.escape(op["op"])}(ŷ, t) with '
-             f"ŷ = {d.num(f'layers/{n - 1}/neurons/0/z')}, t = {d.num('effect/targets/0/0')}</div>",
-             f'<div class="eq">L = {d.num(f"ops/{i}/value")}</div>']
-    if cfg.regularization != "none" and cfg.reg_rate > 0:
-        lines.append(f'<div class="eq">with the {cfg.regularization.upper()} penalty: total loss = '
-                     f"{d.num('effect/loss_before')}</div>")
-    if d.doc["effect"].get("loss_after") is not None:
-        lines.append(f'<div class="note">After this step the same point\'s loss is '
-                     f"{d.num('effect/loss_after')} ({d.num('effect/change_percent')} %).</div>")
+    lines = data_loss_lines(d, cfg, parts) + penalty_lines(d, cfg, parts)
+    eff = d.doc["effect"]
+    if eff.get("loss_after") is not None:
+        lines.append(f'<div class="note">After this step (new weights{", new penalty" if parts["penalty"] is not None else ""}'
+                     f") the same point's loss is {d.num('effect/loss_after')} "
+                     f"({percent('effect/change_percent', eff.get('change_percent'))} %).</div>")
     return [_step("loss", "The loss", lines, n - 1, 0)]
+
+
+def weight_name(layer: int, row: int, col: int) -> str:
+    """How the page names a weight, in the step-through and in the tooltip alike."""
+    return f"w<sub>{row + 1},{col + 1}</sub> ({2 * layer}.weight[{row}, {col}])"
 
 
 def backward_steps(d: Doc, cfg) -> list:
     layers = d.doc["layers"]
     n = len(layers)
-    i, op = _loss_op(d)
-    out = f"layers/{n - 1}/neurons/0"
-    local = op["backward"]["local"] if op.get("backward") else ""
-    steps = [_step("backward", "Backward: the gradient arrives at the output", [
-        f'<div class="eq">∂L/∂ŷ = {d.num(out + "/grad_z")}</div>',
-        f'<div class="note">the loss\'s local derivative, as recorded: {html.escape(local)}</div>'], n - 1, 0)]
-    reg = cfg.regularization != "none" and cfg.reg_rate > 0
+    parts = loss_parts(d)
+    steps = [_step("backward", "Backward: the gradient arrives at the output",
+                   output_gradient_lines(d, cfg, parts), n - 1, 0)]
+    reg = parts["penalty"] is not None
     for l in range(n - 1, -1, -1):
         ly = layers[l]
-        act = ly["activation"]
+        act = ly["activation"] if l < len(layers) - 1 else None   # ŷ: the loss applies any sigmoid
         for j, _ in enumerate(ly["neurons"]):
             base = f"layers/{l}/neurons/{j}"
             if act:                                   # through the activation first
@@ -212,7 +170,7 @@ def backward_steps(d: Doc, cfg) -> list:
                                    f"{d.paren(f'layers/{l + 1}/neurons/{k}/grad_z')}"
                                    for k in range(nxt["out_features"]))
                 steps.append(_step("backward", f"Backward: through {_neuron_name(n, l, j)}", [
-                    f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k{j + 1}</sub>·∂L/∂z<sub>k</sub>'
+                    f'<div class="eq">gradient arriving: ∂L/∂a = Σ<sub>k</sub> w<sub>k,{j + 1}</sub>·∂L/∂z<sub>k</sub>'
                     f" = {terms} = {d.num(base + '/grad_a')}</div>",
                     f'<div class="eq">local derivative: {ACT_SYMBOL[act]}′(z) = {SLOPE[act]} = '
                     f"{d.num(base + '/slope')}</div>",
@@ -222,16 +180,25 @@ def backward_steps(d: Doc, cfg) -> list:
             for i in range(ly["in_features"]):
                 e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
                 path = _in_path(l, i)
+                w = f"w<sub>{j + 1},{i + 1}</sub>"
                 lines = [f'<div class="eq">gradient arriving: ∂L/∂z = {d.num(base + "/grad_z")}</div>',
-                         f'<div class="eq">local derivative: ∂z/∂w<sub>{j + 1}{i + 1}</sub> = '
-                         f"{_in_symbol(cfg, l, i)} = {d.num(path)}</div>",
-                         f'<div class="eq">product: ∂L/∂w<sub>{j + 1}{i + 1}</sub> = {d.paren(base + "/grad_z")} × '
-                         f"{d.paren(path)} = {d.num(e + '/grad')}</div>"]
+                         f'<div class="eq">local derivative: ∂z/∂{w} = '
+                         f"{_in_symbol(cfg, l, i)} = {d.num(path)}</div>"]
                 if reg:
-                    lines.append(f'<div class="note">the recorded gradient includes the {cfg.regularization.upper()}'
-                                 f" penalty's share, {cfg.reg_rate} × "
-                                 f"{'sign(w)' if cfg.regularization == 'l1' else 'w'}.</div>")
-                steps.append(_step("backward", f"Backward: weight w{j + 1}{i + 1} into {_neuron_name(n, l, j)}",
+                    wv, gz, xv = d.get(e + "/weight"), d.get(base + "/grad_z"), d.get(path)
+                    share = cfg.reg_rate * (float(np.sign(wv)) if cfg.regularization == "l1" else wv)
+                    rule = "λ·sign(w)" if cfg.regularization == "l1" else "λ·w"
+                    lines.append(
+                        f'<div class="eq">product plus the {cfg.regularization.upper()} penalty\'s share: ∂L/∂{w} = '
+                        f"∂L/∂z·{_in_symbol(cfg, l, i)} + {rule} = {d.paren(base + '/grad_z')} × {d.paren(path)} + "
+                        f"{derived(cfg.reg_rate, 'λ')} × "
+                        + (f"sign({d.num(e + '/weight')})" if cfg.regularization == "l1" else d.paren(e + "/weight"))
+                        + f" = {paren_derived(gz * xv, 'data share: ∂L/∂z × input')} + "
+                        f"{paren_derived(share, 'penalty share')} = {d.num(e + '/grad')}</div>")
+                else:
+                    lines.append(f'<div class="eq">product: ∂L/∂{w} = {d.paren(base + "/grad_z")} × '
+                                 f"{d.paren(path)} = {d.num(e + '/grad')}</div>")
+                steps.append(_step("backward", f"Backward: weight {weight_name(l, j, i)} into {_neuron_name(n, l, j)}",
                                    lines, l, j, edges=[[l, j, i]], src=(l, i)))
             steps.append(_step("backward", f"Backward: the bias of {_neuron_name(n, l, j)}", [
                 f'<div class="eq">∂L/∂b = ∂L/∂z × 1 = {d.num(base + "/bias/grad")}</div>'], l, j, bias=True))
@@ -249,7 +216,7 @@ def update_steps(d: Doc, cfg) -> list:
             rows = []
             for i in range(ly["in_features"]):
                 e = f"layers/{l}/edges/{_edge_index(ly, j, i)}"
-                rows.append(_update_row(d, f"w<sub>{j + 1}{i + 1}</sub>", e, "weight",
+                rows.append(_update_row(d, f"w<sub>{j + 1},{i + 1}</sub>", e, "weight",
                                         f"parameters/{wk}", [j, i]))
             rows.append(_update_row(d, "b", f"layers/{l}/neurons/{j}/bias", "value", f"parameters/{bk}", [j]))
             lr = opt["hyper"].get("lr")
@@ -258,9 +225,29 @@ def update_steps(d: Doc, cfg) -> list:
             lines = [f'<div class="eq">{html.escape(rule)}, lr = {d.num("optimizer/hyper/lr", lr)}</div>',
                      "<table><tr><th></th><th>old</th><th>grad</th><th>update</th><th>new</th><th>terms</th></tr>"
                      + "".join(rows) + "</table>"]
+            if opt["type"] == "SGD" and not opt["hyper"].get("momentum"):
+                lines += rounding_notes(d, l, j, ly, lr)
             steps.append(_step("update", f"Update: the weights into {_neuron_name(len(layers), l, j)}", lines, l, j,
                                edges=[[l, j, i] for i in range(ly["in_features"])], bias=True))
     return steps
+
+
+def rounding_notes(d: Doc, l: int, j: int, ly: dict, lr: float) -> list:
+    """Where the recorded update (new − old, in float32) differs from −lr·grad as printed."""
+    out = []
+    entries = [(f"w<sub>{j + 1},{i + 1}</sub>", f"layers/{l}/edges/{_edge_index(ly, j, i)}", "weight")
+               for i in range(ly["in_features"])] + [("b", f"layers/{l}/neurons/{j}/bias", "value")]
+    for name, base, old_key in entries:
+        grad, upd = d.get(base + "/grad"), d.get(base + "/update")
+        if grad is None or upd is None:
+            continue
+        want = -lr * grad
+        if fmt(want) != fmt(upd):
+            out.append(f'<div class="note rounding">{name}: the update {d.num(base + "/update")} is not exactly '
+                       f"−lr·grad = {derived(want, '−lr × grad')}: the new value is stored in float32, so "
+                       f"old − lr·grad is rounded to the nearest float32 ({d.num(base + '/new')}), and "
+                       f"new − old carries that rounding.</div>")
+    return out
 
 
 def _update_row(d: Doc, name: str, base: str, old_key: str, param: str, idx: list) -> str:
@@ -276,9 +263,10 @@ def _update_row(d: Doc, name: str, base: str, old_key: str, param: str, idx: lis
 
 
 def _step(phase: str, title: str, lines: list, layer: int, j: int, edges=(), bias=False, src=None) -> dict:
-    """A step; ``nodes`` use the page's columns (0 = inputs, layer l's neurons in column l + 1)."""
+    """A step; ``title`` is HTML made here; ``nodes`` use the page's columns (0 = inputs, layer l's
+    neurons in column l + 1)."""
     nodes = [[layer + 1, j]]
     if src is not None:
         nodes.append([src[0], src[1]])
-    return {"phase": phase, "title": title, "html": f"<h3>{html.escape(title)}</h3>" + "".join(lines),
+    return {"phase": phase, "title": title, "html": f"<h3>{title}</h3>" + "".join(lines),
             "nodes": nodes, "edges": [list(e) for e in edges], "biases": [[layer, j]] if bias else []}

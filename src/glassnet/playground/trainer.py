@@ -17,6 +17,7 @@ import numpy as np
 import glassnet
 
 from . import data as D
+from . import frames as F
 from .protocol import Config, ProtocolError
 
 from glassnet import nn, optim
@@ -30,21 +31,9 @@ XOR_STEP = {  # seed 003: "XOR, step by step" -- trained weights of the 2-2-1 si
 }
 
 
-def to_bytes(values: np.ndarray) -> np.ndarray:
-    """Values in [-1, 1] (clipped; NaN shown as 0) -> uint8: 0 is -1, 128 is 0, 255 is +1."""
-    v = np.asarray(values, dtype=np.float32)
-    v = np.where(np.isnan(v), np.float32(0.0), v)
-    return np.rint((np.clip(v, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
-
-
-def encode_map(values: np.ndarray) -> str:
-    """One heat map: :func:`to_bytes`, then base64."""
-    return base64.b64encode(to_bytes(values).tobytes()).decode("ascii")
-
-
 def encode_columns(values: np.ndarray) -> list:
-    """One heat map per column of ``values`` (grid points x neurons), encoded in one pass."""
-    u8 = np.ascontiguousarray(to_bytes(values).T)
+    """One base64 heat map (see :func:`.frames.to_bytes`) per column of ``values`` (grid points x k)."""
+    u8 = np.ascontiguousarray(F.to_bytes(values).T)
     return [base64.b64encode(row.tobytes()).decode("ascii") for row in u8]
 
 
@@ -52,14 +41,6 @@ def finite(x):
     """A float for JSON, or None for NaN/inf (JSON has no NaN)."""
     x = float(x)
     return x if math.isfinite(x) else None
-
-
-def as_list(a: np.ndarray):
-    """Nested lists of floats for JSON (None where a value is NaN or infinite)."""
-    a = np.asarray(a, dtype=np.float64)
-    if np.isfinite(a).all():
-        return a.tolist()
-    return [as_list(r) for r in a] if a.ndim > 1 else [finite(v) for v in a]
 
 
 class Trainer:
@@ -109,6 +90,7 @@ class Trainer:
         self.examples = 0
         self.last_grads = None
         self.last_updates = None
+        self.last_batch = None
         self.history = []
 
     def _init_weights(self) -> None:
@@ -215,6 +197,15 @@ class Trainer:
         self.last_updates = None
         self.rev += 1
 
+    def set_parameters(self, arrays) -> None:
+        """Every parameter at once, in ``model.parameters()`` order (a shared link's weights)."""
+        params = list(self.model.parameters())
+        with glassnet.no_grad():
+            for p, a in zip(params, arrays, strict=True):
+                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
+        self.last_grads = self.last_updates = None
+        self.rev += 1
+
     # -- training -------------------------------------------------------------------------
     def _next_batch(self) -> np.ndarray:
         n = len(self.y_train)
@@ -245,6 +236,7 @@ class Trainer:
 
     def train_step(self) -> float:
         idx = self._next_batch()
+        self.last_batch = idx
         xb = glassnet.tensor(self.x_train[idx])
         yb = glassnet.tensor(self.y_train[idx])
         loss = self.data_loss(self.model(xb), yb)
@@ -260,6 +252,9 @@ class Trainer:
         self.steps += 1
         self.examples += len(idx)
         return float(loss.item())
+
+    def finite_parameters(self) -> bool:
+        return all(np.isfinite(p.array).all() for p in self.model.parameters())
 
     @property
     def epoch(self) -> int:
@@ -278,33 +273,35 @@ class Trainer:
         with glassnet.no_grad():
             return finite(self.data_loss(self.model(glassnet.tensor(x)), glassnet.tensor(y)).item())
 
-    def frame(self) -> dict:
-        """Losses, weights (with last gradient and update) and every heat map, for one frame."""
-        maps = []
+    def frame(self, **extra) -> bytes:
+        """Losses, weights (with last gradient and update) and every heat map, as one binary frame
+        (:mod:`.frames`); ``extra`` goes into its header (playing, ack, steps/s)."""
+        grid = D.GRID
+        maps, out = [], None
         with glassnet.no_grad():
             h = self.grid_f
             for i, lin in enumerate(self.linears):
                 h = lin(h)
                 if i < len(self.acts):
                     h = self.acts[i](h)
-                    maps.append(encode_columns(h.array))
+                    maps.append(F.downsample(h.array, grid, D.NEURON_FACTOR))
             out = h.array[:, 0]
         train_loss = self.evaluate(self.x_train, self.y_train)
         test_loss = self.evaluate(self.x_test, self.y_test)
-        layers = []
-        for i, lin in enumerate(self.linears):
-            entry = {"w": as_list(lin.weight.array), "b": as_list(lin.bias.array)}
-            for key, src in (("g", self.last_grads), ("u", self.last_updates)):
-                if src is not None and src[2 * i] is not None:
-                    entry[key + "w"] = as_list(src[2 * i])
-                    entry[key + "b"] = as_list(src[2 * i + 1])
-            layers.append(entry)
+        floats = [a for lin in self.linears for a in (lin.weight.array, lin.bias.array)]
+        has = {}
+        for key, src in (("g", self.last_grads), ("u", self.last_updates)):
+            has[key] = src is not None and all(a is not None for a in src)
+            if has[key]:
+                floats += list(src)
         self.history.append((self.steps, train_loss, test_loss))
         if len(self.history) > 400:          # keep every other point: bounded, whole run visible
             self.history = self.history[::2]
-        return {"type": "frame", "rev": self.rev, "step": self.steps, "epoch": self.epoch,
-                "train_loss": train_loss, "test_loss": test_loss, "layers": layers,
-                "maps": {"output": encode_map(self.predict(out)), "neurons": maps}}
+        header = {"type": "frame", "rev": self.rev, "step": self.steps, "epoch": self.epoch,
+                  "train_loss": train_loss, "test_loss": test_loss, "sizes": self.sizes,
+                  "has_g": has["g"], "has_u": has["u"], "grid": grid, "ngrid": grid // D.NEURON_FACTOR}
+        header.update(extra)
+        return F.encode(header, floats, [F.to_bytes(self.predict(out))] + [F.to_bytes(m) for m in maps])
 
     def state(self) -> dict:
         """The config, the points and the input-feature maps (sent after every change)."""

@@ -1,13 +1,14 @@
 // glassnet playground: the page.  Plain JavaScript modules, no build step, nothing fetched from elsewhere.
 // The server trains; the page only draws what it streams and sends what the controls say.
 // Messages are described in glassnet/playground/protocol.py and session.py.
-import {$, S, onDraw, schedule, send, toast} from "./common.js";
-import {bindControls, setPlaying, syncControls} from "./controls.js";
+import {$, S, decodeFrame, onDraw, schedule, send, toast} from "./common.js";
+import {applyHidden, bindControls, linkFields, setPlaying, syncControls} from "./controls.js";
 import {buildNetwork, drawNetwork, paintInputs, tipText} from "./network.js";
 import {drawCurve, drawOutput} from "./plot.js";
 import {closeStepper, openStepper, showExport} from "./stepper.js";
 
 window.playground = S;   // for the curious (and for the browser tests)
+S.onNetworkBuilt = () => { if (S.hidden && S.hidden.length) applyHidden(S.hidden); };
 S.send = send;
 
 // ---------------------------------------------------------------- connection
@@ -15,6 +16,7 @@ S.send = send;
 function connect() {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${proto}//${location.host}/ws`);
+  ws.binaryType = "arraybuffer";
   S.ws = ws;
   ws.onopen = () => { document.body.dataset.connected = "true"; };
   ws.onclose = () => {
@@ -23,7 +25,7 @@ function connect() {
   };
   ws.onmessage = (ev) => {
     let m;
-    try { m = JSON.parse(ev.data); } catch (e) { return; }
+    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data); } catch (e) { return; }
     const h = HANDLERS[m.type];
     if (h) h(m);
   };
@@ -33,8 +35,11 @@ const HANDLERS = {
   hello(m) {
     S.hello = m;
     document.body.dataset.session = m.session;
-    const patch = hashConfig();
-    if (patch && Object.keys(patch).length) S.pendingHash = send({type: "set", config: patch});
+    const link = linkFields(location.hash);
+    applyHidden(link.hide);
+    if (Object.keys(link.fields).length || link.weights) {
+      S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
+    }
   },
   state(m) {
     const old = S.state;
@@ -67,7 +72,8 @@ const HANDLERS = {
     S.frame = m;
     schedule();
   },
-  error(m) { toast("error", m.message); },
+  error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
+  health(m) { showHealth(m); },
   notice(m) { toast("notice", m.message); },
   explain(m) { openStepper(m); },
   export(m) { showExport(m); },
@@ -81,7 +87,9 @@ function draw() {
     drawNetwork(f);
     $("epoch").textContent = String(f.epoch).padStart(6, "0").replace(/(\d{3})(\d{3})$/, "$1,$2");
     $("stepcount").textContent = f.step;
+    $("rate").textContent = f.playing ? `${Math.round(f.steps_per_s)} steps/s` : "paused";
     $("train-loss").textContent = f.train_loss === null ? "NaN" : f.train_loss.toFixed(3);
+    document.body.classList.toggle("nan", f.train_loss === null);
     $("test-loss").textContent = f.test_loss === null ? (st.points.test.length ? "NaN" : "\u2013") : f.test_loss.toFixed(3);
     document.body.dataset.step = f.step;
     setPlaying(f.playing);
@@ -96,6 +104,23 @@ function draw() {
   drawCurve();
 }
 
+// ---------------------------------------------------------------- when it breaks, say why
+
+function showHealth(m) {
+  const box = $("banner");
+  box.innerHTML = "";
+  const add = (cls, text) => {
+    const div = document.createElement("div");
+    div.className = cls; div.textContent = text; box.appendChild(div);
+    return div;
+  };
+  if (m.diverged) add("diverged", m.diverged.message).dataset.step = m.diverged.step;
+  for (const w of m.warnings) add("warning " + w.kind, w.message);
+  box.hidden = !box.children.length;
+  document.body.dataset.diverged = m.diverged ? "true" : "false";
+  document.body.dataset.warnings = m.warnings.map((w) => w.kind).join(",");
+}
+
 // ---------------------------------------------------------------- the URL carries the set-up
 
 function writeHash(cfg) {
@@ -104,26 +129,9 @@ function writeHash(cfg) {
     if (k === "dataset" && (v === "csv" || v === "xor_table")) continue;
     parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : String(v))}`);
   }
+  if (S.hidden && S.hidden.length) parts.push("hide=" + S.hidden.join(","));
   const hash = "#" + parts.join("&");
   if (location.hash !== hash) history.replaceState(null, "", hash);
-}
-
-function hashConfig() {
-  if (location.hash.length < 2) return null;
-  const defaults = S.hello.defaults, out = {};
-  for (const part of location.hash.slice(1).split("&")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    const k = decodeURIComponent(part.slice(0, eq)), raw = decodeURIComponent(part.slice(eq + 1));
-    if (!(k in defaults)) continue;
-    const d = defaults[k];
-    if (Array.isArray(d)) out[k] = raw === "" ? [] : raw.split(",").map((s) => (typeof d[0] === "number" ? parseInt(s, 10) : s));
-    else if (typeof d === "boolean") out[k] = raw === "true";
-    else if (typeof d === "number") out[k] = Number(raw);
-    else out[k] = raw;
-  }
-  if (out.dataset === "csv" || out.dataset === "xor_table") delete out.dataset;
-  return out;
 }
 
 onDraw(draw);

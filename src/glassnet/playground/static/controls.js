@@ -1,5 +1,6 @@
 // The controls: each sends its change to the server, and shows what the server says the set-up is.
-import {$, DATASET_LABELS, LOSS_LABELS, LUT, S, schedule, send, toByte, toast} from "./common.js";
+import {$, DATASET_LABELS, LOSS_LABELS, LUT, S, hiddenNow, schedule, send, sendHidden, toByte, toast} from "./common.js";
+import {encodeWeights} from "./share.js";
 import {commitWeight, hideEditor} from "./network.js";
 import {onPlotClick} from "./plot.js";
 import {closeStepper, gotoPhase, gotoStep} from "./stepper.js";
@@ -30,8 +31,83 @@ export function syncControls(cfg) {
   }
   loss.value = cfg.loss;
   $("n-layers").textContent = cfg.hidden.length;
+  if (cfg.dataset === "csv" && S.state) S.csvPoints = S.state.points.train.concat(S.state.points.test);
   buildDatasets(cfg);
   document.body.classList.toggle("regression", cfg.problem === "regression");
+  $("legend-neg").textContent = cfg.problem === "regression" ? "\u22121 (target)" : "class 0";
+  $("legend-pos").textContent = cfg.problem === "regression" ? "+1 (target)" : "class 1";
+}
+
+// ---------------------------------------------------------------- classroom links
+
+/** Controls a link can hide (TF's "hide controls"): name -> what to hide. */
+export const HIDEABLE = {
+  learning_rate: "#learning_rate", activation: "#activation", regularization: "#regularization",
+  reg_rate: "#reg_rate", problem: "#problem", optimizer: "#optimizer", loss: "#loss",
+  dataset: "#datasets", train_ratio: "#train_ratio", noise: "#noise", batch_size: "#batch_size",
+  n_points: "#n_points", seed: "#seed", upload: "#csv", preset: "#xor-step", features: "#network .node.input",
+  layers: "#add-layer, #remove-layer, .layer-buttons", show_test: "#show_test", discretize: "#discretize",
+  export: "#export", share: "#share", play: "#play, #step, #reset",
+};
+
+/** A link's fragment -> {fields (raw strings), weights, hide}; unknown hide names get a message. */
+export function linkFields(hash) {
+  const out = {fields: {}, weights: null, hide: []};
+  for (const part of hash.replace(/^#/, "").split("&")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    let k, v;
+    try { k = decodeURIComponent(part.slice(0, eq)); v = decodeURIComponent(part.slice(eq + 1)); } catch (e) {
+      toast("error", `The link's part ${part.slice(0, 40)} is not valid URL encoding; it was ignored.`, 20000); continue;
+    }
+    if (k === "w") out.weights = v;
+    else if (k === "hide") {
+      for (const name of v.split(",").filter(Boolean)) {
+        if (name in HIDEABLE) out.hide.push(name);
+        else toast("error", `The link's hide=${name} is not a control that can be hidden (choose from ${Object.keys(HIDEABLE).join(", ")}); it was ignored.`, 20000);
+      }
+    } else out.fields[k] = v;
+  }
+  return out;
+}
+
+export function applyHidden(names) {
+  S.hidden = names.slice();
+  for (const el of document.querySelectorAll(".hidden-by-link")) el.classList.remove("hidden-by-link");
+  for (const name of names) {
+    for (const el of document.querySelectorAll(HIDEABLE[name])) {
+      (el.closest(".ctl, .slider, .check, .seed, .upload, .preset, .datasets") || el).classList.add("hidden-by-link");
+    }
+  }
+  document.body.classList.toggle("classroom", names.length > 0);
+}
+
+/** The link that opens this network as it is now (set-up, weights, hidden controls). */
+export function shareLink(hide) {
+  const cfg = S.state.config, parts = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    if (k === "dataset" && (v === "csv" || v === "xor_table")) continue;
+    parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : String(v))}`);
+  }
+  if (S.drawn) parts.push("w=" + encodeWeights(S.drawn.params));
+  if (hide.length) parts.push("hide=" + hide.join(","));
+  return location.origin + location.pathname + "#" + parts.join("&");
+}
+
+function buildSharePanel() {
+  const box = $("share-hide");
+  for (const name of Object.keys(HIDEABLE)) {
+    const label = document.createElement("label");
+    const c = document.createElement("input"); c.type = "checkbox"; c.value = name;
+    c.onchange = updateShare;
+    label.append(c, " " + name.replace("_", " "));
+    box.appendChild(label);
+  }
+}
+
+function updateShare() {
+  const hide = [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
+  $("share-link").value = shareLink(hide);
 }
 
 function readControl(el) {
@@ -62,15 +138,27 @@ export function bindControls() {
   $("regenerate").onclick = () => send({type: "regenerate"});
   $("xor-step").onclick = () => send({type: "preset", name: "xor_step"});
   $("export").onclick = () => send({type: "export"});
+  buildSharePanel();
+  $("share").onclick = () => {
+    const panel = $("share-panel");
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) { send({type: "pause"}); setTimeout(updateShare, 200); }
+  };
+  $("share-copy").onclick = () => {
+    updateShare();
+    $("share-link").select();
+    if (navigator.clipboard) navigator.clipboard.writeText($("share-link").value).catch(() => {});
+    toast("notice", "Link copied: it opens this network, with these weights, for anyone on this playground.");
+  };
   $("add-layer").onclick = () => {
-    const h = S.state.config.hidden.slice();
+    const h = hiddenNow();
     if (h.length >= S.hello.limits.max_layers) return toast("error", `At most ${S.hello.limits.max_layers} hidden layers.`);
-    h.push(2); send({type: "set", config: {hidden: h}});
+    h.push(2); sendHidden(h);
   };
   $("remove-layer").onclick = () => {
-    const h = S.state.config.hidden.slice();
+    const h = hiddenNow();
     if (!h.length) return;
-    h.pop(); send({type: "set", config: {hidden: h}});
+    h.pop(); sendHidden(h);
   };
   $("csv").addEventListener("change", (ev) => {
     const file = ev.target.files[0];
@@ -116,7 +204,7 @@ function buildDatasets(cfg) {
   const names = S.hello.options.datasets[cfg.problem].slice();
   if (S.state && S.state.upload_name) names.push("csv");
   if (cfg.dataset === "xor_table") names.push("xor_table");
-  const key = names.join() + "|" + cfg.dataset;
+  const key = names.join() + "|" + cfg.dataset + "|" + (S.state && S.state.upload_name);
   if (box.dataset.key === key) return;
   box.dataset.key = key;
   box.innerHTML = "";
@@ -135,7 +223,9 @@ function buildDatasets(cfg) {
 }
 
 function thumbnail(c, name) {
-  const ctx = c.getContext("2d"), img = ctx.createImageData(52, 52);
+  const ctx = c.getContext("2d");
+  if (name === "csv" && S.csvPoints) return drawPoints(ctx, S.csvPoints);
+  const img = ctx.createImageData(52, 52);
   for (let py = 0; py < 52; py++) for (let px = 0; px < 52; px++) {
     const x = (px / 51) * 2 - 1, y = 1 - (py / 51) * 2;
     let v = 0;
@@ -147,9 +237,27 @@ function thumbnail(c, name) {
     else if (name === "moons") v = (Math.abs(Math.hypot(x + .25, y + .1) - .5) < .15 && y > -.1) ? 1 : (Math.abs(Math.hypot(x - .25, y - .1) - .5) < .15 && y < .1) ? -1 : 0;
     else if (name === "plane") v = (x + y) / 2;
     else if (name === "bump") v = 2 * Math.exp(-r * r * 3) - 1;
-    else v = Math.sin(px * 0.7) * Math.cos(py * 0.5);
+    else if (name === "multigauss") {
+      for (const [cx, cy, sg] of [[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]]) {
+        const l = sg * Math.max(0, 1 - Math.hypot(x * 6 - cx, y * 6 - cy) / 2);
+        if (Math.abs(l) > Math.abs(v)) v = l;
+      }
+    }
     const b = toByte(v * 0.8), i = (py * 52 + px) * 4;
     img.data[i] = LUT[b * 3]; img.data[i + 1] = LUT[b * 3 + 1]; img.data[i + 2] = LUT[b * 3 + 2]; img.data[i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
+}
+
+/** The uploaded CSV's own points, as a thumbnail (the data, not a made-up pattern). */
+function drawPoints(ctx, pts) {
+  ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, 52, 52);
+  let lo = Infinity, hi = -Infinity, ylo = Infinity, yhi = -Infinity;
+  for (const [x, y, l] of pts) { lo = Math.min(lo, x, y); hi = Math.max(hi, x, y); ylo = Math.min(ylo, l); yhi = Math.max(yhi, l); }
+  const span = (hi - lo) || 1;
+  for (const [x, y, l] of pts) {
+    const t = yhi > ylo ? ((l - ylo) / (yhi - ylo)) * 2 - 1 : 0;
+    ctx.fillStyle = `rgb(${LUT[toByte(t) * 3]},${LUT[toByte(t) * 3 + 1]},${LUT[toByte(t) * 3 + 2]})`;
+    ctx.fillRect(2 + (x - lo) / span * 46, 2 + (hi - y) / span * 46, 3, 3);
+  }
 }

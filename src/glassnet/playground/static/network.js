@@ -1,10 +1,11 @@
 // The network diagram: feature, neuron and output maps; edges coloured and sized by weight;
 // hover shows a weight, its last gradient and update; click edits it.
-import {$, FEATURE_LABELS, GRID, S, css, paintMap, send, toByte, toast} from "./common.js";
+import {$, FEATURE_LABELS, GRID, S, css, hiddenNow, paintMap, send, sendHidden, toByte, toast} from "./common.js";
 
 // ---------------------------------------------------------------- the network diagram
 
-const NODE = 44, GAP = 14, TOP = 56;
+const NODE = 44, GAP = 14, TOP = 56, MIN_COL = 150;   // columns never closer than MIN_COL px: a wide
+                                                       // network scrolls sideways instead of squeezing
 
 let nodes = {};       // "c:i" -> div (column c: 0 inputs, 1..L hidden, L+1 output)
 
@@ -13,8 +14,9 @@ let edges = [];       // {layer, row, col, path, hit}
 let biasBoxes = [];   // {layer, row, el}
 
 function colX(c, ncols) {
-  const w = $("network").clientWidth || 600;
-  return 90 + c * (w - 90 - NODE - 20) / Math.max(1, ncols - 1);
+  const w = $("net-scroll").clientWidth || 600;
+  const step = Math.max(MIN_COL, (w - 90 - NODE - 20) / Math.max(1, ncols - 1));
+  return 90 + c * step;
 }
 
 const nodeY = (i) => TOP + i * (NODE + GAP);
@@ -27,6 +29,7 @@ export function buildNetwork() {
   const cfg = S.state.config, feats = S.hello.options.features, sizes = S.state.sizes;
   const L = cfg.hidden.length, ncols = L + 2;
   const enabled = cfg.features;
+  net.style.width = (colX(ncols - 1, ncols) + NODE + 20) + "px";
   // inputs: all seven features; the enabled ones feed the network
   feats.forEach((f, i) => {
     const div = makeNode(colX(0, ncols), nodeY(i), "input" + (enabled.includes(f) ? "" : " off"));
@@ -80,6 +83,7 @@ export function buildNetwork() {
   }
   for (const e of edges) svg.appendChild(e.path);
   for (const e of edges) svg.appendChild(e.hit);
+  if (S.onNetworkBuilt) S.onNetworkBuilt();      // a link's hidden controls stay hidden
 }
 
 function label(x, text) {
@@ -116,16 +120,27 @@ function svgPath(d, cls) {
 }
 
 function changeNeurons(i, delta) {
-  const h = S.state.config.hidden.slice(), n = h[i] + delta;
-  if (n < 1 || n > S.hello.limits.max_neurons) return;
-  h[i] = n; send({type: "set", config: {hidden: h}});
+  const h = hiddenNow(), n = h[i] + delta;
+  if (n === undefined || n < 1 || n > S.hello.limits.max_neurons) return;
+  h[i] = n; sendHidden(h);
 }
 
 // hover: the weight, its last gradient and its last update
 
 // hover: the weight, its last gradient and its last update
 
-const fmt = (v) => (v === null || v === undefined) ? "\u2013" : (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(3) : v.toFixed(4);
+const fmt = (v) => (v === null || v === undefined) ? "\u2013" : !Number.isFinite(v) ? String(v) :
+  (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)) ? v.toExponential(3) : v.toFixed(4);
+
+/** A weight's name, as the step-through writes it: w<sub>row,col</sub> (the state_dict entry). */
+export function weightName(layer, row, col) {
+  return col === null ? `b<sub>${row + 1}</sub> (${2 * layer}.bias[${row}])`
+    : `w<sub>${row + 1},${col + 1}</sub> (${2 * layer}.weight[${row}, ${col}])`;
+}
+
+function neuronName(layer, row) {
+  return layer === S.state.sizes.length - 2 ? "the output neuron" : `neuron ${row + 1} of hidden layer ${layer + 1}`;
+}
 
 export function tipText() {
   const h = S.hover, f = S.frame;
@@ -133,13 +148,16 @@ export function tipText() {
   const L = f.layers[h.e.layer];
   if (!L) return "";
   const pick = (k) => { const a = L[k]; if (!a) return null; return h.kind === "w" ? a[h.e.row][h.e.col] : a[h.e.row]; };
-  const name = h.kind === "w" ? `weight [${h.e.layer}] (${h.e.row}, ${h.e.col})` : `bias [${h.e.layer}] (${h.e.row})`;
-  return `<b>${name}</b><br>value ${fmt(pick(h.kind === "w" ? "w" : "b"))}<br>last gradient ${fmt(pick(h.kind === "w" ? "gw" : "gb"))}` +
+  const name = h.kind === "w" ? `weight ${weightName(h.e.layer, h.e.row, h.e.col)}` : `bias ${weightName(h.e.layer, h.e.row, null)}`;
+  return `<b>${name}</b><br><small>into ${neuronName(h.e.layer, h.e.row)}</small><br>value ${fmt(pick(h.kind === "w" ? "w" : "b"))}<br>last gradient ${fmt(pick(h.kind === "w" ? "gw" : "gb"))}` +
     `<br>last update ${fmt(pick(h.kind === "w" ? "uw" : "ub"))}<br><small>click to edit</small>`;
 }
 
 function showTip(ev) {
   const tip = $("tooltip"), box = $("net-col").getBoundingClientRect();
+  if (!ev.clientX && ev.target && ev.target.getBoundingClientRect) {   // keyboard focus: at the element
+    const r = ev.target.getBoundingClientRect(); ev = {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2};
+  }
   tip.innerHTML = tipText();
   tip.hidden = false;
   tip.style.left = (ev.clientX - box.left + 14) + "px";
@@ -159,7 +177,7 @@ function editWeight(ev, layer, row, col) {
   ed.hidden = false;
   ed.style.left = (ev.clientX - box.left) + "px"; ed.style.top = (ev.clientY - box.top - 10) + "px";
   const inp = $("weight-input");
-  inp.value = v === null ? "" : String(+v.toFixed(6));
+  inp.value = !Number.isFinite(v) ? "" : String(+v.toFixed(6));
   inp.focus(); inp.select();
 }
 
@@ -194,27 +212,38 @@ export function drawNetwork(f) {
   for (const e of edges) {
     const layer = f.layers[e.layer];
     if (!layer || !layer.w[e.row]) continue;
-    const w = layer.w[e.row][e.col];
-    const v = w === null ? 0 : w;
-    e.path.setAttribute("stroke", css(toByte(Math.max(-1, Math.min(1, v)))));
-    e.path.setAttribute("stroke-width", (0.6 + Math.min(6, Math.abs(v) * 2)).toFixed(2));
+    const v = layer.w[e.row][e.col];
+    e.path.setAttribute("stroke", css(toByte(v)));                       // NaN: its own colour
+    e.path.setAttribute("stroke-width", (0.6 + (Number.isFinite(v) ? Math.min(6, Math.abs(v) * 2) : 6)).toFixed(2));
   }
   for (const b of biasBoxes) {
     const layer = f.layers[b.layer];
     if (!layer) continue;
-    const v = layer.b[b.row] || 0;
-    b.el.style.background = css(toByte(Math.max(-1, Math.min(1, v))));
+    b.el.style.background = css(toByte(layer.b[b.row]));
   }
 }
 
 export function clearHighlight() {
-  for (const el of document.querySelectorAll(".hi")) el.classList.remove("hi");
+  for (const el of document.querySelectorAll(".hi")) el.classList.remove("hi", "flow-back", "flow-fwd");
 }
 
-/** Outline the nodes, edges and biases a step is about. */
+/** Outline the nodes, edges and biases a step is about; the gradient flows back along the edges
+ * of a backward step (and the values forward along those of a forward step). */
 export function highlight(step) {
   clearHighlight();
+  const flow = step.phase === "backward" ? "flow-back" : step.phase === "forward" ? "flow-fwd" : null;
   for (const [c, j] of step.nodes || []) { const n = nodes[c + ":" + j]; if (n) n.classList.add("hi"); }
-  for (const [l, r, c] of step.edges || []) for (const e of edges) if (e.layer === l && e.row === r && e.col === c) e.path.classList.add("hi");
+  for (const [l, r, c] of step.edges || []) for (const e of edges) if (e.layer === l && e.row === r && e.col === c) {
+    e.path.classList.add("hi");
+    if (flow) e.path.classList.add(flow);
+  }
   for (const [l, r] of step.biases || []) for (const b of biasBoxes) if (b.layer === l && b.row === r) b.el.classList.add("hi");
+  // bring the step's neurons into the network's own view (sideways only: the page never jumps)
+  const first = step.nodes && step.nodes.length && nodes[step.nodes[0][0] + ":" + step.nodes[0][1]];
+  if (first) {
+    const box = $("net-scroll"), x = parseFloat(first.style.left);
+    if (x < box.scrollLeft || x + NODE > box.scrollLeft + box.clientWidth) {
+      box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
+    }
+  }
 }

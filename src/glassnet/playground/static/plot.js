@@ -8,7 +8,7 @@ function dataToPx(x, y, size) {
 
 function pointColour(label) {
   const st = S.state;
-  if (st.config.problem === "classification") return label >= 0.5 ? css(255) : css(0);
+  if (st.config.problem === "classification") return label >= 0.5 ? css(255) : css(1);   // byte 0 is NaN's colour
   const [lo, hi] = st.points.label_range;
   return css(toByte(((label - lo) / (hi - lo)) * 2 - 1));
 }
@@ -35,25 +35,44 @@ export function drawOutput() {
       ctx.lineWidth = 2.5; ctx.strokeStyle = "#e91e63"; ctx.stroke();
     }
   }
-  // axis ticks at the domain's ends
+  // axis ticks at the domain's ends (TF's fixed -6..6 for the generated sets)
   ctx.fillStyle = "rgba(0,0,0,.55)"; ctx.font = "10px sans-serif";
   const [lo, hi] = st.points.domain;
-  ctx.fillText(String(lo), 2, size - 3); ctx.fillText(String(hi), size - 22, size - 3); ctx.fillText(String(hi), 2, 10);
+  ctx.fillText(String(lo), 2, size - 3); ctx.fillText(String(hi), size - 16, size - 3); ctx.fillText(String(hi), 2, 10);
 }
 
+/** The loss curve, with axes (loss up, steps along) and a legend. */
 export function drawCurve() {
   const c = $("curve"), ctx = c.getContext("2d"), h = S.history;
+  const L = 44, R = 6, T = 14, B = 16, w = c.width - L - R, ht = c.height - T - B;
   ctx.clearRect(0, 0, c.width, c.height);
-  if (h.length < 2) return;
+  ctx.font = "10px sans-serif"; ctx.fillStyle = "#666"; ctx.strokeStyle = "#bbb"; ctx.lineWidth = 1;
+  ctx.beginPath(); ctx.moveTo(L, T); ctx.lineTo(L, T + ht); ctx.lineTo(L + w, T + ht); ctx.stroke();
+  // legend
+  const legend = [["training", "#999"], ["test", "#000"]];
+  let lx = L + 4;
+  for (const [name, colour] of legend) {
+    ctx.strokeStyle = colour; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(lx, 7); ctx.lineTo(lx + 14, 7); ctx.stroke();
+    ctx.fillText(name + " loss", lx + 17, 10); lx += 90;
+  }
   let max = 0;
   for (const [, a, b] of h) { if (a !== null) max = Math.max(max, a); if (b !== null) max = Math.max(max, b); }
-  if (!(max > 0)) return;
+  const first = h.length ? h[0][0] : 0, last = h.length ? h[h.length - 1][0] : 0;
+  ctx.fillStyle = "#666";
+  ctx.textAlign = "right";
+  ctx.fillText(max > 0 ? (max >= 1e4 ? max.toExponential(0) : max.toPrecision(2)) : "", L - 3, T + 8);
+  ctx.fillText("0", L - 3, T + ht);
+  ctx.textAlign = "left"; ctx.fillText(`step ${first}`, L, c.height - 3);
+  ctx.textAlign = "right"; ctx.fillText(`${last}`, L + w, c.height - 3);
+  ctx.textAlign = "left";
+  ctx.save(); ctx.translate(9, T + ht / 2 + 12); ctx.rotate(-Math.PI / 2); ctx.fillText("loss", 0, 0); ctx.restore();
+  if (h.length < 2 || !(max > 0)) return;
   const line = (k, colour, width) => {
     ctx.beginPath(); ctx.strokeStyle = colour; ctx.lineWidth = width;
     let started = false;
     h.forEach((p, i) => {
-      if (p[k] === null) return;
-      const x = i / (h.length - 1) * (c.width - 2) + 1, y = c.height - 2 - p[k] / max * (c.height - 6);
+      if (p[k] === null) { started = false; return; }
+      const x = L + i / (h.length - 1) * w, y = T + ht - p[k] / max * ht;
       if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
     });
     ctx.stroke();

@@ -1,6 +1,18 @@
 // Step through one point (the server's steps from glassnet.explain's recording) and the export links.
 import {$, S, b64bytes, schedule} from "./common.js";
-import {clearHighlight, highlight} from "./network.js";
+import {buildNetwork, clearHighlight, drawNetwork, highlight, paintInputs} from "./network.js";
+
+/** Lay the network out again for the space it has now (the panel docked or not, a resize). */
+export function relayout() {
+  if (!S.state || !S.hello) return;
+  buildNetwork();
+  paintInputs();
+  if (S.drawn) drawNetwork(S.drawn);
+  if (S.explain) highlight(S.explain.steps[S.stepIndex]);
+}
+
+let resizeTimer = null;
+window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(relayout, 150); });
 
 // ---------------------------------------------------------------- step-through
 // The server turns glassnet.explain's recording into steps; each number on screen carries the
@@ -13,13 +25,22 @@ export function openStepper(m) {
   $("stepper-hint").hidden = true;
   $("step-point").innerHTML = m.point.html;
   $("step-text").textContent = m.text || "";
+  // wide screens: dock beside the network (over the output column), below the controls, without
+  // scrolling the page; narrow screens: the panel follows the columns, so bring it into view
+  const top = Math.max(0, document.querySelector("main").getBoundingClientRect().top);
+  document.documentElement.style.setProperty("--dock-top", top + "px");
+  const was = document.body.classList.contains("stepping");
+  document.body.classList.add("stepping");
+  S.stepIndex = 0;
+  if (!was) relayout();
   gotoStep(0);
-  $("stepper").scrollIntoView({block: "nearest"});
+  if (window.innerWidth < 1100) $("stepper").scrollIntoView({block: "nearest"});
   schedule();
 }
 
 export function closeStepper() {
   S.explain = null; S.selected = null;
+  if (document.body.classList.contains("stepping")) { document.body.classList.remove("stepping"); relayout(); }
   $("stepper-body").hidden = true; $("stepper-hint").hidden = false;
   clearHighlight(); schedule();
 }

@@ -1,0 +1,173 @@
+"""The one torch observation mechanism that doctor and explain share: hooks for a ``with`` block.
+
+``TorchHooks`` installs, on ``__enter__``, whichever of these it is given callbacks for:
+
+* torch's global module forward pre/post hooks (``register_module_forward_pre_hook`` /
+  ``register_module_forward_hook``): ``forward_pre(module, args)``,
+  ``forward_post(module, args, output)``;
+* the optimizer step pre/post hooks, global (``register_optimizer_step_*_hook``) or, given
+  ``optimizer=``, that optimizer's own (``register_step_*_hook``):
+  ``step_pre(optimizer, args, kwargs)``, ``step_post(optimizer, args, kwargs)``;
+* a ``TorchFunctionMode`` that hands each torch call to ``function(func, args, kwargs)``, which
+  must call ``func(*args, **kwargs)`` itself and return the result; with ``only={func: ...}``
+  the other calls pass straight through.  ``set_function_mode(False/True)`` switches the mode
+  off and on inside the block (it costs a Python call per torch call);
+* ``backward(tensor)``: called before each outermost ``Tensor.backward()`` (a wrapper put in its
+  place for the block);
+* ``clip(name, result)``: called after each ``torch.nn.utils.clip_grad_norm_`` /
+  ``clip_grad_value_`` (wrappers; the clip itself runs with torch functions unwatched).
+
+On ``__exit__`` — or when ``__enter__`` itself fails half-way — the mode is left and everything
+is removed, last installed first, even when the block or one of the removals raises.  torch is
+imported only when the block starts; ``module_paths`` names modules for both users.
+"""
+from __future__ import annotations
+
+_MODE_CLASS = {}
+
+
+def module_paths(root, root_name: str = "") -> dict:
+    """``{id(module): path}`` for ``root`` and every module in it (``named_modules()`` paths);
+    the root itself is called ``root_name``."""
+    return {id(sub): path or root_name for path, sub in root.named_modules()}
+
+
+def _mode_class(torch):
+    """A ``TorchFunctionMode`` dispatching the calls in ``only`` (all when None) to a callback."""
+    if "cls" in _MODE_CLASS:
+        return _MODE_CLASS["cls"]
+
+    class _Dispatch(torch.overrides.TorchFunctionMode):
+        def __init__(self, callback, only=None):
+            super().__init__()
+            self.callback, self.only = callback, only
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if self.only is not None and func not in self.only:
+                return func(*args, **kwargs)
+            return self.callback(func, args, kwargs)
+
+    _MODE_CLASS["cls"] = _Dispatch
+    return _Dispatch
+
+
+class TorchHooks:
+    """``with TorchHooks(forward_pre=..., function=..., step_post=...):`` — see the module docstring."""
+
+    def __init__(self, *, forward_pre=None, forward_post=None, function=None, only=None,
+                 step_pre=None, step_post=None, optimizer=None, function_mode: bool = True,
+                 backward=None, clip=None):
+        self.forward_pre, self.forward_post = forward_pre, forward_post
+        self.function, self.only = function, only
+        self.step_pre, self.step_post, self.optimizer = step_pre, step_post, optimizer
+        self.backward, self.clip = backward, clip
+        self._mode_wanted = function_mode and function is not None
+        self._mode = None
+        self._undo: list = []
+
+    def __enter__(self):
+        import torch
+        self.torch = torch
+        try:
+            mm = torch.nn.modules.module
+            if self.forward_pre is not None:
+                self._undo.append(mm.register_module_forward_pre_hook(self.forward_pre).remove)
+            if self.forward_post is not None:
+                self._undo.append(mm.register_module_forward_hook(self.forward_post).remove)
+            self._step_hooks()
+            if self.clip is not None:
+                self._patch_clipping()
+            if self.backward is not None:
+                self._patch_backward()
+            self.set_function_mode(self._mode_wanted)
+        except BaseException:
+            self._remove()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self._remove()
+        return False
+
+    def _step_hooks(self):
+        if self.optimizer is not None:
+            pre, post = self.optimizer.register_step_pre_hook, self.optimizer.register_step_post_hook
+        else:
+            import torch.optim.optimizer as hooks
+            pre, post = hooks.register_optimizer_step_pre_hook, hooks.register_optimizer_step_post_hook
+        if self.step_pre is not None:
+            self._undo.append(pre(self.step_pre).remove)
+        if self.step_post is not None:
+            self._undo.append(post(self.step_post).remove)
+
+    def _patch_backward(self):
+        Tensor, seen = self.torch.Tensor, self.backward
+        original = Tensor.__dict__["backward"]
+        busy = []
+
+        def backward(tensor, *args, **kwargs):
+            if busy:                       # re-entered through the function mode
+                return original(tensor, *args, **kwargs)
+            seen(tensor)
+            busy.append(True)
+            try:
+                return original(tensor, *args, **kwargs)
+            finally:
+                busy.pop()
+        backward.__wrapped__ = original
+        self._patch(Tensor, "backward", backward)
+
+    def _patch_clipping(self):
+        utils, clip = self.torch.nn.utils, self.torch.nn.utils.clip_grad
+        for name in ("clip_grad_norm_", "clip_grad_value_"):
+            original = getattr(clip, name)
+            wrapper = self._clip_wrapper(name, original)
+            for owner in (utils, clip):
+                if getattr(owner, name, None) is original:
+                    self._patch(owner, name, wrapper)
+
+    def _clip_wrapper(self, name, original):
+        torch, seen = self.torch, self.clip
+
+        def clip(*args, **kwargs):
+            with torch._C.DisableTorchFunction():
+                result = original(*args, **kwargs)
+            seen(name, result)
+            return result
+        clip.__wrapped__ = original
+        return clip
+
+    def set_function_mode(self, on: bool) -> None:
+        """Enter (``True``) or leave (``False``) the function mode; nothing if it already is so."""
+        if on and self._mode is None and self.function is not None:
+            mode = _mode_class(self.torch)(self.function, self.only)
+            mode.__enter__()
+            self._mode = mode
+        elif not on and self._mode is not None:
+            mode, self._mode = self._mode, None
+            mode.__exit__(None, None, None)
+
+    def _patch(self, owner, name: str, value) -> None:
+        original = getattr(owner, name)
+        setattr(owner, name, value)
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    def _remove(self) -> None:
+        undo, self._undo = self._undo, []
+        try:
+            self.set_function_mode(False)
+        finally:
+            _run_all(reversed(undo))
+
+
+def _run_all(actions) -> None:
+    """Call every action even when one raises; the first error is raised at the end."""
+    error = None
+    for action in actions:
+        try:
+            action()
+        except BaseException as e:  # noqa: BLE001 - the rest must still be removed
+            error = error or e
+    if error is not None:
+        raise error

@@ -1,0 +1,90 @@
+"""The compact binary frame: what a session streams to its page many times a second.
+
+A frame is one binary WebSocket message (every other message is JSON text)::
+
+    b"GNF1"  magic and version
+    uint32   length H of the header, little-endian
+    H bytes  the header: UTF-8 JSON {"type": "frame", rev, step, epoch, train_loss, test_loss,
+             playing, ack, steps_per_s, sizes, has_g, has_u, nf, grid, ngrid, nonfinite}
+    0-3      spaces, so the floats start on a multiple of 4
+    nf x 4   float32, little-endian: for each layer, weight (out x in, row-major) and bias,
+             then, if has_g, the last gradients of both, then, if has_u, the last updates
+    bytes    uint8 heat maps: the output (grid x grid), then every hidden neuron, layer by
+             layer (ngrid x ngrid each); row 0 is the top of the plot
+
+A heat-map byte is 0 for NaN or infinity and ``1 + round((v + 1) * 127)`` for a value v clipped
+to [-1, 1]: 1 is -1, 128 is 0, 255 is +1.  The default network's frame is about 10 KB.
+
+:func:`encode` writes one; :func:`decode` reads one back (tests, benchmarks, scripts).
+"""
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+
+MAGIC = b"GNF1"
+NAN_BYTE = 0
+
+
+def to_bytes(values) -> np.ndarray:
+    """Values -> uint8 (0: not finite; 1..255: -1..+1, clipped; 128 is 0)."""
+    v = np.asarray(values, dtype=np.float32)
+    bad = ~np.isfinite(v)
+    out = np.rint((np.clip(np.where(bad, np.float32(0.0), v), -1.0, 1.0) + 1.0) * 127.0).astype(np.uint8) + 1
+    out[bad] = NAN_BYTE
+    return out
+
+
+def downsample(maps: np.ndarray, grid: int, factor: int) -> np.ndarray:
+    """(grid*grid, k) values on the grid -> (k, (grid/factor)^2), each the mean of a block."""
+    k = maps.shape[1]
+    g = grid // factor
+    blocks = np.ascontiguousarray(maps.T).reshape(k, g, factor, g, factor)
+    total = sum(blocks[:, :, i, :, j] for i in range(factor) for j in range(factor))
+    return (total / np.float32(factor * factor)).reshape(k, g * g)
+
+
+def encode(header: dict, floats: list, maps: list) -> bytes:
+    """One frame: ``header`` (JSON-able), float arrays and uint8 heat maps, in the order above."""
+    flat = [np.asarray(a, dtype="<f4").ravel() for a in floats]
+    header = dict(header, nf=int(sum(a.size for a in flat)))
+    head = json.dumps(header, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    pad = b" " * ((-(8 + len(head))) % 4)
+    return b"".join([MAGIC, struct.pack("<I", len(head)), head, pad, *(a.tobytes() for a in flat),
+                     *(np.asarray(m, dtype=np.uint8).tobytes() for m in maps)])
+
+
+def decode(blob: bytes) -> dict:
+    """A frame as a dict: the header's fields, ``layers`` [{w, b, gw, gb, uw, ub}] (NumPy float32)
+    and ``maps`` {output: (grid, grid) uint8, neurons: [[(ngrid, ngrid) uint8]]}."""
+    if blob[:4] != MAGIC:
+        raise ValueError("not a glassnet playground frame (no GNF1 magic)")
+    (hlen,) = struct.unpack_from("<I", blob, 4)
+    head = json.loads(blob[8:8 + hlen].decode("utf-8"))
+    off = 8 + hlen + (-(8 + hlen)) % 4
+    floats = np.frombuffer(blob, dtype="<f4", count=head["nf"], offset=off)
+    off += 4 * head["nf"]
+    sizes = head["sizes"]
+    shapes = [((sizes[i + 1], sizes[i]), (sizes[i + 1],)) for i in range(len(sizes) - 1)]
+    layers = [{} for _ in shapes]
+    p = 0
+    for prefix, present in (("", True), ("g", head["has_g"]), ("u", head["has_u"])):
+        if not present:
+            continue
+        for entry, (ws, bs) in zip(layers, shapes):
+            n = ws[0] * ws[1]
+            entry[prefix + "w"] = floats[p:p + n].reshape(ws)
+            entry[prefix + "b"] = floats[p + n:p + n + bs[0]]
+            p += n + bs[0]
+    g, ng = head["grid"], head["ngrid"]
+    raw = np.frombuffer(blob, dtype=np.uint8, offset=off)
+    maps = {"output": raw[:g * g].reshape(g, g), "neurons": []}
+    q = g * g
+    for size in sizes[1:-1]:
+        maps["neurons"].append([raw[q + j * ng * ng:q + (j + 1) * ng * ng].reshape(ng, ng) for j in range(size)])
+        q += size * ng * ng
+    if q != len(raw):
+        raise ValueError(f"frame has {len(raw)} map bytes; its header says {q}")
+    return dict(head, layers=layers, maps=maps)

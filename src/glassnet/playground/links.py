@@ -1,0 +1,97 @@
+"""Shared links: a set-up (and trained weights) carried in the page's URL, checked field by field.
+
+A link's fragment holds the controls (``#dataset=xor&hidden=4,2&learning_rate=0.03``), optionally
+the weights (``w=``: base64url of the parameters as float32, little-endian, in
+``model.parameters()`` order) and the controls a teacher hid (``hide=``, the page's business).
+Each field is read and checked on its own, so one bad field is named and left as it was while
+the others apply.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+import numpy as np
+from pydantic import ValidationError
+
+from .protocol import LIMITS, Config, ConfigPatch, ProtocolError
+
+#: the order fields are applied in: the problem decides which data sets and losses fit
+ORDER = ("problem", "dataset", "loss")
+
+
+def read_field(key: str, raw: str):
+    """The value of one URL field, typed as the control is (a ProtocolError if it cannot be)."""
+    if key not in Config.model_fields:
+        raise ProtocolError(f"unknown field {key!r}")
+    default = Config.model_fields[key].get_default(call_default_factory=True)
+    try:
+        if isinstance(default, bool):
+            if raw not in ("true", "false"):
+                raise ValueError("must be true or false")
+            value = raw == "true"
+        elif isinstance(default, int):
+            value = int(raw)
+        elif isinstance(default, float):
+            value = float(raw)
+        elif isinstance(default, list):
+            items = [v for v in raw.split(",") if v != ""]
+            value = [int(v) for v in items] if key == "hidden" else items
+        else:
+            value = raw
+        ConfigPatch.model_validate({key: value})
+    except (ValueError, ValidationError) as err:
+        text = (err.errors()[0]["msg"] if isinstance(err, ValidationError) else str(err))
+        raise ProtocolError(f"{key}={raw[:40]!r}: {text}") from None
+    return value
+
+
+def apply_fields(trainer, fields: dict) -> list:
+    """Apply a link's fields one by one; the sentences for the fields that were left out."""
+    problems = []
+    keys = sorted(fields, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
+    for key in keys:
+        if key == "dataset" and fields[key] in ("csv", "xor_table"):
+            continue
+        if key not in Config.model_fields:
+            problems.append(f"the link's field {key!r} is not one of the playground's controls; it was ignored")
+            continue
+        try:
+            value = read_field(key, fields[key])
+            trainer.apply({key: value})
+        except ProtocolError as err:
+            kept = getattr(trainer.cfg, key, None)
+            problems.append(f"the link's {err} — {key} stays {_show(kept)}")
+    return problems
+
+
+def _show(value) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+def encode_weights(params) -> str:
+    """The parameters as a link's ``w=`` field."""
+    flat = np.concatenate([np.asarray(p, dtype="<f4").ravel() for p in params])
+    return base64.urlsafe_b64encode(flat.tobytes()).decode("ascii").rstrip("=")
+
+
+def decode_weights(text: str, shapes) -> list:
+    """A ``w=`` field -> one float32 array per parameter shape (a ProtocolError if it does not fit)."""
+    try:
+        blob = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise ProtocolError("the link's weights (w=) are not base64url") from None
+    want = sum(int(np.prod(s)) for s in shapes)
+    if len(blob) != 4 * want:
+        raise ProtocolError(f"the link's weights (w=) hold {len(blob) / 4:g} numbers; this network has {want}")
+    flat = np.frombuffer(blob, dtype="<f4")
+    if not np.isfinite(flat).all() or np.abs(flat).max(initial=0) > LIMITS.max_abs_weight:
+        raise ProtocolError(f"the link's weights (w=) must be finite and within ±{LIMITS.max_abs_weight:g}")
+    out, p = [], 0
+    for s in shapes:
+        n = int(np.prod(s))
+        out.append(flat[p:p + n].reshape(s).astype(np.float32))
+        p += n
+    return out
