@@ -76,6 +76,9 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "LogSoftmax": (lambda: gnn.LogSoftmax(dim=1), (5, 4)),
     "GELU": (lambda: gnn.GELU(), (5, 4)),
     "GELU(tanh)": (lambda: gnn.GELU(approximate="tanh"), (5, 4)),
+    "LayerNorm": (lambda: gnn.LayerNorm(4, eps=1e-3), (5, 4)),
+    "BatchNorm1d": (lambda: gnn.BatchNorm1d(4, momentum=0.2), (5, 4)),
+    "BatchNorm1d(eval)": (lambda: gnn.BatchNorm1d(4).eval(), (5, 4)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }
@@ -96,7 +99,7 @@ def test_every_layer_crosses_both_ways_with_equal_outputs_and_gradients(name, dt
 
 
 def test_the_layer_table_covers_every_module_glassnet_has():
-    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module"}
+    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"}
     everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
                   and issubclass(getattr(gnn, n), gnn.Module)}
     assert everything <= covered, everything - covered
@@ -126,6 +129,8 @@ LOSSES = {  # name → (factory taking the dtype, input shape, target maker)
     "CrossEntropyLoss": (lambda d: gnn.CrossEntropyLoss(weight=glassnet.tensor(np.array([1, 2, 3], d)),
                                                         label_smoothing=0.1), (5, 3), _classes),
     "NLLLoss": (lambda d: gnn.NLLLoss(ignore_index=1), (5, 3), _classes),
+    "SmoothL1Loss": (lambda d: gnn.SmoothL1Loss(beta=0.5), (5, 3), lambda d: x_of((5, 3), d, 7)),
+    "HuberLoss": (lambda d: gnn.HuberLoss(delta=0.5), (5, 3), lambda d: x_of((5, 3), d, 7)),
 }
 
 
@@ -261,3 +266,30 @@ def test_a_forward_using_what_torch_lacks_is_named():
 def test_other_objects_are_refused():
     with pytest.raises(CrossingError, match="cannot cross"):
         to_torch([1, 2])
+
+
+def test_embedding_crosses_with_its_rows_and_padding_index():
+    glassnet.manual_seed(0)
+    g = gnn.Embedding(10, 3, padding_idx=0)
+    t = to_torch(g)
+    assert type(t) is torch.nn.Embedding and t.padding_idx == 0
+    idx = np.array([[1, 0, 4], [9, 4, 0]])
+    out_g, out_t = g(glassnet.tensor(idx)), t(torch.tensor(idx))
+    np.testing.assert_allclose(out_g.detach().numpy(), out_t.detach().numpy(), rtol=1e-6)
+    out_g.sum().backward(), out_t.sum().backward()
+    np.testing.assert_allclose(g.weight.grad.numpy(), t.weight.grad.numpy(), rtol=1e-6)
+    back = from_torch(t)
+    assert type(back) is gnn.Embedding and back.padding_idx == 0
+    np.testing.assert_array_equal(back.weight.detach().numpy(), t.weight.detach().numpy())
+
+
+def test_loss_options_and_batch_norm_statistics_cross():
+    assert to_torch(gnn.SmoothL1Loss(beta=0.25)).beta == 0.25
+    assert to_torch(gnn.HuberLoss(delta=0.75)).delta == 0.75
+    assert from_torch(torch.nn.HuberLoss(delta=0.3)).delta == 0.3
+    g = gnn.BatchNorm1d(3, momentum=0.3)
+    g(glassnet.tensor(x_of((8, 3), np.float32)))           # training mode: running statistics move
+    t = to_torch(g)
+    assert t.momentum == 0.3 and int(t.num_batches_tracked) == 1
+    np.testing.assert_allclose(t.running_mean.numpy(), g.running_mean.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(t.running_var.numpy(), g.running_var.numpy(), rtol=1e-6)
