@@ -15,11 +15,10 @@ parameters at entry and at exit).
 from __future__ import annotations
 
 import copy
-from functools import partial
-
 import numpy as np
 
 from ..autograd import no_grad, observe
+from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
 
@@ -99,6 +98,7 @@ class _Observer:
         self.inputs: list = []              # the model's input tensors (first root call)
         self.param_grads: dict = {}         # parameter name -> the first gradient backward sent it
         self.backward_started = False
+        self.paths: dict = {}               # id(module) -> (path, module): the model's modules
 
     def ref(self, t) -> Ref:
         key = id(t)
@@ -107,7 +107,7 @@ class _Observer:
         if key in self.params:
             return Ref("param", self.params[key])
         if key not in self.leaves:
-            leaves = self.rec.leaves
+            leaves = self.rec._leaves
             role = "input" if any(t is i for i in self.inputs) else "constant"
             name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
             self.leaves[key] = len(leaves)
@@ -117,13 +117,14 @@ class _Observer:
 
     def on_forward(self, fn, out) -> None:
         inputs = fn.inputs or ()
-        attrs = op_attrs(fn)
-        idx = len(self.rec.ops)
-        self.rec.ops.append(OpRecord(
+        ops = self.rec._ops
+        idx = len(ops)
+        ref, snap = self.ref, self.snaps.tensor
+        ops.append(OpRecord(
             index=idx, op=type(fn).__name__, node=fn.name(),
             module=self.stack[-1] if self.stack else None,
-            inputs=[self.ref(t) for t in inputs], input_values=[self.snaps.tensor(t) for t in inputs],
-            output=self.snaps.tensor(out), requires_grad=bool(out.requires_grad), attrs=attrs,
+            inputs=[ref(t) for t in inputs], input_values=[snap(t) for t in inputs],
+            output=snap(out), requires_grad=bool(out.requires_grad), attrs=op_attrs(fn),
             phase="after" if self.backward_started else "forward"))
         self.by_tensor[id(out)] = idx
         self.by_fn[id(fn)] = idx
@@ -146,6 +147,17 @@ class _Observer:
         op.grad_inputs = [self.snaps.array(g) for g in grad_inputs]
 
     # -- module hooks ------------------------------------------------------------------
+    def module_pre(self, module, args) -> None:
+        """The global pre-hook: a module of the recorded model (by identity) enters."""
+        hit = self.paths.get(id(module))
+        if hit is not None and hit[1] is module:
+            self.pre_hook(hit[0], module, args)
+
+    def module_post(self, module, args, output) -> None:
+        hit = self.paths.get(id(module))
+        if hit is not None and hit[1] is module:
+            self.post_hook(hit[0], module, args, output)
+
     def pre_hook(self, path, module, args) -> None:
         if path == "" and not self.inputs and not self.backward_started:
             self.inputs = [a for a in args if hasattr(a, "array")]
@@ -169,9 +181,18 @@ class _Observer:
             self.rec.output_ref = out_ref
 
 
+_TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
+
+
 def _is_torch(obj) -> bool:
     """Whether ``obj`` is a torch module or optimizer (checked without importing torch)."""
-    return obj is not None and any(c.__module__.split(".")[0] == "torch" for c in type(obj).__mro__)
+    if obj is None:
+        return False
+    cls = type(obj)
+    hit = _TORCH_TYPES.get(cls)
+    if hit is None:
+        hit = _TORCH_TYPES[cls] = any(c.__module__.split(".")[0] == "torch" for c in cls.__mro__)
+    return hit
 
 
 class record:
@@ -217,9 +238,11 @@ class record:
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         names = dict(names or {})
         self.params = {}
+        self._modules = list(model.named_modules()) if model is not None else []
         if model is not None:
             for name, p in model.named_parameters():
                 self.params[id(p)] = (name, p)
+        self._model_params = set(self.params)       # ids of the model's own parameters
         for name, t in list(names.items()):
             if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False) \
                     and id(t) not in self.params:
@@ -233,12 +256,16 @@ class record:
     def __enter__(self) -> "Recording":
         ob = self.observer
         if self.model is not None:
-            for path, module in self.model.named_modules():
-                self._handles.append(module.register_forward_pre_hook(partial(ob.pre_hook, path)))
-                self._handles.append(module.register_forward_hook(partial(ob.post_hook, path)))
+            # one global pre/post hook pair (not one per module), told the model's modules apart
+            # by identity: installing and removing costs the same for any depth of model
+            ob.paths = {id(m): (path, m) for path, m in self._modules}
+            self._handles.append(register_module_forward_pre_hook(ob.module_pre))
+            self._handles.append(register_module_forward_hook(ob.module_post))
             self.recording.model_type = type(self.model).__name__
         snaps = self.observer.snaps
-        self._before = {name: (snaps.tensor(p), p.dtype.name) for name, p in self.params.values()}
+        self._before = {name: (snaps.tensor(p),) for name, p in self.params.values()}
+        first = next(iter(self.params.values()), None)
+        self._dtype = None if first is None else first[1].dtype.name
         if self.optimizer is not None:
             self._wrap_step()
         self._observe = observe(ob)
@@ -263,6 +290,7 @@ class record:
         self.observer.by_fn.clear()
         self.observer.snaps.clear()
         self.observer.param_grads.clear()
+        self.observer.paths = {}
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -314,12 +342,12 @@ class record:
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
         rec = self.recording
-        rec.dtype = next((d for _, d in self._before.values()), None)
+        rec.dtype = self._dtype
         if rec.dtype is None and rec.ops:
             rec.dtype = "exact" if rec.ops[0].output.dtype == object else str(rec.ops[0].output.dtype)
         rec.params = param_records(rec, self.params, self._before)
         if self.model is not None and rec.model_args is not None:
-            own = {id(p) for p in self.model.parameters()}
+            own = self._model_params
             if all(key in own for key in self.params):     # the model holds every parameter:
                 rec.defer_effect(deferred_effect(rec, self.model, self.loss_fn, self.observer))
             else:                                           # else re-run it now, as it is
