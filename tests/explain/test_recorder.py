@@ -149,3 +149,15 @@ def test_the_recorded_gradient_is_what_the_step_used_even_when_gradients_accumul
     once = step.forward_ops[0].grad_inputs[1]       # what the first backward sent
     np.testing.assert_allclose(step.param("0.weight").grad, grad)
     np.testing.assert_allclose(step.param("0.weight").grad, 2 * once, rtol=1e-6)
+
+
+def test_parameter_names_match_named_parameters_with_shared_and_direct_parameters():
+    from glassnet.explain.recorder import _named_parameters
+    shared = nn.Linear(3, 3)
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), shared, nn.Sequential(shared, nn.Linear(3, 1)))
+    model.extra = nn.Parameter(glassnet.ones(2))
+    expected = [(n, id(p)) for n, p in model.named_parameters()]
+    assert [(n, id(p)) for n, p in _named_parameters(model, list(model.named_modules()))] == expected
+    with record(model) as step:
+        model(glassnet.ones(1, 2)).sum().backward()
+    assert [p.name for p in step.params] == [n for n, _ in expected]

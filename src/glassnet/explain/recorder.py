@@ -18,6 +18,7 @@ import copy
 import numpy as np
 
 from ..autograd import no_grad, observe
+from ..nn.module import Module
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Leaf, ModuleCall, OpRecord, Recording, Ref, snapshot
@@ -96,7 +97,6 @@ class _Observer:
         self.stack: list = []               # module paths, innermost last
         self.starts: list = []              # the op count when each of those modules began
         self.inputs: list = []              # the model's input tensors (first root call)
-        self.param_grads: dict = {}         # parameter name -> the first gradient backward sent it
         self.backward_started = False
         self.paths: dict = {}               # id(module) -> (path, module): the model's modules
 
@@ -138,9 +138,6 @@ class _Observer:
         if not self.backward_started:
             self.backward_started = True
             self.rec.loss_index = idx
-        for ref, g in zip(op.inputs, grad_inputs):
-            if ref.kind == "param" and isinstance(g, np.ndarray):
-                self.param_grads.setdefault(ref.key, g)
         if op.grad_out is not None:          # a second backward: keep the first
             return
         op.grad_out = self.snaps.array(grad_out)
@@ -195,6 +192,22 @@ def _is_torch(obj) -> bool:
     return hit
 
 
+def _named_parameters(model, modules: list):
+    """``model.named_parameters()`` from its ``named_modules()`` list, already walked (the same
+    names and order, without walking the module tree a second time)."""
+    if type(model).named_parameters is not Module.named_parameters \
+            or any("_parameters" not in vars(m) for _, m in modules):
+        return list(model.named_parameters())
+    seen, out = set(), []
+    for prefix, m in modules:
+        for name, p in vars(m)["_parameters"].items():
+            if p is None or id(p) in seen:
+                continue
+            seen.add(id(p))
+            out.append((f"{prefix}.{name}" if prefix else name, p))
+    return out
+
+
 class record:
     """Record a forward pass, a backward pass and an optimizer step (a context manager).
 
@@ -240,7 +253,7 @@ class record:
         self.params = {}
         self._modules = list(model.named_modules()) if model is not None else []
         if model is not None:
-            for name, p in model.named_parameters():
+            for name, p in _named_parameters(model, self._modules):
                 self.params[id(p)] = (name, p)
         self._model_params = set(self.params)       # ids of the model's own parameters
         for name, t in list(names.items()):
@@ -289,7 +302,6 @@ class record:
         self.observer.by_tensor.clear()
         self.observer.by_fn.clear()
         self.observer.snaps.clear()
-        self.observer.param_grads.clear()
         self.observer.paths = {}
         return False
 
@@ -321,23 +333,19 @@ class record:
         """{name: (value, grad, optimizer state)} copied now: before the step the value and the
         gradient it uses, after it the value and the optimizer's state (the update's terms)."""
         out = {}
+        if not after:
+            snap = self.observer.snaps.tensor
+            for name, p in self.params.values():
+                out[name] = (snap(p), None if p.grad is None else snapshot(p.grad.array), {})
+            return out
         state = getattr(self.optimizer, "state", {})
-        snaps = self.observer.snaps
+        if not hasattr(state, "get"):
+            state = {}
         for name, p in self.params.values():
             st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
-                  for k, v in (state.get(p, {}) if hasattr(state, "get") else {}).items()} if after else {}
-            grad = None if after or p.grad is None else self._grad_copy(name, p.grad.array)
-            out[name] = (snapshot(p.array) if after else snaps.tensor(p), grad, st)
+                  for k, v in state.get(p, {}).items()}
+            out[name] = (snapshot(p.array), None, st)
         return out
-
-    def _grad_copy(self, name, grad):
-        """A copy of ``.grad``, or the gradient backward sent when it holds exactly that (the
-        usual case: one backward after ``zero_grad``), which the engine never writes to again."""
-        sent = self.observer.param_grads.get(name)
-        if sent is not None and sent.shape == grad.shape and sent.dtype == grad.dtype \
-                and np.array_equal(sent, grad):
-            return sent
-        return snapshot(grad)
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
