@@ -102,8 +102,9 @@ class _Observer:
 
     def ref(self, t) -> Ref:
         key = id(t)
-        if key in self.by_tensor:
-            return Ref("op", self.by_tensor[key])
+        idx = self.by_tensor.get(key)
+        if idx is not None:
+            return Ref("op", idx)
         if key in self.params:
             return Ref("param", self.params[key])
         if key not in self.leaves:
@@ -134,7 +135,7 @@ class _Observer:
         idx = self.by_fn.get(id(fn))
         if idx is None:
             return
-        op = self.rec.ops[idx]
+        op = self.rec._ops[idx]
         if not self.backward_started:
             self.backward_started = True
             self.rec.loss_index = idx
@@ -145,25 +146,28 @@ class _Observer:
 
     # -- module hooks ------------------------------------------------------------------
     def module_pre(self, module, args) -> None:
-        """The global pre-hook: a module of the recorded model (by identity) enters."""
+        """The global pre-hook: a module of the recorded model (told by identity) begins."""
         hit = self.paths.get(id(module))
         if hit is not None and hit[1] is module:
             self.pre_hook(hit[0], module, args)
 
-    def module_post(self, module, args, output) -> None:
-        hit = self.paths.get(id(module))
-        if hit is not None and hit[1] is module:
-            self.post_hook(hit[0], module, args, output)
-
     def pre_hook(self, path, module, args) -> None:
+        """A module at ``path`` begins (also called by glassnet.bridge's torch hooks)."""
         if path == "" and not self.inputs and not self.backward_started:
             self.inputs = [a for a in args if hasattr(a, "array")]
             self.rec.model_args = list(args)
         self.stack.append(path)
-        self.starts.append(len(self.rec.ops))
+        self.starts.append(len(self.rec._ops))
+
+    def module_post(self, module, args, output) -> None:
+        """The global forward hook: a module of the recorded model returns."""
+        hit = self.paths.get(id(module))
+        if hit is not None and hit[1] is module:
+            self.post_hook(hit[0], module, args, output)
 
     def post_hook(self, path, module, args, output) -> None:
-        first = len(self.rec.ops)
+        """A module at ``path`` returns (also called by glassnet.bridge's torch hooks)."""
+        first = len(self.rec._ops)
         if self.stack and self.stack[-1] == path:
             self.stack.pop()
             first = self.starts.pop()
@@ -172,7 +176,7 @@ class _Observer:
         out_ref = self.ref(output) if hasattr(output, "array") else None
         call = ModuleCall(path, type(module).__name__,
                           [self.ref(a) for a in args if hasattr(a, "array")], out_ref,
-                          first, len(self.rec.ops) - 1)
+                          first, len(self.rec._ops) - 1)
         self.rec.module_calls.append(call)
         if path == "" and self.rec.output_ref is None:
             self.rec.output_ref = out_ref
