@@ -164,3 +164,16 @@ def test_lr_must_be_a_finite_positive_number(capsys, value):
     code = cli.main(["train", "--data", "xor", "--lr", value, "-q"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("glassnet: error: --lr must be") and len(err.splitlines()) == 1
+
+
+def test_the_torch_engine_stops_too_and_counts_epochs_and_steps_from_1(capsys, tmp_path):
+    pytest.importorskip("torch")
+    save = tmp_path / "d.safetensors"
+    code = cli.main(["train", "--data", "digits", "--engine", "torch", "--optimizer", "sgd", "--lr",
+                     "1e6", "--epochs", "5", "--save", str(save), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2 and not save.exists(), err
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("glassnet: error: training diverged"), err
+    m = re.search(r"epoch (\d+), step (\d+)", line)
+    assert m and int(m.group(1)) >= 1 and int(m.group(2)) >= 1, line   # 1-based, as the glassnet engine

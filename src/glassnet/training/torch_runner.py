@@ -118,8 +118,8 @@ class TorchRunner:
             scale = self.world_size / (len(idx) * self.per_sample)
             loss = self.sum_loss(self.model(xb), tb) * scale
             if not math.isfinite(loss.item()):
-                raise Diverged(f"training diverged: the loss is {loss.item()} at epoch {epoch}, step "
-                               f"{step} (torch engine, rank {self.rank}). Lower --lr (now "
+                raise Diverged(f"training diverged: the loss is {loss.item()} at epoch {epoch + 1}, step "
+                               f"{step + 1} (torch engine, rank {self.rank}). Lower --lr (now "
                                f"{self.lr:g}), or try --optimizer adam. Nothing was saved.")
             loss.backward()
             self.optimizer.step()
