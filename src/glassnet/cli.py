@@ -57,6 +57,35 @@ def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see -
 
 # -- train and predict ---------------------------------------------------------------------------
 
+# The options of the training recipe, shared by train, doctor --data and predict: one definition
+# (flag, default, help) each; a command may put its own words before the help (``lead``).
+_RECIPE_HELP = {
+    "--data": "spiral, xor, circle, moons, gaussian, digits, iris, breast-cancer, wine, or a CSV file.",
+    "--target": "CSV column to predict (default: the last column).",
+    "--hidden": "Hidden layer sizes, e.g. --hidden 16 8 (or 16,8; 'none' for no hidden layer).",
+    "--activation": "relu, tanh or sigmoid.",
+    "--loss": "bce-logits, mse or cross-entropy.",
+    "--optimizer": "sgd, adam, adamw or rmsprop.",
+    "--lr": "Learning rate.",
+    "--batch-size": "Samples per step (0: the whole training set).",
+    "--seed": "glassnet.manual_seed for initialisation, split and shuffling.",
+    "--test-size": "Held-out fraction, 0 to <1.",
+    "--config": "Read options from a TOML file (flags given here win).",
+    "--delimiter": "CSV cell separator, e.g. ';' or tab (default: detected).",
+}
+
+
+def _recipe_option(flag: str, default=None, lead: str = ""):
+    """A fresh typer option for one flag of the training recipe (its help from ``_RECIPE_HELP``)."""
+    return typer.Option(default, flag, help=lead + _RECIPE_HELP[flag])
+
+
+def _resolve_spec(config: Optional[Path], **flags):
+    """Flags (None: not given) and the optional TOML file → a training ``Spec``."""
+    from . import training
+    return training.resolve(flags, config)
+
+
 def _data_warnings():
     """Show ``DataWarning``s (a guessed task, a detected delimiter) as one line each on stderr."""
     import contextlib
@@ -80,30 +109,23 @@ def _data_warnings():
 
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
-def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, circle, moons, gaussian, "
-                                             "digits, iris, breast-cancer, wine, or a CSV file."),
-          target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict "
-                                               "(default: the last column)."),
-          hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. "
-                                               "--hidden 16 8 (or 16,8; 'none' for no hidden layer)."),
-          activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
-          loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
-          optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
-          lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
+def train(data: Optional[str] = _recipe_option("--data"),
+          target: Optional[str] = _recipe_option("--target"),
+          hidden: Optional[str] = _recipe_option("--hidden"),
+          activation: Optional[str] = _recipe_option("--activation"),
+          loss: Optional[str] = _recipe_option("--loss"),
+          optimizer: Optional[str] = _recipe_option("--optimizer"),
+          lr: Optional[float] = _recipe_option("--lr"),
           epochs: Optional[int] = typer.Option(None, "--epochs", help="Passes over the training data."),
-          batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
-                                                   "(0: the whole training set)."),
-          seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed for "
-                                             "initialisation, split and shuffling."),
-          test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction, "
-                                                    "0 to <1."),
+          batch_size: Optional[int] = _recipe_option("--batch-size"),
+          seed: Optional[int] = _recipe_option("--seed"),
+          test_size: Optional[float] = _recipe_option("--test-size"),
           save: Optional[Path] = typer.Option(None, "--save", help="Write the trained model here "
                                               "(safetensors, architecture in its metadata)."),
           plot: Optional[Path] = typer.Option(None, "--plot", help="Write figures to this folder."),
           trace: Optional[Path] = typer.Option(None, "--trace", help="Follow the run with glassnet.explain."
                                                "trace and write its plots and JSON to this folder."),
-          config: Optional[Path] = typer.Option(None, "--config", help="Read options from a TOML file "
-                                                "(flags given here win)."),
+          config: Optional[Path] = _recipe_option("--config"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
           engine: Optional[str] = typer.Option(None, "--engine", help="glassnet (default) or torch "
                                                "(PyTorch, same data, weights and report)."),
@@ -115,16 +137,15 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
                                                       "where the machines meet (with --nnodes)."),
           task: Optional[str] = typer.Option(None, "--task", help="classification or regression "
                                              "(default: inferred from the target column)."),
-          delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator, "
-                                                  "e.g. ';' or tab (default: detected).")):
+          delimiter: Optional[str] = _recipe_option("--delimiter")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
     from . import training
-    flags = {"data": data, "target": target, "hidden": hidden, "activation": activation, "loss": loss,
-             "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size, "seed": seed,
-             "test_size": test_size, "save": save, "plot": plot, "engine": engine, "nproc": nproc,
-             "nnodes": nnodes, "rdzv_endpoint": rdzv_endpoint, "task": task, "delimiter": delimiter}
     try:
-        spec = training.resolve(flags, config)
+        spec = _resolve_spec(config, data=data, target=target, hidden=hidden, activation=activation,
+                             loss=loss, optimizer=optimizer, lr=lr, epochs=epochs,
+                             batch_size=batch_size, seed=seed, test_size=test_size, save=save,
+                             plot=plot, engine=engine, nproc=nproc, nnodes=nnodes,
+                             rdzv_endpoint=rdzv_endpoint, task=task, delimiter=delimiter)
         with _data_warnings():
             run = training.fit(spec, progress=not quiet, trace=trace)
     except (ValueError, TypeError, OSError) as error:
@@ -140,14 +161,13 @@ def train(data: Optional[str] = typer.Option(None, "--data", help="spiral, xor, 
 
 @app.command()
 def predict(model: Path = typer.Option(..., "--model", help="A file written by glassnet train --save."),
-            data: str = typer.Option(..., "--data", help="A built-in data set or a CSV file."),
+            data: str = _recipe_option("--data", ...),
             target: Optional[str] = typer.Option(None, "--target", help="CSV column with the answers, "
                                                  "if present (default: the one used in training)."),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write predictions "
                                                   "to this CSV file."),
             show: int = typer.Option(10, "--show", help="Predictions to print (0: none)."),
-            delimiter: Optional[str] = typer.Option(None, "--delimiter", help="CSV cell separator "
-                                                    "(default: detected).")):
+            delimiter: Optional[str] = _recipe_option("--delimiter")):
     """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
     from . import training
     try:
@@ -260,19 +280,18 @@ def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glas
                                                          "threshold, e.g. --threshold dead_fraction=0.8."),
            script_args: str = typer.Option("", "--args", help="Arguments passed to the script."),
            threads: Optional[int] = typer.Option(None, "--threads", help="torch threads for the script."),
-           data: Optional[str] = typer.Option(None, "--data", help="Diagnose the glassnet train recipe "
-                                              "on this data set or CSV (instead of a script)."),
-           target: Optional[str] = typer.Option(None, "--target", help="CSV column to predict."),
-           hidden: Optional[str] = typer.Option(None, "--hidden", help="Hidden layer sizes, e.g. 16 8."),
-           activation: Optional[str] = typer.Option(None, "--activation", help="relu, tanh or sigmoid."),
-           loss: Optional[str] = typer.Option(None, "--loss", help="bce-logits, mse or cross-entropy."),
-           optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd, adam, adamw or rmsprop."),
-           lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate."),
-           batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per step "
-                                                    "(0: the whole training set)."),
-           seed: Optional[int] = typer.Option(None, "--seed", help="glassnet.manual_seed."),
-           test_size: Optional[float] = typer.Option(None, "--test-size", help="Held-out fraction."),
-           config: Optional[Path] = typer.Option(None, "--config", help="Options from a TOML file.")):
+           data: Optional[str] = _recipe_option("--data", lead="Diagnose the glassnet train recipe "
+                                                "(instead of a script) on this data set: "),
+           target: Optional[str] = _recipe_option("--target"),
+           hidden: Optional[str] = _recipe_option("--hidden"),
+           activation: Optional[str] = _recipe_option("--activation"),
+           loss: Optional[str] = _recipe_option("--loss"),
+           optimizer: Optional[str] = _recipe_option("--optimizer"),
+           lr: Optional[float] = _recipe_option("--lr"),
+           batch_size: Optional[int] = _recipe_option("--batch-size"),
+           seed: Optional[int] = _recipe_option("--seed"),
+           test_size: Optional[float] = _recipe_option("--test-size"),
+           config: Optional[Path] = _recipe_option("--config")):
     """Diagnose a training run: seed 003's debugging checklist, automatic, with the numbers.
 
     Exit status 1 when an error was found, 0 otherwise."""
@@ -288,12 +307,9 @@ def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glas
             report = doc.diagnose_script(script, steps, shlex.split(script_args), bool(probe), th,
                                          threads)
         else:
-            from . import training
-            flags = {"data": data, "target": target, "hidden": hidden, "activation": activation,
-                     "loss": loss, "optimizer": optimizer, "lr": lr, "epochs": None,
-                     "batch_size": batch_size, "seed": seed, "test_size": test_size, "save": None,
-                     "plot": None}
-            spec = training.resolve(flags, config)
+            spec = _resolve_spec(config, data=data, target=target, hidden=hidden,
+                                 activation=activation, loss=loss, optimizer=optimizer, lr=lr,
+                                 batch_size=batch_size, seed=seed, test_size=test_size)
             report = doc.diagnose_spec(spec, steps, probe is not False, th)
         text = report.render(fmt)
     except (ValueError, TypeError, OSError) as error:

@@ -46,6 +46,17 @@ def _number(cell: str, source: str, line: int, column: str) -> float:
     return value
 
 
+def _feature_matrix(source: str, header: list, rows: list, features: list) -> np.ndarray:
+    """The named columns (all in ``header``) of ``_read_rows``'s rows as float32, cell by cell
+    through ``_number`` (a bad cell is an error naming its line and column)."""
+    positions = [header.index(name) for name in features]
+    X = np.empty((len(rows), len(features)), dtype=np.float32)
+    for r, (line, cells) in enumerate(rows):
+        for c, (pos, name) in enumerate(zip(positions, features)):
+            X[r, c] = _number(cells[pos], source, line, name)
+    return X
+
+
 def _read_rows(path, delimiter: str):
     """The header (stripped names) and ``(line_number, cells)`` for each non-blank row."""
     source = getattr(path, "name", None) if hasattr(path, "read") else os.fspath(path)
@@ -217,11 +228,7 @@ def load_csv(path, target, features=None, delimiter=",", return_classes=False):
                              f"model must not see its answer among its inputs")
     if not features:
         raise ValueError(f"{source}: no feature columns are left besides the target {target!r}")
-    positions = [header.index(name) for name in features]
-    X = np.empty((len(rows), len(features)), dtype=np.float32)
-    for r, (line, cells) in enumerate(rows):
-        for c, (pos, name) in enumerate(zip(positions, features)):
-            X[r, c] = _number(cells[pos], source, line, name)
+    X = _feature_matrix(source, header, rows, features)
     t = header.index(target)
     y, classes = _labels([cells[t] for _, cells in rows], [line for line, _ in rows], source, target)
     X = tensor(X)

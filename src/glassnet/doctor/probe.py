@@ -37,13 +37,7 @@ def probe_torch(model, X, target, loss, examples=16, steps=300) -> dict:
         if not params:
             return {"skipped": "no trainable parameters"}
         opt = torch.optim.Adam(params, lr=0.01)
-        losses = []
-        for _ in range(steps):
-            opt.zero_grad()
-            value = fn(clone(Xb), tb)
-            value.backward()
-            opt.step()
-            losses.append(float(value.detach()))
+        losses = _train(clone, fn, Xb, tb, opt, steps, lambda value: float(value.detach()))
     finally:
         torch.random.set_rng_state(state)
     return _result(losses, len(Xb), steps)
@@ -61,16 +55,22 @@ def probe_glassnet(model, X, target, loss, examples=16, steps=300) -> dict:
         Xb = glassnet.tensor(np.asarray(X)[:examples])
         tb = glassnet.tensor(np.asarray(target)[:examples])
         opt = glassnet.optim.Adam([p for p in clone.parameters() if p.requires_grad], lr=0.01)
-        losses = []
-        for _ in range(steps):
-            opt.zero_grad()
-            value = fn(clone(Xb), tb)
-            value.backward()
-            opt.step()
-            losses.append(float(value.item()))
+        losses = _train(clone, fn, Xb, tb, opt, steps, lambda value: float(value.item()))
     finally:
         default_generator.set_state(state)
     return _result(losses, len(Xb), steps)
+
+
+def _train(clone, fn, Xb, tb, opt, steps, as_float) -> list:
+    """``steps`` optimizer steps on the batch (either engine); the loss of each as a float."""
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        value = fn(clone(Xb), tb)
+        value.backward()
+        opt.step()
+        losses.append(as_float(value))
+    return losses
 
 
 def _result(losses, n, steps) -> dict:

@@ -128,17 +128,12 @@ def read_architecture(path) -> dict:
 def _read_features(path: str, features: list, delimiter: str = ",") -> np.ndarray:
     """Feature columns of a CSV without a target column, checked cell by cell as ``load_csv``
     checks them (a NaN, inf or empty cell is an error naming its line and column)."""
-    from glassnet.data.csv_file import _number, _read_rows
+    from glassnet.data.csv_file import _feature_matrix, _read_rows
     source, header, rows = _read_rows(path, delimiter)
     missing = [f for f in features if f not in header]
     if missing:
         raise ValueError(f"{path}: no column named {missing[0]!r}; the model needs {features}")
-    cols = [header.index(f) for f in features]
-    X = np.empty((len(rows), len(features)), dtype=np.float32)
-    for r, (line, cells) in enumerate(rows):
-        for c, (pos, name) in enumerate(zip(cols, features)):
-            X[r, c] = _number(cells[pos], source, line, name)
-    return X
+    return _feature_matrix(source, header, rows, features)
 
 
 def load_model(model_path):

@@ -84,12 +84,7 @@ def build(rec, entries=(), detail=None) -> Document:
         doc.sections.append(Section("Backward pass", [views.backward_table(rec)]))
     if rec.params:
         doc.sections.append(Section("Gradients", [views.gradient_table(rec)]))
-    if entries:
-        sec = Section("Derivations")
-        for entry in entries:
-            d = rec.derivation(entry)
-            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
-        doc.sections.append(sec)
+    _derivations(rec, doc, entries)
     if rec.params:
         doc.sections.append(Section("The update", [views.update_table(rec),
                                                    Paragraph(views.update_summary(rec))]))
@@ -97,6 +92,16 @@ def build(rec, entries=(), detail=None) -> Document:
         doc.sections.append(Section("The effect of the step", [views.effect_table(rec)]))
     _closing(rec, doc)
     return doc
+
+
+def _derivations(rec, doc, entries) -> None:
+    """The derivations asked for, one math block each (no section without entries)."""
+    if entries:
+        sec = Section("Derivations")
+        for entry in entries:
+            d = rec.derivation(entry)
+            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
+        doc.sections.append(sec)
 
 
 def _closing(rec, doc) -> None:
@@ -148,12 +153,7 @@ def build_summary(rec, entries=()) -> Document:
             d = rec.derivation(row[0])
             sec.blocks.append(MathBlock(d.headline, d.lines, d.convention, collapsed=True))
         doc.sections.append(sec)
-    if entries:
-        sec = Section("Derivations")
-        for entry in entries:
-            d = rec.derivation(entry)
-            sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
-        doc.sections.append(sec)
+    _derivations(rec, doc, entries)
     if rec.params:
         doc.sections.append(Section("The update", [tables["updates"], Paragraph(views.update_summary(rec))]))
     if rec.effect is not None and rec.effect.loss_before is not None:

@@ -16,23 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import summary, views
-from .._numbers import is_exact, pct, scalar, to_float
+from .. import summary
+from .._numbers import to_float
 from . import json_v1
+from .json_v1 import num
 
 SCHEMA_ID = "glassnet.explain/2"
 SCHEMA_PATHS = {"glassnet.explain/1": json_v1.SCHEMA_PATH,
                 "glassnet.explain/2": Path(__file__).with_name("explain-2.schema.json")}
 #: Predictions and targets are written in a summary document only up to this many entries.
 INLINE_LIMIT = 64
-
-
-def num(value):
-    """A JSON number (None for NaN/inf or None)."""
-    if value is None or isinstance(value, str):
-        return None
-    v = float(scalar(value))
-    return v if math.isfinite(v) else None
 
 
 def array(value):
@@ -46,26 +39,10 @@ def array(value):
     return {"shape": list(a.shape), "data": data}
 
 
-def _exact_str(value):
-    value = scalar(value)
-    return f"{value.numerator}/{value.denominator}" if is_exact(value) else None
-
-
 def _effect(rec, full: bool):
-    e = rec.effect
-    if e is None:
-        return None
-
     def small(v):
         return array(v) if v is not None and (full or np.size(v) <= INLINE_LIMIT) else None
-    change = pct(e.loss_before, e.loss_after) if e.loss_after is not None and e.loss_before else None
-    return {"loss_before": num(e.loss_before), "loss_after": num(e.loss_after),
-            "change_percent": num(change),
-            "predictions_before": small(e.predictions_before), "predictions_after": small(e.predictions_after),
-            "targets": small(e.targets),
-            "exact": {"loss_before": _exact_str(e.loss_before),
-                      "loss_after": _exact_str(e.loss_after)} if rec.exact else None,
-            "note": e.note}
+    return json_v1.effect(rec, small)
 
 
 def _entry(d: dict) -> dict:
@@ -87,18 +64,7 @@ def _arrays(rec) -> dict:
     }
 
 
-def _default(value):
-    if isinstance(value, np.ndarray):
-        return array(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return num(value) if is_exact(value) else str(value)
-
-
-def _hyper(rec) -> dict:
-    return {k: (num(v) if isinstance(v, (int, float)) or is_exact(v) else
-                [num(x) for x in v] if isinstance(v, (tuple, list)) else v)
-            for k, v in rec.hyper.items() if isinstance(v, (int, float, tuple, list, bool)) or is_exact(v)}
+_default = json_v1.default_for(array)
 
 
 def to_dict(rec, entries=(), detail=None) -> dict:
@@ -109,32 +75,19 @@ def to_dict(rec, entries=(), detail=None) -> dict:
     written only when asked for.
     """
     level = "summary" if detail in (None, "auto") else summary.detail_level(rec, detail)
-    counts = views.update_counts(rec) if rec.params else None
-    derivations = []
-    for entry in entries:
-        d = rec.derivation(entry)
-        derivations.append({"entry": d.entry, "value": num(d.value), "headline": d.headline,
-                            "convention": d.convention, "agrees": d.agrees,
-                            "lines": [{"math": m, "note": n} for m, n in d.lines]})
     layers = copy.deepcopy(summary.layer_summaries(rec))     # the cached ones stay as they are
     return {
         "schema": SCHEMA_ID, "detail": level, "title": rec.title, "model": rec.model_type or None,
         "dtype": rec.dtype, "exact": rec.exact,
         "size": {**summary.size(rec), "full_detail_limit": summary.FULL_DETAIL_LIMIT},
-        "optimizer": None if not rec.optimizer_type else {"type": rec.optimizer_type, "hyper": _hyper(rec)},
+        "optimizer": None if not rec.optimizer_type else {"type": rec.optimizer_type,
+                                                          "hyper": json_v1.hyper(rec)},
         "layers": layers,
         "parameters": copy.deepcopy(summary.param_summaries(rec)),
         "ops": copy.deepcopy(summary.op_summaries(rec)),
         "largest": {"gradients": [_entry(d) for d in summary.largest(rec, "grad")],
                     "updates": [_entry(d) for d in summary.largest(rec, "update")]},
-        "update_summary": None if counts is None else {**counts, "text": views.update_summary(rec)},
-        "effect": _effect(rec, level == "full"),
-        "insights": [{"kind": i.kind, "where": i.where, "message": i.message, "severity": i.severity,
-                      "data": json.loads(json.dumps(i.data, default=_default))} for i in rec.insights()],
-        "derivations": derivations,
-        "claims": [{"quantity": c.quantity, "seed": c.seed, "computed": c.computed,
-                    "verdict": c.verdict, "note": c.note} for c in rec.claims],
-        "comparison": None if rec.comparison is None else rec.comparison.to_dict(),
+        **json_v1.closing(rec, entries, _effect(rec, level == "full"), _default),
         "arrays": _arrays(rec) if level == "full" else None,
     }
 

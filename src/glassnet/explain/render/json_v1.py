@@ -136,18 +136,41 @@ def ops(rec) -> list:
     return out
 
 
-def to_dict(rec, entries=()) -> dict:
-    """The recording as a ``glassnet.explain/1`` document (a dict ready for ``json.dumps``)."""
+def effect(rec, encode):
+    """The effect of the step (None without one); ``encode`` writes its predictions and targets."""
     e = rec.effect
-    effect = None
-    if e is not None:
-        change = pct(e.loss_before, e.loss_after) if e.loss_after is not None and e.loss_before else None
-        effect = {"loss_before": num(e.loss_before), "loss_after": num(e.loss_after),
-                  "change_percent": num(change), "predictions_before": tensor(e.predictions_before),
-                  "predictions_after": tensor(e.predictions_after), "targets": tensor(e.targets),
-                  "exact": {"loss_before": _exact_str(e.loss_before),
-                            "loss_after": _exact_str(e.loss_after)} if rec.exact else None,
-                  "note": e.note}
+    if e is None:
+        return None
+    change = pct(e.loss_before, e.loss_after) if e.loss_after is not None and e.loss_before else None
+    return {"loss_before": num(e.loss_before), "loss_after": num(e.loss_after),
+            "change_percent": num(change), "predictions_before": encode(e.predictions_before),
+            "predictions_after": encode(e.predictions_after), "targets": encode(e.targets),
+            "exact": {"loss_before": _exact_str(e.loss_before),
+                      "loss_after": _exact_str(e.loss_after)} if rec.exact else None,
+            "note": e.note}
+
+
+def hyper(rec) -> dict:
+    """The optimizer's numeric (and boolean) hyperparameters."""
+    return {k: (num(v) if isinstance(v, (int, float)) or is_exact(v) else
+                [num(x) for x in v] if isinstance(v, (tuple, list)) else v)
+            for k, v in rec.hyper.items() if isinstance(v, (int, float, tuple, list, bool)) or is_exact(v)}
+
+
+def default_for(encode):
+    """A ``json.dumps`` ``default`` that writes arrays with ``encode`` (both schema versions)."""
+    def default(value):
+        if isinstance(value, np.ndarray):
+            return encode(value)
+        if isinstance(value, np.generic):
+            return value.item()
+        return num(value) if is_exact(value) else str(value)
+    return default
+
+
+def closing(rec, entries, effect_doc, default) -> dict:
+    """The keys both versions end with, in order: update summary, effect, insights, derivations,
+    claims, comparison."""
     counts = views.update_counts(rec) if rec.params else None
     derivations = []
     for entry in entries:
@@ -156,22 +179,10 @@ def to_dict(rec, entries=()) -> dict:
                             "convention": d.convention, "agrees": d.agrees,
                             "lines": [{"math": m, "note": n} for m, n in d.lines]})
     return {
-        "schema": SCHEMA_ID, "title": rec.title, "model": rec.model_type or None,
-        "dtype": rec.dtype, "exact": rec.exact,
-        "optimizer": None if not rec.optimizer_type else {
-            "type": rec.optimizer_type,
-            "hyper": {k: (num(v) if isinstance(v, (int, float)) or is_exact(v) else
-                          [num(x) for x in v] if isinstance(v, (tuple, list)) else v)
-                      for k, v in rec.hyper.items() if isinstance(v, (int, float, tuple, list, bool))
-                      or is_exact(v)}},
-        "layers": layers(rec), "ops": ops(rec),
-        "parameters": [{"name": p.name, "shape": list(np.shape(p.before)), "before": tensor(p.before),
-                        "grad": tensor(p.grad), "update": tensor(p.delta), "after": tensor(p.after),
-                        "terms": {k: tensor(v) for k, v in p.terms.items()}} for p in rec.params],
         "update_summary": None if counts is None else {**counts, "text": views.update_summary(rec)},
-        "effect": effect,
+        "effect": effect_doc,
         "insights": [{"kind": i.kind, "where": i.where, "message": i.message, "severity": i.severity,
-                      "data": json.loads(json.dumps(i.data, default=_default))} for i in rec.insights()],
+                      "data": json.loads(json.dumps(i.data, default=default))} for i in rec.insights()],
         "derivations": derivations,
         "claims": [{"quantity": c.quantity, "seed": c.seed, "computed": c.computed,
                     "verdict": c.verdict, "note": c.note} for c in rec.claims],
@@ -179,12 +190,22 @@ def to_dict(rec, entries=()) -> dict:
     }
 
 
-def _default(value):
-    if isinstance(value, np.ndarray):
-        return tensor(value)
-    if isinstance(value, np.generic):
-        return value.item()
-    return num(value) if is_exact(value) else str(value)
+def to_dict(rec, entries=()) -> dict:
+    """The recording as a ``glassnet.explain/1`` document (a dict ready for ``json.dumps``)."""
+    effect_doc = effect(rec, tensor)
+    return {
+        "schema": SCHEMA_ID, "title": rec.title, "model": rec.model_type or None,
+        "dtype": rec.dtype, "exact": rec.exact,
+        "optimizer": None if not rec.optimizer_type else {"type": rec.optimizer_type, "hyper": hyper(rec)},
+        "layers": layers(rec), "ops": ops(rec),
+        "parameters": [{"name": p.name, "shape": list(np.shape(p.before)), "before": tensor(p.before),
+                        "grad": tensor(p.grad), "update": tensor(p.delta), "after": tensor(p.after),
+                        "terms": {k: tensor(v) for k, v in p.terms.items()}} for p in rec.params],
+        **closing(rec, entries, effect_doc, _default),
+    }
+
+
+_default = default_for(tensor)
 
 
 def to_json(rec, entries=(), indent: int = 2) -> str:
