@@ -99,9 +99,17 @@ class _Observer:
         self.inputs: list = []              # the model's input tensors (first root call)
         self.backward_started = False
         self.paths: dict = {}               # id(module) -> (path, module): the model's modules
+        self.refs: dict = {}                # id(tensor) -> its Ref (kept tensors: ids stay unique)
 
     def ref(self, t) -> Ref:
         key = id(t)
+        hit = self.refs.get(key)
+        if hit is None:
+            hit = self.refs[key] = self._ref(t, key)
+        return hit
+
+    def _ref(self, t, key) -> Ref:
+        """The one ``Ref`` for tensor ``t`` (made once per tensor: Refs are never changed)."""
         idx = self.by_tensor.get(key)
         if idx is not None:
             return Ref("op", idx)
@@ -307,6 +315,7 @@ class record:
         self.observer.by_fn.clear()
         self.observer.snaps.clear()
         self.observer.paths = {}
+        self.observer.refs.clear()
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
