@@ -161,3 +161,77 @@ def test_parameter_names_match_named_parameters_with_shared_and_direct_parameter
     with record(model) as step:
         model(glassnet.ones(1, 2)).sum().backward()
     assert [p.name for p in step.params] == [n for n, _ in expected]
+
+
+# -- the tape: records are built when first read, exactly as if built during the step ---------
+def _spiral_step(read_inside: bool):
+    model = _model()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    x = glassnet.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    t = glassnet.tensor([[0.3], [-0.2]])
+    with record(model, opt, names={"t": t}) as step:
+        out = model(x * 2.0)
+        if read_inside:
+            assert [op.op for op in step.ops] == ["Mul", "Linear", "Relu", "Linear"]
+            assert step.output_ref is not None and len(step.module_calls) == 4
+        loss = F.mse_loss(out, t)
+        opt.zero_grad()
+        loss.backward()
+        if read_inside:
+            assert step.ops[-1].grad_out is not None
+        opt.step()
+    return step
+
+
+def test_records_are_the_same_read_inside_the_block_or_after():
+    inside, after = _spiral_step(read_inside=True), _spiral_step(read_inside=False)
+    assert inside.to_json(detail="full") == after.to_json(detail="full")
+    assert inside.effect.loss_after == after.effect.loss_after
+
+
+def test_values_are_those_the_ops_saw_although_records_are_built_later():
+    model = _model()
+    x = glassnet.tensor([[1.0, -2.0, 0.5]])
+    with record(model) as step:
+        y = model(x)
+        x.mul_(10.0)                            # x changed in place after the model read it
+        (y * x.sum()).sum()                     # ... and read again, changed (no backward:
+                                                # torch and glassnet refuse it after mul_)
+    x.mul_(0.0)                                 # after the block: the records must not move
+    ops = step.ops                               # built now, from the tape
+    np.testing.assert_array_equal(ops[0].input_values[0], [[1.0, -2.0, 0.5]])
+    np.testing.assert_array_equal(step.leaves[0].value, [[1.0, -2.0, 0.5]])
+    total = next(op for op in ops if op.op == "Sum")
+    np.testing.assert_array_equal(total.input_values[0], [[10.0, -20.0, 5.0]])
+    assert total.inputs[0].kind == "leaf"        # the same leaf x, at a later version
+
+
+def test_an_unread_recording_is_freed_without_the_garbage_collector():
+    import gc
+    import weakref
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    gc.disable()
+    try:
+        for read in (False, True):
+            with record(model, opt) as step:
+                model(glassnet.ones(3)).sum().backward()
+                opt.step()
+            if read:
+                assert step.effect.loss_after is not None and step.params
+            alive = weakref.ref(step)
+            del step
+            assert alive() is None, "no reference cycle keeps a recording (and its copies) alive"
+    finally:
+        gc.enable()
+
+
+def test_a_recording_can_be_copied():
+    import copy
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        model(glassnet.ones(3)).sum().backward()
+        opt.step()
+    twin = copy.deepcopy(step)
+    assert twin.to_json(detail="full") == step.to_json(detail="full")

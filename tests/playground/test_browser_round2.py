@@ -319,7 +319,10 @@ def test_divergence_banner_stays_and_names_the_step_and_layer_and_nan_has_its_co
         step = tab.session.diverged["step"]
         assert f"diverged at step {step}" in text and ("layer" in text or "loss" in text), text
         assert "Lower the learning rate" in text
-        assert p.locator("#play").get_attribute("aria-label") == "play"      # paused
+        # paused (the banner pauses the button at once; a frame already in flight may still
+        # say "playing" until the server's next one arrives)
+        p.wait_for_function("document.querySelector('#play').getAttribute('aria-label') === 'play'",
+                            timeout=5000)
         time.sleep(6)                                                          # not a 5-second toast
         assert banner.is_visible() and banner.inner_text() == text
         # NaN weights (as a divergence leaves them) are drawn in NaN's own colour

@@ -103,14 +103,24 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
-@contextlib.contextmanager
-def observe(observer):
-    """Install ``observer`` for the duration of a ``with`` block (on this thread)."""
-    STATE.observers = STATE.observers + (observer,)
-    try:
-        yield observer
-    finally:
-        STATE.observers = tuple(o for o in STATE.observers if o is not observer)
+class observe:
+    """Install ``observer`` for the duration of a ``with`` block (on this thread).
+
+    ``with observe(obj):`` makes the engine call ``obj.on_forward(fn, out)`` after every op and
+    ``obj.on_backward(fn, grad_out, grad_inputs)`` for every node backward runs."""
+
+    __slots__ = ("observer",)
+
+    def __init__(self, observer):
+        self.observer = observer
+
+    def __enter__(self):
+        STATE.observers = STATE.observers + (self.observer,)
+        return self.observer
+
+    def __exit__(self, *exc) -> bool:
+        STATE.observers = tuple(o for o in STATE.observers if o is not self.observer)
+        return False
 
 
 FREED_GRAPH_MESSAGE = (

@@ -198,6 +198,7 @@ class TorchRecord:
             if self.loss is not None and id(self.loss) in self.env:
                 gloss = self.env[id(self.loss)]
                 gloss.backward(glassnet.ones_like(gloss))
+        ob.close(rec)                        # every event is a record now
         for call in self.events:            # torch's ∂L/∂output where the real backward sent one
             if isinstance(call, _Call) and call.op is not None and id(call.out) in self.grads:
                 op = rec.ops[call.op]

@@ -101,8 +101,9 @@ class LazyTerms(dict):
         return dict.items(self._fill())
 
 
-def param_records(rec, params: dict, before: dict) -> list:
-    """One ``ParamRecord`` per parameter, in ``named_parameters()`` order."""
+def param_records(rec, params: dict, before: dict, now: dict) -> list:
+    """One ``ParamRecord`` per parameter, in ``named_parameters()`` order (``now``: value and
+    gradient copied when the block ended, for parameters the optimizer's step did not see)."""
     out = []
     for name, p in params.values():
         if rec.step_before is not None and name in rec.step_before:
@@ -112,8 +113,7 @@ def param_records(rec, params: dict, before: dict) -> list:
                                       st0, st1))
         else:
             old = before[name][0]
-            new = snapshot(p.array)
-            grad = None if p.grad is None else snapshot(p.grad.array)
+            new, grad = now[name]
             terms = {}
         out.append(ParamRecord(name, old, grad, new, terms))
     return out
@@ -161,25 +161,25 @@ _REPLAY = {
 }
 
 
-def deferred_effect(rec, model, loss_fn, observer):
+def deferred_effect(rec, model, loss_fn, leaf_of: dict, arg_values: list):
     """A function that computes the step's :class:`Effect` when it is first asked for.
 
-    The recording keeps the model (not a copy) and its own copies of the inputs; the forward
-    re-run happens later, on a deep copy of the model holding the recorded values after the
-    step, so recording costs no extra forward pass and the caller's model is never touched.
+    The recording keeps the model (not a copy) and its own copies of the inputs
+    (``arg_values``, copied when the block ended; a leaf's own copy where the argument is a
+    leaf, ``leaf_of`` mapping id(tensor) to leaf index); the forward re-run happens later, on a
+    deep copy of the model holding the recorded values after the step, so recording costs no
+    extra forward pass and the caller's model is never touched.
     """
     from ..tensor import _wrap
-    leaf_of = dict(observer.leaves)                   # id(tensor) -> leaf index
     args = []
-    for a in rec.model_args:
+    for a, value in zip(rec.model_args, arg_values):
         if hasattr(a, "array"):
-            value = rec.leaves[leaf_of[id(a)]].value if id(a) in leaf_of else observer.snaps.tensor(a)
-            args.append(_wrap(value))
+            args.append(_wrap(rec._leaves[leaf_of[id(a)]].value if id(a) in leaf_of else value))
         else:
             args.append(a)
     after = {p.name: p.after for p in rec.params}
 
-    def compute() -> Effect:
+    def compute(rec) -> Effect:
         try:
             twin = copy.deepcopy(model)
         except Exception as err:  # noqa: BLE001 - say so in the effect, keep the recording usable

@@ -7,6 +7,11 @@ recorded and nothing costs outside it.  The optimizer step is captured by wrappi
 ``optimizer.step`` for the duration of the block (or, without an optimizer, by snapshotting the
 parameters at entry and at exit).
 
+During the block the recorder only copies values and keeps a tape of what ran; the records
+(ops, leaves, module calls, parameters) are built from the tape when the recording is first
+read, so that recording adds little to the step itself (``benchmarks/bench_explain.py``
+measures it).
+
 >>> with glassnet.explain.record(model, optimizer) as step:       # doctest: +SKIP
 ...     loss = F.mse_loss(model(x), target)
 ...     optimizer.zero_grad(); loss.backward(); optimizer.step()
@@ -15,6 +20,9 @@ parameters at entry and at exit).
 from __future__ import annotations
 
 import copy
+import weakref
+from functools import partial
+
 import numpy as np
 
 from ..autograd import no_grad, observe
@@ -30,6 +38,7 @@ _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_in
 
 _ATTR_NAMES: dict = {}      # Function class -> the names of _ATTRS it can carry
 _MISSING = object()
+_EMPTY: dict = {}
 
 
 def op_attrs(fn) -> dict:
@@ -64,95 +73,71 @@ class Snapshots:
         self.tensors: dict = {}     # id(tensor) -> (tensor, array, version, copy)
 
     def tensor(self, t):
-        hit = self.tensors.get(id(t))
+        key, a = id(t), t.array
+        hit = self.tensors.get(key)
         version = getattr(t, "_version", None)
-        if hit is not None and hit[0] is t and hit[1] is t.array and hit[2] == version:
+        if hit is not None and hit[0] is t and hit[1] is a and hit[2] == version:
             return hit[3]
-        copy_ = snapshot(t.array)
-        self.tensors[id(t)] = (t, t.array, version, copy_)
+        copy_ = a.copy() if type(a) is np.ndarray else snapshot(a)
+        self.tensors[key] = (t, a, version, copy_)
         return copy_
-
-    def array(self, a):
-        if a is None or isinstance(a, np.ndarray):
-            return a
-        return snapshot(a)          # a bare number (an exact Fraction): as a 0-d array
-
-    def clear(self) -> None:
-        self.tensors.clear()
 
 
 class _Observer:
-    """The engine observer: turns ``on_forward``/``on_backward`` calls into ``OpRecord`` s."""
+    """The engine observer: keeps a tape of what ran, and turns it into records later.
+
+    During the step each event costs a copy of the values it saw (shared through ``Snapshots``)
+    and one tuple on ``tape``; ``flush()`` turns the tape into ``OpRecord`` s, ``Leaf`` s and
+    ``ModuleCall`` s exactly as if they had been made at the time (the tape keeps the tensors
+    alive, so their ids stay unique).  The recording calls ``flush()`` when it is first read.
+    """
 
     def __init__(self, rec: "Recording", params: dict, names: dict):
-        self.rec = rec
+        self.rec = weakref.proxy(rec)       # weak: the recording holds the observer (its
+                                            # _producer), so an unread one is freed at once
         self.snaps = Snapshots()
         self.params = params                # id(tensor) -> parameter name
         self.names = names                  # id(tensor) -> user-given leaf name
+        self.tape: list = []                # events not yet made into records, in order
+        self.count = 0                      # ops seen (made into records or still on the tape)
         self.by_tensor: dict = {}           # id(output tensor) -> op index
         self.by_fn: dict = {}               # id(Function) -> op index
+        self.grads: dict = {}               # op index -> (grad_out, grad_inputs), first backward
         self.leaves: dict = {}              # id(leaf tensor) -> leaf index
-        self.keep: list = []                # strong references: ids stay unique while recording
         self.leaf_tensors: list = []        # the leaf tensors, by leaf index
         self.stack: list = []               # module paths, innermost last
         self.starts: list = []              # the op count when each of those modules began
         self.inputs: list = []              # the model's input tensors (first root call)
+        self.roles: list = []               # the same, as the tape has reached them
         self.backward_started = False
         self.paths: dict = {}               # id(module) -> (path, module): the model's modules
         self.refs: dict = {}                # id(tensor) -> its Ref (kept tensors: ids stay unique)
+        self.finish = None                  # finish(rec, observer): the last flush's work
+        rec._producer = self
 
-    def ref(self, t) -> Ref:
-        key = id(t)
-        hit = self.refs.get(key)
-        if hit is None:
-            hit = self.refs[key] = self._ref(t, key)
-        return hit
-
-    def _ref(self, t, key) -> Ref:
-        """The one ``Ref`` for tensor ``t`` (made once per tensor: Refs are never changed)."""
-        idx = self.by_tensor.get(key)
-        if idx is not None:
-            return Ref("op", idx)
-        if key in self.params:
-            return Ref("param", self.params[key])
-        if key not in self.leaves:
-            leaves = self.rec._leaves
-            role = "input" if any(t is i for i in self.inputs) else "constant"
-            name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
-            self.leaves[key] = len(leaves)
-            leaves.append(Leaf(len(leaves), name, self.snaps.tensor(t), role))
-            self.leaf_tensors.append(t)
-        return Ref("leaf", self.leaves[key])
-
+    # -- during the step: copies and a tape ------------------------------------------------
     def on_forward(self, fn, out) -> None:
-        inputs = fn.inputs or ()
-        ops = self.rec._ops
-        idx = len(ops)
-        ref, snap = self.ref, self.snaps.tensor
-        ops.append(OpRecord(
-            index=idx, op=type(fn).__name__, node=fn.name(),
-            module=self.stack[-1] if self.stack else None,
-            inputs=[ref(t) for t in inputs], input_values=[snap(t) for t in inputs],
-            output=snap(out), requires_grad=bool(out.requires_grad), attrs=op_attrs(fn),
-            phase="after" if self.backward_started else "forward"))
+        inputs = fn.inputs or ()            # (backward releases fn.inputs: keep the tuple)
+        snap = self.snaps.tensor
+        idx = self.count
+        self.count = idx + 1
+        self.tape.append((fn, inputs, [snap(t) for t in inputs], out, snap(out), bool(out.requires_grad),
+                          self.stack[-1] if self.stack else None, self.backward_started))
         self.by_tensor[id(out)] = idx
         self.by_fn[id(fn)] = idx
-        self.keep.append((fn, out))
 
     def on_backward(self, fn, grad_out, grad_inputs) -> None:
         idx = self.by_fn.get(id(fn))
         if idx is None:
             return
-        op = self.rec._ops[idx]
         if not self.backward_started:
-            self.backward_started = True
-            self.rec.loss_index = idx
-        if op.grad_out is not None:          # a second backward: keep the first
+            self.backward_started, self.rec.loss_index = True, idx
+        if idx in self.grads:                    # a second backward: keep the first
             return
-        op.grad_out = self.snaps.array(grad_out)
-        op.grad_inputs = [self.snaps.array(g) for g in grad_inputs]
+        ndarray = np.ndarray                     # the engine's arrays are kept, numbers copied
+        self.grads[idx] = (grad_out if grad_out is None or type(grad_out) is ndarray else snapshot(grad_out),
+                           [g if g is None or type(g) is ndarray else snapshot(g) for g in grad_inputs])
 
-    # -- module hooks ------------------------------------------------------------------
     def module_pre(self, module, args) -> None:
         """The global pre-hook: a module of the recorded model (told by identity) begins."""
         hit = self.paths.get(id(module))
@@ -164,8 +149,9 @@ class _Observer:
         if path == "" and not self.inputs and not self.backward_started:
             self.inputs = [a for a in args if hasattr(a, "array")]
             self.rec.model_args = list(args)
+            self.tape.append(self.inputs)   # from here on, these leaves are the model's input
         self.stack.append(path)
-        self.starts.append(len(self.rec._ops))
+        self.starts.append(self.count)
 
     def module_post(self, module, args, output) -> None:
         """The global forward hook: a module of the recorded model returns."""
@@ -175,19 +161,82 @@ class _Observer:
 
     def post_hook(self, path, module, args, output) -> None:
         """A module at ``path`` returns (also called by glassnet.bridge's torch hooks)."""
-        first = len(self.rec._ops)
+        first = self.count
         if self.stack and self.stack[-1] == path:
             self.stack.pop()
             first = self.starts.pop()
         if self.backward_started:
             return
-        out_ref = self.ref(output) if hasattr(output, "array") else None
-        call = ModuleCall(path, type(module).__name__,
-                          [self.ref(a) for a in args if hasattr(a, "array")], out_ref,
-                          first, len(self.rec._ops) - 1)
-        self.rec.module_calls.append(call)
-        if path == "" and self.rec.output_ref is None:
-            self.rec.output_ref = out_ref
+        fresh = None                        # copies of the tensors that may be new leaves
+        for t in (output, *args):
+            key = id(t)
+            if key not in self.by_tensor and key not in self.params and hasattr(t, "array"):
+                if fresh is None:
+                    fresh = {}
+                fresh[key] = self.snaps.tensor(t)
+        self.tape.append((path, type(module).__name__, args, output, fresh or {}, first, self.count - 1))
+
+    # -- after the step: the records -------------------------------------------------------
+    def flush(self, rec) -> None:
+        """Turn the tape into records (in order, as if made at the time); the last flush
+        (``finish`` set) also completes the recording and lets it go."""
+        if not self.tape and not self.grads and self.finish is None:
+            return
+        tape, self.tape = self.tape, []
+        ops, calls, ref = rec._ops, rec._module_calls, self.ref
+        for event in tape:
+            if type(event) is list:                                     # the model's input
+                self.roles = event
+            elif type(event[0]) is str:                                 # a module call
+                path, kind, args, output, fresh, first, last = event
+                out_ref = ref(output, fresh.get(id(output))) if hasattr(output, "array") else None
+                calls.append(ModuleCall(path, kind, [ref(a, fresh.get(id(a))) for a in args
+                                                     if hasattr(a, "array")], out_ref, first, last))
+                if path == "" and rec._output_ref is None:
+                    rec._output_ref = out_ref
+            else:                                                       # an op
+                fn, inputs, values, out, value, requires_grad, module, after = event
+                ops.append(OpRecord(
+                    index=len(ops), op=type(fn).__name__, node=fn.name(), module=module,
+                    inputs=[ref(t, v) for t, v in zip(inputs, values)], input_values=values,
+                    output=value, requires_grad=requires_grad, attrs=op_attrs(fn),
+                    phase="after" if after else "forward"))
+        if self.grads:
+            for idx, (grad_out, grad_inputs) in self.grads.items():
+                if idx < len(ops) and ops[idx].grad_out is None:
+                    ops[idx].grad_out, ops[idx].grad_inputs = grad_out, grad_inputs
+            self.grads = {k: v for k, v in self.grads.items() if k >= len(ops)}
+        if self.finish is not None:
+            finish, self.finish = self.finish, None
+            rec._producer = None
+            finish(rec, self)
+
+    def close(self, rec) -> None:
+        """Flush what is left and let the recording go (a producer without ``finish``)."""
+        self.flush(rec)
+        rec._producer = None
+
+    def ref(self, t, value=None) -> Ref:
+        """The one ``Ref`` for tensor ``t``; ``value`` is its copy, should it be a new leaf."""
+        key = id(t)
+        hit = self.refs.get(key)
+        if hit is None:
+            idx = self.by_tensor.get(key)
+            if idx is not None:
+                hit = Ref("op", idx)
+            elif key in self.params:
+                hit = Ref("param", self.params[key])
+            else:
+                leaves = self.rec._leaves           # (the tape's copy, else one made now)
+                role = "input" if any(t is i for i in self.roles) else "constant"
+                name = self.names.get(key) or ("x" if role == "input" else f"c{len(leaves)}")
+                self.leaves[key] = len(leaves)
+                leaves.append(Leaf(len(leaves), name, self.snaps.tensor(t) if value is None else value,
+                                   role))
+                self.leaf_tensors.append(t)
+                hit = Ref("leaf", self.leaves[key])
+            self.refs[key] = hit
+        return hit
 
 
 _TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
@@ -262,19 +311,21 @@ class record:
                             f"{type(optimizer).__name__}")
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         names = dict(names or {})
-        self.params = {}
+        self.params = {}                            # id(tensor) -> (name, tensor)
+        param_names = {}                            # id(tensor) -> name (the observer's)
         self._modules = list(model.named_modules()) if model is not None else []
-        if model is not None:
-            for name, p in _named_parameters(model, self._modules):
-                self.params[id(p)] = (name, p)
-        self._model_params = set(self.params)       # ids of the model's own parameters
-        for name, t in list(names.items()):
+        for name, p in _named_parameters(model, self._modules) if model is not None else ():
+            self.params[id(p)] = (name, p)
+            param_names[id(p)] = name
+        self._extra_params = False                  # names= adds parameters the model lacks
+        for name, t in names.items():
             if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False) \
                     and id(t) not in self.params:
                 self.params[id(t)] = (name, t)
+                param_names[id(t)] = name
+                self._extra_params = True
         self.recording = Recording(title=title or "")
-        self.observer = _Observer(self.recording, {k: v[0] for k, v in self.params.items()},
-                                  {id(t): n for n, t in names.items()})
+        self.observer = _Observer(self.recording, param_names, {id(t): n for n, t in names.items()})
         self._handles, self._observe, self._before = [], None, {}
 
     # -- entering and leaving -------------------------------------------------------------
@@ -306,16 +357,12 @@ class record:
             self._handles.clear()
             if self.optimizer is not None:
                 self._unwrap_step()
+        ob = self.observer
+        ob.paths = {}
         if exc_type is None:
             self._finish()
-        self.observer.keep.clear()
-        self.observer.leaf_tensors.clear()
-        self.observer.inputs = []
-        self.observer.by_tensor.clear()
-        self.observer.by_fn.clear()
-        self.observer.snaps.clear()
-        self.observer.paths = {}
-        self.observer.refs.clear()
+        else:                               # keep what ran, as records, and let the rest go
+            ob.close(self.recording)
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -355,27 +402,45 @@ class record:
         if not hasattr(state, "get"):
             state = {}
         for name, p in self.params.values():
-            st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
-                  for k, v in state.get(p, {}).items()}
+            st = {}
+            for k, v in state.get(p, _EMPTY).items():
+                st[k] = snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
             out[name] = (snapshot(p.array), None, st)
         return out
 
     # -- after the block -----------------------------------------------------------------
     def _finish(self) -> None:
-        rec = self.recording
+        """What must be read now (values that may change after the block); the records are
+        built from the tape when the recording is first read (``_complete``)."""
+        rec, ob = self.recording, self.observer
         rec.dtype = self._dtype
-        if rec.dtype is None and rec.ops:
-            rec.dtype = "exact" if rec.ops[0].output.dtype == object else str(rec.ops[0].output.dtype)
-        rec.params = param_records(rec, self.params, self._before)
-        if self.model is not None and rec.model_args is not None:
-            own = self._model_params
-            if all(key in own for key in self.params):     # the model holds every parameter:
-                rec.defer_effect(deferred_effect(rec, self.model, self.loss_fn, self.observer))
-            else:                                           # else re-run it now, as it is
-                with no_grad():
-                    rec.effect = compute_effect(rec, self.model, self.loss_fn, rec.model_args,
-                                                dict(enumerate(self.observer.leaf_tensors)))
-        elif rec.loss_index is not None:
-            rec.effect = Effect(loss_before=rec.ops[rec.loss_index].output[()])
-        rec.model_args = None
-        rec.finalize_later()
+        stepped = rec.step_before or {}
+        now = {name: (snapshot(p.array), None if p.grad is None else snapshot(p.grad.array))
+               for name, p in self.params.values() if name not in stepped}
+        args = None
+        if rec.model_args is not None:
+            args = [ob.snaps.tensor(a) if hasattr(a, "array") else a for a in rec.model_args]
+        replay = not self._extra_params
+        ob.finish = partial(_complete, params=self.params, before=self._before, now=now, args=args,
+                            model=self.model, loss_fn=self.loss_fn, replay=replay)
+        if self.model is not None and args is not None and not replay:
+            rec.complete()      # the effect re-runs the model as it is now (it holds extra params)
+
+
+def _complete(rec, ob, *, params, before, now, args, model, loss_fn, replay) -> None:
+    """The recorder's last flush: parameters and effect (``replay``: the model holds every
+    parameter, so the loss after the step is computed later, on a copy), naming on first read."""
+    if rec.dtype is None and rec._ops:
+        rec.dtype = "exact" if rec._ops[0].output.dtype == object else str(rec._ops[0].output.dtype)
+    rec.params = param_records(rec, params, before, now)
+    if model is not None and args is not None:
+        if replay:
+            rec.defer_effect(deferred_effect(rec, model, loss_fn, ob.leaves, args))
+        else:
+            with no_grad():
+                rec.effect = compute_effect(rec, model, loss_fn, rec.model_args,
+                                            dict(enumerate(ob.leaf_tensors)))
+    elif rec.loss_index is not None:
+        rec.effect = Effect(loss_before=rec._ops[rec.loss_index].output[()])
+    rec.model_args = None
+    rec.finalize_later()

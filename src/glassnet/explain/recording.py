@@ -35,6 +35,11 @@ A :class:`Ref` says where a value came from: ``Ref("op", i)`` (the output of ``o
 constants, and gives every op a ``label`` (where it ran) and a ``name`` (a symbol: ``z``,
 ``h``, ``ŷ``, ``L``).
 
+A producer may hold records back: it sets ``_producer`` to an object whose ``flush(rec)``
+adds what it holds (and clears ``_producer`` when it has given everything), and
+``finalize_later()``.  Reading ``ops``, ``leaves``, ``module_calls``, ``params``,
+``output_ref`` or ``effect`` runs ``complete()`` first, so readers never see the difference.
+
 ``Recording`` also offers the views as methods (``forward_table()``, ``derivation(entry)``,
 ``to_html()`` …).  They are thin: each imports its view module when called, so that this
 module stays at the bottom of the import graph.
@@ -51,7 +56,7 @@ from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops,
 # -- the entries ----------------------------------------------------------------------------
 def snapshot(array):
     """A copy of a tensor's value that later in-place updates cannot change."""
-    if isinstance(array, np.ndarray):
+    if type(array) is np.ndarray or isinstance(array, np.ndarray):
         return array.copy()
     return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
 
@@ -138,6 +143,20 @@ class Effect:
     note: str = ""
 
 
+def _completed(name: str) -> property:
+    """A field of ``Recording`` that reading completes first (see ``Recording.complete``)."""
+    attr = "_" + name
+
+    def get(self):
+        if self._producer is not None or self._finalize_pending:
+            self.complete()
+        return getattr(self, attr)
+
+    def set_(self, value) -> None:
+        setattr(self, attr, value)
+    return property(get, set_, doc=f"The recording's ``{name}`` (completed on first read).")
+
+
 class Recording:
     """A recorded training step (see ``glassnet.explain.record``).
 
@@ -155,11 +174,12 @@ class Recording:
 
     def __init__(self, title: str = ""):
         self.title = title
-        self._ops, self._leaves, self.module_calls, self.params = [], [], [], []
+        self._ops, self._leaves, self._module_calls, self._params = [], [], [], []
+        self._output_ref = None
+        self._producer = None     # a producer still holding records back (see complete())
         self._finalize_pending = False
         self._memo: dict = {}     # views computed once (the recorded data does not change)
         self.loss_index = None
-        self.output_ref = None
         self.model_args = None
         self.model_type = ""
         self.dtype = None
@@ -170,26 +190,25 @@ class Recording:
         self.notes = []           # extra paragraphs (e.g. the example's story)
         self.comparison = None    # a compare_with_torch result, when one was run
 
-    # -- the ops and leaves, named on first use when the producer deferred ``finalize`` -------
-    @property
-    def ops(self) -> list:
+    # -- the records, built and named on first use when the producer deferred them ----------
+    ops = _completed("ops")
+    leaves = _completed("leaves")
+    module_calls = _completed("module_calls")
+    params = _completed("params")
+    output_ref = _completed("output_ref")
+
+    def __getstate__(self) -> dict:
+        """For ``copy``: the records completed first, the producer left behind."""
+        self.complete()
+        return {**self.__dict__, "_producer": None}
+
+    def complete(self) -> None:
+        """Build what the producer held back, then name it (``finalize``): the recorder keeps
+        both out of the training step, and any read of the records above runs this first."""
+        if self._producer is not None:
+            self._producer.flush(self)      # clears _producer once it has given everything
         if self._finalize_pending:
             self.finalize()
-        return self._ops
-
-    @ops.setter
-    def ops(self, value) -> None:
-        self._ops = value
-
-    @property
-    def leaves(self) -> list:
-        if self._finalize_pending:
-            self.finalize()
-        return self._leaves
-
-    @leaves.setter
-    def leaves(self, value) -> None:
-        self._leaves = value
 
     def cached(self, key, compute):
         """``compute()``, remembered under ``key``: views that several renderers need (the
@@ -207,9 +226,11 @@ class Recording:
     @property
     def effect(self):
         """The step's :class:`Effect`; computed on first access when the producer deferred it."""
+        if self._producer is not None:
+            self.complete()
         if self._effect is None and self._effect_source is not None:
             source, self._effect_source = self._effect_source, None
-            self._effect = source()
+            self._effect = source(self)
         return self._effect
 
     @effect.setter
@@ -217,7 +238,9 @@ class Recording:
         self._effect, self._effect_source = value, None
 
     def defer_effect(self, compute) -> None:
-        """Compute the effect with ``compute()`` (returning an :class:`Effect`) when first read."""
+        """Compute the effect with ``compute(recording)`` (returning an :class:`Effect`) when
+        first read (it is given the recording, so that it need not hold one: no cycle keeps an
+        unread recording alive)."""
         self._effect, self._effect_source = None, compute
 
     # -- structure ---------------------------------------------------------------------------

@@ -114,7 +114,10 @@ function showHealth(m) {
     div.className = cls; div.textContent = text; box.appendChild(div);
     return div;
   };
-  if (m.diverged) add("diverged", m.diverged.message).dataset.step = m.diverged.step;
+  if (m.diverged) {
+    add("diverged", m.diverged.message).dataset.step = m.diverged.step;
+    setPlaying(false);                      // the server paused before it said so: show it now
+  }
   for (const w of m.warnings) add("warning " + w.kind, w.message);
   box.hidden = !box.children.length;
   document.body.dataset.diverged = m.diverged ? "true" : "false";
