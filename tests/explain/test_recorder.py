@@ -151,16 +151,29 @@ def test_the_recorded_gradient_is_what_the_step_used_even_when_gradients_accumul
     np.testing.assert_allclose(step.param("0.weight").grad, 2 * once, rtol=1e-6)
 
 
-def test_parameter_names_match_named_parameters_with_shared_and_direct_parameters():
-    from glassnet.explain.recorder import _named_parameters
+def test_module_and_parameter_names_match_named_modules_and_named_parameters():
+    from glassnet.explain.recorder import _walk
     shared = nn.Linear(3, 3)
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), shared, nn.Sequential(shared, nn.Linear(3, 1)))
     model.extra = nn.Parameter(glassnet.ones(2))
-    expected = [(n, id(p)) for n, p in model.named_parameters()]
-    assert [(n, id(p)) for n, p in _named_parameters(model, list(model.named_modules()))] == expected
+    model[0].bias = None                                # a None parameter is skipped
+    model.deep = nn.Sequential(nn.Sequential(nn.Linear(1, 1)), nn.Tanh())
+    modules, params = _walk(model)
+    assert [(n, id(m)) for n, m in modules] == [(n, id(m)) for n, m in model.named_modules()]
+    assert [(n, id(p)) for n, p in params] == [(n, id(p)) for n, p in model.named_parameters()]
+    assert len(modules) == 10 and "2.weight" in dict(params) and "3.0.weight" not in dict(params)
+
+    class Custom(nn.Module):                            # overrides: asked directly
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(1, 1)
+
+        def named_parameters(self, *args, **kwargs):
+            return iter([("renamed", self.a.weight)])
+    assert [n for n, _ in _walk(Custom())[1]] == ["renamed"]
     with record(model) as step:
         model(glassnet.ones(1, 2)).sum().backward()
-    assert [p.name for p in step.params] == [n for n, _ in expected]
+    assert [p.name for p in step.params] == [n for n, _ in model.named_parameters()]
 
 
 # -- the tape: records are built when first read, exactly as if built during the step ---------

@@ -82,6 +82,13 @@ class Snapshots:
         self.tensors[key] = (t, a, version, copy_)
         return copy_
 
+    def new(self, t):
+        """``tensor(t)`` for a tensor just made (an op's output): nothing to look up."""
+        a = t.array
+        copy_ = a.copy() if type(a) is np.ndarray else snapshot(a)
+        self.tensors[id(t)] = (t, a, t._version, copy_)
+        return copy_
+
 
 class _Observer:
     """The engine observer: keeps a tape of what ran, and turns it into records later.
@@ -118,10 +125,11 @@ class _Observer:
     # -- during the step: copies and a tape ------------------------------------------------
     def on_forward(self, fn, out) -> None:
         inputs = fn.inputs or ()            # (backward releases fn.inputs: keep the tuple)
-        snap = self.snaps.tensor
+        snaps = self.snaps
+        values = [snaps.tensor(t) for t in inputs]
         idx = self.count
         self.count = idx + 1
-        self.tape.append((fn, inputs, [snap(t) for t in inputs], out, snap(out), bool(out.requires_grad),
+        self.tape.append((fn, inputs, values, out, snaps.new(out), bool(out.requires_grad),
                           self.stack[-1] if self.stack else None, self.backward_started))
         self.by_tensor[id(out)] = idx
         self.by_fn[id(fn)] = idx
@@ -253,20 +261,32 @@ def _is_torch(obj) -> bool:
     return hit
 
 
-def _named_parameters(model, modules: list):
-    """``model.named_parameters()`` from its ``named_modules()`` list, already walked (the same
-    names and order, without walking the module tree a second time)."""
-    if type(model).named_parameters is not Module.named_parameters \
-            or any("_parameters" not in vars(m) for _, m in modules):
-        return list(model.named_parameters())
-    seen, out = set(), []
-    for prefix, m in modules:
-        for name, p in vars(m)["_parameters"].items():
-            if p is None or id(p) in seen:
-                continue
-            seen.add(id(p))
-            out.append((f"{prefix}.{name}" if prefix else name, p))
-    return out
+def _walk(model):
+    """``list(model.named_modules())`` and ``list(model.named_parameters())`` in one iterative
+    pass (the same names and order, without the nested generators' cost); a model with a module
+    that overrides either method is asked directly."""
+    def asked():
+        return list(model.named_modules()), list(model.named_parameters())
+    if type(model).named_parameters is not Module.named_parameters:
+        return asked()
+    modules, params, seen_modules, seen_params = [], [], set(), set()
+    stack = [("", model)]
+    while stack:
+        prefix, m = stack.pop()
+        if id(m) in seen_modules:                      # (named_modules' memo)
+            continue
+        seen_modules.add(id(m))
+        d = vars(m)
+        if type(m).named_modules is not Module.named_modules or "_parameters" not in d:
+            return asked()
+        modules.append((prefix, m))
+        for name, p in d["_parameters"].items():
+            if p is not None and id(p) not in seen_params:
+                seen_params.add(id(p))
+                params.append((f"{prefix}.{name}" if prefix else name, p))
+        stack.extend(reversed([(f"{prefix}.{name}" if prefix else name, child)
+                               for name, child in d["_modules"].items() if child is not None]))
+    return modules, params
 
 
 class record:
@@ -313,8 +333,8 @@ class record:
         names = dict(names or {})
         self.params = {}                            # id(tensor) -> (name, tensor)
         param_names = {}                            # id(tensor) -> name (the observer's)
-        self._modules = list(model.named_modules()) if model is not None else []
-        for name, p in _named_parameters(model, self._modules) if model is not None else ():
+        self._modules, named = _walk(model) if model is not None else ([], [])
+        for name, p in named:
             self.params[id(p)] = (name, p)
             param_names[id(p)] = name
         self._extra_params = False                  # names= adds parameters the model lacks
