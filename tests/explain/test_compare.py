@@ -4,6 +4,7 @@ import pytest
 
 import glassnet
 from glassnet import nn
+from glassnet.nn import functional as F
 from glassnet.explain import compare_with_torch
 from glassnet.lessons.examples import DIAGONAL_FLIP, XOR, DiagonalFlipNet, XORNet, load
 
@@ -61,19 +62,26 @@ def test_sequential_twin_with_adam():
     assert {r.quantity for r in cmp.rows} >= {"output of 0", "output of 3", "loss", "∂L/∂0.weight"}
 
 
-def test_unknown_models_need_a_twin():
+def test_a_user_subclass_crosses_by_itself_and_one_that_cannot_cross_needs_a_twin():
     class Custom(nn.Module):
         def __init__(self):
             super().__init__()
             self.lin = nn.Linear(2, 1)
 
         def forward(self, x):
-            return self.lin(x)
+            return F.tanh(self.lin(x)) * 2.0
 
+    glassnet.manual_seed(0)
+    cmp = compare_with_torch(Custom(), glassnet.ones(2), glassnet.ones(1))     # via bridge.to_torch
+    assert cmp.max_abs_diff < 1e-6, str(cmp)
+    assert {"loss", "∂L/∂lin.weight", "lin.weight after the step"} <= {r.quantity for r in cmp.rows}
+
+    hooked = Custom()
+    hooked.lin.register_forward_hook(lambda module, args, output: None)   # hooks do not cross
     with pytest.raises(TypeError, match="pass twin="):
-        compare_with_torch(Custom(), glassnet.ones(2), glassnet.ones(1))
+        compare_with_torch(hooked, glassnet.ones(2), glassnet.ones(1))
     twin = torch.nn.Module()
     twin.lin = torch.nn.Linear(2, 1)
-    twin.forward = lambda x: twin.lin(x)
-    cmp = compare_with_torch(Custom(), glassnet.ones(2), glassnet.ones(1), twin=twin)
+    twin.forward = lambda x: torch.tanh(twin.lin(x)) * 2.0
+    cmp = compare_with_torch(hooked, glassnet.ones(2), glassnet.ones(1), twin=twin)
     assert cmp.max_abs_diff < 1e-6

@@ -1,9 +1,9 @@
 """Run the same step in PyTorch and report the largest difference of every value and gradient.
 
-The torch twin is built from the glassnet module: ``nn.Sequential`` of Linear and activation
-layers, and any model with a ``torch_twin(torch)`` method (the seed lessons' networks have one),
-get the same structure and the glassnet ``state_dict``; any other model needs ``twin=`` (a torch
-module with the same parameter names).  Exact models are compared with a float64 twin.
+The torch twin is the model crossed by ``glassnet.bridge.to_torch`` (built-in layers become
+torch's, a user subclass runs its own ``forward`` on torch) with the glassnet ``state_dict``; a
+model that cannot cross needs ``twin=`` (a torch module with the same parameter names).  Exact
+models are compared with a float64 twin.
 """
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ import numpy as np
 
 from ._numbers import fmt_any, to_float
 
-_ACTIVATIONS = {"ReLU": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Identity": "Identity",
-                "Flatten": "Flatten", "GELU": "GELU"}
 _LOSSES = {"mse": ("mse_loss", "mse_loss"), "bce": ("binary_cross_entropy", "binary_cross_entropy"),
            "bce_logits": ("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits")}
 
@@ -67,27 +65,17 @@ def _torch():
 
 
 def build_twin(model, torch):
-    """A torch module with ``model``'s structure (see the module docstring)."""
-    tnn = torch.nn
-    kind = type(model).__name__
-    if kind == "Sequential":
-        layers = []
-        for child in model.children():
-            name = type(child).__name__
-            if name == "Linear":
-                layers.append(tnn.Linear(child.in_features, child.out_features,
-                                         bias=child.bias is not None))
-            elif name == "LeakyReLU":
-                layers.append(tnn.LeakyReLU(child.negative_slope))
-            elif name in _ACTIVATIONS:
-                layers.append(getattr(tnn, _ACTIVATIONS[name])())
-            else:
-                raise TypeError(f"compare_with_torch: no torch twin for layer {name}; pass twin=")
-        return tnn.Sequential(*layers)
-    if hasattr(model, "torch_twin"):
-        return model.torch_twin(torch)
-    raise TypeError(f"compare_with_torch: no torch twin for {kind}; pass twin= (a torch module "
-                    f"with the same parameter names)")
+    """A torch module with ``model``'s structure: ``glassnet.bridge.to_torch`` of it (of a float64
+    copy for an exact model).  Raises TypeError naming what cannot cross, and the way out."""
+    from .. import exact, float64
+    from ..bridge import CrossingError, to_torch
+    if any(p.dtype is exact for p in model.parameters()):
+        model = copy.deepcopy(model).to(float64)     # (the caller loads the exact weights next)
+    try:
+        return to_torch(model)
+    except CrossingError as err:
+        raise TypeError(f"compare_with_torch: no torch twin for {type(model).__name__}: {err}; "
+                        f"pass twin= (a torch module with the same parameter names)") from err
 
 
 def backward(loss) -> None:

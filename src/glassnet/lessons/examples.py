@@ -47,18 +47,6 @@ class DiagonalFlipNet(nn.Module):
     def forward(self, x):
         return self.layer2(F.relu(self.layer1(x)))
 
-    @staticmethod
-    def torch_twin(torch):
-        """The same network in PyTorch (for ``glassnet.explain.compare_with_torch``)."""
-        class DiagonalFlipNet(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.layer1, self.layer2 = torch.nn.Linear(4, 3), torch.nn.Linear(3, 4)
-
-            def forward(self, x):
-                return self.layer2(torch.relu(self.layer1(x)))
-        return DiagonalFlipNet()
-
 
 class XORNet(nn.Module):
     """Seed 003's network: ``σ(output(σ(hidden(x))))``, 2 → 2 → 1."""
@@ -70,18 +58,6 @@ class XORNet(nn.Module):
 
     def forward(self, x):
         return F.sigmoid(self.output(F.sigmoid(self.hidden(x))))
-
-    @staticmethod
-    def torch_twin(torch):
-        """The same network in PyTorch (for ``glassnet.explain.compare_with_torch``)."""
-        class XORNet(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.hidden, self.output = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
-
-            def forward(self, x):
-                return torch.sigmoid(self.output(torch.sigmoid(self.hidden(x))))
-        return XORNet()
 
 
 def load(model, weights: dict, dtype):
