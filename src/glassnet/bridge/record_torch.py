@@ -173,7 +173,7 @@ class TorchRecord:
     def _build(self) -> None:
         import glassnet
         from ..autograd import observe
-        from ..explain.recorder import _Observer
+        from ..explain.tape import Tape
         rec = self.recording
         gparams = {key: glassnet.tensor(self._before[name], requires_grad=p.requires_grad)
                    for key, (name, p) in self.params.items()}
@@ -182,7 +182,7 @@ class TorchRecord:
         for name, t in self.names.items():
             if id(t) not in self.params and id(t) in self.values:
                 leaf_names[id(self._glassnet(t))] = name
-        ob = self.observer = _Observer(rec, {id(g): self.params[key][0] for key, g in gparams.items()},
+        ob = self.observer = Tape(rec, {id(g): self.params[key][0] for key, g in gparams.items()},
                                        leaf_names)
         with observe(ob):
             for event in self.events:

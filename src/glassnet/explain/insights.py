@@ -101,7 +101,7 @@ def _reason_keys(rec, ly, p, shape, flat, dead, act_layer) -> dict:
     dead_here[list(dead[ly["path"]])] = True
     is_dead = dead_here[units]
     code[is_dead] = units[is_dead]                              # [0, n_units): this unit is dead
-    prev, names = None, {}
+    prev = None
     if p.name == ly["weight"] and len(shape) == 2:
         cols = np.unravel_index(flat, shape)[1]
         zcols = np.zeros(shape[1], dtype=bool)
