@@ -1,9 +1,9 @@
 """The recording's data: one training step as plain records, and ``Recording`` holding them.
 
 This module is the bottom layer of ``glassnet.explain``: at module level it imports only
-``_numbers`` and ``naming`` (which import nothing of the package).  ``recorder`` (the glassnet engine), and any other producer (the
-PyTorch bridge), fills a ``Recording``; the views, derivations, insights and renderers above
-read it.  The data API below is stable: producers may rely on it, and new fields are only ever
+``_numbers``, ``naming`` and ``methods`` (which import nothing of the package).  ``recorder``
+(the glassnet engine), and any other producer (the PyTorch bridge), fills a ``Recording``; the
+views, derivations, insights and renderers above read it.  The data API below is stable: producers may rely on it, and new fields are only ever
 added with defaults.
 
 The data API
@@ -41,8 +41,8 @@ adds what it holds (and clears ``_producer`` when it has given everything), and
 ``output_ref`` or ``effect`` runs ``complete()`` first, so readers never see the difference.
 
 ``Recording`` also offers the views as methods (``forward_table()``, ``derivation(entry)``,
-``to_html()`` …).  They are thin: each imports its view module when called, so that this
-module stays at the bottom of the import graph.
+``to_html()`` …), inherited from ``methods.Views``.  They are thin: each imports its view
+module when called, so that this module stays at the bottom of the import graph.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._numbers import fmt
+from .methods import Views
 from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops, name_ops  # noqa: F401
 
 # -- the entries ----------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def _completed(name: str) -> property:
     return property(get, set_, doc=f"The recording's ``{name}`` (completed on first read).")
 
 
-class Recording:
+class Recording(Views):
     """A recorded training step (see ``glassnet.explain.record``).
 
     Attributes
@@ -316,123 +317,6 @@ class Recording:
                 leaf.name = fmt(leaf.value)
         label_ops(self)
         name_ops(self)
-
-    # -- views (see views.py, derivation.py, insights.py) ---------------------------------
-    def derivation(self, entry: str):
-        """The chain rule for one parameter entry, e.g. ``"layer1.weight[2, 0]"``, with numbers."""
-        from .derivation import derive
-        return derive(self, entry)
-
-    def forward_table(self):
-        from .views import forward_table
-        return forward_table(self)
-
-    def ops_table(self):
-        from .views import ops_table
-        return ops_table(self)
-
-    def backward_table(self):
-        from .views import backward_table
-        return backward_table(self)
-
-    def gradient_table(self):
-        from .views import gradient_table
-        return gradient_table(self)
-
-    def update_table(self):
-        from .views import update_table
-        return update_table(self)
-
-    def update_summary(self) -> str:
-        from .views import update_summary
-        return update_summary(self)
-
-    def effect_table(self):
-        from .views import effect_table
-        return effect_table(self)
-
-    def insights(self) -> list:
-        from .insights import insights
-        return list(self.cached("insights", lambda: insights(self)))
-
-    # -- detail on demand (see detail.py): cost in proportion to what is shown ---------------
-    def detail_level(self, detail=None) -> str:
-        """``"full"`` or ``"summary"``: what the renderers show for ``detail`` (None: by size)."""
-        from .summary import detail_level
-        return detail_level(self, detail)
-
-    def table(self, name: str, rows=None, full: bool = False):
-        """One table on demand: a view (``"forward"``, ``"ops"``, ``"backward"``, ``"gradients"``,
-        ``"update"``, ``"effect"``; the summary's ``"layers"``, ``"parameters"``, ``"ops summary"``,
-        ``"largest"``, ``"updates"``) or one parameter's or op's entries (``"0.weight"``, ``"z"``),
-        ``rows`` of them (an int, a slice or indices), every column with ``full=True``."""
-        from .detail import table
-        return table(self, name, rows=rows, full=full)
-
-    def path(self, entry: str):
-        """The ops an entry's gradient flows through, from the entry to the loss."""
-        from .detail import path
-        return path(self, entry)
-
-    # -- renderers ------------------------------------------------------------------------
-    def document(self, entries=(), detail=None):
-        from .render.document import build
-        return build(self, entries, detail)
-
-    def to_text(self, entries=(), width: int = 110, detail=None) -> str:
-        from .render.text import render
-        return render(self.document(entries, detail), width=width)
-
-    def to_markdown(self, entries=(), detail=None) -> str:
-        from .render.markdown import render
-        return render(self.document(entries, detail))
-
-    def to_latex(self, entries=(), detail=None) -> str:
-        from .render.latex import render
-        return render(self.document(entries, detail))
-
-    def to_html(self, entries=(), detail=None) -> str:
-        from .render.html import render
-        return render(self.document(entries, detail))
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def json_version(self, detail=None, version=None) -> int:
-        """The JSON version written for ``version=None``: ``/1`` for a recording small enough for
-        every table (what the playground and other ``/1`` readers expect), ``/2`` above that size
-        or when a ``detail`` level is asked for."""
-        if version is None:
-            return 1 if detail is None and self.detail_level() == "full" else 2
-        if version not in (1, 2):
-            raise ValueError(f"version must be 1, 2 or None (chosen by size), got {version!r}")
-        return version
-
-    def to_dict(self, entries=(), detail=None, version=None) -> dict:
-        """The recording as JSON-ready data: ``glassnet.explain/2`` (``version=2``; summaries, and
-        every array with ``detail="full"``) or ``/1`` (``version=1``); by default ``/1`` for small
-        recordings and ``/2`` for large ones (see :meth:`json_version`)."""
-        if self.json_version(detail, version) == 1:
-            from .render.json_v1 import to_dict as to_dict_v1
-            return to_dict_v1(self, entries)
-        from .render.json import to_dict
-        return to_dict(self, entries, detail)
-
-    def to_json(self, entries=(), indent=None, detail=None, version=None) -> str:
-        """``to_dict`` as JSON text (``/2`` compact, ``/1`` indented by 2 as it always was)."""
-        if self.json_version(detail, version) == 1:
-            from .render.json_v1 import to_json as to_json_v1
-            return to_json_v1(self, entries, indent=2 if indent is None else indent)
-        from .render.json import to_json
-        return to_json(self, entries, indent=indent, detail=detail)
-
-    def to_dot(self) -> str:
-        from .graph import to_dot
-        return to_dot(self)
-
-    def to_svg(self):
-        from .graph import to_svg
-        return to_svg(self)
 
     def __repr__(self) -> str:
         loss = "" if self.effect is None or self.effect.loss_before is None else \
