@@ -248,3 +248,32 @@ def test_a_recording_can_be_copied():
         opt.step()
     twin = copy.deepcopy(step)
     assert twin.to_json(detail="full") == step.to_json(detail="full")
+
+
+def test_two_threads_reading_a_recording_at_once_both_see_it_whole(monkeypatch):
+    import threading
+    import time
+
+    from glassnet.explain.tape import Tape
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    build = Tape._build
+
+    def slow_build(self, rec, tape):                 # the first reader is still building ...
+        time.sleep(0.05)
+        build(self, rec, tape)
+    monkeypatch.setattr(Tape, "_build", slow_build)
+    seen = []
+
+    def read():
+        seen.append((len(step.ops), len(step.params), all(op.grad_out is not None for op in step.ops)))
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)                              # ... when the second one reads
+    for t in threads:
+        t.join()
+    assert seen == [(len(step.ops), 4, True)] * 2 and len(step.ops) >= 4

@@ -9,6 +9,7 @@ through ``pre_hook``/``post_hook`` when it replays a torch step.
 """
 from __future__ import annotations
 
+import threading
 import weakref
 
 import numpy as np
@@ -103,6 +104,7 @@ class Tape:
         self.paths: dict = {}               # id(module) -> (path, module): the model's modules
         self.refs: dict = {}                # id(tensor) -> its Ref (kept tensors: ids stay unique)
         self.finish = None                  # finish(rec, observer): the last flush's work
+        self.lock = threading.RLock()       # two threads reading the recording flush once
         rec._producer = self
 
     # -- during the step: copies and a tape ------------------------------------------------
@@ -171,9 +173,22 @@ class Tape:
     def flush(self, rec) -> None:
         """Turn the tape into records (in order, as if made at the time); the last flush
         (``finish`` set) also completes the recording and lets it go."""
-        if not self.tape and not self.grads and self.finish is None:
-            return
-        tape, self.tape = self.tape, []
+        with self.lock:                     # (two threads reading the recording: one flush)
+            tape, self.tape = self.tape, []
+            if tape:
+                self._build(rec, tape)
+            if self.grads:
+                ops = rec._ops
+                for idx, (grad_out, grad_inputs) in self.grads.items():
+                    if idx < len(ops) and ops[idx].grad_out is None:
+                        ops[idx].grad_out, ops[idx].grad_inputs = grad_out, grad_inputs
+                self.grads = {k: v for k, v in self.grads.items() if k >= len(ops)}
+            if self.finish is not None:
+                finish, self.finish = self.finish, None
+                rec._producer = None
+                finish(rec, self)
+
+    def _build(self, rec, tape: list) -> None:
         ops, calls, ref = rec._ops, rec._module_calls, self.ref
         for event in tape:
             if type(event) is list:                                     # the model's input
@@ -192,15 +207,6 @@ class Tape:
                     inputs=[ref(t, v) for t, v in zip(inputs, values)], input_values=values,
                     output=value, requires_grad=requires_grad, attrs=op_attrs(fn),
                     phase="after" if after else "forward"))
-        if self.grads:
-            for idx, (grad_out, grad_inputs) in self.grads.items():
-                if idx < len(ops) and ops[idx].grad_out is None:
-                    ops[idx].grad_out, ops[idx].grad_inputs = grad_out, grad_inputs
-            self.grads = {k: v for k, v in self.grads.items() if k >= len(ops)}
-        if self.finish is not None:
-            finish, self.finish = self.finish, None
-            rec._producer = None
-            finish(rec, self)
 
     def close(self, rec) -> None:
         """Flush what is left and let the recording go (a producer without ``finish``)."""
