@@ -161,22 +161,20 @@ _REPLAY = {
 }
 
 
-def deferred_effect(rec, model, loss_fn, leaf_of: dict, arg_values: list):
+def deferred_effect(rec, model, loss_fn, leaf_of: dict, args: list):
     """A function that computes the step's :class:`Effect` when it is first asked for.
 
-    The recording keeps the model (not a copy) and its own copies of the inputs
-    (``arg_values``, copied when the block ended; a leaf's own copy where the argument is a
-    leaf, ``leaf_of`` mapping id(tensor) to leaf index); the forward re-run happens later, on a
-    deep copy of the model holding the recorded values after the step, so recording costs no
-    extra forward pass and the caller's model is never touched.
+    The recording keeps the model (not a copy) and its own copies of the inputs: ``args`` is
+    ``(id, copy)`` for each tensor the model was called with (copied when the block ended; a
+    leaf's own copy where the tensor is a leaf, ``leaf_of`` mapping id to leaf index) and
+    ``(None, value)`` for anything else.  The forward re-run happens later, on a deep copy of
+    the model holding the recorded values after the step, so recording costs no extra forward
+    pass and the caller's model is never touched.
     """
     from ..tensor import _wrap
-    args = []
-    for a, value in zip(rec.model_args, arg_values):
-        if hasattr(a, "array"):
-            args.append(_wrap(rec._leaves[leaf_of[id(a)]].value if id(a) in leaf_of else value))
-        else:
-            args.append(a)
+    args = [value if key is None else
+            _wrap(rec._leaves[leaf_of[key]].value if key in leaf_of else value)
+            for key, value in args]
     after = {p.name: p.after for p in rec.params}
 
     def compute(rec) -> Effect:

@@ -27,7 +27,7 @@ from ..nn.module import Module
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Recording, snapshot
-from .tape import Tape
+from .tape import _OP, Tape
 
 _EMPTY: dict = {}
 _TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
@@ -133,6 +133,9 @@ class record:
 
     # -- entering and leaving -------------------------------------------------------------
     def __enter__(self) -> "Recording":
+        if self._handles or self._observe is not None:
+            raise RuntimeError("explain.record: this record(...) was already used; make a new "
+                               "record(model, optimizer) for each step you want to record")
         ob = self.observer
         if self.model is not None:
             # one global pre/post hook pair (not one per module), told the model's modules apart
@@ -217,33 +220,39 @@ class record:
         built from the tape when the recording is first read (``_complete``)."""
         rec, ob = self.recording, self.observer
         rec.dtype = self._dtype
+        if rec.dtype is None:                   # no parameters: the first op's values tell
+            value = next((e[6] for e in ob.tape if e[0] == _OP), None)
+            if value is not None:
+                rec.dtype = "exact" if value.dtype == object else str(value.dtype)
         stepped = rec.step_before or {}
         now = {name: (snapshot(p.array), None if p.grad is None else snapshot(p.grad.array))
                for name, p in self.params.values() if name not in stepped}
         args = None
-        if rec.model_args is not None:
-            args = [ob.snaps.tensor(a) if hasattr(a, "array") else a for a in rec.model_args]
+        if rec.model_args is not None:          # (id, copy) of a tensor, (None, it) of the rest
+            args = [(id(a), ob.snaps.tensor(a)) if hasattr(a, "array") else (None, a)
+                    for a in rec.model_args]
+            rec.model_args = None
         replay = not self._extra_params
         ob.finish = partial(_complete, params=self.params, before=self._before, now=now, args=args,
                             model=self.model, loss_fn=self.loss_fn, replay=replay)
         if self.model is not None and args is not None and not replay:
             rec.complete()      # the effect re-runs the model as it is now (it holds extra params)
+        ob.seal()
 
 
-def _complete(rec, ob, *, params, before, now, args, model, loss_fn, replay) -> None:
-    """The recorder's last flush: parameters and effect (``replay``: the model holds every
-    parameter, so the loss after the step is computed later, on a copy), naming on first read."""
-    if rec.dtype is None and rec._ops:
-        rec.dtype = "exact" if rec._ops[0].output.dtype == object else str(rec._ops[0].output.dtype)
+def _complete(rec, tape, *, params, before, now, args, model, loss_fn, replay) -> None:
+    """The recorder's last flush: parameters, effect (``replay``: the model holds every
+    parameter, so the loss after the step is computed later, on a copy), then the naming."""
     rec.params = param_records(rec, params, before, now)
     if model is not None and args is not None:
         if replay:
-            rec.defer_effect(deferred_effect(rec, model, loss_fn, ob.leaves, args))
-        else:
+            rec.defer_effect(deferred_effect(rec, model, loss_fn, tape.leaves, args))
+        else:                                   # now, at the block's end: the live tensors
+            live = tape.live()
             with no_grad():
-                rec.effect = compute_effect(rec, model, loss_fn, rec.model_args,
-                                            dict(enumerate(ob.leaf_tensors)))
+                rec.effect = compute_effect(
+                    rec, model, loss_fn, [a if key is None else live[key] for key, a in args],
+                    {index: live[key] for key, index in tape.leaves.items()})
     elif rec.loss_index is not None:
         rec.effect = Effect(loss_before=rec._ops[rec.loss_index].output[()])
-    rec.model_args = None
-    rec.finalize_later()
+    rec.finalize()

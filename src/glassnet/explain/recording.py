@@ -36,9 +36,10 @@ constants, and gives every op a ``label`` (where it ran) and a ``name`` (a symbo
 ``h``, ``ŷ``, ``L``).
 
 A producer may hold records back: it sets ``_producer`` to an object whose ``flush(rec)``
-adds what it holds (and clears ``_producer`` when it has given everything), and
-``finalize_later()``.  Reading ``ops``, ``leaves``, ``module_calls``, ``params``,
-``output_ref`` or ``effect`` runs ``complete()`` first, so readers never see the difference.
+adds what it holds (and, once it has given everything and called ``finalize()``, clears
+``_producer``; a reader in another thread waits in ``flush`` meanwhile).  Reading ``ops``,
+``leaves``, ``module_calls``, ``params``, ``output_ref`` or ``effect`` runs ``complete()``
+first, so readers never see the difference.
 
 ``Recording`` also offers the views as methods (``forward_table()``, ``derivation(entry)``,
 ``to_html()`` …), inherited from ``methods.Views``.  They are thin: each imports its view
@@ -149,7 +150,7 @@ def _completed(name: str) -> property:
     attr = "_" + name
 
     def get(self):
-        if self._producer is not None or self._finalize_pending:
+        if self._producer is not None:
             self.complete()
         return getattr(self, attr)
 
@@ -178,7 +179,6 @@ class Recording(Views):
         self._ops, self._leaves, self._module_calls, self._params = [], [], [], []
         self._output_ref = None
         self._producer = None     # a producer still holding records back (see complete())
-        self._finalize_pending = False
         self._memo: dict = {}     # views computed once (the recorded data does not change)
         self.loss_index = None
         self.model_args = None
@@ -204,12 +204,11 @@ class Recording(Views):
         return {**self.__dict__, "_producer": None}
 
     def complete(self) -> None:
-        """Build what the producer held back, then name it (``finalize``): the recorder keeps
-        both out of the training step, and any read of the records above runs this first."""
-        if self._producer is not None:
-            self._producer.flush(self)      # clears _producer once it has given everything
-        if self._finalize_pending:
-            self.finalize()
+        """Build what the producer held back (the recorder keeps building and naming the
+        records out of the training step); any read of the records above runs this first."""
+        producer = self._producer
+        if producer is not None:
+            producer.flush(self)            # clears _producer once it has given everything
 
     def cached(self, key, compute):
         """``compute()``, remembered under ``key``: views that several renderers need (the
@@ -217,11 +216,6 @@ class Recording(Views):
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
-
-    def finalize_later(self) -> None:
-        """Run :meth:`finalize` when ``ops`` or ``leaves`` are next read (the recorder's way of
-        keeping the naming out of the training step)."""
-        self._finalize_pending = True
 
     # -- the effect, possibly deferred ------------------------------------------------------
     @property
@@ -310,7 +304,6 @@ class Recording(Views):
     # -- naming ---------------------------------------------------------------------------
     def finalize(self) -> None:
         """Give every op a label (where it ran) and its output a symbol (what it is)."""
-        self._finalize_pending = False
         find_target(self)
         for leaf in self.leaves:
             if leaf.role == "constant" and np.ndim(leaf.value) == 0:

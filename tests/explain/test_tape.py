@@ -1,0 +1,222 @@
+"""explain.record's tape: the records are built when first read, exactly as if built during
+the step, from copies taken at the time; nothing of the step is kept alive, and readers in
+other threads see a whole recording."""
+import copy
+import gc
+import threading
+import time
+import weakref
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import nn, optim
+from glassnet.explain import record
+from glassnet.nn import functional as F
+
+
+def _model():
+    glassnet.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
+
+
+def _spiral_step(read_inside: bool):
+    model = _model()
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    x = glassnet.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    t = glassnet.tensor([[0.3], [-0.2]])
+    with record(model, opt, names={"t": t}) as step:
+        out = model(x * 2.0)
+        if read_inside:
+            assert [op.op for op in step.ops] == ["Mul", "Linear", "Relu", "Linear"]
+            assert step.output_ref is not None and len(step.module_calls) == 4
+        loss = F.mse_loss(out, t)
+        opt.zero_grad()
+        loss.backward()
+        if read_inside:
+            assert step.ops[-1].grad_out is not None
+        opt.step()
+    return step
+
+
+def test_records_are_the_same_read_inside_the_block_or_after():
+    inside, after = _spiral_step(read_inside=True), _spiral_step(read_inside=False)
+    assert inside.to_json(detail="full") == after.to_json(detail="full")
+    assert inside.effect.loss_after == after.effect.loss_after
+
+
+def test_values_are_those_the_ops_saw_although_records_are_built_later():
+    model = _model()
+    x = glassnet.tensor([[1.0, -2.0, 0.5]])
+    with record(model) as step:
+        y = model(x)
+        x.mul_(10.0)                            # x changed in place after the model read it
+        (y * x.sum()).sum()                     # ... and read again, changed (no backward:
+                                                # torch and glassnet refuse it after mul_)
+    x.mul_(0.0)                                 # after the block: the records must not move
+    ops = step.ops                               # built now, from the tape
+    np.testing.assert_array_equal(ops[0].input_values[0], [[1.0, -2.0, 0.5]])
+    np.testing.assert_array_equal(step.leaves[0].value, [[1.0, -2.0, 0.5]])
+    total = next(op for op in ops if op.op == "Sum")
+    np.testing.assert_array_equal(total.input_values[0], [[10.0, -20.0, 5.0]])
+    assert total.inputs[0].kind == "leaf"        # the same leaf x, at a later version
+
+
+def test_an_unread_recording_is_freed_without_the_garbage_collector():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    gc.disable()
+    try:
+        for read in (False, True):
+            with record(model, opt) as step:
+                model(glassnet.ones(3)).sum().backward()
+                opt.step()
+            if read:
+                assert step.effect.loss_after is not None and step.params
+            alive = weakref.ref(step)
+            del step
+            assert alive() is None, "no reference cycle keeps a recording (and its copies) alive"
+    finally:
+        gc.enable()
+
+
+def test_a_recording_can_be_copied():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        model(glassnet.ones(3)).sum().backward()
+        opt.step()
+    twin = copy.deepcopy(step)
+    assert twin.to_json(detail="full") == step.to_json(detail="full")
+
+
+def test_two_threads_reading_a_recording_at_once_both_see_it_whole(monkeypatch):
+    from glassnet.explain.tape import Tape
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    build = Tape._build
+
+    def slow_build(self, rec, tape):                 # the first reader is still building ...
+        time.sleep(0.05)
+        build(self, rec, tape)
+    monkeypatch.setattr(Tape, "_build", slow_build)
+    seen = []
+
+    def read():
+        seen.append((len(step.ops), len(step.params), all(op.grad_out is not None for op in step.ops)))
+    threads = [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)                              # ... when the second one reads
+    for t in threads:
+        t.join()
+    assert seen == [(len(step.ops), 4, True)] * 2 and len(step.ops) >= 4
+
+
+def test_a_second_reader_waits_until_the_first_has_finished_the_recording(monkeypatch):
+    import glassnet.explain.recorder as recorder
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    param_records = recorder.param_records
+
+    def slow(*args, **kwargs):                        # the last part of the build, slowed
+        time.sleep(0.05)
+        return param_records(*args, **kwargs)
+    monkeypatch.setattr(recorder, "param_records", slow)
+    first = threading.Thread(target=lambda: step.ops)
+    first.start()
+    time.sleep(0.01)
+    params, effect = len(step.params), step.effect  # the second reader, meanwhile
+    first.join()
+    assert params == 4 and effect is not None and effect.loss_after is not None
+
+
+def test_op_attributes_are_those_at_forward_time():
+    class Scale(glassnet.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, weight):
+            ctx.weight, ctx.n = weight, 3
+            return x * weight
+
+        @staticmethod
+        def backward(ctx, g):
+            w = ctx.weight
+            del ctx.weight                              # backward frees what it needed
+            ctx.n = -1
+            return g * w, None
+
+    model = nn.Sequential(nn.Linear(3, 1))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        loss = F.mse_loss(Scale.apply(model(glassnet.ones(2, 3)), 0.5), glassnet.zeros(2, 1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert [op.attrs for op in step.ops if op.op == "Scale"] == [{"n": 3, "weight": 0.5}]
+
+
+def test_a_read_inside_the_block_does_not_let_ids_be_reused():
+    class Split(glassnet.autograd.Function):          # its Output nodes are not observed
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, a, b):
+            return a * 2 + b * 3
+
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = glassnet.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]])
+    with record(model, opt) as step:
+        h = model(x)
+        with glassnet.no_grad():
+            h.mean()                                    # a node only the recorder holds
+        index = len(step.ops) - 1                       # a read inside the block
+        a, b = Split.apply(h)                           # new nodes, which could take its id
+        loss = (a * b).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    op = step.ops[index]
+    assert op.op == "Mean" and not op.requires_grad and op.grad_out is None
+
+
+def test_an_unread_recording_keeps_copies_not_the_steps_tensors():
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x = glassnet.ones(2, 3)
+    with record(model, opt) as step:
+        h = model[0](x)
+        F.mse_loss(model[2](model[1](h)), glassnet.zeros(2, 1)).backward()
+        opt.step()
+    hidden = weakref.ref(h)
+    del h
+    gc.collect()
+    assert hidden() is None, "the recording holds a copy of h, not h"
+    assert step.model_args is None
+    np.testing.assert_allclose(step.ops[0].output, step.ops[1].input_values[0])
+
+
+def test_the_dtype_is_known_before_anything_is_read():
+    a = glassnet.tensor([1, 2], dtype=glassnet.exact)
+    with record() as step:
+        (a * a).sum()
+    assert step.dtype == "exact" and step.exact
+
+
+def test_a_record_is_used_once():
+    model = _model()
+    recorder = record(model)
+    with recorder:
+        model(glassnet.ones(3))
+    with pytest.raises(RuntimeError, match="make a new record"):
+        with recorder:
+            pass
