@@ -158,7 +158,8 @@ def test_module_and_parameter_names_match_named_modules_and_named_parameters():
     model.extra = nn.Parameter(glassnet.ones(2))
     model[0].bias = None                                # a None parameter is skipped
     model.deep = nn.Sequential(nn.Sequential(nn.Linear(1, 1)), nn.Tanh())
-    modules, params = _walk(model)
+    modules, params, plain = _walk(model)
+    assert plain
     assert [(n, id(m)) for n, m in modules] == [(n, id(m)) for n, m in model.named_modules()]
     assert [(n, id(p)) for n, p in params] == [(n, id(p)) for n, p in model.named_parameters()]
     assert len(modules) == 10 and "2.weight" in dict(params) and "3.0.weight" not in dict(params)
@@ -170,7 +171,34 @@ def test_module_and_parameter_names_match_named_modules_and_named_parameters():
 
         def named_parameters(self, *args, **kwargs):
             return iter([("renamed", self.a.weight)])
-    assert [n for n, _ in _walk(Custom())[1]] == ["renamed"]
+    assert [n for n, _ in _walk(Custom())[1]] == ["renamed"] and not _walk(Custom())[2]
     with record(model) as step:
         model(glassnet.ones(1, 2)).sum().backward()
     assert [p.name for p in step.params] == [n for n, _ in model.named_parameters()]
+
+
+def test_the_names_follow_the_model_when_it_changes_between_recordings():
+    import gc
+    import weakref
+    model = _model()
+
+    def names():
+        with record(model) as step:
+            model(glassnet.ones(3)).sum().backward()
+        return [p.name for p in step.params]
+    assert names() == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert names() == ["0.weight", "0.bias", "2.weight", "2.bias"]        # (the kept walk)
+    model.append(nn.Linear(1, 1))                                          # a new layer
+    assert names()[-2:] == ["3.weight", "3.bias"]
+    model[3].bias = None                                                   # a parameter dropped
+    assert names()[-1] == "3.weight"
+    model[0].weight = nn.Parameter(glassnet.zeros(2, 3))                   # one replaced
+    with record(model) as step:
+        model(glassnet.ones(3)).sum().backward()
+    assert step.params[0].name == "0.weight" and np.all(step.params[0].before == 0)
+    del model[3]
+    assert names() == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    alive = weakref.ref(model)
+    del model, step
+    gc.collect()
+    assert alive() is None, "the kept walk does not keep the model alive"

@@ -20,10 +20,11 @@ that recording adds little to the step itself (``benchmarks/bench_explain.py`` m
 from __future__ import annotations
 
 import copy
+import weakref
 from functools import partial
 
 from ..autograd import no_grad, observe
-from ..nn.module import Module
+from ..nn.module import STRUCTURE, Module
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Recording, snapshot
@@ -44,12 +45,36 @@ def _is_torch(obj) -> bool:
     return hit
 
 
+_WALKS = weakref.WeakKeyDictionary()    # model -> (STRUCTURE when walked, its walk, weakly)
+
+
+def _walk_cached(model):
+    """``_walk(model)``, reused while no module anywhere has changed its registries (the
+    ``nn.module.STRUCTURE`` counter), so that recording step after step walks the model once.
+    The walk is kept through weak references: the cache never keeps a model alive."""
+    try:
+        hit = _WALKS.get(model)
+    except TypeError:                               # an unhashable model: walk it every time
+        return _walk(model)[:2]
+    if hit is not None and hit[0] == STRUCTURE[0]:  # (unchanged, so all still held by model)
+        return [(path, ref()) for path, ref in hit[1]], [(name, ref()) for name, ref in hit[2]]
+    version = STRUCTURE[0]
+    modules, params, plain = _walk(model)
+    if plain:                                       # (an override may answer differently)
+        try:
+            _WALKS[model] = (version, [(path, weakref.ref(m)) for path, m in modules],
+                             [(name, weakref.ref(p)) for name, p in params])
+        except TypeError:
+            pass
+    return modules, params
+
+
 def _walk(model):
     """``list(model.named_modules())`` and ``list(model.named_parameters())`` in one iterative
-    pass (the same names and order, without the nested generators' cost); a model with a module
-    that overrides either method is asked directly."""
+    pass (the same names and order, without the nested generators' cost), and whether it was
+    that pass (False: a module overrides either method, and the model was asked directly)."""
     def asked():
-        return list(model.named_modules()), list(model.named_parameters())
+        return list(model.named_modules()), list(model.named_parameters()), False
     if type(model).named_parameters is not Module.named_parameters:
         return asked()
     modules, params, seen_modules, seen_params = [], [], set(), set()
@@ -69,7 +94,7 @@ def _walk(model):
                 params.append((f"{prefix}.{name}" if prefix else name, p))
         stack.extend(reversed([(f"{prefix}.{name}" if prefix else name, child)
                                for name, child in d["_modules"].items() if child is not None]))
-    return modules, params
+    return modules, params, True
 
 
 class record:
@@ -116,7 +141,7 @@ class record:
         names = dict(names or {})
         self.params = {}                            # id(tensor) -> (name, tensor)
         param_names = {}                            # id(tensor) -> name (the observer's)
-        self._modules, named = _walk(model) if model is not None else ([], [])
+        self._modules, named = _walk_cached(model) if model is not None else ([], [])
         for name, p in named:
             self.params[id(p)] = (name, p)
             param_names[id(p)] = name

@@ -25,6 +25,10 @@ from .hooks import (RemovableHandle, _global_forward_hooks, _global_forward_pre_
                     register_module_forward_hook, register_module_forward_pre_hook)
 from .parameter import Parameter
 
+#: Bumped whenever any module's ``_parameters`` or ``_modules`` changes, so that a walk of a
+#: module tree (``glassnet.explain.record``'s names) can be reused while it is unchanged.
+STRUCTURE = [0]
+
 # Parameter (parameter.py) and the hook functions (hooks.py) are importable from here too.
 __all__ = ["Module", "Parameter", "RemovableHandle", "register_module_forward_hook",
            "register_module_forward_pre_hook"]
@@ -87,6 +91,7 @@ class Module:
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; "
                             f"Module.__init__ takes none (call super().__init__())")
         d = self.__dict__
+        STRUCTURE[0] += 1
         d["training"] = True
         d["_parameters"] = {}
         d["_buffers"] = {}
@@ -155,6 +160,9 @@ class Module:
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
         params = d.get("_parameters")
+        if params is not None and (isinstance(value, (Parameter, Module)) or name in params
+                                   or name in d["_modules"]):
+            STRUCTURE[0] += 1
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
@@ -202,6 +210,7 @@ class Module:
     def _forget(self, name: str, keep: str = "") -> None:
         """Remove ``name`` from ``__dict__`` and from every registry except ``keep``."""
         d = self.__dict__
+        STRUCTURE[0] += 1
         for registry in ("_parameters", "_buffers", "_modules"):
             if registry != keep:
                 d[registry].pop(name, None)
@@ -230,6 +239,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             f"(glassnet.nn.Parameter or None required)")
+        STRUCTURE[0] += 1
         self._parameters[name] = self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
@@ -254,6 +264,7 @@ class Module:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if name not in self._modules and self._taken(name):
             raise KeyError(f"attribute '{name}' already exists")
+        STRUCTURE[0] += 1
         self._modules[name] = self.__dict__[name] = module
 
     register_module = add_module
