@@ -64,6 +64,8 @@ class Snapshots:
     accumulating into it).
     """
 
+    __slots__ = ("tensors",)
+
     def __init__(self):
         self.tensors: dict = {}     # id(tensor) -> (tensor, array, version, copy)
 
@@ -100,6 +102,10 @@ class Tape:
     built into records, in order, under a lock (another thread may read the recording at any
     time, even while the step runs); the last flush (``finish`` set) completes the recording.
     """
+
+    __slots__ = ("rec", "snaps", "params", "names", "tape", "built", "keep", "count", "by_tensor",
+                 "by_fn", "grads", "applied", "leaves", "stack", "starts", "inputs", "roles",
+                 "backward_started", "paths", "refs", "finish", "lock")
 
     def __init__(self, rec, params: dict, names: dict):
         self.rec = weakref.proxy(rec)       # weak: the recording holds the tape (its
