@@ -3,8 +3,8 @@
 Workloads (issue 11): the digits MLP 64-128-64-10 (batch 64), an MNIST-sized 784-256-10
 (batch 32) and a 1.2 M-parameter MLP 784-1024-384-10 (batch 256), each one training step
 (cross-entropy, Adam) recorded with ``explain.record``, then rendered as the default HTML
-(``_repr_html_``) and the default JSON.  Also: the digits step in full detail, and the
-recording's overhead on a training step.  Goals are printed beside each number.
+(``_repr_html_``) and the default JSON (best of three runs).  Also: the digits step in full
+detail, and the recording's overhead on a training step.  Goals are printed beside each number.
 
     python benchmarks/bench_explain.py            # the table
     python benchmarks/bench_explain.py --profile  # cProfile of the slowest workload's rendering
@@ -91,10 +91,17 @@ def overhead(model, opt, x, y, repeats: int = 30) -> float:
     return best[with_record] / best[plain]
 
 
-def row(name, sizes, batch, goal_s):
-    step, t_rec, parts = recorded(sizes, batch)
-    html, t_html = timed(step._repr_html_)
-    js, t_json = timed(step.to_json)
+def row(name, sizes, batch, goal_s, repeats: int = 3):
+    """The best of ``repeats`` runs (a fresh model each), as timeit reports: one run on a
+    shared machine can be stalled by something else."""
+    best = None
+    for _ in range(repeats):
+        step, t_rec, parts = recorded(sizes, batch)
+        html, t_html = timed(step._repr_html_)
+        js, t_json = timed(step.to_json)
+        if best is None or t_rec + t_html + t_json < sum(best[2:5]):
+            best = (step, parts, t_rec, t_html, t_json, html, js)
+    step, parts, t_rec, t_html, t_json, html, js = best
     total = t_rec + t_html + t_json
     ok = total <= goal_s and len(html.encode()) <= MB and len(js.encode()) <= MB
     params = sum(int(np.size(p.before)) for p in step.params)
@@ -113,8 +120,9 @@ def main() -> None:
         digits, parts = row("64-128-64-10 (digits), 64", [64, 128, 64, 10], 64, 0.3)
         row("784-256-10, 32", [784, 256, 10], 32, 1.0)
         row("784-1024-384-10, 256", [784, 1024, 384, 10], 256, 1.0)
-        html, t_html = timed(lambda: digits.to_html(detail="full"))
-        js, t_json = timed(lambda: digits.to_json(detail="full"))
+        (html, t_html), (js, t_json) = min(
+            ((timed(lambda: digits.to_html(detail="full")), timed(lambda: digits.to_json(detail="full")))
+             for _ in range(3)), key=lambda pair: pair[0][1] + pair[1][1])
         print(f"digits step in full detail: html {t_html:.3f} s ({len(html.encode()) / 1000:.0f} kB), "
               f"json {t_json:.3f} s ({len(js.encode()) / 1000:.0f} kB), total {t_html + t_json:.3f} s "
               f"(goal ≤ 5 s: {'met' if t_html + t_json <= 5 else 'NOT met'})")

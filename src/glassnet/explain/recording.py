@@ -3,8 +3,8 @@
 This module is the bottom layer of ``glassnet.explain``: at module level it imports only
 ``_numbers``, ``naming`` and ``methods`` (which import nothing of the package).  ``recorder``
 (the glassnet engine), and any other producer (the PyTorch bridge), fills a ``Recording``; the
-views, derivations, insights and renderers above read it.  The data API below is stable: producers may rely on it, and new fields are only ever
-added with defaults.
+views, derivations, insights and renderers above read it.  The data API below is stable:
+producers may rely on it, and new fields are only ever added with defaults.
 
 The data API
 ------------
