@@ -45,26 +45,26 @@ def _is_torch(obj) -> bool:
     return hit
 
 
-_WALKS = weakref.WeakKeyDictionary()    # model -> (STRUCTURE when walked, its walk, weakly)
+_WALKS: dict = {}    # id(model) -> (weakref to it, STRUCTURE when walked, its walk, weakly)
 
 
 def _walk_cached(model):
     """``_walk(model)``, reused while no module anywhere has changed its registries (the
     ``nn.module.STRUCTURE`` counter), so that recording step after step walks the model once.
-    The walk is kept through weak references: the cache never keeps a model alive."""
-    try:
-        hit = _WALKS.get(model)
-    except TypeError:                               # an unhashable model: walk it every time
-        return _walk(model)[:2]
-    if hit is not None and hit[0] == STRUCTURE[0]:  # (unchanged, so all still held by model)
-        return [(path, ref()) for path, ref in hit[1]], [(name, ref()) for name, ref in hit[2]]
+    Everything is kept through weak references (and by identity, whatever ``__eq__`` says):
+    the cache never keeps a model alive."""
+    key = id(model)
+    hit = _WALKS.get(key)
+    if hit is not None and hit[0]() is model and hit[1] == STRUCTURE[0]:
+        return [(path, ref()) for path, ref in hit[2]], [(name, ref()) for name, ref in hit[3]]
     version = STRUCTURE[0]
     modules, params, plain = _walk(model)
     if plain:                                       # (an override may answer differently)
         try:
-            _WALKS[model] = (version, [(path, weakref.ref(m)) for path, m in modules],
-                             [(name, weakref.ref(p)) for name, p in params])
-        except TypeError:
+            _WALKS[key] = (weakref.ref(model, lambda _, key=key: _WALKS.pop(key, None)), version,
+                           [(path, weakref.ref(m)) for path, m in modules],
+                           [(name, weakref.ref(p)) for name, p in params])
+        except TypeError:                           # something not weakly referable: no cache
             pass
     return modules, params
 
