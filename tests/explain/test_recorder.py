@@ -202,3 +202,18 @@ def test_the_names_follow_the_model_when_it_changes_between_recordings():
     del model, step
     gc.collect()
     assert alive() is None, "the kept walk does not keep the model alive"
+
+
+def test_the_names_follow_a_layer_swapped_in_the_registry_directly():
+    model, new = _model(), nn.Linear(2, 1)              # (made first: making one changes things)
+    with record(model) as step:
+        model(glassnet.ones(3)).sum().backward()
+    assert step.params
+    old = model[2]
+    model._modules["2"] = new                              # torch's idiom, no setattr
+    with record(model) as step:
+        model(glassnet.ones(3)).sum().backward()
+    assert [p.name for p in step.params] == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [leaf.role for leaf in step.leaves] == ["input"], "the new layer's weights are parameters"
+    np.testing.assert_array_equal(step.param("2.weight").before, model[2].weight.array)
+    assert not np.array_equal(old.weight.array, model[2].weight.array)

@@ -220,3 +220,40 @@ def test_a_record_is_used_once():
     with pytest.raises(RuntimeError, match="make a new record"):
         with recorder:
             pass
+
+
+def test_an_unread_recording_does_not_keep_the_callers_tensors_or_an_unused_model():
+    model, unused = _model(), _model()
+    w = glassnet.tensor([2.0, -1.0], requires_grad=True)
+    with record(unused, names={"w": w}) as step:
+        (w * w).sum().backward()
+    alive = weakref.ref(w), weakref.ref(unused)
+    del w, unused
+    gc.collect()
+    assert [ref() for ref in alive] == [None, None]
+    assert [p.name for p in step.params][-1] == "w" and step.params[-1].grad is not None
+    del model
+
+
+def test_two_threads_asking_for_the_effect_both_get_it(monkeypatch):
+    import glassnet.explain.effect as effect
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    step.ops                                            # built; the effect is still to compute
+    compute = effect.compute_effect
+
+    def slow(*args, **kwargs):
+        time.sleep(0.05)
+        return compute(*args, **kwargs)
+    monkeypatch.setattr(effect, "compute_effect", slow)
+    seen = []
+    first = threading.Thread(target=lambda: seen.append(step.effect))
+    first.start()
+    time.sleep(0.01)
+    seen.append(step.effect)
+    first.join()
+    assert len(seen) == 2 and all(e is not None and e.loss_after is not None for e in seen)
+    assert seen[0] is seen[1], "computed once"

@@ -184,20 +184,25 @@ class TorchRecord:
                 leaf_names[id(self._glassnet(t))] = name
         ob = self.observer = Tape(rec, {id(g): self.params[key][0] for key, g in gparams.items()},
                                        leaf_names)
-        with observe(ob):
-            for event in self.events:
-                if isinstance(event, _Call):
-                    self._replay(event, rec)
-                    continue
-                kind, path, module, args, output = event
-                gargs = tuple(self._glassnet(a) for a in args)
-                if kind == "pre":
-                    ob.pre_hook(path, module, gargs)
-                else:
-                    ob.post_hook(path, module, gargs, self._glassnet(output))
-            if self.loss is not None and id(self.loss) in self.env:
-                gloss = self.env[id(self.loss)]
-                gloss.backward(glassnet.ones_like(gloss))
+        try:
+            with observe(ob):
+                for event in self.events:
+                    if isinstance(event, _Call):
+                        self._replay(event, rec)
+                        continue
+                    kind, path, module, args, output = event
+                    gargs = tuple(self._glassnet(a) for a in args)
+                    if kind == "pre":
+                        ob.pre_hook(path, module, gargs)
+                    else:
+                        ob.post_hook(path, module, gargs, self._glassnet(output))
+                if self.loss is not None and id(self.loss) in self.env:
+                    gloss = self.env[id(self.loss)]
+                    gloss.backward(glassnet.ones_like(gloss))
+        except BaseException:
+            ob.seal()                        # what cannot be explained keeps nothing alive
+            rec._producer = None
+            raise
         ob.close(rec)                        # every event is a record now
         for call in self.events:            # torch's ∂L/∂output where the real backward sent one
             if isinstance(call, _Call) and call.op is not None and id(call.out) in self.grads:

@@ -101,11 +101,11 @@ class LazyTerms(dict):
         return dict.items(self._fill())
 
 
-def param_records(rec, params: dict, before: dict, now: dict) -> list:
-    """One ``ParamRecord`` per parameter, in ``named_parameters()`` order (``now``: value and
-    gradient copied when the block ended, for parameters the optimizer's step did not see)."""
+def param_records(rec, names: list, before: dict, now: dict) -> list:
+    """One ``ParamRecord`` per parameter name, in ``named_parameters()`` order (``now``: value
+    and gradient copied when the block ended, for parameters the optimizer's step did not see)."""
     out = []
-    for name, p in params.values():
+    for name in names:
         if rec.step_before is not None and name in rec.step_before:
             old, grad, st0 = rec.step_before[name]
             new, _, st1 = rec.step_after[name]

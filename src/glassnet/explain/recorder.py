@@ -258,18 +258,22 @@ class record:
                     for a in rec.model_args]
             rec.model_args = None
         replay = not self._extra_params
-        ob.finish = partial(_complete, params=self.params, before=self._before, now=now, args=args,
-                            model=self.model, loss_fn=self.loss_fn, replay=replay)
-        if self.model is not None and args is not None and not replay:
-            rec.complete()      # the effect re-runs the model as it is now (it holds extra params)
-        ob.seal()
+        model = self.model if args is not None else None    # (held only to replay the effect)
+        ob.finish = partial(_complete, names=[name for name, _ in self.params.values()],
+                            before=self._before, now=now, args=args, model=model,
+                            loss_fn=self.loss_fn if model is not None else None, replay=replay)
+        try:
+            if model is not None and not replay:
+                rec.complete()  # the effect re-runs the model as it is now (it holds extra params)
+        finally:
+            ob.seal()
 
 
-def _complete(rec, tape, *, params, before, now, args, model, loss_fn, replay) -> None:
+def _complete(rec, tape, *, names, before, now, args, model, loss_fn, replay) -> None:
     """The recorder's last flush: parameters, effect (``replay``: the model holds every
     parameter, so the loss after the step is computed later, on a copy), then the naming."""
-    rec.params = param_records(rec, params, before, now)
-    if model is not None and args is not None:
+    rec.params = param_records(rec, names, before, now)
+    if model is not None:
         if replay:
             rec.defer_effect(deferred_effect(rec, model, loss_fn, tape.leaves, args))
         else:                                   # now, at the block's end: the live tensors

@@ -47,6 +47,7 @@ module when called, so that this module stays at the bottom of the import graph.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,9 @@ import numpy as np
 from ._numbers import fmt
 from .methods import Views
 from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops, name_ops  # noqa: F401
+
+_EFFECT_LOCK = threading.RLock()    # one deferred effect computed at a time, once
+
 
 # -- the entries ----------------------------------------------------------------------------
 def snapshot(array):
@@ -223,9 +227,14 @@ class Recording(Views):
         """The step's :class:`Effect`; computed on first access when the producer deferred it."""
         if self._producer is not None:
             self.complete()
-        if self._effect is None and self._effect_source is not None:
-            source, self._effect_source = self._effect_source, None
-            self._effect = source(self)
+        if self._effect_source is not None:    # (set until computed: other readers wait)
+            with _EFFECT_LOCK:
+                source = self._effect_source
+                if source is not None:
+                    try:
+                        self._effect = source(self)
+                    finally:                    # (computed, or failed: either way, once)
+                        self._effect_source = None
         return self._effect
 
     @effect.setter

@@ -240,9 +240,11 @@ class Tape:
                 self._apply_grads(rec._ops)
             if self.finish is not None and self.built == len(self.tape):
                 finish, self.finish = self.finish, None
-                finish(rec, self)           # (reads of the recording in there come back here)
-                self.tape, self.built = [], 0
-                rec._producer = None        # only now: other readers wait on the lock till here
+                try:
+                    finish(rec, self)       # (reads of the recording in there come back here)
+                finally:                    # (done, or failed: either way, not again)
+                    self.tape, self.built = [], 0
+                    rec._producer = None    # only now: other readers wait on the lock till here
 
     def _build(self, rec, events: list) -> None:
         ops, calls, ref = rec._ops, rec._module_calls, self.ref

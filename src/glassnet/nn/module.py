@@ -29,6 +29,45 @@ from .parameter import Parameter
 #: module tree (``glassnet.explain.record``'s names) can be reused while it is unchanged.
 STRUCTURE = [0]
 
+
+class _Registry(dict):
+    """A module's ``_parameters`` or ``_modules``: a dict that bumps ``STRUCTURE`` whenever it
+    is written, by ``Module``'s methods or directly (torch's ``model._modules[name] = layer``)."""
+
+    __slots__ = ()
+
+    def __setitem__(self, key, value):
+        STRUCTURE[0] += 1
+        dict.__setitem__(self, key, value)
+
+    def __delitem__(self, key):
+        STRUCTURE[0] += 1
+        dict.__delitem__(self, key)
+
+    def __ior__(self, other):
+        STRUCTURE[0] += 1
+        return dict.__ior__(self, other)
+
+    def pop(self, *args):
+        STRUCTURE[0] += 1
+        return dict.pop(self, *args)
+
+    def popitem(self):
+        STRUCTURE[0] += 1
+        return dict.popitem(self)
+
+    def clear(self):
+        STRUCTURE[0] += 1
+        dict.clear(self)
+
+    def update(self, *args, **kwargs):
+        STRUCTURE[0] += 1
+        dict.update(self, *args, **kwargs)
+
+    def setdefault(self, key, default=None):
+        STRUCTURE[0] += 1
+        return dict.setdefault(self, key, default)
+
 # Parameter (parameter.py) and the hook functions (hooks.py) are importable from here too.
 __all__ = ["Module", "Parameter", "RemovableHandle", "register_module_forward_hook",
            "register_module_forward_pre_hook"]
@@ -93,10 +132,10 @@ class Module:
         d = self.__dict__
         STRUCTURE[0] += 1
         d["training"] = True
-        d["_parameters"] = {}
+        d["_parameters"] = _Registry()
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = {}
+        d["_modules"] = _Registry()
         d["_forward_pre_hooks"] = {}
         d["_forward_hooks"] = {}
         d["_hooks_with_kwargs"] = set()
@@ -160,9 +199,6 @@ class Module:
     def __setattr__(self, name: str, value) -> None:
         d = self.__dict__
         params = d.get("_parameters")
-        if params is not None and (isinstance(value, (Parameter, Module)) or name in params
-                                   or name in d["_modules"]):
-            STRUCTURE[0] += 1
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
@@ -210,7 +246,6 @@ class Module:
     def _forget(self, name: str, keep: str = "") -> None:
         """Remove ``name`` from ``__dict__`` and from every registry except ``keep``."""
         d = self.__dict__
-        STRUCTURE[0] += 1
         for registry in ("_parameters", "_buffers", "_modules"):
             if registry != keep:
                 d[registry].pop(name, None)
@@ -239,7 +274,6 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             f"(glassnet.nn.Parameter or None required)")
-        STRUCTURE[0] += 1
         self._parameters[name] = self.__dict__[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
@@ -264,7 +298,6 @@ class Module:
             raise TypeError(f"{_typename(module)} is not a Module subclass")
         if name not in self._modules and self._taken(name):
             raise KeyError(f"attribute '{name}' already exists")
-        STRUCTURE[0] += 1
         self._modules[name] = self.__dict__[name] = module
 
     register_module = add_module
