@@ -21,6 +21,37 @@ def _model():
     return nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
 
 
+def _sgd_step():
+    """A recorded SGD step of ``_model()``, not read yet."""
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with record(model, opt) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    return step
+
+
+def _slowed(monkeypatch, owner, name: str) -> None:
+    """``owner.name`` made 50 ms slower, so that a second thread comes in while it runs."""
+    original = getattr(owner, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(0.05)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(owner, name, slow)
+
+
+def _two_readers(read) -> list:
+    """``read()`` in a thread and, 10 ms later, here; their results."""
+    seen = []
+    first = threading.Thread(target=lambda: seen.append(read()))
+    first.start()
+    time.sleep(0.01)
+    seen.append(read())
+    first.join()
+    return seen
+
+
 def _spiral_step(read_inside: bool):
     model = _model()
     opt = optim.Adam(model.parameters(), lr=0.01)
@@ -93,49 +124,20 @@ def test_a_recording_can_be_copied():
 
 def test_two_threads_reading_a_recording_at_once_both_see_it_whole(monkeypatch):
     from glassnet.explain.tape import Tape
-    model = _model()
-    opt = optim.SGD(model.parameters(), lr=0.1)
-    with record(model, opt) as step:
-        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
-        opt.step()
-    build = Tape._build
-
-    def slow_build(self, rec, tape):                 # the first reader is still building ...
-        time.sleep(0.05)
-        build(self, rec, tape)
-    monkeypatch.setattr(Tape, "_build", slow_build)
-    seen = []
-
-    def read():
-        seen.append((len(step.ops), len(step.params), all(op.grad_out is not None for op in step.ops)))
-    threads = [threading.Thread(target=read) for _ in range(2)]
-    for t in threads:
-        t.start()
-        time.sleep(0.01)                              # ... when the second one reads
-    for t in threads:
-        t.join()
+    step = _sgd_step()
+    _slowed(monkeypatch, Tape, "_build")           # the first reader is still building
+    seen = _two_readers(lambda: (len(step.ops), len(step.params),
+                                 all(op.grad_out is not None for op in step.ops)))
     assert seen == [(len(step.ops), 4, True)] * 2 and len(step.ops) >= 4
 
 
 def test_a_second_reader_waits_until_the_first_has_finished_the_recording(monkeypatch):
     import glassnet.explain.recorder as recorder
-    model = _model()
-    opt = optim.SGD(model.parameters(), lr=0.1)
-    with record(model, opt) as step:
-        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
-        opt.step()
-    param_records = recorder.param_records
-
-    def slow(*args, **kwargs):                        # the last part of the build, slowed
-        time.sleep(0.05)
-        return param_records(*args, **kwargs)
-    monkeypatch.setattr(recorder, "param_records", slow)
-    first = threading.Thread(target=lambda: step.ops)
-    first.start()
-    time.sleep(0.01)
-    params, effect = len(step.params), step.effect  # the second reader, meanwhile
-    first.join()
-    assert params == 4 and effect is not None and effect.loss_after is not None
+    step = _sgd_step()
+    _slowed(monkeypatch, recorder, "param_records")  # the last part of the build
+    seen = _two_readers(lambda: (len(step.params), step.effect))
+    assert all(params == 4 and effect is not None and effect.loss_after is not None
+               for params, effect in seen)
 
 
 def test_op_attributes_are_those_at_forward_time():
@@ -237,23 +239,9 @@ def test_an_unread_recording_does_not_keep_the_callers_tensors_or_an_unused_mode
 
 def test_two_threads_asking_for_the_effect_both_get_it(monkeypatch):
     import glassnet.explain.effect as effect
-    model = _model()
-    opt = optim.SGD(model.parameters(), lr=0.1)
-    with record(model, opt) as step:
-        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
-        opt.step()
+    step = _sgd_step()
     step.ops                                            # built; the effect is still to compute
-    compute = effect.compute_effect
-
-    def slow(*args, **kwargs):
-        time.sleep(0.05)
-        return compute(*args, **kwargs)
-    monkeypatch.setattr(effect, "compute_effect", slow)
-    seen = []
-    first = threading.Thread(target=lambda: seen.append(step.effect))
-    first.start()
-    time.sleep(0.01)
-    seen.append(step.effect)
-    first.join()
-    assert len(seen) == 2 and all(e is not None and e.loss_after is not None for e in seen)
+    _slowed(monkeypatch, effect, "compute_effect")
+    seen = _two_readers(lambda: step.effect)
+    assert all(e is not None and e.loss_after is not None for e in seen)
     assert seen[0] is seen[1], "computed once"
