@@ -217,3 +217,18 @@ def test_the_names_follow_a_layer_swapped_in_the_registry_directly():
     assert [leaf.role for leaf in step.leaves] == ["input"], "the new layer's weights are parameters"
     np.testing.assert_array_equal(step.param("2.weight").before, model[2].weight.array)
     assert not np.array_equal(old.weight.array, model[2].weight.array)
+
+
+def test_the_kept_walk_survives_copies_and_follows_a_registry_replaced_whole():
+    import copy
+
+    from glassnet.nn.module import STRUCTURE
+    model, new = _model(), nn.Linear(2, 1)
+    version = STRUCTURE[0]
+    copy.deepcopy(model)                                   # a copy is a new tree: no change
+    assert STRUCTURE[0] == version
+    model._modules = {**model._modules, "2": new}          # a plain dict, put in whole
+    with record(model) as step:
+        model(glassnet.ones(3)).sum().backward()
+    np.testing.assert_array_equal(step.param("2.weight").before, new.weight.array)
+    assert [leaf.role for leaf in step.leaves] == ["input"]

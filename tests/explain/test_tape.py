@@ -245,3 +245,44 @@ def test_two_threads_asking_for_the_effect_both_get_it(monkeypatch):
     seen = _two_readers(lambda: step.effect)
     assert all(e is not None and e.loss_after is not None for e in seen)
     assert seen[0] is seen[1], "computed once"
+
+
+def test_an_effect_read_again_while_it_is_computed_is_computed_once():
+    calls = []
+    model = _model()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def loss_fn(output, target=None):
+        calls.append(1)
+        repr(step)                                      # (as logging the recording would)
+        return F.mse_loss(output, glassnet.tensor([1.0]))
+    with record(model, opt, loss_fn=loss_fn) as step:
+        F.mse_loss(model(glassnet.ones(3)), glassnet.tensor([1.0])).backward()
+        opt.step()
+    assert step.effect.loss_after is not None and len(calls) == 1
+
+
+def test_computing_one_effect_does_not_hold_up_another_recording(monkeypatch):
+    import glassnet.explain.effect as effect
+    slow, small = _sgd_step(), _sgd_step()
+    small.ops
+    release, started = threading.Event(), threading.Event()
+    compute = effect.compute_effect
+
+    def held(*args, **kwargs):                          # slow's effect waits until we say so
+        started.set()
+        release.wait(10)
+        return compute(*args, **kwargs)
+    monkeypatch.setattr(effect, "compute_effect", held)
+    worker = threading.Thread(target=lambda: slow.effect)
+    worker.start()
+    started.wait(10)
+    monkeypatch.setattr(effect, "compute_effect", compute)
+    reader = threading.Thread(target=lambda: small.effect)
+    reader.start()
+    reader.join(5)
+    held_up = reader.is_alive()
+    release.set()
+    worker.join()
+    reader.join()
+    assert not held_up and small.effect.loss_after is not None and slow.effect.loss_after is not None

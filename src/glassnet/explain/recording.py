@@ -56,9 +56,6 @@ from ._numbers import fmt
 from .methods import Views
 from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops, name_ops  # noqa: F401
 
-_EFFECT_LOCK = threading.RLock()    # one deferred effect computed at a time, once
-
-
 # -- the entries ----------------------------------------------------------------------------
 def snapshot(array):
     """A copy of a tensor's value that later in-place updates cannot change."""
@@ -188,7 +185,8 @@ class Recording(Views):
         self.model_args = None
         self.model_type = ""
         self.dtype = None
-        self._effect, self._effect_source = None, None
+        self._effect, self._effect_source, self._effect_pending = None, None, False
+        self._effect_lock = threading.RLock()  # one thread computes a deferred effect
         self.step_before = self.step_after = None
         self.optimizer_type, self.hyper = None, {}
         self.claims = []          # a seed's printed numbers, checked (glassnet.lessons fills them)
@@ -203,9 +201,13 @@ class Recording(Views):
     output_ref = _completed("output_ref")
 
     def __getstate__(self) -> dict:
-        """For ``copy``: the records completed first, the producer left behind."""
+        """For ``copy``: the records completed first, the producer and the lock left behind."""
         self.complete()
-        return {**self.__dict__, "_producer": None}
+        return {**self.__dict__, "_producer": None, "_effect_lock": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._effect_lock = threading.RLock()
 
     def complete(self) -> None:
         """Build what the producer held back (the recorder keeps building and naming the
@@ -227,25 +229,25 @@ class Recording(Views):
         """The step's :class:`Effect`; computed on first access when the producer deferred it."""
         if self._producer is not None:
             self.complete()
-        if self._effect_source is not None:    # (set until computed: other readers wait)
-            with _EFFECT_LOCK:
-                source = self._effect_source
-                if source is not None:
+        if self._effect_pending:            # (until computed: other threads wait for it)
+            with self._effect_lock:
+                source, self._effect_source = self._effect_source, None
+                if source is not None:          # (None: computed, or this thread is at it)
                     try:
                         self._effect = source(self)
                     finally:                    # (computed, or failed: either way, once)
-                        self._effect_source = None
+                        self._effect_pending = False
         return self._effect
 
     @effect.setter
     def effect(self, value) -> None:
-        self._effect, self._effect_source = value, None
+        self._effect, self._effect_source, self._effect_pending = value, None, False
 
     def defer_effect(self, compute) -> None:
         """Compute the effect with ``compute(recording)`` (returning an :class:`Effect`) when
         first read (it is given the recording, so that it need not hold one: no cycle keeps an
         unread recording alive)."""
-        self._effect, self._effect_source = None, compute
+        self._effect, self._effect_source, self._effect_pending = None, compute, True
 
     # -- structure ---------------------------------------------------------------------------
     @property

@@ -31,42 +31,61 @@ STRUCTURE = [0]
 
 
 class _Registry(dict):
-    """A module's ``_parameters`` or ``_modules``: a dict that bumps ``STRUCTURE`` whenever it
-    is written, by ``Module``'s methods or directly (torch's ``model._modules[name] = layer``)."""
+    """A module's ``_parameters`` or ``_modules``: a dict that bumps ``STRUCTURE`` after every
+    write, by ``Module``'s methods or directly (``model._modules[name] = layer``).  A copy
+    (``copy.deepcopy``, pickle) is filled without bumping: a new registry belongs to no tree yet."""
 
     __slots__ = ()
 
+    def __reduce__(self):
+        return _registry, (dict(self),)
+
     def __setitem__(self, key, value):
-        STRUCTURE[0] += 1
         dict.__setitem__(self, key, value)
+        STRUCTURE[0] += 1
 
     def __delitem__(self, key):
-        STRUCTURE[0] += 1
         dict.__delitem__(self, key)
+        STRUCTURE[0] += 1
 
     def __ior__(self, other):
+        dict.update(self, other)
         STRUCTURE[0] += 1
-        return dict.__ior__(self, other)
+        return self
 
     def pop(self, *args):
+        out = dict.pop(self, *args)
         STRUCTURE[0] += 1
-        return dict.pop(self, *args)
+        return out
 
     def popitem(self):
+        out = dict.popitem(self)
         STRUCTURE[0] += 1
-        return dict.popitem(self)
+        return out
 
     def clear(self):
-        STRUCTURE[0] += 1
         dict.clear(self)
+        STRUCTURE[0] += 1
 
     def update(self, *args, **kwargs):
-        STRUCTURE[0] += 1
         dict.update(self, *args, **kwargs)
+        STRUCTURE[0] += 1
 
     def setdefault(self, key, default=None):
+        out = dict.setdefault(self, key, default)
         STRUCTURE[0] += 1
-        return dict.setdefault(self, key, default)
+        return out
+
+
+def _registry(items) -> _Registry:
+    """A ``_Registry`` holding ``items``, made without bumping ``STRUCTURE``."""
+    out = _Registry()
+    dict.update(out, items)
+    return out
+
+
+_REGISTRIES = ("_parameters", "_modules")
+
 
 # Parameter (parameter.py) and the hook functions (hooks.py) are importable from here too.
 __all__ = ["Module", "Parameter", "RemovableHandle", "register_module_forward_hook",
@@ -130,7 +149,8 @@ class Module:
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments; "
                             f"Module.__init__ takes none (call super().__init__())")
         d = self.__dict__
-        STRUCTURE[0] += 1
+        if "_parameters" in d:              # __init__ again: the registries start over
+            STRUCTURE[0] += 1
         d["training"] = True
         d["_parameters"] = _Registry()
         d["_buffers"] = {}
@@ -225,6 +245,9 @@ class Module:
                                 f"(glassnet.Tensor or None expected)")
             d["_buffers"][name] = d[name] = value
         else:
+            if name in _REGISTRIES and isinstance(value, dict):   # a registry replaced whole
+                value = _registry(value)
+                STRUCTURE[0] += 1
             object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str):
