@@ -137,7 +137,7 @@ def main() -> None:
             print(f"explain.trace(every={every}) on 1000 digits training steps: {ratio:.2f}× the loop's time {goal}")
 
 
-def trace_overhead(steps: int = 1000, every: int = 10, repeats: int = 4) -> float:
+def trace_overhead(steps: int = 1000, every: int = 10, repeats: int = 6) -> float:
     """A digits training loop of ``steps`` mini-batches, with and without ``explain.trace``."""
     xs, ys = digits_batch(1797 if sizes_ok() else 64)
     batches = [(glassnet.tensor(xs[i:i + 64]), glassnet.tensor(ys[i:i + 64]))
