@@ -222,7 +222,7 @@ def test_the_names_follow_a_layer_swapped_in_the_registry_directly():
 def test_the_kept_walk_survives_copies_and_follows_a_registry_replaced_whole():
     import copy
 
-    from glassnet.nn.module import STRUCTURE
+    from glassnet.nn.registry import STRUCTURE
     model, new = _model(), nn.Linear(2, 1)
     version = STRUCTURE[0]
     copy.deepcopy(model)                                   # a copy is a new tree: no change

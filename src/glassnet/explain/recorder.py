@@ -24,7 +24,8 @@ import weakref
 from functools import partial
 
 from ..autograd import no_grad, observe
-from ..nn.module import STRUCTURE, Module
+from ..nn.module import Module
+from ..nn.registry import STRUCTURE
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Recording, snapshot
@@ -50,7 +51,7 @@ _WALKS: dict = {}    # id(model) -> (weakref to it, STRUCTURE when walked, its w
 
 def _walk_cached(model):
     """``_walk(model)``, reused while no module anywhere has changed its registries (the
-    ``nn.module.STRUCTURE`` counter), so that recording step after step walks the model once.
+    ``nn.registry.STRUCTURE`` counter), so that recording step after step walks the model once.
     Everything is kept through weak references (and by identity, whatever ``__eq__`` says):
     the cache never keeps a model alive."""
     key = id(model)
