@@ -13,6 +13,7 @@ installed, ``model(x)`` is just ``model.forward(x)``.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -91,10 +92,10 @@ class Module:
         if "_parameters" in d:              # __init__ again: the registries start over
             STRUCTURE[0] += 1
         d["training"] = True
-        d["_parameters"] = _Registry()
+        d["_parameters"] = _registry((), owner=self)
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
-        d["_modules"] = _Registry()
+        d["_modules"] = _registry((), owner=self)
         d["_forward_pre_hooks"] = {}
         d["_forward_hooks"] = {}
         d["_hooks_with_kwargs"] = set()
@@ -185,9 +186,22 @@ class Module:
             d["_buffers"][name] = d[name] = value
         else:
             if name in _REGISTRIES and isinstance(value, dict):   # a registry replaced whole
-                value = _registry(value)
+                old = d.get(name)
+                for key in old if old is not None else ():        # its entries, as attributes
+                    d.pop(key, None)
+                value = _registry(value, owner=self)
+                d.update(value)
                 STRUCTURE[0] += 1
             object.__setattr__(self, name, value)
+
+    def __setstate__(self, state: dict) -> None:
+        """``copy``/pickle: the copied registries belong to this module (a shared one, as a
+        shallow copy has, stays with the module it came from)."""
+        self.__dict__.update(state)
+        for name in _REGISTRIES:
+            registry = state.get(name)
+            if isinstance(registry, _Registry) and (registry.owner is None or registry.owner() is None):
+                registry.owner = weakref.ref(self)
 
     def __getattr__(self, name: str):
         # Only reached when normal lookup fails (registered objects live in __dict__ too).
