@@ -200,8 +200,7 @@ class TorchRecord:
                     gloss = self.env[id(self.loss)]
                     gloss.backward(glassnet.ones_like(gloss))
         except BaseException:
-            ob.seal()                        # what cannot be explained keeps nothing alive
-            rec._producer = None
+            ob.abandon(rec)                  # what cannot be explained keeps nothing alive
             raise
         ob.close(rec)                        # every event is a record now
         for call in self.events:            # torch's ∂L/∂output where the real backward sent one

@@ -29,9 +29,8 @@ from ..nn.registry import STRUCTURE
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
 from .recording import Effect, Recording, snapshot
-from .tape import _OP, Tape
+from .tape import Tape
 
-_EMPTY: dict = {}
 _TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
 
 
@@ -189,12 +188,10 @@ class record:
             self._handles.clear()
             if self.optimizer is not None:
                 self._unwrap_step()
-        ob = self.observer
-        ob.paths = {}
         if exc_type is None:
             self._finish()
         else:                               # keep what ran, as records, and let the rest go
-            ob.close(self.recording)
+            self.observer.close(self.recording)
         return False
 
     # -- the optimizer step ----------------------------------------------------------------
@@ -234,9 +231,8 @@ class record:
         if not hasattr(state, "get"):
             state = {}
         for name, p in self.params.values():
-            st = {}
-            for k, v in state.get(p, _EMPTY).items():
-                st[k] = snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
+            st = {k: snapshot(v.array) if hasattr(v, "array") else copy.deepcopy(v)
+                  for k, v in state.get(p, {}).items()}
             out[name] = (snapshot(p.array), None, st)
         return out
 
@@ -247,7 +243,7 @@ class record:
         rec, ob = self.recording, self.observer
         rec.dtype = self._dtype
         if rec.dtype is None:                   # no parameters: the first op's values tell
-            value = next((e[6] for e in ob.tape if e[0] == _OP), None)
+            value = ob.first_output()
             if value is not None:
                 rec.dtype = "exact" if value.dtype == object else str(value.dtype)
         stepped = rec.step_before or {}

@@ -59,7 +59,7 @@ from .naming import ACTIVATIONS, entry_symbol, find_target, label_ops, loss_ops,
 # -- the entries ----------------------------------------------------------------------------
 def snapshot(array):
     """A copy of a tensor's value that later in-place updates cannot change."""
-    if type(array) is np.ndarray or isinstance(array, np.ndarray):
+    if isinstance(array, np.ndarray):
         return array.copy()
     return np.array(array, dtype=object if not isinstance(array, np.generic) else None)
 

@@ -75,16 +75,22 @@ class Snapshots:
         version = getattr(t, "_version", None)
         if hit is not None and hit[0] is t and hit[1] is a and hit[2] == version:
             return hit[3]
-        copy_ = a.copy() if type(a) is np.ndarray else snapshot(a)
+        copy_ = snapshot(a)
         self.tensors[key] = (t, a, version, copy_)
         return copy_
 
     def new(self, t):
         """``tensor(t)`` for a tensor just made (an op's output): nothing to look up."""
         a = t.array
-        copy_ = a.copy() if type(a) is np.ndarray else snapshot(a)
+        copy_ = snapshot(a)
         self.tensors[id(t)] = (t, a, t._version, copy_)
         return copy_
+
+
+def _kept(a):
+    """What backward sent, as recorded: the engine's arrays as they are (see ``Snapshots``), a
+    bare number (an exact Fraction) as a 0-d array."""
+    return a if a is None or isinstance(a, np.ndarray) else snapshot(a)
 
 
 _OP, _CALL, _INPUT = 0, 1, 2     # the kinds of event on a tape
@@ -157,9 +163,7 @@ class Tape:
             self.backward_started, self.rec.loss_index = True, idx
         if idx in self.grads:                    # a second backward: keep the first
             return
-        ndarray = np.ndarray                     # the engine's arrays are kept, numbers copied
-        self.grads[idx] = (grad_out if grad_out is None or type(grad_out) is ndarray else snapshot(grad_out),
-                           [g if g is None or type(g) is ndarray else snapshot(g) for g in grad_inputs])
+        self.grads[idx] = (_kept(grad_out), [_kept(g) for g in grad_inputs])
 
     def module_pre(self, module, args) -> None:
         """The global pre-hook: a module of the recorded model (told by identity) begins."""
@@ -281,6 +285,15 @@ class Tape:
         self.seal()
         self.flush(rec)
         rec._producer = None
+
+    def abandon(self, rec) -> None:
+        """Let the recording go without building more (its producer failed)."""
+        self.seal()
+        rec._producer = None
+
+    def first_output(self):
+        """The first op's output copy (None when no op ran)."""
+        return next((event[6] for event in self.tape if event[0] == _OP), None)
 
     def ref(self, key: int, value) -> Ref:
         """The one ``Ref`` for the tensor with id ``key``; ``value`` is its copy, should it be
