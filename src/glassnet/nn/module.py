@@ -25,7 +25,7 @@ from ..tensor import Size, Tensor
 from .hooks import (RemovableHandle, _global_forward_hooks, _global_forward_pre_hooks,
                     register_module_forward_hook, register_module_forward_pre_hook)
 from .parameter import Parameter
-from .registry import _REGISTRIES, STRUCTURE, _registry, _Registry  # noqa: F401
+from .registry import _REGISTRIES, STRUCTURE, _registry, _Registry
 
 # Parameter (parameter.py) and the hook functions (hooks.py) are importable from here too.
 __all__ = ["Module", "Parameter", "RemovableHandle", "register_module_forward_hook",
