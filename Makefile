@@ -17,7 +17,7 @@ $(VENV)/.test: $(VENV)/.base
 	touch $@
 
 demo: $(VENV)/.base
-	$(PY) -m glassnet.demo
+	$(PY) -m glassnet.cli.demo
 
 # System tools the suite needs, from Debian's packages (never a downloaded browser): chromium for
 # the playground's browser tests, Graphviz's dot for explain's SVG graphs.

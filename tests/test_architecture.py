@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "glassnet"
 LEVELS = [
     ("autograd core", ["glassnet.autograd.engine", "glassnet.autograd.function"]),
     ("primitives", ["glassnet.ops"]),
-    ("tensor", ["glassnet.tensor", "glassnet.random"]),
+    ("tensor", ["glassnet.tensors", "glassnet.random"]),
     ("engine surface", ["glassnet.autograd", "glassnet.cuda", "glassnet.backends"]),
     ("library", ["glassnet.nn", "glassnet.optim", "glassnet.data", "glassnet.utils",
                  "glassnet.serialization"]),
@@ -142,7 +142,7 @@ def test_the_import_reader_sees_function_level_imports():
     """The reader must not miss the imports that hide inside functions (a test that cannot fail
     otherwise): glassnet.autograd.gradcheck imports the tensor inside its function."""
     targets = {target for target, _ in GRAPH["glassnet.autograd.gradcheck"]}
-    assert any(t.startswith("glassnet.tensor") for t in targets), targets
+    assert any(t.startswith("glassnet.tensors") for t in targets), targets
 
 
 def test_every_module_has_a_layer():
@@ -221,8 +221,8 @@ def test_the_ground_floor_holds_only_torch_named_modules_and_packages():
                                    f"put them in the package named for what they are"
 
 
-#: The engine proper (Tensor, Function and its apply, the backward walk): read in one sitting.
-ENGINE_PROPER = ["tensor/tensor.py", "autograd/function.py", "autograd/engine.py"]
+#: The engine proper (Tensor, the graph node and its apply, the backward walk): read in one sitting.
+ENGINE_PROPER = ["tensors/tensor.py", "autograd/engine.py"]
 
 
 def test_the_engine_proper_reads_in_one_sitting():

@@ -4,19 +4,25 @@
 """
 from __future__ import annotations
 
-from . import autograd
+from . import autograd  # first: the engine, before the tensor that uses it
 from .autograd.engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from ._aliases import accept_aliases as _accept_aliases
-from .creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, column_stack, concat,
-                       concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
-                       hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
-                       row_stack, stack, unique, vstack, where, zeros, zeros_like)
-from .device import device
-from .dtypes import bool, double, dtype, exact, float, float32, float64, int, int32, int64, long
-from .functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
-from .sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
-from .tensor import Size, Tensor, tensor
+from .serialization.checkpoint import is_flat_state_dict as _is_flat_state_dict
+from .serialization.checkpoint import load_any as _load_any
+from .serialization.checkpoint import save_checkpoint as _save_checkpoint
+from .serialization.safetensors_io import save as _save_state_dict
+from .tensors.aliases import accept_aliases as _accept_aliases
+from .tensors.creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, column_stack, concat,
+                              concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
+                              hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
+                              row_stack, stack, unique, vstack, where, zeros, zeros_like)
+from .tensors.device import check_device as _check_device
+from .tensors.device import device
+from .tensors.dtypes import as_dtype as _as_dtype
+from .tensors.dtypes import bool, double, dtype, exact, float, float32, float64, int, int32, int64, long
+from .tensors.functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
+from .tensors.sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
+from .tensors.tensor import Size, Tensor, tensor
 
 __version__ = "0.1.0"
 
@@ -35,12 +41,10 @@ def save(obj, f) -> None:
     state dicts, tensors, numbers, strings, lists, an optimizer's ``state_dict()``) is written by
     ``glassnet.checkpoint``: tensors under flattened names, everything else as JSON metadata.
     """
-    from .checkpoint import is_flat_state_dict, save_checkpoint
-    if is_flat_state_dict(obj):
-        from .serialization import save as _save
-        _save(obj, f)
+    if _is_flat_state_dict(obj):
+        _save_state_dict(obj, f)
     else:
-        save_checkpoint(obj, f)
+        _save_checkpoint(obj, f)
 
 
 def load(f, map_location=None, weights_only=True):
@@ -48,27 +52,20 @@ def load(f, map_location=None, weights_only=True):
 
     ``map_location`` may name the CPU only; ``weights_only`` is accepted (loading never runs code).
     """
-    from .checkpoint import load_any
-    from .device import check_device
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
-        check_device(map_location)
-    return load_any(f)
+        _check_device(map_location)
+    return _load_any(f)
 
 
 def set_default_dtype(d) -> None:
     """Only float32 is supported as the default (glassnet's creation functions always use it)."""
-    if _dtype_name(d) != "float32":
+    if _as_dtype(d).name != "float32":
         raise NotImplementedError("glassnet's default dtype is float32; pass dtype=glassnet.float64 "
                                   "to each creation call instead")
 
 
 def get_default_dtype():
     return float32
-
-
-def _dtype_name(d) -> str:
-    from .dtypes import as_dtype
-    return as_dtype(d).name
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
@@ -82,13 +79,15 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
                               "default options)")
 
 
-_SUBMODULES = ("nn", "optim", "data", "utils", "datasets", "explain", "lessons", "viz", "serialization",
-               "playground", "cuda", "backends", "checkpoint", "compat")
+_SUBMODULES = ("nn", "optim", "data", "utils", "explain", "lessons", "viz", "playground", "cuda",
+               "backends", "compat", "doctor", "training", "bridge", "cli")
+#: Names that lead into a package: ``glassnet.datasets.spiral()``, ``glassnet.checkpoint.rebuild``.
+_MOVED = {"datasets": "glassnet.data.datasets", "checkpoint": "glassnet.serialization.checkpoint"}
 
 
 def __getattr__(name):
     """``glassnet.nn`` etc. load on first use, so ``import glassnet as torch; torch.nn`` works."""
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name in _MOVED:
         import importlib
-        return importlib.import_module(f".{name}", __name__)
+        return importlib.import_module(_MOVED.get(name, f"glassnet.{name}"))
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

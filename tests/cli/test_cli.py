@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from glassnet import cli
+from glassnet.cli import app
 from glassnet import training
 from glassnet.training.config import resolve
 
@@ -177,7 +178,7 @@ def test_config_flag_end_to_end(capsys, tmp_path):
 
 
 def test_hidden_sizes_are_joined_for_click():
-    assert cli._join_hidden(["train", "--hidden", "16", "8", "--lr", "1"]) == \
+    assert app._join_hidden(["train", "--hidden", "16", "8", "--lr", "1"]) == \
         ["train", "--hidden", "16,8", "--lr", "1"]
 
 
@@ -254,7 +255,7 @@ def test_the_console_script_never_shows_a_traceback():
 
 
 def test_demo_runs_the_tour(capsys, tmp_path):
-    from glassnet import demo
+    from glassnet.cli import demo
     out_file = tmp_path / "tour.html"
     assert demo.main(["--only", "dose", "--out", str(out_file)]) == 0
     out = capsys.readouterr().out

@@ -8,7 +8,7 @@ import pytest
 
 import glassnet
 import glassnet.nn as nn
-from glassnet.checkpoint import rebuild
+from glassnet.serialization.checkpoint import rebuild
 
 
 def _trained():

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import glassnet
-import glassnet.checkpoint
+import glassnet.serialization.checkpoint
 import glassnet.nn.init
 import glassnet.optim.lr_scheduler
 import glassnet.utils.data

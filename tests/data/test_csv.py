@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet.datasets import load_csv
+from glassnet.data.datasets import load_csv
 
 
 def _write(tmp_path, text, name="data.csv"):

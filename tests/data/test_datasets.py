@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import glassnet
-import glassnet.datasets as gd
+import glassnet.data.datasets as gd
 
 
 # Seed 003's generator, copied verbatim; `torch` is glassnet, as the project promises.

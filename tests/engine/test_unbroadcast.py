@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from glassnet.ops.broadcast import unbroadcast
+from glassnet.autograd.engine import unbroadcast
 
 
 def test_leading_axes_are_summed_away():

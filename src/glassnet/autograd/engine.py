@@ -1,4 +1,6 @@
-"""The autograd engine: grad mode, the observer hook, and ``backward``.
+"""The autograd engine, in the order a gradient meets it: what a tensor carries for autograd
+(``TensorBase``), grad mode, the observer hook, the graph node (``Node``: ``apply`` runs an op's
+forward and links it into the graph), and ``backward``.
 
 ``backward`` is micrograd's idea made iterative: visit the graph's nodes so that
 every node comes before the nodes that produced its inputs (newest first: each node
@@ -15,13 +17,26 @@ import contextlib
 import functools
 import threading
 from heapq import heappop, heappush
-from itertools import count
-
 from fractions import Fraction
+from itertools import count
 
 import numpy as np
 
-from ..ops.broadcast import unbroadcast
+
+class TensorBase:
+    """The part of a tensor the engine reads and writes: its value ``array`` (a NumPy array, or a
+    NumPy scalar for 0-d), ``_requires_grad``, the accumulated ``grad``, the node that made it
+    (``grad_fn``, ``None`` for a leaf) and ``_version`` (bumped by every in-place write).
+
+    ``glassnet.Tensor`` (``glassnet/tensors/tensor.py``) is this plus its operators and methods.
+    A node makes its output with ``inputs[0]._from_array(array)``, so the engine never names the
+    Tensor class: a ``Parameter``'s result is a plain ``Tensor``, as in torch."""
+
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+
+    @classmethod
+    def _from_array(cls, array):  # pragma: no cover - glassnet.Tensor defines it
+        raise NotImplementedError
 
 
 class _State(threading.local):
@@ -123,10 +138,132 @@ class observe:
         return False
 
 
+class Node:
+    """One operation in the graph: its forward on arrays, its backward, and the graph bookkeeping.
+
+    An op (``glassnet/ops/``) subclasses it (through ``glassnet.autograd.Function``) and writes
+    ``forward(self, *arrays, **params)``, returning the output array and keeping on ``self`` what
+    its backward needs, and ``backward(self, grad)``, returning one gradient per input (``None``
+    for an input that gets none).  ``Op.apply(*tensors, **params)`` runs the forward and, when a
+    gradient is needed, makes the instance the output's ``grad_fn``: the node *is* the graph
+    node, as ``MulBackward0`` is in PyTorch."""
+
+    #: True if backward reads the inputs' values: then modifying an input in place
+    #: before backward is an error (PyTorch's "modified by an inplace operation").
+    saves_inputs = False
+
+    # inputs:   the input tensors (None once the graph is freed)
+    # seq:      creation number; backward visits newer nodes first
+    # stamp:    engine.MUTATIONS when the inputs were saved (None if backward reads no input)
+    # retained: the output tensor, when it called retain_grad()
+    # Each op lists what its forward keeps for backward in its own __slots__ (no per-node dict).
+    __slots__ = ("inputs", "seq", "stamp", "retained", "__weakref__")
+
+    def forward(self, *arrays, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the forward on the inputs' arrays; link the node into the graph if needed."""
+        fn = cls()
+        fn.inputs = inputs
+        try:
+            n = len(inputs)
+            if params:
+                out = fn.forward(*[t.array for t in inputs], **params)
+            elif n == 2:
+                out = fn.forward(inputs[0].array, inputs[1].array)
+            elif n == 1:
+                out = fn.forward(inputs[0].array)
+            else:
+                out = fn.forward(*[t.array for t in inputs])
+        except TypeError as err:
+            if any(getattr(t.array, "dtype", None) == object for t in inputs):
+                raise TypeError(f"{cls.__name__.lower()} has no exact (rational) form: glassnet.exact "
+                                f"supports add, sub, mul, div, matmul, relu, sum, mean and MSE. "
+                                f"Convert with .to(glassnet.float64) first.") from err
+            raise
+        if type(out) is Fraction:  # an exact 0-d result: keep it in an object array
+            out = np.array(out, dtype=object)
+        result = inputs[0]._from_array(out)  # a new leaf of the inputs' tensor class
+        state = STATE
+        if state.grad_enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    result._requires_grad = True
+                    result.grad_fn = fn
+                    fn.seq = next(node_counter)
+                    fn.stamp = MUTATIONS[0] if cls.saves_inputs else None
+                    fn.retained = None
+                    break
+        if state.observers:
+            for o in state.observers:
+                o.on_forward(fn, result)
+        return result
+
+    # -- graph bookkeeping -------------------------------------------------------------
+    def name(self) -> str:
+        """The node's name as PyTorch prints it, e.g. ``MulBackward0``."""
+        return f"{type(self).__name__}Backward0"
+
+    @property
+    def next_functions(self):
+        return tuple((t.grad_fn, 0) for t in (self.inputs or ()))
+
+    def needs_grad(self, i: int) -> bool:
+        """Does input ``i`` want a gradient?  (Lets backward skip work nobody uses.)"""
+        return self.inputs[i]._requires_grad
+
+    def check_versions(self):
+        """Raise if an input this node saved was modified in place after it was saved."""
+        for i, t in enumerate(self.inputs):
+            if t._version > self.stamp:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.dtype.name} {list(t.shape)}], which is input {i} of "
+                    f"{self.name()}, was changed in place after {self.name()} saved it (its version "
+                    f"is now {t._version}). Hint: do the in-place update after backward(), or use an "
+                    f"out-of-place op (x = x + y) so the saved value stays intact.")
+
+    def release(self):
+        """Cut the node from its inputs after backward (a second backward then raises)."""
+        self.inputs = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+
 FREED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "
     ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
+
+
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``: the one
+    place where broadcasting is undone (HIPS autograd's ``unbroadcast``), so no op has to.
+
+    A forward ``a + b`` with ``a`` of shape (3,) and ``b`` of shape (2, 3) gives a
+    (2, 3) output; ``a``'s gradient is the output gradient summed over axis 0.
+
+    >>> import numpy as np
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    >>> unbroadcast(np.ones((2, 3)), (2, 1)).tolist()
+    [[3.0], [3.0]]
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = np.add.reduce(grad, axis=tuple(range(extra)))
+    stretched = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
+    if stretched:
+        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
+    return grad.reshape(shape)
 
 
 def _accumulate_leaf(t, g):

@@ -29,7 +29,7 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     >>> glassnet.autograd.gradcheck(lambda t: (t * t).sum(), (x,))
     True
     """
-    from ..tensor import Tensor, _wrap
+    from ..tensors.tensor import Tensor, _wrap
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad and t.array.dtype != np.float64:

@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from ..tensor import tensor
+from ..tensors.tensor import tensor
 
 __all__ = ["load_csv", "read_header", "sniff_delimiter"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, tensor
+from ..tensors import Tensor, tensor
 from .csv_file import load_csv
 
 __all__ = ["dose", "xor", "spiral", "circle", "gaussian", "moons", "digits", "iris", "breast_cancer",

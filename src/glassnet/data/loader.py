@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..creation import from_numpy
+from ..tensors.creation import from_numpy
 from ..random import Generator, default_generator
-from ..tensor import Tensor, tensor
+from ..tensors.tensor import Tensor, tensor
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate"]
 
@@ -175,7 +175,7 @@ def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
         if any(t.requires_grad for t in batch):
-            from ..creation import stack
+            from ..tensors.creation import stack
             return stack(batch)
         shapes = {tuple(t.shape) for t in batch}
         if len(shapes) > 1:

@@ -128,8 +128,8 @@ def _functional():
 def _const(value, like):
     if value is None:
         return None
-    from .. import tensor
-    from ..dtypes import exact
+    from ..tensors import tensor
+    from ..tensors.dtypes import exact
     arr = np.asarray(value)
     return tensor(arr, dtype=exact) if arr.dtype == object else tensor(arr)
 
@@ -171,7 +171,7 @@ def deferred_effect(rec, model, loss_fn, leaf_of: dict, args: list):
     the model holding the recorded values after the step, so recording costs no extra forward
     pass and the caller's model is never touched.
     """
-    from ..tensor import _wrap
+    from ..tensors.tensor import _wrap
     args = [value if key is None else
             _wrap(rec._leaves[leaf_of[key]].value if key in leaf_of else value)
             for key, value in args]

@@ -135,7 +135,7 @@ def backward_table(rec) -> Table:
     and the gradient passed on to each input."""
     t = Table("Backward pass, node by node",
               ["node", "where", "upstream ∂L/∂out", "local derivative", "passes on"])
-    from ..ops.broadcast import unbroadcast
+    from ..autograd.engine import unbroadcast
     for op in sorted((o for o in rec.forward_ops if o.grad_out is not None), key=lambda o: -o.index):
         passed: dict = {}
         for ref, value, g in zip(op.inputs, op.input_values, op.grad_inputs or ()):

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensors.tensor import Tensor
 
 
 def _reduction(size_average, reduce, reduction: str) -> str:

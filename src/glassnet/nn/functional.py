@@ -1,9 +1,10 @@
-"""``glassnet.nn.functional`` (``F``): activations, ``linear``, ``dropout`` and the losses as
-plain functions, with torch's names, arguments and defaults.
+"""``glassnet.nn.functional`` (``F``): activations, ``linear``, ``dropout``, ``embedding``,
+``one_hot``, the norms and (from ``loss_functions.py``) the losses, as plain functions with torch's
+names, arguments and defaults.
 
-Activations reuse the engine's primitives; ``linear``, ``gelu`` and the cross-entropy family
-are primitives of ``glassnet.nn._primitives`` (for speed or stability, as said there); ``mse_loss``
-and ``l1_loss`` are compositions.  Arguments are checked here, at the edge.
+Activations, ``linear``, ``gelu`` and ``embedding`` call the primitives in ``glassnet/ops/``; the
+norms are compositions of tensor methods, so an explanation shows each step.  Arguments are
+checked here, at the edge.
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..creation import from_numpy
-from ..tensor import Tensor
-from . import _primitives as P
-from ._validation import (_broadcast_target, _check_class_indices, _check_tensors, _class_setup,
-                          _constant, _float_target, _reduction)
+from ..ops.elementwise import Gelu
+from ..ops.linalg import Linear
+from ..ops.shape import Embedding
+from ..tensors.creation import from_numpy
+from ..tensors.tensor import Tensor, _wrap
+from ._validation import _check_tensors
+from .loss_functions import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                             huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "linear",
            "dropout", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -104,7 +108,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
-    return P.Gelu.apply(input, approximate=approximate)
+    return Gelu.apply(input, approximate=approximate)
 
 
 def _softmax_dim(ndim: int, name: str, stacklevel: int) -> int:
@@ -170,8 +174,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     try:
         if bias is None:
-            return P.Linear.apply(input, weight)
-        return P.Linear.apply(input, weight, bias)
+            return Linear.apply(input, weight)
+        return Linear.apply(input, weight, bias)
     except AttributeError:
         for name, value in (("input", input), ("weight", weight), ("bias", bias)):
             if value is not None and not isinstance(value, Tensor):
@@ -206,209 +210,94 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * from_numpy(keep.astype(dtype) / dtype.type(1.0 - p))
 
 
-# -- losses ------------------------------------------------------------------------------------
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    return loss.sum() if reduction == "sum" else loss
+# -- embeddings and norms --------------------------------------------------------------------
+def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Look up rows of ``weight`` (num_embeddings, embedding_dim) by the integer ``input``
+    (any shape); the result has shape input.shape + (embedding_dim,).
 
-
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-             reduction: str = "mean", weight=None) -> Tensor:
-    """Mean squared error.
-
-        ℓᵢ = (xᵢ − yᵢ)²,    'mean': L = (1/n) Σᵢ ℓᵢ,    ∂L/∂xᵢ = 2(xᵢ − yᵢ)/n
-
-    Composed as (x − y)·(x − y) and a mean, so an explanation shows each step.
-
-    Parameters
-    ----------
-    input, target : Tensor
-        Same shape; a different (broadcastable) target shape warns, as in torch.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average or add the per-element losses, or return them all.
-    size_average, reduce : deprecated
-        torch's legacy arguments, mapped to ``reduction`` with a warning.
-
-    Examples
-    --------
-    >>> F.mse_loss(glassnet.tensor([0.5, 1.0]), glassnet.tensor([0.0, 1.0]))
-    tensor(0.1250)
+    ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported (NotImplementedError).
     """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("mse_loss", input=input, target=target)
+    _check_tensors("embedding", input=input, weight=weight)
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported by glassnet; leave them at their defaults")
+    if input.array.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.dtype} instead (call .long())")
+    idx = np.asarray(input.array)
+    n = weight.shape[0]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"index out of range in self: indices must be in [0, {n}) for an Embedding "
+                         f"of {n} rows, got values from {idx.min()} to {idx.max()}")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    return Embedding.apply(weight, idx=idx, padding_idx=padding_idx)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding: shape tensor.shape + (num_classes,), 1 at each index.
+    ``num_classes=-1`` takes max + 1."""
+    if not isinstance(tensor, Tensor) or tensor.array.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    idx = np.asarray(tensor.array)
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if not idx.size:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    elif idx.size and idx.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return _wrap(np.eye(num_classes, dtype=np.int64)[idx])
+
+
+def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` dimensions, then scale and shift.
+
+        y = (x − E[x]) / √(Var[x] + ε) · γ + β    (Var is the biased variance, as in torch)
+    """
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[len(input.shape) - len(shape):]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}")
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    centred = input - input.mean(dims, keepdim=True)
+    out = centred / ((centred * centred).mean(dims, keepdim=True) + eps).sqrt()
     if weight is not None:
-        raise NotImplementedError("mse_loss: weight= is not supported by glassnet")
-    _broadcast_target("mse_loss", input, target)
-    diff = input - target
-    return _reduce(diff * diff, reduction)
+        out = out * weight
+    return out + bias if bias is not None else out
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
-            reduction: str = "mean", weight=None) -> Tensor:
-    """Mean absolute error.
+def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dimension 1) over the batch (and length) dimensions.
 
-        ℓᵢ = |xᵢ − yᵢ|,    ∂ℓᵢ/∂xᵢ = sign(xᵢ − yᵢ)  (0 where they are equal)
-
-    Parameters
-    ----------
-    input, target : Tensor
-        Same shape; a different (broadcastable) target shape warns, as in torch.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average or add the per-element losses, or return them all.
-    size_average, reduce : deprecated
-        torch's legacy arguments, mapped to ``reduction`` with a warning.
+        training: y = (x − mean_B) / √(var_B + ε) · γ + β, and (when given) the running
+                  statistics move: r ← (1 − momentum)·r + momentum·stat_B (running_var takes the
+                  unbiased batch variance)
+        eval:     y = (x − running_mean) / √(running_var + ε) · γ + β
     """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("l1_loss", input=input, target=target)
-    if weight is not None:
-        raise NotImplementedError("l1_loss: weight= is not supported by glassnet")
-    _broadcast_target("l1_loss", input, target)
-    return _reduce((input - target).abs(), reduction)
-
-
-def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
-                         reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities p against targets y ∈ [0, 1].
-
-        ℓᵢ = −wᵢ·[yᵢ·log pᵢ + (1 − yᵢ)·log(1 − pᵢ)],    ∂ℓᵢ/∂pᵢ = wᵢ·(pᵢ − yᵢ) / (pᵢ(1 − pᵢ))
-
-    Each log is clamped to ≥ −100 as torch does, so p = 0 or 1 gives a finite loss (at most 100).
-    Prefer ``binary_cross_entropy_with_logits`` on raw scores: it is exact where this clamps.
-
-    Parameters
-    ----------
-    input : Tensor
-        Probabilities in [0, 1] (e.g. the output of ``sigmoid``).
-    target : Tensor
-        Same shape as ``input`` (else ValueError), values in [0, 1].
-    weight : Tensor, optional
-        Rescales each element's loss; broadcast against ``input``.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average or add the per-element losses, or return them all.
-    size_average, reduce : deprecated
-        torch's legacy arguments, mapped to ``reduction`` with a warning.
-    """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("binary_cross_entropy", input=input, target=target)
-    if np.shape(input.array) != np.shape(target.array):
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    return P.BinaryCrossEntropy.apply(input, _float_target(target, input),
-                                      weight=_constant(weight, input, "weight"), reduction=reduction)
-
-
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None,
-                                     reduce=None, reduction: str = "mean", pos_weight=None) -> Tensor:
-    """Sigmoid and binary cross-entropy in one stable step, on logits x.
-
-        ℓᵢ = −wᵢ·[q·yᵢ·log σ(xᵢ) + (1 − yᵢ)·log(1 − σ(xᵢ))]
-           = wᵢ·[(1 − yᵢ)·xᵢ + (1 + (q − 1)·yᵢ)·softplus(−xᵢ)]
-        ∂ℓᵢ/∂xᵢ = wᵢ·[(q·yᵢ + 1 − yᵢ)·σ(xᵢ) − q·yᵢ]   (= wᵢ·(σ(xᵢ) − yᵢ) when q = 1)
-
-    with softplus(−x) = max(−x, 0) + log(1 + e^−|x|), finite for any x (logits of ±1000 too).
-
-    Parameters
-    ----------
-    input : Tensor
-        Logits (raw scores), any real values.
-    target : Tensor
-        Same shape as ``input`` (else ValueError), values in [0, 1].
-    weight : Tensor, optional
-        wᵢ, rescaling each element's loss; broadcast against ``input``.
-    pos_weight : Tensor, optional
-        q, the weight of positive examples per class, broadcast along the last dimension.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average or add the per-element losses, or return them all.
-    size_average, reduce : deprecated
-        torch's legacy arguments, mapped to ``reduction`` with a warning.
-
-    Examples
-    --------
-    >>> F.binary_cross_entropy_with_logits(glassnet.tensor([1000.0, -1000.0]), glassnet.tensor([1.0, 1.0]))
-    tensor(500.)
-    """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("binary_cross_entropy_with_logits", input=input, target=target)
-    if np.shape(input.array) != np.shape(target.array):
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    return P.BinaryCrossEntropyWithLogits.apply(
-        input, _float_target(target, input), weight=_constant(weight, input, "weight"),
-        pos_weight=_constant(pos_weight, input, "pos_weight"), reduction=reduction)
-
-
-def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
-                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between softmax(input) over the class dimension and the target.
-
-    Class indices yᵢ (int64):        ℓᵢ = −w_yᵢ · log softmax(xᵢ)_yᵢ
-        'mean' = Σᵢ ℓᵢ / Σᵢ w_yᵢ, over the samples whose target is not ``ignore_index``
-    Class probabilities Yᵢc (float): ℓᵢ = −Σ_c w_c · Yᵢc · log softmax(xᵢ)_c
-        'mean' = Σᵢ ℓᵢ / (number of samples)
-    Gradient (unweighted indices):   ∂ℓᵢ/∂xᵢ = softmax(xᵢ) − onehot(yᵢ)
-
-    ``label_smoothing`` ε replaces the target by (1 − ε)·target + ε/C.  One stable node: the
-    log-softmax subtracts the maximum, so logits of ±1000 are fine.
-
-    Parameters
-    ----------
-    input : Tensor
-        Logits (raw scores), shape (N, C), (N, C, d1, ...) or (C,) for one sample.
-    target : Tensor
-        Class indices of dtype int64, shape (N,), (N, d1, ...) or (); or class probabilities,
-        float with the input's shape.  Float labels of another shape are an error: use
-        ``target.long()``.
-    weight : Tensor of shape (C,), optional
-        A weight per class (w above).
-    ignore_index : int, default -100
-        Samples with this target add nothing and are not counted by 'mean'.
-    reduction : {'mean', 'sum', 'none'}, default 'mean'
-        Average or add the per-element losses, or return them all.
-    size_average, reduce : deprecated
-        torch's legacy arguments, mapped to ``reduction`` with a warning.
-    label_smoothing : float in [0, 1], default 0.0
-
-    Examples
-    --------
-    >>> F.cross_entropy(glassnet.tensor([[2.0, 0.5, -1.0]]), glassnet.tensor([0]))
-    tensor(0.2413)
-    """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("cross_entropy", input=input, target=target)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    weight = _class_setup("cross_entropy", input, weight)
-    if np.shape(target.array) == np.shape(input.array) and input.dim() > 0:
-        if not target.is_floating_point():
-            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
-                               f"{target.dtype}. (Class indices have the input's shape without the "
-                               f"class dimension.)")
-        if ignore_index >= 0:
-            raise RuntimeError("ignore_index is not supported for floating point target")
-        target = _float_target(target, input)
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    dims = (0,) + tuple(range(2, input.dim()))
+    view = (1, -1) + (1,) * (input.dim() - 2)
+    if training:
+        count = input.numel() // input.shape[1]
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{list(input.shape)}")
+        mean = input.mean(dims, keepdim=True)
+        centred = input - mean
+        var = (centred * centred).mean(dims, keepdim=True)
+        if running_mean is not None:
+            m = momentum
+            running_mean.mul_(1 - m).add_(mean.detach().reshape(-1) * m)
+            running_var.mul_(1 - m).add_(var.detach().reshape(-1) * (m * count / (count - 1)))
     else:
-        _check_class_indices("cross_entropy", input, target)
-    return P.CrossEntropy.apply(input, target, weight=weight, ignore_index=ignore_index,
-                                reduction=reduction, label_smoothing=float(label_smoothing))
-
-
-def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, ignore_index: int = -100,
-             reduce=None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of log-probabilities (the output of ``log_softmax``).
-
-        ℓᵢ = −w_yᵢ · input[i, yᵢ],    'mean' = Σᵢ ℓᵢ / Σᵢ w_yᵢ (samples not ``ignore_index``),
-        ∂ℓᵢ/∂input[i, c] = −w_yᵢ if c = yᵢ else 0
-
-    ``nll_loss(log_softmax(x, 1), y)`` equals ``cross_entropy(x, y)``.  Parameters are those of
-    ``cross_entropy`` (class indices only, no smoothing).
-    """
-    reduction = _reduction(size_average, reduce, reduction)
-    _check_tensors("nll_loss", input=input, target=target)
-    weight = _class_setup("nll_loss", input, weight)
-    _check_class_indices("nll_loss", input, target)
-    return P.NllLoss.apply(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
-
-
-
-from ._functional_more import (batch_norm, embedding, huber_loss, layer_norm, one_hot,  # noqa: E402
-                               smooth_l1_loss)
+        centred = input - running_mean.reshape(view)
+        var = running_var.reshape(view)
+    out = centred / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(view)
+    return out + bias.reshape(view) if bias is not None else out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 
-from ..creation import empty
+from ..tensors.creation import empty
 from . import functional as F
 from . import init
 from .module import Module, Parameter, _addindent

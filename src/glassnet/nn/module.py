@@ -18,10 +18,10 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from .. import dtypes
+from ..tensors import dtypes
 from ..autograd.engine import no_grad
-from ..device import check_device
-from ..tensor import Size, Tensor
+from ..tensors.device import check_device
+from ..tensors.tensor import Size, Tensor
 from .hooks import (RemovableHandle, _global_forward_hooks, _global_forward_pre_hooks,
                     register_module_forward_hook, register_module_forward_pre_hook)
 from .parameter import Parameter

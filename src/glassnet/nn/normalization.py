@@ -1,7 +1,7 @@
 """``LayerNorm`` and ``BatchNorm1d`` (torch's arguments, parameter names, buffers and reprs)."""
 from __future__ import annotations
 
-from ..creation import ones, tensor, zeros
+from ..tensors.creation import ones, tensor, zeros
 from . import functional as F
 from .module import Module, Parameter
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..autograd.engine import TensorBase
+from ..tensors.tensor import Tensor
 
 __all__ = ["Parameter"]
 
@@ -28,8 +29,8 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data=None, requires_grad: bool = True):
-        from ..creation import from_numpy
-        from ..tensor import tensor
+        from ..tensors.creation import from_numpy
+        from ..tensors.tensor import tensor
         if data is None:
             data = tensor([])
         elif isinstance(data, np.ndarray):
@@ -37,7 +38,7 @@ class Parameter(Tensor):
         elif not isinstance(data, Tensor):
             data = tensor(data)
         source = data.detach()  # a fresh leaf sharing data's memory, every slot set
-        for slot in Tensor.__slots__:
+        for slot in TensorBase.__slots__:
             if slot != "__weakref__":
                 object.__setattr__(self, slot, getattr(source, slot))
         if requires_grad:

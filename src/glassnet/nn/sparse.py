@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.engine import no_grad
-from ..creation import empty
+from ..tensors.creation import empty
 from . import functional as F
 from . import init
 from .module import Module, Parameter

@@ -1,1 +1,9 @@
-"""Primitive operations, each a ``Function`` with its forward and backward together."""
+"""The primitives: each op's forward and backward side by side, one file per family.
+
+``elementwise.py`` (arithmetic, activations, casts), ``reduce.py`` (sum, mean, max, softmax),
+``linalg.py`` (matmul, the fused ``Linear``), ``shape.py`` (reshape, index, cat, gather,
+embedding), ``loss.py`` (the cross-entropy family).  A new family (convolution, attention) is a new
+file here: subclass ``glassnet.autograd.function.Function``, write ``forward`` and ``backward`` on
+NumPy arrays, and call ``YourOp.apply(...)`` from the tensor method, ``nn.functional`` function or
+layer that offers it.
+"""

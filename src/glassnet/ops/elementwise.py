@@ -4,8 +4,10 @@ from the output (exp, sigmoid, tanh, sqrt) keep the output (HIPS autograd's ``an
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from scipy.special import expit
+from scipy.special import erf, expit
 
 from ..autograd.function import Function
 
@@ -213,6 +215,37 @@ class Tanh(Function):
 
     def backward(self, g):
         return (g * (1 - self.out * self.out),)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+class Gelu(Function):
+    """gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2));  gelu′(x) = Φ(x) + x·φ(x).
+
+    With ``approximate='tanh'``: ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), computed as
+    x·σ(2u) (the same number, as 1 + tanh u = 2σ(2u), but without cancellation for x ≪ 0);
+    gelu′(x) = σ(2u) + 2x·σ(2u)(1 − σ(2u))·√(2/π)(1 + 3·0.044715x²).
+    """
+
+    saves_inputs = True
+
+    def forward(self, x, approximate="none"):
+        self.x, self.approximate = x, approximate
+        if approximate == "tanh":
+            self.s = expit(2 * _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            return x * self.s
+        self.cdf = 0.5 * (1 + erf(x / math.sqrt(2.0)))
+        return x * self.cdf
+
+    def backward(self, g):
+        x = self.x
+        if self.approximate == "tanh":
+            s = self.s
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            return (g * (s + 2 * x * s * (1 - s) * du),)
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
 
 
 class Clamp(Function):

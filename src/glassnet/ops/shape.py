@@ -111,3 +111,21 @@ class Gather(Function):
         where[self.dim] = self.index
         np.add.at(out, tuple(where), g)
         return (out,)
+
+
+class Embedding(Function):
+    """out[..., :] = W[idx[...], :];  ∂L/∂W[r] = Σ over positions holding r of ∂L/∂out (rows of
+    ``padding_idx`` get none)."""
+
+    __slots__ = ("idx", "shape", "padding_idx")
+
+    def forward(self, weight, idx=None, padding_idx=None):
+        self.idx, self.shape, self.padding_idx = idx, weight.shape, padding_idx
+        return weight[idx]
+
+    def backward(self, g):
+        grad = np.zeros(self.shape, dtype=g.dtype)
+        np.add.at(grad, self.idx, g)
+        if self.padding_idx is not None:
+            grad[self.padding_idx] = 0
+        return (grad,)

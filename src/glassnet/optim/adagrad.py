@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..creation import full_like
+from ..tensors.creation import full_like
 from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _new_step
 
 __all__ = ["Adagrad"]

@@ -18,7 +18,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.engine import enable_grad, no_grad
-from ..tensor import Tensor, tensor
+from ..tensors.tensor import Tensor, tensor
 
 __all__ = ["Optimizer"]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..creation import zeros_like
+from ..tensors.creation import zeros_like
 from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _lerp, _new_step
 
 __all__ = ["RMSprop"]

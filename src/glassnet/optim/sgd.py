@@ -5,7 +5,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..tensor import tensor
+from ..tensors.tensor import tensor
 from .optimizer import Optimizer, _check_compat_flags, _check_non_negative
 
 __all__ = ["SGD"]

@@ -239,7 +239,7 @@ def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
     app.add_middleware(Guard, hosts=allowed_hosts(host))
-    import glassnet.datasets  # noqa: F401 - imported now (scikit-learn, SciPy: seconds), not by the first tab
+    import glassnet.data.datasets  # noqa: F401 - imported now (scikit-learn, SciPy: seconds), not by the first tab
     app.state.registry = Registry(max_sessions=max_sessions, fps=fps, max_per_client=max_per_client)
     return app
 

@@ -1,12 +1,15 @@
-"""``Tensor``'s in-place operations (mixed into ``glassnet.tensor.Tensor``): each writes into the
+"""``Tensor``'s in-place operations (mixed into ``glassnet.Tensor``): each writes into the
 tensor's memory and bumps its version counter, so a backward that saved the old value can tell."""
 from __future__ import annotations
 
 import numpy as np
 
-from . import tensor as _t
-from .autograd.engine import MUTATIONS, STATE
-from .ops import elementwise as E
+from .arguments import _index_key, _scalar_if_0d
+from ..autograd.engine import MUTATIONS, STATE, TensorBase
+from ..ops import elementwise as E
+
+
+_UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
 
 
 class InPlaceMethods:
@@ -22,7 +25,7 @@ class InPlaceMethods:
                                    f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
             raise RuntimeError(f"{name}: glassnet does not record in-place operations on tensors inside "
                                f"the autograd graph; write it out of place (x = x + y).")
-        value = value.array if isinstance(value, _t.Tensor) else value
+        value = value.array if isinstance(value, TensorBase) else value
         a = self.array
         if type(a) is np.ndarray and a.ndim > 0:
             if ufunc is not None:
@@ -33,13 +36,13 @@ class InPlaceMethods:
                 np.copyto(a, value, casting="unsafe")
         else:  # a NumPy scalar (immutable) or a 0-d value: replace it
             new = value if ufunc is None else ufunc(a, value)
-            self.array = _t._scalar_if_0d(np.array(new, dtype=a.dtype))
+            self.array = _scalar_if_0d(np.array(new, dtype=a.dtype))
         MUTATIONS[0] += 1
         self._version = MUTATIONS[0]
         return self
 
     def _value(self, other):
-        return other.array if isinstance(other, _t.Tensor) else self._lift(other).array
+        return other.array if isinstance(other, TensorBase) else self._lift(other).array
 
     def add_(self, other, alpha=1):
         value = self._value(other)
@@ -58,7 +61,7 @@ class InPlaceMethods:
     def fill_(self, value): return self._inplace("fill_", self._value(value))
 
     def copy_(self, src):
-        src_arr = src.array if isinstance(src, _t.Tensor) else np.asarray(src)
+        src_arr = src.array if isinstance(src, TensorBase) else np.asarray(src)
         if np.broadcast_shapes(np.shape(src_arr), self.shape) != tuple(self.shape):
             raise RuntimeError(f"copy_: source of shape {tuple(np.shape(src_arr))} cannot be copied into "
                                f"a tensor of shape {tuple(self.shape)}")
@@ -69,17 +72,17 @@ class InPlaceMethods:
 
     def __setitem__(self, key, value):
         new = np.array(self.array, copy=True)
-        new[_t._index_key(key)] = value.array if isinstance(value, _t.Tensor) else value
+        new[_index_key(key)] = value.array if isinstance(value, TensorBase) else value
         self._inplace("__setitem__", new)
 
     def _augmented(self, op, other, name):
         """``x += y``: in place when no graph is recorded, else rebinds ``x`` to ``x + y``."""
-        if STATE.grad_enabled and (self._requires_grad or (isinstance(other, _t.Tensor) and other.requires_grad)):
+        if STATE.grad_enabled and (self._requires_grad or (isinstance(other, TensorBase) and other.requires_grad)):
             if self.grad_fn is None and self._requires_grad:
                 raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
                                    f"operation ({name}). Wrap the update in `with glassnet.no_grad():`.")
             return self._binary(op, other)
-        return self._inplace(name, self._value(other), _t._UFUNC[op])
+        return self._inplace(name, self._value(other), _UFUNC[op])
 
     def __iadd__(self, other): return self._augmented(E.Add, other, "+=")
     def __isub__(self, other): return self._augmented(E.Sub, other, "-=")
@@ -88,11 +91,11 @@ class InPlaceMethods:
 
     # random fills (used by glassnet.nn.init)
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):
-        from .random import default_generator
+        from ..random import default_generator
         gen = generator or default_generator
         return self._inplace("uniform_", gen.uniform(from_, to, tuple(self.shape)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
-        from .random import default_generator
+        from ..random import default_generator
         gen = generator or default_generator
         return self._inplace("normal_", gen.normal(mean, std, tuple(self.shape)))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet
-from glassnet import serialization
+from glassnet.serialization import safetensors_io as serialization
 
 
 def _state_dict():

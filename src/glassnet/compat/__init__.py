@@ -60,7 +60,3 @@ def main(argv=None) -> int:
     sys.argv = list(argv)
     runpy.run_path(argv[0], run_name="__main__")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

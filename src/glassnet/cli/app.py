@@ -36,9 +36,9 @@ def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see -
                                                                     "to this folder."),
            json_: bool = typer.Option(False, "--json", help="Print the result as JSON instead.")):
     """Run one of the seed lessons and print its numbers, tables and explanation."""
-    from . import lessons
+    from .. import lessons
     if list_ or name is None:
-        from .report import print_lesson_list
+        from .show import print_lesson_list
         print_lesson_list()
         return
     if name not in lessons.names():
@@ -48,7 +48,7 @@ def lesson(name: Optional[str] = typer.Argument(None, help="Lesson to run (see -
         import json
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        from .report import print_lesson
+        from .show import print_lesson
         print_lesson(result)
     if plot is not None:
         for path in result.save_figures(plot):
@@ -82,7 +82,7 @@ def _recipe_option(flag: str, default=None, lead: str = ""):
 
 def _resolve_spec(config: Optional[Path], **flags):
     """Flags (None: not given) and the optional TOML file → a training ``Spec``."""
-    from . import training
+    from .. import training
     return training.resolve(flags, config)
 
 
@@ -90,7 +90,7 @@ def _data_warnings():
     """Show ``DataWarning``s (a guessed task, a detected delimiter) as one line each on stderr."""
     import contextlib
     import warnings
-    from .training.task import DataWarning
+    from ..training.task import DataWarning
 
     @contextlib.contextmanager
     def shown():
@@ -139,7 +139,7 @@ def train(data: Optional[str] = _recipe_option("--data"),
                                              "(default: inferred from the target column)."),
           delimiter: Optional[str] = _recipe_option("--delimiter")):
     """Train a multilayer perceptron on a built-in data set or a CSV file."""
-    from . import training
+    from .. import training
     try:
         spec = _resolve_spec(config, data=data, target=target, hidden=hidden, activation=activation,
                              loss=loss, optimizer=optimizer, lr=lr, epochs=epochs,
@@ -155,7 +155,7 @@ def train(data: Optional[str] = _recipe_option("--data"),
         raise typer.Exit(1) from None
     if run is None:  # a torchrun worker other than rank 0: rank 0 reports
         return
-    from .report import print_training
+    from .show import print_training
     print_training(run)
 
 
@@ -169,10 +169,10 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
             show: int = typer.Option(10, "--show", help="Predictions to print (0: none)."),
             delimiter: Optional[str] = _recipe_option("--delimiter")):
     """Rebuild a saved model from its metadata and predict on a data set or CSV file."""
-    from . import training
+    from .. import training
     try:
         if output is not None:  # a bad -o path fails before any work
-            from .training.guards import check_output_file
+            from ..training.guards import check_output_file
             check_output_file(output, "--output")
         with _data_warnings():
             result = training.predict(model, data, target, delimiter)
@@ -180,7 +180,7 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
             training.write_predictions(result, output)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))
-    from .report import print_predictions
+    from .show import print_predictions
     print_predictions(result, show, output)
 
 
@@ -190,7 +190,7 @@ def predict(model: Path = typer.Option(..., "--model", help="A file written by g
 def tour(out: Path = typer.Option(Path("out/tour.html"), "--out", help="Where to write the report."),
          only: Optional[str] = typer.Option(None, "--only", help="Comma-separated lessons to include.")):
     """Run every lesson and write one self-contained HTML report."""
-    from .report import run_tour
+    from .show import run_tour
     names = None if only is None else [n.strip() for n in only.split(",") if n.strip()]
     try:
         run_tour(out, names)
@@ -219,14 +219,14 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
     try:
-        from .lessons.examples import explain_text
+        from ..lessons.examples import explain_text
     except ImportError as error:
         _fail(f"glassnet.explain is not available in this installation ({error})")
     if model is not None or data is not None:
         if model is None or data is None:
             _fail("--model and --data go together: glassnet explain --model M.safetensors --data DATA")
-        from .explain import render
-        from .training.explain_step import default_entries, record_step
+        from ..explain import render
+        from ..training.explain_step import default_entries, record_step
         try:
             step = record_step(model, data, target, rows, lr, engine)
             typer.echo(render(step, fmt, [entry] if entry else default_entries(step)))
@@ -254,8 +254,8 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
         _fail(f"--port must be between 1 and 65535; got {port}")
     if not 1 <= workers <= 64:
         _fail(f"--workers must be between 1 and 64; got {workers}")
-    from . import playground
-    from .playground.server import ServeError
+    from .. import playground
+    from ..playground.server import ServeError
     try:
         if workers == 1:
             playground.serve(host, port, open_browser)
@@ -295,7 +295,7 @@ def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glas
     """Diagnose a training run: seed 003's debugging checklist, automatic, with the numbers.
 
     Exit status 1 when an error was found, 0 otherwise."""
-    from . import doctor as doc
+    from .. import doctor as doc
     if fmt not in ("text", "markdown", "html", "json"):
         _fail(f"--format must be one of text, markdown, html, json; got {fmt!r}")
     if (script is None) == (data is None and config is None):

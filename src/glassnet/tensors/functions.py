@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-from ._aliases import accept_aliases
+from .aliases import accept_aliases
 from .tensor import Tensor, tensor
 
 #: Tensor methods that torch also offers as functions with ``input`` first.

@@ -1,4 +1,4 @@
-"""``python -m glassnet.demo`` (what ``make demo`` runs): the tour of every lesson.
+"""``python -m glassnet.cli.demo`` (what ``make demo`` runs): the tour of every lesson.
 
 It prints each lesson's headline numbers and where they differ from the seeds, and writes
 the self-contained report ``out/tour.html``.
@@ -9,7 +9,7 @@ import sys
 
 
 def main(argv=None) -> int:
-    from .cli import main as cli_main
+    from .app import main as cli_main
     return cli_main(["tour", *(sys.argv[1:] if argv is None else argv)])
 
 

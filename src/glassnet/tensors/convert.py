@@ -1,4 +1,4 @@
-"""``Tensor``'s conversions (mixed into ``glassnet.tensor.Tensor``): to NumPy and Python values,
+"""``Tensor``'s conversions (mixed into ``glassnet.Tensor``): to NumPy and Python values,
 between dtypes, and the device moves torch programs make (``.to(device)``, ``.cpu()``, ``.cuda()``)."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import builtins
 import numpy as np
 
 from . import dtypes
-from . import tensor as _t
 from .device import check_device
-from .ops import elementwise as E
+from ..autograd.engine import TensorBase
+from ..ops import elementwise as E
 
 
 class ConversionMethods:
@@ -78,7 +78,7 @@ class ConversionMethods:
                 continue
             if isinstance(arg, (str, dtypes.device, builtins.int)) and not isinstance(arg, builtins.bool):
                 check_device(arg)  # torch's error for a device glassnet has not (cuda, mps)
-            elif isinstance(arg, _t.Tensor):
+            elif isinstance(arg, TensorBase):
                 target = arg.dtype
             else:
                 target = arg
@@ -114,8 +114,8 @@ class ConversionMethods:
         check_device("cuda")
 
     def clone(self) -> "Tensor":
-        return E.Add.apply(self, _t._wrap(np.zeros((), self.array.dtype))) if self._requires_grad \
-            else _t._wrap(np.array(self.array, copy=True))
+        return E.Add.apply(self, self._from_array(np.zeros((), self.array.dtype))) if self._requires_grad \
+            else self._from_array(np.array(self.array, copy=True))
 
     def contiguous(self) -> "Tensor":
         return self

@@ -1,98 +1,15 @@
-"""The primitives ``glassnet.nn`` adds to the engine, each forward next to its backward.
-
-* ``Linear``: one node for x·Wᵀ + b instead of three (matmul, transpose, add), for speed.
-* ``Gelu``: the engine has no erf, so GELU needs its own rule.
-* ``BinaryCrossEntropy``, ``BinaryCrossEntropyWithLogits``, ``CrossEntropy``, ``NllLoss``:
-  for stability (clamped logs, log-sum-exp) and speed (one node per loss).
-
-Everything else in ``glassnet.nn`` is composed from tensor methods.
+"""Losses as single primitives, for stability (clamped logs, log-sum-exp) and speed (one node
+per loss instead of a chain of element-wise ops): ``BinaryCrossEntropy``,
+``BinaryCrossEntropyWithLogits``, ``CrossEntropy`` (class indices or probabilities, weights,
+``ignore_index``, label smoothing) and ``NllLoss``.  ``mse_loss``, ``l1_loss`` and the robust losses
+are compositions (``glassnet/nn/loss_functions.py``), so an explanation shows each step.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from scipy.special import erf, expit
+from scipy.special import expit
 
-from ..autograd import Function
-
-
-def _dtype_name(dt) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "object": "Exact"}.get(np.dtype(dt).name, str(dt))
-
-
-class Linear(Function):
-    """y = x·Wᵀ + b, with x of shape (..., in), W (out, in), b (out,).
-
-    Backward, writing X and G for x and the output gradient flattened to 2-D:
-    ∂L/∂x = G·W,  ∂L/∂W = Gᵀ·X,  ∂L/∂b = Σ_rows G.
-    (Everything is done on 2-D views with ``np.dot``, which goes straight to BLAS.)
-    """
-
-    saves_inputs = True
-
-    def forward(self, x, weight, bias=None):
-        if x.dtype is not weight.dtype and x.dtype != weight.dtype:
-            raise RuntimeError(
-                f"mat1 and mat2 must have the same dtype, but got {_dtype_name(x.dtype)} and "
-                f"{_dtype_name(weight.dtype)}: the input is {x.dtype} and the layer's weight is "
-                f"{weight.dtype}. Convert one of them, e.g. x.float() or model.double().")
-        shape = np.shape(x)
-        if not shape or shape[-1] != weight.shape[1]:
-            rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{shape[-1] if shape else 1} and "
-                f"{weight.shape[1]}x{weight.shape[0]}): the layer expects inputs whose last dimension "
-                f"is {weight.shape[1]} (in_features), got input of shape {tuple(shape)}.")
-        self.x, self.weight = x, weight
-        x2 = x if len(shape) == 2 else x.reshape(-1, shape[-1])
-        out = np.dot(x2, weight.T)
-        if bias is not None:
-            out += bias
-        return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.shape[0],))
-
-    def backward(self, g):
-        x, w = self.x, self.weight
-        g2 = g if g.ndim == 2 else g.reshape(-1, w.shape[0])
-        gx = np.dot(g2, w).reshape(np.shape(x)) if self.needs_grad(0) else None
-        gw = np.dot(g2.T, x.reshape(-1, w.shape[1])) if self.needs_grad(1) else None
-        if len(self.inputs) == 2:
-            return gx, gw
-        # Σ over rows as a product with a row of ones: ~10x faster than g2.sum(axis=0) here.
-        gb = np.dot(np.ones(len(g2), dtype=g2.dtype), g2) if self.needs_grad(2) else None
-        return gx, gw, gb
-
-
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-
-
-class Gelu(Function):
-    """gelu(x) = x·Φ(x) = ½x(1 + erf(x/√2));  gelu′(x) = Φ(x) + x·φ(x).
-
-    With ``approximate='tanh'``: ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), computed as
-    x·σ(2u) (the same number, as 1 + tanh u = 2σ(2u), but without cancellation for x ≪ 0);
-    gelu′(x) = σ(2u) + 2x·σ(2u)(1 − σ(2u))·√(2/π)(1 + 3·0.044715x²).
-    """
-
-    saves_inputs = True
-
-    def forward(self, x, approximate="none"):
-        self.x, self.approximate = x, approximate
-        if approximate == "tanh":
-            self.s = expit(2 * _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
-            return x * self.s
-        self.cdf = 0.5 * (1 + erf(x / math.sqrt(2.0)))
-        return x * self.cdf
-
-    def backward(self, g):
-        x = self.x
-        if self.approximate == "tanh":
-            s = self.s
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
-            return (g * (s + 2 * x * s * (1 - s) * du),)
-        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-        return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
+from ..autograd.function import Function
 
 
 def _reduce(loss, reduction):

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .creation import from_numpy
-from .tensor import Tensor, tensor
+from ..tensors.creation import from_numpy
+from ..tensors.tensor import Tensor, tensor
 
 __all__ = ["save", "load"]
 

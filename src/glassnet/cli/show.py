@@ -28,7 +28,7 @@ def _cell(value) -> str:
 def print_lesson_list(console=None) -> None:
     from rich.table import Table
 
-    from . import lessons
+    from .. import lessons
     console = console or _console()
     table = Table(title="glassnet lessons", show_lines=False)
     table.add_column("name", style="bold")
@@ -148,7 +148,7 @@ def _p(text: str) -> str:
 
 def lesson_html(result) -> str:
     """One lesson as an HTML section (figures embedded as base64 PNG)."""
-    from .viz import to_data_uri
+    from ..viz import to_data_uri
     e = html.escape
     parts = [f'<section id="{e(result.name)}"><h2>{e(result.title)}</h2>',
              f'<p class="meta">{e(result.seed)} · <code>glassnet lesson {e(result.name)}</code> · '
@@ -202,7 +202,7 @@ def tour_html(results, seconds: float) -> str:
 
 def run_tour(out="out/tour.html", names=None, console=None, **options) -> Path:
     """Run the lessons, write the HTML report to ``out`` and print a short summary."""
-    from . import lessons
+    from .. import lessons
     console = console or _console()
     names = names or lessons.names()
     unknown = [n for n in names if n not in lessons.names()]

@@ -5,10 +5,11 @@ import numpy as np
 
 from . import dtypes
 from .device import check_device
-from .ops import elementwise as E
-from .ops import shape as S
-from .random import default_generator
-from .tensor import Tensor, _scalar_if_0d, _shape_arg, _wrap, tensor
+from ..ops import elementwise as E
+from ..ops import shape as S
+from ..random import default_generator
+from .arguments import _scalar_if_0d, _shape_arg
+from .tensor import Tensor, _wrap, tensor
 
 
 def _make(array, dtype, requires_grad, device=None, default=dtypes.float32) -> Tensor:

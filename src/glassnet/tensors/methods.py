@@ -1,4 +1,4 @@
-"""``Tensor``'s reductions and shape methods (mixed into ``glassnet.tensor.Tensor``).
+"""``Tensor``'s reductions and shape methods (mixed into ``glassnet.Tensor``).
 
 Each method checks and normalises torch's arguments, then applies one primitive from
 ``glassnet.ops`` (``reduce.py``, ``shape.py``) or composes a few.  Keyword spellings torch's
@@ -13,11 +13,11 @@ from collections import namedtuple
 import numpy as np
 
 from . import dtypes
-from . import tensor as _t
-from .autograd.engine import STATE
-from .ops import elementwise as E
-from .ops import reduce as R
-from .ops import shape as S
+from .arguments import _index_key, _promote, _shape_arg
+from ..autograd.engine import STATE, TensorBase
+from ..ops import elementwise as E
+from ..ops import reduce as R
+from ..ops import shape as S
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
@@ -49,8 +49,8 @@ class ReductionMethods:
         return R.Mean.apply(self, dim=_dims(dim), keepdim=keepdim)
 
     def _extreme(self, dim, keepdim, sign, result):
-        if isinstance(dim, _t.Tensor):  # torch.max(a, b): the element-wise maximum
-            a, b = (self, dim) if self.dtype == dim.dtype else _t._promote(self, dim)
+        if isinstance(dim, TensorBase):  # torch.max(a, b): the element-wise maximum
+            a, b = (self, dim) if self.dtype == dim.dtype else _promote(self, dim)
             cond = a.array >= b.array if sign > 0 else a.array <= b.array
             return E.Where.apply(a, b, cond=np.asarray(cond))
         if dim is None:
@@ -58,7 +58,7 @@ class ReductionMethods:
         values = R.Max.apply(self, dim=dim, keepdim=keepdim, sign=sign)
         idx = self.array.argmax(axis=dim) if sign > 0 else self.array.argmin(axis=dim)
         idx = np.expand_dims(idx, dim) if keepdim else idx
-        return result(values, _t._wrap(np.asarray(idx, dtype=np.int64)))
+        return result(values, self._from_array(np.asarray(idx, dtype=np.int64)))
 
     def max(self, dim=None, keepdim: bool = False):
         """Largest value; with ``dim``, a (values, indices) pair; with a tensor, the element-wise
@@ -76,11 +76,11 @@ class ReductionMethods:
 
     def argmax(self, dim=None, keepdim: bool = False):
         idx = np.argmax(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmax(self.array)
-        return _t._wrap(np.asarray(idx, dtype=np.int64))
+        return self._from_array(np.asarray(idx, dtype=np.int64))
 
     def argmin(self, dim=None, keepdim: bool = False):
         idx = np.argmin(self.array, axis=dim, keepdims=keepdim) if dim is not None else np.argmin(self.array)
-        return _t._wrap(np.asarray(idx, dtype=np.int64))
+        return self._from_array(np.asarray(idx, dtype=np.int64))
 
     def var(self, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=1):
         """Σ(x − mean)² / (n − correction); ``unbiased=False`` is ``correction=0``."""
@@ -96,10 +96,10 @@ class ReductionMethods:
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
     def any(self, dim=None, keepdim: bool = False):
-        return _t._wrap(np.asarray(np.any(self.array, axis=_dims(dim), keepdims=keepdim)))
+        return self._from_array(np.asarray(np.any(self.array, axis=_dims(dim), keepdims=keepdim)))
 
     def all(self, dim=None, keepdim: bool = False):
-        return _t._wrap(np.asarray(np.all(self.array, axis=_dims(dim), keepdims=keepdim)))
+        return self._from_array(np.asarray(np.all(self.array, axis=_dims(dim), keepdims=keepdim)))
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
         """(values, indices) sorted along ``dim`` (ties keep their order)."""
@@ -109,13 +109,13 @@ class ReductionMethods:
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False):
         a = self.array
         idx = np.argsort(-a if descending else a, axis=dim, kind="stable")
-        return _t._wrap(np.asarray(idx, dtype=np.int64))
+        return self._from_array(np.asarray(idx, dtype=np.int64))
 
     def topk(self, k: int, dim=None, largest: bool = True, sorted: bool = True):  # noqa: A002
         """The ``k`` largest (or smallest) values along ``dim`` (default: the last) and their indices."""
         dim = -1 if dim is None else dim
         idx = np.take(self.argsort(dim, descending=largest).array, np.arange(k), axis=dim)
-        return TopkResult(S.Gather.apply(self, index=idx, dim=dim), _t._wrap(idx))
+        return TopkResult(S.Gather.apply(self, index=idx, dim=dim), self._from_array(idx))
 
     def gather(self, dim: int, index, *, sparse_grad: bool = False):
         """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (and likewise for other dims)."""
@@ -125,7 +125,7 @@ class ReductionMethods:
         """Running sum along ``dim`` (a composition: a lower-triangular matrix of ones)."""
         a = _cast(self, dtype)
         n = a.shape[dim]
-        ones = _t._wrap(np.tril(np.ones((n, n), dtype=a.array.dtype)))
+        ones = self._from_array(np.tril(np.ones((n, n), dtype=a.array.dtype)))
         moved = a.transpose(dim, -1) if a.ndim > 1 else a
         out = moved @ ones.T
         return out.transpose(dim, -1) if a.ndim > 1 else out
@@ -171,7 +171,7 @@ class ShapeMethods:
     __slots__ = ()
 
     def reshape(self, *shape):
-        shape = _t._shape_arg(shape)
+        shape = _shape_arg(shape)
         if shape == np.shape(self.array):
             return self
         return S.Reshape.apply(self, shape=shape)
@@ -182,7 +182,7 @@ class ShapeMethods:
             shape = (dtype,)
         if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, str)) or len(shape) == 1 and shape[0] in (
                 builtins.float, builtins.int):
-            return _t._wrap(np.asarray(self.array).view(dtypes.as_dtype(shape[0]).np))
+            return self._from_array(np.asarray(self.array).view(dtypes.as_dtype(shape[0]).np))
         return self.reshape(*shape)
 
     def view_as(self, other): return self.reshape(other.shape)
@@ -215,7 +215,7 @@ class ShapeMethods:
         return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
     def permute(self, *dims):
-        return S.Permute.apply(self, dims=_t._shape_arg(dims))
+        return S.Permute.apply(self, dims=_shape_arg(dims))
 
     def transpose(self, dim0: int, dim1: int):
         dims = list(range(self.ndim))
@@ -234,7 +234,7 @@ class ShapeMethods:
         return self.transpose(-2, -1)
 
     def expand(self, *size):
-        shape = _t._shape_arg(size)
+        shape = _shape_arg(size)
         own = (1,) * (len(shape) - self.ndim) + tuple(np.shape(self.array))
         shape = tuple(o if s == -1 else s for s, o in zip(shape, own))
         try:
@@ -278,12 +278,12 @@ class ShapeMethods:
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True (broadcast), this tensor elsewhere; no gradient flows
         to the filled places."""
-        cond = np.broadcast_to(mask.array if isinstance(mask, _t.Tensor) else np.asarray(mask),
+        cond = np.broadcast_to(mask.array if isinstance(mask, TensorBase) else np.asarray(mask),
                                np.shape(self.array))
-        fill = value if isinstance(value, _t.Tensor) else self._lift(value)
+        fill = value if isinstance(value, TensorBase) else self._lift(value)
         return E.Where.apply(fill.to(self.dtype), self, cond=np.asarray(cond, dtype=bool))
 
     def __getitem__(self, key):
         if type(key) is builtins.int and not self._requires_grad and not STATE.observers:
-            return _t._wrap(self.array[key])  # fast path: reading data that needs no graph
-        return S.Index.apply(self, key=_t._index_key(key))
+            return self._from_array(self.array[key])  # fast path: reading data that needs no graph
+        return S.Index.apply(self, key=_index_key(key))

@@ -14,8 +14,9 @@ import numpy as np
 
 from . import dtypes
 from .creation import _make
-from .random import default_generator
-from .tensor import Tensor, _shape_arg, _wrap
+from ..random import default_generator
+from .arguments import _shape_arg
+from .tensor import Tensor, _wrap
 
 __all__ = ["normal", "bernoulli", "multinomial", "rand_like", "randn_like", "randint_like", "poisson"]
 

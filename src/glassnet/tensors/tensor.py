@@ -11,16 +11,18 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..autograd import engine
+from ..autograd.engine import TensorBase
+from ..ops import elementwise as E
+from ..ops import linalg as L
 from . import dtypes
-from ._format import format_values
-from ._aliases import alias_methods
-from .autograd import engine, function
+from .aliases import alias_methods
+from .arguments import _FLOAT_KIND, _promote, _scalar_if_0d
+from .convert import ConversionMethods
 from .device import check_device
-from .ops import elementwise as E
-from .ops import linalg as L
-from .tensor_convert import ConversionMethods
-from .tensor_inplace import InPlaceMethods
-from .tensor_methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
+from .inplace import InPlaceMethods
+from .methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
+from .printing import format_values
 
 _CPU = dtypes.device("cpu")
 
@@ -47,33 +49,7 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 
-_FLOAT_KIND = {"f", "O"}
-
-
-def _promote(a: "Tensor", b: "Tensor"):
-    """PyTorch's type promotion for two tensors of different dtypes (differentiable casts)."""
-    da, db = a.array.dtype, b.array.dtype
-    if da == object or db == object:
-        target = np.dtype(object)
-    elif da.kind == "f" and db.kind == "f":
-        if np.ndim(a.array) == 0 and np.ndim(b.array) > 0:
-            target = db
-        elif np.ndim(b.array) == 0 and np.ndim(a.array) > 0:
-            target = da
-        else:
-            target = np.promote_types(da, db)
-    elif da.kind == "f" or db.kind == "f":
-        target = da if da.kind == "f" else db
-    else:
-        target = np.promote_types(da, db)
-    if da != target:
-        a = E.Cast.apply(a, dtype=target)
-    if db != target:
-        b = E.Cast.apply(b, dtype=target)
-    return a, b
-
-
-class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
+class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods, TensorBase):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -84,7 +60,7 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
         Prefer ``glassnet.tensor(...)``.
     """
 
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version", "__weakref__")
+    __slots__ = ()  # the fields are TensorBase's (glassnet/autograd/engine.py)
 
     def __init__(self, *data):
         if len(data) == 1 and not isinstance(data[0], int):
@@ -368,28 +344,9 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
     clip = clamp
 
 
-function._Tensor = Tensor
 for _klass in Tensor.__mro__[:-1]:  # axis=, keepdims=, x2= as torch's parser accepts them
     alias_methods(Tensor, [_n for _n in vars(_klass) if not _n.startswith("_")])
 del _klass
-
-
-_UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
-
-
-def _shape_arg(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
-        shape = shape[0]
-    return tuple(builtins.int(s) for s in shape)
-
-
-def _index_key(key):
-    """Tensors inside an index become NumPy arrays (integer or boolean masks)."""
-    if isinstance(key, Tensor):
-        return key.array
-    if isinstance(key, tuple):
-        return tuple(k.array if isinstance(k, Tensor) else k for k in key)
-    return key
 
 
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -431,13 +388,6 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     if requires_grad:
         t.requires_grad = True
     return t
-
-
-def _scalar_if_0d(array):
-    """0-d values are held as NumPy scalars: arithmetic on them is ~10x faster than on 0-d arrays."""
-    if array.ndim == 0 and array.dtype != object:
-        return array[()]
-    return array
 
 
 def _flat(data):

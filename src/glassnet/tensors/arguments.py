@@ -1,0 +1,57 @@
+"""How tensor methods read their arguments: shapes given as ints or as one tuple, index keys that
+hold tensors, 0-d values held as NumPy scalars, and two dtypes promoted to one by torch's rules."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..autograd.engine import TensorBase
+from ..ops import elementwise as E
+
+_FLOAT_KIND = {"f", "O"}
+
+
+def _promote(a: TensorBase, b: TensorBase):
+    """PyTorch's type promotion for two tensors of different dtypes (differentiable casts)."""
+    da, db = a.array.dtype, b.array.dtype
+    if da == object or db == object:
+        target = np.dtype(object)
+    elif da.kind == "f" and db.kind == "f":
+        if np.ndim(a.array) == 0 and np.ndim(b.array) > 0:
+            target = db
+        elif np.ndim(b.array) == 0 and np.ndim(a.array) > 0:
+            target = da
+        else:
+            target = np.promote_types(da, db)
+    elif da.kind == "f" or db.kind == "f":
+        target = da if da.kind == "f" else db
+    else:
+        target = np.promote_types(da, db)
+    if da != target:
+        a = E.Cast.apply(a, dtype=target)
+    if db != target:
+        b = E.Cast.apply(b, dtype=target)
+    return a, b
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(builtins.int(s) for s in shape)
+
+
+def _index_key(key):
+    """Tensors inside an index become NumPy arrays (integer or boolean masks)."""
+    if isinstance(key, TensorBase):
+        return key.array
+    if isinstance(key, tuple):
+        return tuple(k.array if isinstance(k, TensorBase) else k for k in key)
+    return key
+
+
+def _scalar_if_0d(array):
+    """0-d values are held as NumPy scalars: arithmetic on them is ~10x faster than on 0-d arrays."""
+    if array.ndim == 0 and array.dtype != object:
+        return array[()]
+    return array
