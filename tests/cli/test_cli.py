@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from glassnet import cli
-from glassnet.cli import app
+from glassnet.cli import commands
 from glassnet import training
 from glassnet.training.config import resolve
 
@@ -178,7 +178,7 @@ def test_config_flag_end_to_end(capsys, tmp_path):
 
 
 def test_hidden_sizes_are_joined_for_click():
-    assert app._join_hidden(["train", "--hidden", "16", "8", "--lr", "1"]) == \
+    assert commands._join_hidden(["train", "--hidden", "16", "8", "--lr", "1"]) == \
         ["train", "--hidden", "16,8", "--lr", "1"]
 
 

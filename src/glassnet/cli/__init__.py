@@ -1,5 +1,5 @@
-"""The ``glassnet`` command (``app.py``), ``make demo``'s tour (``demo.py``) and how the command
+"""The ``glassnet`` command (``commands.py``), ``make demo``'s tour (``demo.py``) and how the command
 shows lessons, training runs and the tour (``show.py``)."""
-from .app import app, main, run
+from .commands import app, main, run
 
 __all__ = ["app", "main", "run"]

@@ -9,7 +9,7 @@ import sys
 
 
 def main(argv=None) -> int:
-    from .app import main as cli_main
+    from .commands import main as cli_main
     return cli_main(["tour", *(sys.argv[1:] if argv is None else argv)])
 
 
