@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensors.tensor import Tensor, _wrap  # (glassnet/__init__ loads the engine first)
+
 
 class GradcheckError(RuntimeError):
     """Raised when an analytical gradient disagrees with the finite-difference one."""
@@ -29,7 +31,6 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     >>> glassnet.autograd.gradcheck(lambda t: (t * t).sum(), (x,))
     True
     """
-    from ..tensors.tensor import Tensor, _wrap
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad and t.array.dtype != np.float64:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..tensors.creation import from_numpy
+from ..tensors.creation import from_numpy, stack
 from ..random import Generator, default_generator
 from ..tensors.tensor import Tensor, tensor
 
@@ -175,7 +175,6 @@ def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
         if any(t.requires_grad for t in batch):
-            from ..tensors.creation import stack
             return stack(batch)
         shapes = {tuple(t.shape) for t in batch}
         if len(shapes) > 1:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.engine import TensorBase
-from ..tensors.tensor import Tensor
+from ..tensors.creation import from_numpy
+from ..tensors.tensor import Tensor, tensor
 
 __all__ = ["Parameter"]
 
@@ -29,8 +30,6 @@ class Parameter(Tensor):
     """
 
     def __init__(self, data=None, requires_grad: bool = True):
-        from ..tensors.creation import from_numpy
-        from ..tensors.tensor import tensor
         if data is None:
             data = tensor([])
         elif isinstance(data, np.ndarray):

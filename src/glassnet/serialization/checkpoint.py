@@ -23,6 +23,7 @@ import struct
 from collections.abc import Mapping
 
 from ..tensors.tensor import Tensor
+from .safetensors_io import load, save
 
 __all__ = ["save_checkpoint", "load_any", "encode", "decode", "is_flat_state_dict", "rebuild"]
 
@@ -90,7 +91,6 @@ def decode(node, tensors: dict):
 
 def save_checkpoint(obj, f) -> None:
     """Write a checkpoint dict (see the module docstring)."""
-    from .safetensors_io import save
     if not isinstance(obj, Mapping):
         hint = (" Save model.state_dict() instead of the model itself." if hasattr(obj, "state_dict")
                 else "")
@@ -105,7 +105,6 @@ def load_any(f):
     """A state dict (dict of name → Tensor), or the checkpoint dict ``save_checkpoint`` wrote."""
     import io
 
-    from .safetensors_io import load
     if hasattr(f, "read"):
         data = f.read()
         buffer = io.BytesIO(data)

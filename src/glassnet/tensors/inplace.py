@@ -7,6 +7,7 @@ import numpy as np
 from .arguments import _index_key, _scalar_if_0d
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
+from ..random import default_generator
 
 
 _UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
@@ -91,11 +92,9 @@ class InPlaceMethods:
 
     # random fills (used by glassnet.nn.init)
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):
-        from ..random import default_generator
         gen = generator or default_generator
         return self._inplace("uniform_", gen.uniform(from_, to, tuple(self.shape)))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
-        from ..random import default_generator
         gen = generator or default_generator
         return self._inplace("normal_", gen.normal(mean, std, tuple(self.shape)))

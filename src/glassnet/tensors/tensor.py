@@ -49,7 +49,7 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 
-class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods, TensorBase):
+class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -69,9 +69,8 @@ class Tensor(ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods, 
             array = np.zeros(tuple(data), dtype=np.float32)
         self.array, self._requires_grad, self.grad, self.grad_fn, self._version = array, False, None, None, 0
 
-    @classmethod
-    def _from_array(cls, array) -> "Tensor":
-        return _wrap(array)
+    #: A new plain Tensor around an array (what every op's node makes its output with).
+    _from_array = staticmethod(_wrap)
 
     # -- autograd state -------------------------------------------------------------------
     @property

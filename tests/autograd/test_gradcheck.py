@@ -10,7 +10,7 @@ import glassnet
 from glassnet.autograd import Function, gradcheck
 from glassnet.autograd.gradcheck import GradcheckError
 
-from .ops_table import BINARY, UNARY, make_inputs
+from tests.ops.ops_table import BINARY, UNARY, make_inputs
 
 
 def leaves(arrays):
