@@ -158,7 +158,7 @@ def test_torchs_objects_compare_by_name_and_enums_by_member():
 
 
 @pytest.mark.parametrize("torch_text, ours", [("object()", None), ("1", object()), ("math.inf", float("inf"))],
-                         ids=repr)
+                         ids=["unreadable-vs-None", "1-vs-an-object", "math.inf-vs-inf"])
 def test_defaults_that_cannot_be_compared_are_listed_not_passed(torch_text, ours):
     def f(x=ours):
         pass
