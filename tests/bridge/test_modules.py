@@ -44,7 +44,7 @@ def assert_same(a, b, inputs, dtype, target=None):
     va, ga, pa = run(a, inputs, target)
     vb, gb, pb = run(b, inputs, target)
     close(va, vb, dtype)
-    for x, y in zip(ga, gb):
+    for x, y in zip(ga, gb, strict=True):
         close(x, y, dtype)
     assert pa.keys() == pb.keys()
     for name in pa:

@@ -68,7 +68,7 @@ def test_optimizer_state_crosses_to_torch_and_back(name, dtype):
     tmodel = to_torch(model)
     toptimizer = to_torch(optimizer)
     assert type(toptimizer) is getattr(torch.optim, type(optimizer).__name__)
-    for g_state, t_state in zip(optimizer.state.values(), toptimizer.state.values()):
+    for g_state, t_state in zip(optimizer.state.values(), toptimizer.state.values(), strict=True):
         assert g_state.keys() == t_state.keys()
         if "step" in g_state:
             assert float(t_state["step"]) == float(g_state["step"]) == 3.0

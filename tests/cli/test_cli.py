@@ -5,9 +5,10 @@ import sys
 
 import pytest
 
-from glassnet import cli
+from glassnet import cli, playground
 from glassnet.cli import commands
 from glassnet import training
+from glassnet.lessons import examples
 from glassnet.training.config import resolve
 
 DATASETS = ["spiral", "xor", "circle", "moons", "gaussian", "digits", "iris", "breast-cancer", "wine"]
@@ -77,9 +78,8 @@ def test_tour_writes_a_self_contained_report(capsys, tmp_path):
 
 
 def test_explain_calls_glassnet_explain(capsys, monkeypatch):
-    explain = pytest.importorskip("glassnet.lessons.examples")
     calls = []
-    monkeypatch.setattr(explain, "explain_text", lambda *a: calls.append(a) or "explained", raising=False)
+    monkeypatch.setattr(examples, "explain_text", lambda *a: calls.append(a) or "explained")
     code, out, _ = run(capsys, "explain", "diagonal-flip", "--format", "markdown", "--exact",
                        "--entry", "layer1.weight[2, 0]")
     assert code == 0 and out.strip() == "explained"
@@ -89,9 +89,8 @@ def test_explain_calls_glassnet_explain(capsys, monkeypatch):
 
 
 def test_playground_calls_serve_with_host_port_and_browser_flag(capsys, monkeypatch):
-    playground = pytest.importorskip("glassnet.playground")
     calls = []
-    monkeypatch.setattr(playground, "serve", lambda *a: calls.append(a), raising=False)
+    monkeypatch.setattr(playground, "serve", lambda *a: calls.append(a))
     assert run(capsys, "playground", "--port", "8123", "--no-open")[0] == 0
     assert calls == [("127.0.0.1", 8123, False)]
     code, _, err = run(capsys, "playground", "--port", "70000")

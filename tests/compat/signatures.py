@@ -9,13 +9,16 @@ differently:
 * a torch parameter glassnet has not (by name), apart from ``IGNORED``;
 * a positional parameter at another position;
 * a parameter optional in torch but required in glassnet, or with another default;
-* a parameter glassnet requires that torch does not have.
+* a parameter glassnet requires that torch does not have;
+* a default this module cannot compare (it says so, rather than letting it pass).
 """
 from __future__ import annotations
 
 import ast
+import enum
 import inspect
 import keyword
+import numbers
 import re
 
 #: Parameters that only make sense for torch's memory model; glassnet does not take them.
@@ -24,7 +27,26 @@ IGNORED = {"out", "layout", "pin_memory", "memory_format", "names", "non_blockin
 POSITION_ONLY = {"self"}
 
 REQUIRED = object()
-_UNPARSED = object()
+
+
+class TorchName:
+    """A default torch's docs write as a name in torch (``dtype=torch.int64``, ``layout=torch.strided``)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+class Unparsed:
+    """A default in torch's docs that is neither a Python literal nor a torch name."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return f"<unparsed {self.text!r}>"
 
 
 class Param:
@@ -39,7 +61,9 @@ def _literal(text):
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return _UNPARSED
+        if re.fullmatch(r"torch\.\w+", text):
+            return TorchName(text[len("torch."):])
+        return Unparsed(text)
 
 
 def parse_doc_signature(text: str):
@@ -116,13 +140,47 @@ def from_inspect(sig, drop_self=False):
     return params
 
 
+class Undecided(Exception):
+    """Two defaults this module has no rule to compare."""
+
+
+def _as_torch_name(value):
+    """``torch.int64`` (the object, from an inspected signature) → ``TorchName('int64')``."""
+    if type(value).__module__.split(".")[0] == "torch" and repr(value).startswith("torch."):
+        return TorchName(repr(value)[len("torch."):])
+    return value
+
+
 def _same_default(a, b) -> bool:
-    if a is _UNPARSED or b is _UNPARSED:
-        return True
-    try:
-        return a == b and type(a) in (type(b), int, float) or (a is None and b is None)
-    except Exception:  # noqa: BLE001 - tensors and the like: not comparable, not checked
-        return True
+    """Whether torch's default ``a`` and glassnet's default ``b`` mean the same call.
+
+    Compared: None, bools, numbers (an int and a float of the same value agree: ``std=1`` and
+    ``std=1.0``), strings, tuples and lists (item by item), enums (by class name and member), and
+    torch's names (``torch.int64`` agrees with glassnet's ``glassnet.int64``, nothing else).  Any
+    other pair raises ``Undecided``: add a rule here rather than letting it pass.
+    """
+    a, b = _as_torch_name(a), _as_torch_name(b)
+    if isinstance(a, Unparsed):
+        raise Undecided("torch's docs write it as neither a Python literal nor a torch name")
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, TorchName):
+        return (isinstance(b, TorchName) and a.name == b.name) or repr(b) == f"glassnet.{a.name}"
+    if isinstance(b, TorchName):
+        return False  # glassnet defaults to a torch object that torch does not default to
+    if isinstance(a, enum.Enum) or isinstance(b, enum.Enum):
+        return (isinstance(a, enum.Enum) and isinstance(b, enum.Enum)
+                and type(a).__name__ == type(b).__name__ and a.name == b.name)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, numbers.Real) and isinstance(b, numbers.Real):
+        return bool(a == b)
+    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(_same_default(x, y) for x, y in zip(a, b)))
+    raise Undecided(f"no rule compares {type(a).__name__} {a!r} with {type(b).__name__} {b!r}")
 
 
 def differences(glassnet_params, torch_params, shared=None) -> list[str]:
@@ -159,8 +217,15 @@ def differences(glassnet_params, torch_params, shared=None) -> list[str]:
             continue
         if tp.default is not REQUIRED and gp.default is REQUIRED:
             found.append(f"{tp.name!r} is optional in torch (default {tp.default!r}), required in glassnet")
-        elif tp.default is not REQUIRED and not _same_default(tp.default, gp.default):
-            found.append(f"{tp.name!r} defaults to {tp.default!r} in torch, {gp.default!r} in glassnet")
+        elif tp.default is not REQUIRED:
+            try:
+                same = _same_default(tp.default, gp.default)
+            except Undecided as why:
+                found.append(f"cannot compare the defaults of {tp.name!r}: {tp.default!r} in torch, "
+                             f"{gp.default!r} in glassnet ({why})")
+                continue
+            if not same:
+                found.append(f"{tp.name!r} defaults to {tp.default!r} in torch, {gp.default!r} in glassnet")
     torch_names = {p.name for p in torch_params}
     for gp in glassnet_params:
         other_overloads = set().union(*shared.values()) if shared else set()
@@ -175,7 +240,7 @@ def compare(glassnet_obj, torch_obj, name: str, method: bool = False, owner: str
     torch overloads are alternatives (``max(input)``, ``max(input, dim)``, ``max(input, other)``):
     a glassnet function must cover each of them, so differences from every overload are listed."""
     overloads = torch_signatures(torch_obj, name, owner)
-    if not overloads or all(all(p.kind == "var" for p in o) for o in overloads):
+    if not overloads or all(o and all(p.kind == "var" for p in o) for o in overloads):
         return []  # nothing documented, or torch's own signature is just (*args, **kwargs)
     try:
         g = from_inspect(inspect.signature(glassnet_obj), drop_self=method)

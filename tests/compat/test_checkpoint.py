@@ -60,7 +60,7 @@ def test_the_loaded_optimizer_state_continues_training_identically(tmp_path):
         o.zero_grad()
         m(glassnet.ones(5, 3)).pow(2).mean().backward()
         o.step()
-    assert all(glassnet.equal(a, b) for a, b in zip(model.parameters(), model2.parameters()))
+    assert all(glassnet.equal(a, b) for a, b in zip(model.parameters(), model2.parameters(), strict=True))
 
 
 def test_the_file_is_plain_safetensors_with_json_metadata(tmp_path):

@@ -155,9 +155,9 @@ def test_modules_match_torch_in_state_dict_repr_and_output(make):
             outs.append((out.detach().numpy(), grads, [b.numpy().copy() for b in mod.buffers()]))
         (to, tg, tb), (go, gg, gb) = outs
         np.testing.assert_allclose(go, to, rtol=1e-9, atol=1e-12)
-        for a, b in zip(gg, tg):
+        for a, b in zip(gg, tg, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
-        for a, b in zip(gb, tb):
+        for a, b in zip(gb, tb, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
         if step == 1:
             tmod.eval(), gmod.eval()

@@ -27,6 +27,8 @@ def test_seed_002_float32_equals_torch(rows):
     if not kink:   # the same side of the kink: equal up to float32 rounding of the update
         assert cmp.max_abs_diff < 1e-6, str(cmp)
         assert cmp.row("loss after the step").max_abs_diff < 1e-6
+    else:          # different sides: one unit is dead in one engine only, and the gradients show it
+        assert cmp.max_abs_diff > 1e-3, str(cmp)
     z0 = float(np.asarray(cmp.recording.forward_ops[0].output).reshape(-1, 3)[0, 0])
     if z0 > 0 and not kink:
         assert abs(float(cmp.recording.effect.loss_after) - 0.72184) < 1e-5

@@ -26,6 +26,5 @@ def test_the_trained_weights_solve_xor(result):
     assert result.numbers["xor_accuracy"] == 1.0
 
 
-def test_explain_renders_the_step_when_available(result):
-    pytest.importorskip("glassnet.explain")
+def test_explain_renders_the_step(result):
     assert "html" in result.documents and "<" in result.documents["html"]

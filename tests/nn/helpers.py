@@ -46,7 +46,7 @@ def assert_same_as_torch(fn, inputs, seed=0):
     gv, gg = run(glassnet, fn, inputs, seed)
     tv, tg = run(torch, fn, inputs, seed)
     assert_close(gv, tv)
-    for a, b in zip(gg, tg):
+    for a, b in zip(gg, tg, strict=True):
         assert (a is None) == (b is None)
         if a is not None:
             assert_close(a, b)

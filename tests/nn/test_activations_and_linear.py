@@ -77,7 +77,8 @@ def test_linear_module_with_torchs_weights_gives_torchs_output_and_gradients():
     np.testing.assert_allclose(gout.detach().numpy(), tout.detach().numpy(), rtol=1e-5, atol=1e-6)
     gout.sum().backward()
     tout.sum().backward()
-    for (gname, gp), (tname, tp) in zip(glin.named_parameters(), tlin.named_parameters()):
+    pairs = zip(glin.named_parameters(), tlin.named_parameters(), strict=True)
+    for (gname, gp), (tname, tp) in pairs:
         assert gname == tname
         np.testing.assert_allclose(gp.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
 

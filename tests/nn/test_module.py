@@ -93,7 +93,8 @@ def test_forward_and_gradients_match_torch_with_the_same_weights():
     np.testing.assert_allclose(gy.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     (gy * glassnet.tensor(x[:, :2])).sum().backward()
     (ty * torch.tensor(x[:, :2])).sum().backward()
-    for (name, gp), (_, tp) in zip(g.named_parameters(), t.named_parameters()):
+    for (name, gp), (tname, tp) in zip(g.named_parameters(), t.named_parameters(), strict=True):
+        assert name == tname
         np.testing.assert_allclose(gp.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name)
 
 
@@ -109,7 +110,7 @@ def test_checkpoint_saved_by_glassnet_loads_into_torch_and_back(tmp_path):
         safetensors_torch.save_file(in_torch.state_dict(), tmp_path / "t.safetensors")
         back = make(glassnet)()
         back.load_state_dict(glassnet.load(tmp_path / "t.safetensors"))
-        for (n, a), (_, b) in zip(model.state_dict().items(), back.state_dict().items()):
+        for (n, a), (_, b) in zip(model.state_dict().items(), back.state_dict().items(), strict=True):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
 
 
@@ -128,7 +129,7 @@ def test_state_dict_round_trip_between_glassnet_models():
     a, b = build(glassnet), build(glassnet)
     result = b.load_state_dict(a.state_dict())
     assert repr(result) == "<All keys matched successfully>"
-    for (n, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items()):
+    for (n, pa), (_, pb) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
         np.testing.assert_array_equal(pa.numpy(), pb.numpy(), err_msg=n)
 
 
@@ -351,7 +352,7 @@ def test_deepcopy_and_pickle_give_independent_equal_models():
         assert repr(clone) == repr(original)
         assert next(clone.parameters()) is not next(original.parameters())
         assert all(p.requires_grad for p in clone.parameters())
-        for (n, a), (_, b) in zip(original.state_dict().items(), clone.state_dict().items()):
+        for (n, a), (_, b) in zip(original.state_dict().items(), clone.state_dict().items(), strict=True):
             np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=n)
 
 

@@ -238,7 +238,6 @@ def create_spiral_data(lib, n_points=100, noise=0.2):
 
 
 def test_seed_003_full_training_script_with_adam_tracks_torch():
-    pytest.importorskip("glassnet.optim")
     t_model = NeuralNetwork(torch)()  # torch's generator is seeded by conftest
     histories = []
     for lib in (glassnet, torch):

@@ -38,7 +38,7 @@ def assert_agree(results, dtype_name):
     (gv, gg), (tv, tg) = results
     assert gv.shape == tv.shape
     np.testing.assert_allclose(gv, tv, rtol=rtol, atol=atol)
-    for a, b in zip(gg, tg):
+    for a, b in zip(gg, tg, strict=True):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * 10)
 
 

@@ -104,7 +104,7 @@ def test_param_groups_hold_torchs_options_in_torchs_order(name):
                                           {"params": [glassnet.zeros(3, requires_grad=True)]}])
     theirs = getattr(torch.optim, name)([{"params": [torch.zeros(2, requires_grad=True)], "lr": 0.5},
                                          {"params": [torch.zeros(3, requires_grad=True)]}])
-    for g_ours, g_theirs in zip(ours.param_groups, theirs.param_groups):
+    for g_ours, g_theirs in zip(ours.param_groups, theirs.param_groups, strict=True):
         assert list(g_ours) == list(g_theirs)
         assert {k: v for k, v in g_ours.items() if k != "params"} == \
                {k: v for k, v in g_theirs.items() if k != "params"}
@@ -323,7 +323,7 @@ def test_a_torch_state_dict_loads_and_training_continues_alike(name):
     our_opt.load_state_dict(torch_opt.state_dict())
     run(torch, torch_params, torch_opt, steps=10)
     run(glassnet, ours, our_opt, steps=10)
-    for a, b in zip(ours, torch_params):
+    for a, b in zip(ours, torch_params, strict=True):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=0, atol=1e-5)
 
 

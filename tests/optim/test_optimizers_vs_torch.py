@@ -70,7 +70,7 @@ def test_mlp_trained_50_steps_matches_torch(case):
     ours, _ = train(glassnet, name, kwargs, groups)
     theirs, _ = train(torch, name, kwargs, groups)
     start = initial_arrays()
-    for i, (a, b) in enumerate(zip(ours, theirs)):
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         assert not np.allclose(to_numpy(b), start[i], atol=1e-3), "the parameter should have moved"
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), rtol=0, atol=ATOL_MLP, err_msg=f"param {i}")
 
@@ -105,7 +105,7 @@ def test_scripted_gradients_params_and_state_match_torch(case, dtype):
         tol = {"rtol": TOL_SCRIPTED, "atol": TOL_SCRIPTED}
     else:
         tol = {"rtol": RTOL_F64, "atol": 1e-12}
-    for i, (a, b) in enumerate(zip(ours, theirs)):
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         assert to_numpy(a).dtype == dtype
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), **tol, err_msg=f"param {i}")
     our_state, their_state = our_opt.state_dict()["state"], their_opt.state_dict()["state"]

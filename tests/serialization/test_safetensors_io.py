@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import glassnet
+from glassnet import nn
 from glassnet.serialization import safetensors_io as serialization
 
 
@@ -226,9 +227,6 @@ def test_torch_half_precision_tensors_load_as_float32(tmp_path):
 
 def test_real_glassnet_model_round_trips_through_torch(tmp_path):
     torch = pytest.importorskip("torch", reason="torch is the oracle for these tests")
-    nn = pytest.importorskip("glassnet.nn")
-    if not all(hasattr(nn, name) for name in ("Sequential", "Linear", "ReLU")):
-        pytest.skip("glassnet.nn has not landed yet")
     from safetensors.torch import load_file, save_file
     glassnet.manual_seed(0)
     ours = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))

@@ -95,7 +95,7 @@ def test_explain_on_a_torch_step_equals_the_glassnet_step(tmp_path):
     g = record_step(model, "iris", rows=5)
     t = record_step(model, "iris", rows=5, engine="torch")
     assert [op.op for op in g.ops] == [op.op for op in t.ops]
-    for a, b in zip(g.params, t.params):
+    for a, b in zip(g.params, t.params, strict=True):
         np.testing.assert_allclose(b.after, a.after, rtol=1e-6, atol=1e-6)
 
 

@@ -139,7 +139,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                  dtypes.int64)
 
 
-def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+def randperm(n: int, *, generator=None, out=None, dtype=dtypes.int64, layout=None, device=None,
              requires_grad=False, pin_memory=False) -> Tensor:
     """A random permutation of 0 … n − 1 (int64)."""
     gen = generator or default_generator
