@@ -218,10 +218,7 @@ def explain(example: str = typer.Argument("diagonal-flip", help="The worked exam
     formats = ("text", "markdown", "latex", "html", "json")
     if fmt not in formats:
         _fail(f"--format must be one of {', '.join(formats)}; got {fmt!r}")
-    try:
-        from ..lessons.examples import explain_text
-    except ImportError as error:
-        _fail(f"glassnet.explain is not available in this installation ({error})")
+    from ..lessons.examples import explain_text
     if model is not None or data is not None:
         if model is None or data is None:
             _fail("--model and --data go together: glassnet explain --model M.safetensors --data DATA")

@@ -13,7 +13,7 @@ import glassnet as torch
 import glassnet.nn.functional as F
 
 from . import examples
-from .examples import XOR, XOR_T, XOR_X, load
+from .examples import XOR, XOR_T, XOR_X, explain_text, load
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "The XOR worked example: forward and backward with the trained weights"
@@ -118,12 +118,7 @@ def run(figures: bool = True) -> LessonResult:
               Claim("Every gradient in the derivation (∂L/∂z_out = −0.030, ..., ∂L/∂w₂₂ = 0)",
                     f"{agree} of {len(SEED_VALUES)} agree to the seed's digits",
                     agree == len(SEED_VALUES))]
-    documents = {}
-    try:
-        from .examples import explain_text
-        documents = {"html": explain_text("xor-worked-example", "html", False, None)}
-    except ImportError:
-        pass
+    documents = {"html": explain_text("xor-worked-example", "html", False, None)}
     figs = []
     if figures:
         from glassnet import viz
