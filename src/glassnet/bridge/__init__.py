@@ -19,7 +19,7 @@ from .observe import TorchObserver  # noqa: F401
 from .records import Call, Clip, ParamStat, Step, StepLimitReached  # noqa: F401
 
 _LAZY = {  # public name → submodule that defines it (imported on first use)
-    "to_torch": "convert", "from_torch": "convert", "counterpart": "convert",
+    "to_torch": "convert", "from_torch": "convert", "counterpart": "crossed",
     "CrossingError": "engines",
 }
 
