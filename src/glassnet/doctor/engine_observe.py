@@ -1,4 +1,4 @@
-"""Observe a glassnet program: the same ``Step`` records as ``glassnet.bridge.observe``, from
+"""Observe a glassnet program: the same ``Step`` records as ``glassnet.observe.observer``, from
 glassnet's own hooks (no branch in any op).
 
 * glassnet's global module forward pre/post hooks (``glassnet.nn.register_module_forward_*``)
@@ -15,9 +15,9 @@ import math
 
 import numpy as np
 
-from ..bridge.hooks import module_paths
-from ..bridge.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
-                              StepLimitReached, summarize_target)
+from ..observe.hooks import module_paths
+from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
+                               StepLimitReached, summarize_target)
 
 _OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
         "LogSoftmax": "log_softmax", "BinaryCrossEntropy": "binary_cross_entropy",

@@ -1,17 +1,11 @@
 """``glassnet.explain.record(torch_model, torch_optimizer)``: a real PyTorch step as a ``Recording``.
 
-While the ``with`` block runs, torch's own hooks (installed by ``bridge.hooks.TorchHooks``, the
-mechanism ``glassnet doctor`` uses too) watch the user's unmodified code:
+While the ``with`` block runs, ``glassnet.observe.step_capture.TorchStepCapture`` watches the
+user's unmodified code through torch's own hooks (a ``TorchFunctionMode`` for every function
+called and the tensor hooks that hand over ∂L/∂output from the real backward, the global module
+hooks, the optimizer's step hooks; see there).
 
-* a ``TorchFunctionMode`` sees every function the step calls (``F.linear``, ``torch.relu``,
-  ``x * w``, ``F.mse_loss``, ``loss.backward()``) with its inputs and its output; each output
-  that is part of the autograd graph (it has a ``grad_fn``) gets a tensor hook, so the real
-  backward hands over ∂L/∂output;
-* the global module forward pre/post hooks say which module of the model ran each call;
-* the optimizer's step pre/post hooks copy every parameter's value, gradient and optimizer
-  state just before and just after ``step()``.
-
-When the block ends, the trace is replayed through glassnet's recorder (the observer
+When the block ends, the capture is replayed through glassnet's recorder (the observer
 ``glassnet.explain`` already uses), one torch call at a time with torch's values: each call's
 output is overwritten with torch's, so glassnet's op structure (the same ops, names, module
 paths, leaves as a glassnet step) carries torch's numbers.  Then torch's numbers are laid over
@@ -22,172 +16,62 @@ difference and square) the intermediate values are glassnet's, computed from tor
 """
 from __future__ import annotations
 
-import copy
 import inspect
 
 import numpy as np
 
-from .engines import CrossingError
-from .hooks import TorchHooks, module_paths
+import glassnet
+import glassnet.nn.functional as gF
+
+from ..autograd import observe
+from ..bridge.engines import CrossingError
+from ..observe.step_capture import TorchCall, TorchStepCapture, to_numpy
+from .effect import optimizer_terms
+from .naming import find_target
+from .recording import Effect, ParamRecord, Recording
+from .tape import Tape
 
 _FALLBACK = {"rsub": lambda a, b, alpha=1: b - a * alpha, "rdiv": lambda a, b: b / a,
              "rpow": lambda a, b: b ** a, "rmul": lambda a, b: b * a, "radd": lambda a, b: b + a}
-
-
-# calls that return a tensor but are no op of the step: conversions, copies, reading .grad/.data
-_NOT_OPS = {"__get__", "__set__", "detach", "clone", "cpu", "to", "float", "double", "numpy",
-            "contiguous", "requires_grad_", "retain_grad", "register_hook", "new_tensor"}
-
-
-def _numpy(t) -> np.ndarray:
-    return t.detach().cpu().numpy().copy()
-
-
-class _Call:
-    __slots__ = ("func", "args", "kwargs", "out", "op")
-
-    def __init__(self, func, args, kwargs, out):
-        self.func, self.args, self.kwargs, self.out, self.op = func, args, kwargs, out, None
 
 
 class TorchRecord:
     """The ``record`` context manager for torch models (see the module docstring)."""
 
     def __init__(self, model=None, optimizer=None, *, loss_fn=None, names=None, title=None):
-        from ..explain.recording import Recording
-        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
-        self.names = dict(names or {})
         self.recording = Recording(title=title or "")
-        self.params = {}                     # id(torch parameter) → (name, parameter)
-        if model is not None:
-            for name, p in model.named_parameters():
-                self.params[id(p)] = (name, p)
-        for name, t in self.names.items():
-            if getattr(t, "requires_grad", False) and getattr(t, "is_leaf", False) \
-                    and id(t) not in self.params:
-                self.params[id(t)] = (name, t)
-        self.paths = module_paths(model) if model is not None else {}
-        self.events: list = []               # ("pre"/"post", path, module, args, output) or _Call
-        self.values: dict = {}               # id(tensor) → NumPy copy when first seen
-        self.grads: dict = {}                # id(output) → ∂L/∂output from the real backward
-        self.unsupported: dict = {}          # id(tensor) → the torch function that made it
-        self.keep: list = []                 # the tensors traced: ids stay unique while recording
-        self.loss = None
-        self.model_args = None
-        self.step_before = self.step_after = None
+        self.capture = TorchStepCapture(model, optimizer, loss_fn=loss_fn, names=names)
 
-    # -- watching ------------------------------------------------------------------------------
+    # -- watching (the capture) -----------------------------------------------------------------
     def __enter__(self):
-        import torch
-        self.torch = torch
-        step = self.optimizer is not None
-        self._hooks = TorchHooks(forward_pre=self._pre, forward_post=self._post, function=self._call,
-                                 optimizer=self.optimizer, step_pre=self._step_pre if step else None,
-                                 step_post=self._step_post if step else None)
-        self._before = {name: _numpy(p) for name, p in self.params.values()}
-        self._hooks.__enter__()
+        self.capture.__enter__()
         return self.recording
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        self._hooks.__exit__(exc_type, exc, tb)
+        self.capture.__exit__(exc_type, exc, tb)
         if exc_type is None:
             try:
                 self._build()
             finally:
-                self.keep.clear()
+                self.capture.release()
         return False
-
-    def _see(self, value):
-        """Copy a tensor's value the first time the step meets it (inputs, targets, constants)."""
-        torch = self.torch
-        if isinstance(value, torch.Tensor):
-            if id(value) not in self.values and id(value) not in self.params:
-                self.values[id(value)] = _numpy(value)
-                self.keep.append(value)
-        elif isinstance(value, (list, tuple)):
-            for v in value:
-                self._see(v)
-
-    def _call(self, func, args, kwargs):
-        torch = self.torch
-        if self.loss is None and getattr(func, "__name__", "") == "backward" and args \
-                and isinstance(args[0], torch.Tensor):
-            self.loss = args[0]
-        if self.loss is not None or self.step_before is not None:
-            return func(*args, **kwargs)
-        for value in (*args, *kwargs.values()):
-            self._see(value)
-        out = func(*args, **kwargs)
-        computed = any(isinstance(a, torch.Tensor) for a in (*args, *kwargs.values()))
-        if computed and isinstance(out, torch.Tensor) and out.is_floating_point() \
-                and getattr(func, "__name__", "") not in _NOT_OPS:
-            self.events.append(_Call(func, args, kwargs, out))
-            self.values[id(out)] = _numpy(out)
-            self.keep.append(out)
-            if out.requires_grad:
-                out.register_hook(self._grad_hook(id(out)))
-        elif computed and isinstance(out, tuple):    # max(dim), topk, cummax …: not replayable
-            for t in out:
-                if isinstance(t, torch.Tensor):
-                    self.unsupported[id(t)] = getattr(func, "__qualname__", str(func))
-                    self.keep.append(t)
-        return out
-
-    def _grad_hook(self, key):
-        def hook(grad):   # reads only: returns None, so torch's gradient is unchanged
-            self.grads.setdefault(key, _numpy(grad))
-        return hook
-
-    def _pre(self, module, args):
-        path = self.paths.get(id(module))
-        if path is not None and self.loss is None:
-            for a in args:
-                self._see(a)
-            if path == "" and self.model_args is None:
-                self.model_args = args
-            self.events.append(("pre", path, module, args, None))
-
-    def _post(self, module, args, output):
-        path = self.paths.get(id(module))
-        if path is not None and self.loss is None:
-            self.events.append(("post", path, module, args, output))
-
-    def _state(self) -> dict:
-        out = {}
-        state = self.optimizer.state
-        for name, p in self.params.values():
-            st = {k: _numpy(v) if isinstance(v, self.torch.Tensor) else copy.deepcopy(v)
-                  for k, v in state.get(p, {}).items()}
-            out[name] = (_numpy(p), None if p.grad is None else _numpy(p.grad), st)
-        return out
-
-    def _step_pre(self, optimizer, args, kwargs):
-        if self.step_before is None:
-            self.step_before = self._state()
-
-    def _step_post(self, optimizer, args, kwargs):
-        if self.step_after is None:
-            self.step_after = self._state()
 
     # -- replaying through glassnet's recorder --------------------------------------------------
     def _build(self) -> None:
-        import glassnet
-        from ..autograd import observe
-        from ..explain.tape import Tape
-        rec = self.recording
-        gparams = {key: glassnet.tensor(self._before[name], requires_grad=p.requires_grad)
-                   for key, (name, p) in self.params.items()}
+        rec, cap = self.recording, self.capture
+        gparams = {key: glassnet.tensor(cap.before[name], requires_grad=p.requires_grad)
+                   for key, (name, p) in cap.params.items()}
         leaf_names = {}
         self.env = dict(gparams)             # id(torch tensor) → glassnet tensor
-        for name, t in self.names.items():
-            if id(t) not in self.params and id(t) in self.values:
+        for name, t in cap.names.items():
+            if id(t) not in cap.params and id(t) in cap.values:
                 leaf_names[id(self._glassnet(t))] = name
-        ob = self.observer = Tape(rec, {id(g): self.params[key][0] for key, g in gparams.items()},
+        ob = self.observer = Tape(rec, {id(g): cap.params[key][0] for key, g in gparams.items()},
                                        leaf_names)
         try:
             with observe(ob):
-                for event in self.events:
-                    if isinstance(event, _Call):
+                for event in cap.events:
+                    if isinstance(event, TorchCall):
                         self._replay(event, rec)
                         continue
                     kind, path, module, args, output = event
@@ -196,31 +80,31 @@ class TorchRecord:
                         ob.pre_hook(path, module, gargs)
                     else:
                         ob.post_hook(path, module, gargs, self._glassnet(output))
-                if self.loss is not None and id(self.loss) in self.env:
-                    gloss = self.env[id(self.loss)]
+                if cap.loss is not None and id(cap.loss) in self.env:
+                    gloss = self.env[id(cap.loss)]
                     gloss.backward(glassnet.ones_like(gloss))
         except BaseException:
             ob.abandon(rec)                  # what cannot be explained keeps nothing alive
             raise
         ob.close(rec)                        # every event is a record now
-        for call in self.events:            # torch's ∂L/∂output where the real backward sent one
-            if isinstance(call, _Call) and call.op is not None and id(call.out) in self.grads:
+        for call in cap.events:             # torch's ∂L/∂output where the real backward sent one
+            if isinstance(call, TorchCall) and call.op is not None and id(call.out) in cap.grads:
                 op = rec.ops[call.op]
-                op.grad_out = self.grads[id(call.out)].reshape(np.shape(op.output))
+                op.grad_out = cap.grads[id(call.out)].reshape(np.shape(op.output))
         self._finish(rec)
 
     def _glassnet(self, value):
         """The glassnet tensor standing for a torch value (created from torch's copy if new)."""
-        import glassnet
-        torch = self.torch
+        cap = self.capture
+        torch = cap.torch
         if isinstance(value, torch.Tensor):
-            if id(value) in self.unsupported:
+            if id(value) in cap.unsupported:
                 raise CrossingError(f"explain.record: the step calls torch's "
-                                    f"{self.unsupported[id(value)]}, which glassnet does not have, "
+                                    f"{cap.unsupported[id(value)]}, which glassnet does not have, "
                                     f"so it cannot be explained")
             if id(value) not in self.env:
-                array = self.values.get(id(value))
-                self.env[id(value)] = glassnet.tensor(_numpy(value) if array is None else array)
+                array = cap.values.get(id(value))
+                self.env[id(value)] = glassnet.tensor(to_numpy(value) if array is None else array)
             return self.env[id(value)]
         if isinstance(value, (list, tuple)):
             return type(value)(self._glassnet(v) for v in value)
@@ -229,9 +113,7 @@ class TorchRecord:
         return value
 
     def _function(self, func):
-        import glassnet
-        import glassnet.nn.functional as gF
-        torch = self.torch
+        torch = self.capture.torch
         name = getattr(func, "__name__", "")
         qual = getattr(func, "__qualname__", "")
         if qual.startswith(("TensorBase.", "Tensor.")) or getattr(torch.Tensor, name, None) is func:
@@ -247,7 +129,7 @@ class TorchRecord:
                             f"does not have, so it cannot be explained; record the parts of the "
                             f"step glassnet knows")
 
-    def _replay(self, call: _Call, rec) -> None:
+    def _replay(self, call: TorchCall, rec) -> None:
         fn = self._function(call.func)
         kwargs = {k: self._glassnet(v) for k, v in call.kwargs.items()}
         try:
@@ -262,7 +144,7 @@ class TorchRecord:
             kwargs = {k: v for k, v in kwargs.items() if k not in unknown}
         first = len(rec.ops)
         gout = fn(*(self._glassnet(a) for a in call.args), **kwargs)
-        value = self.values[id(call.out)]
+        value = self.capture.values[id(call.out)]
         if isinstance(gout.array, np.ndarray):   # torch's value, in place: later ops read it
             gout.array[...] = value
         else:
@@ -277,67 +159,38 @@ class TorchRecord:
 
     # -- after the replay -----------------------------------------------------------------------
     def _finish(self, rec) -> None:
-        from ..explain.effect import optimizer_terms
-        from ..explain.naming import find_target
-        from ..explain.recording import Effect, ParamRecord
-        torch = self.torch
-        first = next(iter(self.params.values()), None)
+        cap = self.capture
+        first = next(iter(cap.params.values()), None)
         rec.dtype = str(first[1].dtype).removeprefix("torch.") if first else None
-        if self.model is not None:
-            rec.model_type = type(self.model).__name__
-        if self.step_before is not None and self.step_after is not None:
-            rec.step_before, rec.step_after = self.step_before, self.step_after
-            rec.optimizer_type = type(self.optimizer).__name__
-            rec.hyper = {k: v for k, v in self.optimizer.param_groups[0].items() if k != "params"}
-        for name, p in self.params.values():
+        if cap.model is not None:
+            rec.model_type = type(cap.model).__name__
+        if cap.step_before is not None and cap.step_after is not None:
+            rec.step_before, rec.step_after = cap.step_before, cap.step_after
+            rec.optimizer_type = type(cap.optimizer).__name__
+            rec.hyper = {k: v for k, v in cap.optimizer.param_groups[0].items() if k != "params"}
+        for name, p in cap.params.values():
             if rec.step_before is not None and name in rec.step_before:
                 old, grad, st0 = rec.step_before[name]
                 new, _, st1 = rec.step_after[name]
                 terms = optimizer_terms(rec.optimizer_type, rec.hyper, grad, old, new, st0, st1)
             else:
-                old, new, terms = self._before[name], _numpy(p), {}
-                grad = None if p.grad is None else _numpy(p.grad)
+                old, new, terms = cap.before[name], to_numpy(p), {}
+                grad = None if p.grad is None else to_numpy(p.grad)
             rec.params.append(ParamRecord(name, old, grad, new, terms))
         effect = Effect()
-        if rec.loss_index is not None and self.loss is not None:
-            effect.loss_before = self.values.get(id(self.loss), _numpy(self.loss))[()]
-        output = self.events_output()
+        if rec.loss_index is not None and cap.loss is not None:
+            effect.loss_before = cap.values.get(id(cap.loss), to_numpy(cap.loss))[()]
+        output = cap.output()
         if output is not None:
-            effect.predictions_before = self.values[id(output)]
+            effect.predictions_before = cap.values[id(output)]
         target = find_target(rec)
         if target is not None:
             effect.targets = target.value
-        if self.model is not None and self.model_args is not None and output is not None:
-            with torch.no_grad():
-                after = self.model(*self.model_args)
-                effect.predictions_after = _numpy(after)
-                loss = self._loss_after(output, after)
-                if loss is not None:
-                    effect.loss_after = _numpy(loss)[()]
+        after = cap.rerun(output)            # torch runs the model again: the values after the step
+        if after is not None:
+            effect.predictions_after, loss_after = after
+            if loss_after is not None:
+                effect.loss_after = loss_after
         rec.effect = effect
         rec.model_args = None
         rec.finalize()
-
-    def events_output(self):
-        """The model's output tensor (the root module's last post event)."""
-        for event in reversed(self.events):
-            if not isinstance(event, _Call) and event[0] == "post" and event[1] == "":
-                return event[4] if isinstance(event[4], self.torch.Tensor) else None
-        return None
-
-    def _loss_after(self, output, after):
-        """The loss on the new predictions: ``loss_fn``, or torch replaying the loss's calls."""
-        if self.loss is None:
-            return None
-        if self.loss_fn is not None:
-            target = next((t for t in self.keep if t is not output and id(t) in self.values
-                           and t.shape == output.shape and t.grad_fn is None), None)
-            return self.loss_fn(after, target) if target is not None else self.loss_fn(after)
-        env = {id(output): after}
-        swap = lambda v: env.get(id(v), v) if isinstance(v, self.torch.Tensor) else v  # noqa: E731
-        for call in self.events:
-            if isinstance(call, _Call) and any(id(a) in env for a in (*call.args, *call.kwargs.values())
-                                               if isinstance(a, self.torch.Tensor)):
-                env[id(call.out)] = call.func(*(swap(a) for a in call.args),
-                                              **{k: swap(v) for k, v in call.kwargs.items()})
-        return env.get(id(self.loss))
