@@ -28,7 +28,8 @@ from ..nn.module import Module
 from ..nn.registry import STRUCTURE
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
-from .recording import Effect, Recording, snapshot
+from .recording import Recording
+from .records import Effect, snapshot
 from .tape import Tape
 from .torch_record import TorchRecord
 

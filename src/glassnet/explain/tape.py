@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from ..autograd.function import Function
-from .recording import Leaf, ModuleCall, OpRecord, Ref, snapshot
+from .records import Leaf, ModuleCall, OpRecord, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",

@@ -28,7 +28,8 @@ from ..bridge.engines import CrossingError
 from ..observe.step_capture import TorchCall, TorchStepCapture, to_numpy
 from .effect import optimizer_terms
 from .naming import find_target
-from .recording import Effect, ParamRecord, Recording
+from .recording import Recording
+from .records import Effect, ParamRecord
 from .tape import Tape
 
 _FALLBACK = {"rsub": lambda a, b, alpha=1: b - a * alpha, "rdiv": lambda a, b: b / a,
