@@ -15,6 +15,11 @@ import math
 
 import numpy as np
 
+import glassnet
+from glassnet import optim
+from glassnet.autograd import observe
+from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
+
 from ..observe.hooks import module_paths
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
                                StepLimitReached, summarize_target)
@@ -48,10 +53,6 @@ class GlassnetObserver:
 
     # -- install / remove -----------------------------------------------------------------------
     def __enter__(self):
-        import glassnet
-        from glassnet import optim
-        from glassnet.autograd import observe
-        from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
         self._undo.append(register_module_forward_pre_hook(self._pre).remove)
         self._undo.append(register_module_forward_hook(self._post).remove)
         self._ctx = observe(self)
@@ -99,7 +100,6 @@ class GlassnetObserver:
 
     def _post(self, module, args, output):
         _, kind, where = self._stack.pop() if self._stack else (module, "other", "")
-        import glassnet
         grad = glassnet.is_grad_enabled()
         is_root = not self._stack
         if kind == "other" and not is_root or not hasattr(output, "array"):
@@ -123,7 +123,6 @@ class GlassnetObserver:
             return None                    # the module's own call is recorded by its hook
         inputs = fn.inputs or ()
         x = inputs[0] if inputs else None
-        import glassnet
         after = self._recent.get(id(x), (None, None))[1] if x is not None else None
         if kind == "layer":
             where = enclosing[2] if enclosing else "linear"
