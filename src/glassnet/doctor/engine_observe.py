@@ -16,9 +16,7 @@ import math
 import numpy as np
 
 import glassnet
-from glassnet import optim
 from glassnet.autograd import observe
-from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 
 from ..observe.hooks import module_paths
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
@@ -53,6 +51,9 @@ class GlassnetObserver:
 
     # -- install / remove -----------------------------------------------------------------------
     def __enter__(self):
+        # glassnet's nn and optim load only when a glassnet program is observed (not for torch)
+        from glassnet import optim
+        from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
         self._undo.append(register_module_forward_pre_hook(self._pre).remove)
         self._undo.append(register_module_forward_hook(self._post).remove)
         self._ctx = observe(self)

@@ -11,7 +11,6 @@ import copy
 import numpy as np
 
 import glassnet
-import glassnet.nn.functional as F
 from glassnet.random import default_generator
 
 _FUNCTIONAL = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -48,6 +47,7 @@ def probe_torch(model, X, target, loss, examples=16, steps=300) -> dict:
 
 
 def probe_glassnet(model, X, target, loss, examples=16, steps=300) -> dict:
+    import glassnet.nn.functional as F       # (glassnet's nn loads for glassnet models only)
     state = default_generator.get_state()
     try:
         glassnet.manual_seed(0)

@@ -14,8 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .. import exact, float64, ones_like, optim
-from ..bridge import CrossingError, to_torch
+from .. import exact, float64, ones_like
 from ..nn import functional as gF
 from ._numbers import fmt_any, to_float
 from .recorder import record
@@ -71,6 +70,7 @@ def _torch():
 def build_twin(model, torch):
     """A torch module with ``model``'s structure: ``glassnet.bridge.to_torch`` of it (of a float64
     copy for an exact model).  Raises TypeError naming what cannot cross, and the way out."""
+    from ..bridge import CrossingError, to_torch    # (the bridge loads for torch comparisons only)
     if any(p.dtype is exact for p in model.parameters()):
         model = copy.deepcopy(model).to(float64)     # (the caller loads the exact weights next)
     try:
@@ -123,6 +123,7 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
         the loss after the step; ``comparison.recording`` is the glassnet recording.
     """
     torch = _torch()
+    from .. import optim                            # (loads for torch comparisons only)
     if loss not in _LOSSES:
         raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
     gmodel = copy.deepcopy(model)

@@ -31,7 +31,6 @@ from .effect import compute_effect, deferred_effect, param_records
 from .recording import Recording
 from .records import Effect, snapshot
 from .tape import Tape
-from .torch_record import TorchRecord
 
 _TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
 
@@ -129,6 +128,7 @@ class record:
 
     def __new__(cls, model=None, optimizer=None, **kwargs):
         if _is_torch(model) or _is_torch(optimizer):   # a real PyTorch step: torch_record.py
+            from .torch_record import TorchRecord     # (glassnet.observe loads for torch steps only)
             return TorchRecord(model, optimizer, **kwargs)
         return super().__new__(cls)
 

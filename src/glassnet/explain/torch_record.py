@@ -24,7 +24,7 @@ import glassnet
 import glassnet.nn.functional as gF
 
 from ..autograd import observe
-from ..bridge.engines import CrossingError
+from ..bridge import CrossingError
 from ..observe.step_capture import TorchCall, TorchStepCapture, to_numpy
 from .effect import optimizer_terms
 from .naming import find_target
