@@ -15,9 +15,9 @@
   the clip came before or after the ``step()`` that used the gradients.
 
 ``hooks.TorchHooks`` installs all but the gradient hooks (the same mechanism serves
-``explain.record`` on torch models, through ``step_capture``).  Everything is removed when the block ends, even on an
-exception.  The program is never edited and its numbers are never changed: the hooks only read
-(``detach``, norms, copies).
+``explain.record`` on torch models, through ``step_capture``).  Everything is removed when the
+block ends, even on an exception.  The program is never edited and its numbers are never
+changed: the hooks only read (``detach``, norms, copies).
 
 The result is a list of ``Step`` records (one per ``optimizer.step()``), each with the calls seen
 before that step (``Call``: module or function, kind, where, statistics), the losses given to
