@@ -1,14 +1,24 @@
-"""glassnet.explain's structure: generic (no seed lessons inside), the recording's data at the
-bottom, and no import cycles (module-level or deferred inside functions)."""
+"""glassnet.explain's structure: generic (no seed lessons inside), one-way layers inside it (the
+recording's data at the bottom, the views, the renderers, then ``Recording`` with its methods, then
+the producers), and no import cycles (module-level or deferred inside functions)."""
 import ast
 from pathlib import Path
 
 import glassnet
 
 SRC = Path(glassnet.__file__).parent
-#: Recording's convenience methods (``step.to_html()`` …, in ``methods.py``) reach up to the
-#: views when called; these are the only deferred imports allowed to point upwards.
-FACADE = {"glassnet.explain.recording", "glassnet.explain.methods"}
+
+#: explain's layers, bottom first: a module imports only from its own layer or the ones below.
+LAYERS = [
+    ["_numbers", "naming"],                                     # no import of the package
+    ["records"],                                                # the recording's data
+    ["tape", "effect", "local", "derivation", "insights", "summary", "views", "detail",
+     "graph"],                                                  # views of the data
+    ["render"],                                                 # renderers (render/*)
+    ["recording"],                                              # Recording: the views as methods
+    ["torch_record", "recorder", "compare", "trace"],           # producers
+    ["__init__"],
+]
 
 
 def _module_name(path: Path) -> str:
@@ -48,8 +58,6 @@ def _graph(package: str, module_level_only: bool) -> dict:
         edges = set()
         for target, at_top in _imports(path):
             if module_level_only and not at_top:
-                continue
-            if not module_level_only and name in FACADE and not at_top:
                 continue
             if target in files and target != name and not name.startswith(target + "."):
                 edges.add(target)       # (an enclosing package is always already importing)
@@ -94,12 +102,32 @@ def test_explain_is_generic_it_never_imports_the_lessons():
     assert not (SRC / "explain" / "examples.py").exists()
 
 
+def _layer(module: str) -> int:
+    """The index in LAYERS of a ``glassnet.explain`` module."""
+    rest = module.split(".")[2:] or ["__init__"]
+    return next((i for i, names in enumerate(LAYERS) if rest[0] in names), None)
+
+
+def test_every_explain_module_has_a_layer():
+    for name in _graph("glassnet.explain", module_level_only=False):
+        assert _layer(name) is not None, name
+
+
+def test_explain_imports_run_one_way_down_its_layers():
+    """Nothing reaches up, not even inside a function: a renderer never asks ``Recording`` for a
+    view, the data never imports a view."""
+    for name, targets in _graph("glassnet.explain", module_level_only=False).items():
+        for target in targets:
+            assert _layer(target) <= _layer(name), f"{name} imports {target}, a layer above it"
+
+
 def test_the_recording_data_module_sits_at_the_bottom():
-    targets = {t for t, at_top in _imports(SRC / "explain" / "recording.py") if at_top}
+    targets = {t for t, _ in _imports(SRC / "explain" / "records.py")}
     inside = {t for t in targets if t.startswith("glassnet.")}
     assert {t.rsplit(".", 1)[0] if t.count(".") > 2 else t for t in inside} <= {
-        "glassnet.explain._numbers", "glassnet.explain.naming", "glassnet.explain.methods"}
+        "glassnet.explain._numbers", "glassnet.explain.naming"}
     for name in ("naming.py", "_numbers.py"):           # and these import nothing of the package
         assert not {t for t, _ in _imports(SRC / "explain" / name) if t.startswith("glassnet.")}
-    # the views as methods import the package only when called
-    assert not {t for t, at_top in _imports(SRC / "explain" / "methods.py") if at_top and t.startswith("glassnet.")}
+    # Recording's methods call the views and renderers it imports at module level
+    assert not {t for t, at_top in _imports(SRC / "explain" / "recording.py")
+                if not at_top and t.startswith("glassnet.")}

@@ -1,25 +1,24 @@
 """glassnet ↔ PyTorch: models, optimizers and schedulers cross both ways (``to_torch``,
-``from_torch``), and the observation layer lets explain and doctor see real torch programs.
+``from_torch``).
 
-Nothing here imports torch at import time: ``convert`` imports it on first use, an observation
-imports it when it starts.  ``glassnet.bridge.observe`` is the module (its ``observe()``
-function starts an observation):
+Nothing here imports torch at import time: ``convert`` imports it on first use.
 
 >>> from glassnet.bridge import to_torch, from_torch          # doctest: +SKIP
->>> from glassnet.bridge.observe import observe               # doctest: +SKIP
->>> with observe() as seen:                                   # doctest: +SKIP
-...     train()            # any unmodified torch training code
->>> seen.steps[0].loss, seen.steps[0].params["0.weight"].grad_norm   # doctest: +SKIP
+>>> torch_model = to_torch(model)                             # doctest: +SKIP
+
+The torch observation that explain and doctor use (torch's global hooks, the function mode, the
+step records) is its own package, ``glassnet.observe``; its public names stay importable from
+here as well (``glassnet.bridge.TorchObserver``, ``Step``, ``Call``, ``ParamStat``, ``Clip``,
+``StepLimitReached``).
 """
 from __future__ import annotations
 
 import importlib
 
-from .observe import TorchObserver  # noqa: F401
-from .records import Call, Clip, ParamStat, Step, StepLimitReached  # noqa: F401
+from ..observe import Call, Clip, ParamStat, Step, StepLimitReached, TorchObserver  # noqa: F401
 
 _LAZY = {  # public name → submodule that defines it (imported on first use)
-    "to_torch": "convert", "from_torch": "convert", "counterpart": "convert",
+    "to_torch": "convert", "from_torch": "convert", "counterpart": "crossed",
     "CrossingError": "engines",
 }
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import dis
 import types
-import weakref
 
+from .crossed import remember
 from .engines import CrossingError, glassnet_engine, torch_engine
+from .optimizers import cross_optimizer, cross_scheduler
 
 _CLASSES: dict = {}          # (source engine, source class) → crossed class
-_CROSSED: dict = {}          # id(source object) → (weakref to it, weakref to its counterpart)
 _SKIP = {"__dict__", "__weakref__", "__module__", "__qualname__"}
 
 
@@ -44,29 +44,6 @@ def from_torch(obj):
     return _cross(obj, torch_engine(), glassnet_engine())
 
 
-def counterpart(obj):
-    """The object ``to_torch``/``from_torch`` made from ``obj`` (or ``obj`` came from), or None."""
-    entry = _CROSSED.get(id(obj))
-    if entry is not None and entry[0]() is obj:
-        return entry[1]()
-    return None
-
-
-def _remember(src, dst) -> None:
-    for a, b in ((src, dst), (dst, src)):
-        try:
-            _CROSSED[id(a)] = (weakref.ref(a, _forget(id(a))), weakref.ref(b))
-        except TypeError:  # not weak-referenceable: nothing to remember
-            pass
-
-
-def _forget(key):
-    def callback(ref):
-        if _CROSSED.get(key, (None,))[0] is ref:
-            del _CROSSED[key]
-    return callback
-
-
 def _cross(obj, src, dst):
     if src.name == "torch" and type(obj).__name__ == "DistributedDataParallel":
         obj = obj.module
@@ -74,7 +51,6 @@ def _cross(obj, src, dst):
         return _Crossing(src, dst).module(obj, type(obj).__name__)
     if isinstance(obj, src.Tensor):
         return _Crossing(src, dst).tensor(obj, "the tensor")
-    from .optimizers import cross_optimizer, cross_scheduler
     if isinstance(obj, src.Optimizer):
         return cross_optimizer(obj, src, dst)
     if isinstance(obj, src.LRScheduler) or type(obj).__name__ == "ReduceLROnPlateau":
@@ -101,7 +77,7 @@ class _Crossing:
         if t.grad is not None:
             out.grad = self.dst.from_array(self.src.to_array(t.grad, what + ".grad"))
         self.memo[id(t)] = out
-        _remember(t, out)
+        remember(t, out)
         return out
 
     def value(self, value, what: str):
@@ -145,7 +121,7 @@ class _Crossing:
         for name, value in d.items():
             if name not in self.src.internal and name not in registered:
                 setattr(out, name, self.value(value, f"{path}.{name}"))
-        _remember(m, out)
+        remember(m, out)
         return out
 
 

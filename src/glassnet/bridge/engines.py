@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import glassnet
+import glassnet.autograd
+import glassnet.nn
+import glassnet.nn.functional
+import glassnet.nn.init
+import glassnet.optim
+import glassnet.optim.lr_scheduler
+
 # dtypes that exist on both sides, by name (glassnet.exact and torch.float16 do not cross)
 CROSSING_DTYPES = ("float32", "float64", "int64", "int32", "bool")
 
@@ -90,7 +98,6 @@ class Engine:
 
     def from_array(self, array: np.ndarray, requires_grad: bool = False):
         if self.name == "glassnet":
-            import glassnet
             out = glassnet.from_numpy(array)
         else:
             import torch
@@ -109,13 +116,6 @@ _ENGINES: dict = {}
 
 def glassnet_engine() -> Engine:
     if "glassnet" not in _ENGINES:
-        import glassnet
-        import glassnet.autograd
-        import glassnet.nn
-        import glassnet.nn.functional
-        import glassnet.nn.init
-        import glassnet.optim
-        import glassnet.optim.lr_scheduler
         _ENGINES["glassnet"] = Engine(
             "glassnet", [glassnet, glassnet.nn, glassnet.nn.functional, glassnet.nn.init,
                          glassnet.optim, glassnet.optim.lr_scheduler, glassnet.autograd],

@@ -15,7 +15,7 @@ import warnings
 
 import numpy as np
 
-from .convert import _remember, counterpart
+from .crossed import counterpart, remember
 from .engines import CrossingError
 
 _NOT_OPTIONS = {"self", "params", "optimizer", "last_epoch", "verbose"}
@@ -75,7 +75,7 @@ def cross_optimizer(opt, src, dst):
         crossed = counterpart(p) if isinstance(p, src.Tensor) else None
         if crossed is not None:
             new.state[crossed] = _state_value(state, src, dst, "optimizer state", False)
-    _remember(opt, new)
+    remember(opt, new)
     return new
 
 
@@ -101,5 +101,5 @@ def cross_scheduler(scheduler, src, dst):
     state = scheduler.state_dict()
     fresh = new.state_dict()
     new.load_state_dict({k: v for k, v in state.items() if k in fresh})
-    _remember(scheduler, new)
+    remember(scheduler, new)
     return new

@@ -6,7 +6,7 @@ Three ways in:
 * ``glassnet doctor --data spiral --hidden 16 8`` (the options of ``glassnet train``);
 * ``glassnet doctor SCRIPT.py [--steps N] [--format text|markdown|json] [--probe]`` on an
   unmodified PyTorch (or glassnet) training script, observed through torch's global hooks
-  (``glassnet.bridge.observe``) for its first N optimizer steps.
+  (``glassnet.observe``) for its first N optimizer steps.
 
 Each check (``checks_setup``, ``checks_training``) measures one thing, compares it with one
 documented threshold (``Thresholds``) and returns ``Finding``s with id, severity, message,

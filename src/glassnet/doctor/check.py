@@ -12,9 +12,16 @@ import time
 
 import numpy as np
 
+import glassnet
+
+from ..observe import TorchObserver
+from ..random import default_generator
+from .checks_setup import check_noise_limited
+from .engine_observe import GlassnetObserver
 from .observed import Observed, Thresholds
+from .probe import probe_glassnet, probe_torch
 from .report import Report
-from .runner import _batches_data, _first_loss, _observed, checks_run, run_checks
+from .runner import _batches_data, _first_loss, _labels, _observed, checks_run, run_checks
 
 
 def _is_torch(model) -> bool:
@@ -27,7 +34,6 @@ def _copy_optimizer(optimizer, original, clone, engine):
         if engine == "torch":
             import torch
             return torch.optim.Adam(clone.parameters(), lr=1e-3)
-        import glassnet
         return glassnet.optim.Adam(clone.parameters(), lr=1e-3)
     groups = [{**{k: v for k, v in g.items() if k != "params"},
                "params": [params[id(p)] for p in g["params"] if id(p) in params]}
@@ -83,12 +89,9 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
     engine = "torch" if _is_torch(model) else "glassnet"
     if engine == "torch":
         import torch
-        from ..bridge.observe import TorchObserver
         state = torch.random.get_rng_state()
         seen = TorchObserver(dense=steps, keep_batches=20)
     else:
-        from ..random import default_generator
-        from .engine_observe import GlassnetObserver
         state = default_generator.get_state()
         seen = GlassnetObserver(keep_batches=20)
     clone = copy.deepcopy(model)
@@ -115,7 +118,6 @@ def check(model, data, loss_fn, optimizer=None, *, steps: int = 100, probe: bool
     observed = _observed(seen, engine, drives_loop=True, error=error)
     kind = _first_loss(observed)
     if full is not None and kind is not None:
-        from .runner import _labels
         labels = _labels(_numpy(full[1]), kind)
         observed.data = None if labels is None else (_numpy(full[0]), labels)
     else:
@@ -130,7 +132,6 @@ def _probe(model, seen, kind, engine, loss_fn, th) -> dict:
     batch = next((b for b in seen.batches.values() if "input" in b and "target" in b), None)
     if batch is None:
         return {"skipped": "no batch seen"}
-    from .probe import probe_glassnet, probe_torch
     run = probe_torch if engine == "torch" else probe_glassnet
     try:
         return run(model, batch["input"], batch["target"], loss_fn, th.probe_examples, th.probe_steps)
@@ -141,8 +142,7 @@ def _probe(model, seen, kind, engine, loss_fn, th) -> dict:
 def diagnose_spec(spec, steps: int = 200, probe: bool = True,
                   thresholds: Thresholds | None = None) -> Report:
     """The ``glassnet train`` recipe for ``spec`` (data, model, loss, optimizer), diagnosed."""
-    import glassnet
-    from ..training.data import prepare
+    from ..training.data import prepare          # the train pipeline loads only for this way in
     from ..training.model import build_model, criterion, optimizer_class
     prepared = prepare(spec)                  # the split and scaling glassnet train uses
     X, train_idx, n_out = prepared.X, prepared.train_idx, prepared.n_out
@@ -163,7 +163,6 @@ def diagnose_spec(spec, steps: int = 200, probe: bool = True,
                     f"{spec.optimizer} lr {spec.lr:g})"
     if prepared.task != "regression":  # the kNN baseline sees every training point, not a batch
         th = thresholds or Thresholds()
-        from .checks_setup import check_noise_limited
         observed = Observed([], data=(X[train_idx], np.asarray(prepared.y_train).ravel()))
         report.findings = [f for f in report.findings if f.id != "noise-limited"]
         report.findings += check_noise_limited(observed, th)

@@ -1,4 +1,4 @@
-"""Observe a glassnet program: the same ``Step`` records as ``glassnet.bridge.observe``, from
+"""Observe a glassnet program: the same ``Step`` records as ``glassnet.observe.observer``, from
 glassnet's own hooks (no branch in any op).
 
 * glassnet's global module forward pre/post hooks (``glassnet.nn.register_module_forward_*``)
@@ -15,9 +15,12 @@ import math
 
 import numpy as np
 
-from ..bridge.hooks import module_paths
-from ..bridge.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
-                              StepLimitReached, summarize_target)
+import glassnet
+from glassnet.autograd import observe
+
+from ..observe.hooks import module_paths
+from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
+                               StepLimitReached, summarize_target)
 
 _OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
         "LogSoftmax": "log_softmax", "BinaryCrossEntropy": "binary_cross_entropy",
@@ -48,9 +51,8 @@ class GlassnetObserver:
 
     # -- install / remove -----------------------------------------------------------------------
     def __enter__(self):
-        import glassnet
+        # glassnet's nn and optim load only when a glassnet program is observed (not for torch)
         from glassnet import optim
-        from glassnet.autograd import observe
         from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
         self._undo.append(register_module_forward_pre_hook(self._pre).remove)
         self._undo.append(register_module_forward_hook(self._post).remove)
@@ -99,7 +101,6 @@ class GlassnetObserver:
 
     def _post(self, module, args, output):
         _, kind, where = self._stack.pop() if self._stack else (module, "other", "")
-        import glassnet
         grad = glassnet.is_grad_enabled()
         is_root = not self._stack
         if kind == "other" and not is_root or not hasattr(output, "array"):
@@ -123,7 +124,6 @@ class GlassnetObserver:
             return None                    # the module's own call is recorded by its hook
         inputs = fn.inputs or ()
         x = inputs[0] if inputs else None
-        import glassnet
         after = self._recent.get(id(x), (None, None))[1] if x is not None else None
         if kind == "layer":
             where = enclosing[2] if enclosing else "linear"

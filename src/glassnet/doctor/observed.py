@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from ..bridge.records import LOSSES, Step
+from ..observe.records import LOSSES, Step
 
 
 @dataclass

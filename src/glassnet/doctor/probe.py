@@ -10,6 +10,9 @@ import copy
 
 import numpy as np
 
+import glassnet
+from glassnet.random import default_generator
+
 _FUNCTIONAL = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
                "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss")
 
@@ -44,9 +47,7 @@ def probe_torch(model, X, target, loss, examples=16, steps=300) -> dict:
 
 
 def probe_glassnet(model, X, target, loss, examples=16, steps=300) -> dict:
-    import glassnet
-    import glassnet.nn.functional as F
-    from glassnet.random import default_generator
+    import glassnet.nn.functional as F       # (glassnet's nn loads for glassnet models only)
     state = default_generator.get_state()
     try:
         glassnet.manual_seed(0)

@@ -17,9 +17,11 @@ import traceback
 
 import numpy as np
 
-from ..bridge.records import StepLimitReached
+from ..observe import StepLimitReached, TorchObserver
 from . import checks_setup, checks_training
+from .engine_observe import GlassnetObserver
 from .observed import Observed, Thresholds
+from .probe import probe_glassnet, probe_torch
 from .report import Report
 
 CHECKS = checks_setup.CHECKS + checks_training.CHECKS
@@ -102,12 +104,10 @@ def diagnose_script(path, steps: int = 200, args=(), probe: bool = False,
             import torch
         except ImportError:
             raise ValueError(f"{path} imports torch, which is not installed; pip install torch") from None
-        from ..bridge.observe import TorchObserver
         if threads:
             torch.set_num_threads(threads)
         seen = TorchObserver(max_steps=steps, source=path, keep_batches=20)
     else:
-        from .engine_observe import GlassnetObserver
         seen = GlassnetObserver(max_steps=steps, keep_batches=20)
     buffer, error, stopped = io.StringIO(), None, False
     saved_argv, saved_path = sys.argv, list(sys.path)
@@ -159,7 +159,6 @@ def _script_probe(seen, kind, engine, th) -> dict:
     batch = next((b for b in seen.batches.values() if "input" in b and "target" in b), None)
     if not roots or batch is None or kind is None:
         return {"skipped": "no model, batch or loss seen"}
-    from .probe import probe_glassnet, probe_torch
     run = probe_torch if engine == "torch" else probe_glassnet
     try:
         return run(roots[0], batch["input"], batch["target"], kind, th.probe_examples, th.probe_steps)

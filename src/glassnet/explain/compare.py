@@ -14,7 +14,10 @@ from fractions import Fraction
 
 import numpy as np
 
+from .. import exact, float64, ones_like
+from ..nn import functional as gF
 from ._numbers import fmt_any, to_float
+from .recorder import record
 
 _LOSSES = {"mse": ("mse_loss", "mse_loss"), "bce": ("binary_cross_entropy", "binary_cross_entropy"),
            "bce_logits": ("binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits")}
@@ -67,8 +70,7 @@ def _torch():
 def build_twin(model, torch):
     """A torch module with ``model``'s structure: ``glassnet.bridge.to_torch`` of it (of a float64
     copy for an exact model).  Raises TypeError naming what cannot cross, and the way out."""
-    from .. import exact, float64
-    from ..bridge import CrossingError, to_torch
+    from ..bridge import CrossingError, to_torch    # (the bridge loads for torch comparisons only)
     if any(p.dtype is exact for p in model.parameters()):
         model = copy.deepcopy(model).to(float64)     # (the caller loads the exact weights next)
     try:
@@ -80,7 +82,6 @@ def build_twin(model, torch):
 
 def backward(loss) -> None:
     """``loss.backward()``, seeding an exact loss with an exact 1 (a float 1 would leave exact)."""
-    from .. import exact, ones_like
     if loss.dtype is exact:
         loss.backward(ones_like(loss))
     else:
@@ -122,9 +123,7 @@ def compare_with_torch(model, inputs, target, *, loss="mse", optimizer="SGD", lr
         the loss after the step; ``comparison.recording`` is the glassnet recording.
     """
     torch = _torch()
-    from .. import exact, optim
-    from ..nn import functional as gF
-    from .recorder import record
+    from .. import optim                            # (loads for torch comparisons only)
     if loss not in _LOSSES:
         raise ValueError(f"loss must be one of {sorted(_LOSSES)}, got {loss!r}")
     gmodel = copy.deepcopy(model)
@@ -207,7 +206,6 @@ def torch_module_outputs(model, inputs) -> dict:
     elsewhere.  Raises ImportError without torch.
     """
     torch = _torch()
-    from .. import exact
     gdtype = next(iter(model.parameters())).dtype
     tdtype = torch.float64 if gdtype is exact or str(gdtype).endswith("float64") else torch.float32
     tmodel = build_twin(model, torch).to(tdtype)

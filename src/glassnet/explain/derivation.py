@@ -18,7 +18,8 @@ import numpy as np
 
 from ._numbers import MINUS, fmt, fmt_any, is_exact, scalar
 from .local import ELEMENTWISE, Context, loss_local, elem_local, rule
-from .recording import Ref, entry_symbol
+from .naming import entry_symbol
+from .records import Ref
 
 
 @dataclass

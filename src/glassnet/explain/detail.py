@@ -21,7 +21,9 @@ import numpy as np
 from . import summary, views
 from ._numbers import fmt, fmt_array, scalar
 from .derivation import parse_entry
-from .recording import Ref, entry_symbol
+from .local import ELEMENTWISE, positions
+from .naming import entry_symbol
+from .records import Ref
 from .views import Table
 
 EDGE = 3            # entries shown at each end of an elided row (NumPy's edgeitems)
@@ -166,7 +168,6 @@ LIMIT = 64          # entries carried from hop to hop (the count is exact, the l
 
 def _fed(op, pos, entries):
     """(up to LIMIT output entries of ``op`` that input ``pos`` at ``entries`` feeds, their count)."""
-    from .local import ELEMENTWISE, positions
     shape = op.shape
     lead = list(np.ndindex(*shape[:-1])) if len(shape) > 1 else [()]
     if op.op == "Linear" and pos in (1, 2):          # W[i, j] or b[i] feeds z[r, i] for every row r

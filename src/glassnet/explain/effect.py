@@ -12,8 +12,12 @@ from functools import partial
 
 import numpy as np
 
+from .. import exact, tensor
 from ..autograd import no_grad
-from .recording import Effect, ParamRecord, find_target, loss_ops, snapshot
+from ..nn import functional as F
+from ..tensors.tensor import _wrap
+from .naming import find_target, loss_ops
+from .records import Effect, ParamRecord, snapshot
 
 
 def _sqrt(a):
@@ -120,16 +124,9 @@ def param_records(rec, names: list, before: dict, now: dict) -> list:
 
 
 # -- replaying the loss ----------------------------------------------------------------------
-def _functional():
-    from ..nn import functional as F
-    return F
-
-
 def _const(value, like):
     if value is None:
         return None
-    from ..tensors import tensor
-    from ..tensors.dtypes import exact
     arr = np.asarray(value)
     return tensor(arr, dtype=exact) if arr.dtype == object else tensor(arr)
 
@@ -150,12 +147,12 @@ _REPLAY = {
     "Mean": lambda a, at: a[0].mean(at.get("dim"), at.get("keepdim", False)),
     "Sum": lambda a, at: a[0].sum(at.get("dim"), at.get("keepdim", False)),
     "Clamp": lambda a, at: a[0].clamp(at.get("lo"), at.get("hi")),
-    "BinaryCrossEntropy": lambda a, at: _functional().binary_cross_entropy(
+    "BinaryCrossEntropy": lambda a, at: F.binary_cross_entropy(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean")),
-    "CrossEntropy": lambda a, at: _functional().cross_entropy(
+    "CrossEntropy": lambda a, at: F.cross_entropy(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), ignore_index=at.get("ignore_index", -100),
         reduction=at.get("reduction", "mean"), label_smoothing=at.get("label_smoothing", 0.0)),
-    "BinaryCrossEntropyWithLogits": lambda a, at: _functional().binary_cross_entropy_with_logits(
+    "BinaryCrossEntropyWithLogits": lambda a, at: F.binary_cross_entropy_with_logits(
         a[0], a[1], weight=_const(at.get("weight"), a[0]), reduction=at.get("reduction", "mean"),
         pos_weight=_const(at.get("pos_weight"), a[0])),
 }
@@ -171,7 +168,6 @@ def deferred_effect(rec, model, loss_fn, leaf_of: dict, args: list):
     the model holding the recorded values after the step, so recording costs no extra forward
     pass and the caller's model is never touched.
     """
-    from ..tensors.tensor import _wrap
     args = [value if key is None else
             _wrap(rec._leaves[leaf_of[key]].value if key in leaf_of else value)
             for key, value in args]

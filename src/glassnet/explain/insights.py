@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._numbers import float32_decimal, fmt, scalar, to_float, ulp
-from .recording import entry_symbol
+from .naming import entry_symbol
 
 SATURATION = 0.01   # local slope below which a sigmoid/tanh counts as saturated
 LIST = 16           # units, inputs or terms named in one sentence before "…"
@@ -393,3 +393,9 @@ def insights(rec) -> list:
     """All insights for a recording, most important first."""
     return (_near_kinks(rec) + _dead_relus(rec) + _saturated(rec) + _zero_inputs(rec)
             + _largest_update(rec))
+
+
+def cached_insights(rec) -> list:
+    """``insights(rec)``, computed once per recording (the renderers and ``step.insights()`` all
+    ask); a new list each call."""
+    return list(rec.cached("insights", lambda: insights(rec)))

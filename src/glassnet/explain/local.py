@@ -14,7 +14,8 @@ from fractions import Fraction
 import numpy as np
 
 from ._numbers import fmt, scalar
-from .recording import Ref, entry_symbol
+from .naming import entry_symbol
+from .records import Ref
 
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Neg", "Pow", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
                 "Exp", "Log", "Abs", "Cast", "Clamp"}

@@ -1,6 +1,6 @@
 """Names for a recording: where each op ran and what its output is, in a learner's symbols.
 
-``finalize`` (in recording.py) calls these on a filled-in recording: the target leaf is found
+``finalize`` (in records.py) calls these on a filled-in recording: the target leaf is found
 from the loss ops, every op gets a ``label`` (``layer1``, ``layer1 → relu``, ``loss · mean``) and
 a ``name`` (``z``, ``h₂``, ``ŷ``, ``(ŷ − t)²``, ``L``).  They read the recording only through its
 attributes and methods, so this module imports nothing else from the package.

@@ -28,7 +28,8 @@ from ..nn.module import Module
 from ..nn.registry import STRUCTURE
 from ..nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
 from .effect import compute_effect, deferred_effect, param_records
-from .recording import Effect, Recording, snapshot
+from .recording import Recording
+from .records import Effect, snapshot
 from .tape import Tape
 
 _TORCH_TYPES: dict = {}     # type -> whether it comes from torch (asked once per type)
@@ -103,10 +104,11 @@ class record:
     Parameters
     ----------
     model : glassnet.nn.Module or torch.nn.Module, optional
-        A torch model (with a torch optimizer) is recorded through torch's own hooks by
-        ``glassnet.bridge.record_torch``, into the same ``Recording``.  A glassnet model's
-        ``named_modules()`` get forward hooks (removed on exit) so that every op is tagged
-        with the module path that ran it, and its ``named_parameters()`` name the parameters.
+        A torch model (with a torch optimizer) is watched through torch's own hooks
+        (``glassnet.observe``) and replayed by ``torch_record`` into the same ``Recording``.  A
+        glassnet model's ``named_modules()`` get forward hooks (removed on exit) so that every op
+        is tagged with the module path that ran it, and its ``named_parameters()`` name the
+        parameters.
     optimizer : glassnet.optim.Optimizer, optional
         Its ``step`` is wrapped while recording, to capture each parameter's value, gradient,
         optimizer state and new value.  Without it, parameters are compared at entry and exit.
@@ -125,8 +127,8 @@ class record:
     """
 
     def __new__(cls, model=None, optimizer=None, **kwargs):
-        if _is_torch(model) or _is_torch(optimizer):   # a real PyTorch step: glassnet.bridge
-            from ..bridge.record_torch import TorchRecord
+        if _is_torch(model) or _is_torch(optimizer):   # a real PyTorch step: torch_record.py
+            from .torch_record import TorchRecord     # (glassnet.observe loads for torch steps only)
             return TorchRecord(model, optimizer, **kwargs)
         return super().__new__(cls)
 

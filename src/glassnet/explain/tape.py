@@ -4,8 +4,8 @@
 global module hooks.  During the step each event costs copies of the values it saw (shared
 through ``Snapshots``: a tensor is copied once per version) and one entry on the tape;
 ``flush(rec)`` turns the tape into ``OpRecord`` s, ``Leaf`` s and ``ModuleCall`` s exactly as
-if they had been made at the time.  ``glassnet.bridge.record_torch`` drives the same class
-through ``pre_hook``/``post_hook`` when it replays a torch step.
+if they had been made at the time.  ``torch_record`` drives the same class through
+``pre_hook``/``post_hook`` when it replays a torch step.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from ..autograd.function import Function
-from .recording import Leaf, ModuleCall, OpRecord, Ref, snapshot
+from .records import Leaf, ModuleCall, OpRecord, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
@@ -172,7 +172,7 @@ class Tape:
             self.pre_hook(hit[0], module, args)
 
     def pre_hook(self, path, module, args) -> None:
-        """A module at ``path`` begins (also called by glassnet.bridge's torch hooks)."""
+        """A module at ``path`` begins (also called by the replay of a torch step, torch_record.py)."""
         if path == "" and not self.inputs and not self.backward_started:
             self.inputs = [a for a in args if hasattr(a, "array")]
             self.rec.model_args = list(args)
@@ -187,7 +187,7 @@ class Tape:
             self.post_hook(hit[0], module, args, output)
 
     def post_hook(self, path, module, args, output) -> None:
-        """A module at ``path`` returns (also called by glassnet.bridge's torch hooks)."""
+        """A module at ``path`` returns (also called by the replay of a torch step, torch_record.py)."""
         first = self.count
         if self.stack and self.stack[-1] == path:
             self.stack.pop()

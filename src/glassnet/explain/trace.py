@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 
@@ -217,13 +218,12 @@ class trace:
 
     def figure(self, title: str | None = None):
         """The run's curves (``glassnet.viz.trace_figure``)."""
-        from ..viz import trace_figure
+        from ..viz import trace_figure      # matplotlib loads only when a figure is drawn
         return trace_figure(self.to_dict(), title=title)
 
     def save(self, folder) -> list:
         """Write ``trace.json`` and ``trace.png``/``trace.svg`` into ``folder``; the paths written."""
-        from pathlib import Path
-        from ..viz import save
+        from ..viz import save              # matplotlib loads only when a figure is drawn
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "trace.json"

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..autograd.engine import unbroadcast
 from ._numbers import fmt, fmt_any, is_exact, pct, scalar, to_float
 from .insights import SATURATION, dead_units, describe_reasons, zero_grad_counts
-from .recording import ACTIVATIONS, entry_symbol
+from .local import Context, elem_local, loss_local
+from .naming import ACTIVATIONS, entry_symbol
 from .summary import floats
 from .summary import update_counts as _update_counts
 
@@ -83,7 +85,6 @@ def _fmt_small(value, limit: int = 16) -> str:
 
 def local_derivative(rec, op) -> str:
     """The local derivative of an op, per input, as a formula with its values where small."""
-    from .local import Context, elem_local, loss_local
     ctx = Context(rec)
     parts, seen = [], []
     for pos, ref in enumerate(op.inputs):
@@ -135,7 +136,6 @@ def backward_table(rec) -> Table:
     and the gradient passed on to each input."""
     t = Table("Backward pass, node by node",
               ["node", "where", "upstream ∂L/∂out", "local derivative", "passes on"])
-    from ..autograd.engine import unbroadcast
     for op in sorted((o for o in rec.forward_ops if o.grad_out is not None), key=lambda o: -o.index):
         passed: dict = {}
         for ref, value, g in zip(op.inputs, op.input_values, op.grad_inputs or ()):

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from .. import summary, views
 from .._numbers import fmt, pct
+from ..derivation import derive
 from ..detail import summary_tables
+from ..insights import cached_insights
 
 
 @dataclass
@@ -99,14 +101,14 @@ def _derivations(rec, doc, entries) -> None:
     if entries:
         sec = Section("Derivations")
         for entry in entries:
-            d = rec.derivation(entry)
+            d = derive(rec, entry)
             sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
         doc.sections.append(sec)
 
 
 def _closing(rec, doc) -> None:
     """Insights, the seed's checked claims and the PyTorch cross-check (every detail level)."""
-    found = rec.insights()
+    found = cached_insights(rec)
     if found:
         doc.sections.append(Section("Insights", [Bullets([i.message for i in found])]))
     if rec.claims:
@@ -150,7 +152,7 @@ def build_summary(rec, entries=()) -> Document:
     if rec.params and rec.loss_index is not None:
         sec = Section("The largest gradients", [tables["largest"]])
         for row in tables["largest"].rows[:3]:
-            d = rec.derivation(row[0])
+            d = derive(rec, row[0])
             sec.blocks.append(MathBlock(d.headline, d.lines, d.convention, collapsed=True))
         doc.sections.append(sec)
     _derivations(rec, doc, entries)

@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import views
 from .._numbers import is_exact, pct, scalar, to_float
-from ..insights import dead_units
+from ..derivation import derive
+from ..insights import cached_insights, dead_units
 from ..local import Context, elem_local
 
 SCHEMA_ID = "glassnet.explain/1"
@@ -174,7 +175,7 @@ def closing(rec, entries, effect_doc, default) -> dict:
     counts = views.update_counts(rec) if rec.params else None
     derivations = []
     for entry in entries:
-        d = rec.derivation(entry)
+        d = derive(rec, entry)
         derivations.append({"entry": d.entry, "value": num(d.value), "headline": d.headline,
                             "convention": d.convention, "agrees": d.agrees,
                             "lines": [{"math": m, "note": n} for m, n in d.lines]})
@@ -182,7 +183,7 @@ def closing(rec, entries, effect_doc, default) -> dict:
         "update_summary": None if counts is None else {**counts, "text": views.update_summary(rec)},
         "effect": effect_doc,
         "insights": [{"kind": i.kind, "where": i.where, "message": i.message, "severity": i.severity,
-                      "data": json.loads(json.dumps(i.data, default=default))} for i in rec.insights()],
+                      "data": json.loads(json.dumps(i.data, default=default))} for i in cached_insights(rec)],
         "derivations": derivations,
         "claims": [{"quantity": c.quantity, "seed": c.seed, "computed": c.computed,
                     "verdict": c.verdict, "note": c.note} for c in rec.claims],

@@ -1,11 +1,11 @@
-"""The terminal view: rich tables and rules, exported as plain text (or shown with colour)."""
+"""The terminal view: rich tables and rules, exported as plain text (or shown with colour).
+
+rich is imported when text is first rendered, so that ``import glassnet.explain`` (and the HTML,
+Markdown, LaTeX and JSON renderers) do without it.
+"""
 from __future__ import annotations
 
 import io
-
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
 
 from .._numbers import fmt_any
 from ..views import Table
@@ -17,7 +17,8 @@ def cell(value) -> str:
     return value if isinstance(value, str) else fmt_any(value)
 
 
-def _table(t: Table) -> RichTable:
+def _table(t: Table):
+    from rich.table import Table as RichTable
     out = RichTable(title=t.title, caption=t.note or None, title_justify="left", show_lines=False)
     for c in t.columns:
         out.add_column(c, overflow="fold")
@@ -26,8 +27,9 @@ def _table(t: Table) -> RichTable:
     return out
 
 
-def print_document(doc, console: Console) -> None:
-    """Print ``doc`` on a rich ``console``."""
+def print_document(doc, console) -> None:
+    """Print ``doc`` on a rich ``console`` (a ``rich.console.Console``)."""
+    from rich.text import Text
     console.rule(Text(doc.title, style="bold"))
     for sec in doc.sections:
         console.print()
@@ -51,6 +53,7 @@ def print_document(doc, console: Console) -> None:
 
 def render(doc, width: int = 110) -> str:
     """``doc`` as plain text (rich's layout, no colour codes)."""
+    from rich.console import Console
     console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
     print_document(doc, console)
     return console.export_text()

@@ -1,4 +1,4 @@
-"""glassnet.bridge.observe: what it sees of an unmodified torch program, and that it changes nothing."""
+"""glassnet.observe.observer: what it sees of an unmodified torch program, and that it changes nothing."""
 import numpy as np
 import pytest
 
@@ -6,7 +6,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-from glassnet.bridge.observe import StepLimitReached, observe  # noqa: E402
+from glassnet.observe import StepLimitReached, observe  # noqa: E402
 
 
 def _data(n=64, seed=0):
@@ -166,10 +166,10 @@ def test_a_loss_that_raises_is_recorded_before_the_error():
     assert call.stats["target"]["max"] == 3.0
 
 
-def test_the_bridge_imports_without_torch():
+def test_the_observation_imports_without_torch():
     import subprocess
     import sys
-    code = ("import sys; sys.modules['torch'] = None; import glassnet.bridge.observe as o; "
+    code = ("import sys; sys.modules['torch'] = None; import glassnet.observe as o; "
             "print(o.Step(0).empty)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"

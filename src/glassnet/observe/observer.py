@@ -14,10 +14,10 @@
 * a wrapper around ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` that notes whether
   the clip came before or after the ``step()`` that used the gradients.
 
-``bridge.hooks.TorchHooks`` installs all but the gradient hooks (the same mechanism serves
-``explain.record`` on torch models).  Everything is removed when the block ends, even on an
-exception.  The program is never edited and its numbers are never changed: the hooks only read
-(``detach``, norms, copies).
+``hooks.TorchHooks`` installs all but the gradient hooks (the same mechanism serves
+``explain.record`` on torch models, through ``step_capture``).  Everything is removed when the
+block ends, even on an exception.  The program is never edited and its numbers are never
+changed: the hooks only read (``detach``, norms, copies).
 
 The result is a list of ``Step`` records (one per ``optimizer.step()``), each with the calls seen
 before that step (``Call``: module or function, kind, where, statistics), the losses given to
@@ -40,10 +40,10 @@ import numpy as np
 
 from ._torch_util import _activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched
 from .hooks import TorchHooks, module_paths
-from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip,  # noqa: F401
-                      ParamStat, Step, StepLimitReached, summarize_target)
+from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
+                      summarize_target)
 
-__all__ = ["observe", "TorchObserver", "Step", "Call", "ParamStat", "Clip", "StepLimitReached"]
+__all__ = ["observe", "TorchObserver"]
 
 class TorchObserver:
     """Installs the hooks on ``__enter__``, removes them on ``__exit__``; see the module docstring.
@@ -96,7 +96,7 @@ class TorchObserver:
         self._grad_hooks: dict = {}
         self._hooks = None
 
-    # -- install / remove (the shared mechanism: bridge/hooks.py) ------------------------------
+    # -- install / remove (the shared mechanism: hooks.py) -------------------------------------
     def __enter__(self):
         import torch
         self.torch = torch

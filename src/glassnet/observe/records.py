@@ -2,7 +2,7 @@
 
 One ``Step`` per ``optimizer.step()``: the ``Call``s seen before it (activations, layers, losses,
 the model's outermost module), the losses given to ``backward``, one ``ParamStat`` per parameter
-and the ``Clip`` calls.  ``glassnet.bridge.observe`` fills them from torch's hooks;
+and the ``Clip`` calls.  ``glassnet.observe.observer`` fills them from torch's hooks;
 ``glassnet.doctor`` fills them from glassnet's own hooks and reads both the same way.
 """
 from __future__ import annotations

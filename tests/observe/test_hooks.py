@@ -1,4 +1,4 @@
-"""glassnet.bridge.hooks: the one torch hook layer doctor and explain share; always removed."""
+"""glassnet.observe.hooks: the one torch hook layer doctor and explain share; always removed."""
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -6,7 +6,7 @@ torch = pytest.importorskip("torch")
 import torch.optim.optimizer as optimizer_hooks  # noqa: E402
 from torch.overrides import _get_current_function_mode_stack  # noqa: E402
 
-from glassnet.bridge.hooks import TorchHooks, module_paths  # noqa: E402
+from glassnet.observe.hooks import TorchHooks, module_paths  # noqa: E402
 
 
 def _installed():

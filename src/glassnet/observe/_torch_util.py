@@ -1,6 +1,6 @@
 """torch helpers of the observation layer: what to watch, how to read tensors.
 
-Imported by ``observe`` only; every function takes the ``torch`` module as an argument, so this
+Imported by ``observer`` only; every function takes the ``torch`` module as an argument, so this
 module itself imports nothing from torch.
 """
 from __future__ import annotations
