@@ -8,7 +8,7 @@ import glassnet
 from glassnet import training
 from glassnet.cli import main
 from glassnet.training.data import batches, epoch_orders
-from glassnet.training.pipeline import train_glassnet
+from glassnet.training.glassnet_runner import train_glassnet
 
 CASES = [("circle", "sgd", {}), ("iris", "adam", {}), ("digits", "rmsprop", {"loss": "mse"}),
          ("xor", "adamw", {}), ("wine", "sgd", {"loss": "cross-entropy", "hidden": "8 4"})]

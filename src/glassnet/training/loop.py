@@ -1,65 +1,23 @@
-"""The training loop, engine-neutral, and the glassnet runner it drives.
+"""The training loop, engine-neutral: ``run_epochs`` drives a runner.
 
 ``run_epochs`` owns what every engine shares: the order of the samples (``epoch_orders``), the
 mini-batches, the evaluation after each epoch, the history and the progress bar.  A *runner*
 owns the engine: it trains one epoch on given batches of training-set positions and returns the
-raw outputs and the loss on a split.  ``GlassnetRunner`` is glassnet's; the torch runner (one
-process or DistributedDataParallel) lives in ``torch_runner``.
+raw outputs and the loss on a split.  The runners sit above this module: glassnet's in
+``glassnet_runner``, PyTorch's (one process or DistributedDataParallel) in ``torch_runner``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-import glassnet as torch
-
 from .config import Spec
 from .data import Prepared, batches, epoch_orders
-from .divergence import Watch, check_epoch_loss
-from .model import criterion, optimizer_class, score
+from .divergence import check_epoch_loss
+from .model import score
 
 
 class TrainingError(RuntimeError):
     """A run that could not finish (e.g. a distributed worker died); the message is one line."""
-
-
-class GlassnetRunner:
-    """Trains a glassnet model on the prepared arrays."""
-
-    def __init__(self, spec: Spec, prepared: Prepared, model):
-        self.model = model
-        self.optimizer = optimizer_class(spec.optimizer)(model.parameters(), lr=spec.lr)
-        self.criterion = criterion(prepared.task, prepared.loss)
-        self.lr = spec.lr
-        self.watch = Watch(model)  # stops at the first non-finite loss, naming the op that began it
-        dtype = next(model.parameters()).dtype   # float32, or float64 when the model is
-        cast = (lambda a: a.astype(dtype.np)) if dtype != torch.float32 else (lambda a: a)
-        targets = {s: getattr(prepared, f"t_{s}") for s in ("train", "test")}
-        targets = {s: cast(t) if t.dtype.kind == "f" else t for s, t in targets.items()}
-        self.train_arrays = (cast(prepared.X_train), targets["train"])
-        self.splits = {s: (torch.tensor(cast(getattr(prepared, f"X_{s}"))), torch.tensor(targets[s]))
-                       for s in ("train", "test")}
-
-    def train_epoch(self, epoch: int, steps: list) -> None:
-        X, t = self.train_arrays
-        self.model.train()
-        for step, idx in enumerate(steps):
-            xb, tb = torch.tensor(X[idx]), torch.tensor(t[idx])
-            compute = lambda: self.criterion(self.model(xb), tb)  # noqa: E731 - replayed on a NaN
-            self.watch.begin(epoch, step)
-            self.optimizer.zero_grad()
-            loss = compute()
-            self.watch.check_loss(loss.item(), compute, self.lr)
-            loss.backward()
-            self.watch.check_gradients(compute)
-            self.optimizer.step()
-
-    def evaluate(self, split: str):
-        """(loss, outputs as NumPy) on ``"train"`` or ``"test"``, without gradients."""
-        X, t = self.splits[split]
-        self.model.eval()
-        with torch.no_grad():
-            out = self.model(X)
-            return self.criterion(out, t).item(), out.numpy()
 
 
 def progress_bar(enabled: bool):
