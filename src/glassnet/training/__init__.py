@@ -13,11 +13,11 @@ The modules import one way, bottom to top:
 4. ``pipeline.fit`` puts them together (``explain_step`` records one step of a saved model).
 """
 from .config import BUILTIN, Spec, resolve
-from .data import Data, Prepared, load_data, prepare
 from .loop import TrainingError
 from .model import build_model, predictions
 from .outputs import TrainingRun, predict, read_architecture, write_predictions
 from .pipeline import fit
+from .prepared import Data, Prepared, load_data, prepare
 
 __all__ = ["BUILTIN", "Spec", "resolve", "Data", "Prepared", "TrainingError", "TrainingRun", "build_model", "fit",
            "load_data", "predict", "predictions", "prepare", "read_architecture",

@@ -28,8 +28,8 @@ import uuid
 from dataclasses import replace
 
 from .config import Spec, torchrun_rank
-from .data import prepare
 from .loop import TrainingError
+from .prepared import prepare
 from .torch_runner import train_state
 
 

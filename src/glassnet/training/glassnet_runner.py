@@ -12,10 +12,10 @@ import contextlib
 import glassnet as torch
 
 from .config import Spec
-from .data import Prepared
 from .divergence import Watch
 from .loop import run_epochs
 from .model import criterion, initial_model, optimizer_class
+from .prepared import Prepared
 
 TRACE_EVERY = 10   # --trace samples every TRACE_EVERY-th step
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from glassnet.data.loader import batches, epoch_orders
+
 from .config import Spec
-from .data import Prepared, batches, epoch_orders
 from .divergence import check_epoch_loss
 from .model import score
+from .prepared import Prepared
 
 
 class TrainingError(RuntimeError):

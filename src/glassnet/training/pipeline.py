@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 
 from .config import Spec
-from .data import Prepared, prepare
 from .glassnet_runner import train_glassnet
 from .guards import check_output_folder, check_outputs
 from .model import initial_model
 from .outputs import TrainingRun, architecture, plots, save_checkpoint
+from .prepared import Prepared, prepare
 
 
 def train_torch(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):

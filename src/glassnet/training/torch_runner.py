@@ -24,10 +24,10 @@ from torch.utils.data.distributed import DistributedSampler
 from glassnet.bridge import to_torch
 
 from .config import Spec
-from .data import Prepared
 from .divergence import Diverged
 from .loop import run_epochs
 from .model import criterion, initial_model, optimizer_class
+from .prepared import Prepared
 
 
 SMALL_MODEL = 1_000_000   # parameters below which one process trains on one thread
