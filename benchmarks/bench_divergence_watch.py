@@ -26,7 +26,7 @@ def main(repeats: int = 5, epochs: int = 5) -> float:
     from threadpoolctl import threadpool_limits
 
     from glassnet.data.loader import batches, epoch_orders
-    from glassnet.training import glassnet_runner, resolve
+    from glassnet.training import loop, resolve
     from glassnet.training.divergence import Watch
     from glassnet.training.model import initial_model
     from glassnet.training.prepared import prepare
@@ -35,8 +35,8 @@ def main(repeats: int = 5, epochs: int = 5) -> float:
     n = len(prepared.train_idx)
 
     def train(watch_class):
-        glassnet_runner.Watch = watch_class
-        runner = glassnet_runner.GlassnetRunner(spec, prepared, initial_model(spec, prepared))
+        loop.Watch = watch_class
+        runner = loop.GlassnetRunner(spec, prepared, initial_model(spec, prepared))
         orders = epoch_orders(n, spec.seed)
         start = time.perf_counter()
         for epoch in range(epochs):
@@ -48,8 +48,8 @@ def main(repeats: int = 5, epochs: int = 5) -> float:
         for _ in range(repeats):
             for kind in best:
                 best[kind] = min(best[kind], train(kind))
-    glassnet_runner.Watch = Watch
-    runner = glassnet_runner.GlassnetRunner(spec, prepared, initial_model(spec, prepared))
+    loop.Watch = Watch
+    runner = loop.GlassnetRunner(spec, prepared, initial_model(spec, prepared))
     runner.train_epoch(0, batches(next(epoch_orders(n, spec.seed)), spec.batch_size))
     checks = 2000
     start = time.perf_counter()

@@ -40,7 +40,7 @@ def test_the_trace_is_left_when_training_fails(monkeypatch, tmp_path):
     """``--trace`` follows the epochs inside one ``with`` block: a failure leaves it too (the
     optimizer's step is its own again, no observer stays installed)."""
     from glassnet.autograd import engine
-    from glassnet.training import glassnet_runner
+    from glassnet.training import loop
     seen = {}
 
     def failing(spec, prepared, runner, progress):
@@ -48,7 +48,7 @@ def test_the_trace_is_left_when_training_fails(monkeypatch, tmp_path):
         assert "step" in vars(runner.optimizer) and engine.STATE.observers   # followed
         raise RuntimeError("simulated")
 
-    monkeypatch.setattr(glassnet_runner, "run_epochs", failing)
+    monkeypatch.setattr(loop, "run_epochs", failing)
     with pytest.raises(RuntimeError, match="simulated"):
         training.fit(training.resolve({"data": "xor", "epochs": 1}), progress=False,
                      trace=tmp_path / "trace")

@@ -6,7 +6,7 @@ import pytest
 
 from glassnet import training
 from glassnet.cli import main
-from glassnet.training.glassnet_runner import train_glassnet
+from glassnet.training.loop import train_glassnet
 
 CASES = [("circle", "sgd", {}), ("iris", "adam", {}), ("digits", "rmsprop", {"loss": "mse"}),
          ("xor", "adamw", {}), ("wine", "sgd", {"loss": "cross-entropy", "hidden": "8 4"})]

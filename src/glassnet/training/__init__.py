@@ -3,13 +3,14 @@
 The modules import one way, bottom to top:
 
 1. ``config`` turns defaults, a TOML file, flags (and, from the CLI, torchrun's environment)
-   into a checked ``Spec``; ``task`` infers the task from the labels; ``data`` loads, splits and
-   scales (NumPy, engine-neutral); ``model`` builds the MLP and scores outputs;
+   into a checked ``Spec``; ``task`` infers the task from the labels; ``prepared`` loads (through
+   ``glassnet.data``, as NumPy arrays), splits and scales; ``model`` builds the MLP and scores
+   outputs;
 2. ``guards`` checks paths and checkpoints; ``divergence`` stops a diverging run; ``loop`` runs
-   the epochs with a runner; ``outputs`` writes the checkpoint and figures and rebuilds a saved
-   model for ``predict``;
-3. the runners: ``glassnet_runner`` (glassnet's engine), ``torch_runner`` (``--engine torch``)
-   and ``distributed`` (``--nproc``, torchrun's workers);
+   the epochs with a runner, and holds glassnet's; ``outputs`` writes the checkpoint and figures
+   and rebuilds a saved model for ``predict``;
+3. the torch engine: ``torch_runner`` (``--engine torch``) and ``distributed`` (``--nproc``,
+   torchrun's workers);
 4. ``pipeline.fit`` puts them together (``explain_step`` records one step of a saved model).
 """
 from .config import BUILTIN, Spec, resolve

@@ -1,7 +1,7 @@
 """The ``glassnet train`` recipe: an MLP on any data set, as a result object.
 
 ``fit(spec)`` prepares the data (``data``), trains the model with the engine ``spec.engine``
-chooses (``glassnet_runner``; or PyTorch: ``torch_runner`` in one process, ``distributed`` for
+chooses (``loop``: glassnet's runner; or PyTorch: ``torch_runner`` in one process, ``distributed`` for
 DistributedDataParallel over ``--nproc`` processes or as one of torchrun's workers) and writes
 the outputs (``outputs``).  It sits on top of the package: nothing in ``training`` imports it.
 Like a lesson, nothing here prints except the progress bar; the CLI renders the result.
@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 
 from .config import Spec
-from .glassnet_runner import train_glassnet
 from .guards import check_output_folder, check_outputs
+from .loop import train_glassnet
 from .model import initial_model
 from .outputs import TrainingRun, architecture, plots, save_checkpoint
 from .prepared import Prepared, prepare
