@@ -25,10 +25,11 @@ class _NoWatch:
 def main(repeats: int = 5, epochs: int = 5) -> float:
     from threadpoolctl import threadpool_limits
 
+    from glassnet.data.loader import batches, epoch_orders
     from glassnet.training import loop, resolve
     from glassnet.training.divergence import Watch
-    from glassnet.training.pipeline import initial_model, prepare
-    from glassnet.training.data import batches, epoch_orders
+    from glassnet.training.model import initial_model
+    from glassnet.training.prepared import prepare
     spec = resolve({"data": "digits", "epochs": epochs})
     prepared = prepare(spec)
     n = len(prepared.train_idx)

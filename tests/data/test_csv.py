@@ -117,3 +117,27 @@ def test_header_problems_and_empty_files_are_reported(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_csv(tmp_path / "nope.csv", target="t")
+
+
+def test_load_csv_arrays_are_load_csvs_values_never_made_tensors(tmp_path):
+    from glassnet.data.csv_file import load_csv_arrays
+    path = _write(tmp_path, "a;b;kind\n1;2;cat\n3;4.5;dog\n5;6;cat\n")
+    X, y, classes = load_csv(path, target="kind", delimiter=";", return_classes=True)
+    Xa, ya, names = load_csv_arrays(path, "kind", delimiter=";")
+    assert type(Xa) is np.ndarray and type(ya) is np.ndarray and names == classes == ["cat", "dog"]
+    np.testing.assert_array_equal(Xa, X.numpy())
+    np.testing.assert_array_equal(ya, y.numpy())
+    assert (Xa.dtype, ya.dtype) == (np.float32, np.int64)
+    with pytest.raises(ValueError, match="line 3, column 'b'"):
+        load_csv_arrays(_write(tmp_path, "a,b,t\n1,2,0\n3,,1\n", "bad.csv"), "t")
+
+
+def test_read_features_reads_named_columns_of_a_file_without_target(tmp_path):
+    from glassnet.data.csv_file import read_features
+    path = _write(tmp_path, "x2,x1\n1,2\n3,4\n")
+    X = read_features(path, ["x1", "x2"])
+    assert X.dtype == np.float32 and X.tolist() == [[2.0, 1.0], [4.0, 3.0]]
+    with pytest.raises(ValueError, match=r"no column named 'x3'; the model needs \['x1', 'x3'\]"):
+        read_features(path, ["x1", "x3"])
+    with pytest.raises(ValueError, match="line 2, column 'x1'"):
+        read_features(_write(tmp_path, "x1\nnan\n", "nan.csv"), ["x1"])

@@ -4,6 +4,7 @@ import pytest
 
 import glassnet
 import glassnet.data.datasets as gd
+from glassnet.data import datasets as home
 
 
 # Seed 003's generator, copied verbatim; `torch` is glassnet, as the project promises.
@@ -180,7 +181,7 @@ def test_digits_standardized_has_no_nan_despite_constant_pixels():
 
 def test_registry_lists_and_loads_every_builtin_set():
     assert gd.names() == ["dose", "xor", "spiral", "circle", "gaussian", "moons", "digits", "iris",
-                          "breast_cancer", "wine"]
+                          "breast_cancer", "wine", "plane", "multigauss", "bump"]
     for name in gd.names():
         X, y = gd.load(name)
         assert X.shape[0] == y.shape[0] and X.dtype == glassnet.float32
@@ -205,3 +206,58 @@ def test_bad_sizes_and_noise_are_rejected_naming_the_argument():
 def test_glassnet_datasets_attribute_is_this_module():
     assert glassnet.datasets.spiral is gd.spiral
     assert glassnet.data.datasets.load is gd.load
+
+
+# -- NumPy until the batch: load_arrays -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [n for n in home.names() if n != "dose"])
+def test_load_arrays_are_the_data_sets_values_never_made_tensors(name):
+    X, y = home.load(name)
+    Xa, ya = home.load_arrays(name)
+    assert type(Xa) is np.ndarray and type(ya) is np.ndarray
+    for tensor, array in ((X, Xa), (y, ya)):
+        assert array.dtype == tensor.numpy().dtype and array.shape == tuple(tensor.shape)
+        np.testing.assert_array_equal(array, tensor.numpy())
+    Xs, _ = home.load_arrays("iris", standardize=True)
+    np.testing.assert_array_equal(Xs, home.iris(standardize=True)[0].numpy())
+
+
+def test_load_arrays_of_dose_says_it_comes_as_tensors():
+    with pytest.raises(ValueError, match="'dose' comes as tensors only"):
+        home.load_arrays("dose")
+
+
+# -- the TensorFlow Playground's regression sets ------------------------------------------------
+
+@pytest.mark.parametrize("name", ["plane", "multigauss", "bump"])
+def test_regression_sets_are_points_on_the_square_with_values_in_minus_one_one(name):
+    X, y = home.load(name)
+    assert X.shape == (200, 2) and y.shape == (200, 1)
+    assert X.dtype == glassnet.float32 and y.dtype == glassnet.float32
+    x, t = X.numpy(), y.numpy()
+    assert (np.abs(x) <= 6).all() and t.min() >= -1 and t.max() <= 1 and t.min() < -0.3 < 0.3 < t.max()
+    again, other = home.load(name, seed=42), home.load(name, seed=1)
+    np.testing.assert_array_equal(again[1].numpy(), t)
+    assert not np.array_equal(other[0].numpy(), x)
+    noisy = home.load(name, noise=0.5)
+    np.testing.assert_array_equal(noisy[0].numpy(), x)      # noise moves where labels are read
+    assert not np.array_equal(noisy[1].numpy(), t)
+
+
+def test_the_regression_sets_formulas():
+    x, t = home.load_arrays("plane", n_samples=50)
+    np.testing.assert_allclose(t[:, 0], np.clip(x.sum(axis=1) / 10, -1, 1), atol=1e-6)
+    x, t = home.load_arrays("bump", n_samples=50)
+    np.testing.assert_allclose(t[:, 0], 2 * np.exp(-(x.astype(np.float64) ** 2).sum(axis=1) / 8) - 1,
+                               atol=1e-6)
+    x, t = home.load_arrays("multigauss", n_samples=2000)
+    for (cx, cy, sign) in home.MULTI_GAUSS:             # +1 or -1 near each centre, by its sign
+        near = t[np.hypot(x[:, 0] - cx, x[:, 1] - cy) < 0.4, 0]
+        assert len(near) and (near * sign > 0.75).all()
+
+
+def test_regression_sets_check_their_arguments():
+    with pytest.raises(ValueError, match="n_samples"):
+        home.plane(n_samples=0)
+    with pytest.raises(ValueError, match="noise"):
+        home.bump(noise=-0.1)

@@ -1,9 +1,11 @@
-"""Dataset, TensorDataset, DataLoader, random_split and Subset: torch.utils.data's behaviour."""
+"""Dataset, TensorDataset, DataLoader, random_split and Subset: torch.utils.data's behaviour; and
+the loader's order of the samples without a dataset (``epoch_orders``, ``batches``)."""
 import numpy as np
 import pytest
 
 import glassnet
 from glassnet.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from glassnet.data.loader import batches, epoch_orders
 
 
 def _data(n=10):
@@ -234,3 +236,18 @@ def test_random_split_rejects_lengths_that_do_not_add_up():
         random_split(ds, [5, 4])
     with pytest.raises(ValueError, match="non-negative"):
         random_split(ds, [12, -2])
+
+
+def test_epoch_orders_are_the_data_loaders_shuffled_order():
+    X = glassnet.arange(23.0).reshape(23, 1)
+    loader = glassnet.data.DataLoader(glassnet.data.TensorDataset(X), batch_size=5, shuffle=True,
+                                      generator=glassnet.Generator().manual_seed(4))
+    orders = epoch_orders(23, 4)
+    for _ in range(3):
+        expected = [b.numpy().ravel().astype(int).tolist() for (b,) in loader]
+        assert [list(map(int, idx)) for idx in batches(next(orders), 5)] == expected
+
+
+def test_batches_cut_an_order_into_consecutive_slices_the_last_short():
+    assert [b.tolist() for b in batches(np.array([4, 0, 3, 1, 2]), 2)] == [[4, 0], [3, 1], [2]]
+    assert batches(np.arange(0), 3) == []

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from glassnet.playground import data as D
+from glassnet.playground import points as D
 
 from .browser import Page, browser  # noqa: F401 - the fixture
 from .conftest import wait_until

@@ -5,7 +5,7 @@ import runpy
 import numpy as np
 import pytest
 
-from glassnet.playground import data as D
+from glassnet.playground import points as D
 from glassnet.playground.protocol import Config, ProtocolError
 from glassnet.playground.frames import decode, to_bytes
 from glassnet.playground.trainer import Trainer

@@ -15,6 +15,7 @@ import glassnet  # noqa: E402
 from glassnet import training  # noqa: E402
 from glassnet.cli import main  # noqa: E402
 from glassnet.training.distributed import launch  # noqa: E402
+from glassnet.training.model import initial_model  # noqa: E402
 from glassnet.training.torch_runner import ShardedBatches, train_state  # noqa: E402
 
 from . import faults  # noqa: E402
@@ -50,7 +51,7 @@ def test_two_processes_with_batch_b_equal_one_process_with_batch_2b():
         assert state[key].dtype == np.float64
         np.testing.assert_allclose(state[key], one_state[key], rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(history["loss"], one_history["loss"], rtol=1e-10)
-    assert not np.allclose(state["0.weight"], training.pipeline.initial_model(spec, prepared)
+    assert not np.allclose(state["0.weight"], initial_model(spec, prepared)
                            .double().state_dict()["0.weight"].numpy())   # it did train
 
 

@@ -4,24 +4,12 @@ at the same parameters (float64 to 1e-10), and writes the same kind of report an
 import numpy as np
 import pytest
 
-import glassnet
 from glassnet import training
 from glassnet.cli import main
-from glassnet.training.data import batches, epoch_orders
-from glassnet.training.pipeline import train_glassnet
+from glassnet.training.loop import train_glassnet
 
 CASES = [("circle", "sgd", {}), ("iris", "adam", {}), ("digits", "rmsprop", {"loss": "mse"}),
          ("xor", "adamw", {}), ("wine", "sgd", {"loss": "cross-entropy", "hidden": "8 4"})]
-
-
-def test_epoch_orders_are_the_data_loaders_shuffled_order():
-    X = glassnet.arange(23.0).reshape(23, 1)
-    loader = glassnet.data.DataLoader(glassnet.data.TensorDataset(X), batch_size=5, shuffle=True,
-                                      generator=glassnet.Generator().manual_seed(4))
-    orders = epoch_orders(23, 4)
-    for _ in range(3):
-        expected = [b.numpy().ravel().astype(int).tolist() for (b,) in loader]
-        assert [list(map(int, idx)) for idx in batches(next(orders), 5)] == expected
 
 
 def test_the_glassnet_runner_is_unchanged_by_the_split():

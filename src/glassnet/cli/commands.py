@@ -81,9 +81,12 @@ def _recipe_option(flag: str, default=None, lead: str = ""):
 
 
 def _resolve_spec(config: Optional[Path], **flags):
-    """Flags (None: not given) and the optional TOML file → a training ``Spec``."""
+    """Flags (None: not given), the optional TOML file and this process's environment (read here,
+    at the edge: torchrun's ranks) → a training ``Spec``."""
+    import os
+
     from .. import training
-    return training.resolve(flags, config)
+    return training.resolve(flags, config, environ=os.environ)
 
 
 def _data_warnings():

@@ -1,6 +1,11 @@
-"""Data for training: ``Dataset``, ``TensorDataset``, ``DataLoader``, ``random_split``, ``Subset``
-(as ``torch.utils.data``), and the built-in data sets in ``glassnet.data.datasets``
-(also reachable as ``glassnet.datasets``)."""
+"""Data for training, its one home: ``Dataset``, ``TensorDataset``, ``DataLoader``, ``random_split``,
+``Subset`` (as ``torch.utils.data``); the built-in data sets in ``glassnet.data.datasets`` (also
+reachable as ``glassnet.datasets``); users' CSV files in ``glassnet.data.csv_file``.
+
+Data sets and CSV files come as tensors, or as NumPy arrays (``datasets.load_arrays``,
+``csv_file.load_csv_arrays``) for code that stays in NumPy until it cuts mini-batches in the
+loader's order (``loader.epoch_orders``, ``loader.batches``), as ``glassnet train`` and the
+playground do."""
 from . import datasets
 from .loader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 

@@ -1,5 +1,7 @@
 """``load_csv``: a user's own table of numbers as ``(X, y)`` tensors, checked cell by cell.
 
+``load_csv_arrays`` is the same as NumPy arrays (``load_csv`` makes them tensors at the end);
+``read_features`` reads only named feature columns (a file to predict on has no target).
 Every problem is reported as a ``ValueError`` naming the file, the line (counting the header
 as line 1) and the column, so it can be fixed in a text editor.  Missing values are never
 turned into NaN silently.
@@ -15,7 +17,7 @@ import numpy as np
 
 from ..tensors.tensor import tensor
 
-__all__ = ["load_csv", "read_header", "sniff_delimiter"]
+__all__ = ["load_csv", "load_csv_arrays", "read_features", "read_header", "sniff_delimiter"]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -159,7 +161,7 @@ def _labels(values, lines, source: str, target: str):
     is_number = [v is not None for v in numeric]
     if all(is_number):
         y = [_number(text, source, line, target) for text, line in zip(texts, lines)]
-        return tensor(np.asarray(y, dtype=np.float32).reshape(-1, 1)), None
+        return np.asarray(y, dtype=np.float32).reshape(-1, 1), None
     if any(is_number):
         first_num = is_number.index(True)
         first_text = is_number.index(False)
@@ -168,7 +170,7 @@ def _labels(values, lines, source: str, target: str):
                          f"{texts[first_text]!r}); class labels must be all numbers or all text")
     classes = sorted(set(texts))
     index = {name: i for i, name in enumerate(classes)}
-    return tensor(np.asarray([index[t] for t in texts], dtype=np.int64)), classes
+    return np.asarray([index[t] for t in texts], dtype=np.int64), classes
 
 
 def load_csv(path, target, features=None, delimiter=",", return_classes=False):
@@ -212,6 +214,14 @@ def load_csv(path, target, features=None, delimiter=",", return_classes=False):
     --------
     >>> X, y, classes = load_csv("flowers.csv", target="species", return_classes=True)
     """
+    X, y, classes = load_csv_arrays(path, target, features, delimiter)
+    X, y = tensor(X), tensor(y)
+    return (X, y, classes) if return_classes else (X, y)
+
+
+def load_csv_arrays(path, target, features=None, delimiter=","):
+    """``load_csv(..., return_classes=True)`` as NumPy arrays ``(X, y, classes)``, never made
+    tensors: the same checks, dtypes, shapes and values."""
     source, header, rows = _read_rows(path, delimiter)
     if target not in header:
         raise ValueError(f"{source}: there is no column named {target!r}; the columns are {header}")
@@ -231,5 +241,15 @@ def load_csv(path, target, features=None, delimiter=",", return_classes=False):
     X = _feature_matrix(source, header, rows, features)
     t = header.index(target)
     y, classes = _labels([cells[t] for _, cells in rows], [line for line, _ in rows], source, target)
-    X = tensor(X)
-    return (X, y, classes) if return_classes else (X, y)
+    return X, y, classes
+
+
+def read_features(path, features: list, delimiter: str = ",") -> np.ndarray:
+    """The columns ``features`` of a CSV file that may have no target column, as float32 (N, F),
+    checked cell by cell as ``load_csv`` checks them (a NaN, inf or empty cell is an error naming
+    its line and column)."""
+    source, header, rows = _read_rows(path, delimiter)
+    missing = [f for f in features if f not in header]
+    if missing:
+        raise ValueError(f"{path}: no column named {missing[0]!r}; the model needs {features}")
+    return _feature_matrix(source, header, rows, features)

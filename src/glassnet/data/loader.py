@@ -5,6 +5,11 @@ A *dataset* is anything with ``__len__`` and ``__getitem__(i)`` returning one sa
 them into batches of ``batch_size`` and *collates* each batch: the samples' tensors are stacked
 along a new first dimension.  For a ``TensorDataset`` (and subsets of one) the loader skips the
 per-sample work and indexes the stored arrays with the whole batch of indices at once.
+
+The order of the samples is also available without a dataset: ``epoch_orders`` is the stream of
+index arrays a shuffled, seeded ``DataLoader`` draws epoch after epoch, and ``batches`` cuts one
+into mini-batches, as the loader does (``glassnet train`` uses both, so every engine visits the
+samples in the loader's order).
 """
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from ..tensors.creation import from_numpy, stack
 from ..random import Generator, default_generator
 from ..tensors.tensor import Tensor, tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate"]
+__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
+           "epoch_orders", "batches"]
 
 
 def _from_array(array: np.ndarray) -> Tensor:
@@ -299,14 +305,29 @@ class DataLoader:
         return np.arange(n)
 
     def __iter__(self):
-        order = self._order()
-        stop = len(self) * self.batch_size
+        order = self._order()[:len(self) * self.batch_size]   # drop_last: without the short batch
         fast = self.collate_fn is default_collate and _tensor_source(self.dataset)
-        for start in range(0, min(stop, len(order)), self.batch_size):
-            batch = order[start:start + self.batch_size]
+        for batch in batches(order, self.batch_size):
             if fast:
                 tensors, positions = fast
                 rows = batch if positions is None else positions[batch]
                 yield tuple(_from_array(np.asarray(t.array)[rows]) for t in tensors)
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in batch])
+
+
+# -- the order of the samples, without a dataset ------------------------------------------------
+
+def epoch_orders(n: int, seed: int):
+    """The shuffled order of ``n`` samples for epoch 0, 1, 2, … (NumPy index arrays, endless).
+
+    The same stream as ``DataLoader(shuffle=True, generator=Generator().manual_seed(seed))``.
+    """
+    generator = Generator().manual_seed(seed)
+    while True:
+        yield generator.permutation(n)
+
+
+def batches(order, batch_size: int) -> list:
+    """Consecutive slices of ``order``: the mini-batches of one epoch (the last may be short)."""
+    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]

@@ -142,7 +142,7 @@ def _probe(model, seen, kind, engine, loss_fn, th) -> dict:
 def diagnose_spec(spec, steps: int = 200, probe: bool = True,
                   thresholds: Thresholds | None = None) -> Report:
     """The ``glassnet train`` recipe for ``spec`` (data, model, loss, optimizer), diagnosed."""
-    from ..training.data import prepare          # the train pipeline loads only for this way in
+    from ..training.prepared import prepare      # the train pipeline loads only for this way in
     from ..training.model import build_model, criterion, optimizer_class
     prepared = prepare(spec)                  # the split and scaling glassnet train uses
     X, train_idx, n_out = prepared.X, prepared.train_idx, prepared.n_out

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from .data import FEATURE_CODE
+from .points import FEATURE_CODE
 
 TORCH_ACTIVATIONS = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
                      "linear": "nn.Identity()"}

@@ -16,7 +16,7 @@ import numpy as np
 
 import glassnet
 
-from . import data as D
+from . import points as D
 from . import frames as F
 from .protocol import Config, ProtocolError
 

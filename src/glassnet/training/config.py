@@ -3,6 +3,10 @@
 ``resolve`` merges the three (flags win over the file, the file over the defaults) and checks
 every value at this one edge, so a bad value from a flag or from a config file gets the same
 one-line message naming the option, the value and what is allowed.
+
+The environment is read here too, once, and only when the caller hands it over (the CLI passes
+``os.environ``): a process that torchrun started gets its ``Rank`` in the ``Spec``, so nothing
+further down reads environment variables to learn what it is.
 """
 from __future__ import annotations
 
@@ -33,6 +37,25 @@ KEYS = ("data", "target", "hidden", "activation", "loss", "optimizer", "lr", "ep
         "delimiter")
 
 
+@dataclass(frozen=True)
+class Rank:
+    """This process's place in a torch.distributed run, as its launcher set it (torchrun's variables)."""
+
+    rank: int                      # RANK: 0 … world_size - 1; rank 0 evaluates and reports
+    world_size: int                # WORLD_SIZE: processes on all machines
+    local_rank: int = 0            # LOCAL_RANK: the process's number on this machine (its GPU)
+    local_world_size: int = 1      # LOCAL_WORLD_SIZE: processes on this machine
+
+
+def torchrun_rank(environ) -> Rank | None:
+    """The ``Rank`` of a process that torchrun (or another elastic agent) started, from the
+    environment the agent set; None for a process started any other way."""
+    if "TORCHELASTIC_RUN_ID" not in environ or "RANK" not in environ:
+        return None
+    return Rank(int(environ["RANK"]), int(environ["WORLD_SIZE"]), int(environ.get("LOCAL_RANK", "0")),
+                int(environ.get("LOCAL_WORLD_SIZE", "1")))
+
+
 @dataclass
 class Spec:
     """A checked training configuration (see ``resolve``)."""
@@ -56,6 +79,7 @@ class Spec:
     rdzv_endpoint: str | None = None
     task: str | None = None        # "classification", "regression", or None: inferred from the labels
     delimiter: str | None = None   # CSV cell separator; None: detected (csv.Sniffer)
+    rank: Rank | None = None       # set when torchrun started this process: one worker of the run
 
 
 # -- configuration -------------------------------------------------------------------------------
@@ -122,8 +146,14 @@ def _number(name, value, kind, low=None, high=None, low_open=False, high_open=Fa
     return number
 
 
-def resolve(flags: dict, config_path=None) -> Spec:
-    """Defaults for the data set, then the TOML file, then the flags given (those not None)."""
+def resolve(flags: dict, config_path=None, environ=None) -> Spec:
+    """Defaults for the data set, then the TOML file, then the flags given (those not None).
+
+    ``environ`` is the process's environment (``os.environ``; None: not looked at).  When
+    torchrun started this process and the engine is torch, the process is one worker of
+    torchrun's run: ``rank`` is set and ``nproc``/``nnodes`` are torchrun's (``--nproc`` is
+    ignored, as docs/scale-out.md says).
+    """
     given = {k: v for k, v in flags.items() if v is not None}
     config = _read_config(config_path) if config_path is not None else {}
     data = given.get("data", config.get("data"))
@@ -162,4 +192,8 @@ def resolve(flags: dict, config_path=None) -> Spec:
         raise ValueError(f"--delimiter applies to CSV files; {data!r} is a built-in data set")
     if spec.target is not None and kind != "csv":
         raise ValueError(f"--target applies to CSV files; {data!r} is a built-in data set")
+    rank = torchrun_rank(environ) if environ is not None and spec.engine == "torch" else None
+    if rank is not None:   # torchrun decides how many processes run, not the flags
+        spec.rank, spec.nproc = rank, rank.local_world_size
+        spec.nnodes = max(1, rank.world_size // rank.local_world_size)
     return spec

@@ -8,8 +8,11 @@ Three ways in, one worker (``worker``), the same result:
 * ``glassnet train … --engine torch --nproc N --nnodes M --rdzv-endpoint HOST:PORT``, run on each
   of M machines, meets at HOST:PORT (c10d) and trains on M × N processes;
 * ``torchrun --nproc-per-node N [--nnodes M --rdzv-backend c10d --rdzv-endpoint HOST:PORT]
-  -m glassnet train … --engine torch``: every process torchrun starts runs the CLI, which sees
-  torchrun's environment (``torch_runner.launched_by_torchrun``) and becomes a worker.
+  -m glassnet train … --engine torch``: every process torchrun starts runs the CLI, which reads
+  torchrun's environment (``config.torchrun_rank``) into ``spec.rank`` and becomes a worker.
+
+The environment is read at these edges only: by the CLI under torchrun, and by ``spawned``, the
+first thing each process ``launch`` starts runs; ``worker`` is handed its ``Rank`` in the spec.
 
 Backend: nccl when every local rank has its own CUDA device, gloo on the CPU otherwise.  Only
 rank 0 evaluates, shows progress, writes the checkpoint and prints the report.  If a worker
@@ -22,10 +25,12 @@ import contextlib
 import logging
 import os
 import uuid
+from dataclasses import replace
 
-from .config import Spec
-from .data import prepare
+from .config import Spec, torchrun_rank
 from .loop import TrainingError
+from .prepared import prepare
+from .torch_runner import train_state
 
 
 def _device_and_backend(local_rank: int, local_world: int):
@@ -37,27 +42,30 @@ def _device_and_backend(local_rank: int, local_world: int):
 
 
 def worker(spec: Spec, progress: bool = True, dtype: str = "float32"):
-    """One rank of the run: join the group (env:// as the agent set it), train, leave.
+    """One rank of the run, ``spec.rank``: join the group (env://, as the agent set it), train, leave.
 
     Returns ``(state, history)`` on rank 0, ``None`` on the others.
     """
     import torch
     import torch.distributed as dist
-
-    from .torch_runner import train_state
-    rank, world = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+    place = spec.rank
     if "OMP_NUM_THREADS" not in os.environ:  # share the cores, as torchrun does
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
-    device, backend = _device_and_backend(local_rank, local_world)
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // place.local_world_size))
+    device, backend = _device_and_backend(place.local_rank, place.local_world_size)
     prepared = prepare(spec)
     dist.init_process_group(backend)
     try:
-        state, history = train_state(spec, prepared, progress, dtype, rank, world, device)
+        state, history = train_state(spec, prepared, progress, dtype, place.rank, place.world_size,
+                                     device)
     finally:
         dist.destroy_process_group()
-    return (state, history) if rank == 0 else None
+    return (state, history) if place.rank == 0 else None
+
+
+def spawned(spec: Spec, progress: bool = True, dtype: str = "float32"):
+    """What each process ``launch`` starts runs: its rank, read from the environment the agent
+    set (the launcher's edge), then ``worker``."""
+    return worker(replace(spec, rank=torchrun_rank(os.environ)), progress, dtype)
 
 
 def _describe(error) -> str:
@@ -96,7 +104,7 @@ def _launch_environment(single_machine: bool, nproc: int):
             lg.setLevel(level)
 
 
-def launch(spec: Spec, progress: bool = True, dtype: str = "float32", entrypoint=worker):
+def launch(spec: Spec, progress: bool = True, dtype: str = "float32", entrypoint=spawned):
     """Run ``entrypoint(spec, progress, dtype)`` on ``spec.nproc`` processes per machine.
 
     Returns rank 0's result when rank 0 runs on this machine, otherwise None.

@@ -12,9 +12,9 @@ import numpy as np
 
 import glassnet
 
-from .data import targets
 from .model import criterion
 from .outputs import load_model, read_inputs
+from .prepared import targets
 
 
 def record_step(model_path, data: str, target: str | None = None, rows: int = 1, lr: float = 0.1,

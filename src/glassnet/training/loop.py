@@ -3,19 +3,27 @@
 ``run_epochs`` owns what every engine shares: the order of the samples (``epoch_orders``), the
 mini-batches, the evaluation after each epoch, the history and the progress bar.  A *runner*
 owns the engine: it trains one epoch on given batches of training-set positions and returns the
-raw outputs and the loss on a split.  ``GlassnetRunner`` is glassnet's; the torch runner (one
-process or DistributedDataParallel) lives in ``torch_runner``.
+raw outputs and the loss on a split.  ``GlassnetRunner`` is glassnet's: the prepared NumPy arrays
+are indexed with a batch's positions and become tensors there, once per batch (the only place
+the data changes type); ``train_glassnet`` builds the model and runs the epochs, with ``--trace``
+inside one ``with`` block of ``glassnet.explain.trace``.  The torch runner (one process or
+DistributedDataParallel) lives in ``torch_runner``, above this module.
 """
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
 import glassnet as torch
+from glassnet.data.loader import batches, epoch_orders
 
 from .config import Spec
-from .data import Prepared, batches, epoch_orders
 from .divergence import Watch, check_epoch_loss
-from .model import criterion, optimizer_class, score
+from .model import criterion, initial_model, optimizer_class, score
+from .prepared import Prepared
+
+TRACE_EVERY = 10   # --trace samples every TRACE_EVERY-th step
 
 
 class TrainingError(RuntimeError):
@@ -43,7 +51,7 @@ class GlassnetRunner:
         X, t = self.train_arrays
         self.model.train()
         for step, idx in enumerate(steps):
-            xb, tb = torch.tensor(X[idx]), torch.tensor(t[idx])
+            xb, tb = torch.tensor(X[idx]), torch.tensor(t[idx])   # the batch: NumPy → tensor, once
             compute = lambda: self.criterion(self.model(xb), tb)  # noqa: E731 - replayed on a NaN
             self.watch.begin(epoch, step)
             self.optimizer.zero_grad()
@@ -109,3 +117,26 @@ def run_epochs(spec: Spec, prepared: Prepared, runner, progress: bool = True,
             bar.update(task, advance=1, stats=stats)
     return history
 
+
+def _followed(folder, runner):
+    """``--trace FOLDER``: ``glassnet.explain.trace`` of the runner's model and optimizer (a
+    context manager); with no folder, one that follows nothing and gives None."""
+    if not folder:
+        return contextlib.nullcontext()
+    from glassnet.explain import trace
+    return trace(runner.model, runner.optimizer, every=TRACE_EVERY)
+
+
+def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32",
+                   trace=None):
+    """(trained glassnet model, history, finished trace or None) with glassnet's engine (float64
+    for exact comparisons).
+
+    ``trace``: a folder; the epochs then run inside ``glassnet.explain.trace``'s block, which is
+    left when they end (or fail); ``fit`` saves the trace after the other outputs.
+    """
+    model = initial_model(spec, prepared)
+    runner = GlassnetRunner(spec, prepared, model.double() if dtype == "float64" else model)
+    with _followed(trace, runner) as tracer:
+        history = run_epochs(spec, prepared, runner, progress)
+    return runner.model, history, tracer

@@ -1,7 +1,8 @@
 """The model ``glassnet train`` fits: ``Linear → activation → … → Linear``, its loss and its scores.
 
-``build_model`` makes the glassnet ``Sequential`` (both engines start from it: the torch runner
-copies it across with ``glassnet.bridge.to_torch``, so the initial weights are the same);
+``build_model`` makes the glassnet ``Sequential``; ``initial_model`` builds a run's after
+``manual_seed`` (both engines start from it: the torch runner copies it across with
+``glassnet.bridge.to_torch``, so the initial weights are the same);
 ``predictions`` and ``score`` work on NumPy outputs, whichever engine produced them.
 """
 from __future__ import annotations
@@ -22,6 +23,12 @@ def build_model(in_features: int, hidden: list, activation: str, out_features: i
         width = size
     layers.append(nn.Linear(width, out_features))
     return nn.Sequential(*layers)
+
+
+def initial_model(spec, prepared):
+    """The glassnet model every engine starts from: ``manual_seed(spec.seed)``, then the layers."""
+    torch.manual_seed(spec.seed)
+    return build_model(prepared.X.shape[1], spec.hidden, spec.activation, prepared.n_out)
 
 
 def criterion(task: str, loss: str, module=nn):

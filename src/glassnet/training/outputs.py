@@ -17,12 +17,12 @@ import numpy as np
 
 import glassnet as torch
 import glassnet.nn as nn
-from glassnet import datasets
+from glassnet.data.csv_file import load_csv_arrays, read_features, read_header
 
 from .config import Spec
-from .data import Prepared, csv_delimiter, csv_header, load_data
 from .guards import check_architecture, write_text_atomically
 from .model import build_model, predictions, score
+from .prepared import Prepared, csv_delimiter, load_data
 
 METADATA_KEY = "glassnet.architecture"
 
@@ -125,17 +125,6 @@ def read_architecture(path) -> dict:
     return check_architecture(arch, shapes, path)
 
 
-def _read_features(path: str, features: list, delimiter: str = ",") -> np.ndarray:
-    """Feature columns of a CSV without a target column, checked cell by cell as ``load_csv``
-    checks them (a NaN, inf or empty cell is an error naming its line and column)."""
-    from glassnet.data.csv_file import _feature_matrix, _read_rows
-    source, header, rows = _read_rows(path, delimiter)
-    missing = [f for f in features if f not in header]
-    if missing:
-        raise ValueError(f"{path}: no column named {missing[0]!r}; the model needs {features}")
-    return _feature_matrix(source, header, rows, features)
-
-
 def load_model(model_path):
     """(architecture, glassnet model with the saved weights) from a ``glassnet train --save`` file."""
     arch = read_architecture(model_path)
@@ -169,12 +158,11 @@ def read_inputs(arch: dict, data: str, target: str | None = None, delimiter: str
             raise ValueError(f"--data: no such file {data!r}")
         sep = csv_delimiter(data, delimiter)
         target = target or arch.get("target")
-        if target in csv_header(data, sep):
-            X, y, classes = datasets.load_csv(data, target, features=arch["features"],
-                                              delimiter=sep, return_classes=True)
-            X, labels = X.numpy(), _relabel(y.numpy(), classes, arch)
+        if target in read_header(data, sep):
+            X, y, classes = load_csv_arrays(data, target, features=arch["features"], delimiter=sep)
+            labels = _relabel(y, classes, arch)
         else:
-            X = _read_features(data, arch["features"], sep)
+            X = read_features(data, arch["features"], sep)
     else:
         loaded = load_data(data, target, delimiter=delimiter, strict=False)
         X, labels = loaded.X, loaded.y

@@ -1,46 +1,45 @@
 """The ``glassnet train`` recipe: an MLP on any data set, as a result object.
 
-``fit(spec)`` prepares the data (``data``), builds the model (``model``), trains it with the
-engine ``spec.engine`` chooses (``loop``: glassnet; ``torch_runner``: PyTorch, one process or
-DistributedDataParallel over ``--nproc`` processes) and writes the outputs (``outputs``).
+``fit(spec)`` prepares the data (``data``), trains the model with the engine ``spec.engine``
+chooses (``loop``: glassnet's runner; or PyTorch: ``torch_runner`` in one process, ``distributed`` for
+DistributedDataParallel over ``--nproc`` processes or as one of torchrun's workers) and writes
+the outputs (``outputs``).  It sits on top of the package: nothing in ``training`` imports it.
 Like a lesson, nothing here prints except the progress bar; the CLI renders the result.
 """
 from __future__ import annotations
 
-import os
 import time
 
-import glassnet as torch
-
-from .config import BUILTIN, Spec, resolve  # noqa: F401 - part of the API
+from .config import Spec
 from .guards import check_output_folder, check_outputs
-from .data import Data, Prepared, load_data, prepare  # noqa: F401
-from .loop import GlassnetRunner, run_epochs
-from .model import build_model, predictions  # noqa: F401
-from .outputs import (METADATA_KEY, TrainingRun, architecture, plots, predict,  # noqa: F401
-                      read_architecture, save_checkpoint, write_predictions)
+from .loop import train_glassnet
+from .model import initial_model
+from .outputs import TrainingRun, architecture, plots, save_checkpoint
+from .prepared import Prepared, prepare
 
 
-def initial_model(spec: Spec, prepared: Prepared):
-    """The glassnet model every engine starts from: ``manual_seed(spec.seed)``, then the layers."""
-    torch.manual_seed(spec.seed)
-    return build_model(prepared.X.shape[1], spec.hidden, spec.activation, prepared.n_out)
-
-
-def train_glassnet(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32",
-                   trace=None):
-    """(trained glassnet model, history, tracer or None) with glassnet's engine (float64 for
-    exact comparisons); ``trace``: a folder for ``glassnet.explain.trace`` (see ``fit``)."""
-    model = initial_model(spec, prepared)
-    runner = GlassnetRunner(spec, prepared, model.double() if dtype == "float64" else model)
-    tracer = _start_trace(trace, runner.model, runner.optimizer)
+def train_torch(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):
+    """(trained glassnet model, history) with PyTorch, or None on a distributed run's ranks
+    other than 0: one of torchrun's workers (``spec.rank``), ``--nproc``/``--nnodes`` processes
+    started here, or this process alone."""
     try:
-        history = run_epochs(spec, prepared, runner, progress)
-    except BaseException:
-        if tracer is not None:
-            tracer.__exit__(None, None, None)
-        raise
-    return runner.model, history, tracer
+        from . import distributed, torch_runner
+    except ImportError as error:
+        raise ValueError(f"--engine torch needs PyTorch ({error}); pip install torch") from None
+    if spec.rank is not None:
+        result = distributed.worker(spec, progress, dtype)
+    elif spec.nproc > 1 or spec.nnodes > 1:
+        result = distributed.launch(spec, progress, dtype)
+    else:
+        result = torch_runner.train_state(spec, prepared, progress, dtype)
+    if result is None:
+        return None
+    state, history = result
+    model = initial_model(spec, prepared)
+    if dtype == "float64":
+        model = model.double()
+    model.load_state_dict(state)
+    return model, history
 
 
 def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun | None:
@@ -59,13 +58,6 @@ def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun | None:
     prepared = prepare(spec)
     tracer = None
     if spec.engine == "torch":
-        if os.environ.get("TORCHELASTIC_RUN_ID") and os.environ.get("LOCAL_WORLD_SIZE"):
-            local, world = int(os.environ["LOCAL_WORLD_SIZE"]), int(os.environ["WORLD_SIZE"])
-            spec.nproc, spec.nnodes = local, max(1, world // local)   # torchrun decides these
-        try:
-            from .torch_runner import train_torch
-        except ImportError as error:
-            raise ValueError(f"--engine torch needs PyTorch ({error}); pip install torch") from None
         trained = train_torch(spec, prepared, progress)
         if trained is None:
             return None
@@ -74,21 +66,9 @@ def fit(spec: Spec, progress: bool = True, trace=None) -> TrainingRun | None:
         model, history, tracer = train_glassnet(spec, prepared, progress, trace=trace)
     run = finish(spec, prepared, model, history, start)
     if tracer is not None:
-        tracer.__exit__(None, None, None)
         run.figures = list(run.figures) + tracer.save(trace)
         run.seconds = time.perf_counter() - start
     return run
-
-
-TRACE_EVERY = 10
-
-
-def _start_trace(folder, model, optimizer):
-    """``glassnet train --trace FOLDER``: an entered ``explain.trace`` (None without a folder)."""
-    if not folder:
-        return None
-    from glassnet.explain import trace
-    return trace(model, optimizer, every=TRACE_EVERY).__enter__()
 
 
 def write_outputs(run: TrainingRun, model, prepared: Prepared) -> None:

@@ -1,11 +1,11 @@
 """``glassnet train --engine torch``: the same run, trained by PyTorch, in one process or many.
 
-The torch runner starts from the glassnet model ``pipeline.initial_model`` builds (copied across
+The torch runner starts from the glassnet model ``model.initial_model`` builds (copied across
 with ``glassnet.bridge.to_torch``, so the initial weights are the same), trains on the same
 prepared arrays in the same sample order, and hands back a ``state_dict`` that the glassnet
 model loads, so the report and the checkpoint are those of ``--engine glassnet``.
 
-With several processes (``distributed``), each rank trains a ``DistributedDataParallel`` copy on
+With several processes (``distributed`` starts them and calls ``train_state`` in each), each rank trains a ``DistributedDataParallel`` copy on
 its share of every global mini-batch (``ShardedBatches``, a ``DistributedSampler``).  The loss on
 a rank is its samples' *sum* scaled by ``world_size / global batch size``: DDP averages the
 gradients over the ranks, so the step is the one a single process takes on the whole global
@@ -24,10 +24,10 @@ from torch.utils.data.distributed import DistributedSampler
 from glassnet.bridge import to_torch
 
 from .config import Spec
-from .data import Prepared
 from .divergence import Diverged
 from .loop import run_epochs
-from .model import criterion, optimizer_class
+from .model import criterion, initial_model, optimizer_class
+from .prepared import Prepared
 
 
 SMALL_MODEL = 1_000_000   # parameters below which one process trains on one thread
@@ -141,7 +141,6 @@ def train_state(spec: Spec, prepared: Prepared, progress: bool = True, dtype: st
 
     ``state`` is the trained ``state_dict`` as NumPy arrays; the history is only filled on rank 0.
     """
-    from .pipeline import initial_model
     model = initial_model(spec, prepared)
     if dtype == "float64":
         model = model.double()
@@ -155,30 +154,3 @@ def train_state(spec: Spec, prepared: Prepared, progress: bool = True, dtype: st
     finally:
         torch.set_num_threads(threads)
     return runner.state_dict(), history
-
-
-def launched_by_torchrun() -> bool:
-    """True inside a process that torchrun (or another elastic agent) started."""
-    return "TORCHELASTIC_RUN_ID" in os.environ and "RANK" in os.environ
-
-
-def train_torch(spec: Spec, prepared: Prepared, progress: bool = True, dtype: str = "float32"):
-    """(trained glassnet model, history), or None on a rank other than 0 of a distributed run."""
-    from .pipeline import initial_model
-    if launched_by_torchrun():
-        from .distributed import worker
-        result = worker(spec, progress, dtype)
-    elif spec.nproc > 1 or spec.nnodes > 1:
-        from .distributed import launch
-        result = launch(spec, progress, dtype)
-    else:
-        result = train_state(spec, prepared, progress, dtype)
-    if result is None:
-        return None
-    state, history = result
-    model = initial_model(spec, prepared)
-    if dtype == "float64":
-        model = model.double()
-    model.load_state_dict(state)
-    return model, history
-

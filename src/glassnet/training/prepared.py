@@ -1,8 +1,11 @@
-"""Data for ``glassnet train``: load, infer the task, split, scale, and the order of the samples.
+"""What one ``glassnet train`` run trains on: the data set ``--data`` names, its task, the split,
+the scaling and the loss targets (``prepare(spec) -> Prepared``).
 
-Everything here is NumPy (engine-neutral): both runners (glassnet and torch, one process or
-several) train on the same ``Prepared`` arrays and visit the samples in the same order
-(``epoch_orders``), which is what lets ``--engine torch`` reproduce ``--engine glassnet``.
+The data sets and CSV files are loaded by ``glassnet.data`` as NumPy arrays, and everything here
+stays NumPy (engine-neutral): both runners (glassnet and torch, one process or several) train
+on the same ``Prepared`` arrays and visit the samples in the same order
+(``glassnet.data.loader.epoch_orders``), which is what lets ``--engine torch`` reproduce
+``--engine glassnet``.  A runner makes tensors of a mini-batch's rows, once per batch.
 """
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from glassnet import datasets
-from glassnet.data.csv_file import read_header, sniff_delimiter
+from glassnet.data.csv_file import load_csv_arrays, read_header, sniff_delimiter
+from glassnet.data.datasets import load_arrays
 from glassnet.random import Generator
 
 from .config import BUILTIN, Spec
@@ -61,10 +64,6 @@ class Prepared:
         return self.X[self.test_idx]
 
 
-def csv_header(path: str, delimiter: str = ",") -> list:
-    return read_header(path, delimiter)
-
-
 def csv_delimiter(path: str, given: str | None = None) -> str:
     """``--delimiter`` (``tab`` or ``\\t`` for a tab), or the one ``csv.Sniffer`` finds."""
     if given is None:
@@ -99,19 +98,18 @@ def load_data(name: str, target: str | None = None, task: str | None = None,
             warnings.warn(f"{name}: cells separated by {sep!r} "
                           f"({'--delimiter' if delimiter is not None else 'detected'})",
                           DataWarning, stacklevel=2)
-        header = csv_header(name, sep)
+        header = read_header(name, sep)
         if len(header) < 2:
             raise _one_column(name, header, sep, delimiter)
         target = target or header[-1]
-        X, y, classes = datasets.load_csv(name, target, delimiter=sep, return_classes=True)
-        task, labels, classes = infer_task(y.numpy(), classes, task, f"the target {target!r}",
-                                           strict)
-        return Data(X.numpy(), labels, task, classes, [h for h in header if h != target], target)
+        X, y, classes = load_csv_arrays(name, target, delimiter=sep)
+        task, labels, classes = infer_task(y, classes, task, f"the target {target!r}", strict)
+        return Data(X, labels, task, classes, [h for h in header if h != target], target)
     if name not in BUILTIN:
         raise ValueError(f"--data must be one of {', '.join(BUILTIN)} or a .csv file; got {name!r}")
-    X, y = datasets.load(BUILTIN[name])
-    task, labels, classes = infer_task(y.numpy(), None, task, f"the labels of {name}", strict)
-    return Data(X.numpy().astype(np.float32), labels, task, classes)
+    X, y = load_arrays(BUILTIN[name])   # float32 features, as load_csv_arrays's
+    task, labels, classes = infer_task(y, None, task, f"the labels of {name}", strict)
+    return Data(X, labels, task, classes)
 
 
 def split(n: int, test_size: float, seed: int):
@@ -166,17 +164,3 @@ def prepare(spec: Spec) -> Prepared:
     return Prepared(X, train_idx, test_idx, mean, std, data.task, loss, n_out, ytr, yte,
                     targets(data.task, loss, ytr, n_out), targets(data.task, loss, yte, n_out), data)
 
-
-def epoch_orders(n: int, seed: int):
-    """The shuffled order of the ``n`` training samples for epoch 0, 1, 2, …
-
-    The same stream as ``DataLoader(shuffle=True, generator=Generator().manual_seed(seed))``.
-    """
-    generator = Generator().manual_seed(seed)
-    while True:
-        yield generator.permutation(n)
-
-
-def batches(order: np.ndarray, batch_size: int):
-    """Consecutive slices of ``order``: the global mini-batches of one epoch (the last may be short)."""
-    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]

@@ -1,9 +1,12 @@
-"""The playground's points: data sets, the train/test split, input features, CSV uploads.
+"""The playground's points: the data sets placed on its square, the train/test split, the input
+features, the heat maps' grid, CSV uploads.
 
-Classification sets come from ``glassnet.datasets`` (labels 0 and 1); the two regression
-sets (a plane and a Gaussian bump, labels in [-1, 1]) and the four XOR truth-table points of
-the step-by-step preset are made here.  Every generator takes the session's seed, so the
-same URL gives the same points.
+Every data set comes from ``glassnet.data.datasets`` as NumPy arrays: the classification sets
+(labels 0 and 1), the TensorFlow Playground's regression sets (``plane``, ``multigauss``,
+``bump``: labels in [-1, 1]) and the four XOR truth-table points of the step-by-step preset
+(``xor()``).  What is the playground's own is here: the noise slider's scale, the placement on
+the fixed square, the split.  Every generator takes the session's seed, so the same URL gives
+the same points.
 """
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glassnet.data import datasets
+
 from .protocol import FEATURES, LIMITS, ProtocolError
 
 GRID = 64              # the output heat map is GRID x GRID
 NEURON_FACTOR = 2      # each neuron's map is (GRID / NEURON_FACTOR)^2: 2 x 2 blocks averaged
 DOMAIN = (-6.0, 6.0)   # the TensorFlow Playground's fixed square, whatever the noise
-XOR_TABLE = (np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32),
-             np.array([0, 1, 1, 0], dtype=np.float32))
 
 
 @dataclass
@@ -51,52 +54,28 @@ _PLACE = {"circle": ((0.0, 0.0), 5.0), "xor": ((0.0, 0.0), 5.0), "spiral": ((0.0
           "moons": ((0.5, 0.25), 3.0), "gaussian": ((0.0, 0.0), 1.0)}
 
 
-#: the TensorFlow Playground's "multi-Gaussian" regression set: (x1, x2, sign) of each bump
-MULTI_GAUSS = ((-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1))
-
-
 def _classification(name: str, n: int, noise: float, seed: int):
-    """Two-class points from ``glassnet.datasets`` (``noise`` in [0, 0.5], the slider's fraction).
+    """Two-class points (``noise`` in [0, 0.5], the slider's fraction).
 
     spiral is the seed's generator (``n // 2`` points per arm); circle, moons and gaussian are
     scikit-learn's; xor is a cloud labelled by the truth table.  Then centred and scaled (``_PLACE``).
     """
-    from glassnet import datasets
     if name == "spiral":
-        x, y = datasets.spiral(max(1, n // 2), noise=noise * _NOISE_SCALE[name], seed=seed)
+        x, y = datasets.spiral.arrays(max(1, n // 2), noise=noise * _NOISE_SCALE[name], seed=seed)
     elif name == "gaussian":                   # the blobs' standard deviation is the noise
-        x, y = datasets.gaussian(n, noise=0.5 + 4.0 * noise, seed=seed)
+        x, y = datasets.gaussian.arrays(n, noise=0.5 + 4.0 * noise, seed=seed)
     else:
-        x, y = getattr(datasets, name)(n, noise=noise * _NOISE_SCALE[name], seed=seed)
+        x, y = datasets.load_arrays(name, n_samples=n, noise=noise * _NOISE_SCALE[name], seed=seed)
     centre, scale = _PLACE[name]
-    x = (np.asarray(x.array, dtype=np.float64).reshape(-1, 2) - centre) * scale
-    return x.astype(np.float32), np.asarray(y.array, dtype=np.float32).reshape(-1)
+    x = (np.asarray(x, dtype=np.float64).reshape(-1, 2) - centre) * scale
+    return x.astype(np.float32), y.reshape(-1)
 
 
 def _regression(name: str, n: int, noise: float, seed: int):
-    """TensorFlow Playground's regression sets on [-6, 6]^2 (its ``regressPlane`` and
-    ``regressGaussian``), and a bump; labels in [-1, 1].
-
-    plane: y = (x1 + x2) / 10, clipped to [-1, 1].
-    multigauss: six Gaussians at (±4 or 0, ±2.5) with alternating signs; a point takes the
-    label of largest magnitude, sign · max(0, 1 - d/2) at distance d from a centre.
-    bump: y = 2 exp(-(x1² + x2²) / 8) - 1.
-    ``noise`` moves each point by up to ``noise * 6`` before its label is taken.
-    """
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-6, 6, size=(n, 2))
-    shifted = x + rng.uniform(-6, 6, size=(n, 2)) * noise
-    if name == "plane":
-        y = np.clip(shifted.sum(axis=1) / 10.0, -1, 1)
-    elif name == "multigauss":
-        y = np.zeros(n)
-        for cx, cy, sign in MULTI_GAUSS:
-            d = np.hypot(shifted[:, 0] - cx, shifted[:, 1] - cy)
-            label = sign * np.clip(1 - d / 2, 0, 1)
-            y = np.where(np.abs(label) > np.abs(y), label, y)
-    else:
-        y = 2 * np.exp(-(shifted ** 2).sum(axis=1) / 8.0) - 1
-    return x.astype(np.float32), y.astype(np.float32)
+    """The TensorFlow Playground's regression sets, already on its square [-6, 6]^2: ``plane``,
+    ``multigauss`` or ``bump`` (``noise`` in [0, 0.5]); labels in [-1, 1]."""
+    x, y = datasets.load_arrays(name, n_samples=n, noise=noise, seed=seed)
+    return x, y.reshape(-1)
 
 
 def split(x, y, train_ratio: int, seed: int):
@@ -128,9 +107,10 @@ def label_range(problem: str, y: np.ndarray) -> tuple:
 def make_points(cfg, upload=None) -> Points:
     """The points for a config (``upload``: the (name, text) of the last CSV, for ``dataset='csv'``)."""
     noise = cfg.noise / 100.0
-    if cfg.dataset == "xor_table":
-        x, y = XOR_TABLE
-        return Points(x.copy(), y.copy(), x.copy(), y.copy(), (-0.5, 1.5), (0.0, 1.0))
+    if cfg.dataset == "xor_table":         # the four points of the truth table, train and test alike
+        x, y = datasets.xor.arrays()
+        y = y.reshape(-1)
+        return Points(x, y, x.copy(), y.copy(), (-0.5, 1.5), (0.0, 1.0))
     if cfg.dataset == "csv":
         if upload is None:
             raise ProtocolError("no CSV uploaded yet: upload one first, or pick another data set")
