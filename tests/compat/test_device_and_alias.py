@@ -60,3 +60,13 @@ def test_posing_refuses_when_the_real_torch_is_loaded():
     from glassnet.compat import pose_as_torch
     with pytest.raises(RuntimeError, match="real torch is already imported"):
         pose_as_torch()
+
+
+def test_compat_command_answers_help_and_a_missing_file_in_one_line():
+    import subprocess
+    import sys
+    ok = subprocess.run([sys.executable, "-m", "glassnet.compat", "--help"], capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("usage: python -m glassnet.compat")
+    bad = subprocess.run([sys.executable, "-m", "glassnet.compat", "no_such_program.py"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "no such program file" in bad.stderr and "Traceback" not in bad.stderr

@@ -372,7 +372,3 @@ def main(argv: Optional[list[str]] = None) -> int:
 def run() -> None:
     """Console-script entry point (``glassnet = glassnet.cli:run``-style); exits with main()'s status."""
     raise SystemExit(main())
-
-
-if __name__ == "__main__":
-    run()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import runpy
 import sys
 
@@ -53,8 +54,12 @@ def pose_as_torch() -> None:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if not argv:
-        print("usage: python -m glassnet.compat program.py [args...]", file=sys.stderr)
+    usage = "usage: python -m glassnet.compat program.py [args...]"
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage, file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if not os.path.isfile(argv[0]):
+        print(f"glassnet.compat: error: no such program file: {argv[0]!r} ({usage})", file=sys.stderr)
         return 2
     pose_as_torch()
     sys.argv = list(argv)
