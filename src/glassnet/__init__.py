@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+import sys as _sys
+
 from . import autograd  # first: the engine, before the tensor that uses it
 from .autograd.engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
@@ -23,6 +25,13 @@ from .tensors.dtypes import bool, double, dtype, exact, float, float32, float64,
 from .tensors.functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
 from .tensors.sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
 from .tensors.tensor import Size, Tensor, tensor
+from .data import datasets
+from .serialization import checkpoint
+
+# Their homes are glassnet/data/ and glassnet/serialization/; these two older paths stay importable
+# (``import glassnet.datasets``, ``from glassnet.checkpoint import rebuild``) as the same modules.
+_sys.modules[f"{__name__}.datasets"] = datasets
+_sys.modules[f"{__name__}.checkpoint"] = checkpoint
 
 __version__ = "0.1.0"
 
@@ -80,14 +89,13 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 _SUBMODULES = ("nn", "optim", "data", "utils", "explain", "lessons", "viz", "playground", "cuda",
-               "backends", "compat", "doctor", "training", "bridge", "cli")
-#: Names that lead into a package: ``glassnet.datasets.spiral()``, ``glassnet.checkpoint.rebuild``.
-_MOVED = {"datasets": "glassnet.data.datasets", "checkpoint": "glassnet.serialization.checkpoint"}
+               "backends", "compat", "doctor", "training", "bridge", "observe", "cli")
 
 
 def __getattr__(name):
-    """``glassnet.nn`` etc. load on first use, so ``import glassnet as torch; torch.nn`` works."""
-    if name in _SUBMODULES or name in _MOVED:
+    """``glassnet.nn`` etc. load on first use, so ``import glassnet as torch; torch.nn`` works (the
+    one place where a lower floor reaches the packages above it: on attribute access, by name)."""
+    if name in _SUBMODULES:
         import importlib
-        return importlib.import_module(_MOVED.get(name, f"glassnet.{name}"))
+        return importlib.import_module(f"glassnet.{name}")
     raise AttributeError(f"module 'glassnet' has no attribute {name!r}")

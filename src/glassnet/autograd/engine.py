@@ -138,6 +138,16 @@ class observe:
         return False
 
 
+@contextlib.contextmanager
+def observers_paused():
+    """No observer sees the ops inside (a user Function's forward and backward are one node)."""
+    observers, STATE.observers = STATE.observers, ()
+    try:
+        yield observers
+    finally:
+        STATE.observers = observers
+
+
 class Node:
     """One operation in the graph: its forward on arrays, its backward, and the graph bookkeeping.
 

@@ -37,7 +37,8 @@ import functools
 
 import numpy as np
 
-from .engine import FREED_GRAPH_MESSAGE, MUTATIONS, STATE, Node, TensorBase, no_grad, node_counter
+from .engine import (FREED_GRAPH_MESSAGE, MUTATIONS, STATE, Node, TensorBase, no_grad, node_counter,
+                     observers_paused)
 
 
 class Function(Node):
@@ -154,16 +155,12 @@ def _user_apply(cls, *args, **kwargs):
     ctx.needs_input_grad = tuple(_is_tensor(a) and a._requires_grad for a in args)
     ctx._n_args, ctx._tensor_positions = len(args), [i for i, a in enumerate(args) if _is_tensor(a)]
     ctx._non_differentiable, ctx._materialize = (), True
-    observers, STATE.observers = STATE.observers, ()
-    try:
-        with no_grad():
-            if "setup_context" in _defined(cls):
-                output = cls._ctx_forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
-            else:
-                output = cls._ctx_forward(ctx, *args, **kwargs)
-    finally:
-        STATE.observers = observers
+    with observers_paused() as observers, no_grad():
+        if "setup_context" in _defined(cls):
+            output = cls._ctx_forward(*args, **kwargs)
+            cls.setup_context(ctx, args, output)
+        else:
+            output = cls._ctx_forward(ctx, *args, **kwargs)
     single = not isinstance(output, tuple)
     outputs = (output,) if single else output
     # an output that *is* an input becomes a new tensor sharing its memory (torch makes a view)
@@ -234,12 +231,8 @@ def _user_backward(ctx, g):
                 grads.append(_wrap(np.zeros(meta[0], dtype=meta[1] if meta[1].kind in "fO" else np.float32)))
     else:
         grads = [_wrap(g)]
-    observers, STATE.observers = STATE.observers, ()
-    try:
-        with no_grad():
-            result = type(ctx)._ctx_backward(ctx, *grads)
-    finally:
-        STATE.observers = observers
+    with observers_paused(), no_grad():
+        result = type(ctx)._ctx_backward(ctx, *grads)
     result = result if isinstance(result, tuple) else (result,)
     if len(result) < ctx._n_args or len(result) > ctx._n_args and any(r is not None for r in result[ctx._n_args:]):
         raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients (expected "

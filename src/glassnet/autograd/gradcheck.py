@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensors.tensor import Tensor, _wrap  # (glassnet/__init__ loads the engine first)
+from .engine import TensorBase
 
 
 class GradcheckError(RuntimeError):
@@ -33,10 +33,10 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     for i, t in enumerate(inputs):
-        if isinstance(t, Tensor) and t.requires_grad and t.array.dtype != np.float64:
+        if isinstance(t, TensorBase) and t.requires_grad and t.array.dtype != np.float64:
             raise ValueError(f"gradcheck: input {i} is {t.dtype}; finite differences need float64 "
                              f"inputs (create them with dtype=glassnet.float64)")
-    checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    checked = [i for i, t in enumerate(inputs) if isinstance(t, TensorBase) and t.requires_grad]
     outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
     for k, out in enumerate(outputs):
         for i in checked:
@@ -44,12 +44,12 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
             analytical = np.zeros((out.numel(), x.numel()))
             for row in range(out.numel()):
                 for t in inputs:
-                    if isinstance(t, Tensor):
+                    if isinstance(t, TensorBase):
                         t.grad = None
                 fresh = [o for o in _outputs(func, inputs) if o.requires_grad][k]
                 seed = np.zeros(out.numel())
                 seed[row] = 1.0
-                fresh.backward(_wrap(seed.reshape(np.shape(fresh.array))))
+                fresh.backward(fresh._from_array(seed.reshape(np.shape(fresh.array))))
                 if x.grad is not None:
                     analytical[row] = np.asarray(x.grad.array).reshape(-1)
             numerical = np.zeros_like(analytical)
@@ -73,6 +73,6 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
                     raise GradcheckError(message)
                 return False
     for t in inputs:
-        if isinstance(t, Tensor):
+        if isinstance(t, TensorBase):
             t.grad = None
     return True
