@@ -253,3 +253,29 @@ def test_exact_backward_from_a_0d_loss_and_exact_from_float32():
 def test_flatten_checks_its_dimensions():
     with pytest.raises(IndexError, match="Dimension out of range"):
         glassnet.ones(2, 3).flatten(start_dim=2)
+
+
+def test_an_observer_hears_each_backward_begin_with_its_root():
+    import glassnet
+    from glassnet.autograd import observe
+
+    class Listener:
+        def __init__(self):
+            self.roots = []
+
+        def on_forward(self, fn, out):
+            pass
+
+        def on_backward(self, fn, grad_out, grad_inputs):
+            pass
+
+        def on_backward_begin(self, root):
+            self.roots.append(root)
+
+    x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    with observe(Listener()) as listener:
+        loss = (x * x).sum()
+        loss.backward()
+        x.sum().backward()
+    (x * 3).sum().backward()  # outside the block: not heard
+    assert [r is loss for r in listener.roots] == [True, False] and len(listener.roots) == 2

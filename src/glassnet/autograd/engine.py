@@ -8,7 +8,8 @@ carries a creation number ``seq``), hand each node the gradient of its output, a
 *add* what it returns into its inputs' gradients.  Leaves keep theirs in ``.grad``.
 
 The observer hook is the only place where tracing attaches: an observer is any
-object with ``on_forward(fn, out)`` and ``on_backward(fn, grad_out, grad_inputs)``.
+object with ``on_forward(fn, out)`` and ``on_backward(fn, grad_out, grad_inputs)`` (and, if it
+wants, ``on_backward_begin(root)``).
 Nothing is called, and nothing costs beyond one truth test, while none is installed.
 """
 from __future__ import annotations
@@ -291,6 +292,10 @@ def _accumulate_leaf(t, g):
 
 def backward(root, gradient=None, retain_graph: bool = False) -> None:
     """Send ``gradient`` (default 1 for a scalar) from ``root`` back to every leaf."""
+    for o in STATE.observers:  # an observer may also want to know that a backward begins
+        begin = getattr(o, "on_backward_begin", None)
+        if begin is not None:
+            begin(root)
     if not root.requires_grad:
         raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn. "
                            "Set requires_grad=True on the leaf tensors you want gradients for.")

@@ -52,30 +52,17 @@ class GlassnetObserver:
     # -- install / remove -----------------------------------------------------------------------
     def __enter__(self):
         # glassnet's nn and optim load only when a glassnet program is observed (not for torch)
-        from glassnet import optim
         from glassnet.nn.hooks import register_module_forward_hook, register_module_forward_pre_hook
+        from glassnet.optim.optimizer import (register_optimizer_step_post_hook,
+                                              register_optimizer_step_pre_hook)
         self._undo.append(register_module_forward_pre_hook(self._pre).remove)
         self._undo.append(register_module_forward_hook(self._post).remove)
-        self._ctx = observe(self)
+        self._undo.append(register_optimizer_step_pre_hook(self._step_pre).remove)
+        self._undo.append(register_optimizer_step_post_hook(self._step_post).remove)
+        self._ctx = observe(self)           # the engine's hook: ops, and each backward's start
         self._ctx.__enter__()
         self._undo.append(lambda: self._ctx.__exit__(None, None, None))
-        classes = {optim.Optimizer, *[c for c in vars(optim).values()
-                                      if isinstance(c, type) and issubclass(c, optim.Optimizer)]}
-        for cls in classes:
-            if "step" in vars(cls):
-                self._wrap(cls, "step", self._step_wrapper(vars(cls)["step"]))
-        original = vars(glassnet.Tensor)["backward"]
-
-        def backward(tensor, *args, **kwargs):
-            self._backward(tensor)
-            return original(tensor, *args, **kwargs)
-        self._wrap(glassnet.Tensor, "backward", backward)
         return self
-
-    def _wrap(self, cls, name, wrapper):
-        original = vars(cls)[name]
-        setattr(cls, name, wrapper)
-        self._undo.append(lambda: setattr(cls, name, original))
 
     def __exit__(self, *exc):
         for undo in reversed(self._undo):
@@ -189,7 +176,7 @@ class GlassnetObserver:
             call.finite = math.isfinite(call.stats["value"])
 
     # -- steps ----------------------------------------------------------------------------------
-    def _backward(self, tensor):
+    def on_backward_begin(self, tensor):
         self.backward_calls += 1
         if self._last_event == "step" and self.optimizers:
             stale = [name for name, p, _ in self._entries(self.optimizers[-1])
@@ -211,30 +198,30 @@ class GlassnetObserver:
             owned.setdefault(id(p), (f"param{i}", p))
         return [(name, p, id(p) in ids) for name, p in owned.values()]
 
-    def _step_wrapper(self, original):
-        def step(optimizer, *args, **kwargs):
-            if optimizer not in self.optimizers:
-                self.optimizers.append(optimizer)
-            entries = self._entries(optimizer)
-            before = [_array(p).copy() for _, p, _ in entries]
-            s = self.current
-            s.optimizer, s.lr = type(optimizer).__name__, float(optimizer.param_groups[0].get("lr", math.nan))
-            for (name, p, in_opt), b in zip(entries, before):
-                g = None if p.grad is None else _array(p.grad)
-                gn = None if g is None else float(np.linalg.norm(g.astype(float)))
-                s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
-                                           float(np.linalg.norm(b.astype(float))),
-                                           grad_finite=gn is None or math.isfinite(gn))
-            result = original(optimizer, *args, **kwargs)
-            for (name, p, _), b in zip(entries, before):
-                s.params[name].update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
-            self._last_event = "step"
-            self.steps.append(s)
-            self.current = Step(s.index + 1)
-            if self.max_steps is not None and len(self.steps) >= self.max_steps:
-                raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
-            return result
-        return step
+    def _step_pre(self, optimizer, args, kwargs):
+        if optimizer not in self.optimizers:
+            self.optimizers.append(optimizer)
+        entries = self._entries(optimizer)
+        before = [_array(p).copy() for _, p, _ in entries]
+        s = self.current
+        s.optimizer, s.lr = type(optimizer).__name__, float(optimizer.param_groups[0].get("lr", math.nan))
+        for (name, p, in_opt), b in zip(entries, before):
+            g = None if p.grad is None else _array(p.grad)
+            gn = None if g is None else float(np.linalg.norm(g.astype(float)))
+            s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
+                                       float(np.linalg.norm(b.astype(float))),
+                                       grad_finite=gn is None or math.isfinite(gn))
+        self._before = (entries, before)
+
+    def _step_post(self, optimizer, args, kwargs):
+        (entries, before), s = self._before, self.current
+        for (name, p, _), b in zip(entries, before):
+            s.params[name].update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
+        self._last_event = "step"
+        self.steps.append(s)
+        self.current = Step(s.index + 1)
+        if self.max_steps is not None and len(self.steps) >= self.max_steps:
+            raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
 
     def all_steps(self) -> list:
         return self.steps + ([self.current] if not self.current.empty else [])

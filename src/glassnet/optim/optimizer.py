@@ -17,10 +17,56 @@ from collections import defaultdict
 
 import numpy as np
 
+import functools
+
 from ..autograd.engine import enable_grad, no_grad
+from ..nn.hooks import RemovableHandle
 from ..tensors.tensor import Tensor, tensor
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
+
+_global_step_pre_hooks: dict = {}
+_global_step_post_hooks: dict = {}
+
+
+def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step`` (torch's global
+    hook); it may return a new ``(args, kwargs)``.  ``handle.remove()`` uninstalls it."""
+    handle = RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook) -> RemovableHandle:
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step`` (torch's global hook)."""
+    handle = RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step):
+    """``step`` that runs the global step hooks around it, once per outermost call (a subclass's
+    ``step`` that calls ``super().step()`` runs them once).  As in torch, a hook's ``args`` start
+    with the optimizer itself."""
+    @functools.wraps(step)
+    def hooked(self, *args, **kwargs):
+        if not (_global_step_pre_hooks or _global_step_post_hooks) or self.__dict__.get("_in_step"):
+            return step(self, *args, **kwargs)
+        args = (self, *args)
+        for hook in tuple(_global_step_pre_hooks.values()):
+            changed = hook(self, args, kwargs)
+            if changed is not None:
+                args, kwargs = changed
+        self._in_step = True
+        try:
+            result = step(*args, **kwargs)
+        finally:
+            self._in_step = False
+        for hook in tuple(_global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return result
+    hooked.hooked = True
+    return hooked
 
 
 def _check_non_negative(value, what: str) -> None:
@@ -75,6 +121,13 @@ class Optimizer:
     state : defaultdict(dict)
         Per-parameter state, keyed by the parameter tensor itself.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own ``step`` runs the global step hooks too, as in torch."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "hooked", False):
+            cls.step = _with_step_hooks(step)
 
     def __init__(self, params, defaults: dict) -> None:
         self.defaults = defaults
@@ -173,6 +226,7 @@ class Optimizer:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
+    @_with_step_hooks
     def step(self, closure=None):
         """Perform one optimization step: update every parameter whose ``grad`` is not None.
 
