@@ -27,7 +27,8 @@ import numpy as np
 class TensorBase:
     """The part of a tensor the engine reads and writes: its value ``array`` (a NumPy array, or a
     NumPy scalar for 0-d), ``_requires_grad``, the accumulated ``grad``, the node that made it
-    (``grad_fn``, ``None`` for a leaf) and ``_version`` (bumped by every in-place write).
+    (``grad_fn``, ``None`` for a leaf) and ``_version`` (bumped by every in-place write).  (The
+    engine's error messages also name a tensor's ``shape`` and ``dtype``.)
 
     ``glassnet.Tensor`` (``glassnet/tensors/tensor.py``) is this plus its operators and methods.
     A node makes its output with ``inputs[0]._from_array(array)``, so the engine never names the
@@ -167,7 +168,8 @@ class Node:
     # seq:      creation number; backward visits newer nodes first
     # stamp:    engine.MUTATIONS when the inputs were saved (None if backward reads no input)
     # retained: the output tensor, when it called retain_grad()
-    # Each op lists what its forward keeps for backward in its own __slots__ (no per-node dict).
+    # An op keeps what its backward needs as attributes of its node (most list them in their own
+    # __slots__, so a node has no per-node dict).
     __slots__ = ("inputs", "seq", "stamp", "retained", "__weakref__")
 
     def forward(self, *arrays, **params):  # pragma: no cover - abstract
@@ -199,7 +201,7 @@ class Node:
             raise
         if type(out) is Fraction:  # an exact 0-d result: keep it in an object array
             out = np.array(out, dtype=object)
-        result = inputs[0]._from_array(out)  # a new leaf of the inputs' tensor class
+        result = inputs[0]._from_array(out)  # a new plain Tensor (the engine never names the class)
         state = STATE
         if state.grad_enabled:
             for t in inputs:

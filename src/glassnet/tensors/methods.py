@@ -3,7 +3,7 @@
 Each method checks and normalises torch's arguments, then applies one primitive from
 ``glassnet.ops`` (``reduce.py``, ``shape.py``) or composes a few.  Keyword spellings torch's
 parser also accepts (``axis=`` for ``dim=``, ``keepdims=`` for ``keepdim=``) are handled by
-``glassnet._aliases``.
+``glassnet/tensors/aliases.py``.
 """
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """``Tensor``: a NumPy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
 
-Every operator calls a primitive from ``glassnet.ops`` through ``Function.apply``; the
-primitive computes the value and, when a gradient is wanted, becomes the output's
-``grad_fn``.  Read ``glassnet/ops/elementwise.py`` next to see a forward and its backward.
+Every operator calls a primitive from ``glassnet.ops`` through its ``apply`` (``Node.apply`` in
+``glassnet/autograd/engine.py``); the primitive computes the value and, when a gradient is wanted,
+becomes the output's ``grad_fn``.  Read ``glassnet/ops/elementwise.py`` next to see a forward and
+its backward.
 """
 from __future__ import annotations
 
