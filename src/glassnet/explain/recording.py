@@ -22,18 +22,8 @@ from .render.document import build as build_document
 
 
 class Recording(StepRecords):
-    """A recorded training step (see ``glassnet.explain.record``).
-
-    Attributes
-    ----------
-    ops : list of OpRecord
-        Every op, in execution order, with its module path, inputs, output and backward data.
-    leaves : list of Leaf
-        Tensors no op produced (the input ``x``, the target ``t``, constants).
-    params : list of ParamRecord
-        Each parameter's value before, gradient, optimizer terms and value after the step.
-    effect : Effect
-        Loss and predictions before and after the step.
+    """A recorded training step (see ``glassnet.explain.record``): the records of ``StepRecords``
+    (``ops``, ``leaves``, ``params``, ``effect``; see ``records.py``).
 
     The views, detail on demand and renderers below are methods (see the modules each names).
     """

@@ -38,15 +38,18 @@ _global_forward_pre_hooks: dict = {}
 _global_forward_hooks: dict = {}
 
 
+def add_hook(registry: dict, hook) -> RemovableHandle:
+    """Put ``hook`` in ``registry`` under a new handle's id; ``handle.remove()`` takes it out."""
+    handle = RemovableHandle(registry)
+    registry[handle.id] = hook
+    return handle
+
+
 def register_module_forward_pre_hook(hook) -> RemovableHandle:
     """Install ``hook(module, args)`` before the forward of *every* module (as in torch)."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook) -> RemovableHandle:
     """Install ``hook(module, args, output)`` after the forward of *every* module."""
-    handle = RemovableHandle(_global_forward_hooks)
-    _global_forward_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_forward_hooks, hook)

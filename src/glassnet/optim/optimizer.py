@@ -20,7 +20,7 @@ import numpy as np
 import functools
 
 from ..autograd.engine import enable_grad, no_grad
-from ..nn.hooks import RemovableHandle
+from ..nn.hooks import RemovableHandle, add_hook
 from ..tensors.tensor import Tensor, tensor
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
@@ -32,16 +32,12 @@ _global_step_post_hooks: dict = {}
 def register_optimizer_step_pre_hook(hook) -> RemovableHandle:
     """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step`` (torch's global
     hook); it may return a new ``(args, kwargs)``.  ``handle.remove()`` uninstalls it."""
-    handle = RemovableHandle(_global_step_pre_hooks)
-    _global_step_pre_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_step_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook) -> RemovableHandle:
     """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step`` (torch's global hook)."""
-    handle = RemovableHandle(_global_step_post_hooks)
-    _global_step_post_hooks[handle.id] = hook
-    return handle
+    return add_hook(_global_step_post_hooks, hook)
 
 
 def _with_step_hooks(step):
