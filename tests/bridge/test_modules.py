@@ -79,6 +79,11 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "LayerNorm": (lambda: gnn.LayerNorm(4, eps=1e-3), (5, 4)),
     "BatchNorm1d": (lambda: gnn.BatchNorm1d(4, momentum=0.2), (5, 4)),
     "BatchNorm1d(eval)": (lambda: gnn.BatchNorm1d(4).eval(), (5, 4)),
+    "BatchNorm2d": (lambda: gnn.BatchNorm2d(3, momentum=None), (4, 3, 2, 2)),
+    "BatchNorm2d(eval)": (lambda: gnn.BatchNorm2d(3, affine=False).eval(), (4, 3, 2, 2)),
+    "Dropout2d(eval)": (lambda: gnn.Dropout2d(0.5).eval(), (2, 3, 2, 2)),
+    "Dropout2d(p=0)": (lambda: gnn.Dropout2d(0.0), (2, 3, 2, 2)),
+    "Unflatten": (lambda: gnn.Unflatten(1, (2, 3)), (5, 6)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }

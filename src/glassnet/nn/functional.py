@@ -26,6 +26,7 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_soft
            "dropout", "mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
            "cross_entropy", "nll_loss", "embedding", "one_hot", "layer_norm", "batch_norm",
            "smooth_l1_loss", "huber_loss"]
+__all__ += ["dropout2d"]
 
 
 # -- activations ---------------------------------------------------------------------------
@@ -210,6 +211,54 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input * from_numpy(keep.astype(dtype) / dtype.type(1.0 - p))
 
 
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Randomly zero whole channels while training: each feature map ``input[n, c]`` is kept
+    (and scaled by 1/(1 − p)) or zeroed as one.
+
+        y[n, c] = x[n, c]·m[n, c] / (1 − p),    m[n, c] ~ Bernoulli(1 − p) (glassnet's generator)
+
+    Input (N, C, H, W).  As torch 2.x does, a 3-D input is read as (N, C, L) with a warning (so a
+    (C, H, W) sample without its batch dimension drops rows, not channels: add the batch dimension),
+    and other ranks warn and drop along dimension 1 likewise.
+
+    Parameters
+    ----------
+    input : Tensor
+    p : float, default 0.5
+        Probability of zeroing a channel, in [0, 1].
+    training : bool, default True
+        When False, ``input`` is returned unchanged.
+    inplace : bool
+        Accepted for compatibility; the result is always a new tensor.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    ndim = input.dim()
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will "
+                      f"result in an error in a future release. To retain the behavior and silence this "
+                      f"warning, please use dropout instead. Note that dropout2d exists to provide "
+                      f"channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and "
+                      f"an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+                      "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+                      "the channel dim. This behavior will change in a future release to interpret the "
+                      "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                      "channel-wise dropout behavior, please switch to using dropout1d instead.",
+                      stacklevel=2)
+    if ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not training or p == 0.0:
+        return input
+    dtype = input.array.dtype
+    mask_shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
+    if p == 1.0:
+        return input * from_numpy(np.zeros(mask_shape, dtype=dtype))
+    keep = _random.default_generator.rng.random(mask_shape) >= p
+    return input * from_numpy(keep.astype(dtype) / dtype.type(1.0 - p))
+
+
 # -- embeddings and norms --------------------------------------------------------------------
 def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
@@ -271,22 +320,41 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
 
 def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalise each channel (dimension 1) over the batch (and length) dimensions.
+    """Normalise each channel (dimension 1 of an (N, C, *) input: (N, C), (N, C, L), (N, C, H, W),
+    …) over all the other dimensions, then scale and shift per channel.
 
         training: y = (x − mean_B) / √(var_B + ε) · γ + β, and (when given) the running
                   statistics move: r ← (1 − momentum)·r + momentum·stat_B (running_var takes the
-                  unbiased batch variance)
+                  unbiased batch variance, var_B·n/(n − 1) for n = N·H·W values per channel)
         eval:     y = (x − running_mean) / √(running_var + ε) · γ + β
+
+    Composed of tensor ops, so an explanation shows each step: the channel means, the centred
+    values, the biased variance, one scale per channel s = γ / √(var + ε), then y = centred · s + β
+    (the per-channel scale is folded first so only two element-wise ops touch the whole input).
     """
     if input.dim() < 2:
-        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+        raise IndexError(f"Dimension out of range (expected to be in range of [-{max(input.dim(), 1)}, "
+                         f"{max(input.dim(), 1) - 1}], but got 1)")
+    channels = input.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is not None and value.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {value.numel()}")
+    if training:
+        count = input.numel() // channels if channels else 0
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{input.shape}")
+        if eps <= 0.0:
+            raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be defined in "
+                           f"evaluation mode")
     dims = (0,) + tuple(range(2, input.dim()))
     view = (1, -1) + (1,) * (input.dim() - 2)
     if training:
-        count = input.numel() // input.shape[1]
-        if count <= 1:
-            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
-                             f"{list(input.shape)}")
         mean = input.mean(dims, keepdim=True)
         centred = input - mean
         var = (centred * centred).mean(dims, keepdim=True)
@@ -297,7 +365,8 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
     else:
         centred = input - running_mean.reshape(view)
         var = running_var.reshape(view)
-    out = centred / (var + eps).sqrt()
+    scale = (var + eps).rsqrt()
     if weight is not None:
-        out = out * weight.reshape(view)
+        scale = scale * weight.reshape(view)
+    out = centred * scale
     return out + bias.reshape(view) if bias is not None else out

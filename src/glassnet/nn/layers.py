@@ -1,5 +1,5 @@
 """Layers and containers: ``Linear``, ``Sequential``, ``ModuleList``, ``Identity``, ``Flatten``,
-``Dropout`` (torch's names, arguments, parameter shapes and reprs)."""
+``Unflatten``, ``Dropout``, ``Dropout2d`` (torch's names, arguments, parameter shapes and reprs)."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,8 @@ from . import functional as F
 from . import init
 from .module import Module, Parameter, _addindent
 
-__all__ = ["Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Dropout"]
+__all__ = ["Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Unflatten", "Dropout",
+           "Dropout2d"]
 
 
 def _feature_count(value, name: str, cls: str) -> int:
@@ -104,9 +105,30 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
-class Dropout(Module):
-    """In training mode, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
-    in eval mode (``model.eval()``), the identity.  See ``F.dropout``."""
+class Unflatten(Module):
+    """Split dimension ``dim`` into ``unflattened_size``: ``Unflatten(1, (16, 5, 5))`` turns
+    (N, 400) into (N, 16, 5, 5), the inverse of ``Flatten``.  One size may be −1 (inferred)."""
+
+    def __init__(self, dim: int, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for idx, elem in enumerate(unflattened_size):
+            if not isinstance(elem, int):
+                raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
+                                f"{type(elem).__name__} at pos {idx}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input):
+        return input.unflatten(self.dim, self.unflattened_size)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class _DropoutNd(Module):
+    """What ``Dropout`` and ``Dropout2d`` share (torch's ``_DropoutNd``): ``p`` and ``inplace``."""
 
     def __init__(self, p: float = 0.5, inplace: bool = False):
         super().__init__()
@@ -114,11 +136,25 @@ class Dropout(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """In training mode, zero each element with probability ``p`` and scale the rest by 1/(1 − p);
+    in eval mode (``model.eval()``), the identity.  See ``F.dropout``."""
+
     def forward(self, input):
         return F.dropout(input, self.p, self.training, self.inplace)
 
-    def extra_repr(self) -> str:
-        return f"p={self.p}, inplace={self.inplace}"
+
+class Dropout2d(_DropoutNd):
+    """In training mode, zero each whole channel (feature map ``x[n, c]``) with probability ``p``
+    and scale the kept ones by 1/(1 − p); in eval mode, the identity.  Input (N, C, H, W); a 3-D
+    input is read as (N, C, L) with torch's warning.  See ``F.dropout2d``."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class _IndexedContainer(Module):

@@ -1,11 +1,12 @@
-"""``LayerNorm`` and ``BatchNorm1d`` (torch's arguments, parameter names, buffers and reprs)."""
+"""``LayerNorm``, ``BatchNorm1d`` and ``BatchNorm2d`` (torch's arguments, parameter names, buffers and reprs)."""
 from __future__ import annotations
 
 from ..tensors.creation import ones, tensor, zeros
 from . import functional as F
+from . import init
 from .module import Module, Parameter
 
-__all__ = ["LayerNorm", "BatchNorm1d"]
+__all__ = ["LayerNorm", "BatchNorm1d", "BatchNorm2d"]
 
 
 def _affine(module, shape, affine: bool, bias: bool, dtype, device) -> None:
@@ -53,17 +54,20 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class BatchNorm1d(Module):
-    """Normalise each of ``num_features`` channels over the batch: input (N, C) or (N, C, L).
+class _BatchNorm(Module):
+    """What ``BatchNorm1d`` and ``BatchNorm2d`` share (torch's ``_BatchNorm``): normalise each of
+    ``num_features`` channels (dimension 1) over the batch and every other dimension.
 
-    Training uses the batch's mean and (biased) variance and updates the running statistics
-    (r ← (1 − momentum)·r + momentum·batch statistic, the variance unbiased); ``eval()`` uses
-    the running statistics.  See ``F.batch_norm``.
+    Training uses the batch's mean and biased variance to normalise and moves the running
+    statistics (r ← (1 − momentum)·r + momentum·batch statistic, the variance unbiased;
+    ``momentum=None`` is the cumulative average, momentum = 1/num_batches_tracked); ``eval()``
+    uses the running statistics, or the batch's when ``track_running_stats=False``.  See
+    ``F.batch_norm``.
 
     Attributes
     ----------
     weight, bias : Parameter, shape (num_features,)   γ = 1, β = 0 (when ``affine``)
-    running_mean, running_var : buffers, shape (num_features,)   0 and 1
+    running_mean, running_var : buffers, shape (num_features,)   0 and 1 (when tracked)
     num_batches_tracked : buffer, int64 scalar
     """
 
@@ -88,24 +92,54 @@ class BatchNorm1d(Module):
             self.running_var.fill_(1.0)
             self.num_batches_tracked.zero_()
 
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def _check_input_dim(self, input) -> None:
+        raise NotImplementedError
+
     def forward(self, input):
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
-        if input.shape[1] != self.num_features:
-            raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not "
-                               f"{self.num_features}: BatchNorm1d({self.num_features}) expects "
-                               f"inputs of shape (N, {self.num_features}) or (N, {self.num_features}, L)")
-        momentum = self.momentum
-        if self.training and self.track_running_stats:
+        self._check_input_dim(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.add_(1)
-            if momentum is None:  # a cumulative moving average
+            if self.momentum is None:  # a cumulative moving average
                 momentum = 1.0 / float(self.num_batches_tracked.item())
-        use_batch = self.training or not self.track_running_stats
-        return F.batch_norm(input, self.running_mean if not use_batch or self.training else None,
-                            self.running_var if not use_batch or self.training else None,
-                            self.weight, self.bias, use_batch, momentum if momentum is not None else 0.0,
-                            self.eps)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        pass_buffers = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if pass_buffers else None,
+                            self.running_var if pass_buffers else None,
+                            self.weight, self.bias, use_batch, momentum, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, one mean and variance per channel C
+    (see ``_BatchNorm`` for the statistics and ``F.batch_norm`` for the formula)."""
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs, one mean and variance per channel C over
+    N·H·W values (see ``_BatchNorm`` for the statistics and ``F.batch_norm`` for the formula).
+
+    Examples
+    --------
+    >>> bn = nn.BatchNorm2d(16)
+    >>> bn(glassnet.randn(8, 16, 5, 5)).shape
+    glassnet.Size([8, 16, 5, 5])
+    """
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")

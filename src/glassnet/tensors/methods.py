@@ -198,7 +198,32 @@ class ShapeMethods:
                 raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                                  f"but got {d})")
         s, e = start_dim % n, end_dim % n
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def unflatten(self, dim: int, sizes):
+        """Split dimension ``dim`` into ``sizes`` (one of them may be −1, inferred):
+        (N, 12).unflatten(1, (3, 4)) → (N, 3, 4).  The inverse of ``flatten``."""
+        shape = np.shape(self.array)
+        n = max(len(shape), 1)
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        sizes = [int(k) for k in sizes]
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        dim %= n
+        size = shape[dim] if shape else 1
+        if sizes.count(-1) > 1:
+            raise RuntimeError("unflatten: only one dimension can be inferred")
+        known = int(np.prod([k for k in sizes if k != -1]))
+        if -1 in sizes and known and size % known == 0:
+            sizes[sizes.index(-1)] = size // known
+        if -1 in sizes or known != size:
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
+                               f"{dim} ({size}) in the input tensor")
+        return self.reshape(shape[:dim] + tuple(sizes) + shape[dim + 1:])
 
     def squeeze(self, dim=None):
         shape = np.shape(self.array)
