@@ -218,12 +218,11 @@ class ShapeMethods:
         if sizes.count(-1) > 1:
             raise RuntimeError("unflatten: only one dimension can be inferred")
         known = int(np.prod([k for k in sizes if k != -1]))
-        if -1 in sizes and known and size % known == 0:
-            sizes[sizes.index(-1)] = size // known
-        if -1 in sizes or known != size:
+        inferred = [size // known if k == -1 and known else k for k in sizes]
+        if int(np.prod(inferred)) != size or -1 in inferred:
             raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim "
                                f"{dim} ({size}) in the input tensor")
-        return self.reshape(shape[:dim] + tuple(sizes) + shape[dim + 1:])
+        return self.reshape(shape[:dim] + tuple(inferred) + shape[dim + 1:])
 
     def squeeze(self, dim=None):
         shape = np.shape(self.array)
