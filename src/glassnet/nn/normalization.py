@@ -1,4 +1,5 @@
-"""``LayerNorm``, ``BatchNorm1d`` and ``BatchNorm2d`` (torch's arguments, parameter names, buffers and reprs)."""
+"""``LayerNorm``, ``BatchNorm1d`` and ``BatchNorm2d`` (torch's arguments, parameter names, buffers
+and reprs)."""
 from __future__ import annotations
 
 from ..tensors.creation import ones, tensor, zeros

@@ -11,10 +11,11 @@ from .tensor import Tensor, tensor
 #: Tensor methods that torch also offers as functions with ``input`` first.
 METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", "sigmoid", "tanh",
            "softmax", "log_softmax", "sum", "mean", "max", "min", "maximum", "minimum", "argmax", "argmin",
-           "matmul", "clamp", "clip", "flatten", "unflatten", "transpose", "squeeze", "unsqueeze", "pow", "std", "var",
+           "matmul", "clamp", "clip", "flatten", "transpose", "squeeze", "unsqueeze", "pow", "std", "var",
            "t", "numel", "neg", "mul", "add", "sub", "div", "detach", "clone", "chunk", "unbind", "select",
            "masked_fill", "any", "all", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal",
-           "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod")
+           "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod",
+           "unflatten")
 
 
 def _function(name: str):
