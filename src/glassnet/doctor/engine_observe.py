@@ -30,7 +30,8 @@ _LOSS_MODULES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "BCELoss": "binary_
                  "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
                  "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss"}
 _MODULES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
-            "LogSoftmax": "log_softmax", "Dropout": "dropout", "Linear": "layer"}
+            "LogSoftmax": "log_softmax", "Dropout": "dropout", "Dropout2d": "dropout",
+            "BatchNorm1d": "norm", "BatchNorm2d": "norm", "Linear": "layer"}
 
 
 def _array(t):
