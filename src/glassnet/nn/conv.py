@@ -228,6 +228,14 @@ class _ConvNd(Module):
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
         self.transposed, self.output_padding = transposed, _tuple(output_padding, nd, "output_padding")
         self.groups, self.padding_mode = groups, padding_mode
+        # torch keeps the padding F.pad would take for the other padding modes ("same": the extra
+        # zero after); kept too, so a layer crossing to torch (glassnet.bridge) has every attribute
+        pairs = [(p, p) for p in padding] if not isinstance(padding, str) else (
+            [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for d, k in zip(dilation, kernel_size)]
+            if padding == "same" else [(0, 0)] * nd)
+        reversed_pairs = [v for pair in reversed(pairs) for v in pair]
+        self._reversed_padding_repeated_twice = (reversed_pairs if isinstance(padding, str)
+                                                 else tuple(reversed_pairs))
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + kernel_size
         self.weight = Parameter(empty(shape, dtype=dtype, device=device))
