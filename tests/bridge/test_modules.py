@@ -79,6 +79,10 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "LayerNorm": (lambda: gnn.LayerNorm(4, eps=1e-3), (5, 4)),
     "BatchNorm1d": (lambda: gnn.BatchNorm1d(4, momentum=0.2), (5, 4)),
     "BatchNorm1d(eval)": (lambda: gnn.BatchNorm1d(4).eval(), (5, 4)),
+    "Conv1d": (lambda: gnn.Conv1d(2, 4, 3, stride=2, padding=1), (3, 2, 9)),
+    "Conv2d": (lambda: gnn.Conv2d(2, 4, 3, padding="same", dilation=2, groups=2), (3, 2, 6, 5)),
+    "ConvTranspose1d": (lambda: gnn.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1), (3, 2, 5)),
+    "ConvTranspose2d": (lambda: gnn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, bias=False), (3, 4, 3, 3)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }
@@ -234,8 +238,8 @@ def test_values_grads_mode_and_shared_parameters_are_kept():
 # -- what cannot cross ----------------------------------------------------------------------
 
 def test_a_torch_layer_glassnet_lacks_is_named():
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())
-    with pytest.raises(CrossingError, match=r"Sequential\.0 \(Conv2d\).*Conv2d"):
+    model = torch.nn.Sequential(torch.nn.LSTM(2, 3), torch.nn.ReLU())
+    with pytest.raises(CrossingError, match=r"Sequential\.0 \(LSTM\).*LSTM"):
         from_torch(model)
 
 
