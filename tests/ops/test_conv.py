@@ -209,3 +209,12 @@ def test_impossible_shapes_raise_torchs_errors(fn, shapes, kw, words):
 def test_mixed_dtypes_raise():
     with pytest.raises(RuntimeError, match="should be the same"):
         F.conv2d(glassnet.zeros(1, 1, 3, 3, dtype=glassnet.float64), glassnet.zeros(1, 1, 2, 2))
+
+
+def test_node_name_is_torchs():
+    x = glassnet.zeros(1, 1, 3, 3, requires_grad=True)
+    names = [F.conv2d(x, glassnet.ones(1, 1, 2, 2)).grad_fn.name(),
+             F.conv_transpose2d(x, glassnet.ones(1, 1, 2, 2)).grad_fn.name()]
+    t = torch.zeros(1, 1, 3, 3, requires_grad=True)
+    assert names == [type(TF.conv2d(t, torch.ones(1, 1, 2, 2)).grad_fn).__name__,
+                     type(TF.conv_transpose2d(t, torch.ones(1, 1, 2, 2)).grad_fn).__name__]

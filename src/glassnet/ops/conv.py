@@ -132,6 +132,9 @@ class ConvNd(Function):
     __slots__ = ("cols", "w", "shape", "kernel", "stride", "dilation", "pads", "groups", "out")
     saves_inputs = True
 
+    def name(self) -> str:
+        return "ConvolutionBackward0"  # torch's node for every convolution, transposed or not
+
     def forward(self, x, w, b=None, *, stride, padding, dilation, groups):
         nd = w.ndim - 2
         _check_dtypes(x, w, b)
@@ -187,6 +190,9 @@ class ConvTransposeNd(Function):
 
     __slots__ = ("x", "w", "insize", "outshape", "kernel", "stride", "dilation", "pads", "groups")
     saves_inputs = True
+
+    def name(self) -> str:
+        return "ConvolutionBackward0"  # torch's node for every convolution, transposed or not
 
     def forward(self, x, w, b=None, *, stride, padding, output_padding, dilation, groups):
         nd = w.ndim - 2
