@@ -9,16 +9,17 @@ positions per sample, KK = ∏ K the kernel's taps.  Each output value is
 
     out[n, o, y] = b[o] + Σ_{c in o's group, k} w[o, c, k] · x_pad[n, c, y·s + k·δ]
 
-**im2col.** ``sliding_window_view`` of the zero-padded input, sliced by stride and dilation, is a
-view (N, C, *Out, *K) at no cost; it is copied once into the columns
-``cols`` of shape (g, C/g·KK, N·L) — one row per (channel, tap), one column per (sample,
-position) — and the forward is one batched matrix product over the g groups:
+**im2col.** ``sliding_window_view`` of the zero-padded input (copied once with the samples as
+its last axis), sliced by stride and dilation, is a view (C, *Out, N, *K) at no cost; it is
+copied once into the columns
+``cols`` of shape (g, C/g·KK, L·N) — one row per (channel, tap), one column per (position,
+sample), samples innermost — and the forward is one batched matrix product over the g groups:
 ``out_g = W_g · cols_g`` with W_g of shape (O/g, C/g·KK).  Python loops: none over samples or
 positions; numpy's batched ``matmul`` iterates the g groups internally.
 
-**Backward** (G = ∂L/∂out laid out as (g, O/g, N·L)):
+**Backward** (G = ∂L/∂out laid out as (g, O/g, L·N)):
 
-* ∂L/∂w_g = G_g · cols_gᵀ                      (one batched matrix product)
+* ∂L/∂w_g = G_g · cols_gᵀ  (one batched matrix product, computed as (cols_g · G_gᵀ)ᵀ)
 * ∂L/∂cols_g = W_gᵀ · G_g, then **col2im**: each tap k's row block is added back at the padded
   input positions y·s + k·δ it was read from — a Python loop over the KK kernel offsets only, each
   step one strided ``+=`` of N·C·L values — and the padding is cut off.
@@ -27,8 +28,9 @@ positions; numpy's batched ``matmul`` iterates the g groups internally.
 **Memory.** The forward keeps ``cols`` for ∂L/∂w: N·C·KK·L values (itemsize bytes each; e.g. the
 CIFAR tutorial's first conv, batch 32, 3→6 k5 on 32×32: 32·3·25·784 floats = 7.5 MB), i.e. KK
 times the (unpadded, stride-1) input; it is dropped when w needs no gradient.  The backward makes
-one array of the same size (∂L/∂cols) and one zero-padded input-sized buffer.  The padded input
-is a copy of x (only when padding is non-zero).
+one array of the same size (∂L/∂cols), after ``cols`` is released, and one zero-padded
+input-sized buffer; the forward makes one zero-padded, sample-innermost copy of x.  Measured peak
+(tracemalloc) of one forward+backward of that layer: 10 MiB, 1.4x the columns.
 
 ``ConvTransposeNd`` is the same three pieces in the other order: forward = matrix product + col2im
 (∂L/∂x of a convolution); its ∂L/∂x = im2col(grad) + matrix product (a convolution forward);
@@ -56,57 +58,61 @@ def conv_output_size(size: int, k: int, s: int, d: int, pad_total: int) -> int:
 
 
 def _im2col(x, kernel, stride, dilation, pads, groups, out_sizes=None):
-    """The columns (g, C/g·KK, N·L) of x (N, C, *S), and the output sizes.
+    """The columns (g, C/g·KK, L·N) of x (N, C, *S), and the output sizes.
 
-    ``pads`` is one (lo, hi) pair per spatial dim; ``out_sizes``, when given, trims the windows to
-    that many positions (the transpose's backward needs it when output_padding ≥ stride)."""
+    The samples are the innermost axis (column index = position·N + sample): the copies and the
+    col2im additions then run over contiguous stretches of N·out-width values, 2-4x faster than
+    sample-major columns at the CIFAR tutorial's sizes.  ``pads`` is one (lo, hi) pair per spatial
+    dim; ``out_sizes``, when given, trims the windows to that many positions (the transpose's
+    backward needs it when output_padding ≥ stride)."""
     nd = len(kernel)
     n, c = x.shape[:2]
-    if any(lo or hi for lo, hi in pads):
-        x = np.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in pads])
+    padded = tuple(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], pads))
+    xt = np.zeros((c,) + padded + (n,), dtype=x.dtype)                   # (C, *S_pad, N)
+    inner = tuple(slice(lo, lo + s) for s, (lo, hi) in zip(x.shape[2:], pads))
+    xt[(slice(None),) + inner] = np.moveaxis(x, 0, -1)
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-    win = sliding_window_view(x, span, axis=tuple(range(2, 2 + nd)))   # (N, C, *Full, *span)
-    index = (slice(None), slice(None))
+    win = sliding_window_view(xt, span, axis=tuple(range(1, 1 + nd)))   # (C, *Full, N, *span)
+    index = (slice(None),)
     index += tuple(slice(None, None if out_sizes is None else (o - 1) * s + 1, s)
                    for s, o in zip(stride, out_sizes or stride))
-    index += tuple(slice(None, None, d) for d in dilation)
-    win = win[index]                                                    # (N, C, *Out, *K)
-    out = win.shape[2:2 + nd]
-    win = win.reshape((n, groups, c // groups) + win.shape[2:])          # (N, g, C/g, *Out, *K)
-    order = (1, 2) + tuple(range(3 + nd, 3 + 2 * nd)) + (0,) + tuple(range(3, 3 + nd))
-    cols = np.ascontiguousarray(win.transpose(order))                   # (g, C/g, *K, N, *Out)
-    return cols.reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out)), out
+    index += (slice(None),) + tuple(slice(None, None, d) for d in dilation)
+    win = win[index]                                                    # (C, *Out, N, *K)
+    out = win.shape[1:1 + nd]
+    win = win.reshape((groups, c // groups) + win.shape[1:])            # (g, C/g, *Out, N, *K)
+    order = (0, 1) + tuple(range(3 + nd, 3 + 2 * nd)) + tuple(range(2, 3 + nd))
+    cols = np.ascontiguousarray(win.transpose(order))                   # (g, C/g, *K, *Out, N)
+    return cols.reshape(groups, (c // groups) * math.prod(kernel), math.prod(out) * n), out
 
 
 def _col2im(cols, shape, kernel, stride, dilation, pads, groups, out_sizes):
-    """Add the columns (g, C/g·KK, N·L) back at the input positions they were read from: the
+    """Add the columns (g, C/g·KK, L·N) back at the input positions they were read from: the
     adjoint of ``_im2col``, an array of ``shape`` (N, C, *S).  Loops over the KK kernel offsets."""
-    nd = len(kernel)
     n, c = shape[:2]
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(shape[2:], pads))
-    # the buffer is laid out (g, C/g, N, *S_pad), as the columns are, so each step adds like to like
-    buf = np.zeros((groups, c // groups, n) + padded, dtype=cols.dtype)
-    cols = cols.reshape((groups, c // groups) + tuple(kernel) + (n,) + tuple(out_sizes))
+    # the buffer is laid out (g, C/g, *S_pad, N), as the columns are, so each step adds like to like
+    buf = np.zeros((groups, c // groups) + padded + (n,), dtype=cols.dtype)
+    cols = cols.reshape((groups, c // groups) + tuple(kernel) + tuple(out_sizes) + (n,))
     for k in np.ndindex(*kernel):
         where = tuple(slice(ki * d, ki * d + (o - 1) * s + 1, s)
                       for ki, d, s, o in zip(k, dilation, stride, out_sizes))
-        buf[(slice(None),) * 3 + where] += cols[(slice(None), slice(None)) + k]
-    buf = buf.reshape((c, n) + padded).swapaxes(0, 1)
+        buf[(slice(None), slice(None)) + where] += cols[(slice(None), slice(None)) + k]
     crop = tuple(slice(lo, lo + s) for s, (lo, hi) in zip(shape[2:], pads))
-    return np.ascontiguousarray(buf[(slice(None), slice(None)) + crop])
+    buf = buf.reshape((c,) + padded + (n,))[(slice(None),) + crop]
+    return np.ascontiguousarray(np.moveaxis(buf, -1, 0))
 
 
 def _grouped(a, groups):
-    """(N, C, *S) → (g, C/g, N·L): one matrix per group, rows = channels, columns = (sample, position)."""
+    """(N, C, *S) → (g, C/g, L·N): one matrix per group, rows = channels, columns = (position, sample)."""
     n, c = a.shape[:2]
     a = a.reshape(n, groups, c // groups, -1)
-    return np.ascontiguousarray(a.transpose(1, 2, 0, 3)).reshape(groups, c // groups, -1)
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(groups, c // groups, -1)
 
 
 def _ungrouped(a, n, spatial):
-    """(g, C/g, N·L) → (N, C, *S): the inverse of ``_grouped``."""
+    """(g, C/g, L·N) → (N, C, *S): the inverse of ``_grouped``."""
     g, cg = a.shape[:2]
-    a = a.reshape(g, cg, n, -1).transpose(2, 0, 1, 3)
+    a = a.reshape(g * cg, -1, n).transpose(2, 0, 1)
     return np.ascontiguousarray(a).reshape((n, g * cg) + tuple(spatial))
 
 
@@ -164,17 +170,19 @@ class ConvNd(Function):
 
     def backward(self, grad):
         g = self.groups
-        gg = _grouped(grad, g)                                   # (g, O/g, N·L)
+        gg = _grouped(grad, g)                                   # (g, O/g, L·N)
         gx = gw = gb = None
+        if self.needs_grad(1):
+            # (cols · Gᵀ)ᵀ rather than G · colsᵀ: the long axis L·N is then contiguous in both
+            # operands of the product, which BLAS runs ~2x faster here
+            gw = np.matmul(self.cols, gg.transpose(0, 2, 1)).transpose(0, 2, 1).reshape(self.w.shape)
+        self.cols = None                                         # freed before ∂L/∂cols is made
         if self.needs_grad(0):
             wg = self.w.reshape(g, self.w.shape[0] // g, -1)
-            gcols = np.matmul(wg.transpose(0, 2, 1), gg)         # (g, C/g·KK, N·L)
+            gcols = np.matmul(wg.transpose(0, 2, 1), gg)         # (g, C/g·KK, L·N)
             gx = _col2im(gcols, self.shape, self.kernel, self.stride, self.dilation, self.pads, g, self.out)
-        if self.needs_grad(1):
-            gw = np.matmul(gg, self.cols.transpose(0, 2, 1)).reshape(self.w.shape)
         if len(self.inputs) == 3 and self.needs_grad(2):
             gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
-        self.cols = None
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
 
@@ -217,7 +225,7 @@ class ConvTransposeNd(Function):
                                f"per channel: {_dims(outsize)}. Output size is too small")
         g = groups
         wg = w.reshape(g, w.shape[0] // g, -1)                   # (g, C_in/g, C_out/g·KK)
-        cols = np.matmul(wg.transpose(0, 2, 1), _grouped(x, g))  # (g, C_out/g·KK, N·L_in)
+        cols = np.matmul(wg.transpose(0, 2, 1), _grouped(x, g))  # (g, C_out/g·KK, L_in·N)
         outshape = (n, w.shape[1] * g) + outsize
         y = _col2im(cols, outshape, kernel, stride, dilation, padding, g, insize)
         if b is not None:
@@ -235,7 +243,7 @@ class ConvTransposeNd(Function):
             wg = self.w.reshape(g, self.w.shape[0] // g, -1)
             gx = _ungrouped(np.matmul(wg, cols), self.x.shape[0], self.insize)
         if self.needs_grad(1):
-            gw = np.matmul(_grouped(self.x, g), cols.transpose(0, 2, 1)).reshape(self.w.shape)
+            gw = np.matmul(cols, _grouped(self.x, g).transpose(0, 2, 1)).transpose(0, 2, 1).reshape(self.w.shape)
         if len(self.inputs) == 3 and self.needs_grad(2):
             gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
