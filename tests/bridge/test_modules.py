@@ -84,6 +84,10 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "Dropout2d(eval)": (lambda: gnn.Dropout2d(0.5).eval(), (2, 3, 2, 2)),
     "Dropout2d(p=0)": (lambda: gnn.Dropout2d(0.0), (2, 3, 2, 2)),
     "Unflatten": (lambda: gnn.Unflatten(1, (2, 3)), (5, 6)),
+    "Conv1d": (lambda: gnn.Conv1d(2, 4, 3, stride=2, padding=1), (3, 2, 9)),
+    "Conv2d": (lambda: gnn.Conv2d(2, 4, 3, padding="same", dilation=2, groups=2), (3, 2, 6, 5)),
+    "ConvTranspose1d": (lambda: gnn.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1), (3, 2, 5)),
+    "ConvTranspose2d": (lambda: gnn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, bias=False), (3, 4, 3, 3)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }
@@ -239,8 +243,8 @@ def test_values_grads_mode_and_shared_parameters_are_kept():
 # -- what cannot cross ----------------------------------------------------------------------
 
 def test_a_torch_layer_glassnet_lacks_is_named():
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())
-    with pytest.raises(CrossingError, match=r"Sequential\.0 \(Conv2d\).*Conv2d"):
+    model = torch.nn.Sequential(torch.nn.LSTM(2, 3), torch.nn.ReLU())
+    with pytest.raises(CrossingError, match=r"Sequential\.0 \(LSTM\).*LSTM"):
         from_torch(model)
 
 

@@ -4,6 +4,7 @@
 >>> import glassnet.nn.functional as F
 """
 from . import functional, init
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .layers import Dropout, Dropout2d, Flatten, Identity, Linear, ModuleList, Sequential, Unflatten
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
@@ -17,3 +18,4 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "ModuleList", "Identit
            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "SmoothL1Loss", "HuberLoss", "Embedding", "LayerNorm",
            "BatchNorm1d", "functional", "init"]
 __all__ += ["BatchNorm2d", "Dropout2d", "Unflatten"]
+__all__ += ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]

@@ -19,6 +19,7 @@ from ..ops.shape import Embedding
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, _wrap
 from ._validation import _check_tensors
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from .loss_functions import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                              huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 
@@ -27,6 +28,7 @@ __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_soft
            "cross_entropy", "nll_loss", "embedding", "one_hot", "layer_norm", "batch_norm",
            "smooth_l1_loss", "huber_loss"]
 __all__ += ["dropout2d"]
+__all__ += ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
 # -- activations ---------------------------------------------------------------------------
