@@ -43,9 +43,12 @@ def _pool_geometry(shape, nd, k, s, p, d, ceil_mode, kind):
         raise RuntimeError(f"dilation should be greater than zero, but got dilation={d}")
     for kk, pp, dd in zip(k, p, d):
         if pp < 0 or pp > (dd * (kk - 1) + 1) // 2:
-            what = "effective kernel size" if kind == "max" else "kernel size"
-            raise RuntimeError(f"pad should be at most half of {what}, but got pad={pp}, "
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
                                f"kernel_size={kk} and dilation={dd}")
+    if any(pp > kk // 2 for kk, pp in zip(k, p)):  # torch's second, stricter check
+        kk, pp = (1,) * (2 - nd) + tuple(k), (0,) * (2 - nd) + tuple(p)
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                           f"padW = {pp[1]}, padH = {pp[0]}, kW = {kk[1]}, kH = {kk[0]}")
     sizes = tuple(shape[-nd:])
     outs = tuple(pool_output_size(n, kk, ss, pp, dd, ceil_mode) for n, kk, ss, pp, dd in zip(sizes, k, s, p, d))
     if min(outs) < 1:
@@ -58,6 +61,14 @@ def _pool_geometry(shape, nd, k, s, p, d, ceil_mode, kind):
     if nd == 1:
         return planes, (1,) + sizes, (1,) + outs, (1,) + tuple(k), (1,) + tuple(s), (0,) + tuple(p), (1,) + tuple(d)
     return planes, sizes, outs, tuple(k), tuple(s), tuple(p), tuple(d)
+
+
+def _first_inside(n, out, k, s, p, d):
+    """Per output index along one axis: the first window position at or after 0 (torch's
+    start, which may lie past the input) and whether no position of the window is inside."""
+    start = np.arange(out) * s - p
+    first = np.where(start < 0, start + (-start + d - 1) // d * d, start)
+    return first, first >= np.minimum(start + (k - 1) * d + 1, n)
 
 
 def _padded(x, ph, pw, rows, cols, fill):
@@ -110,7 +121,7 @@ class MaxPool(Function):
     backward.
     """
 
-    __slots__ = ("nd", "shape", "indices", "unique")
+    __slots__ = ("nd", "shape", "indices", "unique", "dead")
 
     def name(self) -> str:
         return f"MaxPool{_dim_tag(self.nd)}WithIndicesBackward0"
@@ -137,6 +148,13 @@ class MaxPool(Function):
             np.maximum(best, v, out=best)  # a NaN value propagates, as in torch (not its index)
             idx = np.where(won, at, idx)
         self.indices = np.ascontiguousarray(idx)  # (B, OH, OW) per-plane flat indices
+        self.dead = None
+        if (ph or pw) and (dh > 1 or dw > 1):  # a dilated window may hold only padding (value −∞)
+            (r0, rdead), (c0, cdead) = _first_inside(h, oh, kh, sh, ph, dh), _first_inside(w, ow, kw, sw, pw, dw)
+            dead = rdead[:, None] | cdead[None, :]
+            if dead.any():  # torch's index there: its first row and column at or after 0
+                self.indices[:, dead] = np.broadcast_to(r0[:, None] * w + c0[None, :], dead.shape)[dead]
+                self.dead = dead
         self.unique = sh >= dh * (kh - 1) + 1 and sw >= dw * (kw - 1) + 1
         out_shape = a.shape[:-self.nd] + ((oh, ow) if self.nd == 2 else (ow,))
         return best.reshape(out_shape)
@@ -148,7 +166,11 @@ class MaxPool(Function):
     def backward(self, g):
         planes = self.indices.shape[0]
         hw = int(np.prod(self.shape[-self.nd:]))
-        return (_scatter(self.indices.reshape(planes, -1), g, planes, hw, self.unique).reshape(self.shape),)
+        idx = self.indices
+        if self.dead is not None:  # windows of padding only pass no gradient (as torch)
+            g = g.reshape(idx.shape) * ~self.dead
+            idx = np.where(self.dead, 0, idx)
+        return (_scatter(idx.reshape(planes, -1), g, planes, hw, self.unique).reshape(self.shape),)
 
 
 # -- average pooling ---------------------------------------------------------------------------
@@ -360,7 +382,7 @@ class Pad(Function):
                 raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
                                    f"dimension, but got: padding ({lo}, {hi}) at dimension {ax} of input "
                                    f"{list(a.shape)}")
-            if mode == "circular" and max(lo, hi) > size:
+            if mode == "circular" and max(lo, hi) > size + min(lo, 0) + min(hi, 0):
                 raise RuntimeError(f"Padding value causes wrapping around more than once: padding "
                                    f"({lo}, {hi}) at dimension {ax} of input {list(a.shape)}")
             r = np.arange(size)
