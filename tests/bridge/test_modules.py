@@ -79,6 +79,13 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "LayerNorm": (lambda: gnn.LayerNorm(4, eps=1e-3), (5, 4)),
     "BatchNorm1d": (lambda: gnn.BatchNorm1d(4, momentum=0.2), (5, 4)),
     "BatchNorm1d(eval)": (lambda: gnn.BatchNorm1d(4).eval(), (5, 4)),
+    "MaxPool1d": (lambda: gnn.MaxPool1d(3, 2, 1, ceil_mode=True), (2, 3, 9)),
+    "MaxPool2d": (lambda: gnn.MaxPool2d(2), (2, 3, 6, 5)),
+    "AvgPool1d": (lambda: gnn.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 9)),
+    "AvgPool2d": (lambda: gnn.AvgPool2d((2, 3), 1, 1, ceil_mode=True), (2, 3, 6, 5)),
+    "AdaptiveAvgPool2d": (lambda: gnn.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 5)),
+    "AdaptiveMaxPool2d": (lambda: gnn.AdaptiveMaxPool2d(3), (2, 3, 7, 5)),
+    "Upsample": (lambda: gnn.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True), (2, 3, 4, 5)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }

@@ -442,12 +442,15 @@ def linear_matrix(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> n
     align_corners: src = dst·(n_in − 1)/(n_out − 1); else src = max((dst + ½)·scale − ½, 0);
     i0 = ⌊src⌋, i1 = min(i0 + 1, n_in − 1), weights (1 − λ, λ) with λ = src − i0."""
     t = np.dtype(dtype).type if np.dtype(dtype).kind == "f" else np.float64
-    dst = np.arange(n_out, dtype=t)
+    # The scale is rounded to the dtype, the source index computed once in float64 and rounded
+    # once: torch's float32 kernel computes (dst + ½)·scale − ½ as one fused multiply-add.
+    dst = np.arange(n_out, dtype=np.float64)
     if align_corners:
         s = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
-        src = dst * s
+        src = (dst * np.float64(s)).astype(t)
     else:
-        src = np.maximum((dst + t(0.5)) * _scale(n_in, n_out, scale, t) - t(0.5), t(0))
+        s = np.float64(_scale(n_in, n_out, scale, t))
+        src = np.maximum((dst + 0.5) * s - 0.5, 0.0).astype(t)
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = np.minimum(i0 + 1, n_in - 1)
     lam = np.minimum(src - i0.astype(t), t(1))
