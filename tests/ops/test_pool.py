@@ -268,3 +268,12 @@ def test_window_of_padding_only_gives_minus_inf_and_no_gradient():
     np.testing.assert_array_equal(idx.numpy(), idxt.numpy())  # 1, past the plane
     y.sum().backward()
     assert x.grad.tolist() == [[[0.0]], [[0.0]]]
+
+
+@pytest.mark.parametrize("mode", ["linear", "bilinear"])
+def test_an_axis_whose_size_does_not_change_is_copied_whatever_the_scale_factor(mode):
+    shape, factor = ((2, 3, 2), 1.3) if mode == "linear" else ((2, 3, 2, 2), (0.5, 1.3))
+    x = np.random.default_rng(0).standard_normal(shape)
+    res = both(lambda a: F.interpolate(a, scale_factor=factor, mode=mode),
+               lambda a: TF.interpolate(a, scale_factor=factor, mode=mode), x)
+    assert_agree(res, "float64")

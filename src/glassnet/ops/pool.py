@@ -440,8 +440,11 @@ def nearest_indices(n_in: int, n_out: int, scale=None) -> np.ndarray:
 def linear_matrix(n_in: int, n_out: int, scale, align_corners: bool, dtype) -> np.ndarray:
     """The (n_out, n_in) matrix of linear interpolation along one axis, torch's source index:
     align_corners: src = dst·(n_in − 1)/(n_out − 1); else src = max((dst + ½)·scale − ½, 0);
-    i0 = ⌊src⌋, i1 = min(i0 + 1, n_in − 1), weights (1 − λ, λ) with λ = src − i0."""
+    i0 = ⌊src⌋, i1 = min(i0 + 1, n_in − 1), weights (1 − λ, λ) with λ = src − i0; the identity
+    when n_out = n_in."""
     t = np.dtype(dtype).type if np.dtype(dtype).kind == "f" else np.float64
+    if n_out == n_in:  # torch copies an axis whose size does not change, whatever the scale factor
+        return np.eye(n_in, dtype=dtype)
     # The scale is rounded to the dtype, the source index computed once in float64 and rounded
     # once: torch's float32 kernel computes (dst + ½)·scale − ½ as one fused multiply-add.
     dst = np.arange(n_out, dtype=np.float64)
