@@ -88,6 +88,13 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "Conv2d": (lambda: gnn.Conv2d(2, 4, 3, padding="same", dilation=2, groups=2), (3, 2, 6, 5)),
     "ConvTranspose1d": (lambda: gnn.ConvTranspose1d(2, 3, 3, stride=2, output_padding=1), (3, 2, 5)),
     "ConvTranspose2d": (lambda: gnn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, bias=False), (3, 4, 3, 3)),
+    "MaxPool1d": (lambda: gnn.MaxPool1d(3, 2, 1, ceil_mode=True), (2, 3, 9)),
+    "MaxPool2d": (lambda: gnn.MaxPool2d(2), (2, 3, 6, 5)),
+    "AvgPool1d": (lambda: gnn.AvgPool1d(3, 2, 1, count_include_pad=False), (2, 3, 9)),
+    "AvgPool2d": (lambda: gnn.AvgPool2d((2, 3), 1, 1, ceil_mode=True), (2, 3, 6, 5)),
+    "AdaptiveAvgPool2d": (lambda: gnn.AdaptiveAvgPool2d((3, None)), (2, 3, 7, 5)),
+    "AdaptiveMaxPool2d": (lambda: gnn.AdaptiveMaxPool2d(3), (2, 3, 7, 5)),
+    "Upsample": (lambda: gnn.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True), (2, 3, 4, 5)),
     "Sequential": (lambda: gnn.Sequential(gnn.Linear(4, 8), gnn.Tanh(), gnn.Dropout(0.0),
                                           gnn.Linear(8, 2)), (5, 4)),
 }

@@ -204,7 +204,11 @@ def test_functional_batch_norm_on_n_c_star_matches_torch(shape, training, dtype,
         out.backward(lib.tensor(np.linspace(0.5, 1.5, out.numel()).reshape(shape).astype(dtype)))
         results.append([out.detach().numpy(), rm.numpy(), rv.numpy()] + [v.grad.numpy() for v in xs])
     for a, b_ in zip(*results, strict=True):
-        assert_close(a, b_, dtype)
+        if dtype == "float32":  # γ and β's gradients are sums over N·H·W terms that may cancel: the
+            # float32 rounding of such a sum depends on the summation order (BLAS, NumPy, torch)
+            np.testing.assert_allclose(a, b_, rtol=1e-4, atol=1e-5)
+        else:
+            assert_close(a, b_, dtype)
 
 
 @pytest.mark.parametrize("training", [True, False])

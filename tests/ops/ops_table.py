@@ -40,6 +40,11 @@ UNARY = {
     "index_repeated": (lambda lib, a: a.flatten()[lib.tensor([0, 0, -1, 0])] * 2, "any"),
     "index_mask": (lambda lib, a: a[a > 0] * 2, "nonzero"),
     "var": (lambda lib, a: a.var(), "any"),
+    "max_pool1d": (lambda lib, a: lib.nn.functional.max_pool1d(a.reshape(1, 1, -1), 2, ceil_mode=True), "distinct"),
+    "avg_pool1d": (lambda lib, a: lib.nn.functional.avg_pool1d(a.reshape(1, 1, -1), 2, 1, 1), "any"),
+    "pad": (lambda lib, a: lib.nn.functional.pad(a, (1, 2), value=0.5), "any"),
+    "interpolate_linear": (lambda lib, a: lib.nn.functional.interpolate(a.reshape(1, 1, -1), scale_factor=2.5,
+                                                                        mode="linear"), "any"),
 }
 
 BINARY = {
