@@ -209,10 +209,15 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    return _drop(input, p, np.shape(input.array))
+
+
+def _drop(input: Tensor, p: float, mask_shape: tuple) -> Tensor:
+    """x·m / (1 − p) with m ~ Bernoulli(1 − p) drawn in ``mask_shape`` (broadcast over the rest)."""
     dtype = input.array.dtype
     if p == 1.0:
-        return input * from_numpy(np.zeros(np.shape(input.array), dtype=dtype))
-    keep = _random.default_generator.rng.random(np.shape(input.array)) >= p
+        return input * from_numpy(np.zeros(mask_shape, dtype=dtype))
+    keep = _random.default_generator.rng.random(mask_shape) >= p
     return input * from_numpy(keep.astype(dtype) / dtype.type(1.0 - p))
 
 
@@ -256,12 +261,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return input
-    dtype = input.array.dtype
-    mask_shape = tuple(input.shape[:2]) + (1,) * (ndim - 2)
-    if p == 1.0:
-        return input * from_numpy(np.zeros(mask_shape, dtype=dtype))
-    keep = _random.default_generator.rng.random(mask_shape) >= p
-    return input * from_numpy(keep.astype(dtype) / dtype.type(1.0 - p))
+    return _drop(input, p, tuple(input.shape[:2]) + (1,) * (ndim - 2))
 
 
 # -- embeddings and norms --------------------------------------------------------------------
