@@ -69,3 +69,13 @@ def test_a_short_lenet_run_saves_a_model_that_loads_and_predicts(capsys, tmp_pat
     assert result["n"] == 1797 and result["score"] > 0.8
     assert main(["predict", "--model", str(path), "--data", "digits", "--show", "0"]) == 0
     assert "accuracy on 1797 samples" in capsys.readouterr().out
+
+
+def test_explain_a_step_of_a_saved_lenet(capsys, tmp_path):
+    path = tmp_path / "lenet.safetensors"
+    assert main(["train", "--data", "digits", "--model", "lenet", "--epochs", "1", "--save", str(path),
+                 "-q"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--model", str(path), "--data", "digits", "--rows", "2", "-f", "json"]) == 0
+    text = capsys.readouterr().out
+    assert '"1.weight[0, 0, 0, 0]"' in text and "on 2 samples (glassnet)" in text
