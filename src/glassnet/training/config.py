@@ -38,8 +38,8 @@ MODEL_DEFAULTS = {  # per model, on top of the data set's defaults (the file and
     "lenet": {"hidden": [32], "lr": 0.005, "epochs": 20},
 }
 KEYS = ("data", "model", "target", "hidden", "activation", "loss", "optimizer", "lr", "epochs",
-        "batch_size", "seed", "test_size", "save", "plot", "engine", "nproc", "nnodes", "rdzv_endpoint", "task",
-        "delimiter")
+        "batch_size", "seed", "test_size", "save", "plot", "engine", "nproc", "nnodes",
+        "rdzv_endpoint", "task", "delimiter")
 
 
 @dataclass(frozen=True)
