@@ -259,3 +259,23 @@ def test_demo_runs_the_tour(capsys, tmp_path):
     assert demo.main(["--only", "dose", "--out", str(out_file)]) == 0
     out = capsys.readouterr().out
     assert "Num steps: 34" in out and "tour.html" in out and out_file.exists()
+
+
+def test_train_model_lenet_on_digits_then_predict(capsys, tmp_path):
+    path = tmp_path / "lenet.safetensors"
+    code, out, err = run(capsys, "train", "--data", "digits", "--model", "lenet", "--epochs", "2",
+                         "--save", str(path), "-q")
+    assert code == 0, err
+    assert "LeNet (3350 parameters)" in out and path.exists()
+    code, out, _ = run(capsys, "predict", "--model", str(path), "--data", "digits", "--show", "2")
+    assert code == 0 and "accuracy on 1797 samples" in out
+
+
+def test_train_model_lenet_mistakes_are_one_line(capsys):
+    code, _, err = run(capsys, "train", "--data", "wine", "--model", "lenet")
+    assert code == 2 and err.strip() == ("glassnet: error: --model lenet takes images; the image "
+                                         "data sets are digits ('wine' is not one)")
+    code, _, err = run(capsys, "train", "--data", "digits", "--model", "cnn")
+    assert code == 2 and "--model must be one of mlp, lenet; got 'cnn'" in err
+    code, out, _ = run(capsys, "train", "--help")
+    assert code == 0 and "lenet" in out

@@ -106,3 +106,16 @@ def test_torchrun_runs_the_cli_directly_and_only_rank_0_reports(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("xor: 2-4-1 MLP") == 1 and "2 processes" in done.stdout
     assert training.read_architecture(model)["hidden"] == [4]
+
+
+def test_a_lenet_on_two_processes_equals_one(tmp_path):
+    """--model lenet crosses to torch (Conv2d, MaxPool2d, Unflatten) and trains under DDP."""
+    base = {"data": "digits", "model": "lenet", "epochs": 1, "batch_size": 100, "seed": 2}
+    one = training.resolve({**base, "engine": "glassnet"})
+    prepared = training.prepare(one)
+    ours, _ = train_state(training.resolve({**base, "engine": "torch"}), prepared, False, "float64")
+    both = launch(training.resolve({**base, "engine": "torch", "nproc": 2}), False, "float64")
+    state, history = both
+    assert history["accuracy"][-1] > 0.3
+    for key in ours:
+        np.testing.assert_allclose(state[key], ours[key], rtol=1e-9, atol=1e-10)

@@ -9,6 +9,7 @@ from glassnet.cli import main
 from glassnet.training.loop import train_glassnet
 
 CASES = [("circle", "sgd", {}), ("iris", "adam", {}), ("digits", "rmsprop", {"loss": "mse"}),
+         ("digits", "adam", {"model": "lenet"}),
          ("xor", "adamw", {}), ("wine", "sgd", {"loss": "cross-entropy", "hidden": "8 4"})]
 
 
@@ -19,7 +20,8 @@ def test_the_glassnet_runner_is_unchanged_by_the_split():
     assert run.final["test_accuracy"] == 0.675
 
 
-@pytest.mark.parametrize("data,optimizer,extra", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("data,optimizer,extra", CASES,
+                         ids=[c[0] + "-" + c[2].get("model", "mlp") for c in CASES])
 def test_torch_engine_ends_where_glassnet_does_in_float64(data, optimizer, extra):
     pytest.importorskip("torch")
     from glassnet.training.torch_runner import train_state

@@ -113,6 +113,10 @@ def _data_warnings():
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def train(data: Optional[str] = _recipe_option("--data"),
+          model: Optional[str] = typer.Option(None, "--model", help="mlp (default: Linear layers) "
+                                              "or lenet (two Conv2d 3×3 + MaxPool2d blocks, 6 and 16 "
+                                              "channels, then the --hidden layers; image data: "
+                                              "digits, as 1×8×8)."),
           target: Optional[str] = _recipe_option("--target"),
           hidden: Optional[str] = _recipe_option("--hidden"),
           activation: Optional[str] = _recipe_option("--activation"),
@@ -141,10 +145,12 @@ def train(data: Optional[str] = _recipe_option("--data"),
           task: Optional[str] = typer.Option(None, "--task", help="classification or regression "
                                              "(default: inferred from the target column)."),
           delimiter: Optional[str] = _recipe_option("--delimiter")):
-    """Train a multilayer perceptron on a built-in data set or a CSV file."""
+    """Train a multilayer perceptron (or, --model lenet, a small CNN on digits) on a built-in data
+    set or a CSV file."""
     from .. import training
     try:
-        spec = _resolve_spec(config, data=data, target=target, hidden=hidden, activation=activation,
+        spec = _resolve_spec(config, data=data, model=model, target=target, hidden=hidden,
+                             activation=activation,
                              loss=loss, optimizer=optimizer, lr=lr, epochs=epochs,
                              batch_size=batch_size, seed=seed, test_size=test_size, save=save,
                              plot=plot, engine=engine, nproc=nproc, nnodes=nnodes,

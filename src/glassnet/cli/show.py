@@ -83,7 +83,8 @@ def print_training(run, console=None) -> None:
     from rich.table import Table
     console = console or _console()
     metric = "R²" if run.task == "regression" else "accuracy"
-    console.print(f"[bold]{run.spec.data}[/]: {run.architecture} MLP ({run.parameters} parameters), "
+    kind = "MLP" if getattr(run.spec, "model", "mlp") == "mlp" else "LeNet"
+    console.print(f"[bold]{run.spec.data}[/]: {run.architecture} {kind} ({run.parameters} parameters), "
                   f"{run.spec.activation}, {run.loss}, {run.spec.optimizer} lr {run.spec.lr}, "
                   f"{run.spec.epochs} epochs, batch {run.spec.batch_size or 'full'}, seed {run.spec.seed}")
     if getattr(run.spec, "engine", "glassnet") != "glassnet":

@@ -30,6 +30,7 @@ LESSONS = {
     "xor-worked-example": ("xor_worked_example", "Seed 003: forward and backward with the trained weights"),
     "spiral": ("spiral", "Seed 003: the 2-16-8-1 spiral classifier, measured"),
     "debug-checklist": ("debug_checklist", "Seed 003: the debugging checklist on the spiral set-up"),
+    "cnn-digits": ("cnn_digits", "A LeNet on 8×8 digits: kernels, feature maps, saliency, vs an MLP"),
 }
 
 

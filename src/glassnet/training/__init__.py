@@ -4,8 +4,8 @@ The modules import one way, bottom to top:
 
 1. ``config`` turns defaults, a TOML file, flags (and, from the CLI, torchrun's environment)
    into a checked ``Spec``; ``task`` infers the task from the labels; ``prepared`` loads (through
-   ``glassnet.data``, as NumPy arrays), splits and scales; ``model`` builds the MLP and scores
-   outputs;
+   ``glassnet.data``, as NumPy arrays), splits and scales; ``model`` builds the MLP (or the
+   LeNet of ``--model lenet``) and scores outputs;
 2. ``guards`` checks paths and checkpoints; ``divergence`` stops a diverging run; ``loop`` runs
    the epochs with a runner, and holds glassnet's; ``outputs`` writes the checkpoint and figures
    and rebuilds a saved model for ``predict``;

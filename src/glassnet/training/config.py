@@ -18,7 +18,7 @@ BUILTIN = {"spiral": "spiral", "xor": "xor", "circle": "circle", "moons": "moons
            "breast-cancer": "breast_cancer", "wine": "wine"}
 CHOICES = {"activation": ("relu", "tanh", "sigmoid"), "loss": ("bce-logits", "mse", "cross-entropy"),
            "optimizer": ("sgd", "adam", "adamw", "rmsprop"), "engine": ("glassnet", "torch"),
-           "task": ("classification", "regression")}
+           "task": ("classification", "regression"), "model": ("mlp", "lenet")}
 BASE = {"hidden": [16, 8], "activation": "relu", "optimizer": "adam", "lr": 0.01, "epochs": 200,
         "batch_size": 64, "seed": 0, "test_size": 0.2, "engine": "glassnet", "nproc": 1, "nnodes": 1}
 DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follows from the task
@@ -32,9 +32,14 @@ DEFAULTS = {  # sensible settings per data set (on top of BASE); the loss follow
     "wine": {"hidden": [16], "epochs": 150, "batch_size": 16},
     "csv": {"hidden": [16], "epochs": 200, "batch_size": 32},
 }
-KEYS = ("data", "target", "hidden", "activation", "loss", "optimizer", "lr", "epochs", "batch_size",
-        "seed", "test_size", "save", "plot", "engine", "nproc", "nnodes", "rdzv_endpoint", "task",
-        "delimiter")
+# --model lenet: the data sets whose rows are images, (channels, height, width) each
+IMAGES = {"digits": (1, 8, 8)}
+MODEL_DEFAULTS = {  # per model, on top of the data set's defaults (the file and flags still win)
+    "lenet": {"hidden": [32], "lr": 0.005, "epochs": 20},
+}
+KEYS = ("data", "model", "target", "hidden", "activation", "loss", "optimizer", "lr", "epochs",
+        "batch_size", "seed", "test_size", "save", "plot", "engine", "nproc", "nnodes",
+        "rdzv_endpoint", "task", "delimiter")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class Spec:
     """A checked training configuration (see ``resolve``)."""
 
     data: str
+    model: str = "mlp"             # "mlp" or "lenet" (convolutions; image data sets only)
     target: str | None = None
     hidden: list = field(default_factory=list)
     activation: str = "relu"
@@ -164,13 +170,20 @@ def resolve(flags: dict, config_path=None, environ=None) -> Spec:
     kind = "csv" if data.lower().endswith(".csv") else data
     if kind not in DEFAULTS:
         raise ValueError(f"--data must be one of {', '.join(BUILTIN)} or a .csv file; got {data!r}")
-    merged = {**BASE, **DEFAULTS[kind], **config, **given, "data": data}
+    model = given.get("model", config.get("model", "mlp"))
+    if model not in CHOICES["model"]:
+        raise ValueError(f"--model must be one of {', '.join(CHOICES['model'])}; got {model!r}")
+    if model != "mlp" and kind not in IMAGES:
+        raise ValueError(f"--model {model} takes images; the image data sets are "
+                         f"{', '.join(IMAGES)} ({data!r} is not one)")
+    merged = {**BASE, **DEFAULTS[kind], **MODEL_DEFAULTS.get(model, {}), **config, **given,
+              "data": data, "model": model}
     for name, allowed in CHOICES.items():
         value = merged.get(name)
         if value is not None and value not in allowed:
             raise ValueError(f"--{name} must be one of {', '.join(allowed)}; got {value!r}")
     spec = Spec(
-        data=data, target=merged.get("target"), hidden=_parse_hidden(merged["hidden"]),
+        data=data, model=model, target=merged.get("target"), hidden=_parse_hidden(merged["hidden"]),
         activation=merged["activation"], loss=merged.get("loss"), optimizer=merged["optimizer"],
         lr=_number("lr", merged["lr"], float, 0, low_open=True),
         epochs=_number("epochs", merged["epochs"], int, 1),

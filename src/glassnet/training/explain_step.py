@@ -57,7 +57,7 @@ def record_step(model_path, data: str, target: str | None = None, rows: int = 1,
 
 
 def default_entries(step) -> list:
-    """The first weight of the first and of the last layer."""
-    weights = [p.name for p in step.params if p.name.endswith("weight")]
-    names = dict.fromkeys(weights[:1] + weights[-1:])
-    return [f"{name}[0, 0]" for name in names]
+    """The first weight of the first and of the last layer (a conv kernel's first tap too)."""
+    weights = {p.name: np.ndim(p.before) for p in step.params if p.name.endswith("weight")}
+    names = dict.fromkeys(list(weights)[:1] + list(weights)[-1:])
+    return [f"{name}[{', '.join(['0'] * weights[name])}]" for name in names]

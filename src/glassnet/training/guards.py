@@ -103,13 +103,37 @@ def _strings(value, n: int | None = None) -> bool:
 
 def expected_shapes(arch: dict) -> dict:
     """name → shape of the ``Sequential`` that ``build_model`` makes from ``arch``."""
-    shapes, width = {}, arch["in_features"]
+    shapes, width, first = {}, arch["in_features"], 0
+    if arch.get("image_shape") is not None:   # Unflatten, (Conv2d, activation, MaxPool2d)…, Flatten
+        c, h, w = arch["image_shape"]
+        for i, out_c in enumerate(arch["channels"]):
+            shapes[f"{1 + 3 * i}.weight"] = [out_c, c, 3, 3]
+            shapes[f"{1 + 3 * i}.bias"] = [out_c]
+            c, h, w = out_c, h // 2, w // 2
+        width, first = c * h * w, 2 + 3 * len(arch["channels"])
     sizes = list(arch["hidden"]) + [arch["out_features"]]
     for i, size in enumerate(sizes):
-        shapes[f"{2 * i}.weight"] = [size, width]
-        shapes[f"{2 * i}.bias"] = [size]
+        shapes[f"{first + 2 * i}.weight"] = [size, width]
+        shapes[f"{first + 2 * i}.bias"] = [size]
         width = size
     return shapes
+
+
+def _check_image(arch: dict, bad: str) -> None:
+    """A LeNet's ``model``, ``image_shape`` and ``channels`` (absent for an MLP)."""
+    if arch.get("model", "mlp") == "mlp" and arch.get("image_shape") is None:
+        return
+    shape, channels = arch.get("image_shape"), arch.get("channels")
+    if arch.get("model") != "lenet" or not isinstance(shape, list) or len(shape) != 3 \
+            or not all(_positive_int(v) for v in shape) or not isinstance(channels, list) \
+            or not all(_positive_int(v) for v in channels):
+        raise ValueError(f"{bad}: a LeNet needs model 'lenet', image_shape [C, H, W] and a list of "
+                         f"channels; got {arch.get('model')!r}, {shape!r} and {channels!r}")
+    if shape[0] * shape[1] * shape[2] != arch["in_features"]:
+        raise ValueError(f"{bad}: image_shape {shape} does not hold {arch['in_features']} features")
+    if min(shape[1], shape[2]) >> len(channels) < 1:
+        raise ValueError(f"{bad}: {len(channels)} pooling layers shrink a {shape[1]}×{shape[2]} "
+                         f"image to nothing")
 
 
 def check_architecture(arch, shapes: dict, path) -> dict:
@@ -131,6 +155,7 @@ def check_architecture(arch, shapes: dict, path) -> dict:
     for key, allowed in (("activation", ACTIVATIONS), ("loss", LOSSES), ("task", TASKS)):
         if arch[key] not in allowed:
             raise ValueError(f"{bad}: {key} must be one of {', '.join(allowed)}; got {arch[key]!r}")
+    _check_image(arch, bad)
     n_in, n_out, task = arch["in_features"], arch["out_features"], arch["task"]
     if not _numbers(arch["mean"], n_in) or not _numbers(arch["std"], n_in, positive=True):
         raise ValueError(f"{bad}: mean and std must be {n_in} finite numbers each (std > 0)")

@@ -21,7 +21,7 @@ from glassnet.data.csv_file import load_csv_arrays, read_features, read_header
 
 from .config import Spec
 from .guards import check_architecture, write_text_atomically
-from .model import build_model, predictions, score
+from .model import build_model, image_shape, model_channels, predictions, score
 from .prepared import Prepared, csv_delimiter, load_data
 
 METADATA_KEY = "glassnet.architecture"
@@ -50,7 +50,10 @@ class TrainingRun:
 def architecture(spec: Spec, prepared: Prepared) -> dict:
     """What ``predict`` needs to rebuild the model and read new data (stored in the metadata)."""
     data = prepared.data
-    return {"in_features": int(prepared.X.shape[1]), "hidden": spec.hidden,
+    shape = image_shape(spec)
+    convolutions = {} if shape is None else {"model": spec.model, "image_shape": list(shape),
+                                              "channels": list(model_channels(spec))}
+    return {**convolutions, "in_features": int(prepared.X.shape[1]), "hidden": spec.hidden,
             "activation": spec.activation, "out_features": prepared.n_out, "loss": prepared.loss,
             "task": prepared.task, "classes": data.classes, "mean": prepared.mean.tolist(),
             "std": prepared.std.tolist(), "features": data.features, "target": data.target,
@@ -128,7 +131,8 @@ def read_architecture(path) -> dict:
 def load_model(model_path):
     """(architecture, glassnet model with the saved weights) from a ``glassnet train --save`` file."""
     arch = read_architecture(model_path)
-    model = build_model(arch["in_features"], arch["hidden"], arch["activation"], arch["out_features"])
+    model = build_model(arch["in_features"], arch["hidden"], arch["activation"], arch["out_features"],
+                        arch.get("image_shape"), arch.get("channels", ()))
     try:
         model.load_state_dict(torch.load(str(model_path)))
     except (RuntimeError, TypeError) as error:  # e.g. a dtype the layers cannot take

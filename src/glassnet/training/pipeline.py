@@ -1,4 +1,4 @@
-"""The ``glassnet train`` recipe: an MLP on any data set, as a result object.
+"""The ``glassnet train`` recipe: an MLP on any data set (or a LeNet on images), as a result object.
 
 ``fit(spec)`` prepares the data (``data``), trains the model with the engine ``spec.engine``
 chooses (``loop``: glassnet's runner; or PyTorch: ``torch_runner`` in one process, ``distributed`` for
@@ -13,7 +13,7 @@ import time
 from .config import Spec
 from .guards import check_output_folder, check_outputs
 from .loop import train_glassnet
-from .model import initial_model
+from .model import describe, image_shape, initial_model, model_channels
 from .outputs import TrainingRun, architecture, plots, save_checkpoint
 from .prepared import Prepared, prepare
 
@@ -106,8 +106,8 @@ def finish(spec: Spec, prepared: Prepared, model, history: dict, start: float) -
     """The ``TrainingRun`` of a trained glassnet model, after writing ``--save`` and ``--plot``."""
     final = {k: v[-1] for k, v in history.items()}
     run = TrainingRun(spec=spec, task=prepared.task, loss=prepared.loss,
-                      architecture="-".join(map(str, [prepared.X.shape[1], *spec.hidden,
-                                                      prepared.n_out])),
+                      architecture=describe(prepared.X.shape[1], spec.hidden, prepared.n_out,
+                                            image_shape(spec), model_channels(spec)),
                       parameters=sum(p.numel() for p in model.parameters()),
                       n_train=len(prepared.train_idx), n_test=len(prepared.test_idx),
                       history=history, final=final, seconds=0.0, classes=prepared.data.classes,

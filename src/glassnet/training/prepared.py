@@ -150,14 +150,20 @@ def targets(task: str, loss: str, y: np.ndarray, n_out: int) -> np.ndarray:
 
 
 def prepare(spec: Spec) -> Prepared:
-    """Load ``spec.data``, split it by ``spec.seed``, standardize by the training part."""
+    """Load ``spec.data``, split it by ``spec.seed``, standardize by the training part (each
+    feature by its own mean and std for an MLP; every pixel by the same two for a LeNet)."""
     data = load_data(spec.data, spec.target, spec.task, spec.delimiter)
     kind = "csv" if spec.data.lower().endswith(".csv") else spec.data
     loss = spec.loss or default_loss(data.task)
     n_out = check_loss(data.task, loss, len(data.classes or []))
     train_idx, test_idx = split(len(data.X), spec.test_size, spec.seed)
-    mean = data.X[train_idx].mean(0) if kind in STANDARDIZED else np.zeros(data.X.shape[1])
-    std = data.X[train_idx].std(0) if kind in STANDARDIZED else np.ones(data.X.shape[1])
+    n_features = data.X.shape[1]
+    if spec.model != "mlp":   # images: one mean and std for every pixel, so a pixel keeps its
+        mean = np.full(n_features, data.X[train_idx].mean())   # contrast with its neighbours
+        std = np.full(n_features, data.X[train_idx].std())
+    else:
+        mean = data.X[train_idx].mean(0) if kind in STANDARDIZED else np.zeros(n_features)
+        std = data.X[train_idx].std(0) if kind in STANDARDIZED else np.ones(n_features)
     std = np.where(std > 0, std, 1.0)
     X = ((data.X - mean) / std).astype(np.float32)
     ytr, yte = data.y[train_idx], data.y[test_idx]
