@@ -1,0 +1,143 @@
+"""explain on convolutions: a kernel weight's (and a bias's) gradient derived as the sum it is,
+over samples and output positions, equal to the recorded gradient, to torch's, and exactly so in
+exact (Fraction) arithmetic; max pooling's winners."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import glassnet
+import glassnet.nn as nn
+import glassnet.nn.functional as F
+from glassnet import explain
+
+
+def _conv_step(dtype=np.float32, stride=1, padding=0, dilation=1, groups=1, seed=0):
+    glassnet.manual_seed(seed)
+    model = nn.Sequential(nn.Conv2d(4, 4, 3, stride=stride, padding=padding, dilation=dilation,
+                                    groups=groups), nn.ReLU(), nn.Flatten())
+    if dtype == np.float64:
+        model = model.double()
+    rng = np.random.default_rng(seed)
+    x = glassnet.tensor(rng.standard_normal((3, 4, 7, 6)).astype(dtype))
+    opt = glassnet.optim.SGD(model.parameters(), lr=0.1)
+    with explain.record(model, opt) as rec:
+        out = model(x)
+        loss = (out * out).mean() + out.sum() * 0.01
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model, x, rec
+
+
+GEOMETRIES = [dict(), dict(stride=2, padding=1), dict(dilation=2, padding=2), dict(groups=2, padding=1),
+              dict(stride=(2, 1), padding=(0, 2), dilation=(1, 2))]
+
+
+@pytest.mark.parametrize("geo", GEOMETRIES)
+def test_the_sum_has_one_term_per_sample_and_output_position_and_equals_the_gradient(geo):
+    model, x, rec = _conv_step(np.float64, **geo)
+    conv = rec.ops[0]
+    n, _, ho, wo = conv.shape
+    w = rec.param("0.weight")
+    for entry in [(0, 0, 0, 0), (3, 1, 2, 1), (1, 1, 1, 2)]:
+        d = rec.derivation(f"0.weight[{', '.join(map(str, entry))}]")
+        assert d.count == n * ho * wo
+        assert d.agrees
+        assert d.value == w.grad[entry]
+        assert d.total == pytest.approx(float(w.grad[entry]), rel=1e-12, abs=1e-15)
+        shown = float(d.lines[-1][0].rsplit(" = ", 1)[1].replace("−", "-"))
+        assert shown == pytest.approx(float(w.grad[entry]), rel=5e-3, abs=1e-6)
+    d = rec.derivation("0.bias[2]")
+    assert d.count == n * ho * wo and d.agrees
+
+
+def _brute_weight_grad(xv, g, o, c, i, j, stride, padding, dilation, groups, cout):
+    """∂L/∂W[o, c, i, j] by the formula, one loop over n, y, x."""
+    s, p, d = stride, padding, dilation
+    cin = (o // (cout // groups)) * (xv.shape[1] // groups) + c
+    total = 0
+    for n in range(g.shape[0]):
+        for y in range(g.shape[2]):
+            for x in range(g.shape[3]):
+                r, q = y * s[0] + i * d[0] - p[0], x * s[1] + j * d[1] - p[1]
+                if 0 <= r < xv.shape[2] and 0 <= q < xv.shape[3]:
+                    total = total + g[n, o, y, x] * xv[n, cin, r, q]
+    return total
+
+
+@pytest.mark.parametrize("geo", GEOMETRIES)
+def test_the_derivation_agrees_with_torch(geo):
+    torch = pytest.importorskip("torch")
+    model, x, rec = _conv_step(np.float64, **geo)
+    conv = model[0]
+    tconv = torch.nn.Conv2d(4, 4, 3, stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
+                            groups=conv.groups).double()
+    with torch.no_grad():
+        tconv.weight.copy_(torch.from_numpy(rec.param("0.weight").before))
+        tconv.bias.copy_(torch.from_numpy(rec.param("0.bias").before))
+    out = torch.relu(tconv(torch.from_numpy(x.numpy()))).flatten(1)
+    ((out * out).mean() + out.sum() * 0.01).backward()
+    tw = tconv.weight.grad.numpy()
+    for entry in [(0, 0, 0, 0), (3, 1, 2, 1), (2, 0, 1, 2)]:
+        d = rec.derivation(f"0.weight[{', '.join(map(str, entry))}]")
+        assert float(d.value) == pytest.approx(float(tw[entry]), rel=1e-12, abs=1e-14)
+        g = rec.ops[0].grad_out
+        brute = _brute_weight_grad(x.numpy(), g, *entry, conv.stride, conv.padding, conv.dilation,
+                                   conv.groups, 4)
+        assert brute == pytest.approx(float(tw[entry]), rel=1e-12, abs=1e-14)
+    assert rec.derivation("0.bias[1]").value == pytest.approx(float(tconv.bias.grad[1]), rel=1e-12)
+
+
+def test_exact_arithmetic_reproduces_the_gradient_exactly():
+    rng = np.random.default_rng(1)
+    frac = np.vectorize(lambda v: Fraction(int(v), 4), otypes=[object])
+    w = glassnet.tensor(frac(rng.integers(-4, 5, (2, 2, 2, 2))), requires_grad=True)
+    b = glassnet.tensor(frac(rng.integers(-4, 5, (2,))), requires_grad=True)
+    x = glassnet.tensor(frac(rng.integers(-4, 5, (2, 2, 4, 4))))
+    opt = glassnet.optim.SGD([w, b], lr=Fraction(1, 10))
+    with explain.record(None, opt, names={"w": w, "b": b, "x": x}) as rec:
+        out = F.conv2d(x, w, b, stride=1, padding=1)
+        loss = (out * out).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    g = rec.ops[0].grad_out
+    for entry in [(0, 0, 0, 0), (1, 1, 1, 0), (0, 1, 1, 1)]:
+        d = rec.derivation(f"w[{', '.join(map(str, entry))}]")
+        assert d.agrees and d.count == 2 * 5 * 5
+        assert isinstance(d.value, Fraction)
+        brute = _brute_weight_grad(x.array, g, *entry, (1, 1), (1, 1), (1, 1), 1, 2)
+        assert brute == d.value == d.total == w.grad.array[entry]
+    d = rec.derivation("b[1]")
+    assert d.agrees and d.value == sum(g[:, 1].ravel().tolist(), 0)
+
+
+def test_the_derivation_shows_the_largest_terms_and_how_many_more():
+    _, _, rec = _conv_step(np.float32, stride=2, padding=1)
+    text = str(rec.derivation("0.weight[1, 2, 0, 1]"))
+    assert "Σ over n, y, x of ∂L/∂" in text and "… " in text and "more" in text
+    assert "torch's layout (out_channels, in_channels/groups, kH, kW)" in text
+    assert "the recorded gradient from ConvolutionBackward0" in text and "DISAGREE" not in text
+
+
+def test_max_pooling_winners_are_the_argmax_of_each_window():
+    from glassnet.explain.derivation import pool_winners
+    glassnet.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 2))
+    opt = glassnet.optim.SGD(model.parameters(), lr=0.1)
+    x = glassnet.randn(2, 1, 4, 4)
+    with explain.record(model, opt) as rec:
+        loss = F.cross_entropy(model(x), glassnet.tensor([0, 1]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    pool = next(op for op in rec.ops if op.op == "MaxPool")
+    win = pool_winners(pool)
+    a = pool.input_values[0]
+    for p in np.ndindex(*pool.shape):
+        n, c, y, x_ = p
+        window = a[n, c, 2 * y:2 * y + 2, 2 * x_:2 * x_ + 2]
+        r, q = np.unravel_index(np.argmax(window), window.shape)
+        assert tuple(win[p]) == (n, c, 2 * y + r, 2 * x_ + q)
+    assert "won its window" in str(rec.derivation("0.weight[1, 0, 1, 1]"))
