@@ -141,3 +141,39 @@ def test_max_pooling_winners_are_the_argmax_of_each_window():
         r, q = np.unravel_index(np.argmax(window), window.shape)
         assert tuple(win[p]) == (n, c, 2 * y + r, 2 * x_ + q)
     assert "won its window" in str(rec.derivation("0.weight[1, 0, 1, 1]"))
+
+
+def _cnn():
+    glassnet.manual_seed(3)
+    return nn.Sequential(nn.Conv2d(2, 4, 3, stride=2, padding=1), nn.ReLU(), nn.MaxPool2d(2, stride=1),
+                         nn.Conv2d(4, 4, 2, dilation=2, groups=2), nn.Flatten())
+
+
+def test_the_receptive_field_is_the_set_of_inputs_that_can_change_the_output():
+    model = _cnn().double()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 2, 12, 12))
+    opt = glassnet.optim.SGD(model.parameters(), lr=0.1)
+    with explain.record(model, opt) as rec:
+        loss = model(glassnet.tensor(x)).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    conv2 = next(op for op in rec.ops if op.module == "3")
+    # brute force: a NaN at one input entry reaches exactly the outputs that read it (the ReLU is
+    # skipped: relu(NaN) may be 0, and a receptive field is about what is read)
+    probe = nn.Sequential(model[0], model[2], model[3])
+    reached = np.zeros(x.shape + conv2.shape, dtype=bool)
+    with glassnet.no_grad():
+        for p in np.ndindex(*x.shape):
+            xp = x.copy()
+            xp[p] = np.nan
+            reached[p] = np.isnan(probe(glassnet.tensor(xp)).numpy())
+    for index in [(0, 0, 0, 0), (1, 3, 1, 2), (0, 2, 2, 2)]:
+        field = rec.receptive_field("3", *index)
+        assert field.mask.shape == x.shape
+        assert np.array_equal(field.mask, reached[(Ellipsis,) + index])
+        assert field.count == int(reached[(Ellipsis,) + index].sum())
+        assert "reads" in str(field) and "x[" in str(field)
+    one = rec.receptive_field("0", 0, 1, 0, 0)       # a 3×3 kernel at the corner with padding 1
+    assert one.count == 2 * 2 * 2 and one.box() == ((0, 0), (0, 1), (0, 1), (0, 1))

@@ -13,6 +13,7 @@ from . import detail as on_demand
 from . import graph, summary, views
 from .derivation import derive
 from .insights import cached_insights
+from .receptive import receptive_field
 from .records import StepRecords
 from .render import html, latex, markdown, text
 from .render import json_version as choose_json_version
@@ -32,6 +33,12 @@ class Recording(StepRecords):
     def derivation(self, entry: str):
         """The chain rule for one parameter entry, e.g. ``"layer1.weight[2, 0]"``, with numbers."""
         return derive(self, entry)
+
+    def receptive_field(self, layer: str, *index):
+        """Which input entries output entry ``index`` of ``layer`` reads, e.g.
+        ``step.receptive_field("conv2", n, o, y, x)`` (see receptive.py)."""
+        return receptive_field(self, layer, index[0] if len(index) == 1 and isinstance(index[0], tuple)
+                               else index)
 
     def forward_table(self):
         return views.forward_table(self)
