@@ -177,3 +177,66 @@ def test_the_receptive_field_is_the_set_of_inputs_that_can_change_the_output():
         assert "reads" in str(field) and "x[" in str(field)
     one = rec.receptive_field("0", 0, 1, 0, 0)       # a 3×3 kernel at the corner with padding 1
     assert one.count == 2 * 2 * 2 and one.box() == ((0, 0), (0, 1), (0, 1), (0, 1))
+
+
+def _cifar_step(batch=4, seed=0):
+    glassnet.manual_seed(seed)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.pool, self.conv2 = nn.Conv2d(3, 6, 5), nn.MaxPool2d(2, 2), nn.Conv2d(6, 16, 5)
+            self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = self.pool(F.relu(self.conv1(x)))
+            x = self.pool(F.relu(self.conv2(x)))
+            x = glassnet.flatten(x, 1)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    model = Net()
+    opt = glassnet.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = glassnet.randn(batch, 3, 32, 32), glassnet.randint(0, 10, (batch,))
+    with explain.record(model, opt) as rec:
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model, rec
+
+
+def test_the_summary_shows_each_conv_layer_per_channel():
+    model, rec = _cifar_step()
+    layers = rec.conv_summary()
+    assert [ly["name"] for ly in layers] == ["conv1", "conv2"]
+    conv2 = layers[1]
+    assert conv2["out_channels"] == 16 and conv2["activation"] == "relu" and len(conv2["channels"]) == 16
+    z = rec.ops[[op.module for op in rec.ops].index("conv2")].output
+    dead = np.all(z <= 0, axis=(0, 2, 3))
+    assert conv2["dead_channels"] == int(dead.sum())
+    grad = model.conv2.weight.grad.numpy().astype(np.float64)
+    for c in (0, 7):
+        assert conv2["channels"][c]["grad_norm"] == pytest.approx(np.linalg.norm(grad[c]), rel=1e-6)
+        assert conv2["channels"][c]["zero_fraction"] == pytest.approx(np.mean(z[:, c] <= 0))
+    text = rec.to_text(detail="summary")
+    assert "Convolution layers" in text and "Convolution channels" in text
+    assert "Convolution layers" in rec.to_html(detail="summary")
+    assert len(rec.table("conv channels").rows) == 6 + 16
+
+
+def test_kernel_and_feature_map_figures_render(tmp_path):
+    pytest.importorskip("matplotlib")
+    from glassnet import viz
+    _, rec = _cifar_step(batch=2)
+    figs = rec.conv_figures("conv1", sample=1)
+    kernel_axes = [ax for ax in figs["kernels"].axes if ax.images]
+    assert len(kernel_axes) == 6 * 3
+    limits = {ax.images[0].get_clim() for ax in kernel_axes}
+    assert len(limits) == 1                                  # one shared colour scale
+    lo, hi = limits.pop()
+    assert lo == -hi
+    map_axes = [ax for ax in figs["maps"].axes if ax.images]
+    assert len({ax.images[0].get_clim() for ax in map_axes}) == 1
+    for name, fig in figs.items():
+        paths = viz.save(fig, tmp_path / f"{name}.png")
+        assert paths[0].stat().st_size > 1000

@@ -40,6 +40,16 @@ class Recording(StepRecords):
         return receptive_field(self, layer, index[0] if len(index) == 1 and isinstance(index[0], tuple)
                                else index)
 
+    def conv_summary(self) -> list:
+        """Per convolution layer: dead channels and per-channel activation, gradient and update
+        statistics (see summary.conv_summaries)."""
+        return summary.conv_summaries(self)
+
+    def conv_figures(self, layer=None, sample: int = 0) -> dict:
+        """``{"kernels": Figure, "maps": Figure}``: a convolution layer's kernels (before the
+        step) and the feature maps of ``sample``, each grid on one shared colour scale."""
+        return summary.conv_figures(self, layer, sample)
+
     def forward_table(self):
         return views.forward_table(self)
 

@@ -15,10 +15,11 @@ never change the user's matplotlib backend, and can be drawn from several thread
 from __future__ import annotations
 
 from .boundary import decision_boundary, probability_grid
+from .conv import feature_maps, image_grid, kernel_grid
 from .curves import curve, history
 from .diagram import network_diagram
 from .output import new_figure, save, to_data_uri, to_svg
 from .trace import trace_figure
 
 __all__ = ["curve", "history", "decision_boundary", "probability_grid", "network_diagram", "save", "new_figure",
-           "to_data_uri", "to_svg", "trace_figure"]
+           "to_data_uri", "to_svg", "trace_figure", "image_grid", "kernel_grid", "feature_maps"]
