@@ -1,6 +1,6 @@
 """explain.record on a tiny CNN (Conv2d, ConvTranspose2d): the step records, renders as text, HTML
-and JSON, and a kernel weight's gradient is the one backward computed (a derivation rule for
-convolutions is another part of issue 21: for now explain says it has none)."""
+and JSON, and a kernel weight's gradient is the one backward computed (its derivation as a sum over samples
+and positions: test_conv_explain.py)."""
 import numpy as np
 
 import glassnet

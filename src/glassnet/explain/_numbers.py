@@ -105,10 +105,29 @@ def fmt_array(values, places: int = 4, minus: str = MINUS, limit: int = 16) -> s
 
 
 def fmt_any(value, places: int = 4, minus: str = MINUS) -> str:
-    """A scalar or an array."""
+    """A scalar, a vector or matrix (``fmt_array``), or a summary of a larger array (a batch of
+    feature maps has thousands of entries: a line shows its shape and range instead)."""
+    if isinstance(value, np.ndarray) and value.ndim > 2:
+        return fmt_summary(value, places, minus)
     if isinstance(value, np.ndarray) and value.ndim > 0:
         return fmt_array(value, places, minus)
     return fmt(value, places, minus)
+
+
+def fmt_summary(arr: np.ndarray, places: int = 4, minus: str = MINUS) -> str:
+    """``(a 8×16×5×5 array from −0.0071 to 0.0074)``; without the range where entries are
+    missing (``None``: computed only where shown)."""
+    shape = "×".join(str(n) for n in arr.shape)
+    if arr.size == 0:
+        return f"(an empty {shape} array)"
+    if arr.dtype == object:
+        flat = arr.reshape(-1)
+        if any(v is None for v in flat):
+            return f"(a {shape} array)"
+        lo, hi = min(flat), max(flat)
+    else:
+        lo, hi = np.min(arr), np.max(arr)
+    return f"(a {shape} array from {fmt(lo, places, minus)} to {fmt(hi, places, minus)})"
 
 
 def float32_decimal(value) -> Fraction:

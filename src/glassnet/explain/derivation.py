@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._numbers import MINUS, fmt, fmt_any, is_exact, scalar
-from .local import ELEMENTWISE, Context, loss_local, elem_local, rule
+from ._numbers import MINUS, fmt, fmt_any, is_exact, scalar, to_float
+from .local import ELEMENTWISE, Context, conv_geometry, conv_input_channel, conv_weight_sum, \
+    elem_local, loss_local, rule
 from .naming import entry_symbol
 from .records import Ref
 
@@ -32,6 +33,8 @@ class Derivation:
     lines: list = field(default_factory=list)      # (math, note)
     convention: str = ""
     agrees: bool = True
+    count: int | None = None       # the number of terms of a sum written as one (a convolution's)
+    total: object = None           # and their total, computed here from the recorded values
 
     def __str__(self) -> str:
         out = [self.headline]
@@ -80,6 +83,10 @@ def derive(rec, entry: str) -> Derivation:
     ctx = Context(rec)
     label = f"{name}[{', '.join(map(str, index))}]" if index else name
     value = scalar(p.grad[index]) if p.grad is not None else 0
+    users = rec.consumers(Ref("param", name))
+    if len(users) == 1 and users[0][0].op == "ConvNd" and users[0][1] in ([1], [2]) \
+            and users[0][0].grad_out is not None:
+        return _conv_derivation(rec, ctx, users[0][0], users[0][1][0], name, index, label, value)
     q, e = Ref("param", name), index
     factors, scalar_lines, stop, convention = [], [], None, _convention(rec, name, index)
     for _ in range(64):
@@ -224,15 +231,50 @@ def _vector_lines(rec, ctx, stop) -> list:
             sym = loss_local(ctx, op, 0, next(np.ndindex(*np.shape(p_val))))[0] \
                 if np.size(p_val) == 1 else f"∂{op.op}/∂{name}"
             lines.append((f"∂L/∂{name} = {sym} = {fmt_any(g)}", "the loss's own derivative"))
+        elif op.op == "MaxPool" and op.attrs.get("indices") is not None:
+            lines.append((f"∂L/∂{name} = {fmt_any(g)}", f"recorded from {op.node}; {pool_note(rec, op)}"))
         else:
             lines.append((f"∂L/∂{name} = {fmt_any(g)}", f"recorded from {op.node}"))
     return lines
 
 
+def pool_winners(op):
+    """For a recorded max pooling: the input index (N, C, row, col, as ``np.unravel_index`` of
+    the per-plane flat winner) that each output took its value from, an int array of shape
+    output.shape + (ndim,).  Backward sends ∂L/∂out[p] to exactly that input (summed where one
+    input wins several overlapping windows)."""
+    x_shape = np.shape(op.input_values[0])
+    flat = np.asarray(op.attrs["indices"]).reshape(op.shape)
+    nd = len(op.attrs["window"][0]) if op.attrs.get("window") else 2
+    spatial = list(np.divmod(flat, x_shape[-1])) if nd == 2 else [flat]
+    lead = [np.broadcast_to(a.reshape(a.shape + (1,) * nd), op.shape)
+            for a in np.indices(op.shape[:-nd])]
+    return np.stack(lead + spatial, axis=-1)
+
+
+def pool_note(rec, op, shown: int = 3) -> str:
+    """One sentence: max pooling sends each output's gradient to the input that won its window,
+    with the winners of the outputs of largest |∂L/∂out|."""
+    win = pool_winners(op)
+    g = np.asarray(to_float(np.asarray(op.grad_out)), dtype=np.float64)
+    order = np.argsort(-np.abs(g).ravel(), kind="stable")[:shown]
+    out_sym, in_sym = rec.symbol(Ref("op", op.index)), rec.symbol(op.inputs[0])
+    parts = []
+    for f in order:
+        p = tuple(int(v) for v in np.unravel_index(int(f), op.shape))
+        w = tuple(int(v) for v in win[p])
+        parts.append(f"{out_sym}[{', '.join(map(str, p))}] ← {in_sym}[{', '.join(map(str, w))}] = "
+                     f"{fmt(scalar(op.input_values[0][w]))}")
+    return ("max pooling: each output's gradient goes only to the input that won its window (the "
+            "others get 0); largest: " + "; ".join(parts))
+
+
 def _shown(shape, limit: int = 16, edge: int = 3):
     """The indices ``fmt_any`` prints of an array of ``shape`` (every index of an axis up to
     ``limit`` long, else the first and last ``edge``): a derivation computes local derivatives
-    only where they are shown."""
+    only where they are shown (nowhere in an array of more than two axes: it is summarised)."""
+    if len(shape) > 2:
+        return iter(())
     axes = [range(n) if n <= limit else list(range(edge)) + list(range(n - edge, n))
             for n in (int(v) for v in shape)]
     return itertools.product(*axes)
@@ -250,3 +292,98 @@ def _convention(rec, name: str, index: tuple) -> str:
                     f"{xs} (input {j}) to unit {i} of {ly['path']}. Tables that index weights as "
                     f"(input, unit) call it W[{j}][{i}].")
     return ""
+
+
+# -- a convolution's weight or bias: one sum over samples and output positions ----------------------
+#: How many of a convolution's terms a derivation shows (the largest by |term|).
+CONV_TERMS = 6
+_POS = {1: ("t",), 2: ("y", "x"), 3: ("z", "y", "x")}
+
+
+def _affine(var: str, s: int, off: int) -> str:
+    head = var if s == 1 else f"{s}{var}"
+    return head if off == 0 else f"{head} + {off}" if off > 0 else f"{head} {MINUS} {-off}"
+
+
+def _conv_derivation(rec, ctx, op, pos, name, index, label, value) -> Derivation:
+    """∂L/∂W[o, c, k] = Σ_{n, y} ∂L/∂out[n, o, y] · x[n, c′, y·s + k·δ − p] (see
+    ``local.conv_weight_sum``), or ∂L/∂b[o] = Σ_{n, y} ∂L/∂out[n, o, y]: the formula, the
+    largest terms, how many more, and their total against the recorded gradient."""
+    geo = conv_geometry(op)
+    out_ref, x_ref = Ref("op", op.index), op.inputs[0]
+    out_idx, grads, x_idx, xs, inside = conv_weight_sum(op, pos, index)
+    m, nd, o = len(grads), np.ndim(op.grad_out) - 2, index[0]
+    var = _POS.get(nd, tuple(f"y{d}" for d in range(nd)))
+    gname, xname = rec.symbol(out_ref), rec.symbol(x_ref)
+    gsym = f"∂L/∂{gname}[n, {o}, {', '.join(var)}]"
+    exact = rec.exact
+    if pos == 1:
+        cin = conv_input_channel(op, o, index[1])
+        reads = [_affine(v, geo["stride"][d], index[2 + d] * geo["dilation"][d] - geo["pads"][d][0])
+                 for d, v in enumerate(var)]
+        formula = f"{gsym} · {xname}[n, {cin}, {', '.join(reads)}]"
+        terms = grads * xs if exact else np.asarray(grads, np.float64) * np.asarray(xs, np.float64)
+    else:
+        formula, terms = gsym, grads if exact else np.asarray(grads, np.float64)
+    total = sum(terms.tolist(), 0) if exact else float(np.sum(terms))
+    shape = "·".join(str(v) for v in (np.shape(op.grad_out)[0],) + np.shape(op.grad_out)[2:])
+    sum_over = f"Σ over n, {', '.join(var)}"
+    headline = f"∂L/∂{label} = {sum_over} of {formula} = {fmt(value)}"
+    mag = np.abs(np.asarray([float(t) for t in terms] if exact else terms, dtype=np.float64))
+    order = np.argsort(-mag, kind="stable")
+    top = order[:CONV_TERMS]
+    lines = []
+    for t in top:
+        oi = tuple(int(v) for v in out_idx[t])
+        g = scalar(grads[t])
+        if pos == 1:
+            xi = tuple(int(v) for v in x_idx[t])
+            xsym = ctx.sym(x_ref, xi) if inside[t] else f"{xname}[{', '.join(map(str, xi))}]"
+            note = "" if inside[t] else "outside the input: zero padding"
+            lines.append((f"∂L/∂{ctx.sym(out_ref, oi)} · {xsym} = {fp(g)} · {fp(scalar(xs[t]))} = "
+                          f"{fmt(scalar(terms[t]))}", note))
+        else:
+            lines.append((f"∂L/∂{ctx.sym(out_ref, oi)} = {fmt(g)}", ""))
+    rest = order[CONV_TERMS:]
+    if len(rest):
+        zero = int(np.count_nonzero(mag == 0))
+        pad = int(np.count_nonzero(~inside))
+        gz = int(np.count_nonzero(np.asarray(grads) == 0))
+        parts = [f"{zero} of all {m} terms are 0"] if zero else []
+        if zero and pos == 1:
+            parts.append(f"{pad} read the zero padding, {gz} have ∂L/∂{gname} = 0")
+        lines.append((f"… {len(rest)} more (each |term| ≤ {fmt(float(mag[rest[0]]))})", "; ".join(parts)))
+    agrees = _sum_agrees(total, value, float(np.sum(mag)), rec.dtype)
+    lines.append((f"{sum_over}: {m} terms (N·{'·'.join(f'{v}out' for v in ('H', 'W')[-nd:]) if nd <= 2 else '∏out'}"
+                  f" = {shape}) = {fmt(total)}",
+                  f"the recorded gradient from {op.node} is {fmt(value)}"
+                  + ("" if agrees else "; they DISAGREE")))
+    convention = _conv_convention(rec, op, name, index, geo)
+    vector_lines = _vector_lines(rec, ctx, (Ref("param", name), index))
+    return Derivation(label, value, headline, vector_lines + lines, convention, agrees=agrees, count=m,
+                      total=total)
+
+
+def _sum_agrees(total, value, scale: float, dtype) -> bool:
+    """The sum of the terms against the recorded gradient: equal in exact arithmetic, else
+    within the float type's rounding of a sum of that size (relative to Σ|term|)."""
+    if is_exact(total) and is_exact(value):
+        return total == value
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    return bool(abs(float(total) - float(value)) <= rtol * max(scale, abs(float(value))) + 1e-30)
+
+
+def _conv_convention(rec, op, name, index, geo) -> str:
+    shape = tuple(np.shape(rec.param(name).before))
+    if len(index) < 3:
+        return (f"Convention: {name} has one entry per output channel; entry [{index[0]}] is added to "
+                f"every position of channel {index[0]} of layer {op.label}'s output.")
+    nd = len(shape) - 2
+    axes = ", ".join(["out_channels", "in_channels/groups"] + (["kH", "kW"] if nd == 2 else
+                                                               [f"k{d}" for d in range(nd)]))
+    cin = conv_input_channel(op, index[0], index[1])
+    return (f"Convention: {name} has torch's layout ({axes}) = {shape}; entry "
+            f"[{', '.join(map(str, index))}] is tap {tuple(index[2:])} of the kernel from input "
+            f"channel {cin} to output channel {index[0]} of layer {op.label} (stride {geo['stride']}, "
+            f"padding {tuple(p[0] for p in geo['pads'])}, dilation {geo['dilation']}, groups "
+            f"{geo['groups']}): output position y reads input y·stride + tap·dilation − padding.")

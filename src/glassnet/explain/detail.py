@@ -2,7 +2,8 @@
 
 ``step.table(name, rows=..., full=...)`` gives either a whole view by name (``"forward"``,
 ``"ops"``, ``"backward"``, ``"gradients"``, ``"update"``, ``"effect"``, and the summary's
-``"layers"``, ``"parameters"``, ``"ops summary"``, ``"largest"``, ``"updates"``) or the entries of one tensor:
+``"layers"``, ``"parameters"``, ``"ops summary"``, ``"largest"``, ``"updates"``, and for
+convolutional networks ``"conv layers"``, ``"conv channels"``) or the entries of one tensor:
 a parameter (``"0.weight"``: old value, gradient, update, new value per entry) or a recorded
 op's output by its symbol (``"z"``, ``"h2"``, ``"ŷ"``: value and ∂L/∂value per entry).  Rows of
 a tensor are the entries along its first axis (a unit's incoming weights; a sample's outputs);
@@ -71,6 +72,8 @@ def table(rec, name: str, rows=None, full: bool = False) -> Table:
         return VIEWS[name](rec)
     if name in SUMMARY_TABLES:
         return summary_tables(rec)[name]
+    if name in ("conv layers", "conv channels"):
+        return conv_tables(rec)[name]
     p = next((q for q in rec.params if q.name == name), None)
     op = _find_op(rec, name) if p is None else None
     if p is None and op is None:
@@ -237,6 +240,7 @@ def summary_tables(rec) -> dict:
         t_ops.rows.append([op["index"], op["label"], op["op"], ", ".join(op["inputs"]), str(tuple(op["shape"])),
                            _st(op["value"]), _norm(op["grad"])])
     out = {"layers": t_layers, "parameters": t_params, "ops summary": t_ops}
+    out.update(conv_tables(rec))
     for key, what, title in (("largest", "grad", "The largest gradients"),
                              ("updates", "update", "The largest updates")):
         t = views.Table(title, ["entry", "old", "gradient", "update", "new", "its derivation"])
@@ -245,3 +249,29 @@ def summary_tables(rec) -> dict:
                            e["new"], f'step.derivation("{e["entry"]}")'])
         out[key] = t
     return out
+
+
+def conv_tables(rec) -> dict:
+    """The summary's convolution tables: ``conv layers`` (one row per layer) and ``conv
+    channels`` (one row per output channel of every layer)."""
+    t_layers = views.Table("Convolution layers", ["layer", "in → out channels", "kernel, stride, padding",
+                                                  "output", "activation", "dead channels", "zero outputs",
+                                                  "‖∂L/∂out‖"])
+    t_ch = views.Table("Convolution channels", ["layer", "channel", "zero outputs", "mean output",
+                                                "‖∂L/∂W_o‖", "∂L/∂b_o", "‖update of W_o‖", "‖update‖/‖W_o‖"])
+    for ly in summary.conv_summaries(rec):
+        geo = f"{'×'.join(map(str, ly['kernel']))}, {tuple(ly['stride'])}, {tuple(ly['padding'])}"
+        geo += f", groups {ly['groups']}" if ly["groups"] != 1 else ""
+        t_layers.rows.append([ly["name"], f"{ly['in_channels']} → {ly['out_channels']}", geo,
+                              str(tuple(ly["output"])), ly["activation"] or "—",
+                              f"{ly['dead_channels']} of {ly['out_channels']} ({_pct(ly['dead_fraction'])})",
+                              _pct(ly["zero_fraction"]), _norm(ly["grad_out"])])
+        for c in ly["channels"]:
+            t_ch.rows.append([ly["name"], c["channel"], _pct(c["zero_fraction"]) + (" (dead)" if c["dead"] else ""),
+                              _opt(c["activation_mean"]), _opt(c["grad_norm"]), _opt(c["bias_grad"]),
+                              _opt(c["update_norm"]), _opt(c["update_to_weight"])])
+    return {"conv layers": t_layers, "conv channels": t_ch}
+
+
+def _opt(v) -> str:
+    return "—" if v is None else fmt(v)

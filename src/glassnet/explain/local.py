@@ -219,3 +219,57 @@ def _matmul_terms(ctx, op, pos, e, out_ref):
     j, tail = e[0], e[1:]
     lead_rows = [()] if a.ndim == 1 else [(i,) for i in range(a.shape[0])]
     return [Term(out_ref, r + tail, ctx.sym(other, r + (j,)), scalar(a[r + (j,)])) for r in lead_rows]
+
+
+# -- convolutions ----------------------------------------------------------------------------
+def conv_geometry(op) -> dict:
+    """A recorded ``ConvNd``'s geometry: stride, dilation, (lo, hi) pads per spatial dim, groups,
+    kernel (from the weight's shape)."""
+    w = op.input_values[1]
+    nd = np.ndim(w) - 2
+    a = op.attrs
+    return {"stride": tuple(a.get("stride", (1,) * nd)), "dilation": tuple(a.get("dilation", (1,) * nd)),
+            "pads": tuple(tuple(p) for p in a.get("pads", ((0, 0),) * nd)),
+            "groups": int(a.get("groups", 1)), "kernel": tuple(np.shape(w)[2:])}
+
+
+def conv_input_channel(op, o: int, c: int) -> int:
+    """The input channel that channel ``c`` of output channel ``o``'s kernel reads (groups)."""
+    geo = conv_geometry(op)
+    out_ch, in_ch = np.shape(op.input_values[1])[0], np.shape(op.input_values[0])[1]
+    g = geo["groups"]
+    return (o // (out_ch // g)) * (in_ch // g) + c
+
+
+def conv_weight_sum(op, pos: int, e: tuple):
+    """The terms of ∂L/∂W[o, c, *k] (``pos`` 1) or ∂L/∂b[o] (``pos`` 2) of a recorded ``ConvNd``,
+    as arrays over the N·∏Out output positions (samples outermost, then row-major positions):
+
+        ∂L/∂W[o, c, k] = Σ_{n, y} ∂L/∂out[n, o, y] · x[n, c′, y·s + k·δ − p_lo]   (0 where padded)
+        ∂L/∂b[o]       = Σ_{n, y} ∂L/∂out[n, o, y]
+
+    Returns ``(out_idx, grads, x_idx, xs, inside)``: the output indices (M, 2 + d), ∂L/∂out there
+    (M,), the input indices read (M, 2 + d; None for the bias), their values (0 outside the input)
+    and whether each was inside (not padding).  c′ is the group's input channel."""
+    geo = conv_geometry(op)
+    x, g = op.input_values[0], op.grad_out
+    n, nd = np.shape(g)[0], np.ndim(g) - 2
+    o = e[0]
+    grid = np.indices((n,) + tuple(np.shape(g)[2:])).reshape(nd + 1, -1).T       # (M, 1 + d)
+    m = grid.shape[0]
+    out_idx = np.concatenate([grid[:, :1], np.full((m, 1), o), grid[:, 1:]], axis=1)
+    grads = np.asarray(g)[tuple(out_idx.T)]
+    if pos == 2:
+        return out_idx, grads, None, None, np.ones(m, dtype=bool)
+    c, k = e[1], e[2:]
+    cin = conv_input_channel(op, o, c)
+    sp = [grid[:, 1 + d] * geo["stride"][d] + k[d] * geo["dilation"][d] - geo["pads"][d][0]
+          for d in range(nd)]
+    size = np.shape(x)[2:]
+    inside = np.ones(m, dtype=bool)
+    for d in range(nd):
+        inside &= (sp[d] >= 0) & (sp[d] < size[d])
+    x_idx = np.stack([grid[:, 0], np.full(m, cin)] + sp, axis=1)
+    xs = np.zeros(m, dtype=np.asarray(x).dtype)
+    xs[inside] = np.asarray(x)[tuple(x_idx[inside].T)]
+    return out_idx, grads, x_idx, xs, inside

@@ -13,6 +13,7 @@ from . import detail as on_demand
 from . import graph, summary, views
 from .derivation import derive
 from .insights import cached_insights
+from .receptive import receptive_field
 from .records import StepRecords
 from .render import html, latex, markdown, text
 from .render import json_version as choose_json_version
@@ -32,6 +33,22 @@ class Recording(StepRecords):
     def derivation(self, entry: str):
         """The chain rule for one parameter entry, e.g. ``"layer1.weight[2, 0]"``, with numbers."""
         return derive(self, entry)
+
+    def receptive_field(self, layer: str, *index):
+        """Which input entries output entry ``index`` of ``layer`` reads, e.g.
+        ``step.receptive_field("conv2", n, o, y, x)`` (see receptive.py)."""
+        return receptive_field(self, layer, index[0] if len(index) == 1 and isinstance(index[0], tuple)
+                               else index)
+
+    def conv_summary(self) -> list:
+        """Per convolution layer: dead channels and per-channel activation, gradient and update
+        statistics (see summary.conv_summaries)."""
+        return summary.conv_summaries(self)
+
+    def conv_figures(self, layer=None, sample: int = 0) -> dict:
+        """``{"kernels": Figure, "maps": Figure}``: a convolution layer's kernels (before the
+        step) and the feature maps of ``sample``, each grid on one shared colour scale."""
+        return summary.conv_figures(self, layer, sample)
 
     def forward_table(self):
         return views.forward_table(self)

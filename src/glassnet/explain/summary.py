@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._numbers import scalar, to_float
+from .naming import ACTIVATIONS
+from .records import Ref
 
 #: The size (parameter entries, and entries of the largest recorded tensor) up to which the
 #: renderers show every number by default.  The seeds (≤ 31 parameters) and the playground's
@@ -203,3 +205,114 @@ def _update_counts(rec):
         zero += int(np.size(p.before) - np.count_nonzero(nonzero))
         lost += int(np.count_nonzero(nonzero & ~moved))
     return {"total": total, "changed": changed, "zero_grad": zero, "below_resolution": lost}
+
+
+# -- convolution layers ---------------------------------------------------------------------------
+#: Ops that may sit between a convolution and its activation (the activation is looked for
+#: through them, e.g. conv → batch norm → relu).
+_BETWEEN = ("BatchNorm", "Add", "Dropout")
+
+
+def conv_layers(rec) -> list:
+    """Per convolution op with a weight parameter: ``{"path", "conv", "weight", "bias",
+    "activation"}`` (the activation op that follows, through a batch norm, or None)."""
+    return rec.cached("conv_layers", lambda: _conv_layers(rec))
+
+
+def _conv_layers(rec):
+    out = []
+    for op in rec.forward_ops:
+        if op.op != "ConvNd" or len(op.inputs) < 2 or op.inputs[1].kind != "param":
+            continue
+        act, cur = None, op
+        for _ in range(3):
+            users = rec.consumers(Ref("op", cur.index))
+            if len(users) != 1 or users[0][0].shape != op.shape:
+                break
+            nxt = users[0][0]
+            if nxt.op in ACTIVATIONS:
+                act = nxt
+                break
+            if not nxt.op.startswith(_BETWEEN):
+                break
+            cur = nxt
+        bias = op.inputs[2].key if len(op.inputs) > 2 and op.inputs[2].kind == "param" else None
+        out.append({"path": op.module or op.label, "conv": op, "weight": op.inputs[1].key,
+                    "bias": bias, "activation": act})
+    return out
+
+
+def _per_channel_norm(a):
+    a = floats(a)
+    return None if a is None else np.sqrt(np.sum(a.reshape(a.shape[0], -1) ** 2, axis=1))
+
+
+def conv_summaries(rec) -> list:
+    """Per convolution layer: its geometry, dead channels (a ReLU channel that is 0 at every
+    sample and position), and per output channel: the fraction of zero activations, the
+    activation's mean, ‖∂L/∂W[o]‖, ∂L/∂b[o], ‖update of W[o]‖ and ‖update‖/‖W[o]‖."""
+    return rec.cached("conv_summaries", lambda: _conv_summaries(rec))
+
+
+def _conv_summaries(rec):
+    out = []
+    for ly in conv_layers(rec):
+        op, act = ly["conv"], ly["activation"]
+        w = rec.param(ly["weight"])
+        o, cg = np.shape(w.before)[:2]
+        z = floats(act.input_values[0] if act is not None else op.output)
+        axes = (0,) + tuple(range(2, z.ndim))
+        a = floats(act.output) if act is not None else z
+        relu = act is not None and act.op == "Relu"
+        zero = np.mean(z <= 0, axis=axes) if relu else np.zeros(o)
+        dead = zero >= 1.0
+        before, after = floats(w.before), floats(w.after)
+        wn, un = _per_channel_norm(before), _per_channel_norm(after - before)
+        b = rec.param(ly["bias"]) if ly["bias"] else None
+        channels = []
+        for c in range(o):
+            channels.append({
+                "channel": c, "zero_fraction": float(zero[c]), "dead": bool(dead[c]),
+                "activation_mean": _finite(float(np.mean(np.take(a, c, axis=1)))),
+                "grad_norm": None if w.grad is None else _finite(float(_per_channel_norm(w.grad)[c])),
+                "bias_grad": None if b is None or b.grad is None else _finite(float(floats(b.grad)[c])),
+                "update_norm": _finite(float(un[c])),
+                "update_to_weight": _finite(float(un[c] / wn[c])) if wn[c] > 0 else None})
+        out.append({
+            "name": ly["path"], "in_channels": int(np.shape(op.input_values[0])[1]), "out_channels": int(o),
+            "kernel": list(np.shape(w.before)[2:]), "stride": list(op.attrs.get("stride", ())),
+            "padding": [int(p[0]) for p in op.attrs.get("pads", ())], "groups": int(op.attrs.get("groups", 1)),
+            "output": list(op.shape), "activation": None if act is None else act.op.lower(),
+            "weight": ly["weight"], "bias": ly["bias"],
+            "dead_channels": int(dead.sum()), "dead_fraction": float(dead.mean()),
+            "zero_fraction": float(np.mean(z <= 0)) if relu else 0.0,
+            "z": stats(z), "grad_out": stats(op.grad_out), "channels": channels})
+    return out
+
+
+def conv_arrays(rec, layer=None, sample: int = 0) -> dict:
+    """The arrays a convolution layer's figures draw: ``kernels`` (O, C/g, *K) before the step,
+    ``maps`` (O, *Out): the feature maps of ``sample`` (after the activation when there is one),
+    ``input`` (C, *S): that sample's input to the layer.  ``layer``: a path (default: the first)."""
+    layers = conv_layers(rec)
+    if not layers:
+        raise ValueError("the recording has no convolution layer")
+    ly = layers[0] if layer is None else next((x for x in layers if x["path"] == layer), None)
+    if ly is None:
+        raise KeyError(f"no convolution layer {layer!r}; there are {[x['path'] for x in layers]}")
+    op, act = ly["conv"], ly["activation"]
+    maps = floats((act or op).output)
+    return {"path": ly["path"], "kernels": floats(rec.param(ly["weight"]).before),
+            "maps": maps[sample], "input": floats(op.input_values[0])[sample],
+            "activation": None if act is None else act.op.lower()}
+
+
+def conv_figures(rec, layer=None, sample: int = 0) -> dict:
+    """``{"kernels": Figure, "maps": Figure}`` of a convolution layer (``conv_arrays``), drawn by
+    ``glassnet.viz.kernel_grid`` and ``channel_maps``, each grid on one shared colour scale."""
+    from ..viz import channel_maps, kernel_grid    # matplotlib loads only when a figure is drawn
+    a = conv_arrays(rec, layer, sample)
+    after = f" after {a['activation']}" if a["activation"] else ""
+    return {"kernels": kernel_grid(a["kernels"], title=f"{a['path']}: kernels"),
+            "maps": channel_maps(a["maps"], title=f"{a['path']}: feature maps of sample {sample}{after}",
+                                 symmetric=not a["activation"])}

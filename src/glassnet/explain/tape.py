@@ -19,7 +19,8 @@ from .records import Leaf, ModuleCall, OpRecord, Ref, snapshot
 
 #: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
-          "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate")
+          "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate",
+          "stride", "dilation", "pads", "groups", "window", "indices")
 
 
 _CLASS_INFO: dict = {}      # Function class -> (node name or None, attribute names, has __dict__)

@@ -118,10 +118,11 @@ class MaxPool(Function):
     windows do not overlap (stride ≥ effective kernel), else a ``bincount`` scatter-add.
     Memory: a −∞-padded copy of the input only when padding or ceil_mode reach outside it; the
     running maximum and index (B·OH·OW each); the indices (int32, 4 bytes per output) kept for
-    backward.
+    backward.  ``window`` = (kernel, stride, padding, dilation) is kept for observers (explain's
+    receptive field and winners).
     """
 
-    __slots__ = ("nd", "shape", "indices", "unique", "dead")
+    __slots__ = ("nd", "shape", "indices", "unique", "dead", "window")
 
     def name(self) -> str:
         return f"MaxPool{_dim_tag(self.nd)}WithIndicesBackward0"
@@ -130,6 +131,7 @@ class MaxPool(Function):
         """``sink``: a list the node appends itself to, so ``return_indices`` can read
         ``indices_array()`` even when no graph is built."""
         self.nd, self.shape = len(kernel_size), a.shape
+        self.window = (tuple(kernel_size), tuple(stride), tuple(padding), tuple(dilation))  # for observers
         if sink is not None:
             sink.append(self)
         planes, (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = _pool_geometry(

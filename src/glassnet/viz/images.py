@@ -6,6 +6,8 @@ Every function takes NumPy arrays (an image is a 2-D array, a stack of them a 3-
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import seaborn as sns
 
@@ -33,40 +35,88 @@ def _grid(rows: int, cols: int, cell: float = 1.25, extra=(0.0, 0.5)):
 
 
 def image_grid(images, *, titles=None, title: str | None = None, ncols: int | None = None,
-               symmetric: bool = False, cmap: str | None = None, colorbar: bool = True):
-    """Small images side by side (e.g. a conv layer's 3×3 kernels, or digits).
+               symmetric: bool = False, cmap: str | None = None, colorbar: bool = True,
+               row_labels=None, col_labels=None, colorbar_label: str = ""):
+    """Small images on one shared colour scale (so a bright cell means the same number in every
+    panel): a conv layer's kernels, digits, feature maps.
 
     Parameters
     ----------
-    images : array of shape (count, height, width)
+    images : array of shape (count, height, width), laid out ``ncols`` to a row (default up to 8),
+        or of shape (rows, columns, height, width), one image per cell (NaN cells stay blank)
     titles : list of str, optional
-        One per image.
+        One per image (for a (count, h, w) stack).
+    row_labels, col_labels : list of str, optional
+        Labels at the left of each row and on top of each column (for a 4-D grid).
     symmetric : bool
-        Centre the colour scale on 0 (a diverging map, blue < 0 < red), shared by every image:
-        what a kernel's weights need, so their signs and sizes can be compared.
+        Centre the colour scale on 0 (a diverging map, blue < 0 < red): what weights and gradients
+        need, so their signs and sizes can be compared.
     cmap : str, optional
         Default ``"RdBu_r"`` when symmetric, else ``"gray_r"`` (ink dark on white).
     """
-    stack = _stack("images", images)
-    count = len(stack)
-    ncols = ncols or min(count, 8)
-    nrows = -(-count // ncols)
+    array = np.asarray(images, dtype=np.float64)
+    if array.ndim == 4:
+        nrows, ncols = array.shape[:2]
+        cells = array.reshape((-1,) + array.shape[2:])
+    else:
+        cells = _stack("images", images)
+        ncols = ncols or min(len(cells), 8)
+        nrows = -(-len(cells) // ncols)
     fig, axes = _grid(nrows, ncols, extra=(0.8 if colorbar else 0.0, 0.6))
-    bound = float(np.abs(stack).max()) or 1.0
-    vmin, vmax = (-bound, bound) if symmetric else (float(stack.min()), float(stack.max()))
+    finite = cells[np.isfinite(cells)]
+    bound = float(np.abs(finite).max()) if finite.size else 1.0
+    if symmetric:
+        vmin, vmax = -(bound or 1.0), (bound or 1.0)
+    else:
+        vmin = float(finite.min()) if finite.size else 0.0
+        vmax = float(finite.max()) if finite.size else 1.0
     cmap = cmap or ("RdBu_r" if symmetric else "gray_r")
     shown = None
     for i, ax in enumerate(axes.ravel()):
-        if i >= count:
+        if i >= len(cells) or not np.isfinite(cells[i]).any():
             ax.set_visible(False)
             continue
-        shown = ax.imshow(stack[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        shown = ax.imshow(cells[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        row, col = divmod(i, ncols)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=9)
+        if col == 0 and row_labels is not None:
+            ax.set_ylabel(row_labels[row], fontsize=8)
+        if row == 0 and col_labels is not None:
+            ax.set_title(col_labels[col], fontsize=8)
     if colorbar and shown is not None:
-        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8)
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label=colorbar_label)
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def kernel_grid(weight, *, title: str | None = None):
+    """A convolution's kernels, weight of shape (out_channels, in_channels, kH, kW) (or (out, in, k)
+    for conv1d): one row per output channel, one column per input channel, centred on 0."""
+    w = np.asarray(weight, dtype=np.float64)
+    if w.ndim == 3:                       # conv1d: each kernel a 1-pixel-high strip
+        w = w[:, :, None, :]
+    o, c = w.shape[:2]
+    return image_grid(w, row_labels=[f"out {i}" for i in range(o)], col_labels=[f"in {j}" for j in range(c)],
+                      title=title, symmetric=True, colorbar_label="weight")
+
+
+def channel_maps(maps, *, title: str | None = None, columns: int | None = None, symmetric: bool = False):
+    """One sample's feature maps, an array (channels, H, W) (or (channels, L)), as a grid of
+    ``columns`` panels per row (default: about square), titled by channel, on one shared scale."""
+    m = np.asarray(maps, dtype=np.float64)
+    if m.ndim == 2:
+        m = m[:, None, :]
+    k = m.shape[0]
+    cols = columns or math.ceil(math.sqrt(k))
+    rows = math.ceil(k / cols)
+    grid = np.full((rows * cols,) + m.shape[1:], np.nan)
+    grid[:k] = m
+    fig = image_grid(grid.reshape((rows, cols) + m.shape[1:]), title=title, symmetric=symmetric,
+                     cmap=None if symmetric else "magma", colorbar_label="value")
+    for i, ax in enumerate(fig.axes[:k]):
+        ax.set_title(f"channel {i}", fontsize=8)
     return fig
 
 

@@ -146,6 +146,8 @@ def build_summary(rec, entries=()) -> Document:
     tables = summary_tables(rec)
     if tables["layers"].rows:
         doc.sections.append(Section("Layers", [tables["layers"]]))
+    if tables["conv layers"].rows:
+        doc.sections.append(Section("Convolution layers", [tables["conv layers"], tables["conv channels"]]))
     if rec.params:
         doc.sections.append(Section("Parameters", [tables["parameters"]]))
     doc.sections.append(Section("Forward and backward pass", [tables["ops summary"]]))
