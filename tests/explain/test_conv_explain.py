@@ -268,3 +268,20 @@ def test_fmt_summary_shows_shape_and_range_and_nothing_it_does_not_know():
     assert fmt_any(np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2)) == "(a 2×3×2×2 array from 0 to 23)"
     assert fmt_any(np.array([[[Fraction(1, 2)]], [[Fraction(-3)]]], dtype=object)) == "(a 2×1×1 array from −3 to 0.5)"
     assert fmt_any(np.empty((2, 2, 2), dtype=object)) == "(a 2×2×2 array)"
+
+
+def test_a_torch_cnn_recording_derives_a_kernel_weight_as_glassnet_does():
+    """explain.record on a real PyTorch CNN: the kernel weight's sum equals torch's own .grad."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(2, 3, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                              torch.nn.Flatten(), torch.nn.Linear(3 * 3 * 3, 4))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    x, y = torch.randn(5, 2, 6, 6), torch.tensor([0, 1, 2, 3, 0])
+    with explain.record(net, opt) as step:
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    d = step.derivation("0.weight[1, 0, 2, 1]")
+    assert d.count == 5 * 6 * 6 and abs(float(d.total) - float(net[0].weight.grad[1, 0, 2, 1])) < 1e-6
