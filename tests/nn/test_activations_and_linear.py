@@ -10,7 +10,7 @@ import glassnet
 import glassnet.nn as nn
 import glassnet.nn.functional as F
 
-from .helpers import assert_same_as_torch
+from .helpers import assert_same_as_torch, run
 
 torch = pytest.importorskip("torch", reason="torch is the oracle for these tests")
 
@@ -50,7 +50,22 @@ def away_from_kinks(a):
 @given(shape=shapes, seed=st.integers(0, 10_000))
 def test_activation_matches_torch(name, dtype, shape, seed):
     x = away_from_kinks(np.random.default_rng(seed).normal(0, 3, size=shape)).astype(dtype)
+    if name.lower().startswith("gelu") and dtype == np.float32:
+        _assert_gelu_float32_near_the_truth(name, x, seed)
+        return
     assert_same_as_torch(ACTIVATIONS[name], [x], seed)
+
+
+def _assert_gelu_float32_near_the_truth(name, x, seed):
+    """torch computes ½x(1 + tanh u) (or ½x(1 + erf(x/√2))) in float32, where 1 + tanh u cancels
+    for x ≪ 0 (torch can give 0 where the value is −1e−6); glassnet computes x·σ(2u) (and Φ with
+    its own erf), which do not cancel the same way.  So glassnet's float32 value and gradient are
+    compared with torch's float64 ones, rounded to float32."""
+    import torch
+    value, grads = run(glassnet, ACTIVATIONS[name], [x], seed)
+    truth, true_grads = run(torch, ACTIVATIONS[name], [x.astype(np.float64)], seed)
+    np.testing.assert_allclose(value, truth.astype(np.float32), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(grads[0], true_grads[0].astype(np.float32), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
