@@ -1,4 +1,4 @@
-"""The pooling, padding and resizing primitives (``glassnet/ops/pool.py``) agree with PyTorch:
+"""The pooling, padding and resizing primitives (``glassnet/ops/pool.py``, ``resize.py``) agree with PyTorch:
 values, gradients (float64 and float32) and max-pool indices, over shapes, kernels, strides,
 paddings, dilations and ceil_mode drawn by hypothesis; float64 gradcheck of each primitive; torch's
 errors for impossible shapes.  Inputs are continuous random values, so max ties have probability 0.

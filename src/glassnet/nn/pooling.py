@@ -3,13 +3,14 @@
 ``F.interpolate``) and the modules (``MaxPool1d``, ``MaxPool2d``, ``AvgPool1d``, ``AvgPool2d``,
 ``AdaptiveAvgPool2d``, ``AdaptiveMaxPool2d``, ``Upsample``), with torch's arguments, defaults,
 reprs and errors.  Arguments are checked and normalised here; the arithmetic (forward beside
-backward) is in ``glassnet/ops/pool.py``.
+backward) is in ``glassnet/ops/pool.py`` and ``glassnet/ops/resize.py``.
 """
 from __future__ import annotations
 
 import math
 
-from ..ops.pool import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, Interpolate, MaxPool, Pad
+from ..ops.pool import AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool
+from ..ops.resize import Interpolate, Pad
 from ..tensors.creation import from_numpy
 from ._validation import _check_tensors
 from .module import Module
