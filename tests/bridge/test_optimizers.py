@@ -24,6 +24,14 @@ OPTIMIZERS = {
     "RMSprop": dict(lr=0.01),
     "RMSprop(centered, momentum)": dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.01),
     "Adagrad": dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+    "NAdam": dict(lr=0.01, weight_decay=0.01),
+    "NAdam(decoupled_weight_decay, momentum_decay)": dict(lr=0.01, weight_decay=0.1,
+                                                          decoupled_weight_decay=True, momentum_decay=0.01),
+    "RAdam": dict(lr=0.01),
+    "RAdam(decoupled_weight_decay)": dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+    "Adamax": dict(lr=0.01, weight_decay=0.01),
+    "Adadelta": dict(lr=0.5, rho=0.8, weight_decay=0.01),
+    "ASGD": dict(lr=0.05, t0=2, lambd=0.01),
 }
 
 

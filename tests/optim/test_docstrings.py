@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "lr_scheduler"]
+MODULES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta", "asgd",
+           "lr_scheduler"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -12,11 +12,13 @@ from .helpers import initial_arrays, leaf_params, run, to_numpy, train
 
 torch = pytest.importorskip("torch", reason="torch is the oracle for these tests")
 
-NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax", "Adadelta", "ASGD"]
 # Options that make every piece of state appear (momentum buffers, amsgrad, centered, ...).
 FULL_OPTIONS = {"SGD": {"lr": 0.1, "momentum": 0.9}, "Adam": {"lr": 0.01, "amsgrad": True},
                 "AdamW": {"lr": 0.01}, "RMSprop": {"lr": 0.01, "momentum": 0.5, "centered": True},
-                "Adagrad": {"lr": 0.1, "lr_decay": 0.01}}
+                "Adagrad": {"lr": 0.1, "lr_decay": 0.01}, "NAdam": {"lr": 0.01, "weight_decay": 0.01},
+                "RAdam": {"lr": 0.01, "weight_decay": 0.01}, "Adamax": {"lr": 0.01},
+                "Adadelta": {"lr": 0.5, "weight_decay": 0.01}, "ASGD": {"lr": 0.05, "t0": 1}}
 
 
 def _raised(make):
@@ -47,6 +49,29 @@ BAD_ARGUMENTS = [
     ("Adagrad", {"initial_accumulator_value": -0.5}),
     ("Adagrad", {"eps": -1e-10}),
     ("Adagrad", {"weight_decay": -0.5}),
+    ("NAdam", {"lr": -1.0}),
+    ("NAdam", {"eps": -1e-8}),
+    ("NAdam", {"betas": (1.0, 0.999)}),
+    ("NAdam", {"betas": (0.9, 1.5)}),
+    ("NAdam", {"weight_decay": -0.1}),
+    ("NAdam", {"momentum_decay": -4e-3}),
+    ("RAdam", {"lr": -1.0}),
+    ("RAdam", {"eps": -1e-8}),
+    ("RAdam", {"betas": (-0.1, 0.999)}),
+    ("RAdam", {"betas": (0.9, 1.0)}),
+    ("RAdam", {"weight_decay": -0.1}),
+    ("Adamax", {"lr": -1.0}),
+    ("Adamax", {"eps": -1e-8}),
+    ("Adamax", {"betas": (1.0, 0.999)}),
+    ("Adamax", {"betas": (0.9, 1.0)}),
+    ("Adamax", {"weight_decay": -0.1}),
+    ("Adadelta", {"lr": -1.0}),
+    ("Adadelta", {"rho": 1.5}),
+    ("Adadelta", {"rho": -0.1}),
+    ("Adadelta", {"eps": -1e-6}),
+    ("Adadelta", {"weight_decay": -0.1}),
+    ("ASGD", {"lr": -1.0}),
+    ("ASGD", {"weight_decay": -0.1}),
 ]
 
 

@@ -55,6 +55,34 @@ CASES = [
     ("Adagrad", {"lr": 0.1, "weight_decay": 0.1}, None),
     ("Adagrad", {"lr": 0.1, "eps": 1e-6, "maximize": True}, None),
     ("Adagrad", {"lr": 0.1}, TWO_GROUPS),
+    ("NAdam", {"lr": 0.01}, None),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1}, None),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, None),
+    ("NAdam", {"lr": 0.02, "betas": (0.8, 0.99), "eps": 1e-6, "momentum_decay": 0.05}, None),
+    ("NAdam", {"lr": 0.01, "betas": (0.3, 0.999)}, None),  # 1 - beta1 >= 0.5: lerp's other branch
+    ("NAdam", {"lr": 0.01, "maximize": True}, None),
+    ("NAdam", {"lr": 0.01}, TWO_GROUPS),
+    ("RAdam", {"lr": 0.01}, None),  # rho_t > 5 from step 6 on: both branches
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1}, None),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}, None),
+    ("RAdam", {"lr": 0.02, "betas": (0.8, 0.9), "eps": 1e-6}, None),
+    ("RAdam", {"lr": 0.01, "maximize": True}, None),
+    ("RAdam", {"lr": 0.01}, TWO_GROUPS),
+    ("Adamax", {"lr": 0.01}, None),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1}, None),
+    ("Adamax", {"lr": 0.02, "betas": (0.3, 0.9), "eps": 1e-6}, None),
+    ("Adamax", {"lr": 0.01, "maximize": True}, None),
+    ("Adamax", {"lr": 0.01}, TWO_GROUPS),
+    ("Adadelta", {}, None),
+    ("Adadelta", {"lr": 0.5, "weight_decay": 0.1}, None),
+    ("Adadelta", {"lr": 1.0, "rho": 0.8, "eps": 1e-5}, None),
+    ("Adadelta", {"maximize": True}, None),
+    ("Adadelta", {"lr": 0.5}, TWO_GROUPS),
+    ("ASGD", {"lr": 0.05}, None),
+    ("ASGD", {"lr": 0.05, "weight_decay": 0.1}, None),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 10}, None),  # averaging from step 11
+    ("ASGD", {"lr": 0.05, "maximize": True, "t0": 0}, None),
+    ("ASGD", {"lr": 0.05}, TWO_GROUPS),
 ]
 
 

@@ -4,7 +4,8 @@ An optimizer crosses after its model: each of its parameters must be one that ``
 ``from_torch`` made (or made a counterpart of), so the new optimizer updates the crossed model.
 The other engine's optimizer of the same name gets the same param groups (every option both
 engines know) and the same per-parameter state: ``step``, Adam's ``exp_avg``/``exp_avg_sq``,
-SGD's ``momentum_buffer``, RMSprop's ``square_avg``, Adagrad's ``sum`` … copied value for value.
+SGD's ``momentum_buffer``, RMSprop's ``square_avg``, Adagrad's ``sum``, NAdam's ``mu_product``,
+ASGD's ``eta``/``mu``/``ax`` … copied value for value.
 A scheduler crosses after its optimizer and continues where it was (``last_epoch``, ``base_lrs``,
 ReduceLROnPlateau's ``best`` and counters).
 """
