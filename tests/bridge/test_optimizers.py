@@ -95,7 +95,39 @@ def test_optimizer_state_crosses_to_torch_and_back(name, dtype):
 def test_the_optimizer_table_covers_every_optimizer_glassnet_has():
     names = {n for n in dir(goptim) if isinstance(getattr(goptim, n), type)
              and issubclass(getattr(goptim, n), goptim.Optimizer) and n != "Optimizer"}
-    assert names <= {n.split("(")[0] for n in OPTIMIZERS}, names
+    assert names - {"LBFGS"} <= {n.split("(")[0] for n in OPTIMIZERS}, names   # LBFGS: below
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_lbfgs_crosses_with_its_history_and_back(line_search_fn, dtype):
+    x, t = data(dtype)
+
+    def closure_for(lib, model, optimizer):
+        def closure():
+            optimizer.zero_grad()
+            loss = ((model(lib.tensor(x)) - lib.tensor(t)) ** 2).mean()
+            loss.backward()
+            return loss
+        return closure
+
+    model = glassnet_model(dtype)
+    optimizer = goptim.LBFGS(model.parameters(), max_iter=3, line_search_fn=line_search_fn)
+    optimizer.step(closure_for(glassnet, model, optimizer))
+    tmodel, toptimizer = to_torch(model), to_torch(optimizer)
+    assert type(toptimizer) is torch.optim.LBFGS
+    (g_state,), (t_state,) = optimizer.state.values(), toptimizer.state.values()
+    assert g_state.keys() == t_state.keys()
+    assert len(t_state["old_dirs"]) == len(g_state["old_dirs"]) > 0
+    assert all(isinstance(v, torch.Tensor) for v in t_state["old_dirs"] + t_state["ro"])
+    optimizer.step(closure_for(glassnet, model, optimizer))
+    toptimizer.step(closure_for(torch, tmodel, toptimizer))
+    close_all(params(model), params(tmodel), dtype)
+    back_model, back = from_torch(tmodel), from_torch(toptimizer)
+    assert type(back) is goptim.LBFGS
+    back.step(closure_for(glassnet, back_model, back))
+    toptimizer.step(closure_for(torch, tmodel, toptimizer))
+    close_all(params(back_model), params(tmodel), dtype)
 
 
 def test_a_torch_optimizer_crosses_to_glassnet():
@@ -165,5 +197,5 @@ def test_an_optimizer_before_its_model_is_refused_with_the_order():
 def test_a_torch_optimizer_glassnet_lacks_is_named():
     model = torch.nn.Linear(2, 1)
     from_torch(model)
-    with pytest.raises(CrossingError, match=r"torch\.optim\.lbfgs\.LBFGS has no counterpart"):
-        from_torch(torch.optim.LBFGS(model.parameters()))
+    with pytest.raises(CrossingError, match=r"torch\.optim\.sparse_adam\.SparseAdam has no counterpart"):
+        from_torch(torch.optim.SparseAdam(model.parameters()))

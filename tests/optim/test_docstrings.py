@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta", "asgd",
+MODULES = ["sgd", "adam", "adamw", "rmsprop", "adagrad", "nadam", "radam", "adamax", "adadelta", "asgd", "lbfgs",
            "lr_scheduler"]
 
 

@@ -5,7 +5,7 @@ An optimizer crosses after its model: each of its parameters must be one that ``
 The other engine's optimizer of the same name gets the same param groups (every option both
 engines know) and the same per-parameter state: ``step``, Adam's ``exp_avg``/``exp_avg_sq``,
 SGD's ``momentum_buffer``, RMSprop's ``square_avg``, Adagrad's ``sum``, NAdam's ``mu_product``,
-ASGD's ``eta``/``mu``/``ax`` … copied value for value.
+ASGD's ``eta``/``mu``/``ax``, LBFGS's history lists … copied value for value.
 A scheduler crosses after its optimizer and continues where it was (``last_epoch``, ``base_lrs``,
 ReduceLROnPlateau's ``best`` and counters).
 """
@@ -44,6 +44,8 @@ def _state_value(value, src, dst, what: str, scalar_step: bool):
         return dst.from_array(array)
     if isinstance(value, dict):
         return {k: _state_value(v, src, dst, f"{what}[{k!r}]", k == "step") for k, v in value.items()}
+    if isinstance(value, list):   # LBFGS's history: old_dirs, old_stps, ro, al
+        return [_state_value(v, src, dst, f"{what}[{i}]", False) for i, v in enumerate(value)]
     return value
 
 
