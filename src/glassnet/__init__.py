@@ -50,6 +50,13 @@ def save(obj, f) -> None:
     state dicts, tensors, numbers, strings, lists, an optimizer's ``state_dict()``) is written by
     ``glassnet.checkpoint``: tensors under flattened names, everything else as JSON metadata.
     """
+    if hasattr(obj, "state_dict") and hasattr(obj, "parameters"):  # a whole nn.Module
+        raise TypeError(f"glassnet.save: got a whole {type(obj).__name__} module. glassnet never writes "
+                        f"pickle (a pickled model runs code when loaded), so it saves state, not "
+                        f"objects: glassnet.save(model.state_dict(), path) writes safetensors, and "
+                        f"model.load_state_dict(glassnet.load(path)) restores it into a model built by "
+                        f"your code. In torch, do the same (torch.save(model.state_dict(), path)) "
+                        f"rather than torch.save(model, path).")
     if _is_flat_state_dict(obj):
         _save_state_dict(obj, f)
     else:
@@ -71,6 +78,21 @@ def set_default_dtype(d) -> None:
     if _as_dtype(d).name != "float32":
         raise NotImplementedError("glassnet's default dtype is float32; pass dtype=glassnet.float64 "
                                   "to each creation call instead")
+
+
+_DEFAULT_DEVICE = device("cpu")
+
+
+def set_default_device(device) -> None:  # noqa: F811 - torch's parameter name
+    """Accept ``"cpu"``, ``glassnet.device("cpu")`` or ``None`` (glassnet computes on the CPU only);
+    any other device raises the error a CPU-only torch build raises (torch itself raises it later,
+    at the first tensor created there)."""
+    _check_device(device)
+
+
+def get_default_device():
+    """``device(type='cpu')``: where glassnet creates tensors, always."""
+    return _DEFAULT_DEVICE
 
 
 def get_default_dtype():

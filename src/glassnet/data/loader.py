@@ -175,8 +175,9 @@ def default_collate(batch):
 
     Tensors and NumPy arrays are stacked; Python ints become an int64 tensor, floats a float64
     tensor and bools a bool tensor (as torch's ``default_collate``); tuples and lists are
-    collated position by position (a list of ``(x, y)`` pairs becomes ``(stacked_x, stacked_y)``),
-    dicts key by key; strings are returned as a list.
+    collated position by position (a list of ``(x, y)`` pairs becomes the list ``[stacked_x,
+    stacked_y]``, as in torch; a namedtuple keeps its type),
+    dicts key by key; strings are returned as they come (as torch's).
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
@@ -198,17 +199,17 @@ def default_collate(batch):
     if isinstance(elem, numbers.Real):
         return tensor(np.array(batch, dtype=np.float64))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch  # as it came: a list at the top, a tuple inside a collated sequence (as torch)
     if isinstance(elem, Mapping):
         return {key: default_collate([sample[key] for sample in batch]) for key in elem}
     if isinstance(elem, Sequence):
         if len({len(sample) for sample in batch}) > 1:
             raise RuntimeError("default_collate: each sample in the batch should have the same number "
                                "of elements")
-        columns = [default_collate(list(column)) for column in zip(*batch)]
+        columns = [default_collate(column) for column in zip(*batch)]
         if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple keeps its type
             return type(elem)(*columns)
-        return tuple(columns) if isinstance(elem, tuple) else columns
+        return columns  # a tuple too becomes a list, as torch's default_collate returns
     raise TypeError(f"default_collate: a batch must contain tensors, NumPy arrays, numbers, strings, "
                     f"dicts or lists; found {type(elem).__name__}. Pass collate_fn=... to batch it "
                     f"yourself.")
@@ -311,7 +312,7 @@ class DataLoader:
             if fast:
                 tensors, positions = fast
                 rows = batch if positions is None else positions[batch]
-                yield tuple(_from_array(np.asarray(t.array)[rows]) for t in tensors)
+                yield [_from_array(np.asarray(t.array)[rows]) for t in tensors]  # a list, as torch
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in batch])
 

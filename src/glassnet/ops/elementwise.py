@@ -116,6 +116,66 @@ class Log(Function):
         return (g / self.a,)
 
 
+class Log1p(Function):
+    """log1p(x) = ln(1 + x), computed by ``np.log1p`` (exact near 0, where 1 + x would round);
+    d/dx = 1 / (1 + x)."""
+
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.log1p(a)
+
+    def backward(self, g):
+        return (g / (1 + self.a),)
+
+
+class Expm1(Function):
+    """expm1(x) = eˣ − 1, computed by ``np.expm1`` (exact near 0); d/dx = eˣ = expm1(x) + 1."""
+
+    __slots__ = ("out",)
+
+    def forward(self, a):
+        self.out = np.expm1(a)
+        return self.out
+
+    def backward(self, g):
+        return (g * (self.out + 1),)
+
+
+class Exp2(Function):
+    """exp2(x) = 2ˣ; d/dx = 2ˣ · ln 2."""
+
+    __slots__ = ("out",)
+
+    def forward(self, a):
+        self.out = np.exp2(a)
+        return self.out
+
+    def backward(self, g):
+        return (g * self.out * math.log(2.0),)
+
+
+class LogBase(Function):
+    """log_b(x) for b = 2 or 10 (``np.log2`` / ``np.log10``; float32 log10 through float64, as
+    NumPy's float32 log10 gives 3.0000002 for 1000 where torch gives 3); d/dx = 1 / (x · ln b)."""
+
+    __slots__ = ("a", "base")
+    saves_inputs = True
+
+    def forward(self, a, base=2):
+        self.a, self.base = a, base
+        if base == 2:
+            return np.log2(a)
+        if getattr(a, "dtype", None) == np.float32:
+            return np.log10(a.astype(np.float64)).astype(np.float32)
+        return np.log10(a)
+
+    def backward(self, g):
+        return (g / (self.a * math.log(self.base)),)
+
+
 class Sqrt(Function):
     __slots__ = ("out",)
     def forward(self, a):

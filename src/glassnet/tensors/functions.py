@@ -15,7 +15,7 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "t", "numel", "neg", "mul", "add", "sub", "div", "detach", "clone", "chunk", "unbind", "select",
            "masked_fill", "any", "all", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal",
            "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod",
-           "unflatten")
+           "unflatten", "log2", "log10", "exp2", "expm1")
 
 
 def _function(name: str):
@@ -78,9 +78,15 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa
 
 
 @accept_aliases
+def narrow(input, dim, start, length):  # noqa: A002
+    """``glassnet.narrow(input, dim, start, length)`` is ``input.narrow(dim, start, length)``."""
+    return input.narrow(dim, start, length)
+
+
+@accept_aliases
 def split(tensor, split_size_or_sections, dim=0):
     """``tensor.split(split_size_or_sections, dim)``: pieces of a size, or of the listed sizes."""
     return tensor.split(split_size_or_sections, dim)
 
 
-__all__ = list(METHODS) + ["reshape", "permute", "max", "min", "mm", "norm", "split"]
+__all__ = list(METHODS) + ["reshape", "permute", "max", "min", "mm", "norm", "split", "narrow"]

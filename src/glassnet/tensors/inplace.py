@@ -71,6 +71,28 @@ class InPlaceMethods:
     def clamp_(self, min=None, max=None):  # noqa: A002
         return self._inplace("clamp_", np.clip(self.array, min, max))
 
+    # in-place shape changes: the same values under a new shape (torch allows them where no graph
+    # records this tensor's old shape; glassnet, like its other in-place ops, only outside a graph)
+    def _reshape_inplace(self, name: str, out) -> "Tensor":
+        if STATE.grad_enabled and self._requires_grad:
+            if self.grad_fn is None:
+                raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
+                                   f"operation ({name}). Wrap it in `with glassnet.no_grad():`.")
+            raise RuntimeError(f"{name}: glassnet does not record in-place operations on tensors inside "
+                               f"the autograd graph; write it out of place (x = x.{name[:-1]}(...)).")
+        self.array = out.array
+        MUTATIONS[0] += 1
+        self._version = MUTATIONS[0]
+        return self
+
+    def unsqueeze_(self, dim: int): return self._reshape_inplace("unsqueeze_", self.detach().unsqueeze(dim))
+    def squeeze_(self, dim=None): return self._reshape_inplace("squeeze_", self.detach().squeeze(dim))
+
+    def t_(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self._reshape_inplace("t_", self.detach().t())
+
     def __setitem__(self, key, value):
         new = np.array(self.array, copy=True)
         new[_index_key(key)] = value.array if isinstance(value, TensorBase) else value

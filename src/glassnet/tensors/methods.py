@@ -238,6 +238,48 @@ class ShapeMethods:
         dim = dim % (len(shape) + 1)
         return self.reshape(shape[:dim] + (1,) + shape[dim:])
 
+    def repeat(self, *repeats):
+        """Tile the whole tensor ``repeats[i]`` times along dimension i (leading new dimensions
+        when ``repeats`` is longer than the shape): (2, 3).repeat(2, 1, 2) → (2, 2, 6).
+
+        Computed as reshape to (1, s₀, 1, s₁, …) → expand to (r₀, s₀, r₁, s₁, …) → reshape to
+        (r₀s₀, r₁s₁, …), so the gradient of each input element is the sum over its copies."""
+        if not repeats:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+        reps = _shape_arg(repeats)
+        if len(reps) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                               "dimensions of tensor")
+        if any(r < 0 for r in reps):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: repeats={list(reps)}")
+        shape = (1,) * (len(reps) - self.ndim) + tuple(np.shape(self.array))
+        paired = tuple(n for s in shape for n in (1, s))
+        tiled = tuple(n for r, s in zip(reps, shape) for n in (r, s))
+        return self.reshape(paired).expand(tiled).reshape(tuple(r * s for r, s in zip(reps, shape)))
+
+    def narrow(self, dimension: int, start, length: int):
+        """Elements ``start`` … ``start + length − 1`` along ``dim`` (a view in torch; the gradient
+        flows back into that slice)."""
+        n, dim = self.ndim, dimension
+        if n == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        dim %= n
+        size = self.shape[dim]
+        start = builtins.int(start.item() if isinstance(start, TensorBase) else start)
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but "
+                             f"got {start})")
+        if start < 0:
+            start += size
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
     def permute(self, *dims):
         return S.Permute.apply(self, dims=_shape_arg(dims))
 

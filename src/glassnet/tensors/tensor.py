@@ -21,6 +21,7 @@ from .aliases import alias_methods
 from .arguments import _FLOAT_KIND, _promote, _scalar_if_0d
 from .convert import ConversionMethods
 from .device import check_device
+from .factory import FactoryMethods
 from .inplace import InPlaceMethods
 from .methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
 from .printing import format_values
@@ -50,7 +51,8 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 
-class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods):
+class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods,
+             FactoryMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -186,9 +188,11 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
         return text + ")"
 
     def __format__(self, spec: str) -> str:
-        if np.ndim(self.array) == 0 and spec:
-            return format(self.item(), spec)
-        return format(repr(self), spec)
+        """As torch: a 0-d tensor formats its ``item()`` (``f"{loss:.4f}"``, and ``f"{loss}"`` is
+        ``1.5``, not ``tensor(1.5000)``); any other tensor takes only the empty spec (its repr)."""
+        if np.ndim(self.array) == 0:
+            return format(self.array.item(), spec)
+        return object.__format__(self, spec)
 
     # -- arithmetic -----------------------------------------------------------------------
     def _lift(self, other) -> "Tensor":
@@ -323,7 +327,12 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
         return E.Rounding.apply(self, fn=lambda a: np.round(a, decimals))
 
     def square(self): return self * self
-    def log1p(self): return (self + 1).log()
+    def _floating(self): return self if self.array.dtype.kind in _FLOAT_KIND else self.float()
+    def log1p(self): return E.Log1p.apply(self._floating())
+    def expm1(self): return E.Expm1.apply(self._floating())
+    def exp2(self): return E.Exp2.apply(self._floating())
+    def log2(self): return E.LogBase.apply(self._floating(), base=2)
+    def log10(self): return E.LogBase.apply(self._floating(), base=10)
     def reciprocal(self): return 1 / self
     def rsqrt(self): return 1 / self.sqrt()
     def sin(self): return E.Sin.apply(self)
