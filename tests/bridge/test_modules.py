@@ -147,6 +147,17 @@ LOSSES = {  # name → (factory taking the dtype, input shape, target maker)
     "NLLLoss": (lambda d: gnn.NLLLoss(ignore_index=1), (5, 3), _classes),
     "SmoothL1Loss": (lambda d: gnn.SmoothL1Loss(beta=0.5), (5, 3), lambda d: x_of((5, 3), d, 7)),
     "HuberLoss": (lambda d: gnn.HuberLoss(delta=0.5), (5, 3), lambda d: x_of((5, 3), d, 7)),
+    "KLDivLoss": (lambda d: gnn.KLDivLoss(reduction="batchmean", log_target=True), (5, 3),
+                  lambda d: x_of((5, 3), d, 7)),
+    "PoissonNLLLoss": (lambda d: gnn.PoissonNLLLoss(full=True), (5, 3),
+                       lambda d: np.abs(x_of((5, 3), d, 7)) * 3),
+    # several inputs: a list of shapes, the target (if any) last
+    "CosineEmbeddingLoss": (lambda d: gnn.CosineEmbeddingLoss(margin=0.2), [(5, 3), (5, 3)],
+                            lambda d: np.array([1, -1, 1, -1, -1])),
+    "MarginRankingLoss": (lambda d: gnn.MarginRankingLoss(margin=0.1, reduction="sum"), [(5,), (5,)],
+                          lambda d: np.array([1, -1, 1, -1, -1], d)),
+    "TripletMarginLoss": (lambda d: gnn.TripletMarginLoss(margin=1.0, p=3.0, swap=True),
+                          [(5, 3), (5, 3), (5, 3)], None),
 }
 
 
@@ -155,14 +166,16 @@ LOSSES = {  # name → (factory taking the dtype, input shape, target maker)
 def test_every_loss_crosses_both_ways_with_equal_values_and_gradients(name, dtype):
     make, shape, target = LOSSES[name]
     g = make(dtype)
-    x = x_of(shape, dtype)
+    shapes = shape if isinstance(shape, list) else [shape]
+    xs = [x_of(s, dtype, seed=1 + i) for i, s in enumerate(shapes)]
     if name == "BCELoss":
-        x = 1 / (1 + np.exp(-x))
-    if name == "NLLLoss":
-        x = x - np.log(np.exp(x).sum(1, keepdims=True))
+        xs = [1 / (1 + np.exp(-xs[0]))]
+    if name in ("NLLLoss", "KLDivLoss"):
+        xs = [xs[0] - np.log(np.exp(xs[0]).sum(1, keepdims=True))]
+    y = target(dtype) if target is not None else None
     t = to_torch(g)
-    assert_same(g, t, [x], dtype, target(dtype))
-    assert_same(from_torch(t), t, [x], dtype, target(dtype))
+    assert_same(g, t, xs, dtype, y)
+    assert_same(from_torch(t), t, xs, dtype, y)
     assert dict(t.named_buffers()).keys() == dict(g.named_buffers()).keys()
 
 

@@ -9,7 +9,8 @@ import glassnet.nn as nn
 import glassnet.nn.functional as F
 
 MODULES = ["glassnet.nn.functional", "glassnet.nn.layers", "glassnet.nn.activations", "glassnet.nn.loss",
-           "glassnet.nn.module", "glassnet.nn.parameter", "glassnet.nn.init"]
+           "glassnet.nn.module", "glassnet.nn.parameter", "glassnet.nn.init", "glassnet.nn.loss_functions",
+           "glassnet.nn.utils.rnn"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -3,12 +3,13 @@
 >>> import glassnet.nn as nn
 >>> import glassnet.nn.functional as F
 """
-from . import functional, init
+from . import functional, init, utils
 from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .layers import Dropout, Dropout2d, Flatten, Identity, Linear, ModuleList, Sequential, Unflatten
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss,
-                   SmoothL1Loss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
+                   L1Loss, MarginRankingLoss, MSELoss, NLLLoss, PoissonNLLLoss, SmoothL1Loss,
+                   TripletMarginLoss)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
@@ -18,7 +19,8 @@ from .sparse import Embedding
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Unflatten",
            "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU",
            "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "SmoothL1Loss",
-           "HuberLoss", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
+           "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
+           "TripletMarginLoss", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-           "Upsample", "functional", "init"]
+           "Upsample", "functional", "init", "utils"]

@@ -8,7 +8,8 @@ from ._validation import _reduction
 from .module import Module
 
 __all__ = ["MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
-           "SmoothL1Loss", "HuberLoss"]
+           "SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "CosineEmbeddingLoss",
+           "MarginRankingLoss", "TripletMarginLoss"]
 
 
 class _Loss(Module):
@@ -199,3 +200,122 @@ class HuberLoss(_Loss):
 
     def forward(self, input, target):
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback–Leibler divergence (see ``F.kl_div``); the input holds log-probabilities.
+
+        ℓᵢ = yᵢ·(log yᵢ − xᵢ),  or e^{yᵢ}·(yᵢ − xᵢ) with ``log_target=True``
+
+    Parameters
+    ----------
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
+        'batchmean' (Σ ℓ / N) is the true KL divergence; 'mean' warns, as in torch.
+    log_target : bool, default False
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean", log_target: bool = False):
+        if size_average is not None or reduce is not None:
+            super().__init__(size_average, reduce)
+        else:
+            if reduction not in ("mean", "batchmean", "sum", "none"):
+                raise ValueError(f"{reduction} is not a valid value for reduction; use 'mean', 'batchmean', "
+                                 f"'sum' or 'none'")
+            Module.__init__(self)
+            self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood (see ``F.poisson_nll_loss``).
+
+        ℓᵢ = e^{xᵢ} − yᵢ·xᵢ  (``log_input=True``),   xᵢ − yᵢ·log(xᵢ + ε)  (``log_input=False``)
+
+    Parameters
+    ----------
+    log_input : bool, default True
+    full : bool, default False
+        Add Stirling's term yᵢ·log yᵢ − yᵢ + ½·log(2π·yᵢ) where yᵢ > 1.
+    eps : float, default 1e-8
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
+
+    def __init__(self, log_input: bool = True, full: bool = False, size_average=None, eps: float = 1e-8,
+                 reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """Cosine embedding loss (see ``F.cosine_embedding_loss``).
+
+        ℓᵢ = 1 − cos(aᵢ, bᵢ) if yᵢ = 1,   max(0, cos(aᵢ, bᵢ) − margin) if yᵢ = −1
+
+    Parameters
+    ----------
+    margin : float, default 0.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """Margin ranking loss (see ``F.margin_ranking_loss``): ℓᵢ = max(0, −yᵢ·(x₁ᵢ − x₂ᵢ) + margin).
+
+    Parameters
+    ----------
+    margin : float, default 0.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
+
+    def __init__(self, margin: float = 0.0, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """Triplet margin loss (see ``F.triplet_margin_loss``).
+
+        ℓᵢ = max(0, margin + ‖aᵢ − pᵢ + ε‖ₚ − ‖aᵢ − nᵢ + ε‖ₚ)
+
+    Parameters
+    ----------
+    margin : float, default 1.0
+    p : float, default 2.0
+    eps : float, default 1e-6
+    swap : bool, default False
+        Use min(d(a, n), d(p, n)) as the negative distance.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated (torch's legacy arguments, mapped to ``reduction``)
+    """
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                 size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                     swap=self.swap, reduction=self.reduction)

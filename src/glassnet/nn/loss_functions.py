@@ -2,9 +2,14 @@
 
 The cross-entropy family calls the loss primitives in ``glassnet/ops/loss.py`` (one node each, for
 stability and speed); ``mse_loss``, ``l1_loss``, ``smooth_l1_loss`` and ``huber_loss`` are
-compositions of tensor methods.  Arguments are checked here, at the edge.
+compositions of tensor methods, and so are ``kl_div``, ``poisson_nll_loss`` and the ranking and
+embedding losses (cosine embedding, margin ranking, triplet margin).  Arguments are checked here,
+at the edge.
 """
 from __future__ import annotations
+
+import math
+import warnings
 
 import numpy as np
 
@@ -15,7 +20,8 @@ from ._validation import (_broadcast_target, _check_class_indices, _check_tensor
                           _constant, _float_target, _reduction)
 
 __all__ = ["mse_loss", "l1_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss"]
+           "cross_entropy", "nll_loss", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss",
+           "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss"]
 
 
 # -- the reduction ------------------------------------------------------------------------------------
@@ -259,3 +265,200 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if weight is not None:
         raise NotImplementedError("huber_loss: weight= is not supported by glassnet")
     return _robust("huber_loss", input, target, reduction, None, None, 0.5, delta, delta)
+
+
+# -- divergence and count losses ----------------------------------------------------------------------
+def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Kullback–Leibler divergence of the target distribution from the input log-probabilities.
+
+        ℓᵢ = yᵢ·(log yᵢ − xᵢ)               (``log_target=False``; 0 where yᵢ = 0, as xlogy)
+        ℓᵢ = e^{yᵢ}·(yᵢ − xᵢ)               (``log_target=True``: y holds log-probabilities)
+        ∂ℓᵢ/∂xᵢ = −yᵢ  (resp. −e^{yᵢ})
+
+    ``input`` holds log-probabilities (e.g. ``log_softmax``).  'batchmean' is Σᵢ ℓᵢ / N with N the
+    size of the first dimension: the true KL divergence per sample.  'mean' divides by every
+    element and warns, as torch does.
+
+    Parameters
+    ----------
+    input : Tensor
+        Log-probabilities x.
+    target : Tensor
+        Probabilities y (or log-probabilities with ``log_target=True``), broadcastable to x.
+    reduction : {'mean', 'batchmean', 'sum', 'none'}, default 'mean'
+    log_target : bool, default False
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+
+    Examples
+    --------
+    >>> F.kl_div(glassnet.tensor([-1.0, -0.5]), glassnet.tensor([0.25, 0.75]), reduction="batchmean")
+    tensor(0.0313)
+    """
+    batchmean = reduction == "batchmean"
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(size_average, reduce, "mean")
+    else:
+        if reduction == "mean":
+            warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support "
+                          "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+                          "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+                          "major release.", stacklevel=2)
+        reduction = _reduction(None, None, "sum" if batchmean else reduction)
+    _check_tensors("kl_div", input=input, target=target)
+    target = _float_target(target, input)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # xlogy(y, y): y·log y, and 0 where y = 0 (log of 1 there, so no 0·(−∞) in either pass)
+        loss = target * where(target == 0, 1.0, target).log() - target * input
+    out = _reduce(loss, reduction)
+    if batchmean and input.dim() != 0:
+        out = out / input.shape[0]
+    return out
+
+
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of a Poisson distribution with rate λ, target counts y.
+
+        ``log_input=True`` (x = log λ):   ℓᵢ = e^{xᵢ} − yᵢ·xᵢ,             ∂ℓᵢ/∂xᵢ = e^{xᵢ} − yᵢ
+        ``log_input=False`` (x = λ):      ℓᵢ = xᵢ − yᵢ·log(xᵢ + ε),        ∂ℓᵢ/∂xᵢ = 1 − yᵢ/(xᵢ + ε)
+        ``full=True`` adds Stirling's approximation of log(yᵢ!) where yᵢ > 1:
+                                          yᵢ·log yᵢ − yᵢ + ½·log(2π·yᵢ)
+
+    Parameters
+    ----------
+    input : Tensor
+        The log-rate (``log_input=True``) or the rate.
+    target : Tensor
+        Counts y ≥ 0, broadcastable to the input.
+    log_input : bool, default True
+    full : bool, default False
+        Add the Stirling term (constant in the input: it changes the value, not the gradient).
+    eps : float, default 1e-8
+        ε, keeping log(λ + ε) finite at λ = 0 when ``log_input=False``.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("poisson_nll_loss", input=input, target=target)
+    target = _float_target(target, input)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = target > 1
+        safe = where(big, target, 1.0)
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+# -- ranking and embedding losses ---------------------------------------------------------------------
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Whether pairs are alike (y = 1) or not (y = −1), by their cosine similarity.
+
+        cosᵢ = ⟨aᵢ, bᵢ⟩ / √((‖aᵢ‖² + ε)(‖bᵢ‖² + ε)),   ε = 1e−12
+        ℓᵢ = 1 − cosᵢ               if yᵢ = 1
+        ℓᵢ = max(0, cosᵢ − margin)  if yᵢ = −1      (0 for any other label)
+
+    Parameters
+    ----------
+    input1, input2 : Tensor
+        Shape (N, D) with a target of shape (N,), or (D,) with a 0-d target.
+    target : Tensor
+        Labels 1 or −1.
+    margin : float, default 0.0
+        Between −1 and 1; 0 to 0.5 is the usual choice.
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
+    dim = target.dim()
+    if dim not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input1.dim() != dim + 1 or input2.dim() != dim + 1:
+        raise RuntimeError(f"{dim}D target tensor expects {dim + 1}D input tensors, but found inputs with "
+                           f"sizes {list(input1.shape)} and {list(input2.shape)}.")
+    eps = 1e-12
+    dot = (input1 * input2).sum(dim)
+    cos = dot / (((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)).sqrt()
+    y = target.array
+    loss = where(y == 1, 1 - cos, 0.0) + where(y == -1, (cos - margin).clamp(min=0), 0.0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    """Hinge loss on the order of two scores: y = 1 wants x₁ above x₂, y = −1 below.
+
+        ℓᵢ = max(0, −yᵢ·(x₁ᵢ − x₂ᵢ) + margin),   ∂ℓᵢ/∂x₁ᵢ = −yᵢ where ℓᵢ > 0, else 0
+
+    Parameters
+    ----------
+    input1, input2, target : Tensor
+        The same number of dimensions (broadcast against each other); target values 1 or −1.
+    margin : float, default 0.0
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got "
+                           f"sizes: input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
+    loss = (-_float_target(target, input1) * (input1 - input2) + margin).clamp(min=0)
+    return _reduce(loss, reduction)
+
+
+def _pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
+    return (x1 - x2 + eps).norm(p, dim=max(x1.dim(), x2.dim()) - 1)
+
+
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False, size_average=None,
+                        reduce=None, reduction: str = "mean") -> Tensor:
+    """Pull the anchor a towards the positive p, push it from the negative n, by a margin.
+
+        d(u, v) = ‖u − v + ε‖ₚ   over the last dimension (torch's ``pairwise_distance``)
+        ℓᵢ = max(0, margin + d(aᵢ, pᵢ) − d(aᵢ, nᵢ))
+        ``swap=True`` uses min(d(aᵢ, nᵢ), d(pᵢ, nᵢ)) as the negative distance.
+
+    Parameters
+    ----------
+    anchor, positive, negative : Tensor
+        Shape (N, D) or (D,), all with the same number of dimensions.
+    margin : float, default 1.0
+        Must be > 0.
+    p : float, default 2
+        The norm degree.
+    eps : float, default 1e-6
+        ε, added to the difference (keeps the norm's gradient finite at u = v).
+    swap : bool, default False
+    reduction : {'mean', 'sum', 'none'}, default 'mean'
+    size_average, reduce : deprecated
+        torch's legacy arguments, mapped to ``reduction`` with a warning.
+    """
+    reduction = _reduction(size_average, reduce, reduction)
+    _check_tensors("triplet_margin_loss", anchor=anchor, positive=positive, negative=negative)
+    if margin <= 0:
+        raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+    if not anchor.dim() == positive.dim() == negative.dim():
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number "
+                           f"of dimensions, but got: anchor {anchor.dim()}D, positive {positive.dim()}D, "
+                           f"and negative {negative.dim()}D inputs")
+    if anchor.dim() == 0:
+        raise RuntimeError("triplet_margin_loss: expected 1-D or 2-D inputs (D,) or (N, D), got 0-d tensors")
+    d_pos = _pairwise_distance(anchor, positive, p, eps)
+    d_neg = _pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = d_neg.minimum(_pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
