@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensors.creation import zeros_like
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _new_step
+from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _gradient, _new_step
 
 __all__ = ["Adadelta"]
 
@@ -83,11 +83,7 @@ class Adadelta(Optimizer):
                 state["acc_delta"] = zeros_like(p)
             _advance(state["step"])
 
-            g = p.grad.array
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * p.array
+            g = _gradient(p, maximize, weight_decay)
 
             v = state["square_avg"].array * rho + (1 - rho) * g * g
             state["square_avg"]._inplace("addcmul_", v)

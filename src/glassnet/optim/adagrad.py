@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensors.creation import full_like
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _new_step
+from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _gradient, _new_step
 
 __all__ = ["Adagrad"]
 
@@ -91,11 +91,7 @@ class Adagrad(Optimizer):
                 self._init_state(p, group)
             step = _advance(state["step"])
 
-            g = p.grad.array
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * p.array
+            g = _gradient(p, maximize, weight_decay)
             clr = lr / (1 + (step - 1) * lr_decay)
 
             s = state["sum"].array + g * g

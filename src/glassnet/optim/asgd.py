@@ -5,7 +5,7 @@ import numpy as np
 
 from ..tensors.creation import zeros_like
 from ..tensors.tensor import tensor
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _new_step
+from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _gradient, _new_step
 
 __all__ = ["ASGD"]
 
@@ -88,11 +88,7 @@ class ASGD(Optimizer):
                 state["ax"] = zeros_like(p)
             step = _advance(state["step"])
 
-            g = p.grad.array
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * p.array
+            g = _gradient(p, maximize, weight_decay)
 
             eta = float(np.float32(state["eta"].array))   # torch keeps eta and mu in float32
             mu = float(np.float32(state["mu"].array))

@@ -5,7 +5,8 @@ import numpy as np
 
 from ..tensors.creation import zeros_like
 from ..tensors.tensor import tensor
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _lerp, _new_step
+from .optimizer import (Optimizer, _advance, _check_betas, _check_compat_flags,
+                        _check_non_negative, _gradient, _lerp, _new_step)
 
 __all__ = ["NAdam"]
 
@@ -75,9 +76,7 @@ class NAdam(Optimizer):
                  capturable: bool = False, differentiable: bool = False) -> None:
         _check_non_negative(lr, "learning rate")
         _check_non_negative(eps, "epsilon value")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_betas(betas)
         _check_non_negative(weight_decay, "weight_decay value")
         _check_non_negative(momentum_decay, "momentum_decay value")
         _check_compat_flags(differentiable)
@@ -102,15 +101,8 @@ class NAdam(Optimizer):
                 state["exp_avg_sq"] = zeros_like(p)
             step = _advance(state["step"])
 
-            g = p.grad.array
-            if maximize:
-                g = -g
+            g = _gradient(p, maximize, weight_decay, lr if decoupled else None)
             bias_correction2 = 1 - beta2 ** step
-            if weight_decay != 0:
-                if decoupled:
-                    p._inplace("step", 1 - lr * weight_decay, np.multiply)
-                else:
-                    g = g + weight_decay * p.array
 
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))

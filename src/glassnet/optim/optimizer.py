@@ -71,6 +71,28 @@ def _check_non_negative(value, what: str) -> None:
         raise ValueError(f"Invalid {what}: {value}")
 
 
+def _check_betas(betas) -> None:
+    """Raise torch's ``ValueError: Invalid beta parameter at index i: b`` unless each is in [0, 1)."""
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def _gradient(p: Tensor, maximize: bool, weight_decay: float, decoupled_lr: float | None = None):
+    """The gradient an update rule uses: ``−g`` when maximizing, plus the L2 term ``λθ``; with
+    ``decoupled_lr`` (AdamW's decoupled decay) the parameter itself is shrunk by ``1 − lr·λ``
+    instead and the gradient is left alone."""
+    g = p.grad.array
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        if decoupled_lr is not None:
+            p._inplace("step", 1 - decoupled_lr * weight_decay, np.multiply)
+        else:
+            g = g + weight_decay * p.array
+    return g
+
+
 def _check_compat_flags(differentiable: bool) -> None:
     """``foreach``, ``fused`` and ``capturable`` choose among torch's kernels; glassnet has one
     NumPy implementation, so they are accepted (and kept in ``param_groups`` for torch's

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensors.creation import zeros_like
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _lerp, _new_step
+from .optimizer import (Optimizer, _advance, _check_betas, _check_compat_flags,
+                        _check_non_negative, _gradient, _lerp, _new_step)
 
 __all__ = ["RAdam"]
 
@@ -74,9 +75,7 @@ class RAdam(Optimizer):
                  differentiable: bool = False) -> None:
         _check_non_negative(lr, "learning rate")
         _check_non_negative(eps, "epsilon value")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_betas(betas)
         _check_non_negative(weight_decay, "weight_decay value")
         _check_compat_flags(differentiable)
         defaults = {"lr": lr, "betas": (float(betas[0]), float(betas[1])), "eps": eps,
@@ -99,14 +98,7 @@ class RAdam(Optimizer):
                 state["exp_avg_sq"] = zeros_like(p)
             step = _advance(state["step"])
 
-            g = p.grad.array
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                if decoupled:
-                    p._inplace("step", 1 - lr * weight_decay, np.multiply)
-                else:
-                    g = g + weight_decay * p.array
+            g = _gradient(p, maximize, weight_decay, lr if decoupled else None)
 
             m = _lerp(state["exp_avg"].array, g, 1 - beta1)
             v = state["exp_avg_sq"].array * beta2 + (1 - beta2) * g * g

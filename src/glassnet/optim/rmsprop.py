@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensors.creation import zeros_like
-from .optimizer import Optimizer, _advance, _check_compat_flags, _check_non_negative, _lerp, _new_step
+from .optimizer import (Optimizer, _advance, _check_compat_flags, _check_non_negative,
+                        _gradient, _lerp, _new_step)
 
 __all__ = ["RMSprop"]
 
@@ -95,11 +96,7 @@ class RMSprop(Optimizer):
                     state["grad_avg"] = zeros_like(p)
             _advance(state["step"])  # RMSprop counts steps but its update does not use the count
 
-            g = p.grad.array
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * p.array
+            g = _gradient(p, maximize, weight_decay)
 
             v = state["square_avg"].array * alpha + (1 - alpha) * g * g
             state["square_avg"]._inplace("addcmul_", v)
