@@ -10,7 +10,6 @@ tables give the step number by number.
 """
 from __future__ import annotations
 
-import importlib.util
 from fractions import Fraction
 
 import numpy as np
@@ -18,8 +17,7 @@ import numpy as np
 import glassnet as torch
 import glassnet.optim as optim
 
-from ..explain import torch_module_outputs
-from .examples import DIAGONAL_FLIP, DiagonalFlipNet, explain_text
+from .examples import DIAGONAL_FLIP, DiagonalFlipNet, explain_text, torch_z0
 from .result import Claim, FigureEntry, LessonResult, Table, timed
 
 TITLE = "One SGD step of DiagonalFlipNet: exact arithmetic against float32"
@@ -44,7 +42,7 @@ def one_step(dtype=torch.float32, rows: int = 1) -> dict:
     target = torch.tensor([[1.0, 1.0, 0.0, 1.0]] * rows if rows > 1 else [1.0, 1.0, 0.0, 1.0],
                           dtype=dtype)
     z = model.layer1(x).detach()
-    torch_z0 = _torch_z0(model, x) if dtype is torch.float32 else None
+    z0_torch = torch_z0(model, x) if dtype is torch.float32 else None
     y_hat = model(x)
     loss = torch.mean((y_hat - target) ** 2)
     lr = Fraction(1, 10) if dtype is torch.exact else 0.1
@@ -60,22 +58,12 @@ def one_step(dtype=torch.float32, rows: int = 1) -> dict:
     changed = sum(int((params[n].detach().array != before[n].array).sum()) for n in params)
     z0 = z.array[0] if rows == 1 else z.array[0, 0]
     y_first = (y_new.detach().array if rows == 1 else y_new.detach().array[0])
-    return {"z0": z0, "torch_z0": torch_z0, "nonzero_gradients": nonzero, "changed": changed, "loss": loss.item(),
+    return {"z0": z0, "torch_z0": z0_torch, "nonzero_gradients": nonzero, "changed": changed, "loss": loss.item(),
             "loss_after": loss_new.item(), "loss_after_exact": loss_new.detach().array.item()
             if dtype is torch.exact else None,
             "improvement": 1 - float(loss_new.item()) / float(loss.item()),
             "y_after": [float(v) for v in np.ravel(y_first)],
             "grads": {n: p.grad.array.astype(float).tolist() for n, p in params.items()}}
-
-
-def _torch_z0(model, x):
-    """PyTorch's z₀ for the same weights and input, computed now on this machine (None without torch)."""
-    try:
-        return float(np.ravel(torch_module_outputs(model, x)["layer1"])[0])
-    except ImportError:
-        if importlib.util.find_spec("torch") is not None:
-            raise  # torch is there: the failure is glassnet's, not a missing optional oracle
-        return None
 
 
 def _side(z0) -> str:

@@ -116,16 +116,22 @@ def diagonal_flip(exact: bool = False, rows: int = 1, checks: bool = True):
     return step
 
 
-def _torch_z0s():
-    """PyTorch's z₀ of seed 002 for x as a vector and as two rows, run now (None without torch)."""
-    model = load(DiagonalFlipNet(), DIAGONAL_FLIP, float32)
+def torch_z0(model, x):
+    """PyTorch's z₀ (the first unit of ``layer1``) for the same weights and input, computed now on
+    this machine, or None without torch."""
     try:
-        return [float(np.ravel(torch_module_outputs(model, tensor(x, dtype=float32))["layer1"])[0])
-                for x in (DIAGONAL_FLIP_X, [DIAGONAL_FLIP_X] * 2)]
+        return float(np.ravel(torch_module_outputs(model, x)["layer1"])[0])
     except ImportError:
         if importlib.util.find_spec("torch") is not None:
             raise  # torch is there: the failure is glassnet's, not a missing optional oracle
         return None
+
+
+def _torch_z0s():
+    """PyTorch's z₀ of seed 002 for x as a vector and as two rows, run now (None without torch)."""
+    model = load(DiagonalFlipNet(), DIAGONAL_FLIP, float32)
+    z0s = [torch_z0(model, tensor(x, dtype=float32)) for x in (DIAGONAL_FLIP_X, [DIAGONAL_FLIP_X] * 2)]
+    return None if None in z0s else z0s
 
 
 def xor_worked_example(dtype=float32, lr: float = 1.0, checks: bool = True):
