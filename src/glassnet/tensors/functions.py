@@ -15,7 +15,7 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "t", "numel", "neg", "mul", "add", "sub", "div", "detach", "clone", "chunk", "unbind", "select",
            "masked_fill", "any", "all", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal",
            "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod",
-           "unflatten", "log2", "log10", "exp2", "expm1")
+           "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu")
 
 
 def _function(name: str):

@@ -341,6 +341,15 @@ class ShapeMethods:
     def select(self, dim: int, index: int):
         return self[(slice(None),) * (dim % self.ndim) + (index,)]
 
+    def tril(self, diagonal: int = 0):
+        """The lower triangle of the last two axes (entries above ``diagonal`` set to 0); the
+        gradient flows only to the kept entries."""
+        return _triangle(self, np.tril, diagonal, "tril")
+
+    def triu(self, diagonal: int = 0):
+        """The upper triangle of the last two axes (entries below ``diagonal`` set to 0)."""
+        return _triangle(self, np.triu, diagonal, "triu")
+
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True (broadcast), this tensor elsewhere; no gradient flows
         to the filled places."""
@@ -353,3 +362,12 @@ class ShapeMethods:
         if type(key) is builtins.int and not self._requires_grad and not STATE.observers:
             return self._from_array(self.array[key])  # fast path: reading data that needs no graph
         return S.Index.apply(self, key=_index_key(key))
+
+
+def _triangle(t, keep, diagonal, name):
+    """``tril``/``triu``: a ``Where`` with the kept triangle as its condition."""
+    if t.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    rows, cols = t.shape[-2:]
+    cond = keep(np.ones((rows, cols), dtype=bool), diagonal)
+    return E.Where.apply(t, t._from_array(np.zeros((), dtype=t.array.dtype)), cond=cond)
