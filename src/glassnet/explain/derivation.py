@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import attention as att
 from ._numbers import MINUS, fmt, fmt_any, is_exact, scalar, to_float
 from .local import ELEMENTWISE, Context, conv_geometry, conv_input_channel, conv_weight_sum, \
     elem_local, loss_local, rule
@@ -35,13 +36,14 @@ class Derivation:
     agrees: bool = True
     count: int | None = None       # the number of terms of a sum written as one (a convolution's)
     total: object = None           # and their total, computed here from the recorded values
+    steps: str = "Step by step, from the loss back to the entry:"
 
     def __str__(self) -> str:
         out = [self.headline]
         if self.convention:
             out.append(self.convention)
         if self.lines:
-            out.append("Step by step, from the loss back to the entry:")
+            out.append(self.steps)
             out += [f"  {m}" + (f"    ({n})" if n else "") for m, n in self.lines]
         return "\n".join(out)
 
@@ -72,6 +74,8 @@ def _g(rec, ref, index):
 def derive(rec, entry: str) -> Derivation:
     """The derivation of ∂L/∂entry (see the module docstring)."""
     name, index = parse_entry(entry)
+    if all(p.name != name for p in rec.params) and (found := att.find_site(rec, name)) is not None:
+        return attention_derivation(rec, found[0], index, head=found[1])
     p = rec.param(name)
     shape = np.shape(p.before)
     if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
@@ -387,3 +391,112 @@ def _conv_convention(rec, op, name, index, geo) -> str:
             f"channel {cin} to output channel {index[0]} of layer {op.label} (stride {geo['stride']}, "
             f"padding {tuple(p[0] for p in geo['pads'])}, dilation {geo['dilation']}, groups "
             f"{geo['groups']}): output position y reads input y·stride + tap·dilation − padding.")
+
+
+# -- one attention weight: the scaled dot product, the softmax over its row, and its gradient --------
+#: How many terms of a dot product or a row a derivation line writes out.
+ROW_TERMS = 6
+
+
+def _terms(values, limit: int = ROW_TERMS) -> str:
+    shown = " + ".join(values[:limit])
+    return shown + (f" + … ({len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _close(a, b, scale: float, dtype) -> bool:
+    rtol = 1e-12 if dtype == "float64" else 2e-5
+    return bool(abs(float(a) - float(b)) <= rtol * max(scale, abs(float(b))) + 1e-30)
+
+
+def attention_derivation(rec, site, index, head=None) -> Derivation:
+    """The weight p_ij of one query i and key j and the gradient through the softmax at it:
+
+        s_ij = scale · Σ_c q_ic k_jc (+ mask),   p_ij = exp(s_ij − max_k s_ik) / Σ_k exp(s_ik − max_k s_ik)
+        ∂L/∂s_ij = p_ij (∂L/∂p_ij − Σ_k p_ik ∂L/∂p_ik)
+
+    with the recorded numbers, each checked against the recorded value (``agrees``).  ``index``
+    indexes the weights (…, i, j); for a head of a multi-head site (``head``) it omits the head
+    axis.  (``attention.exact_check`` redoes it in exact arithmetic.)"""
+    index = tuple(int(v) for v in index)
+    if head is not None:
+        index = index[:1] + (head,) + index[1:]
+    shape = site.shape
+    if len(index) != len(shape) or any(not 0 <= v < n for v, n in zip(index, shape)):
+        raise IndexError(f"{site.name}: the attention weights have shape {shape}; give an index like "
+                         f"{site.name}[{', '.join('0' for _ in shape)}] (…, query, key)")
+    i, j, row = index[-2], index[-1], index[:-1]
+    label = f"{site.name}[{', '.join(map(str, index))}]"
+    q, k, _ = att.qkv(rec, site)
+    lead = index[:-2]
+    where = (lambda r: rec.ops[r.key].label if r.kind == "op" and rec.ops[r.key].label else rec.symbol(r))
+    qi = np.asarray(q)[lead + (i,)] if np.ndim(q) == len(shape) else np.asarray(q)[i]
+    kk = np.asarray(k)[lead] if np.ndim(k) == len(shape) else np.asarray(k)
+    s_row = np.asarray(att.scores(rec, site))[row]
+    p_row = np.asarray(att.probs(rec, site))[row]
+    mask_row = att.masked(rec, site)[row]
+    dt, d = rec.dtype, int(np.shape(qi)[-1])
+    scale = site.scale
+    lines, agrees = [], True
+    # forward: the score
+    prods = [f"{fp(scalar(a))}·{fp(scalar(b))}" for a, b in zip(qi, kk[j])]
+    raw = float(np.dot(np.asarray(qi, np.float64), np.asarray(kk[j], np.float64)))
+    qsym = "q" if site.fused else where(site.scores.inputs[0])
+    ksym = "k" if site.fused or site.k is None else where(site.k)
+    lines.append((f"q_{i}·k_{j} = Σ_c q[{i}, c]·k[{j}, c] = {_terms(prods)} = {fmt(raw)}",
+                  f"q from {qsym}, k from {ksym}: {d} channels"))
+    s_ij = scalar(s_row[j])
+    masked = bool(mask_row[j])
+    if masked:
+        lines.append((f"s_{i}{j} = −∞", "masked: the mask hides key " + str(j) + " from query " + str(i)
+                      + (" (masked_fill)" if site.where is not None else "")))
+    else:
+        computed = raw * float(scale)
+        ok = _close(computed, s_ij, abs(raw * float(scale)) + 1e-6, dt)
+        agrees &= ok
+        extra = " + mask" if site.added else ""
+        lines.append((f"s_{i}{j} = scale · q_{i}·k_{j}{extra} = {fmt(scale)} · {fp(raw)}{extra} = {fmt(s_ij)}",
+                      f"scale = 1/√{d}" + ("" if ok or site.added else "; the recorded score DISAGREES")))
+    # forward: the softmax over the row
+    vis = ~mask_row
+    s64 = np.asarray(s_row, dtype=np.float64)
+    m = float(np.max(s64[vis])) if vis.any() else float("nan")
+    e = np.where(vis, np.exp(np.where(vis, s64 - m, 0.0)), 0.0)
+    z = float(np.sum(e))
+    p_rec = scalar(p_row[j])
+    lines.append((f"max_k s_{i}k = {fmt(m)}", f"over the {int(vis.sum())} visible keys of row {i}"))
+    lines.append((f"Σ_k exp(s_{i}k − max) = {_terms([fmt(float(v)) for v in e[vis]])} = {fmt(z)}",
+                  "masked keys contribute exp(−∞) = 0" if (~vis).any() else ""))
+    p_ij = float(e[j] / z) if z else float("nan")
+    ok = _close(p_ij, p_rec, 1.0, dt)
+    agrees &= ok
+    lines.append((f"p_{i}{j} = exp(s_{i}{j} − max) / Σ = {fmt(float(e[j]))} / {fmt(z)} = {fmt(p_ij)}",
+                  f"the recorded weight is {fmt(p_rec)}" + ("" if ok else "; they DISAGREE")))
+    headline = f"p[{', '.join(map(str, index))}] = softmax(s_{i})_{j} = {fmt(p_rec)}"
+    # backward: through the softmax
+    gp, gs = att.grad_probs(rec, site), att.grad_scores(rec, site)
+    value = None
+    if gp is not None and gs is not None:
+        g_row = np.asarray(gp)[row]
+        dot_terms = [f"{fp(scalar(a))}·{fp(scalar(b))}" for a, b in zip(p_row[vis], g_row[vis])]
+        dot = float(np.sum(np.asarray(p_row, np.float64) * np.asarray(g_row, np.float64)))
+        where = "∂L/∂out · vᵀ" if site.fused else f"recorded from {site.pv.node if site.pv else 'the next op'}"
+        lines.append((f"∂L/∂p_{i}· = {fmt_any(np.asarray(g_row))}", where))
+        lines.append((f"Σ_k p_{i}k ∂L/∂p_{i}k = {_terms(dot_terms)} = {fmt(dot)}", ""))
+        value = scalar(np.asarray(gs)[index])
+        g_ij = scalar(g_row[j])
+        computed = float(p_rec) * (float(g_ij) - dot)
+        ok = _close(computed, value, float(np.sum(np.abs(np.asarray(p_row, np.float64) *
+                                                       np.asarray(g_row, np.float64)))) + abs(float(g_ij)), dt)
+        agrees &= ok
+        src = "computed by the formula (a fused node keeps no ∂L/∂s)" if site.fused \
+            else f"the recorded gradient from {site.op.node} is {fmt(value)}" + ("" if ok else "; they DISAGREE")
+        lines.append((f"∂L/∂s_{i}{j} = p_{i}{j} (∂L/∂p_{i}{j} − Σ_k p_{i}k ∂L/∂p_{i}k) = {fmt(p_rec)} · "
+                      f"({fp(g_ij)} − {fp(dot)}) = {fmt(computed)}",
+                      ("masked: p = 0, so no gradient reaches the score; " if masked else "") + src))
+        headline += (f"; ∂L/∂s[{', '.join(map(str, index))}] = p_{i}{j} (∂L/∂p_{i}{j} − Σ_k p_{i}k ∂L/∂p_{i}k)"
+                     f" = {fmt(value)}")
+    convention = (f"Attention {site.name}: weights of shape {shape} (…, query, key); row {i} is query "
+                  f"position {i}, column {j} key position {j}; each row sums to 1 over its visible keys.")
+    return Derivation(label, value if value is not None else p_rec, headline, lines, convention,
+                      agrees=bool(agrees), steps="Step by step, forward (the score, then the softmax "
+                                                 "over its row), then backward through the softmax:")

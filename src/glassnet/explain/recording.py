@@ -9,9 +9,10 @@ glassnet steps, ``torch_record`` for PyTorch ones) make ``Recording`` s.
 """
 from __future__ import annotations
 
+from . import attention as att
 from . import detail as on_demand
 from . import graph, summary, views
-from .derivation import derive
+from .derivation import derive, parse_entry
 from .insights import cached_insights
 from .receptive import receptive_field
 from .records import StepRecords
@@ -49,6 +50,30 @@ class Recording(StepRecords):
         """``{"kernels": Figure, "maps": Figure}``: a convolution layer's kernels (before the
         step) and the feature maps of ``sample``, each grid on one shared colour scale."""
         return summary.conv_figures(self, layer, sample)
+
+    def attention(self, layer=None, batch: int = 0):
+        """The attention heads of ``layer`` (a module path such as ``"blocks.0"`` or
+        ``"blocks.0.sa.heads.2"``; None: all) for sequence ``batch`` of the batch: weights,
+        masked entries, entropy per row and the largest gradients into q, k and v
+        (``attention.AttentionView``: ``str()``, ``.table()``, ``.figure()``, ``.to_dict()``).
+        ``step.derivation("blocks.0.sa.heads.2[b, i, j]")`` derives one weight and its gradient."""
+        return att.attention(self, layer, batch)
+
+    def attention_layers(self) -> list:
+        """The names of the attention heads found (``attention.attention_sites``)."""
+        return [name for site in att.attention_sites(self) for name in site.head_names()]
+
+    def attention_exact(self, entry: str):
+        """One attention weight's score and softmax gradient redone in exact rational arithmetic
+        (``glassnet.exact``), from the recorded values: see ``attention.exact_check``."""
+        name, index = parse_entry(entry)
+        found = att.find_site(self, name)
+        if found is None:
+            raise KeyError(f"no attention layer {name!r}; there are {self.attention_layers()}")
+        site, head = found
+        if head is not None:
+            index = index[:1] + (head,) + index[1:]
+        return att.exact_check(self, site, index)
 
     def forward_table(self):
         return views.forward_table(self)

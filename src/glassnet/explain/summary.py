@@ -63,8 +63,9 @@ def stats(value) -> dict | None:
     a = floats(value)
     if a is None or a.size == 0:
         return None
-    return {"mean": _finite(a.mean()), "std": _finite(a.std()), "min": _finite(a.min()),
-            "max": _finite(a.max()), "norm": _finite(np.sqrt(np.sum(a * a)))}
+    with np.errstate(invalid="ignore", over="ignore"):     # (−∞ in masked scores: those are None)
+        return {"mean": _finite(a.mean()), "std": _finite(a.std()), "min": _finite(a.min()),
+                "max": _finite(a.max()), "norm": _finite(np.sqrt(np.sum(a * a)))}
 
 
 def _rows(a):

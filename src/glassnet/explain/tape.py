@@ -17,10 +17,12 @@ import numpy as np
 from ..autograd.function import Function
 from .records import Leaf, ModuleCall, OpRecord, Ref, snapshot
 
-#: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``.
+#: Op attributes worth keeping (reduction axes, loss options, ...), read with ``getattr``; a
+#: ``Where``'s condition (what ``masked_fill`` masked) and a fused attention node's weights, mask
+#: and scale (``attention.py``) are kept as the node holds them (the engine never writes to them).
 _ATTRS = ("dim", "keepdim", "n", "reduction", "weight", "pos_weight", "ignore_index",
           "label_smoothing", "lo", "hi", "slope", "key", "dims", "approximate",
-          "stride", "dilation", "pads", "groups", "window", "indices")
+          "stride", "dilation", "pads", "groups", "window", "indices", "cond", "probs", "mask", "scale")
 
 
 _CLASS_INFO: dict = {}      # Function class -> (node name or None, attribute names, has __dict__)

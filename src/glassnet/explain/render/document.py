@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import summary, views
+import numpy as np
+
+from .. import attention, summary, views
 from .._numbers import fmt, pct
-from ..derivation import derive
+from ..derivation import attention_derivation, derive
 from ..detail import summary_tables
 from ..insights import cached_insights
 
@@ -34,6 +36,27 @@ class MathBlock:
     lines: list
     convention: str = ""
     collapsed: bool = False      # HTML shows it folded (one click away)
+
+
+@dataclass
+class Heatmaps:
+    """Attention weights to draw: panels of (name, weights (L, S), masked (L, S), caption)."""
+
+    title: str
+    panels: list
+    note: str = ""
+
+
+def heatmap_text(block: Heatmaps, masked: str = attention.MASKED_CHAR) -> list:
+    """The heatmaps as text lines: per panel its name and caption, then one line per query row
+    (one character per key, ``attention.SHADES`` from 0 to the largest weight of all panels)."""
+    top = max((float(np.max(np.where(m, 0, w), initial=0)) for _, w, m, _ in block.panels), default=1.0)
+    out = [f"{block.title} (one character per key: '{attention.SHADES[1]}' small … "
+           f"'{attention.SHADES[-1]}' {fmt(top)}; '{masked}' masked)"]
+    for name, w, m, caption in block.panels:
+        out.append(f"{name}: {caption}")
+        out += ["  " + r.replace(attention.MASKED_CHAR, masked) for r in attention.shade_rows(w, m, top)]
+    return out
 
 
 @dataclass
@@ -86,6 +109,7 @@ def build(rec, entries=(), detail=None) -> Document:
         doc.sections.append(Section("Backward pass", [views.backward_table(rec)]))
     if rec.params:
         doc.sections.append(Section("Gradients", [views.gradient_table(rec)]))
+    _attention(rec, doc)
     _derivations(rec, doc, entries)
     if rec.params:
         doc.sections.append(Section("The update", [views.update_table(rec),
@@ -104,6 +128,35 @@ def _derivations(rec, doc, entries) -> None:
             d = derive(rec, entry)
             sec.blocks.append(MathBlock(d.headline, d.lines, d.convention))
         doc.sections.append(sec)
+
+
+def _attention(rec, doc, batch: int = 0) -> None:
+    """Per attention head, sequence ``batch``: the table, the weights as heatmaps, and the
+    derivation of one weight (the last query's largest) and of its gradient (folded in HTML)."""
+    sites = attention.attention_sites(rec)
+    if not sites:
+        return
+    view = attention.attention(rec, None, batch)
+    sec = Section("Attention", [Paragraph(
+        f"{len(view)} attention head(s); the weights of sequence {batch} "
+        f"of the batch (rows: queries, columns: keys). Every head is one call away: "
+        f"step.attention(\"{sites[0].name}\", batch={batch}); a weight's derivation: "
+        f"step.derivation(\"{view.heads[0].name}[{batch}, i, j]\")."), view.table()])
+    sec.blocks.append(Heatmaps(f"Attention weights, sequence {batch}",
+                               [(h.name, h.weights, h.masked,
+                                 f"entropy {fmt(h.mean_entropy)} of {fmt(h.mean_max_entropy)} nats")
+                                for h in view.heads],
+                               note="Masked entries (the mask hides those keys) are drawn hatched grey "
+                                    "(in text: ·), not as a weight of 0."))
+    site = sites[0]
+    if site.op.grad_out is not None or site.fused:
+        first = view.heads[0]
+        i = first.weights.shape[0] - 1
+        j = int(np.argmax(np.where(first.masked[i], -1.0, first.weights[i])))
+        index = (batch,) + ((first.head,) if first.head is not None else ()) + (i, j)
+        d = attention_derivation(rec, site, index)
+        sec.blocks.append(MathBlock(d.headline, d.lines, d.convention, collapsed=True))
+    doc.sections.append(sec)
 
 
 def _closing(rec, doc) -> None:
@@ -157,6 +210,7 @@ def build_summary(rec, entries=()) -> Document:
             d = derive(rec, row[0])
             sec.blocks.append(MathBlock(d.headline, d.lines, d.convention, collapsed=True))
         doc.sections.append(sec)
+    _attention(rec, doc)
     _derivations(rec, doc, entries)
     if rec.params:
         doc.sections.append(Section("The update", [tables["updates"], Paragraph(views.update_summary(rec))]))

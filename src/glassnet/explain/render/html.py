@@ -4,7 +4,10 @@ from __future__ import annotations
 from html import escape
 
 from ..views import Table
-from .document import Bullets, MathBlock, Paragraph
+import numpy as np
+
+from .document import Bullets, Heatmaps, MathBlock, Paragraph
+from .png import data_uri, heatmap_png
 from .text import cell
 
 STYLE = """<style>
@@ -33,6 +36,21 @@ def _math(block: MathBlock) -> str:
     return f"{note}\n<pre>{lines}</pre>" if note else f"<pre>{lines}</pre>"
 
 
+def heatmaps(block: Heatmaps) -> str:
+    """Each panel as a PNG (``png.heatmap_png``) on the scale 0 … the largest weight shown."""
+    top = max((float(np.max(np.where(m, 0, w), initial=0)) for _, w, m, _ in block.panels), default=1.0)
+    figs = []
+    for name, w, m, caption in block.panels:
+        cell = max(2, min(12, 192 // max(np.shape(w))))
+        figs.append(f'<figure style="margin:0;font-size:11px"><img alt="{escape(name)}" '
+                    f'style="image-rendering:pixelated;width:192px;border:1px solid #ccc" '
+                    f'src="{data_uri(heatmap_png(w, m, top, cell))}">'
+                    f"<figcaption><b>{escape(name)}</b><br>{escape(caption)}</figcaption></figure>")
+    note = f"Colour: viridis from 0 (dark) to {top:.4g} (yellow); rows are queries, columns keys. {block.note}"
+    return (f"<p><b>{escape(block.title)}</b></p><div style=\"display:flex;flex-wrap:wrap;gap:10px\">{''.join(figs)}</div>"
+            f'<p class="note">{escape(note)}</p>')
+
+
 def render(doc) -> str:
     """``doc`` as an HTML fragment with its own (scoped) style."""
     out = [STYLE, '<div class="glassnet-explain">', f"<h2>{escape(doc.title)}</h2>"]
@@ -45,6 +63,8 @@ def render(doc) -> str:
                 out.append(f"<p>{escape(block.text)}</p>")
             elif isinstance(block, Bullets):
                 out.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in block.items) + "</ul>")
+            elif isinstance(block, Heatmaps):
+                out.append(heatmaps(block))
             elif isinstance(block, MathBlock) and block.collapsed:
                 out.append(f"<details><summary>{escape(block.headline)}</summary>{_math(block)}</details>")
             elif isinstance(block, MathBlock):

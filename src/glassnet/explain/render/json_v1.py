@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import views
+from .. import attention, views
 from .._numbers import is_exact, pct, scalar, to_float
 from ..derivation import derive
 from ..insights import cached_insights, dead_units
@@ -179,6 +179,9 @@ def closing(rec, entries, effect_doc, default) -> dict:
         derivations.append({"entry": d.entry, "value": num(d.value), "headline": d.headline,
                             "convention": d.convention, "agrees": d.agrees,
                             "lines": [{"math": m, "note": n} for m, n in d.lines]})
+    extra = {}
+    if attention.attention_sites(rec):
+        extra["attention"] = attention.attention(rec).to_dict()
     return {
         "update_summary": None if counts is None else {**counts, "text": views.update_summary(rec)},
         "effect": effect_doc,
@@ -188,6 +191,7 @@ def closing(rec, entries, effect_doc, default) -> dict:
         "claims": [{"quantity": c.quantity, "seed": c.seed, "computed": c.computed,
                     "verdict": c.verdict, "note": c.note} for c in rec.claims],
         "comparison": None if rec.comparison is None else rec.comparison.to_dict(),
+        **extra,
     }
 
 

@@ -10,7 +10,7 @@ import re
 
 from .._numbers import MINUS
 from ..views import Table
-from .document import Bullets, MathBlock, Paragraph
+from .document import Bullets, Heatmaps, MathBlock, Paragraph, heatmap_text
 from .text import cell
 
 _SUBDIGITS = "₀₁₂₃₄₅₆₇₈₉"
@@ -102,6 +102,9 @@ def render(doc, standalone: bool = True) -> str:
             elif isinstance(block, Bullets):
                 out.append(r"\begin{itemize}" + "".join(f"\n\\item {text_to_latex(i)}" for i in block.items)
                            + "\n\\end{itemize}")
+            elif isinstance(block, Heatmaps):
+                out.append(r"{\scriptsize\begin{verbatim}" + "\n" + "\n".join(heatmap_text(block, masked="x"))
+                           + "\n" + r"\end{verbatim}}" + (f"\n{text_to_latex(block.note)}\n" if block.note else ""))
             elif isinstance(block, MathBlock):
                 out.append(derivation(block))
     if standalone:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..views import Table
-from .document import Bullets, MathBlock, Paragraph
+from .document import Bullets, Heatmaps, MathBlock, Paragraph, heatmap_text
 from .text import cell
 
 
@@ -31,6 +31,8 @@ def render(doc) -> str:
                 out.append(block.text)
             elif isinstance(block, Bullets):
                 out.append("\n".join(f"- {item}" for item in block.items))
+            elif isinstance(block, Heatmaps):
+                out += ["```text"] + heatmap_text(block) + ["```"] + ([f"*{_esc(block.note)}*"] if block.note else [])
             elif isinstance(block, MathBlock):
                 out.append(f"**{block.headline}**")
                 if block.convention:

@@ -9,7 +9,7 @@ import io
 
 from .._numbers import fmt_any
 from ..views import Table
-from .document import Bullets, MathBlock, Paragraph
+from .document import Bullets, Heatmaps, MathBlock, Paragraph, heatmap_text
 
 
 def cell(value) -> str:
@@ -42,6 +42,9 @@ def print_document(doc, console) -> None:
             elif isinstance(block, Bullets):
                 for item in block.items:
                     console.print(Text("• " + item))
+            elif isinstance(block, Heatmaps):
+                for line in heatmap_text(block) + ([block.note] if block.note else []):
+                    console.print(Text(line))
             elif isinstance(block, MathBlock):
                 console.print(Text(block.headline, style="bold"))
                 if block.convention:
