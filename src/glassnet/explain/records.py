@@ -298,12 +298,22 @@ class StepRecords:
         return out
 
     def layers(self) -> list:
-        """Dense layers in call order: dicts with the Linear op, its activation op and names."""
+        """Dense layers in call order: dicts with the Linear op, its activation op and names
+        (computed once the recording is complete; a recording still being made is asked anew)."""
+        if self._producer is not None:
+            return self._layers()
+        return self.cached("layers", self._layers)
+
+    def _layers(self) -> list:
+        readers: dict = {}                  # op index -> the forward ops reading its output, once each
+        for o in self.forward_ops:
+            for key in {r.key for r in o.inputs if r.kind == "op"}:
+                readers.setdefault(key, []).append(o)
         out = []
         for op in self.forward_ops:
             if op.op != "Linear" or len(op.inputs) < 2 or op.inputs[1].kind != "param":
                 continue
-            users = [o for o in self.forward_ops if any(r == _op_ref(op) for r in o.inputs)]
+            users = readers.get(op.index, [])
             act = users[0] if len(users) == 1 and users[0].op in ACTIVATIONS else None
             out.append({"path": op.module if op.module else op.inputs[1].key.rsplit(".", 1)[0],
                         "linear": op, "activation": act, "x": op.inputs[0],
@@ -328,6 +338,3 @@ class StepRecords:
         return (f"<Recording {self.title or self.model_type or 'step'}: {len(self.forward_ops)} forward ops, "
                 f"{len(self.params)} parameters{loss}>")
 
-
-def _op_ref(op):
-    return Ref("op", op.index)
