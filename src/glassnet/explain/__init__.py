@@ -11,6 +11,9 @@ inside the ``with`` block; the views, insights and renderers work on the recorde
 * ``record(model, optimizer)`` — the context manager; yields a :class:`Recording`.
 * ``Recording``: ``forward_table()``, ``ops_table()``, ``backward_table()``, ``gradient_table()``,
   ``derivation(entry)``, ``update_table()``, ``update_summary()``, ``effect``, ``insights()``,
+  ``attention(layer, batch)`` (per head: weights with masked entries, entropy, the largest
+  gradients into q, k, v; ``derivation("blocks.0.sa.heads.2[b, i, j]")`` derives one weight and
+  its softmax gradient, ``attention_exact(entry)`` redoes them in exact arithmetic),
   ``to_text()``, ``to_markdown()``, ``to_latex()``, ``to_html()`` (and ``_repr_html_``),
   ``to_json()``/``to_dict()`` (schema ``glassnet.explain/2``, or ``/1`` which small recordings
   write by default for its existing readers; ``version=`` chooses),
