@@ -1,0 +1,96 @@
+"""Attention weights as heatmaps over (query, key): one head with the characters on its axes, or
+every head of a model as small multiples.  Masked entries (a NaN, or above the diagonal of a
+causal head) are drawn in light grey, outside the colour scale, never as a weight of 0."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Patch
+
+from .output import new_figure
+
+CMAP = "viridis"
+MASKED = "#d9d9d9"
+
+
+def _masked(weights, causal: bool) -> np.ma.MaskedArray:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"attention weights must be a square (query, key) matrix, got shape {w.shape}")
+    mask = ~np.isfinite(w)
+    if causal:
+        mask |= np.triu(np.ones(w.shape, dtype=bool), k=1)
+    return np.ma.masked_array(np.where(mask, 0.0, w), mask=mask)
+
+
+def _show(ax, w, vmax):
+    import matplotlib
+    cmap = matplotlib.colormaps[CMAP].copy()
+    cmap.set_bad(MASKED)
+    image = ax.imshow(w, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
+    return image
+
+
+def _label(token: str) -> str:
+    return {"\n": "⏎", " ": "␣"}.get(token, token)
+
+
+def attention_map(weights, tokens=None, *, causal: bool = True, title: str | None = None,
+                  figsize=(7.2, 6.4)):
+    """One head's attention weights: row = query position, column = key position.
+
+    Parameters
+    ----------
+    weights : array of shape (T, T)
+        Each row sums to 1 over the positions it may see.
+    tokens : sequence of str, optional
+        The T characters (or tokens) of the sequence, written along both axes (newline as ⏎,
+        space as ␣).
+    causal : bool
+        Mask the entries above the diagonal (the future), as a decoder head does.
+    """
+    w = _masked(weights, causal)
+    fig, ax = new_figure(figsize, style="white")
+    image = _show(ax, w, vmax=1.0)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
+    if tokens is not None:
+        if len(tokens) != w.shape[0]:
+            raise ValueError(f"{len(tokens)} tokens for a {w.shape[0]}×{w.shape[0]} map")
+        labels = [_label(t) for t in tokens]
+        ticks = np.arange(len(labels))
+        ax.set_xticks(ticks, labels, fontsize=8, fontfamily="monospace")
+        ax.set_yticks(ticks, labels, fontsize=8, fontfamily="monospace")
+    ax.set_xlabel("key: the position read")
+    ax.set_ylabel("query: the position reading")
+    if w.mask.any():
+        ax.legend(handles=[Patch(facecolor=MASKED, edgecolor="gray", label="masked (the future)")],
+                  loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def attention_grid(weights, *, row_labels=None, col_labels=None, causal: bool = True,
+                   title: str | None = None, cell: float = 1.9):
+    """Every head's map on one colour scale (0 to 1): ``weights`` of shape (layers, heads, T, T)."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 4:
+        raise ValueError(f"weights must have shape (layers, heads, T, T), got {w.shape}")
+    rows, cols = w.shape[:2]
+    fig, axes = new_figure((cols * cell + 0.9, rows * cell + 0.6), style="white", nrows=rows,
+                           ncols=cols)
+    axes = np.asarray(axes).reshape(rows, cols)
+    image = None
+    for r in range(rows):
+        for c in range(cols):
+            ax = axes[r, c]
+            image = _show(ax, _masked(w[r, c], causal), vmax=1.0)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0 and col_labels is not None:
+                ax.set_title(col_labels[c], fontsize=9)
+            if c == 0 and row_labels is not None:
+                ax.set_ylabel(row_labels[r], fontsize=9)
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="attention weight")
+    if title:
+        fig.suptitle(title)
+    return fig
