@@ -128,6 +128,8 @@ def test_one_training_step_matches_torch():
                                    err_msg=name)
     optimizer.step()
     their_optimizer.step()
+    # Adam's first step moves each weight by about lr·g/(|g| + eps): for a gradient near eps
+    # (1e-8) float32's differences in g show in the step, so the tolerance is 1 % of lr
     for name, p in theirs.named_parameters():
         np.testing.assert_allclose(ours[name].detach().numpy(), p.detach().numpy(), rtol=1e-5,
-                                   atol=1e-6, err_msg=name)
+                                   atol=3e-5, err_msg=name)

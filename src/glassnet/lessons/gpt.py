@@ -205,11 +205,16 @@ def answers(text: str) -> tuple[int, int]:
     return asked, repeated
 
 
-def _copy_position(dialogues, start: int) -> int:
-    """The end of the first repeated "adjective noun" at or after ``start`` (exclusive)."""
-    copied = dialogues.copied
-    first = start + int(np.argmax(copied[start:]))
-    return first + int(np.argmin(copied[first:]))
+def _copy_position(dialogues, start: int, width: int = BLOCK_SIZE) -> int:
+    """The end (exclusive) of the first repeated "adjective noun" at or after ``start`` whose
+    question is inside the ``width`` characters that end there, so one window shows both."""
+    copied, text = dialogues.copied, dialogues.text
+    while True:
+        first = start + int(np.argmax(copied[start:]))
+        end = first + int(np.argmin(copied[first:]))
+        if text.find(text[first:end], end - width, first) >= 0:
+            return end
+        start = end
 
 
 # -- the lesson ----------------------------------------------------------------------------------

@@ -24,8 +24,7 @@ def _masked(weights, causal: bool) -> np.ma.MaskedArray:
 
 def _show(ax, w, vmax):
     import matplotlib
-    cmap = matplotlib.colormaps[CMAP].copy()
-    cmap.set_bad(MASKED)
+    cmap = matplotlib.colormaps[CMAP].with_extremes(bad=MASKED)
     image = ax.imshow(w, cmap=cmap, vmin=0.0, vmax=vmax, interpolation="nearest")
     return image
 
