@@ -127,22 +127,13 @@ class BigramLanguageModel(nn.Module):
 
     def __init__(self, vocab_size: int):
         super().__init__()
+        self.config = GPTConfig(vocab_size=vocab_size, block_size=1)
         self.token_embedding_table = nn.Embedding(vocab_size, vocab_size)
 
     def forward(self, idx, targets=None):
-        logits = self.token_embedding_table(idx)                       # (B, T, vocab)
-        if targets is None:
-            return logits, None
-        B, T, C = logits.shape
-        return logits, F.cross_entropy(logits.view(B * T, C), targets.view(B * T))
+        return _with_loss(self.token_embedding_table(idx), targets)  # (B, T, vocab)
 
-    @torch.no_grad()
-    def generate(self, idx, max_new_tokens: int):
-        for _ in range(max_new_tokens):
-            logits, _ = self(idx[:, -1:])                              # only the last one counts
-            probs = F.softmax(logits[:, -1, :], dim=-1)
-            idx = torch.cat((idx, torch.multinomial(probs, num_samples=1)), dim=1)
-        return idx
+    generate = GPT.generate                 # with a context of one character: the last one
 
 
 class AttentionLM(nn.Module):
@@ -160,10 +151,14 @@ class AttentionLM(nn.Module):
     def forward(self, idx, targets=None):
         B, T = idx.shape
         x = self.token_embedding_table(idx) + self.position_embedding_table(torch.arange(T))
-        logits = self.lm_head(self.sa_heads(x))                        # (B, T, vocab)
-        if targets is None:
-            return logits, None
-        B, T, C = logits.shape
-        return logits, F.cross_entropy(logits.view(B * T, C), targets.view(B * T))
+        return _with_loss(self.lm_head(self.sa_heads(x)), targets)    # (B, T, vocab)
 
     generate = GPT.generate
+
+
+def _with_loss(logits, targets):
+    """``(logits, mean cross-entropy over every position)``; ``(logits, None)`` without targets."""
+    if targets is None:
+        return logits, None
+    B, T, C = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, C), targets.view(B * T))
