@@ -9,7 +9,8 @@ from glassnet.lessons.result import Check, LessonResult, Table
 
 def test_names_in_tour_order_and_described():
     assert lessons.names() == ["dose", "diagonal-flip", "xor-linear", "xor-from-scratch",
-                               "xor-worked-example", "spiral", "debug-checklist", "cnn-digits"]
+                               "xor-worked-example", "spiral", "debug-checklist", "cnn-digits",
+                               "gpt"]
     assert all(lessons.describe(n) for n in lessons.names())
 
 

@@ -31,6 +31,7 @@ LESSONS = {
     "spiral": ("spiral", "Seed 003: the 2-16-8-1 spiral classifier, measured"),
     "debug-checklist": ("debug_checklist", "Seed 003: the debugging checklist on the spiral set-up"),
     "cnn-digits": ("cnn_digits", "A LeNet on 8×8 digits: kernels, feature maps, saliency, vs an MLP"),
+    "gpt": ("gpt", "Let's build GPT, shrunk: bigram floor, attention heads, blocks, in a minute"),
 }
 
 

@@ -4,7 +4,9 @@ pre-LayerNorm residuals, a token and a position embedding and a linear head.
 
 It is the model of ``glassnet lesson gpt``, of the GPT benchmark and of explain's transformer
 tests, so all three show the same network.  ``GPTConfig()`` is the issue's tiny GPT: 2 layers,
-4 heads, 64 channels, context 32.
+4 heads, 64 channels, context 32.  The lesson's two earlier steps are here too: the video's
+``BigramLanguageModel`` (each character's logits read from a table row) and ``AttentionLM``
+(embeddings, one layer of self-attention heads, a linear head: no blocks).
 """
 from __future__ import annotations
 
@@ -36,14 +38,17 @@ class Head(nn.Module):
         self.register_buffer("tril", torch.tril(torch.ones(config.block_size, config.block_size)))
         self.dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x):
+    def weights(self, x):
+        """The (B, T, T) attention weights: row t is how much position t reads each position."""
         B, T, C = x.shape
         k = self.key(x)                                              # (B, T, hs)
         q = self.query(x)                                            # (B, T, hs)
         wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5          # (B, T, T) affinities
         wei = wei.masked_fill(self.tril[:T, :T] == 0, float("-inf"))  # no looking ahead
-        wei = F.softmax(wei, dim=-1)
-        wei = self.dropout(wei)
+        return F.softmax(wei, dim=-1)
+
+    def forward(self, x):
+        wei = self.dropout(self.weights(x))
         v = self.value(x)
         return wei @ v                                               # (B, T, hs)
 
@@ -115,3 +120,45 @@ class GPT(nn.Module):
             probs = F.softmax(logits[:, -1, :], dim=-1)
             idx = torch.cat((idx, torch.multinomial(probs, num_samples=1)), dim=1)
         return idx
+
+
+class BigramLanguageModel(nn.Module):
+    """The video's baseline: the logits for the next character are row ``idx`` of a table."""
+
+    def __init__(self, vocab_size: int):
+        super().__init__()
+        self.config = GPTConfig(vocab_size=vocab_size, block_size=1)
+        self.token_embedding_table = nn.Embedding(vocab_size, vocab_size)
+
+    def forward(self, idx, targets=None):
+        return _with_loss(self.token_embedding_table(idx), targets)  # (B, T, vocab)
+
+    generate = GPT.generate                 # with a context of one character: the last one
+
+
+class AttentionLM(nn.Module):
+    """The video's middle step: token and position embeddings, one layer of ``config.n_head``
+    self-attention heads (``n_head=1``: a single head of size ``n_embd``), a linear head."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = config
+        self.token_embedding_table = nn.Embedding(config.vocab_size, config.n_embd)
+        self.position_embedding_table = nn.Embedding(config.block_size, config.n_embd)
+        self.sa_heads = MultiHeadAttention(config)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size)
+
+    def forward(self, idx, targets=None):
+        B, T = idx.shape
+        x = self.token_embedding_table(idx) + self.position_embedding_table(torch.arange(T))
+        return _with_loss(self.lm_head(self.sa_heads(x)), targets)    # (B, T, vocab)
+
+    generate = GPT.generate
+
+
+def _with_loss(logits, targets):
+    """``(logits, mean cross-entropy over every position)``; ``(logits, None)`` without targets."""
+    if targets is None:
+        return logits, None
+    B, T, C = logits.shape
+    return logits, F.cross_entropy(logits.view(B * T, C), targets.view(B * T))

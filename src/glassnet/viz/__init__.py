@@ -14,13 +14,15 @@ never change the user's matplotlib backend, and can be drawn from several thread
 """
 from __future__ import annotations
 
+from .attention import attention_map, attention_maps
 from .boundary import decision_boundary, probability_grid
-from .curves import curve, history
+from .curves import curve, history, loss_curves
 from .diagram import network_diagram
-from .images import attention_maps, channel_maps, confusion_matrix, feature_maps, image_grid, kernel_grid, saliency
+from .images import channel_maps, confusion_matrix, feature_maps, image_grid, kernel_grid, saliency
 from .output import new_figure, save, to_data_uri, to_svg
 from .trace import trace_figure
 
 __all__ = ["curve", "history", "decision_boundary", "probability_grid", "network_diagram", "save", "new_figure",
            "to_data_uri", "to_svg", "trace_figure", "image_grid", "kernel_grid", "channel_maps",
-           "feature_maps", "saliency", "confusion_matrix", "attention_maps"]
+           "feature_maps", "saliency", "confusion_matrix", "attention_map", "attention_maps",
+           "loss_curves"]

@@ -112,3 +112,33 @@ def history(loss, accuracy=None, *, test_loss=None, test_accuracy=None, title: s
     if title:
         fig.suptitle(title)
     return fig
+
+
+def loss_curves(runs, *, levels=None, xlabel: str = "step", ylabel: str = "loss (nats per character)",
+                title: str | None = None, figsize=(8.0, 4.6)):
+    """Several models' training (solid) and held-out (dashed) losses, one colour per model.
+
+    Parameters
+    ----------
+    runs : dict name -> (steps, train, val)
+        Three arrays of the same length per model: when the losses were measured, and their values.
+    levels : dict label -> float, optional
+        Horizontal reference lines (a loss floor, the data's own entropy), dotted grey, labelled.
+    """
+    fig, ax = new_figure(figsize)
+    colors = sns.color_palette("tab10", len(runs))
+    for (name, (steps, train, val)), color in zip(runs.items(), colors):
+        steps, train, val = _as_1d("steps", steps), _as_1d("train", train), _as_1d("val", val)
+        if not steps.shape == train.shape == val.shape:
+            raise ValueError(f"{name}: steps, train and val must have the same length, got "
+                             f"{steps.size}, {train.size} and {val.size}")
+        ax.plot(steps, train, color=color, linewidth=2, label=f"{name} (train)")
+        ax.plot(steps, val, color=color, linewidth=2, linestyle="--", label=f"{name} (val)")
+    for (label, value), style in zip((levels or {}).items(), (":", "-.", (0, (1, 3)))):
+        ax.axhline(value, color="dimgray", linestyle=style, linewidth=1.5, label=f"{label} {value:.3f}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    if title:
+        ax.set_title(title)
+    return fig

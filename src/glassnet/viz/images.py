@@ -91,26 +91,6 @@ def image_grid(images, *, titles=None, title: str | None = None, ncols: int | No
     return fig
 
 
-def attention_maps(weights, masked=None, *, titles=None, title: str | None = None,
-                   ncols: int | None = None):
-    """Attention weights, an array (heads, queries, keys) (or one (queries, keys) map), one panel
-    per head on one shared colour scale (viridis: dark is small; the colour bar); entries where
-    ``masked`` (same shape, bool) is True are drawn hatched grey, as masked, not as a weight of 0."""
-    w = _stack("weights", weights)
-    m = np.zeros(w.shape, dtype=bool) if masked is None else np.broadcast_to(np.asarray(masked, bool), w.shape)
-    fig = image_grid(np.where(m, np.nan, w), titles=titles, title=title, ncols=ncols, cmap="viridis",
-                     colorbar_label="attention weight")
-    from matplotlib.patches import Rectangle
-    for ax, mm in zip(fig.axes, m):
-        if mm.any() and ax.get_visible():
-            rows, cols = mm.shape
-            ax.add_patch(Rectangle((-0.5, -0.5), cols, rows, facecolor="0.88", edgecolor="0.6",
-                                   hatch="///", linewidth=0, zorder=-1))
-            ax.set_xlabel("key", fontsize=7)
-            ax.set_ylabel("query", fontsize=7)
-    return fig
-
-
 def kernel_grid(weight, *, title: str | None = None):
     """A convolution's kernels, weight of shape (out_channels, in_channels, kH, kW) (or (out, in, k)
     for conv1d): one row per output channel, one column per input channel, centred on 0."""
