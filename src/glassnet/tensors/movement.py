@@ -317,7 +317,7 @@ class MovementMethods:
             raise RuntimeError(f"torch.histc: range of [{_num(lo)}, {_num(hi)}] is not finite")
         if lo == hi:
             lo, hi = lo - 1, hi + 1
-        edges = np.linspace(lo, hi, bins + 1).astype(a.dtype)
+        edges = _linspace(lo, hi, bins + 1, a.dtype)
         return self._from_array(_counts(a, edges, None, local_search=False))
 
     def histogram(self, bins, *, range=None, weight=None, density: bool = False):  # noqa: A002
@@ -343,12 +343,21 @@ class MovementMethods:
                 lo, hi = (float(a.min()), float(a.max())) if a.size else (0.0, 0.0)
             if lo == hi:
                 lo, hi = lo - 0.5, hi + 0.5
-            edges = np.linspace(lo, hi, bins + 1).astype(a.dtype)
+            edges = _linspace(lo, hi, bins + 1, a.dtype)
         w = None if weight is None else np.asarray(weight.array, dtype=a.dtype).reshape(-1)
         hist = _counts(a, edges, w, local_search=True)
         if density:
             hist = hist / (hist.sum() * np.diff(edges))
         return HistogramResult(self._from_array(hist.astype(a.dtype)), self._from_array(edges))
+
+
+def _linspace(lo, hi, n, dtype):
+    """torch's ``linspace`` in the input's precision: from the start for the first half, from the
+    end for the second (so the edges match torch's to the last bit)."""
+    lo, hi = dtype.type(lo), dtype.type(hi)
+    step = (hi - lo) / dtype.type(n - 1)
+    i = np.arange(n)
+    return np.where(i < n // 2, lo + step * i.astype(dtype), hi - step * (n - 1 - i).astype(dtype)).astype(dtype)
 
 
 def _num(x: float) -> str:
