@@ -144,7 +144,9 @@ class MovementMethods:
                 raise RuntimeError(f"The expanded size of the tensor ({target[d]}) must match the existing "
                                    f"size ({own[-k]}) at non-singleton dimension {d}.  Target sizes: "
                                    f"{list(target)}.  Tensor sizes: {list(own)}")
-        _same_dtype(self, batch1)
+        if self.array.dtype != batch1.array.dtype:
+            raise RuntimeError(f"Input dtypes must be the same, got: input {_type(self).lower()}, batch1: "
+                               f"{_type(batch1).lower()}, batch2: {_type(batch2).lower()}")
         out = prod if alpha == 1 else prod * alpha
         if beta == 0:
             return out
