@@ -23,6 +23,8 @@ gets it summed back.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -38,7 +40,8 @@ def _label(ch: str) -> int:
     return _LETTERS.index(ch)
 
 
-def parse(equation: str, shapes):
+@functools.lru_cache(maxsize=1024)
+def parse(equation: str, shapes: tuple):
     """The labels of each operand and of the output, and each label's size.
 
     Labels are ints: 0–51 for the letters, 52… for the axes of ``...``.  A label whose axis is 1

@@ -117,7 +117,7 @@ def einsum(equation, *operands):
         raise TypeError("einsum(): the first argument must be the equation string (the sublist "
                         "format einsum(a, [0, 1], ...) is not supported)")
     operands = tuple(o if isinstance(o, Tensor) else tensor(o) for o in operands)
-    labels, out, sizes = _einsum.parse(equation, [tuple(o.shape) for o in operands])
+    labels, out, sizes = _einsum.parse(equation, tuple(o.array.shape for o in operands))
     for o in operands[1:]:
         _same_dtype(operands[0], o)
     return _einsum.Einsum.apply(*operands, operands=labels, out=out, sizes=sizes)
