@@ -63,6 +63,23 @@ print(sum(p.nelement() for p in parameters))
 for p in parameters:
     p.requires_grad = True
 
+
+
+def backward_to_embedding(dhprebn, embcat, emb, Xb):
+    """The last lines of the manual backward: through embcat @ W1 + b1, the view, and C[Xb]
+    (the lecture's loop over the batch, adding each row of demb into dC)."""
+    dembcat = dhprebn @ W1.T
+    dW1 = embcat.T @ dhprebn
+    db1 = dhprebn.sum(0)
+    demb = dembcat.view(emb.shape)
+    dC = torch.zeros_like(C)
+    for k in range(Xb.shape[0]):
+        for j in range(Xb.shape[1]):
+            ix = Xb[k, j]
+            dC[ix] += demb[k, j]
+    return dembcat, dW1, db1, demb, dC
+
+
 batch_size = 32
 n = batch_size
 Xb, Yb = Xtr[:n], Ytr[:n]
@@ -124,15 +141,7 @@ dbndiff += (2 * bndiff) * dbndiff2
 dhprebn = dbndiff.clone()
 dbnmeani = (-dbndiff).sum(0)
 dhprebn += 1.0 / n * (torch.ones_like(hprebn) * dbnmeani)
-dembcat = dhprebn @ W1.T
-dW1 = embcat.T @ dhprebn
-db1 = dhprebn.sum(0)
-demb = dembcat.view(emb.shape)
-dC = torch.zeros_like(C)
-for k in range(Xb.shape[0]):
-    for j in range(Xb.shape[1]):
-        ix = Xb[k, j]
-        dC[ix] += demb[k, j]
+dembcat, dW1, db1, demb, dC = backward_to_embedding(dhprebn, embcat, emb, Xb)
 
 exact = [
     cmp("logprobs", dlogprobs, logprobs),
@@ -216,14 +225,7 @@ for i in range(30):
         dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
         dbnbias = dhpreact.sum(0, keepdim=True)
         dhprebn = bngain * bnvar_inv / n * (n * dhpreact - dhpreact.sum(0) - n / (n - 1) * bnraw * (dhpreact * bnraw).sum(0))
-        dembcat = dhprebn @ W1.T
-        dW1 = embcat.T @ dhprebn
-        db1 = dhprebn.sum(0)
-        demb = dembcat.view(emb.shape)
-        dC = torch.zeros_like(C)
-        for k in range(Xb.shape[0]):
-            for j in range(Xb.shape[1]):
-                dC[Xb[k, j]] += demb[k, j]
+        dembcat, dW1, db1, demb, dC = backward_to_embedding(dhprebn, embcat, emb, Xb)
         grads = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]
         if i == 0:
             print("manual == autograd:", all(torch.allclose(g, p.grad, atol=1e-6) for p, g in zip(parameters, grads)))
