@@ -349,7 +349,8 @@ class MovementMethods:
         w = None if weight is None else np.asarray(weight.array, dtype=a.dtype).reshape(-1)
         hist = _counts(a, edges, w, local_search=True)
         if density:
-            hist = hist / (hist.sum() * np.diff(edges))
+            with np.errstate(invalid="ignore", divide="ignore"):  # no counts: nan, as torch
+                hist = hist / (hist.sum() * np.diff(edges))
         return HistogramResult(self._from_array(hist.astype(a.dtype)), self._from_array(edges))
 
 
