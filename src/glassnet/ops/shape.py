@@ -129,3 +129,142 @@ class Embedding(Function):
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return (grad,)
+
+
+class IndexPut(Function):
+    """``a[key] = v`` as a new value (torch's in-place write on a tensor in the graph):
+    ∂L/∂a is g with the written places zeroed, ∂L/∂v is g at those places."""
+
+    __slots__ = ("key",)
+
+    def forward(self, a, v=None, key=None, value=0):
+        self.key = key
+        out = np.array(a, copy=True)
+        out[key] = v if v is not None else value
+        return out
+
+    def backward(self, g):
+        ga = np.array(g, copy=True)
+        ga[self.key] = 0
+        return (ga, g[self.key]) if len(self.inputs) == 2 else (ga,)
+
+
+class RepeatInterleave(Function):
+    """Each slice along ``dim`` repeated ``repeats`` times in place (``np.repeat``); the gradient of
+    a slice is the sum over its copies: a reshape and a sum for an int, ``np.add.at`` otherwise."""
+
+    __slots__ = ("repeats", "dim", "n")
+
+    def forward(self, a, repeats=None, dim=0):
+        self.repeats, self.dim, self.n = repeats, dim, a.shape[dim]
+        return np.repeat(a, repeats, axis=dim)
+
+    def backward(self, g):
+        dim, r = self.dim, self.repeats
+        if np.ndim(r) == 0 or len(r) == 1:
+            r = int(np.reshape(r, -1)[0])
+            shape = g.shape[:dim] + (self.n, r) + g.shape[dim + 1:]
+            return (np.reshape(g, shape).sum(axis=dim + 1),)
+        out = np.zeros(g.shape[:dim] + (self.n,) + g.shape[dim + 1:], dtype=g.dtype)
+        np.add.at(out, (slice(None),) * dim + (np.repeat(np.arange(self.n), r),), g)
+        return (out,)
+
+
+def _scatter_key(index, dim):
+    """The places ``scatter`` writes: index[i][j] replaces the coordinate along ``dim``."""
+    where = list(np.indices(index.shape, sparse=True))
+    where[dim] = index
+    return tuple(where)
+
+
+class Scatter(Function):
+    """``out = a; out[…index…] = src`` along ``dim`` (``src`` an array, or ``value``).
+
+    ∂L/∂a = g with the written places zeroed; ∂L/∂src = g gathered at ``index`` (torch's rule;
+    where an index repeats, which write survives is unspecified in torch too)."""
+
+    __slots__ = ("key", "part", "src_shape")
+
+    def forward(self, a, src=None, index=None, dim=0, value=None):
+        self.key = _scatter_key(index, dim)
+        self.part = tuple(slice(0, n) for n in index.shape)
+        out = np.array(a, copy=True)
+        if src is None:
+            out[self.key] = value
+        else:
+            self.src_shape = src.shape
+            out[self.key] = src[self.part]
+        return out
+
+    def backward(self, g):
+        ga = np.array(g, copy=True)
+        ga[self.key] = 0
+        if len(self.inputs) == 1:
+            return (ga,)
+        gs = np.zeros(self.src_shape, dtype=g.dtype)
+        gs[self.part] = g[self.key]
+        return ga, gs
+
+
+class ScatterAdd(Function):
+    """``out = a; out[…index…] += src`` along ``dim`` (repeated indices accumulate).
+
+    ∂L/∂a = g; ∂L/∂src = g gathered at ``index``."""
+
+    __slots__ = ("key", "part", "src_shape")
+
+    def forward(self, a, src, index=None, dim=0):
+        self.key = _scatter_key(index, dim)
+        self.part = tuple(slice(0, n) for n in index.shape)
+        self.src_shape = src.shape
+        out = np.array(a, copy=True)
+        np.add.at(out, self.key, src[self.part])
+        return out
+
+    def backward(self, g):
+        gs = np.zeros(self.src_shape, dtype=g.dtype)
+        gs[self.part] = g[self.key]
+        return g, gs
+
+
+class Roll(Function):
+    """Shift the elements along ``dims`` cyclically; backward shifts the gradient back."""
+
+    __slots__ = ("shifts", "dims")
+
+    def forward(self, a, shifts=(), dims=None):
+        self.shifts, self.dims = shifts, dims
+        return np.roll(a, shifts, axis=dims)
+
+    def backward(self, g):
+        back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return (np.roll(g, back, axis=self.dims),)
+
+
+class Flip(Function):
+    """Reverse the order along ``dims``; its own inverse, so backward flips the gradient."""
+
+    __slots__ = ("dims",)
+
+    def forward(self, a, dims=()):
+        self.dims = dims
+        return np.flip(a, dims).copy()
+
+    def backward(self, g):
+        return (np.flip(g, self.dims),)
+
+
+class Contiguous(Function):
+    """A row-major copy (``contiguous()`` of a transposed or strided tensor); the gradient passes
+    through unchanged."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        return np.ascontiguousarray(a)
+
+    def backward(self, g):
+        return (g,)
+
+    def name(self) -> str:
+        return "CloneBackward0"

@@ -10,6 +10,7 @@ from . import dtypes
 from .device import check_device
 from ..autograd.engine import TensorBase
 from ..ops import elementwise as E
+from ..ops import shape as S
 
 
 class ConversionMethods:
@@ -117,5 +118,15 @@ class ConversionMethods:
         return E.Add.apply(self, self._from_array(np.zeros((), self.array.dtype))) if self._requires_grad \
             else self._from_array(np.array(self.array, copy=True))
 
-    def contiguous(self) -> "Tensor":
-        return self
+    def is_contiguous(self, memory_format=None) -> bool:
+        """True when the values lie in memory row after row (as after ``contiguous()``); False
+        after ``transpose``/``permute``/``expand`` or a strided slice, where ``view`` may fail."""
+        a = self.array
+        return type(a) is not np.ndarray or a.size <= 1 or a.flags.c_contiguous
+
+    def contiguous(self, memory_format=None) -> "Tensor":
+        """This tensor if its values lie row after row, else a copy that does (same values, the
+        gradient passes through); ``view`` then works for any shape of the same size."""
+        if self.is_contiguous():
+            return self
+        return S.Contiguous.apply(self)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import inspect
 
+from ..ops import einsum as _einsum
 from .aliases import accept_aliases
+from .movement import _same_dtype
 from .tensor import Tensor, tensor
 
 #: Tensor methods that torch also offers as functions with ``input`` first.
@@ -15,7 +17,9 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "t", "numel", "neg", "mul", "add", "sub", "div", "detach", "clone", "chunk", "unbind", "select",
            "masked_fill", "any", "all", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal",
            "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod",
-           "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu")
+           "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu",
+           "repeat_interleave", "index_select", "scatter", "scatter_add", "roll", "flip",
+           "fliplr", "flipud", "histc", "histogram")
 
 
 def _function(name: str):
@@ -89,4 +93,34 @@ def split(tensor, split_size_or_sections, dim=0):
     return tensor.split(split_size_or_sections, dim)
 
 
-__all__ = list(METHODS) + ["reshape", "permute", "max", "min", "mm", "norm", "split", "narrow"]
+def bmm(input, mat2, out_dtype=None):  # noqa: A002
+    """Batched matrix product of two 3-D tensors: (b, n, m) @ (b, m, p) → (b, n, p)."""
+    out = input.bmm(mat2)
+    return out if out_dtype is None else out.to(out_dtype)
+
+
+def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1):  # noqa: A002
+    """β·input + α·(batch1 @ batch2), ``input`` broadcast to the product's shape."""
+    out = input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+    return out if out_dtype is None else out.to(out_dtype)
+
+
+def einsum(equation, *operands):
+    """Sum of products over labelled axes: ``einsum("bij,bjk->bik", a, b)`` is ``bmm``,
+    ``einsum("bqd,bkd->bqk", q, k)`` attention scores, ``einsum("ii", a)`` a trace; operands may
+    also come as one list; ``...`` broadcasts; without ``->`` the output is the labels that appear
+    once, in alphabetical order.  One node, contracted pairwise with batched matrix products
+    (``glassnet/ops/einsum.py``); the gradient of each operand is an einsum again."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError("einsum(): the first argument must be the equation string (the sublist "
+                        "format einsum(a, [0, 1], ...) is not supported)")
+    operands = tuple(o if isinstance(o, Tensor) else tensor(o) for o in operands)
+    labels, out, sizes = _einsum.parse(equation, tuple(o.array.shape for o in operands))
+    for o in operands[1:]:
+        _same_dtype(operands[0], o)
+    return _einsum.Einsum.apply(*operands, operands=labels, out=out, sizes=sizes)
+
+
+__all__ = list(METHODS) + ["einsum", "bmm", "baddbmm", "reshape", "permute", "max", "min", "mm", "norm", "split", "narrow"]

@@ -7,6 +7,8 @@ import numpy as np
 from .arguments import _index_key, _scalar_if_0d
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
+from ..ops import shape as S
+from .movement import rebase, stand_in
 from ..random import default_generator
 
 
@@ -94,6 +96,17 @@ class InPlaceMethods:
         return self._reshape_inplace("t_", self.detach().t())
 
     def __setitem__(self, key, value):
+        if STATE.grad_enabled and (self._requires_grad or isinstance(value, TensorBase) and value._requires_grad):
+            if self.grad_fn is None and self._requires_grad:
+                self._inplace("__setitem__", None)  # raises torch's leaf error
+            # a tensor inside the graph (dlogits[range(n), Yb] -= 1): it takes the write's history
+            if isinstance(value, TensorBase):
+                v = value if value.array.dtype == self.array.dtype else value.to(self.dtype)
+                result = S.IndexPut.apply(stand_in(self), v, key=_index_key(key))
+            else:
+                result = S.IndexPut.apply(stand_in(self), key=_index_key(key), value=value)
+            rebase(self, result, "__setitem__")
+            return
         new = np.array(self.array, copy=True)
         new[_index_key(key)] = value.array if isinstance(value, TensorBase) else value
         self._inplace("__setitem__", new)

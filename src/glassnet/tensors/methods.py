@@ -14,6 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .arguments import _index_key, _promote, _shape_arg
+from .movement import view_strides
 from ..autograd.engine import STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import reduce as R
@@ -158,6 +159,16 @@ class ReductionMethods:
         return R.LogSoftmax.apply(_cast(self, dtype), dim=dim)
 
 
+def _infer_shape(shape: tuple, numel: int) -> tuple:
+    """``shape`` with its one −1 filled in; torch's error when it cannot hold ``numel`` values."""
+    known = int(np.prod([n for n in shape if n != -1]))
+    if shape.count(-1) == 1 and known and numel % known == 0:
+        return tuple(numel // known if n == -1 else n for n in shape)
+    if shape.count(-1) == 0 and known == numel:
+        return shape
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
 def _product(a, dim, keepdim):
     """Π along ``dim`` as a chain of multiplications (exact gradient even with zeros)."""
     pieces = a.unbind(dim)
@@ -183,6 +194,13 @@ class ShapeMethods:
         if len(shape) == 1 and isinstance(shape[0], (dtypes.dtype, str)) or len(shape) == 1 and shape[0] in (
                 builtins.float, builtins.int):
             return self._from_array(np.asarray(self.array).view(dtypes.as_dtype(shape[0]).np))
+        a = self.array
+        if type(a) is np.ndarray and not a.flags.c_contiguous and a.size > 1:
+            new = _infer_shape(_shape_arg(shape), a.size)
+            if view_strides(a.shape, tuple(s // a.itemsize for s in a.strides), new) is None:
+                raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                                   "least one dimension spans across two contiguous subspaces). Use "
+                                   ".reshape(...) instead.")
         return self.reshape(*shape)
 
     def view_as(self, other): return self.reshape(other.shape)

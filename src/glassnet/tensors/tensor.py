@@ -23,6 +23,7 @@ from .convert import ConversionMethods
 from .device import check_device
 from .factory import FactoryMethods
 from .inplace import InPlaceMethods
+from .movement import MovementMethods
 from .methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
 from .printing import format_values
 
@@ -52,7 +53,7 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods,
-             FactoryMethods):
+             FactoryMethods, MovementMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
