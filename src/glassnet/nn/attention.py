@@ -49,8 +49,7 @@ def _attend(q: Tensor, k: Tensor, v: Tensor, bool_mask=None, float_mask=None, dr
     Tensor added to the scores.  Returns the output and the dropout factor drawn (or None)."""
     keep = None
     if dropout_p > 0.0:
-        shape = np.broadcast_shapes(q.shape[:-1], k.shape[:-2])[:-1] + (q.shape[-2], k.shape[-2]) \
-            if q.dim() > 2 else (q.shape[-2], k.shape[-2])
+        shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]) + (q.shape[-2], k.shape[-2])
         keep = _keep_mask(shape, dropout_p, q.array.dtype)
     params = {"mask": bool_mask, "scale": scale, "keep": keep, "empty_rows": empty_rows}
     if float_mask is not None:
