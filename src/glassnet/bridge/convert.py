@@ -15,7 +15,7 @@ naming it (a class with no counterpart, ``glassnet.exact`` or ``torch.float16`` 
 from __future__ import annotations
 
 import dis
-import importlib
+import functools
 import types
 
 from .crossed import remember
@@ -24,9 +24,8 @@ from .optimizers import cross_optimizer, cross_scheduler
 
 _CLASSES: dict = {}          # (source engine, source class) → crossed class
 _SKIP = {"__dict__", "__weakref__", "__module__", "__qualname__"}
-# built-in classes an engine keeps outside its ``nn`` namespace: name → {engine: module holding it}
-_UNLISTED = {"NonDynamicallyQuantizableLinear": {"torch": "torch.nn.modules.linear",
-                                                 "glassnet": "glassnet.nn.transformer"}}
+# built-in classes an engine keeps outside its ``nn`` namespace: name → {engine: where in its nn}
+_UNLISTED = {"NonDynamicallyQuantizableLinear": {"torch": "modules.linear", "glassnet": "transformer"}}
 
 
 def to_torch(obj):
@@ -152,7 +151,8 @@ def cross_class(cls, src, dst, path: str | None = None):
     if src.is_library_class(cls):
         found = getattr(dst.nn, cls.__name__, None)
         if found is None and cls.__name__ in _UNLISTED:
-            found = getattr(importlib.import_module(_UNLISTED[cls.__name__][dst.name]), cls.__name__)
+            where_in_nn = _UNLISTED[cls.__name__][dst.name].split(".") + [cls.__name__]
+            found = functools.reduce(getattr, where_in_nn, dst.nn)
         if not (isinstance(found, type) and issubclass(found, dst.Module)):
             raise CrossingError(f"{where}: {cls.__module__}.{cls.__name__} has no counterpart in "
                                 f"{dst.name}.nn, so it cannot cross to {dst.name}")
