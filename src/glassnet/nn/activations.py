@@ -158,43 +158,31 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
-    """Sigmoid linear unit (swish), element-wise.
 
-        SiLU(x) = x·σ(x),    SiLU′(x) = σ(x)·(1 + x·(1 − σ(x)))
-
-    Parameters
-    ----------
-    inplace : bool, default False
-        Accepted (and shown in the repr) for compatibility; the result is always a new tensor.
-    """
+class _InplaceFlag(Module):
+    """An element-wise layer with torch's ``inplace`` option: accepted and shown in the repr for
+    compatibility; the result is always a new tensor."""
 
     def __init__(self, inplace: bool = False):
         super().__init__()
         self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_InplaceFlag):
+    """Sigmoid linear unit (swish), element-wise.
+
+        SiLU(x) = x·σ(x),    SiLU′(x) = σ(x)·(1 + x·(1 − σ(x)))
+    """
 
     def forward(self, input):
         return F.silu(input)
 
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
-
-class Mish(Module):
-    """Mish, element-wise: x·tanh(softplus(x)).
-
-    Parameters
-    ----------
-    inplace : bool, default False
-        Accepted (and shown in the repr) for compatibility; the result is always a new tensor.
-    """
-
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
+class Mish(_InplaceFlag):
+    """Mish, element-wise: x·tanh(softplus(x))."""
 
     def forward(self, input):
         return F.mish(input)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
