@@ -76,6 +76,12 @@ LAYERS = {  # name → (glassnet module factory, input shape)
     "LogSoftmax": (lambda: gnn.LogSoftmax(dim=1), (5, 4)),
     "GELU": (lambda: gnn.GELU(), (5, 4)),
     "GELU(tanh)": (lambda: gnn.GELU(approximate="tanh"), (5, 4)),
+    "SiLU": (lambda: gnn.SiLU(), (5, 4)),
+    "Mish": (lambda: gnn.Mish(), (5, 4)),
+    "TransformerEncoderLayer": (lambda: gnn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, activation="gelu",
+                                                                    norm_first=True), (3, 2, 4)),
+    "TransformerEncoder": (lambda: gnn.TransformerEncoder(gnn.TransformerEncoderLayer(
+        4, 2, 8, dropout=0.0, batch_first=True), 2, norm=gnn.LayerNorm(4)), (2, 3, 4)),
     "LayerNorm": (lambda: gnn.LayerNorm(4, eps=1e-3), (5, 4)),
     "BatchNorm1d": (lambda: gnn.BatchNorm1d(4, momentum=0.2), (5, 4)),
     "BatchNorm1d(eval)": (lambda: gnn.BatchNorm1d(4).eval(), (5, 4)),
@@ -115,10 +121,51 @@ def test_every_layer_crosses_both_ways_with_equal_outputs_and_gradients(name, dt
 
 
 def test_the_layer_table_covers_every_module_glassnet_has():
-    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"}
+    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"} \
+        | set(SEVERAL_INPUTS) | {"ModuleDict", "ParameterList", "ParameterDict"}   # tests/nn/test_containers.py
     everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
                   and issubclass(getattr(gnn, n), gnn.Module)}
     assert everything <= covered, everything - covered
+
+
+SEVERAL_INPUTS = {  # name → (factory, input shapes, keyword arguments as NumPy arrays)
+    "MultiheadAttention": (lambda: gnn.MultiheadAttention(4, 2, kdim=3, vdim=5, batch_first=True),
+                           [(2, 3, 4), (2, 5, 3), (2, 5, 5)], {"key_padding_mask": np.eye(2, 5, dtype=bool)}),
+    "TransformerDecoderLayer": (lambda: gnn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), [(3, 2, 4), (5, 2, 4)],
+                                {"tgt_mask": np.triu(np.full((3, 3), -np.inf), 1)}),
+    "TransformerDecoder": (lambda: gnn.TransformerDecoder(gnn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), 2),
+                           [(3, 2, 4), (5, 2, 4)], {}),
+    "Transformer": (lambda: gnn.Transformer(4, 2, 1, 1, 8, dropout=0.0), [(5, 2, 4), (3, 2, 4)], {}),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(SEVERAL_INPUTS))
+def test_attention_and_transformers_cross_both_ways(name, dtype):
+    make, shapes, kwargs = SEVERAL_INPUTS[name]
+    glassnet.manual_seed(0)
+    g = make().to(gdt(dtype))
+
+    def first(module):
+        lib = lib_of(module)
+        extra = {k: lib.tensor(v.astype(dtype) if v.dtype != bool else v) for k, v in kwargs.items()}
+
+        class Wrapped(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = module
+
+            def forward(self, *xs):
+                out = self.inner(*xs, **extra)
+                return out[0] if isinstance(out, tuple) else out
+        return Wrapped()
+    t = to_torch(g)
+    assert type(t).__name__ == name and list(t.state_dict()) == list(g.state_dict())
+    xs = [x_of(s, dtype, seed=i) for i, s in enumerate(shapes)]
+    assert_same(first(g), first(t), xs, dtype)
+    back = from_torch(t)
+    assert type(back) is type(g) and repr(back) == repr(g)
+    assert_same(first(back), first(t), xs, dtype)
 
 
 def test_module_list_and_options_cross():

@@ -15,6 +15,7 @@ naming it (a class with no counterpart, ``glassnet.exact`` or ``torch.float16`` 
 from __future__ import annotations
 
 import dis
+import functools
 import types
 
 from .crossed import remember
@@ -23,6 +24,8 @@ from .optimizers import cross_optimizer, cross_scheduler
 
 _CLASSES: dict = {}          # (source engine, source class) → crossed class
 _SKIP = {"__dict__", "__weakref__", "__module__", "__qualname__"}
+# built-in classes an engine keeps outside its ``nn`` namespace: name → {engine: where in its nn}
+_UNLISTED = {"NonDynamicallyQuantizableLinear": {"torch": "modules.linear", "glassnet": "transformer"}}
 
 
 def to_torch(obj):
@@ -92,6 +95,12 @@ class _Crossing:
             return {k: self.value(v, f"{what}[{k!r}]") for k, v in value.items()}
         if isinstance(value, type) and issubclass(value, self.src.Module):
             return cross_class(value, self.src, self.dst)
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)) and self.src.where(value):
+            crossed = self.dst.counterpart(self.src.where(value))   # e.g. an activation, F.relu
+            if crossed is None:
+                raise CrossingError(f"{what} is {value.__module__}.{value.__name__}, which {self.dst.name} "
+                                    f"does not have")
+            return crossed
         return value
 
     # -- modules ---------------------------------------------------------------------------
@@ -141,6 +150,9 @@ def cross_class(cls, src, dst, path: str | None = None):
         return dst.Module
     if src.is_library_class(cls):
         found = getattr(dst.nn, cls.__name__, None)
+        if found is None and cls.__name__ in _UNLISTED:
+            where_in_nn = _UNLISTED[cls.__name__][dst.name].split(".") + [cls.__name__]
+            found = functools.reduce(getattr, where_in_nn, dst.nn)
         if not (isinstance(found, type) and issubclass(found, dst.Module)):
             raise CrossingError(f"{where}: {cls.__module__}.{cls.__name__} has no counterpart in "
                                 f"{dst.name}.nn, so it cannot cross to {dst.name}")

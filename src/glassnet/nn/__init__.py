@@ -4,7 +4,8 @@
 >>> import glassnet.nn.functional as F
 """
 from . import functional, init, utils
-from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activations import GELU, LeakyReLU, LogSoftmax, Mish, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .containers import ModuleDict, ParameterDict, ParameterList
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .layers import Dropout, Dropout2d, Flatten, Identity, Linear, ModuleList, Sequential, Unflatten
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss, KLDivLoss,
@@ -15,6 +16,8 @@ from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
                       Upsample)
 from .sparse import Embedding
+from .transformer import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+                          TransformerEncoderLayer)
 
 __all__ = ["Module", "Parameter", "Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Unflatten",
            "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU",
@@ -23,4 +26,7 @@ __all__ = ["Module", "Parameter", "Linear", "Sequential", "ModuleList", "Identit
            "TripletMarginLoss", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d",
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-           "Upsample", "functional", "init", "utils"]
+           "Upsample", "functional", "init", "utils",
+           "SiLU", "Mish", "MultiheadAttention", "ModuleDict", "ParameterList", "ParameterDict",
+           "Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
+           "TransformerDecoderLayer"]

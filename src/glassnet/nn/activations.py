@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import functional as F
 from .module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU"]
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU", "SiLU", "Mish"]
 
 
 class ReLU(Module):
@@ -156,3 +156,33 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+
+class _InplaceFlag(Module):
+    """An element-wise layer with torch's ``inplace`` option: accepted and shown in the repr for
+    compatibility; the result is always a new tensor."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(_InplaceFlag):
+    """Sigmoid linear unit (swish), element-wise.
+
+        SiLU(x) = x·σ(x),    SiLU′(x) = σ(x)·(1 + x·(1 − σ(x)))
+    """
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Mish(_InplaceFlag):
+    """Mish, element-wise: x·tanh(softplus(x))."""
+
+    def forward(self, input):
+        return F.mish(input)

@@ -13,12 +13,13 @@ import warnings
 import numpy as np
 
 from .. import random as _random
-from ..ops.elementwise import Gelu
+from ..ops.elementwise import Gelu, Mish, Silu
 from ..ops.linalg import Linear
 from ..ops.shape import Embedding
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, _wrap
 from ._validation import _check_tensors
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from .loss_functions import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                              cosine_embedding_loss, cross_entropy, huber_loss, kl_div, l1_loss,
@@ -27,7 +28,7 @@ from .loss_functions import (binary_cross_entropy, binary_cross_entropy_with_log
 from .pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,  # noqa: F401
                       max_pool1d, max_pool2d, pad, upsample)
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax", "linear",
+__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "mish", "scaled_dot_product_attention", "multi_head_attention_forward", "softmax", "log_softmax", "linear",
            "dropout", "dropout2d", "mse_loss", "l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "embedding", "one_hot",
            "layer_norm", "batch_norm", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss",
@@ -118,6 +119,26 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
     return Gelu.apply(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Sigmoid linear unit (swish), element-wise.
+
+        silu(x) = x·σ(x),    silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
+
+    ``inplace`` is accepted for compatibility; the result is always a new tensor.
+    """
+    return Silu.apply(input)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """Mish, element-wise.
+
+        mish(x) = x·tanh(softplus(x)),    mish′(x) = t + x·σ(x)·(1 − t²),  t = tanh(softplus(x))
+
+    ``inplace`` is accepted for compatibility; the result is always a new tensor.
+    """
+    return Mish.apply(input)
 
 
 def _softmax_dim(ndim: int, name: str, stacklevel: int) -> int:

@@ -308,6 +308,39 @@ class Gelu(Function):
         return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
 
 
+class Silu(Function):
+    """silu(x) = x·σ(x);  silu′(x) = σ(x)·(1 + x·(1 − σ(x)))."""
+
+    __slots__ = ("x", "s")
+
+    saves_inputs = True
+
+    def forward(self, x):
+        self.x, self.s = x, expit(x)
+        return x * self.s
+
+    def backward(self, g):
+        s = self.s
+        return (g * (s * (1 + self.x * (1 - s))),)
+
+
+class Mish(Function):
+    """mish(x) = x·tanh(softplus(x));  mish′(x) = t + x·σ(x)·(1 − t²), t = tanh(softplus(x))."""
+
+    __slots__ = ("x", "t")
+
+    saves_inputs = True
+
+    def forward(self, x):
+        self.x = x
+        self.t = np.tanh(np.logaddexp(0, x)).astype(x.dtype, copy=False)
+        return x * self.t
+
+    def backward(self, g):
+        t = self.t
+        return (g * (t + self.x * expit(self.x) * (1 - t * t)),)
+
+
 class Clamp(Function):
     """Gradient passes where min ≤ a ≤ max (PyTorch includes the bounds)."""
 

@@ -45,7 +45,10 @@ def format_values(array, prefix: str = "tensor(") -> str:
         return one(a.item() if a.dtype != object else a[()])
     if a.size == 0:
         return "[]"
-    width = max(len(one(v)) for v in a.reshape(-1)[:2000])
+    flat = a.reshape(-1)[:2000]
+    if a.dtype.kind == "f":   # torch pads to the widest nonzero finite value (inf, nan and 0 do not count)
+        flat = flat[np.isfinite(flat) & (flat != 0)]
+    width = max((len(one(v)) for v in flat), default=1)
     return np.array2string(a, separator=", ", prefix=prefix, threshold=1000, edgeitems=3,
                            max_line_width=80,
                            formatter={"all": lambda v: one(v).rjust(width)})
