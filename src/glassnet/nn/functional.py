@@ -15,6 +15,7 @@ import numpy as np
 from .. import random as _random
 from ..ops.elementwise import Gelu, Mish, Silu
 from ..ops.linalg import Linear
+from ..ops.normalization import LayerNorm
 from ..ops.shape import Embedding
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, _wrap
@@ -339,12 +340,10 @@ def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: flo
     if tuple(input.shape[len(input.shape) - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}")
-    dims = tuple(range(input.dim() - len(shape), input.dim()))
-    centred = input - input.mean(dims, keepdim=True)
-    out = centred / ((centred * centred).mean(dims, keepdim=True) + eps).sqrt()
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
+    if weight is None and bias is not None:  # a shift alone: normalise, then add it
+        return LayerNorm.apply(input, dims=len(shape), eps=eps) + bias
+    affine = [t for t in (weight, bias) if t is not None]
+    return LayerNorm.apply(input, *affine, dims=len(shape), eps=eps)
 
 
 def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None, training: bool = False,

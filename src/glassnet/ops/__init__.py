@@ -2,7 +2,7 @@
 
 ``elementwise.py`` (arithmetic, activations, casts), ``reduce.py`` (sum, mean, max, softmax),
 ``linalg.py`` (matmul, the fused ``Linear``), ``shape.py`` (reshape, index, cat, gather,
-embedding), ``loss.py`` (the cross-entropy family), ``conv.py`` (convolution, transposed
+embedding), ``normalization.py`` (layer norm), ``loss.py`` (the cross-entropy family), ``conv.py`` (convolution, transposed
 convolution), ``pool.py`` (pooling), ``resize.py`` (padding, interpolation).  A new family
 (attention, recurrence) is a new file here: subclass ``glassnet.autograd.function.Function``,
 write ``forward`` and ``backward`` on NumPy arrays, and call ``YourOp.apply(...)`` from the tensor

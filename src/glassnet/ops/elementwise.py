@@ -372,7 +372,8 @@ class Where(Function):
 
     def backward(self, g):
         zero = np.zeros((), dtype=g.dtype)
-        return np.where(self.cond, g, zero), np.where(self.cond, zero, g)
+        return (np.where(self.cond, g, zero) if self.needs_grad(0) else None,
+                np.where(self.cond, zero, g) if self.needs_grad(1) else None)
 
 
 class Rounding(Function):

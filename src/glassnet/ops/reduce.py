@@ -90,12 +90,23 @@ class Softmax(Function):
     def forward(self, a, dim=-1):
         self.dim = dim
         e = np.exp(a - np.max(a, axis=dim, keepdims=True))
-        self.out = e / np.sum(e, axis=dim, keepdims=True)
-        return self.out
+        e /= _sums(e, dim)
+        self.out = e
+        return e
 
     def backward(self, g):
         s = self.out
-        return (s * (g - np.sum(g * s, axis=self.dim, keepdims=True)),)
+        gs = g * s
+        gs -= s * _sums(gs, self.dim)
+        return (gs,)
+
+
+def _sums(a, dim):
+    """``np.sum(a, axis=dim, keepdims=True)``; over the last axis as a product with a vector of
+    ones, which goes to BLAS and is several times faster on short rows (attention's)."""
+    if type(a) is np.ndarray and a.ndim and dim in (-1, a.ndim - 1) and a.dtype.kind == "f":
+        return np.dot(a, np.ones(a.shape[-1], dtype=a.dtype))[..., None]
+    return np.sum(a, axis=dim, keepdims=True)
 
 
 class LogSoftmax(Function):

@@ -124,8 +124,16 @@ class Embedding(Function):
         return weight[idx]
 
     def backward(self, g):
+        # Sort the positions by the row they read (a stable sort keeps their order), then add up
+        # each run of equal rows with one np.add.reduceat: several times faster than np.add.at,
+        # which adds one position at a time.
+        rows = np.reshape(self.idx, -1) % self.shape[0]  # (negative indices count from the end)
         grad = np.zeros(self.shape, dtype=g.dtype)
-        np.add.at(grad, self.idx, g)
+        if rows.size:
+            order = np.argsort(rows, kind="stable")
+            rows = rows[order]
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            grad[rows[starts]] = np.add.reduceat(np.reshape(g, (rows.size, -1))[order], starts)
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return (grad,)
