@@ -130,7 +130,7 @@ class RNNBase(Module):
 
     # -- forward ---------------------------------------------------------------------------
     def _check(self, input: Tensor, hx, batch: int) -> None:
-        weight = self._flat_weights[0] if self._flat_weights else getattr(self, "weight_ih_l0")
+        weight = getattr(self, self._flat_weights_names[0])
         if input.dtype != weight.dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({weight.dtype}). Convert input: input.to({weight.dtype}), or convert "
