@@ -314,8 +314,8 @@ def test_values_grads_mode_and_shared_parameters_are_kept():
 # -- what cannot cross ----------------------------------------------------------------------
 
 def test_a_torch_layer_glassnet_lacks_is_named():
-    model = torch.nn.Sequential(torch.nn.LSTM(2, 3), torch.nn.ReLU())
-    with pytest.raises(CrossingError, match=r"Sequential\.0 \(LSTM\).*LSTM"):
+    model = torch.nn.Sequential(torch.nn.Bilinear(2, 2, 3), torch.nn.ReLU())
+    with pytest.raises(CrossingError, match=r"Sequential\.0 \(Bilinear\).*Bilinear"):
         from_torch(model)
 
 
