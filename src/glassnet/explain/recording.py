@@ -14,6 +14,7 @@ from . import graph, summary, views
 from .derivation import derive
 from .insights import cached_insights
 from .receptive import receptive_field
+from .recurrent import lstm_step
 from .records import StepRecords
 from .render import html, latex, markdown, text
 from .render import json_version as choose_json_version
@@ -49,6 +50,10 @@ class Recording(StepRecords):
         """``{"kernels": Figure, "maps": Figure}``: a convolution layer's kernels (before the
         step) and the feature maps of ``sample``, each grid on one shared colour scale."""
         return summary.conv_figures(self, layer, sample)
+
+    def lstm_step(self, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, module=None, reverse=False):
+        """One LSTM step's gates i, f, g, o and states with the numbers (see recurrent.py)."""
+        return lstm_step(self, layer, t, batch, unit, module, reverse)
 
     def forward_table(self):
         return views.forward_table(self)
