@@ -179,12 +179,69 @@ def test_cell_shape_errors_are_runtime_errors():
             nn.RNNCell(3, 4)(lib.zeros(2, 3), lib.zeros(2, 5))
 
 
-def test_proj_size_and_packed_sequences_say_what_to_do():
+def test_proj_size_says_what_to_do():
     with pytest.raises(NotImplementedError, match="nn.Linear"):
         gnn.LSTM(3, 4, proj_size=2)
-    packed = torch.nn.utils.rnn.pack_sequence([torch.zeros(3, 2), torch.zeros(2, 2)])
-    with pytest.raises(NotImplementedError, match="pad_sequence"):
-        gnn.LSTM(2, 4)(packed)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+@given(layers=st.integers(1, 2), bidirectional=st.booleans(), batch_first=st.booleans(),
+       lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4), enforce_sorted=st.booleans(),
+       given_states=st.booleans(), seed=st.integers(0, 999))
+def test_packed_sequences_match_torch(name, dtype, layers, bidirectional, batch_first, lengths,
+                                      enforce_sorted, given_states, seed):
+    if enforce_sorted:
+        lengths = sorted(lengths, reverse=True)
+    I, H, B, T = 3, 4, len(lengths), max(lengths)
+    args = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first)
+    torch.manual_seed(seed)
+    t = getattr(torch.nn, name)(I, H, **args).to(TDT[dtype])
+    g = getattr(gnn, name)(I, H, **args).to(GDT[dtype])
+    _copy(g, t)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(B, T, I) if batch_first else (T, B, I)).astype(NP[dtype])
+    D = 2 if bidirectional else 1
+    states = ([rng.normal(size=(layers * D, B, H)).astype(NP[dtype]) for _ in range(2 if name == "LSTM" else 1)]
+              if given_states else None)
+    results = []
+    for lib, m in ((glassnet, g), (torch, t)):
+        rnn_utils = lib.nn.utils.rnn
+        xs = lib.tensor(x.copy(), requires_grad=True)
+        ss = None if states is None else [lib.tensor(s.copy(), requires_grad=True) for s in states]
+        packed = rnn_utils.pack_padded_sequence(xs, lengths, batch_first=batch_first,
+                                                enforce_sorted=enforce_sorted)
+        out, h = m(packed, None if ss is None else (tuple(ss) if len(ss) == 2 else ss[0]))
+        padded, lens = rnn_utils.pad_packed_sequence(out, batch_first=batch_first, padding_value=-1.0)
+        finals = list(h) if isinstance(h, tuple) else [h]
+        r = np.random.default_rng(seed)
+        sum((o * lib.tensor(r.uniform(-1, 1, size=tuple(o.shape)).astype(x.dtype))).sum()
+            for o in [padded, *finals]).backward()
+        grads = [xs.grad] + ([] if ss is None else [s.grad for s in ss]) + [p.grad for p in m.parameters()]
+        results.append([out.data.detach().numpy(), out.batch_sizes.numpy(), padded.detach().numpy(),
+                        lens.numpy()] + [f.detach().numpy() for f in finals] + [q.numpy() for q in grads])
+    for a, b in zip(*results):
+        _close(a, b, dtype, T * layers)
+
+
+def test_pack_and_pad_utilities_match_torch():
+    seqs = [np.arange(n * 2, dtype=np.float32).reshape(n, 2) + n for n in (2, 4, 1)]
+    results = []
+    for lib in (glassnet, torch):
+        u = lib.nn.utils.rnn
+        packed = u.pack_sequence([lib.tensor(s) for s in seqs], enforce_sorted=False)
+        padded, lens = u.pad_packed_sequence(packed, batch_first=True, total_length=5)
+        results.append([packed.data.numpy(), packed.batch_sizes.numpy(), packed.sorted_indices.numpy(),
+                        packed.unsorted_indices.numpy(), padded.numpy(), lens.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+        assert a.dtype == b.dtype
+    for lib in (glassnet, torch):
+        u = lib.nn.utils.rnn
+        with pytest.raises(RuntimeError, match="sorted in decreasing order"):
+            u.pack_padded_sequence(lib.zeros(3, 2, 1), [1, 3])
+        with pytest.raises(ValueError, match="total_length"):
+            u.pad_packed_sequence(u.pack_padded_sequence(lib.zeros(3, 2, 1), [3, 1]), total_length=2)
 
 
 def test_dropout_between_layers_only_in_training():

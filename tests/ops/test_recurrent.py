@@ -58,8 +58,7 @@ def _torch(mode, x, states, weights, reverse, up):
     out, hn = torch.func.functional_call(m, params, (xs, hx if mode == "LSTM" else hx[0]))
     if reverse:
         out = out.flip(0)
-    if mode == "LSTM":
-        out = torch.cat([out, hn[1]], 0)
+    out = torch.cat([out, *hn], 0) if mode == "LSTM" else torch.cat([out, hn], 0)
     out.backward(torch.tensor(up))
     return out.detach().numpy(), [t.grad.numpy() for t in ts]
 
@@ -77,7 +76,7 @@ def _assert_close(a, b, dtype, steps):
        bias=st.booleans(), reverse=st.booleans(), seed=st.integers(0, 2**16))
 def test_layer_values_and_all_gradients_match_torch(mode, dtype, T, B, I, H, bias, reverse, seed):
     x, states, weights = _arrays(mode, T, B, I, H, bias, NP[dtype], seed)
-    rows = T + 1 if mode == "LSTM" else T
+    rows = T + 2 if mode == "LSTM" else T + 1
     up = np.random.default_rng(seed + 1).uniform(-1, 1, size=(rows, B, H)).astype(NP[dtype])
     gv, gg = _glassnet(mode, x, states, weights, reverse, up)
     tv, tg = _torch(mode, x, states, weights, reverse, up)
@@ -109,4 +108,5 @@ def test_lstm_node_keeps_gates_and_states_in_processing_order():
     a0 = x[3] @ w[0].T + w[2] + h0 @ w[1].T + w[3]        # reverse: step 0 reads the last x
     np.testing.assert_allclose(i[0], 1 / (1 + np.exp(-a0[:, :H])))
     np.testing.assert_allclose(out[3], node.h[1])          # time 3 is processing step 0
-    np.testing.assert_allclose(out[4], node.c[4])
+    np.testing.assert_allclose(out[4], node.h[4])          # then h_T and c_T
+    np.testing.assert_allclose(out[5], node.c[4])

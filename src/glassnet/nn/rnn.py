@@ -9,7 +9,9 @@ step.  The parameters are torch's, in torch's order and gate order (``weight_ih_
 ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``, ``_reverse`` for the second direction;
 LSTM i, f, g, o; GRU r, z, n), so a ``state_dict`` crosses to torch unchanged.
 
-Not here: ``proj_size`` (LSTM projections) and ``PackedSequence`` input.
+Input may be a ``PackedSequence`` (``nn.utils.rnn``): the padded batch then runs with each
+sequence's own length (``batch_sizes``; see ``ops/recurrent.py``).  Not here: ``proj_size``
+(LSTM projections).
 """
 from __future__ import annotations
 
@@ -17,24 +19,19 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
 from ..ops.recurrent import GRULayer, LSTMLayer, RNNLayer
 from ..tensors.creation import cat, empty, stack, zeros
 from ..tensors.tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence, packed_rows, padded_rows
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-def _packed(input, cls: str):
-    if type(input).__name__ == "PackedSequence" or isinstance(input, tuple) and hasattr(input, "batch_sizes"):
-        raise NotImplementedError(
-            f"{cls}: PackedSequence input is not implemented in glassnet. Pass the padded batch "
-            f"(T, B, *) itself (nn.utils.rnn.pad_sequence) and read each sequence's output at its "
-            f"own last step, e.g. output[lengths - 1, range(B)].")
 
 
 class RNNBase(Module):
@@ -148,7 +145,8 @@ class RNNBase(Module):
     def _run(self, input, hx):
         """The layers and directions; hx: (h0,) or (h0, c0), each (L·D, B, H) or None."""
         cls = type(self).__name__
-        _packed(input, cls)
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         if input.dim() not in (2, 3):
             raise ValueError(f"{cls}: Expected input to be 2D or 3D, got {input.dim()}D "
                              f"{'tensor ' if cls != 'LSTM' else ''}instead")
@@ -171,9 +169,34 @@ class RNNBase(Module):
         if not is_batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
         x = input.transpose(0, 1) if self.batch_first else input
+        output, finals = self._layers(x, states)
+        output = output.transpose(0, 1) if self.batch_first else output
+        if not is_batched:
+            output = output.squeeze(0 if self.batch_first else 1)
+            finals = [f.squeeze(1) for f in finals]
+        return output, finals
+
+    def _run_packed(self, input, hx):
+        """A PackedSequence: its rows laid out as (T, B, *) (sorted by length), the layers run with
+        each sequence's own length, the output packed again and h_n in the caller's order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        bs = np.asarray(batch_sizes.tolist() if hasattr(batch_sizes, "tolist") else batch_sizes, dtype=np.int64)
+        lstm = self.mode == "LSTM"
+        states = (tuple(hx) if lstm else (hx,)) if hx is not None else ((None, None) if lstm else (None,))
+        if sorted_indices is not None and hx is not None:
+            order = np.asarray(sorted_indices.tolist(), dtype=np.int64)
+            states = tuple(h[:, order] for h in states)
+        output, finals = self._layers(padded_rows(data, bs), states, bs)
+        if unsorted_indices is not None:
+            order = np.asarray(unsorted_indices.tolist(), dtype=np.int64)
+            finals = [f[:, order] for f in finals]
+        return PackedSequence(packed_rows(output, bs), batch_sizes, sorted_indices, unsorted_indices), finals
+
+    def _layers(self, x, states, batch_sizes=None):
+        """x (T, B, I); states (h0,) or (h0, c0), each (L·D, B, H) or None → output, [h_n(, c_n)]."""
+        lstm = self.mode == "LSTM"
         T, B = x.shape[0], x.shape[1]
         self._check(x, states if lstm else states[0], B)
-
         D, H = (2 if self.bidirectional else 1), self.hidden_size
         zero = None
         finals: list = [[] for _ in states]
@@ -190,28 +213,21 @@ class RNNBase(Module):
                     else:
                         init_states.append(h[k])
                 weights = [getattr(self, n) for n in self._all_weights[k]]
+                kw = {"reverse": d == 1, "batch_sizes": batch_sizes}
                 if lstm:
-                    out = LSTMLayer.apply(layer_input, *init_states, *weights, reverse=d == 1)
-                    outs.append(out[:T])
-                    finals[0].append(out[0 if d else T - 1])
-                    finals[1].append(out[T])
+                    out = LSTMLayer.apply(layer_input, *init_states, *weights, **kw)
+                elif self.mode == "GRU":
+                    out = GRULayer.apply(layer_input, *init_states, *weights, **kw)
                 else:
-                    if self.mode == "GRU":
-                        out = GRULayer.apply(layer_input, *init_states, *weights, reverse=d == 1)
-                    else:
-                        out = RNNLayer.apply(layer_input, *init_states, *weights, reverse=d == 1,
-                                             nonlinearity="relu" if self.mode == "RNN_RELU" else "tanh")
-                    outs.append(out)
-                    finals[0].append(out[0 if d else T - 1])
+                    out = RNNLayer.apply(layer_input, *init_states, *weights, **kw,
+                                         nonlinearity="relu" if self.mode == "RNN_RELU" else "tanh")
+                outs.append(out[:T])                      # (T, B, H): the states in time order
+                for j, f in enumerate(finals):            # then h_T (and c_T)
+                    f.append(out[T + j])
             layer_input = outs[0] if D == 1 else cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
-        finals = [stack(f, 0) for f in finals]
-        if not is_batched:
-            output = output.squeeze(0 if self.batch_first else 1)
-            finals = [f.squeeze(1) for f in finals]
-        return output, finals
+        return layer_input, [stack(f, 0) for f in finals]
 
 
 class RNN(RNNBase):
@@ -350,7 +366,7 @@ class RNNCell(RNNCellBase):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         batched, out = self._step(RNNLayer, input, None if hx is None else (hx,),
                                   nonlinearity=self.nonlinearity)
-        return out[0] if batched else out[0, 0]
+        return out[1] if batched else out[1, 0]
 
 
 class LSTMCell(RNNCellBase):
@@ -365,7 +381,7 @@ class LSTMCell(RNNCellBase):
                 if value.dim() not in (1, 2):
                     raise ValueError(f"LSTMCell: Expected hx[{idx}] to be 1D or 2D, got {value.dim()}D instead")
         batched, out = self._step(LSTMLayer, input, None if hx is None else tuple(hx))
-        return (out[0], out[1]) if batched else (out[0, 0], out[1, 0])
+        return (out[1], out[2]) if batched else (out[1, 0], out[2, 0])
 
 
 class GRUCell(RNNCellBase):
@@ -378,4 +394,4 @@ class GRUCell(RNNCellBase):
         if hx is not None and hx.dim() not in (1, 2):
             raise ValueError(f"GRUCell: Expected hidden to be 1D or 2D, got {hx.dim()}D instead")
         batched, out = self._step(GRULayer, input, None if hx is None else (hx,))
-        return out[0] if batched else out[0, 0]
+        return out[1] if batched else out[1, 0]

@@ -24,10 +24,18 @@ is time order t = s forwards and t = T−1−s for ``reverse``):
   GRU [r | z | n], RNN the new state itself);
 * ``h`` (T+1, B, H): h[0] = h₀, h[s+1] the state after step s;
 * ``c`` (T+1, B, H) (LSTM): c[0] = c₀, c[s+1] the cell state after step s; ``tanh_c`` (T, B, H);
-* ``hn`` (T, B, H) (GRU): W_hn·h_{s−1} + b_hn, the part r multiplies.
+* ``whn`` (T, B, H) (GRU): W_hn·h_{s−1} + b_hn, the part r multiplies.
 
-**Output.** One array: RNN/GRU (T, B, H), the states in time order; LSTM (T+1, B, H), the states
-in time order followed by the last cell state c_T (the module slices out output, h_n and c_n).
+**Output.** One array: the states in time order (T rows), then the final state h_T (RNN/GRU:
+(T+1, B, H)), and for the LSTM also the final cell state c_T ((T+2, B, H)); the module slices
+out output, h_n and c_n.
+
+**Sequences of different lengths** (``batch_sizes``, from a ``PackedSequence``; the batch sorted
+by decreasing length, ``batch_sizes[t]`` = how many sequences have a step t): at step t only the
+first batch_sizes[t] rows advance; the others keep their state (h_s = h_{s−1}, so their final
+state is the one after their own last step, and a reversed sequence starts from h₀ at its own
+last step) and output 0 there.  Backward: those rows pass ∂L/∂h (and ∂L/∂c) through unchanged
+and get no gate gradient.
 """
 from __future__ import annotations
 
@@ -74,9 +82,23 @@ def _input_grads(node, dxw, x, w_ih, first_w: int):
     return gx, gw, gb
 
 
-def _time_order(states, reverse):
-    """The states h[1:] (processing order) in time order."""
-    return states[:0:-1] if reverse else states[1:]
+def _steps(batch_sizes, T: int, B: int) -> list:
+    """Rows that advance at each time t: all B, or batch_sizes[t] (sequences of different lengths)."""
+    return [B] * T if batch_sizes is None else [int(k) for k in batch_sizes]
+
+
+def _output(h, reverse, ks, *finals):
+    """The node's output: the states h[1:] (processing order) in time order, 0 where a sequence has
+    ended, then the final states."""
+    T, B, H = len(h) - 1, h.shape[1], h.shape[2]
+    out = np.empty((T + len(finals), B, H), dtype=h.dtype)
+    out[:T] = h[:0:-1] if reverse else h[1:]
+    for t, k in enumerate(ks):
+        if k < B:
+            out[t, k:] = 0
+    for j, f in enumerate(finals):
+        out[T + j] = f
+    return out
 
 
 class RNNLayer(Function):
@@ -89,10 +111,12 @@ class RNNLayer(Function):
 
     saves_inputs = True
 
-    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False):
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh", reverse=False,
+                batch_sizes=None):
         self.reverse, self.nonlinearity = reverse, nonlinearity
         self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         T, B, _ = x.shape
+        self.ks = ks = _steps(batch_sizes, T, B)
         H = w_hh.shape[1]
         xw = _projection(x, w_ih, None if b_ih is None else b_ih + b_hh)
         h = np.empty((T + 1, B, H), dtype=xw.dtype)
@@ -107,22 +131,28 @@ class RNNLayer(Function):
                 np.maximum(a, 0, out=a)
             else:
                 np.tanh(a, out=a)
+            if ks[t] < B:                                # ended sequences keep their state
+                h[s + 1, ks[t]:] = h[s, ks[t]:]
         self.h = h
         self.gates = h[1:]
-        return np.ascontiguousarray(_time_order(h, reverse))
+        return _output(h, reverse, ks, h[T])
 
     def backward(self, g):
         h, w_hh = self.h, self.w_hh
-        T = len(g)
+        T, B = len(h) - 1, h.shape[1]
         # the local derivative act′ of every step at once
         d = (h[1:] > 0).astype(g.dtype) if self.nonlinearity == "relu" else 1 - h[1:] * h[1:]
         da = np.empty_like(d)
-        dh = np.zeros_like(h[0])
+        dh = np.array(g[T])                          # ∂L/∂h_T from h_n
         for s in range(T - 1, -1, -1):
             t = T - 1 - s if self.reverse else s
-            dh += g[t]                               # ∂L/∂h_s: from the output and from step s+1
+            k = self.ks[t]
+            dh[:k] += g[t, :k]                       # ∂L/∂h_s: from the output and from step s+1
+            keep = dh[k:].copy()                     # (rows whose sequence has ended: passed on)
             np.multiply(dh, d[s], out=da[s])         # dA_s = ∂L/∂h_s ⊙ act′
+            da[s, k:] = 0
             dh = np.dot(da[s], w_hh)                 # ∂L/∂h_{s−1} through h_{s−1}·W_hhᵀ
+            dh[k:] = keep
         gx, gw_ih, gb = _input_grads(self, da, self.x, self.w_ih, 2)
         H = w_hh.shape[1]
         gw_hh = np.dot(da.reshape(-1, H).T, h[:-1].reshape(-1, H)) if self.needs_grad(3) else None
@@ -151,10 +181,11 @@ class LSTMLayer(Function):
 
     saves_inputs = True
 
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
         self.reverse = reverse
         self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         T, B, _ = x.shape
+        self.ks = ks = _steps(batch_sizes, T, B)
         H = w_hh.shape[1]
         sig = ((0, 2 * H), (3 * H, 4 * H))                     # the rows of i, f and o
         xw = _projection(x, _halved(w_ih, sig), None if b_ih is None else _halved(b_ih + b_hh, sig))
@@ -179,11 +210,10 @@ class LSTMLayer(Function):
             c[s + 1] += tmp                                  # + i ⊙ g
             np.tanh(c[s + 1], out=tanh_c[s])
             np.multiply(a[:, 3 * H:], tanh_c[s], out=h[s + 1])  # o ⊙ tanh c_s
+            if ks[t] < B:                                    # ended sequences keep their state
+                h[s + 1, ks[t]:], c[s + 1, ks[t]:] = h[s, ks[t]:], c[s, ks[t]:]
         self.gates, self.h, self.c, self.tanh_c = gates, h, c, tanh_c
-        out = np.empty((T + 1, B, H), dtype=dt)
-        out[:T] = _time_order(h, reverse)
-        out[T] = c[T]
-        return out
+        return _output(h, reverse, ks, h[T], c[T])
 
     def backward(self, g):
         gates, c, tc, w_hh = self.gates, self.c, self.tanh_c, self.w_hh
@@ -198,16 +228,20 @@ class LSTMLayer(Function):
         K[:, :, 3] = tc * o * (1 - o)
         P = o * (1 - tc * tc)                      # ∂c-contribution of ∂L/∂h_s: o ⊙ (1 − tanh²c)
         dA = np.empty((T, B, 4, H), dtype=gates.dtype)
-        dh = np.zeros((B, H), dtype=gates.dtype)
-        dc = np.array(g[T], dtype=gates.dtype)     # ∂L/∂c_T from the c_n output
+        dh = np.array(g[T])                        # ∂L/∂h_T from h_n
+        dc = np.array(g[T + 1])                    # ∂L/∂c_T from c_n
         for s in range(T - 1, -1, -1):
             t = T - 1 - s if self.reverse else s
-            dh += g[t]                                            # ∂L/∂h_s
+            k = self.ks[t]
+            dh[:k] += g[t, :k]                                    # ∂L/∂h_s
+            keep_h, keep_c = dh[k:].copy(), dc[k:].copy()         # (ended rows: passed on)
             dc += dh * P[s]                                       # ∂L/∂c_s
             np.multiply(K[s, :, :3], dc[:, None, :], out=dA[s, :, :3])  # dA_i, dA_f, dA_g
             np.multiply(K[s, :, 3], dh, out=dA[s, :, 3])          # dA_o
+            dA[s, k:] = 0
             dc *= f[s]                                            # ∂L/∂c_{s−1}
             dh = np.dot(dA[s].reshape(B, H4), w_hh)               # ∂L/∂h_{s−1}
+            dh[k:], dc[k:] = keep_h, keep_c
         dA = dA.reshape(T, B, H4)
         gx, gw_ih, gb = _input_grads(self, dA, self.x, self.w_ih, 3)
         hp = self.h[:-1].reshape(-1, H)
@@ -239,17 +273,18 @@ class GRULayer(Function):
 
     saves_inputs = True
 
-    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
         self.reverse = reverse
         self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
         T, B, _ = x.shape
+        self.ks = ks = _steps(batch_sizes, T, B)
         H = w_hh.shape[1]
         sig = ((0, 2 * H),)                                     # the rows of r and z
         xw = _projection(x, _halved(w_ih, sig), None if b_ih is None else _halved(b_ih, sig))
         b_hh = None if b_hh is None else _halved(b_hh, sig)
         dt = xw.dtype
         gates = np.empty((T, B, 3 * H), dtype=dt)
-        hn = np.empty((T, B, H), dtype=dt)
+        whn = np.empty((T, B, H), dtype=dt)
         h = np.empty((T + 1, B, H), dtype=dt)
         h[0] = h0
         w_hhT = np.ascontiguousarray(_halved(w_hh, sig).T)   # contiguous: BLAS is faster
@@ -264,7 +299,7 @@ class GRULayer(Function):
             np.tanh(rz, out=rz)                                # r, z = ½(1 + tanh(a/2))
             rz *= 0.5
             rz += 0.5
-            hn[s] = hw[:, 2 * H:]
+            whn[s] = hw[:, 2 * H:]
             n = a[:, 2 * H:]
             np.multiply(a[:, :H], hw[:, 2 * H:], out=n)
             n += xw[t, :, 2 * H:]
@@ -272,8 +307,10 @@ class GRULayer(Function):
             np.subtract(h[s], n, out=h[s + 1])
             h[s + 1] *= a[:, H:2 * H]
             h[s + 1] += n                                      # n + z ⊙ (h_{s−1} − n)
-        self.gates, self.h, self.hn = gates, h, hn
-        return np.ascontiguousarray(_time_order(h, reverse))
+            if ks[t] < B:                                      # ended sequences keep their state
+                h[s + 1, ks[t]:] = h[s, ks[t]:]
+        self.gates, self.h, self.whn = gates, h, whn
+        return _output(h, reverse, ks, h[T])
 
     def backward(self, g):
         gates, h, w_hh = self.gates, self.h, self.w_hh
@@ -283,17 +320,21 @@ class GRULayer(Function):
         K = np.empty((T, B, 3, H), dtype=gates.dtype)       # dA_x = δ ⊙ K (for x's projection)
         K[:, :, 2] = (1 - z) * (1 - n * n)
         K[:, :, 1] = (h[:-1] - n) * z * (1 - z)
-        K[:, :, 0] = K[:, :, 2] * self.hn * r * (1 - r)
+        K[:, :, 0] = K[:, :, 2] * self.whn * r * (1 - r)
         dXW = np.empty((T, B, 3, H), dtype=gates.dtype)
         dHW = np.empty((T, B, 3, H), dtype=gates.dtype)
-        dh = np.zeros((B, H), dtype=gates.dtype)
+        dh = np.array(g[T])                                     # ∂L/∂h_T from h_n
         for s in range(T - 1, -1, -1):
             t = T - 1 - s if self.reverse else s
-            dh += g[t]                                          # δ = ∂L/∂h_s
+            k = self.ks[t]
+            dh[:k] += g[t, :k]                                  # δ = ∂L/∂h_s
+            keep = dh[k:].copy()                                # (ended rows: passed on)
             np.multiply(K[s], dh[:, None, :], out=dXW[s])       # dA_r, dA_z, dA_n
+            dXW[s, k:] = 0
             dHW[s] = dXW[s]
             dHW[s, :, 2] *= r[s]                                # ∂L/∂h_n = dA_n ⊙ r
             dh = dh * z[s] + np.dot(dHW[s].reshape(B, H3), w_hh)  # ∂L/∂h_{s−1}
+            dh[k:] = keep
         dXW, dHW = dXW.reshape(T, B, H3), dHW.reshape(T, B, H3)
         gx, gw_ih, gb_ih = _input_grads(self, dXW, self.x, self.w_ih, 2)
         gw_hh = np.dot(dHW.reshape(-1, H3).T, h[:-1].reshape(-1, H)) if self.needs_grad(3) else None
