@@ -119,3 +119,29 @@ def test_an_lstm_recording_renders(bidirectional):
     assert "<html" in step.to_html().lower() or "<div" in step.to_html()
     json.loads(step.to_json())
     step.to_markdown()
+
+
+def test_packed_sequences_are_explained_with_their_lengths():
+    glassnet.manual_seed(0)
+    lstm, head = nn.LSTM(2, 3), nn.Linear(3, 1)
+
+    class Packed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm, self.head = lstm, head
+
+        def forward(self, x):
+            out, (h, c) = self.lstm(nn.utils.rnn.pack_padded_sequence(x, [4, 2, 1]))
+            return self.head(h[-1])
+    m = Packed()
+    opt = glassnet.optim.SGD(m.parameters(), lr=0.1)
+    with record(m, opt) as step:
+        loss = m(glassnet.randn(4, 3, 2)).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    lengths = [4, 2, 1]
+    assert all(step.lstm_step(t=t, batch=b).matches_recording and
+               step.lstm_step(t=t, batch=b).h != 0 for b in range(3) for t in range(lengths[b]))
+    with pytest.raises(ValueError, match="sequence 1 has no step t = 2: its length is 2"):
+        step.lstm_step(t=2, batch=1)

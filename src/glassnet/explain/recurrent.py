@@ -11,7 +11,8 @@ from its pre-activation sum, and the new cell and hidden state::
 >>> print(step.lstm_step(layer=0, t=3, batch=0, unit=1))          # doctest: +SKIP
 
 The numbers come from the recording only: the LSTM node's recorded inputs (x, h₀, c₀ and the
-weights, as they were in the forward pass) run again through ``ops.recurrent.LSTMLayer``'s forward,
+weights, as they were in the forward pass; for packed sequences, the lengths read off the zeros
+the node output for ended sequences) run again through ``ops.recurrent.LSTMLayer``'s forward,
 whose node keeps every step's gates and states (see its docstring); the result is checked against
 the recorded output (``matches_recording``).  With ``backward`` recorded, ∂L/∂h_t and ∂L/∂c_T that
 reached the node are shown too.
@@ -102,6 +103,13 @@ class LSTMStep:
                 "matches_recording": self.matches_recording}
 
 
+def _batch_sizes(output):
+    """For a packed input, how many sequences still run at each time step: the node outputs 0 for
+    a sequence that has ended (batch sorted by length).  None when every sequence runs throughout."""
+    running = np.any(output != 0, axis=2).sum(axis=1)
+    return None if np.all(running == output.shape[1]) else running
+
+
 def lstm_step(rec, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, module: str | None = None,
               reverse: bool = False) -> LSTMStep:
     """The gates and states of ``unit`` at time ``t`` of sequence ``batch`` in LSTM ``layer`` (of
@@ -124,8 +132,12 @@ def lstm_step(rec, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, mo
     for name, value, size in (("t", t, T), ("batch", batch, B), ("unit", unit, H)):
         if not 0 <= value < size:
             raise IndexError(f"{name} = {value} is out of range: the layer has {size}")
+    running = _batch_sizes(np.asarray(op.output)[:T])
+    if running is not None and batch >= running[t]:
+        raise ValueError(f"sequence {batch} has no step t = {t}: its length is "
+                         f"{int((running > batch).sum())} (a packed sequence)")
     node = LSTMLayer()
-    out = node.forward(*values, reverse=reverse)
+    node.forward(*values, reverse=reverse, batch_sizes=running)
     s = T - 1 - t if reverse else t                     # the node's processing step
     b_ih = values[5] if len(values) > 5 else np.zeros(4 * H)
     b_hh = values[6] if len(values) > 6 else np.zeros(4 * H)
