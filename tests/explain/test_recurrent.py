@@ -63,6 +63,7 @@ def test_lstm_step_numbers_follow_the_equations():
     assert "c_t = f·c_(t−1) + i·g" in text and "h_t = o·tanh(c_t)" in text and "matches" in text
     assert s.grad_h is not None and s.grad_h != 0        # the head reads every step
     json.dumps(s.to_dict())
+    assert s.to_html().startswith("<pre") and "c_t = f·c_(t−1) + i·g" in s._repr_html_()
 
 
 def test_layers_and_directions_are_found_and_errors_name_what_exists():

@@ -19,6 +19,7 @@ reached the node are shown too.
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -93,6 +94,12 @@ class LSTMStep:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+    def to_html(self) -> str:
+        """The same lines as a ``<pre>`` block (shown by notebooks through ``_repr_html_``)."""
+        return f"<pre class=\"glassnet-lstm-step\">{html.escape(str(self))}</pre>"
+
+    _repr_html_ = to_html
 
     def to_dict(self) -> dict:
         return {"module": self.module, "layer": self.layer, "reverse": self.reverse, "t": self.t,
