@@ -121,8 +121,9 @@ def test_every_layer_crosses_both_ways_with_equal_outputs_and_gradients(name, dt
 
 
 def test_the_layer_table_covers_every_module_glassnet_has():
-    covered = {name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"} \
-        | set(SEVERAL_INPUTS) | {"ModuleDict", "ParameterList", "ParameterDict"}   # tests/nn/test_containers.py
+    covered = ({name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"}
+               | set(SEVERAL_INPUTS) | {"ModuleDict", "ParameterList", "ParameterDict"}  # tests/nn/test_containers.py
+               | {name.split("(")[0] for name in RECURRENT} | {"RNNBase", "RNNCellBase"})
     everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
                   and issubclass(getattr(gnn, n), gnn.Module)}
     assert everything <= covered, everything - covered
@@ -166,6 +167,56 @@ def test_attention_and_transformers_cross_both_ways(name, dtype):
     back = from_torch(t)
     assert type(back) is type(g) and repr(back) == repr(g)
     assert_same(first(back), first(t), xs, dtype)
+
+
+RECURRENT = {  # name → (glassnet module factory, input shape); outputs (y, h) or (y, (h, c)) flattened
+    "RNN": (lambda: gnn.RNN(3, 4, 2, nonlinearity="relu", bidirectional=True), (5, 2, 3)),
+    "LSTM": (lambda: gnn.LSTM(3, 4, num_layers=2, batch_first=True, dropout=0.5).eval(), (2, 5, 3)),
+    "LSTM(bidirectional)": (lambda: gnn.LSTM(3, 4, bias=False, bidirectional=True), (5, 2, 3)),
+    "GRU": (lambda: gnn.GRU(3, 4, num_layers=2, bidirectional=True), (5, 2, 3)),
+    "RNNCell": (lambda: gnn.RNNCell(3, 4, nonlinearity="relu"), (2, 3)),
+    "LSTMCell": (lambda: gnn.LSTMCell(3, 4), (2, 3)),
+    "GRUCell": (lambda: gnn.GRUCell(3, 4, bias=False), (2, 3)),
+}
+
+
+def _flat(module):
+    """A module of the same engine returning ``module``'s outputs joined into one tensor, so that
+    ``run`` can compare them."""
+    lib = lib_of(module)
+
+    class Flat(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = module
+
+        def forward(self, x):
+            out = self.inner(x)
+            parts = [out] if not isinstance(out, tuple) else [
+                p for o in out for p in (o if isinstance(o, tuple) else (o,))]
+            return lib.cat([p.reshape(-1) for p in parts])
+    return Flat()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+@pytest.mark.parametrize("name", list(RECURRENT))
+def test_recurrent_modules_cross_both_ways(name, dtype):
+    make, shape = RECURRENT[name]
+    glassnet.manual_seed(0)
+    g = make().to(gdt(dtype))
+    t = to_torch(g)
+    assert type(t).__name__ == type(g).__name__ and repr(t) == repr(g) and t.training == g.training
+    assert list(t.state_dict()) == list(g.state_dict())
+    lib_of(g).manual_seed(0)
+    assert_same(_flat(g), _flat(t), [x_of(shape, dtype)], dtype)
+    back = from_torch(t)
+    assert type(back) is type(g) and repr(back) == repr(g)
+    if isinstance(back, gnn.RNNBase):     # torch's list of parameters, rebuilt on each side
+        assert all(a is b for a, b in zip(back._flat_weights, back.parameters(), strict=True))
+        assert all(a is b for a, b in zip(t._flat_weights, t.parameters(), strict=True))
+    assert_same(_flat(back), _flat(t), [x_of(shape, dtype, seed=2)], dtype)
+    made = from_torch(getattr(torch.nn, type(g).__name__)(3, 4))   # a fresh torch module too
+    assert list(made.state_dict()) == list(getattr(torch.nn, type(g).__name__)(3, 4).state_dict())
 
 
 def test_module_list_and_options_cross():
@@ -310,8 +361,8 @@ def test_values_grads_mode_and_shared_parameters_are_kept():
 # -- what cannot cross ----------------------------------------------------------------------
 
 def test_a_torch_layer_glassnet_lacks_is_named():
-    model = torch.nn.Sequential(torch.nn.LSTM(2, 3), torch.nn.ReLU())
-    with pytest.raises(CrossingError, match=r"Sequential\.0 \(LSTM\).*LSTM"):
+    model = torch.nn.Sequential(torch.nn.Bilinear(2, 2, 3), torch.nn.ReLU())
+    with pytest.raises(CrossingError, match=r"Sequential\.0 \(Bilinear\).*Bilinear"):
         from_torch(model)
 
 

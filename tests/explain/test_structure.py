@@ -13,7 +13,7 @@ LAYERS = [
     ["_numbers", "naming"],                                     # no import of the package
     ["records"],                                                # the recording's data
     ["tape", "effect", "local", "derivation", "insights", "summary", "views", "detail",
-     "graph", "receptive", "attention"],                                     # views of the data
+     "graph", "receptive", "attention", "recurrent"],                                     # views of the data
     ["render"],                                                 # renderers (render/*)
     ["recording"],                                              # Recording: the views as methods
     ["torch_record", "recorder", "compare", "trace"],           # producers

@@ -130,6 +130,8 @@ class _Crossing:
         for name, value in d.items():
             if name not in self.src.internal and name not in registered:
                 setattr(out, name, self.value(value, f"{path}.{name}"))
+        if hasattr(out, "_init_flat_weights"):   # RNN/LSTM/GRU: their list of parameters, anew
+            out._init_flat_weights()
         remember(m, out)
         return out
 

@@ -15,6 +15,7 @@ from . import graph, summary, views
 from .derivation import derive, parse_entry
 from .insights import cached_insights
 from .receptive import receptive_field
+from .recurrent import lstm_step
 from .records import StepRecords
 from .render import html, latex, markdown, text
 from .render import json_version as choose_json_version
@@ -74,6 +75,10 @@ class Recording(StepRecords):
         if head is not None:
             index = index[:1] + (head,) + index[1:]
         return att.exact_check(self, site, index)
+
+    def lstm_step(self, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, module=None, reverse=False):
+        """One LSTM step's gates i, f, g, o and states with the numbers (see recurrent.py)."""
+        return lstm_step(self, layer, t, batch, unit, module, reverse)
 
     def forward_table(self):
         return views.forward_table(self)

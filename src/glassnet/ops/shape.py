@@ -54,7 +54,11 @@ class Index(Function):
 
     def backward(self, g):
         out = np.zeros(self.shape, dtype=np.result_type(g, self.dtype))
-        np.add.at(out, self.key, g)
+        parts = self.key if isinstance(self.key, tuple) else (self.key,)
+        if all(k is None or k is Ellipsis or type(k) in (int, slice) for k in parts):
+            out[self.key] = g          # basic indexing reads each entry once: no repeats to add
+        else:
+            np.add.at(out, self.key, g)
         return (out,)
 
     def name(self) -> str:
