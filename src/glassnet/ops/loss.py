@@ -193,6 +193,22 @@ class CrossEntropy(Function):
             gt = -(1 - self.label_smoothing) * w * self.logp * g
         return gx, gt
 
+    def backward_graph(self, g):
+        """The same rule on Tensors (double backward); the coefficients A are constants."""
+        x, wrap, axis = self.inputs[0], g._from_array, self.axis
+        a, a_sum = self.coefficients()
+        if self.reduction == "mean":
+            g = g / self.count if self.count else g * 0
+        elif self.reduction == "none":
+            g = g.unsqueeze(axis)
+        gx = gt = None
+        if self.needs_grad(0):
+            gx = ((x.softmax(axis) * wrap(a_sum) - wrap(a)) if self.from_logits else -wrap(a)) * g
+        if self.probabilities and self.needs_grad(1):
+            w = 1 if self.weight is None else wrap(self.weight.reshape((-1,) + (1,) * (a.ndim - axis - 1)))
+            gt = -(1 - self.label_smoothing) * w * (x.log_softmax(axis) if self.from_logits else x) * g
+        return gx, gt
+
 
 class NllLoss(CrossEntropy):
     """ℓᵢ = −w_yᵢ · xᵢ,yᵢ for log-probabilities x; ∂ℓᵢ/∂xᵢc = −w_yᵢ·[c = yᵢ]; 'mean' divides
