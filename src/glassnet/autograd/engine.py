@@ -330,8 +330,8 @@ def _needed(fns, inputs) -> tuple:
     leaves = {id(t) for t in inputs if t.grad_fn is None}
     made = {t.grad_fn for t in inputs if t.grad_fn is not None}
     run = set()
-    for fn in sorted(seen, key=lambda f: f.seq):  # oldest first: a node's inputs' nodes are decided
-        if any(id(t) in leaves or t.grad_fn in run or t.grad_fn in made for t in fn.inputs or ()):
+    for fn in sorted(seen, key=lambda f: f.seq):  # oldest first; a freed node runs (to raise)
+        if fn.inputs is None or any(id(t) in leaves or t.grad_fn in run or t.grad_fn in made for t in fn.inputs):
             run.add(fn)
     return run, run | made
 

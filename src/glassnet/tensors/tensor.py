@@ -109,7 +109,7 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
             if not inputs:
-                raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         retain = builtins.bool(create_graph if retain_graph is None else retain_graph)
         engine.backward((self,), (gradient,), retain, create_graph, inputs)
 
