@@ -350,9 +350,12 @@ def _without_double_backward(fn) -> str:
 def backward(roots, gradients, retain_graph: bool = False, create_graph: bool = False, inputs=None):
     """Send ``gradients`` (``None``: 1 for a scalar) from ``roots`` back to every leaf, or, with
     ``inputs``, only to those tensors (leaves or not), adding into their ``.grad``."""
+    for t in inputs or ():
+        if t.grad_fn is not None:  # as torch: a non-leaf input retains its gradient from now on
+            t.grad_fn.retained = t
     found = run_backward(roots, gradients, retain_graph, create_graph, inputs)
     for t, g in zip(inputs or (), found or ()):
-        if g is not None:
+        if g is not None and t.grad_fn is None:
             _accumulate_leaf(t, g)
 
 
@@ -402,13 +405,13 @@ def run_backward(roots, gradients, retain_graph=False, create_graph=False, input
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
             if fn.stamp is not None and fn.stamp != MUTATIONS[0]:
                 fn.check_versions()
+            if fn.retained is not None:
+                _accumulate_leaf(fn.retained, g)
             if run is not None:
                 if fn in made:
                     found[made[fn]] = g
                 if fn not in run:
                     continue
-            elif fn.retained is not None:
-                _accumulate_leaf(fn.retained, g)
             if create_graph:
                 if not hasattr(fn, "backward_graph"):
                     raise RuntimeError(_without_double_backward(fn))
