@@ -336,12 +336,23 @@ def _needed(fns, inputs) -> tuple:
     return run, run | made
 
 
+class _Start(Node):
+    """The node a backward starts from: its inputs are the roots, its gradients their seeds."""
+
+    __slots__ = ("seeds",)
+
+    def backward(self, g):
+        return self.seeds
+
+    backward_graph = backward
+
+
 def _without_double_backward(fn) -> str:
     have, stack = set(), [Node]
     while stack:
         klass = stack.pop()
         stack.extend(klass.__subclasses__())
-        if "backward_graph" in klass.__dict__:
+        if "backward_graph" in klass.__dict__ and not klass.__name__.startswith("_"):
             have.add(klass.__name__)
     return (f"double backward (create_graph=True) is not implemented for {fn.name()}; glassnet has it "
             f"for: {', '.join(sorted(have))}. Compose the op from those, or differentiate once.")
@@ -368,26 +379,19 @@ def run_backward(roots, gradients, retain_graph=False, create_graph=False, input
         begin = getattr(o, "on_backward_begin", None)
         if begin is not None:
             begin(roots[0])
-    grads, heap, found = {}, [], {}
-    targets = () if inputs is None else {id(t) for t in inputs}
+    seeds = []
     for i, (root, gradient) in enumerate(zip(roots, gradients)):
         if not root.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn. "
                                f"Set requires_grad=True on the leaf tensors you want gradients for.")
-        g, fn = _seed(root, gradient, i, create_graph), root.grad_fn
-        if fn is None:  # backward on a leaf: its gradient is the seed itself
-            if inputs is None:
-                _accumulate_leaf(root, g)
-            elif id(root) in targets:
-                found[id(root)] = found[id(root)] + g if id(root) in found else g
-        elif fn in grads:
-            grads[fn] = grads[fn] + g
-        else:
-            grads[fn] = g
-            heappush(heap, (-fn.seq, fn))
+        seeds.append(_seed(root, gradient, i, create_graph))
+    start = _Start()  # the walk's first node: it hands each root its seed
+    start.inputs, start.seeds, start.seq, start.stamp, start.retained = tuple(roots), seeds, next(node_counter), None, None
+    grads, heap, found = {start: None}, [(-start.seq, start)], {}
+    targets = () if inputs is None else {id(t) for t in inputs}
     run = needed = None
     if inputs is not None:
-        run, needed = _needed(grads, inputs)
+        run, needed = _needed((start,), inputs)
         made = {t.grad_fn: id(t) for t in inputs if t.grad_fn is not None}
     previous = STATE.grad_enabled, STATE.observers
     STATE.grad_enabled = create_graph
@@ -418,7 +422,7 @@ def run_backward(roots, gradients, retain_graph=False, create_graph=False, input
                 grad_inputs = fn.backward_graph(g)
             else:
                 grad_inputs = fn.backward(g)
-            if observers:
+            if observers and fn is not start:
                 for o in observers:
                     o.on_backward(fn, g, grad_inputs)
             for t, gi in zip(fn.inputs, grad_inputs):
