@@ -231,3 +231,14 @@ def test_first_order_observers_still_see_arrays_and_double_backward_pauses_them(
         glassnet.autograd.grad(y, x, create_graph=True)
     assert ("b", "ndarray") in seen[:before] or ("b", "float32") in seen[:before]
     assert seen[before:] == [] and F is not None
+
+
+def test_each_leaf_gets_a_gradient_tensor_of_its_own():
+    x = glassnet.tensor([1.0, 2.0], requires_grad=True)
+    y = glassnet.tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward(create_graph=True)
+    assert x.grad is not y.grad
+    glassnet.nn.utils.clip_grad_norm_([x, y], 1.0)
+    np.testing.assert_allclose(x.grad.detach().numpy(), [0.5, 0.5], rtol=1e-6)
+    gx, gy = glassnet.autograd.grad((x + y).sum(), [x, y], create_graph=True)
+    assert gx is not gy

@@ -285,8 +285,8 @@ def unbroadcast(grad, shape: tuple):
 def _accumulate_leaf(t, g):
     """Add ``g`` into leaf ``t``'s ``.grad`` (PyTorch semantics: gradients accumulate); a
     graph-carrying ``g`` (``create_graph=True``) is added out of place, keeping its graph."""
-    if isinstance(g, TensorBase):
-        t.grad = g if t.grad is None else t.grad + g
+    if isinstance(g, TensorBase):  # (+ 0: a tensor of its own, as an op may hand one g to two inputs)
+        t.grad = g + 0 if t.grad is None else t.grad + g
         return
     if g.dtype != t.array.dtype:
         g = g.astype(t.array.dtype)

@@ -93,6 +93,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 g = t._from_array(np.zeros(np.shape(t.array), dtype=t.array.dtype))
+        elif any(g is r for r in result):  # one gradient handed to two inputs: each gets its own
+            g = g + 0
         elif not isinstance(g, TensorBase):
             g = np.asarray(g)
             g = t._from_array(g.astype(t.array.dtype, copy=True))
