@@ -242,3 +242,54 @@ def test_each_leaf_gets_a_gradient_tensor_of_its_own():
     np.testing.assert_allclose(x.grad.detach().numpy(), [0.5, 0.5], rtol=1e-6)
     gx, gy = glassnet.autograd.grad((x + y).sum(), [x, y], create_graph=True)
     assert gx is not gy
+
+
+def _cube(lib):
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * 3 * x * x
+
+    return Cube
+
+
+def test_user_function_double_backward_matches_torch():
+    out = []
+    for lib in (glassnet, torch):
+        Cube = _cube(lib)
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad(Cube.apply(x.sin()).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        out.append((g.detach().numpy(), h.numpy()))
+        assert lib.autograd.gradgradcheck(Cube.apply, (x,))
+    for mine, ref in zip(*out):
+        np.testing.assert_allclose(mine, ref, rtol=1e-12)
+
+
+def test_once_differentiable_raises_only_when_differentiated_twice():
+    for lib in (glassnet, torch):
+        class Twice(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            @lib.autograd.function.once_differentiable
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * 2 * x
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = lib.autograd.grad(Twice.apply(x).sum(), x, create_graph=True)
+        assert not g.requires_grad  # the incoming gradient (ones) needs none: nothing to raise
+        (g,) = lib.autograd.grad((Twice.apply(x) * x).sum(), x, create_graph=True)
+        np.testing.assert_allclose(g.detach().numpy(), [3.0, 12.0])
+        with pytest.raises(RuntimeError, match="trying to differentiate twice a function that was marked"):
+            g.sum().backward()
