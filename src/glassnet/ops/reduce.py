@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from .shape import IndexAdd
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -97,6 +98,14 @@ class Max(Function):
         out = np.zeros(self.shape, dtype=np.result_type(g))
         np.put_along_axis(out, self.indices, g, axis=self.dim)
         return (out,)
+
+    def backward_graph(self, g):
+        if self.dim is None:
+            return (g * g._from_array(self.mask.astype(g.array.dtype)),)
+        where = list(np.indices(self.indices.shape, sparse=True))
+        where[self.dim] = self.indices
+        g = g if self.keepdim else g.unsqueeze(self.dim)
+        return (IndexAdd.apply(g, key=tuple(where), shape=self.shape),)
 
 
 class Softmax(Function):

@@ -150,6 +150,11 @@ class Gather(Function):
         np.add.at(out, tuple(where), g)
         return (out,)
 
+    def backward_graph(self, g):
+        where = list(np.indices(self.index.shape, sparse=True))
+        where[self.dim] = self.index
+        return (IndexAdd.apply(g, key=tuple(where), shape=self.shape),)
+
 
 class Embedding(Function):
     """out[..., :] = W[idx[...], :];  ∂L/∂W[r] = Σ over positions holding r of ∂L/∂out (rows of
@@ -167,3 +172,11 @@ class Embedding(Function):
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return (grad,)
+
+    def backward_graph(self, g):
+        grad = IndexAdd.apply(g, key=self.idx, shape=self.shape)
+        if self.padding_idx is None:
+            return (grad,)
+        keep = np.ones((self.shape[0], 1), dtype=g.array.dtype)
+        keep[self.padding_idx] = 0
+        return (grad * g._from_array(keep),)
