@@ -195,6 +195,9 @@ class Exp2(Function):
     def backward(self, g):
         return (g * self.out * math.log(2.0),)
 
+    def backward_graph(self, g):
+        return (g * self.inputs[0].exp2() * math.log(2.0),)
+
 
 class LogBase(Function):
     """log_b(x) for b = 2 or 10 (``np.log2`` / ``np.log10``; float32 log10 through float64, as
@@ -213,6 +216,9 @@ class LogBase(Function):
 
     def backward(self, g):
         return (g / (self.a * math.log(self.base)),)
+
+    def backward_graph(self, g):
+        return (g / (self.inputs[0] * math.log(self.base)),)
 
 
 class Sqrt(Function):
@@ -371,6 +377,39 @@ class Gelu(Function):
             return (g * (s + 2 * x * s * (1 - s) * du),)
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        return (GeluGrad.apply(g, self.inputs[0], approximate=self.approximate),)
+
+
+class GeluGrad(Function):
+    """GELU's backward as an op of its own, so it can be differentiated (double backward):
+    out = g · gelu′(x);  ∂out/∂g = gelu′(x),  ∂out/∂x = g · gelu″(x), with
+    gelu″(x) = φ(x)(2 − x²) (exact) or, for the tanh form with s = σ(2u), A = s(1 − s),
+    4Au′ + 4xA(1 − 2s)u′² + 2xAu″ (u′ = √(2/π)(1 + 3·0.044715x²), u″ = √(2/π)·6·0.044715x)."""
+
+    saves_inputs = True
+
+    def forward(self, g, x, approximate="none"):
+        self.g, self.x, self.approximate = g, x, approximate
+        if approximate == "tanh":
+            self.s = expit(2 * _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            self.du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            self.d1 = self.s + 2 * x * self.s * (1 - self.s) * self.du
+        else:
+            self.pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            self.d1 = 0.5 * (1 + erf(x / math.sqrt(2.0))) + x * self.pdf
+        return g * self.d1
+
+    def backward(self, gg):
+        x = self.x
+        if self.approximate == "tanh":
+            s, du = self.s, self.du
+            a = s * (1 - s)
+            d2 = 4 * a * du + 4 * x * a * (1 - 2 * s) * du * du + 2 * x * a * _SQRT_2_OVER_PI * 6 * 0.044715 * x
+        else:
+            d2 = self.pdf * (2 - x * x)
+        return gg * self.d1, gg * self.g * d2
 
 
 class Clamp(Function):
