@@ -10,7 +10,7 @@ import glassnet.nn.functional as F
 
 MODULES = ["glassnet.nn.functional", "glassnet.nn.layers", "glassnet.nn.activations", "glassnet.nn.loss",
            "glassnet.nn.module", "glassnet.nn.parameter", "glassnet.nn.init", "glassnet.nn.loss_functions",
-           "glassnet.nn.utils.rnn"]
+           "glassnet.nn.utils.rnn", "glassnet.nn.utils.clip_grad"]
 
 
 @pytest.mark.parametrize("name", MODULES)

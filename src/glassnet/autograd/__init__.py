@@ -3,11 +3,13 @@
 ``engine.py``    the engine proper: ``TensorBase``, grad mode, observers, ``Node`` and its
                  ``apply``, ``unbroadcast``, and the backward walk
 ``function.py``  ``Function``, the base of every op, and user Functions in torch's spelling
-``gradcheck.py`` the float64 finite-difference check
+``gradients.py`` ``grad`` and ``backward`` (torch.autograd's functions)
+``gradcheck.py`` the float64 finite-difference checks (``gradcheck``, ``gradgradcheck``)
 """
-from .engine import backward, enable_grad, is_grad_enabled, no_grad, observe, set_grad_enabled
+from .engine import enable_grad, is_grad_enabled, no_grad, observe, set_grad_enabled
 from .function import Function, FunctionCtx, once_differentiable
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
+from .gradients import backward, grad
 
-__all__ = ["Function", "FunctionCtx", "once_differentiable", "backward", "enable_grad", "gradcheck",
-           "is_grad_enabled", "no_grad", "observe", "set_grad_enabled"]
+__all__ = ["Function", "FunctionCtx", "once_differentiable", "backward", "enable_grad", "grad", "gradcheck",
+           "gradgradcheck", "is_grad_enabled", "no_grad", "observe", "set_grad_enabled"]

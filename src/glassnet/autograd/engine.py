@@ -258,6 +258,7 @@ FREED_GRAPH_MESSAGE = (
 def unbroadcast(grad, shape: tuple):
     """Sum ``grad`` over the axes that broadcasting added or stretched, giving ``shape``: the one
     place where broadcasting is undone (HIPS autograd's ``unbroadcast``), so no op has to.
+    ``grad`` is a NumPy array, or a Tensor when backward builds a graph (``create_graph=True``).
 
     A forward ``a + b`` with ``a`` of shape (3,) and ``b`` of shape (2, 3) gives a
     (2, 3) output; ``a``'s gradient is the output gradient summed over axis 0.
@@ -270,17 +271,23 @@ def unbroadcast(grad, shape: tuple):
     """
     if grad.shape == shape:
         return grad
+    graph = isinstance(grad, TensorBase)
     extra = grad.ndim - len(shape)
     if extra > 0:
-        grad = np.add.reduce(grad, axis=tuple(range(extra)))
+        axes = tuple(range(extra))
+        grad = grad.sum(axes) if graph else np.add.reduce(grad, axis=axes)
     stretched = tuple([i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1])
     if stretched:
-        grad = np.add.reduce(grad, axis=stretched, keepdims=True)
+        grad = grad.sum(stretched, keepdim=True) if graph else np.add.reduce(grad, axis=stretched, keepdims=True)
     return grad.reshape(shape)
 
 
 def _accumulate_leaf(t, g):
-    """Add ``g`` into leaf ``t``'s ``.grad`` (PyTorch semantics: gradients accumulate)."""
+    """Add ``g`` into leaf ``t``'s ``.grad`` (PyTorch semantics: gradients accumulate); a
+    graph-carrying ``g`` (``create_graph=True``) is added out of place, keeping its graph."""
+    if isinstance(g, TensorBase):  # (+ 0: a tensor of its own, as an op may hand one g to two inputs)
+        t.grad = g + 0 if t.grad is None else t.grad + g
+        return
     if g.dtype != t.array.dtype:
         g = g.astype(t.array.dtype)
     grad = t.grad
@@ -292,66 +299,152 @@ def _accumulate_leaf(t, g):
         grad.array = grad.array + g
 
 
-def backward(root, gradient=None, retain_graph: bool = False) -> None:
-    """Send ``gradient`` (default 1 for a scalar) from ``root`` back to every leaf."""
-    for o in STATE.observers:  # an observer may also want to know that a backward begins
-        begin = getattr(o, "on_backward_begin", None)
-        if begin is not None:
-            begin(root)
-    if not root.requires_grad:
-        raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn. "
-                           "Set requires_grad=True on the leaf tensors you want gradients for.")
+def _seed(root, gradient, i, create_graph):
+    """The gradient a backward starts from at ``root``: ``gradient``, or 1 for a one-element root."""
     if gradient is None:
         if root.array.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this output has "
                                f"shape {tuple(root.shape)}. Pass backward(gradient=...) of that shape, "
                                f"or reduce it first (e.g. .sum() or .mean()).")
-        if type(root.array) is np.ndarray:  # a one-element array (or an exact 0-d object array)
-            g = np.ones_like(root.array)
-        else:
-            g = root.array.dtype.type(1)
-    else:
-        g = gradient.array if hasattr(gradient, "array") else np.asarray(gradient, dtype=root.array.dtype)
-        if g.shape != root.array.shape:
-            raise RuntimeError(f"backward: gradient has shape {tuple(g.shape)} but the output has shape "
-                               f"{tuple(root.shape)}; they must match.")
-    root_fn = root.grad_fn
-    if root_fn is None:  # backward on a leaf: its gradient is the seed itself
-        _accumulate_leaf(root, g)
-        return
+        g = np.ones_like(root.array) if type(root.array) is np.ndarray else root.array.dtype.type(1)
+        return root._from_array(g) if create_graph else g
+    g = gradient.array if hasattr(gradient, "array") else np.asarray(gradient, dtype=root.array.dtype)
+    if g.shape != root.array.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and "
+                           f"output[{i}] has a shape of {tuple(root.shape)}; they must match.")
+    if not create_graph:
+        return g
+    return gradient if isinstance(gradient, TensorBase) else root._from_array(g)
+
+
+def _needed(fns, inputs) -> tuple:
+    """For a backward to ``inputs`` only: the nodes whose backward must run (an input of theirs
+    leads to one of ``inputs``) and the nodes that must receive a gradient (those, and the nodes
+    that made a non-leaf input)."""
+    seen, stack = set(), list(fns)
+    while stack:
+        fn = stack.pop()
+        if fn not in seen:
+            seen.add(fn)
+            stack.extend(t.grad_fn for t in fn.inputs or () if t.grad_fn is not None)
+    leaves = {id(t) for t in inputs if t.grad_fn is None}
+    made = {t.grad_fn for t in inputs if t.grad_fn is not None}
+    run = set()
+    for fn in sorted(seen, key=lambda f: f.seq):  # oldest first; a freed node runs (to raise)
+        if fn.inputs is None or any(id(t) in leaves or t.grad_fn in run or t.grad_fn in made for t in fn.inputs):
+            run.add(fn)
+    return run, run | made
+
+
+class _Start(Node):
+    """The node a backward starts from: its inputs are the roots, its gradients their seeds."""
+
+    __slots__ = ("seeds",)
+
+    def backward(self, g):
+        return self.seeds
+
+    backward_graph = backward
+
+
+def _without_double_backward(fn) -> str:
+    have, stack = set(), [Node]
+    while stack:
+        klass = stack.pop()
+        stack.extend(klass.__subclasses__())
+        if "backward_graph" in klass.__dict__ and ".ops." in klass.__module__:  # the library's ops
+            have.add(klass.__name__)
+    return (f"double backward (create_graph=True) is not implemented for {fn.name()}; glassnet has it "
+            f"for: {', '.join(sorted(have))}. Compose the op from those, or differentiate once.")
+
+
+def backward(roots, gradients, retain_graph: bool = False, create_graph: bool = False, inputs=None):
+    """Send ``gradients`` (``None``: 1 for a scalar) from ``roots`` back to every leaf, or, with
+    ``inputs``, only to those tensors (leaves or not), adding into their ``.grad``."""
+    for t in inputs or ():
+        if t.grad_fn is not None:  # as torch: a non-leaf input retains its gradient from now on
+            t.grad_fn.retained = t
+    found = run_backward(roots, gradients, retain_graph, create_graph, inputs)
+    for t, g in zip(inputs or (), found or ()):
+        if g is not None and t.grad_fn is None:
+            _accumulate_leaf(t, g)
+
+
+def run_backward(roots, gradients, retain_graph=False, create_graph=False, inputs=None):
+    """Send ``gradients`` from ``roots`` back through the graph.  With ``inputs`` (tensors), return
+    their gradients (``None`` for one not reached) and touch no ``.grad``; otherwise add into
+    every leaf's ``.grad``.  ``create_graph``: the gradients are Tensors built with grad mode on,
+    by each op's ``backward_graph``, so they can be differentiated again."""
+    for o in STATE.observers:  # an observer may also want to know that a backward begins
+        begin = getattr(o, "on_backward_begin", None)
+        if begin is not None:
+            begin(roots[0])
+    seeds = []
+    for i, (root, gradient) in enumerate(zip(roots, gradients)):
+        if not root.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn. "
+                               f"Set requires_grad=True on the leaf tensors you want gradients for.")
+        seeds.append(_seed(root, gradient, i, create_graph))
+    start = _Start()  # the walk's first node: it hands each root its seed
+    start.inputs, start.seeds, start.seq, start.stamp, start.retained = tuple(roots), seeds, next(node_counter), None, None
+    grads, heap, found = {start: None}, [(-start.seq, start)], {}
+    targets = () if inputs is None else {id(t) for t in inputs}
+    run = needed = None
+    if inputs is not None:
+        run, needed = _needed((start,), inputs)
+        made = {t.grad_fn: id(t) for t in inputs if t.grad_fn is not None}
+    previous = STATE.grad_enabled, STATE.observers
+    STATE.grad_enabled = create_graph
+    if create_graph:  # the ops a backward_graph runs are not the forward an observer watches
+        STATE.observers = ()
     observers = STATE.observers
-    # Walk the nodes newest first.  A node is always newer than the nodes that made its
-    # inputs, so when a node comes off the heap every gradient contribution to its output
-    # has already arrived: this is a topological order, found without a separate sort.
-    grads = {root_fn: g}
-    heap = [(-root_fn.seq, root_fn)]
-    while heap:
-        fn = heappop(heap)[1]
-        g = grads.pop(fn)
-        if fn.inputs is None:
-            raise RuntimeError(FREED_GRAPH_MESSAGE)
-        if fn.stamp is not None and fn.stamp != MUTATIONS[0]:
-            fn.check_versions()
-        if fn.retained is not None:
-            _accumulate_leaf(fn.retained, g)
-        grad_inputs = fn.backward(g)
-        if observers:
-            for o in observers:
-                o.on_backward(fn, g, grad_inputs)
-        for t, gi in zip(fn.inputs, grad_inputs):
-            if gi is None or not t._requires_grad:
-                continue
-            if type(gi) is Fraction:  # exact arithmetic on 0-d arrays yields bare fractions
-                gi = np.array(gi, dtype=object)
-            if gi.shape != t.array.shape:
-                gi = unbroadcast(gi, t.array.shape)
-            child = t.grad_fn
-            if child is None:
-                _accumulate_leaf(t, gi)
-            elif child in grads:
-                grads[child] = grads[child] + gi
+    try:
+        # Walk the nodes newest first.  A node is always newer than the nodes that made its
+        # inputs, so when a node comes off the heap every gradient contribution to its output
+        # has already arrived: this is a topological order, found without a separate sort.
+        while heap:
+            fn = heappop(heap)[1]
+            g = grads.pop(fn)
+            if fn.inputs is None:
+                raise RuntimeError(FREED_GRAPH_MESSAGE)
+            if fn.stamp is not None and fn.stamp != MUTATIONS[0]:
+                fn.check_versions()
+            if fn.retained is not None:
+                _accumulate_leaf(fn.retained, g)
+            if run is not None:
+                if fn in made:
+                    found[made[fn]] = g
+                if fn not in run:
+                    continue
+            if create_graph:
+                if not hasattr(fn, "backward_graph"):
+                    raise RuntimeError(_without_double_backward(fn))
+                grad_inputs = fn.backward_graph(g)
             else:
-                grads[child] = gi
-                heappush(heap, (-child.seq, child))
-        if not retain_graph:
-            fn.release()
+                grad_inputs = fn.backward(g)
+            if observers and fn is not start:
+                for o in observers:
+                    o.on_backward(fn, g, grad_inputs)
+            for t, gi in zip(fn.inputs, grad_inputs):
+                if gi is None or not t._requires_grad:
+                    continue
+                if type(gi) is Fraction:  # exact arithmetic on 0-d arrays yields bare fractions
+                    gi = np.array(gi, dtype=object)
+                if gi.shape != t.array.shape:
+                    gi = unbroadcast(gi, t.array.shape)
+                child = t.grad_fn
+                if child is None:
+                    if run is None:
+                        _accumulate_leaf(t, gi)
+                    elif id(t) in targets:
+                        found[id(t)] = found[id(t)] + gi if id(t) in found else gi
+                elif child in grads:
+                    grads[child] = grads[child] + gi
+                elif needed is None or child in needed:
+                    grads[child] = gi
+                    heappush(heap, (-child.seq, child))
+            if not retain_graph:
+                fn.release()
+    finally:
+        STATE.grad_enabled, STATE.observers = previous
+    return None if inputs is None else [found.get(id(t)) for t in inputs]

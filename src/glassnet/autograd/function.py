@@ -61,6 +61,7 @@ class Function(Node):
         if isinstance(backward, staticmethod):
             cls._ctx_backward = backward
             cls.backward = _user_backward
+            cls.backward_graph = _user_backward_graph
         for name, value in vars(FunctionCtx).items():
             if not name.startswith("__") and name not in cls.__dict__:
                 setattr(cls, name, value)
@@ -82,14 +83,28 @@ class Output(Function):
         return (full,)
 
 
+class DelayedError(Function):
+    """A @once_differentiable backward's result under ``create_graph=True``: its value, linked to
+    the incoming gradient (as torch links it), and an error if a gradient ever flows back through it."""
+
+    __slots__ = ()
+
+    def forward(self, value, *sources):
+        return value
+
+    def backward(self, g):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
+
+
 # -- user Functions (torch's spelling) ------------------------------------------------------------
 def once_differentiable(fn):
-    """Mark a ``backward`` as not itself differentiable.  glassnet never differentiates a backward
-    (it runs with gradient recording off), so this only documents the fact, as in torch."""
+    """Mark a ``backward`` as not itself differentiable: it runs with gradient recording off, and
+    a double backward (``create_graph=True``) through it raises, as in torch."""
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():
             return fn(ctx, *args)
+    wrapper._once_differentiable = True
     return wrapper
 
 
@@ -214,6 +229,24 @@ def _pack(ctx, outputs, differentiable):
         outputs[i]._requires_grad, outputs[i].grad_fn = True, node
         start += a.size
     return packed
+
+
+def _user_backward_graph(ctx, g):
+    """Double backward (``create_graph=True``): the user's ``backward`` run with recording on, on
+    Tensors, so its result is differentiable when it is written with Tensor operations (as in
+    torch, a saved output leads back to this node)."""
+    if getattr(type(ctx)._ctx_backward, "_once_differentiable", False):  # torch raises only if reached
+        arrays = _user_backward(ctx, g.array)
+        return tuple(None if a is None else DelayedError.apply(g._from_array(a), g) for a in arrays)
+    if ctx._packed:
+        raise RuntimeError(f"double backward (create_graph=True) is not implemented for {ctx.name()}, a "
+                           f"Function with several outputs")
+    result = type(ctx)._ctx_backward(ctx, g)
+    result = result if isinstance(result, tuple) else (result,)
+    if len(result) < ctx._n_args:
+        raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients (expected "
+                           f"{ctx._n_args}, got {len(result)})")
+    return tuple(result[pos] for pos in ctx._tensor_positions)
 
 
 def _user_backward(ctx, g):

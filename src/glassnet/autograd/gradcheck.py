@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import TensorBase
+from .gradients import grad
 
 
 class GradcheckError(RuntimeError):
@@ -76,3 +77,36 @@ def gradcheck(func, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float =
         if isinstance(t, TensorBase):
             t.grad = None
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_exception: bool = True) -> bool:
+    """Check the second derivatives of ``func`` (its double backward, ``create_graph=True``) by
+    finite differences, as ``torch.autograd.gradgradcheck``: ``gradcheck`` of the function
+    (inputs, v) ↦ ∂⟨func(inputs), v⟩/∂inputs, with ``v`` = ``grad_outputs`` (random float64
+    tensors if not given), built by each op's ``backward_graph``.
+
+    Examples
+    --------
+    >>> x = glassnet.randn(3, dtype=glassnet.float64, requires_grad=True)
+    >>> glassnet.autograd.gradgradcheck(lambda t: (t * t.tanh()).sum(), (x,))
+    True
+    """
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [o._from_array(rng.standard_normal(np.shape(o.array)).astype(np.float64))
+                        for o in outputs]
+        for v in grad_outputs:
+            v.requires_grad = True
+    grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        outs = [o for o in _outputs(func, args[:n]) if o.requires_grad]
+        wrt = [t for t in args[:n] if isinstance(t, TensorBase) and t.requires_grad]
+        grads = grad(outs, wrt, args[n:], create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None and g.requires_grad)
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps, atol, rtol, raise_exception)

@@ -20,7 +20,8 @@ from .crossed import counterpart, remember
 from .engines import CrossingError
 
 _NOT_OPTIONS = {"self", "params", "optimizer", "last_epoch", "verbose"}
-_KEPT = {"initial_lr", "param_names"}    # group keys set by schedulers / named parameters
+_KEPT = {"initial_lr", "param_names",    # group keys set by schedulers / named parameters
+         "max_lr", "min_lr", "max_momentum", "base_momentum"}  # (OneCycleLR's)
 
 
 def _class(obj, namespace, dst, kind: str):
@@ -82,6 +83,17 @@ def cross_optimizer(opt, src, dst):
     return new
 
 
+#: constructor arguments a scheduler keeps under another name (the same in torch and glassnet)
+_KEPT_AS = {
+    "lr_lambda": lambda s: list(s.lr_lambdas) if hasattr(s, "lr_lambdas") else None,
+    "milestones": lambda s: list(s._milestones) if hasattr(s, "_milestones") else sorted(s.milestones.elements()),
+    "schedulers": lambda s: list(s._schedulers) if hasattr(s, "_schedulers") else None,
+    "max_lr": lambda s: [g["max_lr"] for g in s.optimizer.param_groups] if hasattr(s, "total_steps") else None,
+}
+#: param-group keys a scheduler writes (OneCycleLR's cycle), copied onto the crossed groups
+_SCHEDULE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "betas", "momentum")
+
+
 def cross_scheduler(scheduler, src, dst):
     """The ``dst`` scheduler of the same kind over the crossed optimizer, continuing from here."""
     cls = _class(scheduler, dst.lr_scheduler, dst, "scheduler")
@@ -93,14 +105,23 @@ def cross_scheduler(scheduler, src, dst):
     for name in _options(cls):
         if name == "min_lr" and hasattr(scheduler, "min_lrs"):
             kwargs[name] = list(scheduler.min_lrs)
+        elif name in _KEPT_AS:
+            value = _KEPT_AS[name](scheduler)
+            if value is not None:
+                kwargs[name] = value
         elif hasattr(scheduler, name):
             kwargs[name] = getattr(scheduler, name)
-    lrs = [group["lr"] for group in optimizer.param_groups]
+    if "schedulers" in kwargs:  # SequentialLR, ChainedScheduler: their schedulers cross first
+        kwargs["schedulers"] = [counterpart(s) or cross_scheduler(s, src, dst) for s in kwargs["schedulers"]]
+    saved = [(group["lr"], {k: group[k] for k in _SCHEDULE_KEYS if k in group})
+             for group in scheduler.optimizer.param_groups]
     with warnings.catch_warnings():  # building a scheduler steps it once; the state is set below
         warnings.simplefilter("ignore")
-        new = cls(optimizer, **kwargs)
-    for group, lr in zip(optimizer.param_groups, lrs):
+        first = list(inspect.signature(cls.__init__).parameters)[1]
+        new = cls(optimizer, **kwargs) if first == "optimizer" else cls(**kwargs, optimizer=optimizer)
+    for group, (lr, keys) in zip(optimizer.param_groups, saved):
         group["lr"] = lr
+        group.update(keys)
     state = scheduler.state_dict()
     fresh = new.state_dict()
     new.load_state_dict({k: v for k, v in state.items() if k in fresh})

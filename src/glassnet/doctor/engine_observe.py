@@ -5,6 +5,7 @@ glassnet's own hooks (no branch in any op).
   name modules from their root and measure activations, dropout, layers and loss modules;
 * the engine's observer hook (``glassnet.autograd.observe``) sees activations and losses called
   as functions (``glassnet.sigmoid(x)``, ``F.cross_entropy``) by their op (``Sigmoid``, ...);
+* ``glassnet.nn.utils.register_clip_hook`` sees each ``clip_grad_norm_`` / ``clip_grad_value_``;
 * ``Optimizer.step`` of every glassnet optimizer class and ``Tensor.backward`` are wrapped for
   the block only (glassnet has no global optimizer hooks), to cut steps, measure parameters
   and notice gradients kept across ``step()``.
@@ -12,6 +13,7 @@ glassnet's own hooks (no branch in any op).
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -19,7 +21,7 @@ import glassnet
 from glassnet.autograd import observe
 
 from ..observe.hooks import module_paths
-from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, ParamStat, Step,
+from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
 
 _OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
@@ -60,6 +62,8 @@ class GlassnetObserver:
         self._undo.append(register_module_forward_hook(self._post).remove)
         self._undo.append(register_optimizer_step_pre_hook(self._step_pre).remove)
         self._undo.append(register_optimizer_step_post_hook(self._step_post).remove)
+        from glassnet.nn.utils.clip_grad import register_clip_hook
+        self._undo.append(register_clip_hook(self._clipped).remove)
         self._ctx = observe(self)           # the engine's hook: ops, and each backward's start
         self._ctx.__enter__()
         self._undo.append(lambda: self._ctx.__exit__(None, None, None))
@@ -186,6 +190,18 @@ class GlassnetObserver:
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
             self.current.losses.append(float(np.asarray(tensor.array, dtype=float)))
+
+    def _clipped(self, name, result):
+        total = float(result) if result is not None else None
+        self.current.clips.append(Clip(name, self.current.index, self._last_event == "step", total, self._line()))
+
+    def _line(self):
+        frame = sys._getframe(2)
+        while frame is not None and self.source is not None:
+            if frame.f_code.co_filename == self.source:
+                return frame.f_lineno
+            frame = frame.f_back
+        return None
 
     def _entries(self, optimizer):
         owned = {}

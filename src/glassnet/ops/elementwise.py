@@ -27,6 +27,9 @@ class Add(Function):
     def backward(self, g):
         return g, g
 
+    def backward_graph(self, g):
+        return g, g
+
 
 class Sub(Function):
     __slots__ = ()
@@ -34,6 +37,9 @@ class Sub(Function):
         return a - b
 
     def backward(self, g):
+        return g, (-g if self.needs_grad(1) else None)
+
+    def backward_graph(self, g):
         return g, (-g if self.needs_grad(1) else None)
 
 
@@ -49,6 +55,10 @@ class Mul(Function):
         return (g * self.b if self.needs_grad(0) else None,
                 g * self.a if self.needs_grad(1) else None)
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        return g * b if self.needs_grad(0) else None, g * a if self.needs_grad(1) else None
+
 
 class Div(Function):
     __slots__ = ("a", "b")
@@ -61,6 +71,11 @@ class Div(Function):
     def backward(self, g):
         gb = g / self.b
         return gb, (-gb * self.a / self.b if self.needs_grad(1) else None)
+
+    def backward_graph(self, g):
+        a, b = self.inputs
+        gb = g / b
+        return gb, (-gb * a / b if self.needs_grad(1) else None)
 
 
 class Pow(Function):
@@ -84,6 +99,15 @@ class Pow(Function):
                 gb = g * np.where(a > 0, self.out * np.log(np.where(a > 0, a, 1)), 0)
         return ga, gb
 
+    def backward_graph(self, g):
+        a, b = self.inputs
+        ga = g * b * a ** (b - 1) if self.needs_grad(0) else None
+        gb = None
+        if self.needs_grad(1):
+            outside = a <= 0
+            gb = (g * a ** b * a.masked_fill(outside, 1).log()).masked_fill(outside, 0)
+        return ga, gb
+
 
 class Neg(Function):
     __slots__ = ()
@@ -91,6 +115,9 @@ class Neg(Function):
         return -a
 
     def backward(self, g):
+        return (-g,)
+
+    def backward_graph(self, g):
         return (-g,)
 
 
@@ -103,6 +130,9 @@ class Exp(Function):
     def backward(self, g):
         return (g * self.out,)
 
+    def backward_graph(self, g):
+        return (g * self.inputs[0].exp(),)
+
 
 class Log(Function):
     __slots__ = ("a",)
@@ -114,6 +144,9 @@ class Log(Function):
 
     def backward(self, g):
         return (g / self.a,)
+
+    def backward_graph(self, g):
+        return (g / self.inputs[0],)
 
 
 class Log1p(Function):
@@ -130,6 +163,9 @@ class Log1p(Function):
     def backward(self, g):
         return (g / (1 + self.a),)
 
+    def backward_graph(self, g):
+        return (g / (1 + self.inputs[0]),)
+
 
 class Expm1(Function):
     """expm1(x) = eˣ − 1, computed by ``np.expm1`` (exact near 0); d/dx = eˣ = expm1(x) + 1."""
@@ -143,6 +179,9 @@ class Expm1(Function):
     def backward(self, g):
         return (g * (self.out + 1),)
 
+    def backward_graph(self, g):
+        return (g * self.inputs[0].exp(),)
+
 
 class Exp2(Function):
     """exp2(x) = 2ˣ; d/dx = 2ˣ · ln 2."""
@@ -155,6 +194,9 @@ class Exp2(Function):
 
     def backward(self, g):
         return (g * self.out * math.log(2.0),)
+
+    def backward_graph(self, g):
+        return (g * self.inputs[0].exp2() * math.log(2.0),)
 
 
 class LogBase(Function):
@@ -175,6 +217,9 @@ class LogBase(Function):
     def backward(self, g):
         return (g / (self.a * math.log(self.base)),)
 
+    def backward_graph(self, g):
+        return (g / (self.inputs[0] * math.log(self.base)),)
+
 
 class Sqrt(Function):
     __slots__ = ("out",)
@@ -184,6 +229,9 @@ class Sqrt(Function):
 
     def backward(self, g):
         return (g / (2 * self.out),)
+
+    def backward_graph(self, g):
+        return (g / (2 * self.inputs[0].sqrt()),)
 
 
 class Abs(Function):
@@ -197,6 +245,9 @@ class Abs(Function):
     def backward(self, g):
         return (g * np.sign(self.a),)
 
+    def backward_graph(self, g):
+        return (g * g._from_array(np.sign(self.a).astype(self.a.dtype)),)
+
 
 class Sin(Function):
     __slots__ = ("a",)
@@ -209,6 +260,9 @@ class Sin(Function):
     def backward(self, g):
         return (g * np.cos(self.a),)
 
+    def backward_graph(self, g):
+        return (g * self.inputs[0].cos(),)
+
 
 class Cos(Function):
     __slots__ = ("a",)
@@ -220,6 +274,9 @@ class Cos(Function):
 
     def backward(self, g):
         return (-g * np.sin(self.a),)
+
+    def backward_graph(self, g):
+        return (-g * self.inputs[0].sin(),)
 
 
 class Relu(Function):
@@ -237,6 +294,9 @@ class Relu(Function):
     def backward(self, g):
         return (g * (self.out > 0),)
 
+    def backward_graph(self, g):
+        return (g * g._from_array((self.out > 0).astype(np.result_type(self.out))),)
+
 
 class LeakyRelu(Function):
     __slots__ = ("a", "slope")
@@ -248,6 +308,9 @@ class LeakyRelu(Function):
 
     def backward(self, g):
         return (g * np.where(self.a > 0, 1, self.slope).astype(g.dtype),)
+
+    def backward_graph(self, g):
+        return (g * g._from_array(np.where(self.a > 0, 1, self.slope).astype(self.a.dtype)),)
 
 
 class Sigmoid(Function):
@@ -263,6 +326,10 @@ class Sigmoid(Function):
     def backward(self, g):
         return (g * self.out * (1 - self.out),)
 
+    def backward_graph(self, g):
+        s = self.inputs[0].sigmoid()
+        return (g * s * (1 - s),)
+
 
 class Tanh(Function):
     """tanh′(z) = 1 − tanh(z)²."""
@@ -275,6 +342,10 @@ class Tanh(Function):
 
     def backward(self, g):
         return (g * (1 - self.out * self.out),)
+
+    def backward_graph(self, g):
+        t = self.inputs[0].tanh()
+        return (g * (1 - t * t),)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -306,6 +377,39 @@ class Gelu(Function):
             return (g * (s + 2 * x * s * (1 - s) * du),)
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
         return (g * (self.cdf + x * pdf).astype(g.dtype, copy=False),)
+
+    def backward_graph(self, g):
+        return (GeluGrad.apply(g, self.inputs[0], approximate=self.approximate),)
+
+
+class GeluGrad(Function):
+    """GELU's backward as an op of its own, so it can be differentiated (double backward):
+    out = g · gelu′(x);  ∂out/∂g = gelu′(x),  ∂out/∂x = g · gelu″(x), with
+    gelu″(x) = φ(x)(2 − x²) (exact) or, for the tanh form with s = σ(2u), A = s(1 − s),
+    4Au′ + 4xA(1 − 2s)u′² + 2xAu″ (u′ = √(2/π)(1 + 3·0.044715x²), u″ = √(2/π)·6·0.044715x)."""
+
+    saves_inputs = True
+
+    def forward(self, g, x, approximate="none"):
+        self.g, self.x, self.approximate = g, x, approximate
+        if approximate == "tanh":
+            self.s = expit(2 * _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+            self.du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
+            self.d1 = self.s + 2 * x * self.s * (1 - self.s) * self.du
+        else:
+            self.pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            self.d1 = 0.5 * (1 + erf(x / math.sqrt(2.0))) + x * self.pdf
+        return g * self.d1
+
+    def backward(self, gg):
+        x = self.x
+        if self.approximate == "tanh":
+            s, du = self.s, self.du
+            a = s * (1 - s)
+            d2 = 4 * a * du + 4 * x * a * (1 - 2 * s) * du * du + 2 * x * a * _SQRT_2_OVER_PI * 6 * 0.044715 * x
+        else:
+            d2 = self.pdf * (2 - x * x)
+        return gg * self.d1, gg * self.g * d2
 
 
 class Silu(Function):
@@ -360,6 +464,10 @@ class Clamp(Function):
             mask &= self.a <= self.hi
         return (g * mask,)
 
+    def backward_graph(self, g):
+        mask = (self.a >= (-np.inf if self.lo is None else self.lo)) & (self.a <= (np.inf if self.hi is None else self.hi))
+        return (g * g._from_array(mask.astype(self.a.dtype)),)
+
 
 class Where(Function):
     """``where(cond, a, b)``: the gradient goes to ``a`` where cond holds, to ``b`` elsewhere."""
@@ -375,6 +483,10 @@ class Where(Function):
         return (np.where(self.cond, g, zero) if self.needs_grad(0) else None,
                 np.where(self.cond, zero, g) if self.needs_grad(1) else None)
 
+    def backward_graph(self, g):
+        zero = g._from_array(np.zeros((), dtype=g.array.dtype))
+        return Where.apply(g, zero, cond=self.cond), Where.apply(zero, g, cond=self.cond)
+
 
 class Rounding(Function):
     """floor, ceil, trunc, round, sign: piecewise constant, so the gradient is 0 everywhere."""
@@ -386,6 +498,9 @@ class Rounding(Function):
 
     def backward(self, g):
         return (np.zeros_like(g),)
+
+    def backward_graph(self, g):
+        return (g * 0,)
 
 
 class Cast(Function):
@@ -399,6 +514,9 @@ class Cast(Function):
 
     def backward(self, g):
         return (to_numpy_dtype(g, self.src),)
+
+    def backward_graph(self, g):
+        return (Cast.apply(g, dtype=self.src),)
 
 
 def to_numpy_dtype(a, np_dtype):

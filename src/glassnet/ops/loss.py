@@ -193,6 +193,27 @@ class CrossEntropy(Function):
             gt = -(1 - self.label_smoothing) * w * self.logp * g
         return gx, gt
 
+    def backward_graph(self, g):
+        """The same rule on Tensors (double backward); the coefficients A are constants."""
+        x, wrap, axis = self.inputs[0], g._from_array, self.axis
+        w = 1 if self.weight is None else wrap(self.weight.reshape((-1,) + (1,) * (x.ndim - axis - 1)))
+        if self.probabilities:  # A depends on the target: build it from the target tensor
+            eps = self.label_smoothing
+            a = (self.inputs[1] * (1 - eps) + eps / self.n_classes if eps else self.inputs[1]) * w
+            a_sum = a.sum(axis, keepdim=True)
+        else:
+            a, a_sum = map(wrap, self.coefficients())
+        if self.reduction == "mean":
+            g = g / self.count if self.count else g * 0
+        elif self.reduction == "none":
+            g = g.unsqueeze(axis)
+        gx = gt = None
+        if self.needs_grad(0):
+            gx = ((x.softmax(axis) * a_sum - a) if self.from_logits else -a) * g
+        if self.probabilities and self.needs_grad(1):
+            gt = -(1 - self.label_smoothing) * w * (x.log_softmax(axis) if self.from_logits else x) * g
+        return gx, gt
+
 
 class NllLoss(CrossEntropy):
     """ℓᵢ = −w_yᵢ · xᵢ,yᵢ for log-probabilities x; ∂ℓᵢ/∂xᵢc = −w_yᵢ·[c = yᵢ]; 'mean' divides

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from .shape import IndexAdd
 
 
 def _expand_back(g, shape, axis, keepdim):
@@ -19,6 +20,17 @@ def _expand_back(g, shape, axis, keepdim):
     return np.broadcast_to(g, shape)
 
 
+def _expand_back_graph(g, shape, axis, keepdim):
+    """``_expand_back`` for a Tensor ``g`` (double backward): reshape to keep the reduced axes
+    as 1, then expand."""
+    if axis is None:
+        kept = (1,) * len(shape)
+    else:
+        axes = {a % len(shape) for a in np.atleast_1d(axis)}
+        kept = tuple(1 if i in axes else n for i, n in enumerate(shape))
+    return g.reshape(kept).expand(shape)
+
+
 class Sum(Function):
     __slots__ = ("dim", "keepdim", "shape")
     def forward(self, a, dim=None, keepdim=False):
@@ -27,6 +39,9 @@ class Sum(Function):
 
     def backward(self, g):
         return (_expand_back(g, self.shape, self.dim, self.keepdim),)
+
+    def backward_graph(self, g):
+        return (_expand_back_graph(g, self.shape, self.dim, self.keepdim),)
 
 
 class Mean(Function):
@@ -44,6 +59,9 @@ class Mean(Function):
     def backward(self, g):
         g = g / self.n if g.dtype != object else g * _fraction(1, self.n)
         return (_expand_back(g, self.shape, self.dim, self.keepdim),)
+
+    def backward_graph(self, g):
+        return (_expand_back_graph(g / self.n, self.shape, self.dim, self.keepdim),)
 
 
 def _fraction(p, q):
@@ -81,6 +99,14 @@ class Max(Function):
         np.put_along_axis(out, self.indices, g, axis=self.dim)
         return (out,)
 
+    def backward_graph(self, g):
+        if self.dim is None:
+            return (g * g._from_array(self.mask.astype(g.array.dtype)),)
+        where = list(np.indices(self.indices.shape, sparse=True))
+        where[self.dim] = self.indices
+        g = g if self.keepdim else g.unsqueeze(self.dim)
+        return (IndexAdd.apply(g, key=tuple(where), shape=self.shape),)
+
 
 class Softmax(Function):
     """softmax(z)_i = e^(z_i − max z) / Σ_j e^(z_j − max z); backward s ⊙ (g − Σ g⊙s)."""
@@ -108,6 +134,10 @@ def _sums(a, dim):
         return np.dot(a, np.ones(a.shape[-1], dtype=a.dtype))[..., None]
     return np.sum(a, axis=dim, keepdims=True)
 
+    def backward_graph(self, g):
+        s = self.inputs[0].softmax(self.dim)
+        return (s * (g - (g * s).sum(self.dim, keepdim=True)),)
+
 
 class LogSoftmax(Function):
     """log_softmax(z) = z − max z − log Σ e^(z − max z); backward g − softmax·Σg."""
@@ -122,3 +152,6 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         return (g - np.exp(self.out) * np.sum(g, axis=self.dim, keepdims=True),)
+
+    def backward_graph(self, g):
+        return (g - self.inputs[0].softmax(self.dim) * g.sum(self.dim, keepdim=True),)

@@ -20,6 +20,9 @@ class Reshape(Function):
     def backward(self, g):
         return (np.reshape(g, self.shape),)
 
+    def backward_graph(self, g):
+        return (g.reshape(self.shape),)
+
 
 class Permute(Function):
     __slots__ = ("dims",)
@@ -29,6 +32,9 @@ class Permute(Function):
 
     def backward(self, g):
         return (np.transpose(g, np.argsort(self.dims)),)
+
+    def backward_graph(self, g):
+        return (g.permute(*[int(d) for d in np.argsort(self.dims)]),)
 
 
 class Expand(Function):
@@ -40,6 +46,9 @@ class Expand(Function):
         return np.broadcast_to(a, shape)
 
     def backward(self, g):
+        return (g,)
+
+    def backward_graph(self, g):
         return (g,)
 
 
@@ -61,6 +70,9 @@ class Index(Function):
             np.add.at(out, self.key, g)
         return (out,)
 
+    def backward_graph(self, g):
+        return (IndexAdd.apply(g, key=self.key, shape=self.shape),)
+
     def name(self) -> str:
         """torch's node for the last indexing step: Select (an int), Slice, Unsqueeze (None) or
         Index (an integer or boolean array)."""
@@ -78,6 +90,25 @@ class Index(Function):
         return "AliasBackward0"
 
 
+class IndexAdd(Function):
+    """The backward of ``a[key]`` as an op of its own, so that it can be differentiated (double
+    backward): zeros of ``shape`` with ``g`` added at ``key``.  Its own backward is ``Index``."""
+
+    __slots__ = ("key",)
+
+    def forward(self, g, key=None, shape=None):
+        self.key = key
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, key, g)
+        return out
+
+    def backward(self, g):
+        return (g[self.key],)
+
+    def backward_graph(self, g):
+        return (Index.apply(g, key=self.key),)
+
+
 class Cat(Function):
     __slots__ = ("dim", "splits")
     def forward(self, *arrays, dim=0):
@@ -88,6 +119,10 @@ class Cat(Function):
     def backward(self, g):
         return tuple(np.split(g, self.splits, axis=self.dim))
 
+    def backward_graph(self, g):
+        dim, bounds = self.dim % g.ndim, [0, *self.splits, g.shape[self.dim]]
+        return tuple(g[(slice(None),) * dim + (slice(int(lo), int(hi)),)] for lo, hi in zip(bounds, bounds[1:]))
+
 
 class Stack(Function):
     __slots__ = ("dim",)
@@ -97,6 +132,9 @@ class Stack(Function):
 
     def backward(self, g):
         return tuple(np.moveaxis(g, self.dim, 0))
+
+    def backward_graph(self, g):
+        return g.unbind(self.dim)
 
 
 class Gather(Function):
@@ -115,6 +153,11 @@ class Gather(Function):
         where[self.dim] = self.index
         np.add.at(out, tuple(where), g)
         return (out,)
+
+    def backward_graph(self, g):
+        where = list(np.indices(self.index.shape, sparse=True))
+        where[self.dim] = self.index
+        return (IndexAdd.apply(g, key=tuple(where), shape=self.shape),)
 
 
 class Embedding(Function):
@@ -142,6 +185,13 @@ class Embedding(Function):
             grad[self.padding_idx] = 0
         return (grad,)
 
+    def backward_graph(self, g):
+        grad = IndexAdd.apply(g, key=self.idx, shape=self.shape)
+        if self.padding_idx is None:
+            return (grad,)
+        keep = np.ones((self.shape[0], 1), dtype=g.array.dtype)
+        keep[self.padding_idx] = 0
+        return (grad * g._from_array(keep),)
 
 class IndexPut(Function):
     """``a[key] = v`` as a new value (torch's in-place write on a tensor in the graph):

@@ -104,11 +104,15 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
         """Compute the gradient of this tensor with respect to every leaf that requires grad,
         *adding* it into their ``.grad`` (call ``zero_grad`` between steps).
 
-        ``create_graph=True`` (higher-order gradients) and ``inputs=`` are not supported."""
-        if create_graph or inputs is not None:
-            raise NotImplementedError("backward(): glassnet computes first-order gradients only; "
-                                      "create_graph=True and inputs= are not supported")
-        engine.backward(self, gradient, builtins.bool(retain_graph))
+        ``inputs=``: add only into these tensors' ``.grad``.  ``create_graph=True``: the gradients
+        are themselves graph-carrying tensors (double backward, for the ops that define a
+        ``backward_graph``); ``retain_graph`` defaults to it."""
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+            if not inputs:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        retain = builtins.bool(create_graph if retain_graph is None else retain_graph)
+        engine.backward((self,), (gradient,), retain, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
