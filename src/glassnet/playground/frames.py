@@ -88,3 +88,22 @@ def decode(blob: bytes) -> dict:
     if q != len(raw):
         raise ValueError(f"frame has {len(raw)} map bytes; its header says {q}")
     return dict(head, layers=layers, maps=maps)
+
+
+def decode_arrays(blob: bytes) -> dict:
+    """A frame whose header lists its float32 arrays (``arrays``: [[name, shape], ...], as the
+    Images page's frames do) as a dict: the header's fields and ``data`` {name: array}."""
+    if blob[:4] != MAGIC:
+        raise ValueError("not a glassnet playground frame (no GNF1 magic)")
+    (hlen,) = struct.unpack_from("<I", blob, 4)
+    head = json.loads(blob[8:8 + hlen].decode("utf-8"))
+    off = 8 + hlen + (-(8 + hlen)) % 4
+    floats = np.frombuffer(blob, dtype="<f4", count=head["nf"], offset=off)
+    data, p = {}, 0
+    for name, shape in head["arrays"]:
+        n = int(np.prod(shape))
+        data[name] = floats[p:p + n].reshape(shape)
+        p += n
+    if p != head["nf"]:
+        raise ValueError(f"frame has {head['nf']} floats; its arrays take {p}")
+    return dict(head, data=data)
