@@ -12,7 +12,7 @@ that recording, the kernels are the model's weights.  A frame is one binary mess
 (``frames.encode``) whose header lists its float32 arrays (``arrays``: [[name, shape], ...])::
 
     input (8, 8) · probs (10,) · saliency (8, 8) · for each conv layer l: kernels{l} (O, C, k, k),
-    maps{l} (O, H, W)
+    maps{l} (O, H, W) · params (every parameter, ``model.parameters()`` order: a share link's weights)
 
 ``frames.decode_arrays`` reads one back.
 """
@@ -310,6 +310,7 @@ class ImagesTrainer:
             a = conv_arrays(rec, str(path))            # explain's: kernels before the step, maps after the activation
             out.append((f"kernels{l}", a["kernels"]))
             out.append((f"maps{l}", a["maps"]))
+        out.append(("params", np.concatenate([p.array.ravel() for p in self.model.parameters()])))
         return out
 
     def frame(self, **extra) -> bytes:

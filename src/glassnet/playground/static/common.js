@@ -129,6 +129,26 @@ export function decodeFrame(buf) {
   return f;
 }
 
+/** A frame whose header lists its float32 arrays ({arrays: [[name, shape], ...]}, as the Images
+ * page's do; frames.py's decode_arrays) -> the header's fields and data {name: {shape, values}}. */
+export function decodeArrays(buf) {
+  const dv = new DataView(buf);
+  if (dv.getUint32(0, true) !== 0x31464e47) throw new Error("not a GNF1 frame");
+  const hlen = dv.getUint32(4, true);
+  const f = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
+  let off = 8 + hlen; off += (4 - off % 4) % 4;
+  const floats = new Float32Array(buf, off, f.nf);
+  f.data = {};
+  let p = 0;
+  for (const [name, shape] of f.arrays) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    f.data[name] = {shape, values: floats.subarray(p, p + n)};
+    p += n;
+  }
+  f.params = floats;
+  return f;
+}
+
 // redraw on the next animation frame (app.js says what drawing is)
 let drawer = () => {};
 export function onDraw(fn) { drawer = fn; }

@@ -1,0 +1,558 @@
+// glassnet playground, the Images page: draw a digit, shape a CNN, watch it learn.  The server
+// trains and records; this page draws what it streams (binary frames, see images.py) and sends
+// what the controls say (images_protocol.py).  No number shown here is computed here.
+import {$, LUT, S, b64bytes, decodeArrays, onDraw, schedule, send, toByte, toast} from "./common.js";
+import {hideControls, parseLink, setupHash, showExport, showHealth} from "./classroom.js";
+import {encodeWeights} from "./share.js";
+
+window.playground = S;   // for the curious (and for the browser tests)
+S.send = send;
+S.page = "images";
+
+/** Controls a teacher's link can hide: name -> selector. */
+const HIDEABLE = {
+  layers: "#ctl-layers, #ctl-channels", kernel_size: "#kernel_size", pooling: "#pooling", activation: "#activation",
+  optimizer: "#optimizer", learning_rate: "#learning_rate", batch_size: "#batch_size", seed: "#seed",
+  draw: "#add-drawing, #draw-label", export: "#export", share: "#share", play: "#play, #step, #reset",
+};
+const CHANNEL_CHOICES = [1, 2, 4, 6, 8, 12, 16];
+const fmt = (v) => (v === null || v === undefined ? "NaN" : Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0)
+  ? v.toExponential(3) : String(+v.toPrecision(4))).replace("-", "\u2212");
+const num = (v, what) => `<span class="num" data-value="${v}"${what ? ` title="${what}"` : ""}>${fmt(v)}</span>`;
+const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
+
+// ---------------------------------------------------------------- connection
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/ws/images`);
+  ws.binaryType = "arraybuffer";
+  S.ws = ws;
+  ws.onopen = () => { document.body.dataset.connected = "true"; };
+  ws.onclose = () => {
+    document.body.dataset.connected = "false";
+    toast("error", "Lost the connection to the playground server. Reload the page to start a new session.");
+  };
+  ws.onmessage = (ev) => {
+    let m;
+    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeArrays(ev.data); } catch (e) { return; }
+    const h = HANDLERS[m.type];
+    if (h) h(m);
+  };
+}
+
+const HANDLERS = {
+  hello(m) {
+    S.hello = m;
+    document.body.dataset.session = m.session;
+    const link = parseLink(location.hash, HIDEABLE);
+    S.hidden = link.hide;
+    hideControls(link.hide, HIDEABLE);
+    if (Object.keys(link.fields).length || link.weights) {
+      S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
+    }
+  },
+  state(m) {
+    const old = S.state;
+    S.state = m;
+    document.body.dataset.rev = m.rev;
+    S.testPixels = b64bytes(m.test.pixels);
+    syncControls(m.config);
+    if (!old || JSON.stringify(old.layers) !== JSON.stringify(m.layers)) { buildLayers(); closeStepper(); }
+    $("draw-count").textContent = m.drawings.length ? `${m.drawings.length} drawing${m.drawings.length > 1 ? "s" : ""} added` : "";
+    const hash = setupHash(m.config, null, S.hidden);
+    if (location.hash !== hash) history.replaceState(null, "", hash);
+    setPlaying(m.playing);
+    schedule();
+  },
+  frame(m) {
+    S.framesReceived = (S.framesReceived || 0) + 1;
+    S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another
+    if (S.state && m.rev < S.state.rev) return;       // drawn for a set-up the page has left
+    S.frame = m;
+    schedule();
+  },
+  error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
+  notice(m) { toast("notice", m.message); },
+  health(m) { showHealth(m, () => setPlaying(false)); },   // the server paused before it said so
+  explain(m) { openStepper(m); },
+  export(m) { showExport(m); },
+};
+
+// ---------------------------------------------------------------- controls
+
+function syncControls(cfg) {
+  for (const el of document.querySelectorAll("[data-key]")) {
+    const v = cfg[el.dataset.key];
+    if (v === undefined || document.activeElement === el) continue;
+    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === String(v))) {
+      el.add(new Option(String(v), String(v)));
+    }
+    el.value = String(v);
+  }
+  $("n_layers").value = String(cfg.channels.length);
+  const box = $("channels");
+  box.innerHTML = "";
+  cfg.channels.forEach((c, l) => {
+    const sel = document.createElement("select");
+    sel.id = `channels-${l}`; sel.setAttribute("aria-label", `channels of conv layer ${l + 1}`);
+    for (const n of new Set([...CHANNEL_CHOICES, c])) sel.add(new Option(String(n), String(n)));
+    sel.value = String(c);
+    sel.onchange = () => { const ch = cfg.channels.slice(); ch[l] = +sel.value; send({type: "set", config: {channels: ch}}); };
+    box.appendChild(sel);
+  });
+}
+
+function readControl(el) {
+  if (el.dataset.type === "float") return parseFloat(el.value);
+  if (el.dataset.type === "int") return parseInt(el.value, 10);
+  return el.value;
+}
+
+export function setPlaying(p) {
+  $("play").classList.toggle("playing", !!p);
+  $("play").innerHTML = p ? "&#10074;&#10074;" : "&#9654;";
+  $("play").setAttribute("aria-label", p ? "pause" : "play");
+  document.body.dataset.playing = p ? "true" : "false";
+}
+
+function bindControls() {
+  for (const el of document.querySelectorAll("[data-key]")) {
+    el.addEventListener("change", () => {
+      const v = readControl(el);
+      if (el.type === "number" && !Number.isFinite(v)) return;
+      send({type: "set", config: {[el.dataset.key]: v}});
+    });
+  }
+  $("n_layers").onchange = () => {
+    const ch = S.state.config.channels.slice(), n = +$("n_layers").value;
+    while (ch.length < n) ch.push(ch[ch.length - 1] || 8);
+    send({type: "set", config: {channels: ch.slice(0, n)}});
+  };
+  $("play").onclick = () => send({type: document.body.dataset.playing === "true" ? "pause" : "play"});
+  $("step").onclick = () => send({type: "step", n: 1});
+  $("reset").onclick = () => send({type: "reset"});
+  $("export").onclick = () => send({type: "export"});
+  $("share").onclick = () => { $("share-panel").hidden = !$("share-panel").hidden; updateShare(); };
+  $("share-copy").onclick = () => {
+    updateShare(); $("share-link").select();
+    if (navigator.clipboard) navigator.clipboard.writeText($("share-link").value).catch(() => {});
+    toast("notice", "Link copied: it opens this network, with these weights, for anyone on this playground.");
+  };
+  const box = $("share-hide");
+  for (const name of Object.keys(HIDEABLE)) {
+    const label = document.createElement("label"), c = document.createElement("input");
+    c.type = "checkbox"; c.value = name; c.onchange = updateShare;
+    label.append(c, " " + name.replace("_", " "));
+    box.appendChild(label);
+  }
+  $("step-close").onclick = closeStepper;
+  for (const b of document.querySelectorAll("#stepper .phases button")) b.onclick = () => showPart(b.dataset.part);
+  bindPad();
+}
+
+function updateShare() {
+  if (!S.state) return;
+  const hide = [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
+  const w = S.drawn ? encodeWeights(S.drawn.data.params.values) : null;
+  $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide);
+}
+
+// ---------------------------------------------------------------- the drawing pad
+
+const PAD_CELLS = 8;
+let cursor = {x: 3, y: 3}, lastDraw = 0, inked = false;
+
+function padPixels() {
+  const pad = $("pad"), ctx = pad.getContext("2d"), n = pad.width, cell = n / PAD_CELLS;
+  const d = ctx.getImageData(0, 0, n, n).data, out = new Array(64).fill(0);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    const k = Math.floor(y / cell) * PAD_CELLS + Math.floor(x / cell);
+    out[k] += d[(y * n + x) * 4 + 3] / 255;          // ink is opacity: a block's mean, as sklearn's 4×4 counts
+  }
+  return out.map((v) => Math.min(1, v / (cell * cell)));
+}
+
+function sendDrawing(force) {
+  const now = performance.now();
+  if (!force && now - lastDraw < 120) return;
+  lastDraw = now;
+  inked = padPixels().some((v) => v > 0);
+  if (inked) send({type: "draw", pixels: padPixels()});
+}
+
+function drawCursor() {
+  const pad = $("pad");
+  pad.dataset.cursor = `${cursor.x},${cursor.y}`;
+  $("pad-cursor").style.left = `${(cursor.x / PAD_CELLS) * 100}%`;
+  $("pad-cursor").style.top = `${(cursor.y / PAD_CELLS) * 100}%`;
+}
+
+function bindPad() {
+  const pad = $("pad"), ctx = pad.getContext("2d");
+  const wrap = document.createElement("div"); wrap.className = "pad-wrap";
+  pad.parentNode.insertBefore(wrap, pad); wrap.appendChild(pad);
+  const cur = document.createElement("div"); cur.id = "pad-cursor"; wrap.appendChild(cur);
+  ctx.lineCap = ctx.lineJoin = "round"; ctx.lineWidth = pad.width / 11; ctx.strokeStyle = "#000";
+  let down = false, last = null;
+  const at = (ev) => { const r = pad.getBoundingClientRect(); return [(ev.clientX - r.left) * pad.width / r.width, (ev.clientY - r.top) * pad.height / r.height]; };
+  pad.addEventListener("pointerdown", (ev) => { down = true; last = at(ev); pad.setPointerCapture(ev.pointerId); ev.preventDefault();
+    ctx.beginPath(); ctx.arc(last[0], last[1], ctx.lineWidth / 2, 0, 7); ctx.fill(); sendDrawing(); });
+  pad.addEventListener("pointermove", (ev) => {
+    if (!down) return;
+    const p = at(ev);
+    ctx.beginPath(); ctx.moveTo(last[0], last[1]); ctx.lineTo(p[0], p[1]); ctx.stroke();
+    last = p; sendDrawing();
+  });
+  const up = () => { if (down) { down = false; sendDrawing(true); } };
+  pad.addEventListener("pointerup", up); pad.addEventListener("pointercancel", up);
+  pad.addEventListener("keydown", (ev) => {
+    const cell = pad.width / PAD_CELLS, moves = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
+    if (moves[ev.key]) {
+      cursor.x = Math.max(0, Math.min(7, cursor.x + moves[ev.key][0]));
+      cursor.y = Math.max(0, Math.min(7, cursor.y + moves[ev.key][1]));
+    } else if (ev.key === " " || ev.key === "Enter") {
+      ctx.fillRect(cursor.x * cell, cursor.y * cell, cell, cell); sendDrawing(true);
+    } else if (ev.key === "Delete" || ev.key === "Backspace") {
+      ctx.clearRect(cursor.x * cell, cursor.y * cell, cell, cell); sendDrawing(true);
+    } else if (ev.key === "c" || ev.key === "C") {
+      clearPad();
+    } else return;
+    ev.preventDefault(); drawCursor();
+  });
+  pad.addEventListener("focus", () => pad.parentNode.classList.add("keys"));
+  pad.addEventListener("blur", () => pad.parentNode.classList.remove("keys"));
+  drawCursor();
+  $("pad-clear").onclick = clearPad;
+  $("add-drawing").onclick = () => {
+    const px = padPixels();
+    if (!px.some((v) => v > 0)) return toast("error", "Draw a digit first (the pad is empty).");
+    send({type: "add_drawing", pixels: px, label: +$("draw-label").value});
+  };
+}
+
+function clearPad() {
+  const pad = $("pad");
+  pad.getContext("2d").clearRect(0, 0, pad.width, pad.height);
+  inked = false;
+}
+
+// ---------------------------------------------------------------- images on canvases
+
+/** values (row-major, rows x cols) -> a canvas, each value a block; ``color(v)`` -> [r, g, b]. */
+function paintGrid(canvas, values, rows, cols, color) {
+  const ctx = canvas.getContext("2d"), img = ctx.createImageData(cols, rows);
+  for (let i = 0; i < rows * cols; i++) {
+    const c = color(values[i]);
+    img.data.set([c[0], c[1], c[2], 255], i * 4);
+  }
+  const tmp = document.createElement("canvas"); tmp.width = cols; tmp.height = rows;
+  tmp.getContext("2d").putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tmp, 0, 0, canvas.width, canvas.height);
+}
+
+const gray = (v) => { const g = Math.round(255 * (1 - Math.max(0, Math.min(1, v)))); return [g, g, g]; };
+const diverging = (scale) => (v) => { const b = toByte(v / scale) * 3; return [LUT[b], LUT[b + 1], LUT[b + 2]]; };
+const heat = (scale) => (v) => { const t = Math.min(1, Math.abs(v) / scale); return [255, Math.round(255 * (1 - t * 0.8)), Math.round(255 * (1 - t))]; };
+const maxAbs = (a) => { let m = 0; for (const v of a) m = Math.max(m, Math.abs(v)); return m || 1; };
+
+// ---------------------------------------------------------------- the layers: kernels and feature maps
+
+const MAP_PX = 6;     // screen pixels per feature-map value (per 8×8 input: 48 px a map)
+
+function buildLayers() {
+  const box = $("layers");
+  box.innerHTML = "";
+  S.sel = null;
+  for (const ly of S.state.layers) {
+    const k = ly.kernel, sec = document.createElement("div");
+    sec.className = "layer"; sec.dataset.layer = ly.index;
+    sec.innerHTML = `<h3>conv ${ly.index + 1}: ${ly.in_channels} \u2192 ${ly.out_channels} channels, ${k}\u00D7${k}, ` +
+      `${S.state.config.activation}; maps ${ly.side}\u00D7${ly.side}</h3>`;
+    // one block per output channel (its input channels side by side), as many blocks a row as fit
+    const kc = document.createElement("canvas"), cell = Math.max(3, Math.min(8, Math.floor(120 / (ly.in_channels * (k + 1)))));
+    const blockW = ly.in_channels * (k + 1) * cell + cell, kPerRow = Math.min(ly.out_channels, Math.max(1, Math.floor(400 / blockW)));
+    kc.className = "kernels"; kc.width = kPerRow * blockW; kc.height = Math.ceil(ly.out_channels / kPerRow) * (k + 1) * cell;
+    Object.assign(kc.dataset, {blockW, kPerRow});
+    kc.tabIndex = 0; kc.setAttribute("role", "img");
+    kc.setAttribute("aria-label", `conv ${ly.index + 1} kernels: one row per output channel, one block per input channel; arrows move, Enter derives a weight's gradient`);
+    kc.dataset.cell = cell;
+    const mc = document.createElement("canvas"), side = ly.side, px = Math.max(MAP_PX, Math.floor(48 / side)), gap = 4;
+    const perRow = Math.min(ly.out_channels, 8);
+    mc.className = "maps"; mc.width = perRow * (side * px + gap); mc.height = Math.ceil(ly.out_channels / perRow) * (side * px + gap);
+    mc.tabIndex = 0; mc.setAttribute("role", "img");
+    mc.setAttribute("aria-label", `conv ${ly.index + 1} feature maps of the current digit; arrows move, Enter steps through a value`);
+    Object.assign(mc.dataset, {px, gap, perRow, side});
+    const kl = document.createElement("div"), ml = document.createElement("div");
+    kl.className = ml.className = "what"; kl.textContent = "kernels"; ml.textContent = "feature maps (after the activation)";
+    sec.append(kl, kc, ml, mc);
+    box.appendChild(sec);
+    bindMaps(mc, ly); bindKernels(kc, ly);
+  }
+}
+
+function mapAt(mc, ly, ex, ey) {
+  const px = +mc.dataset.px, gap = +mc.dataset.gap, perRow = +mc.dataset.perRow, side = +mc.dataset.side, span = side * px + gap;
+  const col = Math.floor(ex / span), row = Math.floor(ey / span);
+  const x = Math.floor((ex - col * span) / px), y = Math.floor((ey - row * span) / px);
+  const o = row * perRow + col;
+  if (x >= side || y >= side || o >= ly.out_channels || col >= perRow) return null;
+  return {o, y, x};
+}
+
+function bindMaps(mc, ly) {
+  const pos = (ev) => { const r = mc.getBoundingClientRect(); return [(ev.clientX - r.left) * mc.width / r.width, (ev.clientY - r.top) * mc.height / r.height]; };
+  mc.addEventListener("click", (ev) => { const a = mapAt(mc, ly, ...pos(ev)); if (a) explainValue(ly.index, a.o, a.y, a.x); });
+  mc.addEventListener("mousemove", (ev) => {
+    const a = mapAt(mc, ly, ...pos(ev)), f = S.drawn;
+    if (!a || !f) return;
+    const m = f.data[`maps${ly.index}`], v = m.values[(a.o * ly.side + a.y) * ly.side + a.x];
+    mc.title = `channel ${a.o}, [${a.y}, ${a.x}] = ${fmt(v)} (click: step through it)`;
+  });
+  mc.addEventListener("keydown", (ev) => {
+    const s = S.sel && S.sel.layer === ly.index ? S.sel : {layer: ly.index, o: 0, y: 0, x: 0};
+    const moves = {ArrowLeft: [0, 0, -1], ArrowRight: [0, 0, 1], ArrowUp: [0, -1, 0], ArrowDown: [0, 1, 0], PageDown: [1, 0, 0], PageUp: [-1, 0, 0]};
+    if (moves[ev.key]) {
+      const [dO, dy, dx] = moves[ev.key];
+      S.sel = {layer: ly.index, o: Math.max(0, Math.min(ly.out_channels - 1, s.o + dO)), y: Math.max(0, Math.min(ly.side - 1, s.y + dy)),
+        x: Math.max(0, Math.min(ly.side - 1, s.x + dx))};
+      if (dx && (s.x + dx < 0 || s.x + dx >= ly.side)) S.sel.o = Math.max(0, Math.min(ly.out_channels - 1, s.o + dx));
+      S.drawnLayers = null; schedule();
+    } else if (ev.key === "Enter" || ev.key === " ") explainValue(ly.index, s.o, s.y, s.x);
+    else return;
+    ev.preventDefault();
+  });
+}
+
+function bindKernels(kc, ly) {
+  const k = ly.kernel, cell = +kc.dataset.cell, blockW = +kc.dataset.blockW, perRow = +kc.dataset.kPerRow;
+  const at = (ex, ey) => {
+    const col = Math.floor(ex / blockW), row = Math.floor(ey / ((k + 1) * cell)), o = row * perRow + col;
+    const rx = ex - col * blockW, ry = ey - row * (k + 1) * cell, c = Math.floor(rx / ((k + 1) * cell));
+    const i = Math.floor(ry / cell), j = Math.floor((rx - c * (k + 1) * cell) / cell);
+    return col < perRow && i < k && j < k && o < ly.out_channels && c < ly.in_channels ? {o, c, i, j} : null;
+  };
+  kc.addEventListener("click", (ev) => {
+    const r = kc.getBoundingClientRect(), a = at((ev.clientX - r.left) * kc.width / r.width, (ev.clientY - r.top) * kc.height / r.height);
+    if (a) deriveWeight(ly, a.o, [a.c, a.i, a.j]);
+  });
+  kc.addEventListener("mousemove", (ev) => {
+    const r = kc.getBoundingClientRect(), a = at((ev.clientX - r.left) * kc.width / r.width, (ev.clientY - r.top) * kc.height / r.height);
+    const f = S.drawn;
+    if (!a || !f) return;
+    const v = f.data[`kernels${ly.index}`].values[((a.o * ly.in_channels + a.c) * k + a.i) * k + a.j];
+    kc.title = `weight[${a.o}, ${a.c}, ${a.i}, ${a.j}] = ${fmt(v)} (click: derive its gradient)`;
+  });
+  let sel = {o: 0, c: 0, i: 0, j: 0};
+  kc.addEventListener("keydown", (ev) => {
+    const moves = {ArrowLeft: ["j", -1], ArrowRight: ["j", 1], ArrowUp: ["i", -1], ArrowDown: ["i", 1], PageDown: ["o", 1], PageUp: ["o", -1]};
+    if (moves[ev.key]) {
+      const [key, d] = moves[ev.key], lim = {i: k, j: k, o: ly.out_channels}[key];
+      sel = {...sel, [key]: Math.max(0, Math.min(lim - 1, sel[key] + d))};
+      kc.dataset.sel = `${sel.o},${sel.c},${sel.i},${sel.j}`;
+    } else if (ev.key === "Enter" || ev.key === " ") deriveWeight(ly, sel.o, [sel.c, sel.i, sel.j]);
+    else return;
+    ev.preventDefault();
+  });
+}
+
+/** A kernel weight's gradient: stepped through at the position where its channel is largest. */
+function deriveWeight(ly, o, weight) {
+  const f = S.drawn; if (!f) return;
+  const m = f.data[`maps${ly.index}`].values, n = ly.side * ly.side;
+  let best = 0;
+  for (let p = 1; p < n; p++) if (m[o * n + p] > m[o * n + best]) best = p;
+  explainValue(ly.index, o, Math.floor(best / ly.side), best % ly.side, weight);
+}
+
+function explainValue(layer, o, y, x, weight) {
+  S.sel = {layer, o, y, x}; S.drawnLayers = null;
+  const msg = {type: "explain", layer, channel: o, y, x};
+  if (weight) msg.weight = weight;
+  send(msg);
+  schedule();
+}
+
+function drawLayers(f) {
+  for (const ly of S.state.layers) {
+    const sec = document.querySelector(`#layers .layer[data-layer="${ly.index}"]`);
+    if (!sec) continue;
+    const kern = f.data[`kernels${ly.index}`], maps = f.data[`maps${ly.index}`];
+    if (!kern || !maps) continue;
+    const k = ly.kernel, kc = sec.querySelector("canvas.kernels"), cell = +kc.dataset.cell, kctx = kc.getContext("2d");
+    const blockW = +kc.dataset.blockW, kPerRow = +kc.dataset.kPerRow;
+    kctx.fillStyle = "#fff"; kctx.fillRect(0, 0, kc.width, kc.height);
+    const ks = maxAbs(kern.values), color = diverging(ks);
+    for (let o = 0; o < ly.out_channels; o++) for (let c = 0; c < ly.in_channels; c++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+      const rgb = color(kern.values[((o * ly.in_channels + c) * k + i) * k + j]);
+      kctx.fillStyle = `rgb(${rgb})`;
+      kctx.fillRect((o % kPerRow) * blockW + (c * (k + 1) + j) * cell, (Math.floor(o / kPerRow) * (k + 1) + i) * cell, cell, cell);
+    }
+    const mc = sec.querySelector("canvas.maps"), mctx = mc.getContext("2d");
+    const px = +mc.dataset.px, gap = +mc.dataset.gap, perRow = +mc.dataset.perRow, side = +mc.dataset.side;
+    mctx.fillStyle = "#fff"; mctx.fillRect(0, 0, mc.width, mc.height);
+    const ms = maxAbs(maps.values), mcolor = diverging(ms), span = side * px + gap;
+    for (let o = 0; o < ly.out_channels; o++) {
+      const ox = (o % perRow) * span, oy = Math.floor(o / perRow) * span;
+      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
+        mctx.fillStyle = `rgb(${mcolor(maps.values[(o * side + y) * side + x])})`;
+        mctx.fillRect(ox + x * px, oy + y * px, px, px);
+      }
+      if (S.sel && S.sel.layer === ly.index && S.sel.o === o) {
+        mctx.strokeStyle = "#e91e63"; mctx.lineWidth = 2;
+        mctx.strokeRect(ox + S.sel.x * px + 1, oy + S.sel.y * px + 1, px - 2, px - 2);
+      }
+    }
+    mc.dataset.scale = ms;
+  }
+}
+
+// ---------------------------------------------------------------- test results
+
+function drawConfusion(f) {
+  const t = $("confusion"), key = JSON.stringify(f.confusion);
+  if (t.dataset.key === key) return;
+  t.dataset.key = key;
+  const max = Math.max(1, ...f.confusion.flat());
+  let html = "<tr><th scope=\"col\">true\\pred</th>" + [...Array(10).keys()].map((j) => `<th scope="col">${j}</th>`).join("") + "</tr>";
+  f.confusion.forEach((row, i) => {
+    html += `<tr><th scope="row">${i}</th>` + row.map((n, j) => {
+      const a = (n / max) * (i === j ? 0.6 : 1);
+      const bg = i === j ? `rgba(8,119,189,${a})` : `rgba(245,147,34,${a})`;
+      return `<td style="background:${bg}"><button data-i="${i}" data-j="${j}" aria-label="true ${i}, predicted ${j}: ${n}">${n}</button></td>`;
+    }).join("") + "</tr>";
+  });
+  t.innerHTML = html;
+  for (const b of t.querySelectorAll("button")) b.onclick = () => listDigits(+b.dataset.i, +b.dataset.j);
+  if (S.listed) listDigits(S.listed[0], S.listed[1]);
+}
+
+function thumb(pixels, index) {
+  const c = document.createElement("canvas"); c.width = c.height = 32;
+  paintGrid(c, Array.from(pixels.subarray(index * 64, index * 64 + 64), (v) => v / 255), 8, 8, gray);
+  return c;
+}
+
+function listDigits(i, j) {
+  S.listed = [i, j];
+  const box = $("wrong-list"), f = S.drawn;
+  box.innerHTML = "";
+  const ids = i === j ? S.state.test.labels.map((l, k) => k).filter((k) => S.state.test.labels[k] === i &&
+    !f.wrong.some((w) => w[0] === k)).slice(0, 24) : f.wrong.filter((w) => S.state.test.labels[w[0]] === i && w[1] === j).map((w) => w[0]);
+  const head = document.createElement("p"); head.className = "hint";
+  head.textContent = i === j ? `Test digits ${i} classified right (first ${ids.length}):` : `${ids.length} test digit${ids.length === 1 ? "" : "s"} ${i} predicted as ${j}` + (ids.length ? " (click one to look inside):" : ".");
+  box.appendChild(head);
+  for (const k of ids) {
+    const b = document.createElement("button");
+    b.className = "thumb"; b.dataset.index = k; b.setAttribute("aria-label", `test digit ${k}, true ${S.state.test.labels[k]}`);
+    b.appendChild(thumb(S.testPixels, k));
+    b.onclick = () => { clearPad(); send({type: "select", split: "test", index: k}); };
+    box.appendChild(b);
+  }
+}
+
+// ---------------------------------------------------------------- the step-through
+
+function openStepper(m) {
+  S.explain = m;
+  $("stepper-body").hidden = false; $("stepper-hint").hidden = true;
+  const fw = m.forward;
+  $("step-head").innerHTML = `<b>conv ${m.layer + 1}, channel ${m.channel}, position [${m.y}, ${m.x}]</b> of the current digit ` +
+    `(target ${m.target}; loss ${num(m.loss)}): z = ${num(fw.z, "recorded output of the convolution")}` +
+    (fw.a === null ? "" : `, a = ${fw.activation}(z) = ${num(fw.a, "recorded output of the activation")}`) +
+    `. One step recorded on copies of the network and optimizer (your session is not changed).`;
+  $("step-text").textContent = m.backward.text;
+  showPart(S.part || "receptive");
+  if (window.innerWidth < 1100) $("stepper").scrollIntoView({block: "nearest"});
+  document.body.dataset.explained = `${m.layer},${m.channel},${m.y},${m.x}`;
+}
+
+function closeStepper() {
+  S.explain = null;
+  $("stepper-body").hidden = true; $("stepper-hint").hidden = false;
+}
+
+function showPart(part) {
+  const m = S.explain; if (!m) return;
+  S.part = part;
+  for (const b of document.querySelectorAll("#stepper .phases button")) b.classList.toggle("current", b.dataset.part === part);
+  const view = $("step-view");
+  view.dataset.part = part;
+  if (part === "receptive") {
+    view.innerHTML = `<h3>Receptive field</h3><div class="rf"><canvas id="rf-canvas" width="128" height="128" aria-label="the input pixels this value reads"></canvas>` +
+      `<div><div class="eq">${esc(m.receptive.text)}</div><p class="note">Outlined: the ${m.receptive.count} input pixels (rows ${m.receptive.box[2] ? m.receptive.box[2].join("\u2013") : ""}, ` +
+      `columns ${m.receptive.box[3] ? m.receptive.box[3].join("\u2013") : ""}) that can change this value (step.receptive_field).</p></div></div>`;
+    const c = $("rf-canvas"), f = S.drawn;
+    if (f) paintGrid(c, f.data.input.values, 8, 8, gray);
+    const ctx = c.getContext("2d"), s = c.width / 8;
+    ctx.fillStyle = "rgba(233,30,99,.35)";
+    m.receptive.mask.forEach((row, y) => row.forEach((v, x) => { if (v) ctx.fillRect(x * s, y * s, s, s); }));
+  } else if (part === "forward") {
+    const fw = m.forward, p = m.path;
+    let rows = fw.terms.map((t) => `<tr><td>x[${t.input.join(", ")}]${t.inside ? "" : " (padding)"}</td><td>${num(t.x)}</td>` +
+      `<td><button class="w" data-w="${t.weight.join(",")}" title="derive this weight's gradient">W[${m.channel}, ${t.weight.join(", ")}]</button></td>` +
+      `<td>${num(t.w)}</td><td>${num(t.product)}</td></tr>`).join("");
+    if (fw.rest_count) rows += `<tr><td colspan="4">\u2026 ${fw.rest_count} more terms (${fw.zero_terms} of all ${fw.count} are 0, ${fw.padding_terms} read the zero padding)</td><td>${num(fw.rest_sum)}</td></tr>`;
+    view.innerHTML = `<h3>Forward: the multiply-adds</h3><div class="eq">z = \u03A3<sub>c,i,j</sub> x[c, ${m.y}+i\u2212p, ${m.x}+j\u2212p] \u00B7 W[${m.channel}, c, i, j] + b = ` +
+      `${fw.count} products + bias</div><table class="terms"><tr><th>input</th><th>value</th><th>weight</th><th>value</th><th>product</th></tr>${rows}` +
+      `<tr><td colspan="4">bias b[${m.channel}] (${p}.bias)</td><td>${num(fw.bias)}</td></tr>` +
+      `<tr class="total"><td colspan="4">sum of the ${fw.count} products + b</td><td>${num(fw.sum)}</td></tr>` +
+      `<tr class="total"><td colspan="4">recorded z (the convolution's output)</td><td>${num(fw.z)}</td></tr>` +
+      (fw.a === null ? "" : `<tr><td colspan="4">a = ${fw.activation}(z), recorded</td><td>${num(fw.a)}</td></tr>`) + `</table>` +
+      `<p class="note">${fw.agrees ? "The sum equals the recorded output (to float32 rounding)." : "The sum DISAGREES with the recorded output."} ` +
+      `Inputs and weights are the recorded op's (the layer's input and the kernel before the step). Click a weight to derive its gradient.</p>`;
+    for (const b of view.querySelectorAll("button.w")) b.onclick = () => explainValue(m.layer, m.channel, m.y, m.x, b.dataset.w.split(",").map(Number));
+  } else if (part === "backward") {
+    const d = m.backward;
+    view.innerHTML = `<h3>Backward: ${esc(d.entry)}</h3><div class="eq headline">${esc(d.headline)}</div><p class="note">${esc(d.convention)}</p>` +
+      d.lines.map((l) => `<div class="eq">${esc(l.math)}${l.note ? ` <span class="note">(${esc(l.note)})</span>` : ""}</div>`).join("") +
+      `<p class="note">Recorded gradient ${num(d.value)}; the sum of all ${d.count} terms ${num(d.total)} \u2014 ${d.agrees ? "they agree" : "they DISAGREE"}. ` +
+      `The same derivation as <code>step.derivation("${esc(d.entry)}")</code>.</p>`;
+  } else {
+    const side = Math.round(Math.sqrt(m.map.length ? m.map.length * m.map[0].length : 0));
+    view.innerHTML = `<h3>Feature map: conv ${m.layer + 1}, channel ${m.channel} (after ${m.forward.activation})</h3><table class="fmap">` +
+      m.map.map((row, y) => "<tr>" + row.map((v, x) => `<td class="${y === m.y && x === m.x ? "sel" : ""}">${num(v)}</td>`).join("") + "</tr>").join("") +
+      `</table><p class="note">From the recording (explain's conv_arrays); kernel W[${m.channel}] before the step:</p><table class="fmap">` +
+      m.kernel.map((ch, c) => ch.map((row) => "<tr>" + row.map((v) => `<td>${num(v)}</td>`).join("") + "</tr>").join("") +
+      (c < m.kernel.length - 1 ? '<tr class="gap"><td></td></tr>' : "")).join("") + "</table>";
+    view.dataset.side = side;
+  }
+}
+
+// ---------------------------------------------------------------- drawing a frame
+
+function draw() {
+  const st = S.state, f = S.frame;
+  if (!st || !f || f.rev < st.rev || f === S.drawn) { if (S.drawn && S.drawnLayers === null) { drawLayers(S.drawn); S.drawnLayers = S.drawn; } return; }
+  S.drawn = f; S.framesDrawn = (S.framesDrawn || 0) + 1;
+  $("epoch").textContent = f.epoch;
+  $("stepcount").textContent = f.step;
+  $("rate").textContent = f.playing ? `${Math.round(f.steps_per_s)} steps/s` : "paused";
+  $("accuracy").textContent = `${(100 * f.test_accuracy).toFixed(1)} %`;
+  $("test-loss").textContent = f.test_loss === null ? "NaN" : f.test_loss.toFixed(3);
+  $("train-loss").textContent = f.train_loss === null ? (f.step ? "NaN" : "\u2013") : f.train_loss.toFixed(3);
+  document.body.dataset.step = f.step;
+  setPlaying(f.playing);
+  paintGrid($("input-view"), f.data.input.values, 8, 8, gray);
+  paintGrid($("saliency"), f.data.saliency.values, 8, 8, heat(maxAbs(f.data.saliency.values)));
+  const cur = f.current;
+  $("current-what").textContent = cur.split === "drawing" ? "your drawing" : `${cur.split} digit #${cur.index} (a ${cur.label})`;
+  $("predicted").textContent = `${cur.predicted}` + (cur.label === null ? "" : cur.label === cur.predicted ? " \u2714" : ` \u2718 (it is a ${cur.label})`);
+  document.body.dataset.predicted = cur.predicted;
+  const probs = f.data.probs.values;
+  $("probs").innerHTML = [...probs].map((p, k) => `<div class="prob${k === cur.predicted ? " top" : ""}"><span>${k}</span>` +
+    `<span class="bar" style="width:${(100 * p).toFixed(1)}%"></span><span class="num" data-value="${p}">${(100 * p).toFixed(1)} %</span></div>`).join("");
+  drawLayers(f); S.drawnLayers = f;
+  drawConfusion(f);
+  const now = performance.now();
+  S.latency = S.latency || [];
+  for (const id of Object.keys(S.sent)) {
+    if (f.ack !== null && f.ack !== undefined && +id <= f.ack) { S.latency.push(now - S.sent[id]); delete S.sent[id]; }
+  }
+  if (S.latency.length > 200) S.latency.splice(0, S.latency.length - 200);
+}
+
+onDraw(draw);
+bindControls();
+connect();
