@@ -193,7 +193,7 @@ function bindPad() {
   const wrap = document.createElement("div"); wrap.className = "pad-wrap";
   pad.parentNode.insertBefore(wrap, pad); wrap.appendChild(pad);
   const cur = document.createElement("div"); cur.id = "pad-cursor"; wrap.appendChild(cur);
-  ctx.lineCap = ctx.lineJoin = "round"; ctx.lineWidth = pad.width / 11; ctx.strokeStyle = "#000";
+  ctx.lineCap = ctx.lineJoin = "round"; ctx.lineWidth = pad.width / 7;   // sklearn's strokes: about a block wide ctx.strokeStyle = "#000";
   let down = false, last = null;
   const at = (ev) => { const r = pad.getBoundingClientRect(); return [(ev.clientX - r.left) * pad.width / r.width, (ev.clientY - r.top) * pad.height / r.height]; };
   pad.addEventListener("pointerdown", (ev) => { down = true; last = at(ev); pad.setPointerCapture(ev.pointerId); ev.preventDefault();
