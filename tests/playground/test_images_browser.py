@@ -20,16 +20,8 @@ pytestmark = pytest.mark.slow
 
 class ImagesPage(Page):
     def __init__(self, browser, server, hash_="", viewport=None):   # noqa: F811
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 720},
-                                           accept_downloads=True, bypass_csp=True, has_touch=True)
-        self.page = self.context.new_page()
-        self.errors = []
-        self.page.on("pageerror", lambda e: self.errors.append(f"{e} {e.stack}"))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.server = server
-        self.page.goto(server.url + "images" + hash_)
-        self.page.wait_for_function("document.body.dataset.step !== undefined && window.playground.state")
-        self.session_id = self.page.evaluate("document.body.dataset.session")
+        super().__init__(browser, server, hash_, viewport or {"width": 1280, "height": 720}, path="images",
+                         has_touch=True)
 
     def draw_stroke(self, points):
         box = self.page.locator("#pad").bounding_box()

@@ -31,6 +31,7 @@ from glassnet import nn, optim
 from . import frames as F
 from .images_protocol import CLASSES, SIDE, ImagesConfig, ImagesLimits
 from .protocol import ProtocolError
+from .trainer import SessionTrainer
 
 ACTIVATION_MODULES = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 POOL_MODULES = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
@@ -92,7 +93,7 @@ def pixels_u8(x: np.ndarray) -> str:
     return base64.b64encode(np.rint(np.clip(x, 0, 1) * 255).astype(np.uint8).tobytes()).decode("ascii")
 
 
-class ImagesTrainer:
+class ImagesTrainer(SessionTrainer):
     """The CNN, its optimizer, the digits and drawings, the current digit and the counters."""
 
     def __init__(self, cfg: ImagesConfig | None = None):
@@ -161,13 +162,7 @@ class ImagesTrainer:
         new = ImagesConfig.model_validate({**self.cfg.model_dump(), **patch})
         changed = {k for k in patch if getattr(self.cfg, k) != getattr(new, k)}
         self.cfg = new
-        if changed & NETWORK_FIELDS:
-            self.rebuild_network()
-        elif "optimizer" in changed:
-            self.rebuild_optimizer()
-        else:
-            for group in self.optimizer.param_groups:
-                group["lr"] = new.learning_rate
+        self.rebuild_for(changed, NETWORK_FIELDS)
         self.rev += 1
 
     def reset(self) -> None:
@@ -211,16 +206,6 @@ class ImagesTrainer:
         return xs[what], int(ys[what])
 
     # -- training --------------------------------------------------------------------------
-    def _next_batch(self) -> np.ndarray:
-        n = len(self.y_train)
-        b = min(self.cfg.batch_size, n)
-        if self.cursor + b > len(self.order):
-            self.order = np.concatenate([self.order[self.cursor:], self.batch_rng.permutation(n)])
-            self.cursor = 0
-        idx = self.order[self.cursor:self.cursor + b]
-        self.cursor += b
-        return idx
-
     def data_loss(self, out, y):
         return self.criterion(out, y)
 

@@ -1,7 +1,7 @@
 // glassnet playground: the page.  Plain JavaScript modules, no build step, nothing fetched from elsewhere.
 // The server trains; the page only draws what it streams and sends what the controls say.
 // Messages are described in glassnet/playground/protocol.py and session.py.
-import {$, S, decodeFrame, onDraw, schedule, send, toast} from "./common.js";
+import {$, S, decodeFrame, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {applyHidden, bindControls, linkFields, setPlaying, syncControls} from "./controls.js";
 import {buildNetwork, drawNetwork, paintInputs, tipText} from "./network.js";
 import {drawCurve, drawOutput} from "./plot.js";
@@ -13,24 +13,6 @@ S.onNetworkBuilt = () => { if (S.hidden && S.hidden.length) applyHidden(S.hidden
 S.send = send;
 
 // ---------------------------------------------------------------- connection
-
-function connect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/ws`);
-  ws.binaryType = "arraybuffer";
-  S.ws = ws;
-  ws.onopen = () => { document.body.dataset.connected = "true"; };
-  ws.onclose = () => {
-    document.body.dataset.connected = "false";
-    toast("error", "Lost the connection to the playground server. Reload the page to start a new session.");
-  };
-  ws.onmessage = (ev) => {
-    let m;
-    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data); } catch (e) { return; }
-    const h = HANDLERS[m.type];
-    if (h) h(m);
-  };
-}
 
 const HANDLERS = {
   hello(m) {
@@ -115,4 +97,4 @@ function writeHash(cfg) {
 
 onDraw(draw);
 bindControls();
-connect();
+openSession("/ws", decodeFrame, HANDLERS);

@@ -1,7 +1,7 @@
 // glassnet playground, the Images page: draw a digit, shape a CNN, watch it learn.  The server
 // trains and records; this page draws what it streams (binary frames, see images.py) and sends
 // what the controls say (images_protocol.py).  No number shown here is computed here.
-import {$, LUT, S, b64bytes, decodeArrays, onDraw, schedule, send, toByte, toast} from "./common.js";
+import {$, LUT, S, b64bytes, decodeArrays, onDraw, openSession, schedule, send, toByte, toast} from "./common.js";
 import {hideControls, parseLink, setupHash, showExport, showHealth} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
@@ -22,24 +22,6 @@ const num = (v, what) => `<span class="num" data-value="${v}"${what ? ` title="$
 const esc = (t) => String(t).replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]));
 
 // ---------------------------------------------------------------- connection
-
-function connect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/ws/images`);
-  ws.binaryType = "arraybuffer";
-  S.ws = ws;
-  ws.onopen = () => { document.body.dataset.connected = "true"; };
-  ws.onclose = () => {
-    document.body.dataset.connected = "false";
-    toast("error", "Lost the connection to the playground server. Reload the page to start a new session.");
-  };
-  ws.onmessage = (ev) => {
-    let m;
-    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeArrays(ev.data); } catch (e) { return; }
-    const h = HANDLERS[m.type];
-    if (h) h(m);
-  };
-}
 
 const HANDLERS = {
   hello(m) {
@@ -374,35 +356,44 @@ function explainValue(layer, o, y, x, weight) {
   schedule();
 }
 
+/** Fill a canvas from cells: ``cell(x, y)`` -> [r, g, b] or null (white), one ImageData write. */
+function blit(canvas, cellAt) {
+  const ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height, img = ctx.createImageData(w, h), d = img.data;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const c = cellAt(x, y), q = (y * w + x) * 4;
+    d[q] = c ? c[0] : 255; d[q + 1] = c ? c[1] : 255; d[q + 2] = c ? c[2] : 255; d[q + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return ctx;
+}
+
 function drawLayers(f) {
   for (const ly of S.state.layers) {
     const sec = document.querySelector(`#layers .layer[data-layer="${ly.index}"]`);
     if (!sec) continue;
     const kern = f.data[`kernels${ly.index}`], maps = f.data[`maps${ly.index}`];
     if (!kern || !maps) continue;
-    const k = ly.kernel, kc = sec.querySelector("canvas.kernels"), cell = +kc.dataset.cell, kctx = kc.getContext("2d");
-    const blockW = +kc.dataset.blockW, kPerRow = +kc.dataset.kPerRow;
-    kctx.fillStyle = "#fff"; kctx.fillRect(0, 0, kc.width, kc.height);
-    const ks = maxAbs(kern.values), color = diverging(ks);
-    for (let o = 0; o < ly.out_channels; o++) for (let c = 0; c < ly.in_channels; c++) for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
-      const rgb = color(kern.values[((o * ly.in_channels + c) * k + i) * k + j]);
-      kctx.fillStyle = `rgb(${rgb})`;
-      kctx.fillRect((o % kPerRow) * blockW + (c * (k + 1) + j) * cell, (Math.floor(o / kPerRow) * (k + 1) + i) * cell, cell, cell);
-    }
-    const mc = sec.querySelector("canvas.maps"), mctx = mc.getContext("2d");
+    const k = ly.kernel, kc = sec.querySelector("canvas.kernels"), cell = +kc.dataset.cell;
+    const blockW = +kc.dataset.blockW, kPerRow = +kc.dataset.kPerRow, kcolor = diverging(maxAbs(kern.values));
+    const kcolors = Array.from(kern.values, kcolor);
+    blit(kc, (x, y) => {
+      const col = Math.floor(x / blockW), row = Math.floor(y / ((k + 1) * cell)), o = row * kPerRow + col;
+      const rx = x - col * blockW, c = Math.floor(rx / ((k + 1) * cell));
+      const i = Math.floor((y - row * (k + 1) * cell) / cell), j = Math.floor((rx - c * (k + 1) * cell) / cell);
+      return i < k && j < k && c < ly.in_channels && o < ly.out_channels ? kcolors[((o * ly.in_channels + c) * k + i) * k + j] : null;
+    });
+    const mc = sec.querySelector("canvas.maps");
     const px = +mc.dataset.px, gap = +mc.dataset.gap, perRow = +mc.dataset.perRow, side = +mc.dataset.side;
-    mctx.fillStyle = "#fff"; mctx.fillRect(0, 0, mc.width, mc.height);
-    const ms = maxAbs(maps.values), mcolor = diverging(ms), span = side * px + gap;
-    for (let o = 0; o < ly.out_channels; o++) {
-      const ox = (o % perRow) * span, oy = Math.floor(o / perRow) * span;
-      for (let y = 0; y < side; y++) for (let x = 0; x < side; x++) {
-        mctx.fillStyle = `rgb(${mcolor(maps.values[(o * side + y) * side + x])})`;
-        mctx.fillRect(ox + x * px, oy + y * px, px, px);
-      }
-      if (S.sel && S.sel.layer === ly.index && S.sel.o === o) {
-        mctx.strokeStyle = "#e91e63"; mctx.lineWidth = 2;
-        mctx.strokeRect(ox + S.sel.x * px + 1, oy + S.sel.y * px + 1, px - 2, px - 2);
-      }
+    const ms = maxAbs(maps.values), mcolors = Array.from(maps.values, diverging(ms)), span = side * px + gap;
+    const mctx = blit(mc, (x, y) => {
+      const col = Math.floor(x / span), row = Math.floor(y / span), o = row * perRow + col;
+      const mx = Math.floor((x - col * span) / px), my = Math.floor((y - row * span) / px);
+      return mx < side && my < side && col < perRow && o < ly.out_channels ? mcolors[(o * side + my) * side + mx] : null;
+    });
+    if (S.sel && S.sel.layer === ly.index) {
+      const o = S.sel.o, ox = (o % perRow) * span, oy = Math.floor(o / perRow) * span;
+      mctx.strokeStyle = "#e91e63"; mctx.lineWidth = 2;
+      mctx.strokeRect(ox + S.sel.x * px + 1, oy + S.sel.y * px + 1, px - 2, px - 2);
     }
     mc.dataset.scale = ms;
   }
@@ -555,4 +546,4 @@ function draw() {
 
 onDraw(draw);
 bindControls();
-connect();
+openSession("/ws/images", decodeArrays, HANDLERS);
