@@ -191,3 +191,27 @@ def test_a_teachers_link_sets_up_the_network_hides_controls_and_carries_weights(
         assert not p.errors, p.errors
     finally:
         p.close()
+
+
+def test_a_misclassified_digit_can_be_clicked_and_the_maps_are_keyboard_operable(page):
+    page.train(20)
+    page.page.wait_for_function("window.playground.drawn.wrong.length > 0")
+    i, j = page.js("""(() => { const f = window.playground.drawn, lab = window.playground.state.test.labels;
+                      const [k, p] = f.wrong[0]; return [lab[k], p]; })()""")
+    page.page.click(f"#confusion button[data-i='{i}'][data-j='{j}']")
+    thumb = page.page.locator("#wrong-list .thumb").first
+    k = int(thumb.get_attribute("data-index"))
+    thumb.click()
+    page.page.wait_for_function(f"window.playground.drawn.current.index === {k}")
+    cur = page.js("window.playground.drawn.current")
+    assert cur["label"] == i and cur["split"] == "test"
+    assert page.session.trainer.current == ("test", k)
+    # the feature maps without a mouse: focus, move, Enter
+    page.page.focus("#layers .layer[data-layer='0'] canvas.maps")
+    for key in ["ArrowRight", "ArrowDown", "ArrowDown", "PageDown", "Enter"]:
+        page.page.keyboard.press(key)
+    page.page.wait_for_function("document.body.dataset.explained === '0,1,2,1'")
+    page.page.focus("#layers .layer[data-layer='0'] canvas.kernels")
+    for key in ["ArrowDown", "ArrowRight", "Enter"]:
+        page.page.keyboard.press(key)
+    page.page.wait_for_function("window.playground.explain.entry.startsWith('0.weight[0, 0, 1, 1]')")
