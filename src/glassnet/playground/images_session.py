@@ -89,9 +89,6 @@ class ImagesSession(Session):
     def warnings_now(self) -> list:
         return image_warnings(self.trainer)
 
-    def diagnose(self, loss: float) -> dict:
-        return H.diagnose_divergence(self.trainer, self.trainer.last_batch, loss)
-
     def apply_link_fields(self, fields: dict) -> list:
         return K.apply_fields(self.trainer, fields, read=read_link_field, config=ImagesConfig)
 

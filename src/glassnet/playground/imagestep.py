@@ -76,8 +76,9 @@ def explain_value(trainer, layer: int, channel: int, y: int, x: int, weight=None
                             f"[{channel}, {y}, {x}] is outside")
     rec, target = trainer.record_current(optimizer_step=True)
     path = ly["path"]
-    op = [o for o in rec.forward_ops if o.op == "ConvNd"][layer]
-    act = next((u for u, _ in rec.consumers(_ref(op)) if u.shape == op.shape), None)
+    from glassnet.explain.summary import conv_arrays, conv_layers
+    found = conv_layers(rec)[layer]                   # explain's: the conv op and the activation after it
+    op, act = found["conv"], found["activation"]
     forward = multiply_adds(op, channel, y, x)
     forward["a"] = None if act is None else float(np.asarray(act.output)[0, channel, y, x])
     forward["activation"] = trainer.cfg.activation
@@ -93,7 +94,6 @@ def explain_value(trainer, layer: int, channel: int, y: int, x: int, weight=None
         deriv = derivation_dict(rec.derivation(entry))
     except Exception as err:  # noqa: BLE001 - the page shows why
         raise ProtocolError(f"glassnet.explain could not derive {entry}: {type(err).__name__}: {err}") from None
-    from glassnet.explain.summary import conv_arrays
     maps = conv_arrays(rec, path)["maps"]
     return {"type": "explain", "layer": layer, "path": path, "channel": channel, "y": y, "x": x,
             "weight": [c, i, j], "entry": entry, "target": target, "loss": _num(rec.ops[rec.loss_index].output),
@@ -102,7 +102,3 @@ def explain_value(trainer, layer: int, channel: int, y: int, x: int, weight=None
             "forward": forward, "backward": deriv, "map": maps[channel].tolist(),
             "kernel": np.asarray(op.input_values[1])[channel].tolist()}
 
-
-def _ref(op):
-    from glassnet.explain.records import Ref
-    return Ref("op", op.index)
