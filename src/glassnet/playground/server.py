@@ -327,7 +327,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     # event loop, which carries every tab's frames and controls, never waits long for it.
     sys.setswitchinterval(0.001)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    print(f"glassnet playground: {url}  ({workers} worker process{'es' if workers > 1 else ''}; "
+    print(f"glassnet playground: {url}  (images: {url}images; {workers} worker process{'es' if workers > 1 else ''}; "
           f"Ctrl-C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
