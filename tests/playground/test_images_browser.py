@@ -74,6 +74,11 @@ def test_a_digit_drawn_on_the_canvas_is_classified_and_added_to_the_data(page):
         page.page.keyboard.press(key)
     page.page.wait_for_function("window.playground.drawn.data.input.values[1 * 8 + 2] === 1")
     assert page.js("document.querySelector('#pad').dataset.cursor") == "2,1"
+    # a finger: a tap inks the cell under it
+    page.page.click("#pad-clear")
+    box = page.page.locator("#pad").bounding_box()
+    page.page.touchscreen.tap(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.9)
+    page.page.wait_for_function("window.playground.drawn.data.input.values[7 * 8 + 7] > 0")
 
 
 def test_a_feature_map_and_a_derivation_shown_match_an_independent_recording(page):
