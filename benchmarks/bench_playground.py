@@ -12,7 +12,11 @@ every frame (``got_frame``) as the page does.  It prints
               reflects it, probed on every tab about once a second (goal <= 150 ms);
 * one tab     steps/s, frames/s and control latency of a 2-8-8-1 network alone;
 * slow client a page that reads a frame twice a second must not slow training or grow memory;
-* on screen   with Debian's chromium, control change -> drawn frame in a real page.
+* on screen   with Debian's chromium, control change -> drawn frame in a real page;
+* images      the Images page's default CNN (conv 8, 16, 3x3, ReLU, max pooling, Adam, batches
+              of 32) on one tab: steps/s (goal >= 10), frames/s (goal >= 10), control -> frame
+              (goal: median <= 150 ms), over the WebSocket and on screen in chromium
+              (``--images-only`` runs this part alone).
 
 The machine may be shared while this runs (other work on the same cores lowers every figure):
 the script prints the load average before and after.
@@ -39,6 +43,7 @@ SETUP = {"problem": "classification", "dataset": "spiral", "n_points": 500, "fea
          "hidden": [8, 8], "activation": "tanh", "batch_size": 10, "learning_rate": 0.03, "noise": 0}
 TARGETS = {"steps_per_s": 200, "frames_per_s": 20, "latency_ms": 100}
 GOALS = {"frame_kb": 16, "tab_fps": 10, "tab_latency_ms": 150}
+IMAGE_GOALS = {"steps_per_s": 10, "frames_per_s": 10, "latency_ms": 150}
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -205,30 +210,90 @@ async def classroom(ws_url, n: int, seconds: float) -> dict:
     return {"fps": [r[0] for r in results], "latency_ms": [x for r in results for x in r[1]]}
 
 
-def browser_latency(url: str, n: int = 20):
-    """From a select's change event to the animation frame that draws the frame reflecting it."""
+def browser_latency(url: str, n: int = 20, page_path: str | None = None, ready: str | None = None,
+                    values=("0.01", "0.03"), viewport=(1400, 1000)):
+    """From a select's change event to the animation frame that draws the frame reflecting it
+    (default: the 2-D page with ``SETUP``; the Images page passes its path, ready condition, rates)."""
     if not os.path.exists("/usr/bin/chromium"):
         return None
     from playwright.sync_api import sync_playwright
-    hash_ = "#" + "&".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}" for k, v in SETUP.items())
+    if page_path is None:
+        page_path = "/#" + "&".join(f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
+                                    for k, v in SETUP.items())
+        ready = "window.playground.state && window.playground.state.config.hidden.length == 2"
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)   # for wait_for_function
-        page.goto(url + "/" + hash_)
-        page.wait_for_function("window.playground.state && window.playground.state.config.hidden.length == 2")
+        page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]},
+                                bypass_csp=True)   # for wait_for_function
+        page.goto(url + page_path)
+        page.wait_for_function(ready)
         page.click("#play")
         page.wait_for_function("document.body.dataset.playing == 'true'")
         time.sleep(1.0)
         page.evaluate("window.playground.latency = []")
         for i in range(n):
-            page.select_option("#learning_rate", "0.01" if i % 2 == 0 else "0.03")
+            page.select_option("#learning_rate", values[i % 2])
             page.wait_for_function(f"window.playground.latency.length >= {i + 1}", timeout=5000)
             time.sleep(0.05)
         lat = page.evaluate("window.playground.latency")
         fps = page.evaluate("""() => new Promise(r => { const a = window.playground.framesDrawn;
-                               setTimeout(() => r((window.playground.framesDrawn - a) / 2), 2000); })""")
+                               setTimeout(() => r((window.playground.framesDrawn - a) / 3), 3000); })""")
         browser.close()
     return {"latency_ms": lat, "frames_drawn_per_s": fps}
+
+
+async def images_stream(ws_url: str, seconds: float) -> dict:
+    """One tab of the Images page playing its default CNN: steps/s, frames/s, frame size, and a
+    learning-rate change -> the first frame that acknowledges it."""
+    ws = await websockets.connect(ws_url + "/images", max_size=None, open_timeout=30)
+    await ws.send(json.dumps({"type": "play", "id": 1}))
+    frames, first, last, sizes = 0, None, None, []
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        m = await recv_json(ws)
+        if m["type"] != "frame" or not m.get("playing"):
+            continue
+        frames += 1
+        sizes.append(m["nbytes"])
+        first = first or (time.perf_counter(), m["step"])
+        last = (time.perf_counter(), m["step"])
+    elapsed = time.perf_counter() - first[0]
+    lat, mid = [], 100
+    for i in range(30):
+        mid += 1
+        sent = time.perf_counter()
+        await ws.send(json.dumps({"type": "set", "config": {"learning_rate": 0.003 if i % 2 else 0.001}, "id": mid}))
+        while True:
+            m = await recv_json(ws)
+            if m["type"] == "frame" and m.get("ack") is not None and m["ack"] >= mid:
+                lat.append((time.perf_counter() - sent) * 1e3)
+                break
+        await asyncio.sleep(0.05)
+    await ws.close()
+    return {"steps_per_s": (last[1] - first[1]) / (last[0] - first[0]), "frames_per_s": (frames - 1) / elapsed,
+            "frame_kib": statistics.mean(sizes) / 1024, "latency_ms": lat}
+
+
+def images_browser(url: str):
+    """The Images page in chromium at 1280x720: control change -> drawn frame, frames drawn/s."""
+    return browser_latency(url, page_path="/images", ready="window.playground.state && window.playground.drawn",
+                           values=("0.001", "0.003"), viewport=(1280, 720))
+
+
+def images_report(fig: dict, screen) -> bool:
+    """Print the Images page's figures; True if its goals are met."""
+    med = statistics.median(fig["latency_ms"])
+    ok = (fig["steps_per_s"] >= IMAGE_GOALS["steps_per_s"] and fig["frames_per_s"] >= IMAGE_GOALS["frames_per_s"]
+          and med <= IMAGE_GOALS["latency_ms"])
+    print(f"  images, default CNN, one tab: steps/s {fig['steps_per_s']:.0f} (goal >= {IMAGE_GOALS['steps_per_s']}), "
+          f"frames/s {fig['frames_per_s']:.1f} (goal >= {IMAGE_GOALS['frames_per_s']}; {fig['frame_kib']:.1f} KiB each), "
+          f"control -> frame ms {summary(fig['latency_ms'])} (goal: median <= {IMAGE_GOALS['latency_ms']})")
+    if screen:
+        med_s = statistics.median(screen["latency_ms"])
+        ok = ok and med_s <= IMAGE_GOALS["latency_ms"] and screen["frames_drawn_per_s"] >= IMAGE_GOALS["frames_per_s"]
+        print(f"  images on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
+              f"frames drawn/s {screen['frames_drawn_per_s']:.1f}")
+    return ok
 
 
 def summary(values):
@@ -248,11 +313,24 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--classroom-only", action="store_true")
+    ap.add_argument("--images-only", action="store_true", help="only the Images page's figures (one tab)")
     args = ap.parse_args()
     load_before = load()
-    proc, url = start_server(args.workers)
+    proc, url = start_server(1 if args.images_only else args.workers)
     ws_url = url.replace("http", "ws") + "/ws"
     fast = slow = screen = None
+    if args.images_only:
+        try:
+            fig = asyncio.run(images_stream(ws_url, args.seconds))
+            shot = None if args.no_browser else images_browser(url)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        print(f"glassnet playground, {os.cpu_count()} CPU(s), one server process on 127.0.0.1; load average "
+              f"before {load_before}, after {load()} (a shared machine lowers every figure)")
+        ok = images_report(fig, shot)
+        print("  goals met" if ok else "  GOALS MISSED")
+        return 0 if ok else 1
     try:
         sizes = asyncio.run(frame_sizes(ws_url))
         crowd = asyncio.run(classroom(ws_url, args.tabs, args.seconds))
@@ -260,6 +338,8 @@ def main() -> int:
             fast = asyncio.run(stream(ws_url, args.seconds))
             slow = asyncio.run(slow_client(ws_url, proc.pid, args.seconds))
             screen = None if args.no_browser else browser_latency(url)
+            images = asyncio.run(images_stream(ws_url, args.seconds))
+            images_screen = None if args.no_browser else images_browser(url)
     finally:
         proc.terminate()
         proc.wait(10)
@@ -289,6 +369,8 @@ def main() -> int:
     if screen:
         print(f"  on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
               f"frames drawn/s {screen['frames_drawn_per_s']:.1f}")
+    if fast:
+        goals = images_report(images, images_screen) and goals
     print("  goals met" if goals else "  GOALS MISSED")
     return 0 if goals else 1
 

@@ -28,15 +28,16 @@ def browser():
 class Page:
     """A tab on the playground, with its console errors collected."""
 
-    def __init__(self, browser, server, hash_: str = "", viewport=None):
+    def __init__(self, browser, server, hash_: str = "", viewport=None, path: str = "", **options):
         self.context = browser.new_context(viewport=viewport or {"width": 1400, "height": 1000},
-                                           accept_downloads=True, bypass_csp=True)   # page.evaluate needs eval
+                                           accept_downloads=True, bypass_csp=True,   # page.evaluate needs eval
+                                           **options)
         self.page = self.context.new_page()
         self.errors = []
         self.page.on("pageerror", lambda e: self.errors.append(f"{e} {e.stack}"))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.server = server
-        self.page.goto(server.url + hash_)
+        self.page.goto(server.url + path + hash_)
         self.page.wait_for_function("document.body.dataset.step !== undefined && window.playground.state")
         self.session_id = self.page.evaluate("document.body.dataset.session")
 

@@ -28,7 +28,8 @@ def test_page_and_assets_are_served_locally(server):
             assert spec.startswith("./"), f"{name} imports {spec}: only the page's own files"
             if spec[2:] not in modules:
                 todo.append(spec[2:])
-    assert set(modules) == {"app.js", "common.js", "controls.js", "network.js", "plot.js", "stepper.js", "share.js"}
+    assert set(modules) == {"app.js", "common.js", "controls.js", "network.js", "plot.js", "stepper.js", "share.js",
+                            "classroom.js"}
     assert len(urllib.request.urlopen(server.url + "static/style.css").read()) > 1000
     for text in [html, *modules.values()]:
         assert "cdn" not in text.lower() and 'src="http' not in text and "import(" not in text

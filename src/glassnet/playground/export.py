@@ -1,6 +1,7 @@
 """Export a session's model: its weights as safetensors and the PyTorch code that loads them."""
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 
@@ -21,6 +22,13 @@ def safetensors_bytes(state_dict) -> bytes:
             return f.read()
     finally:
         os.unlink(path)
+
+
+def export_message(model, filename: str, code_filename: str, code: str) -> dict:
+    """The ``export`` message of any page: the weights (safetensors, base64) and the code."""
+    blob = safetensors_bytes(model.state_dict())
+    return {"type": "export", "filename": filename, "safetensors": base64.b64encode(blob).decode("ascii"),
+            "code_filename": code_filename, "code": code}
 
 
 def torch_code(cfg, sizes, filename: str) -> str:
@@ -68,4 +76,51 @@ def predict(x):
 
 if __name__ == "__main__":
     print(predict(torch.tensor([[0.0, 0.0], [1.0, -1.0]])))
+'''
+
+
+def cnn_torch_code(cfg, filename: str) -> str:
+    """A standalone PyTorch script that rebuilds the Images page's CNN and loads ``filename``."""
+    acts = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()"}
+    pools = {"max": "nn.MaxPool2d(2)", "avg": "nn.AvgPool2d(2)"}
+    lines, cin, side = [], 1, 8
+    for ch in cfg.channels:
+        line = f"    nn.Conv2d({cin}, {ch}, {cfg.kernel_size}, padding={cfg.kernel_size // 2}), {acts[cfg.activation]},"
+        if cfg.pooling != "none" and side >= 2:
+            line += f" {pools[cfg.pooling]},"
+            side //= 2
+        lines.append(line)
+        cin = ch
+    lines.append(f"    nn.Flatten(), nn.Linear({cin * side * side}, 10),")
+    body = "\n".join(lines)
+    return f'''"""Load the CNN trained in the glassnet playground's Images page and use it with PyTorch.
+
+Set-up: conv channels {",".join(map(str, cfg.channels))}, kernel {cfg.kernel_size}, pooling {cfg.pooling},
+activation {cfg.activation}, optimizer {cfg.optimizer} (lr {cfg.learning_rate}), batch {cfg.batch_size}.
+Input: 8×8 digits as scikit-learn's load_digits gives them, divided by 16 (values 0..1), shape (n, 1, 8, 8).
+Needs: pip install torch safetensors
+"""
+import torch
+from torch import nn
+from safetensors.torch import load_file
+
+model = nn.Sequential(
+{body}
+)
+model.load_state_dict(load_file("{filename}"))
+model.eval()
+
+
+def predict(images):
+    """Class probabilities for images of shape (n, 1, 8, 8) with values in 0..1."""
+    with torch.no_grad():
+        return torch.softmax(model(images), dim=1)
+
+
+if __name__ == "__main__":
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    x = torch.tensor(digits.images[:10] / 16.0, dtype=torch.float32).unsqueeze(1)
+    print("predicted:", predict(x).argmax(1).tolist())
+    print("true:     ", digits.target[:10].tolist())
 '''

@@ -56,14 +56,18 @@ def encode(header: dict, floats: list, maps: list) -> bytes:
                      *(np.asarray(m, dtype=np.uint8).tobytes() for m in maps)])
 
 
-def decode(blob: bytes) -> dict:
-    """A frame as a dict: the header's fields, ``layers`` [{w, b, gw, gb, uw, ub}] (NumPy float32)
-    and ``maps`` {output: (grid, grid) uint8, neurons: [[(ngrid, ngrid) uint8]]}."""
+def _header(blob: bytes):
+    """(the header of a frame, the offset of its floats)."""
     if blob[:4] != MAGIC:
         raise ValueError("not a glassnet playground frame (no GNF1 magic)")
     (hlen,) = struct.unpack_from("<I", blob, 4)
-    head = json.loads(blob[8:8 + hlen].decode("utf-8"))
-    off = 8 + hlen + (-(8 + hlen)) % 4
+    return json.loads(blob[8:8 + hlen].decode("utf-8")), 8 + hlen + (-(8 + hlen)) % 4
+
+
+def decode(blob: bytes) -> dict:
+    """A frame as a dict: the header's fields, ``layers`` [{w, b, gw, gb, uw, ub}] (NumPy float32)
+    and ``maps`` {output: (grid, grid) uint8, neurons: [[(ngrid, ngrid) uint8]]}."""
+    head, off = _header(blob)
     floats = np.frombuffer(blob, dtype="<f4", count=head["nf"], offset=off)
     off += 4 * head["nf"]
     sizes = head["sizes"]
@@ -88,3 +92,18 @@ def decode(blob: bytes) -> dict:
     if q != len(raw):
         raise ValueError(f"frame has {len(raw)} map bytes; its header says {q}")
     return dict(head, layers=layers, maps=maps)
+
+
+def decode_arrays(blob: bytes) -> dict:
+    """A frame whose header lists its float32 arrays (``arrays``: [[name, shape], ...], as the
+    Images page's frames do) as a dict: the header's fields and ``data`` {name: array}."""
+    head, off = _header(blob)
+    floats = np.frombuffer(blob, dtype="<f4", count=head["nf"], offset=off)
+    data, p = {}, 0
+    for name, shape in head["arrays"]:
+        n = int(np.prod(shape))
+        data[name] = floats[p:p + n].reshape(shape)
+        p += n
+    if p != head["nf"]:
+        raise ValueError(f"frame has {head['nf']} floats; its arrays take {p}")
+    return dict(head, data=data)

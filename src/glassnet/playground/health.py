@@ -25,7 +25,10 @@ STALL_CHANGE = 0.001    # relative change of the training loss below which it ha
 
 
 def layer_name(trainer, module_path: str) -> str:
-    """``"2"`` (the model's third module) -> "hidden layer 2" / "the output layer"."""
+    """``"2"`` (the model's third module) -> "hidden layer 2" / "the output layer" (a trainer
+    with a ``layer_label`` method names its layers itself)."""
+    if hasattr(trainer, "layer_label"):
+        return trainer.layer_label(module_path)
     try:
         k = int(module_path.split(".")[0])
     except ValueError:

@@ -46,18 +46,19 @@ def read_field(key: str, raw: str):
     return value
 
 
-def apply_fields(trainer, fields: dict) -> list:
-    """Apply a link's fields one by one; the sentences for the fields that were left out."""
+def apply_fields(trainer, fields: dict, read=read_field, config=Config) -> list:
+    """Apply a link's fields one by one (``read`` types one field as ``config``'s control, as
+    :func:`read_field` does for the 2-D page); the sentences for the fields that were left out."""
     problems = []
     keys = sorted(fields, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
     for key in keys:
         if key == "dataset" and fields[key] in ("csv", "xor_table"):
             continue
-        if key not in Config.model_fields:
+        if key not in config.model_fields:
             problems.append(f"the link's field {key!r} is not one of the playground's controls; it was ignored")
             continue
         try:
-            value = read_field(key, fields[key])
+            value = read(key, fields[key])
             trainer.apply({key: value})
         except ProtocolError as err:
             kept = getattr(trainer.cfg, key, None)

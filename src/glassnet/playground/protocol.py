@@ -239,16 +239,22 @@ class ProtocolError(ValueError):
     """A message the server will not act on; ``str(err)`` is shown to the user."""
 
 
-def _describe(err: ValidationError) -> str:
+def _describe(err: ValidationError, types: tuple = MESSAGE_TYPES) -> str:
     parts = []
     for e in err.errors()[:5]:
-        where = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in MESSAGE_TYPES))
+        where = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in types))
         parts.append(f"{where or 'message'}: {e['msg']}")
     return "; ".join(parts)
 
 
 def parse_client_message(text) -> BaseModel:
     """Validate one message from the page; raise :class:`ProtocolError` if it is not one."""
+    return parse_with(text, _ADAPTER, MESSAGE_TYPES)
+
+
+def parse_with(text, adapter: TypeAdapter, types: tuple) -> BaseModel:
+    """Validate one message of a page whose messages are ``adapter``'s union (``types``: their
+    ``type`` values); every page of the playground parses its messages through this."""
     if isinstance(text, (bytes, bytearray)):
         raise ProtocolError("binary messages are not part of the protocol; send JSON text")
     if not isinstance(text, str):
@@ -263,9 +269,9 @@ def parse_client_message(text) -> BaseModel:
     if not isinstance(data, dict):
         raise ProtocolError(f"expected a JSON object with a 'type', got {type(data).__name__}")
     kind = data.get("type")
-    if kind not in MESSAGE_TYPES:
-        raise ProtocolError(f"unknown message type {kind!r}; expected one of {list(MESSAGE_TYPES)}")
+    if kind not in types:
+        raise ProtocolError(f"unknown message type {kind!r}; expected one of {list(types)}")
     try:
-        return _ADAPTER.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as err:
-        raise ProtocolError(f"invalid '{kind}' message: {_describe(err)}") from None
+        raise ProtocolError(f"invalid '{kind}' message: {_describe(err, types)}") from None

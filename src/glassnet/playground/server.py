@@ -5,10 +5,12 @@ background thread (tests and benchmarks).  Everything the page needs is served f
 ``static/``: no build step, nothing fetched from elsewhere.
 
 Routes
-    ``GET /``            the page
+    ``GET /``            the page (2-D points)
+    ``GET /images``      the Images page (digits and a CNN; ``images_session.py``)
     ``GET /static/...``  app.js, style.css
     ``GET /api/health``  {"ok": true, "sessions": n}
     ``WS  /ws``          the session (see ``protocol.py`` and ``session.py`` for the messages)
+    ``WS  /ws/images``   the Images page's session (``images_protocol.py``)
 """
 from __future__ import annotations
 
@@ -101,6 +103,20 @@ async def _sender(ws: WebSocket, session: Session, wake: asyncio.Event) -> None:
 
 
 async def websocket_endpoint(ws: WebSocket) -> None:
+    """The 2-D page's session."""
+    await serve_session(ws, Session, _hello, P.parse_client_message)
+
+
+async def images_endpoint(ws: WebSocket) -> None:
+    """The Images page's session."""
+    from .images_session import ImagesSession, hello
+    from .images_protocol import parse_images_message
+    await serve_session(ws, ImagesSession, hello, parse_images_message)
+
+
+async def serve_session(ws: WebSocket, session_class, hello, parse) -> None:
+    """One tab's WebSocket: a ``session_class`` session, its ``hello``, its messages read by
+    ``parse`` (a function raising ``ProtocolError``); every page of the playground runs this."""
     registry: Registry = ws.app.state.registry
     if not _origin_ok(ws):
         await ws.close(code=1008)
@@ -115,13 +131,13 @@ async def websocket_endpoint(ws: WebSocket) -> None:
         except RuntimeError:            # the loop has closed: the server is stopping
             pass
 
-    session = Session(notify=notify, fps=registry.fps, crowd=registry.training)
+    session = session_class(notify=notify, fps=registry.fps, crowd=registry.training)
     refused = registry.add(session, ws.client.host if ws.client else "")
     if refused:
         await ws.send_text(json.dumps({"type": "error", "message": refused}))
         await ws.close(code=1013)
         return
-    await ws.send_text(json.dumps(_hello(session)))
+    await ws.send_text(json.dumps(hello(session)))
     session.start()
     sender = asyncio.create_task(_sender(ws, session, wake))
     code = 1000
@@ -132,7 +148,7 @@ async def websocket_endpoint(ws: WebSocket) -> None:
                 code = None
                 break
             try:
-                msg = P.parse_client_message(message.get("text") if message.get("text") is not None
+                msg = parse(message.get("text") if message.get("text") is not None
                                              else message.get("bytes"))
             except P.ProtocolError as err:
                 session.send({"type": "error", "message": str(err)})
@@ -157,6 +173,10 @@ async def websocket_endpoint(ws: WebSocket) -> None:
 
 async def index(request):
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def images_page(request):
+    return FileResponse(STATIC / "images.html", headers={"Cache-Control": "no-cache"})
 
 
 async def health(request):
@@ -234,12 +254,16 @@ def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 
     whose ``Host`` is one ``host`` stands for (see :func:`allowed_hosts`)."""
     app = Starlette(routes=[
         Route("/", index),
+        Route("/images", images_page),
         Route("/api/health", health),
         WebSocketRoute("/ws", websocket_endpoint),
+        WebSocketRoute("/ws/images", images_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
     app.add_middleware(Guard, hosts=allowed_hosts(host))
     import glassnet.data.datasets  # noqa: F401 - imported now (scikit-learn, SciPy: seconds), not by the first tab
+    from .images import digits_split
+    digits_split()                 # the Images page's digits, loaded once per process
     app.state.registry = Registry(max_sessions=max_sessions, fps=fps, max_per_client=max_per_client)
     return app
 
@@ -303,7 +327,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     # event loop, which carries every tab's frames and controls, never waits long for it.
     sys.setswitchinterval(0.001)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    print(f"glassnet playground: {url}  ({workers} worker process{'es' if workers > 1 else ''}; "
+    print(f"glassnet playground: {url}  (images: {url}images; {workers} worker process{'es' if workers > 1 else ''}; "
           f"Ctrl-C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()

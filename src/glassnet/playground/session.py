@@ -28,7 +28,6 @@ Server -> page messages
 """
 from __future__ import annotations
 
-import base64
 import collections
 import json
 import logging
@@ -164,7 +163,7 @@ class Session:
             self.diverged = None           # a fresh network: the banner goes
         if force or now >= self._next_warnings:
             self._next_warnings = now + self.warnings_every * max(1, self.crowd() / 4)
-            self.warnings = [] if self.diverged else H.live_warnings(self.trainer)
+            self.warnings = [] if self.diverged else self.warnings_now()
         health = {"type": "health", "diverged": self.diverged, "warnings": self.warnings}
         if health != self._health_sent:
             self._health_sent = health
@@ -172,8 +171,21 @@ class Session:
 
     def _diverge(self, loss: float) -> None:
         self.playing = False
-        self.diverged = H.diagnose_divergence(self.trainer, self.trainer.last_batch, loss)
+        self.diverged = self.diagnose(loss)
         self._check_health(force=True)
+
+    # -- what a page's session says its own way (the Images page's session overrides these) ----
+    def make_trainer(self):
+        """The trainer of this page's model (built on the session's thread)."""
+        return Trainer()
+
+    def warnings_now(self) -> list:
+        """The live warnings ({kind, where, message}) of the trainer as it is now."""
+        return H.live_warnings(self.trainer)
+
+    def diagnose(self, loss: float) -> dict:
+        """Why the last step's loss is not finite: {kind, step, where, message}."""
+        return H.diagnose_divergence(self.trainer, self.trainer.last_batch, loss)
 
     def _publish_state(self) -> None:
         state = self.trainer.state()
@@ -183,7 +195,7 @@ class Session:
 
     def _run(self) -> None:
         try:
-            self.trainer = Trainer()
+            self.trainer = self.make_trainer()
             self._publish_state()
             self._publish_frame()
             self._check_health(force=True)
@@ -252,62 +264,9 @@ class Session:
 
     def _handle(self, msg) -> bool:
         """Apply one message; True if the page needs a new frame.  Errors go back to the page."""
-        t = self.trainer
         self.ack = msg.id
         try:
-            if isinstance(msg, SetMsg):
-                t.apply(msg.config.model_dump(exclude_none=True))
-                self._publish_state()
-            elif isinstance(msg, PlayMsg):
-                self.playing = True
-            elif isinstance(msg, PauseMsg):
-                self.playing = False
-            elif isinstance(msg, StepMsg):
-                self.playing = False
-                for _ in range(msg.n):
-                    loss = t.train_step()
-                    if not math.isfinite(loss):
-                        self._diverge(loss)
-                        break
-            elif isinstance(msg, ResetMsg):
-                self.playing = False
-                t.reset()
-                self.diverged = None
-                self._publish_state()
-            elif isinstance(msg, RegenerateMsg):
-                t.apply({"seed": secrets.randbelow(2 ** 31)})
-                self._publish_state()
-            elif isinstance(msg, SetWeightMsg):
-                t.set_weight(msg.layer, msg.row, msg.col, msg.value)
-            elif isinstance(msg, PresetMsg):
-                self.playing = False
-                t.preset_xor_step()
-                self._publish_state()
-            elif isinstance(msg, UploadCsvMsg):
-                t.load_csv(msg.name, msg.text)
-                self._publish_state()
-                self.send({"type": "notice", "message": f"loaded {len(t.points.y_train) + len(t.points.y_test)}"
-                           f" points from {msg.name}"})
-            elif isinstance(msg, ExplainMsg):
-                from .stepper import explain_point
-                self.send(explain_point(t, msg.split, msg.index))
-                return False
-            elif isinstance(msg, LinkMsg):
-                self.playing = False
-                problems = K.apply_fields(t, msg.fields)
-                if msg.weights:
-                    try:
-                        t.set_parameters(K.decode_weights(msg.weights, [tuple(p.shape) for p in
-                                                                         t.model.parameters()]))
-                    except ProtocolError as err:
-                        problems.append(f"{err} — the network starts from its seed instead")
-                self._publish_state()
-                for text in problems:
-                    self.send({"type": "error", "message": text, "link": True})
-            elif isinstance(msg, ExportMsg):
-                self.send(self._export())
-                return False
-            return True
+            return self.apply_message(msg)
         except ProtocolError as err:
             self.send({"type": "error", "message": str(err), "ack": msg.id})
         except Exception as err:  # noqa: BLE001 - a bad request must not end the session
@@ -316,9 +275,75 @@ class Session:
                        f"{type(err).__name__}: {err}", "ack": msg.id})
         return True
 
+    def apply_message(self, msg) -> bool:
+        """The messages every page shares (play, pause, step, reset, link, export); a page's own
+        go to :meth:`apply_page_message`.  True if the page needs a new frame."""
+        t = self.trainer
+        if isinstance(msg, PlayMsg):
+            self.playing = True
+        elif isinstance(msg, PauseMsg):
+            self.playing = False
+        elif isinstance(msg, StepMsg):
+            self.playing = False
+            for _ in range(msg.n):
+                loss = t.train_step()
+                if not math.isfinite(loss):
+                    self._diverge(loss)
+                    break
+        elif isinstance(msg, ResetMsg):
+            self.playing = False
+            t.reset()
+            self.diverged = None
+            self._publish_state()
+        elif isinstance(msg, LinkMsg):
+            self.playing = False
+            problems = self.apply_link_fields(msg.fields)
+            if msg.weights:
+                try:
+                    t.set_parameters(K.decode_weights(msg.weights, [tuple(p.shape) for p in t.model.parameters()]))
+                except ProtocolError as err:
+                    problems.append(f"{err} — the network starts from its seed instead")
+            self._publish_state()
+            for text in problems:
+                self.send({"type": "error", "message": text, "link": True})
+        elif isinstance(msg, ExportMsg):
+            self.send(self._export())
+            return False
+        else:
+            return self.apply_page_message(msg)
+        return True
+
+    def apply_link_fields(self, fields: dict) -> list:
+        """Apply a share link's fields; the sentences for those left out."""
+        return K.apply_fields(self.trainer, fields)
+
+    def apply_page_message(self, msg) -> bool:
+        """The 2-D page's own messages."""
+        t = self.trainer
+        if isinstance(msg, SetMsg):
+            t.apply(msg.config.model_dump(exclude_none=True))
+            self._publish_state()
+        elif isinstance(msg, RegenerateMsg):
+            t.apply({"seed": secrets.randbelow(2 ** 31)})
+            self._publish_state()
+        elif isinstance(msg, SetWeightMsg):
+            t.set_weight(msg.layer, msg.row, msg.col, msg.value)
+        elif isinstance(msg, PresetMsg):
+            self.playing = False
+            t.preset_xor_step()
+            self._publish_state()
+        elif isinstance(msg, UploadCsvMsg):
+            t.load_csv(msg.name, msg.text)
+            self._publish_state()
+            self.send({"type": "notice", "message": f"loaded {len(t.points.y_train) + len(t.points.y_test)}"
+                       f" points from {msg.name}"})
+        elif isinstance(msg, ExplainMsg):
+            from .stepper import explain_point
+            self.send(explain_point(t, msg.split, msg.index))
+            return False
+        return True
+
     def _export(self) -> dict:
         t = self.trainer
         name = f"glassnet-playground-{t.cfg.dataset}.safetensors"
-        blob = X.safetensors_bytes(t.model.state_dict())
-        return {"type": "export", "filename": name, "safetensors": base64.b64encode(blob).decode("ascii"),
-                "code_filename": "load_playground_model.py", "code": X.torch_code(t.cfg, t.sizes, name)}
+        return X.export_message(t.model, name, "load_playground_model.py", X.torch_code(t.cfg, t.sizes, name))

@@ -43,7 +43,36 @@ def finite(x):
     return x if math.isfinite(x) else None
 
 
-class Trainer:
+class SessionTrainer:
+    """What every page's trainer shares: mini-batches drawn without replacement from ``y_train``,
+    epoch after epoch, in an order from the session's own ``batch_rng`` (needs ``order``,
+    ``cursor``, ``cfg.batch_size``), and rebuilding only what changed controls touch."""
+
+    def rebuild_for(self, changed: set, network_fields, data_fields=frozenset()) -> None:
+        """The data, the network, the optimizer, or only the learning rate (``cfg`` is the new one)."""
+        if changed & data_fields:
+            self.rebuild_data()
+        elif changed & network_fields:
+            self.rebuild_network()
+        elif "optimizer" in changed:
+            self.rebuild_optimizer()
+        else:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.cfg.learning_rate
+
+    def _next_batch(self) -> np.ndarray:
+        n = len(self.y_train)
+        b = min(self.cfg.batch_size, n)
+        if self.cursor + b > len(self.order):
+            rest = self.order[self.cursor:]
+            self.order = np.concatenate([rest, self.batch_rng.permutation(n)])
+            self.cursor = 0
+        idx = self.order[self.cursor:self.cursor + b]
+        self.cursor += b
+        return idx
+
+
+class Trainer(SessionTrainer):
     """The model, optimizer, points and counters of one session."""
 
     def __init__(self, cfg: Config | None = None):
@@ -137,15 +166,7 @@ class Trainer:
         changed = {k for k in patch if getattr(self.cfg, k) != getattr(new, k)}
         old, self.cfg = self.cfg, new
         try:
-            if changed & DATA_FIELDS:
-                self.rebuild_data()
-            elif changed & NETWORK_FIELDS:
-                self.rebuild_network()
-            elif "optimizer" in changed:
-                self.rebuild_optimizer()
-            else:
-                for group in self.optimizer.param_groups:
-                    group["lr"] = new.learning_rate
+            self.rebuild_for(changed, NETWORK_FIELDS, DATA_FIELDS)
         except Exception:
             self.cfg = old
             self.rebuild_data()
@@ -207,17 +228,6 @@ class Trainer:
         self.rev += 1
 
     # -- training -------------------------------------------------------------------------
-    def _next_batch(self) -> np.ndarray:
-        n = len(self.y_train)
-        b = min(self.cfg.batch_size, n)
-        if self.cursor + b > len(self.order):
-            rest = self.order[self.cursor:]
-            self.order = np.concatenate([rest, self.batch_rng.permutation(n)])
-            self.cursor = 0
-        idx = self.order[self.cursor:self.cursor + b]
-        self.cursor += b
-        return idx
-
     def penalty(self, linears=None):
         """L1: rate * sum|w|; L2: rate * sum(w^2) / 2 (weights only, not biases, as in TensorFlow's)."""
         kind, rate = self.cfg.regularization, self.cfg.reg_rate

@@ -1,35 +1,18 @@
 // glassnet playground: the page.  Plain JavaScript modules, no build step, nothing fetched from elsewhere.
 // The server trains; the page only draws what it streams and sends what the controls say.
 // Messages are described in glassnet/playground/protocol.py and session.py.
-import {$, S, decodeFrame, onDraw, schedule, send, toast} from "./common.js";
+import {$, S, decodeFrame, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {applyHidden, bindControls, linkFields, setPlaying, syncControls} from "./controls.js";
 import {buildNetwork, drawNetwork, paintInputs, tipText} from "./network.js";
 import {drawCurve, drawOutput} from "./plot.js";
-import {closeStepper, openStepper, showExport} from "./stepper.js";
+import {showExport, showHealth, setupHash} from "./classroom.js";
+import {closeStepper, openStepper} from "./stepper.js";
 
 window.playground = S;   // for the curious (and for the browser tests)
 S.onNetworkBuilt = () => { if (S.hidden && S.hidden.length) applyHidden(S.hidden); };
 S.send = send;
 
 // ---------------------------------------------------------------- connection
-
-function connect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/ws`);
-  ws.binaryType = "arraybuffer";
-  S.ws = ws;
-  ws.onopen = () => { document.body.dataset.connected = "true"; };
-  ws.onclose = () => {
-    document.body.dataset.connected = "false";
-    toast("error", "Lost the connection to the playground server. Reload the page to start a new session.");
-  };
-  ws.onmessage = (ev) => {
-    let m;
-    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decodeFrame(ev.data); } catch (e) { return; }
-    const h = HANDLERS[m.type];
-    if (h) h(m);
-  };
-}
 
 const HANDLERS = {
   hello(m) {
@@ -73,7 +56,7 @@ const HANDLERS = {
     schedule();
   },
   error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
-  health(m) { showHealth(m); },
+  health(m) { showHealth(m, () => setPlaying(false)); },   // the server paused before it said so
   notice(m) { toast("notice", m.message); },
   explain(m) { openStepper(m); },
   export(m) { showExport(m); },
@@ -104,39 +87,14 @@ function draw() {
   drawCurve();
 }
 
-// ---------------------------------------------------------------- when it breaks, say why
-
-function showHealth(m) {
-  const box = $("banner");
-  box.innerHTML = "";
-  const add = (cls, text) => {
-    const div = document.createElement("div");
-    div.className = cls; div.textContent = text; box.appendChild(div);
-    return div;
-  };
-  if (m.diverged) {
-    add("diverged", m.diverged.message).dataset.step = m.diverged.step;
-    setPlaying(false);                      // the server paused before it said so: show it now
-  }
-  for (const w of m.warnings) add("warning " + w.kind, w.message);
-  box.hidden = !box.children.length;
-  document.body.dataset.diverged = m.diverged ? "true" : "false";
-  document.body.dataset.warnings = m.warnings.map((w) => w.kind).join(",");
-}
-
 // ---------------------------------------------------------------- the URL carries the set-up
 
 function writeHash(cfg) {
-  const parts = [];
-  for (const [k, v] of Object.entries(cfg)) {
-    if (k === "dataset" && (v === "csv" || v === "xor_table")) continue;
-    parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : String(v))}`);
-  }
-  if (S.hidden && S.hidden.length) parts.push("hide=" + S.hidden.join(","));
-  const hash = "#" + parts.join("&");
+  const skip = (k, v) => k === "dataset" && (v === "csv" || v === "xor_table");
+  const hash = setupHash(cfg, null, S.hidden, skip);
   if (location.hash !== hash) history.replaceState(null, "", hash);
 }
 
 onDraw(draw);
 bindControls();
-connect();
+openSession("/ws", decodeFrame, HANDLERS);

@@ -93,13 +93,17 @@ export function paintMap(canvas, map, discretize, light) {
 
 // ---------------------------------------------------------------- binary frames (frames.py)
 
-/** A frame message (ArrayBuffer) -> {header fields..., layers: [{w, b, gw, gb, uw, ub}], maps, params}. */
-export function decodeFrame(buf) {
+/** A frame's header (JSON) and the offset of its floats. */
+function frameHeader(buf) {
   const dv = new DataView(buf);
   if (dv.getUint32(0, true) !== 0x31464e47) throw new Error("not a GNF1 frame");
-  const hlen = dv.getUint32(4, true);
-  const f = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen)));
-  let off = 8 + hlen; off += (4 - off % 4) % 4;
+  const hlen = dv.getUint32(4, true), off = 8 + hlen;
+  return [JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, hlen))), off + (4 - off % 4) % 4];
+}
+
+/** A frame message (ArrayBuffer) -> {header fields..., layers: [{w, b, gw, gb, uw, ub}], maps, params}. */
+export function decodeFrame(buf) {
+  let [f, off] = frameHeader(buf);
   const floats = new Float32Array(buf, off, f.nf);
   off += 4 * f.nf;
   const sizes = f.sizes, layers = sizes.slice(1).map(() => ({}));
@@ -127,6 +131,42 @@ export function decodeFrame(buf) {
   f.params = floats.slice(0, count);
   f.layers = layers; f.maps = maps;
   return f;
+}
+
+/** A frame whose header lists its float32 arrays ({arrays: [[name, shape], ...]}, as the Images
+ * page's do; frames.py's decode_arrays) -> the header's fields and data {name: {shape, values}}. */
+export function decodeArrays(buf) {
+  let [f, off] = frameHeader(buf);
+  const floats = new Float32Array(buf, off, f.nf);
+  f.data = {};
+  let p = 0;
+  for (const [name, shape] of f.arrays) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    f.data[name] = {shape, values: floats.subarray(p, p + n)};
+    p += n;
+  }
+  f.params = floats;
+  return f;
+}
+
+/** Open the page's session (``path``: its WebSocket) and hand each message to ``handlers[type]``
+ * (binary messages are frames, read by ``decode``). */
+export function openSession(path, decode, handlers) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}${path}`);
+  ws.binaryType = "arraybuffer";
+  S.ws = ws;
+  ws.onopen = () => { document.body.dataset.connected = "true"; };
+  ws.onclose = () => {
+    document.body.dataset.connected = "false";
+    toast("error", "Lost the connection to the playground server. Reload the page to start a new session.");
+  };
+  ws.onmessage = (ev) => {
+    let m;
+    try { m = typeof ev.data === "string" ? JSON.parse(ev.data) : decode(ev.data); } catch (e) { return; }
+    const h = handlers[m.type];
+    if (h) h(m);
+  };
 }
 
 // redraw on the next animation frame (app.js says what drawing is)

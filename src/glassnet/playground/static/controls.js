@@ -1,6 +1,7 @@
 // The controls: each sends its change to the server, and shows what the server says the set-up is.
 import {$, DATASET_LABELS, LOSS_LABELS, LUT, S, hiddenNow, schedule, send, sendHidden, toByte, toast} from "./common.js";
 import {encodeWeights} from "./share.js";
+import {hideControls, parseLink, setupHash} from "./classroom.js";
 import {commitWeight, hideEditor} from "./network.js";
 import {onPlotClick} from "./plot.js";
 import {closeStepper, gotoPhase, gotoStep} from "./stepper.js";
@@ -52,46 +53,19 @@ export const HIDEABLE = {
 
 /** A link's fragment -> {fields (raw strings), weights, hide}; unknown hide names get a message. */
 export function linkFields(hash) {
-  const out = {fields: {}, weights: null, hide: []};
-  for (const part of hash.replace(/^#/, "").split("&")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    let k, v;
-    try { k = decodeURIComponent(part.slice(0, eq)); v = decodeURIComponent(part.slice(eq + 1)); } catch (e) {
-      toast("error", `The link's part ${part.slice(0, 40)} is not valid URL encoding; it was ignored.`, 20000); continue;
-    }
-    if (k === "w") out.weights = v;
-    else if (k === "hide") {
-      for (const name of v.split(",").filter(Boolean)) {
-        if (name in HIDEABLE) out.hide.push(name);
-        else toast("error", `The link's hide=${name} is not a control that can be hidden (choose from ${Object.keys(HIDEABLE).join(", ")}); it was ignored.`, 20000);
-      }
-    } else out.fields[k] = v;
-  }
-  return out;
+  return parseLink(hash, HIDEABLE);
 }
 
 export function applyHidden(names) {
   S.hidden = names.slice();
-  for (const el of document.querySelectorAll(".hidden-by-link")) el.classList.remove("hidden-by-link");
-  for (const name of names) {
-    for (const el of document.querySelectorAll(HIDEABLE[name])) {
-      (el.closest(".ctl, .slider, .check, .seed, .upload, .preset, .datasets") || el).classList.add("hidden-by-link");
-    }
-  }
-  document.body.classList.toggle("classroom", names.length > 0);
+  hideControls(names, HIDEABLE);
 }
 
 /** The link that opens this network as it is now (set-up, weights, hidden controls). */
 export function shareLink(hide) {
-  const cfg = S.state.config, parts = [];
-  for (const [k, v] of Object.entries(cfg)) {
-    if (k === "dataset" && (v === "csv" || v === "xor_table")) continue;
-    parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : String(v))}`);
-  }
-  if (S.drawn) parts.push("w=" + encodeWeights(S.drawn.params));
-  if (hide.length) parts.push("hide=" + hide.join(","));
-  return location.origin + location.pathname + "#" + parts.join("&");
+  const skip = (k, v) => k === "dataset" && (v === "csv" || v === "xor_table");
+  return location.origin + location.pathname +
+    setupHash(S.state.config, S.drawn ? encodeWeights(S.drawn.params) : null, hide, skip);
 }
 
 function buildSharePanel() {

@@ -1,5 +1,5 @@
-// Step through one point (the server's steps from glassnet.explain's recording) and the export links.
-import {$, S, b64bytes, schedule} from "./common.js";
+// Step through one point (the server's steps from glassnet.explain's recording).
+import {$, S, schedule} from "./common.js";
 import {buildNetwork, clearHighlight, drawNetwork, highlight, paintInputs} from "./network.js";
 
 /** Lay the network out again for the space it has now (the panel docked or not, a resize). */
@@ -61,24 +61,4 @@ export function gotoStep(i) {
   $("step-view").innerHTML = step.html;
   $("step-view").dataset.phase = step.phase;
   highlight(step);
-}
-
-// ---------------------------------------------------------------- export
-
-export function showExport(m) {
-  const box = $("export-links");
-  for (const a of box.querySelectorAll("a")) URL.revokeObjectURL(a.href);
-  box.innerHTML = "";
-  const link = (blob, name, text) => {
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text; a.dataset.file = name;
-    box.appendChild(a);
-    return a;
-  };
-  const weights = link(new Blob([b64bytes(m.safetensors)], {type: "application/octet-stream"}), m.filename, `\u2B07 ${m.filename}`);
-  link(new Blob([m.code], {type: "text/x-python"}), m.code_filename, `\u2B07 ${m.code_filename} (PyTorch)`);
-  box.hidden = false;
-  $("export-code").textContent = m.code;
-  $("export-code-box").hidden = false;
-  weights.click();
 }

@@ -1,0 +1,86 @@
+// What every page of the playground shares for a classroom: links that carry a set-up (and hide
+// controls), the lasting health banner, the export links.  Each page passes its own controls.
+import {$, b64bytes, toast} from "./common.js";
+
+/** A link's fragment -> {fields (raw strings), weights, hide}; ``hideable``: name -> selector.
+ * Unknown names to hide get a message. */
+export function parseLink(hash, hideable) {
+  const out = {fields: {}, weights: null, hide: []};
+  for (const part of hash.replace(/^#/, "").split("&")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    let k, v;
+    try { k = decodeURIComponent(part.slice(0, eq)); v = decodeURIComponent(part.slice(eq + 1)); } catch (e) {
+      toast("error", `The link's part ${part.slice(0, 40)} is not valid URL encoding; it was ignored.`, 20000); continue;
+    }
+    if (k === "w") out.weights = v;
+    else if (k === "hide") {
+      for (const name of v.split(",").filter(Boolean)) {
+        if (name in hideable) out.hide.push(name);
+        else toast("error", `The link's hide=${name} is not a control that can be hidden (choose from ${Object.keys(hideable).join(", ")}); it was ignored.`, 20000);
+      }
+    } else out.fields[k] = v;
+  }
+  return out;
+}
+
+/** Hide the controls ``names`` (a teacher's link); the page gets the class ``classroom``. */
+export function hideControls(names, hideable) {
+  for (const el of document.querySelectorAll(".hidden-by-link")) el.classList.remove("hidden-by-link");
+  for (const name of names) {
+    for (const el of document.querySelectorAll(hideable[name])) {
+      (el.closest(".ctl, .slider, .check, .seed, .upload, .preset, .datasets") || el).classList.add("hidden-by-link");
+    }
+  }
+  document.body.classList.toggle("classroom", names.length > 0);
+}
+
+/** The fragment of a set-up: each control, then the weights (``w``) and the hidden controls. */
+export function setupHash(cfg, weights, hide, skip) {
+  const parts = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    if (skip && skip(k, v)) continue;
+    parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : String(v))}`);
+  }
+  if (weights) parts.push("w=" + weights);
+  if (hide && hide.length) parts.push("hide=" + hide.join(","));
+  return "#" + parts.join("&");
+}
+
+/** The health message in the lasting banner (until the next one); ``onDiverged`` runs on a divergence. */
+export function showHealth(m, onDiverged) {
+  const box = $("banner");
+  box.innerHTML = "";
+  const add = (cls, text) => {
+    const div = document.createElement("div");
+    div.className = cls; div.textContent = text; box.appendChild(div);
+    return div;
+  };
+  if (m.diverged) {
+    add("diverged", m.diverged.message).dataset.step = m.diverged.step;
+    if (onDiverged) onDiverged();
+  }
+  for (const w of m.warnings) add("warning " + w.kind, w.message);
+  box.hidden = !box.children.length;
+  document.body.dataset.diverged = m.diverged ? "true" : "false";
+  document.body.dataset.warnings = m.warnings.map((w) => w.kind).join(",");
+}
+
+/** The export message: download links for the weights and the PyTorch code, and the code shown. */
+export function showExport(m) {
+  const box = $("export-links");
+  for (const a of box.querySelectorAll("a")) URL.revokeObjectURL(a.href);
+  box.innerHTML = "";
+  const link = (blob, name, text) => {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob); a.download = name; a.textContent = text; a.dataset.file = name;
+    box.appendChild(a);
+    return a;
+  };
+  const weights = link(new Blob([b64bytes(m.safetensors)], {type: "application/octet-stream"}), m.filename, `\u2B07 ${m.filename}`);
+  link(new Blob([m.code], {type: "text/x-python"}), m.code_filename, `\u2B07 ${m.code_filename} (PyTorch)`);
+  box.hidden = false;
+  $("export-code").textContent = m.code;
+  $("export-code-box").hidden = false;
+  weights.click();
+}
