@@ -139,24 +139,45 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
 
 
 def check_no_training(run: Observed, th: Thresholds) -> list:
-    """No optimizer step at all, or parameters the optimizer steps that never change."""
+    """Nothing trained: gradients computed but no parameter ever changes (no step(), no manual
+    update); a program without backward() or step() (evaluation, save/load) gets a note."""
     if run.drives_loop:
         return []
     if not run.steps:
-        message = (f"backward() ran {run.backward_calls} times but optimizer.step() never did: "
-                   "the gradients are computed and thrown away." if run.backward_calls else
-                   "No optimizer step and no backward() ran: nothing was trained.")
-        return [Finding("no-training", "error", message,
-                        _ev(0, "optimizer steps", 1, "≥ ", backward_calls=run.backward_calls), {},
-                        "Call optimizer.step() after loss.backward() in every iteration.")]
+        if run.backward_calls:
+            return [Finding("no-training", "error",
+                            f"backward() ran {run.backward_calls} times but no parameter was updated: "
+                            "the gradients are computed and thrown away.",
+                            _ev(0, "training steps", 1, "≥ ", backward_calls=run.backward_calls), {},
+                            "Call optimizer.step() after loss.backward() in every iteration.")]
+        return [Finding("no-training", "info",
+                        "No backward() and no optimizer step ran, so there is no training to "
+                        "diagnose (an evaluation, inference or save/load script, or gradients "
+                        "written by hand without autograd); the checks of the set-up still ran "
+                        "on what was seen.",
+                        _ev(0, "backward() calls and optimizer steps", 1, "≥ "), {},
+                        "Nothing to fix if the script is not meant to train; otherwise make sure "
+                        "the training loop runs (epochs > 0, a non-empty DataLoader).")]
     out = []
     measured = run.measured()
+    manual = all(s.optimizer in ("", "manual update") for s in run.steps)
     for name in run.param_order or (list(measured[0].params) if measured else []):
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats or not stats[0].in_optimizer:
             continue
         had_grad = any(p.grad_norm for p in stats)
         moved = max((p.update_norm or 0.0) for p in stats)
+        if had_grad and moved == 0.0 and manual:
+            out.append(Finding(
+                "no-training", "error",
+                f"backward() ran {run.backward_calls} times but no parameter changed between one "
+                f"backward() and the next ({name} and the others stay where they were): no "
+                "optimizer.step() and no manual update ran, so the gradients are thrown away.",
+                _ev(0.0, "largest update ‖Δw‖ between backward() calls", 0.0, "> ",
+                    backward_calls=run.backward_calls), {"parameter": name},
+                "Call optimizer.step() after loss.backward() in every iteration (or update the "
+                "parameters by hand under torch.no_grad())."))
+            break
         if had_grad and moved == 0.0:
             out.append(Finding(
                 "no-training", "error",
