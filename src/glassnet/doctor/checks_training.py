@@ -67,10 +67,10 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
     finite = losses[np.isfinite(losses)]
     lr = run.steps[0].lr if run.steps else None
     blown = np.flatnonzero(~np.isfinite(losses))
-    if blown.size and finite.size >= 3:
+    if blown.size and finite.size >= 2:
         before = losses[:blown[0]]
         before = before[np.isfinite(before)]
-        if before.size >= 3 and before[-1] > th.divergence * before.min():
+        if before.size >= 2 and before[-1] > th.divergence * before.min():
             return [Finding(
                 "lr-too-high", "error",
                 f"The loss grew from {before.min():.3g} to {before[-1]:.3g} and then became "
@@ -91,6 +91,9 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
             {"step": int(np.argmin(s)) + th.window - 1},
             f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10; with SGD consider momentum "
             "and a smaller step, with Adam 1e-3 is the usual start.")]
+    step_size = _step_size_finding(run, th, finite, lr)
+    if step_size:
+        return step_size
     jumps = np.abs(np.diff(finite)) / max(float(np.mean(np.abs(finite))), 1e-12)
     if float(jumps.mean()) > th.oscillation and end >= 0.9 * float(s[0]):
         return [Finding(
@@ -101,6 +104,43 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
                 learning_rate=lr), {},
             "Lower the learning rate (÷3 to ÷10) or use a larger batch.")]
     return []
+
+
+def _early_update_ratio(run: Observed, steps: int = 5) -> float | None:
+    """The largest, over the first measured steps, of the median ‖Δw‖/‖w‖ of the weight matrices."""
+    per_step = []
+    for s in run.measured()[:steps]:
+        ratios = [p.update_norm / p.weight_norm for p in s.params.values()
+                  if p.in_optimizer and p.update_norm is not None and p.weight_norm > 0
+                  and len(p.shape) >= 2]
+        if ratios:
+            per_step.append(float(np.median(ratios)))
+    return max(per_step) if per_step else None
+
+
+def _step_size_finding(run: Observed, th: Thresholds, finite: np.ndarray, lr) -> list:
+    """Updates as large as the weights, a loss that jumped far above its start and a run that
+    ends no better than it began: the step size is the cause (dead ReLUs are the symptom)."""
+    ratio = _early_update_ratio(run)
+    if ratio is None or ratio <= th.update_ratio_high or finite.size < 2 * th.window:
+        return []
+    start, peak = float(finite[0]), float(finite.max())
+    end = float(finite[-th.window:].mean())
+    if start <= 0 or peak < th.loss_jump * start or end < th.no_progress * start:
+        return []
+    dead = _dead_layers(run, th)
+    symptom = (f"; {dead[0][1]:.0%} of the ReLU units after {dead[0][0]} have died (never active), "
+               "a symptom of the same cause" if dead else "")
+    return [Finding(
+        "lr-too-high", "error",
+        f"The step size is too large: the first updates changed the weights by {ratio:.2g} of their "
+        f"size (healthy ≈ 1e-3), the loss jumped from {start:.3g} to {peak:.3g} at step "
+        f"{int(np.argmax(finite))} and ends at {end:.3g}, no better than it began{symptom}.",
+        _ev(ratio, "largest early median ‖Δw‖/‖w‖", th.update_ratio_high, "≤ ", learning_rate=lr,
+            loss_start=start, loss_peak=peak, loss_end=end,
+            dead_relu={d[0]: d[1] for d in dead}), {"step": int(np.argmax(finite))},
+        f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10 (or more) until ‖Δw‖/‖w‖ "
+        "is near 1e-3; with SGD start near 0.01–0.1, with Adam at 1e-3.")]
 
 
 def _update_ratio(run: Observed) -> float | None:
@@ -252,8 +292,9 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
     return out
 
 
-def check_dead_relu(run: Observed, th: Thresholds) -> list:
-    """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
+def _dead_layers(run: Observed, th: Thresholds) -> list:
+    """[(layer, dead fraction, units, steps)] of the ReLU layers with too many units never active
+    in the last measured batches."""
     by_layer = {}
     for c in run.calls(("relu",)):
         if "active" in c.stats and c.finite:
@@ -267,15 +308,23 @@ def check_dead_relu(run: Observed, th: Thresholds) -> list:
         alive = np.logical_or.reduce(recent)
         dead = 1.0 - float(alive.mean())
         if dead >= th.dead_fraction and len(alive) > 1:
-            out.append(Finding(
-                "dead-relu", "warning",
-                f"{int(round(dead * len(alive)))} of {len(alive)} ReLU units after {where} output 0 "
-                f"for every sample in the last {len(steps)} measured batches: they pass no gradient "
-                "and have stopped learning.",
-                _ev(dead, "fraction of units never active", th.dead_fraction, "< "),
-                {"layer": where, "step": steps[-1]},
-                "Lower the learning rate, keep biases at their default (not large negative), "
-                "standardise inputs, or use LeakyReLU/GELU."))
+            out.append((where, dead, len(alive), steps))
+    return out
+
+
+def check_dead_relu(run: Observed, th: Thresholds) -> list:
+    """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
+    out = []
+    for where, dead, units, steps in _dead_layers(run, th):
+        out.append(Finding(
+            "dead-relu", "warning",
+            f"{int(round(dead * units))} of {units} ReLU units after {where} output 0 "
+            f"for every sample in the last {len(steps)} measured batches: they pass no gradient "
+            "and have stopped learning.",
+            _ev(dead, "fraction of units never active", th.dead_fraction, "< "),
+            {"layer": where, "step": steps[-1]},
+            "Lower the learning rate, keep biases at their default (not large negative), "
+            "standardise inputs, or use LeakyReLU/GELU."))
     return out
 
 

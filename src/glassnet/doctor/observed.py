@@ -32,6 +32,13 @@ class Thresholds:
     oscillation: float = 0.3
     #: Window (steps) of the moving average the loss checks smooth with.
     window: int = 10
+    #: lr-too-high (step size): the largest early median ‖Δw‖/‖w‖ above this (healthy ≈ 1e-3;
+    #: Karpathy, CS231n) ...
+    update_ratio_high: float = 0.1
+    #: ... with a loss that jumped above this many times its first value ...
+    loss_jump: float = 3.0
+    #: ... and ends above this fraction of its first value (no progress).
+    no_progress: float = 0.8
     #: lr-too-low-or-stalled: the smoothed loss drops by less than this fraction over the run.
     min_drop: float = 0.05
     #: lr-too-low-or-stalled: steps needed before a stall is judged.
