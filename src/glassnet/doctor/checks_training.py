@@ -82,11 +82,13 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
         return []
     s = smooth(finite, th.window)
     low, end = float(s.min()), float(s[-1])
-    if low > 0 and end > th.divergence * low and end > s[0]:
+    tail = s[int(np.argmin(s)):]
+    rising = tail.size > 2 * th.window and float(np.mean(np.diff(tail) > 0)) > 0.6
+    if low > 0 and end > th.divergence * low and (end > s[0] or rising and end > th.late_rise * low):
         return [Finding(
             "lr-too-high", "error",
-            f"The loss diverges: its {th.window}-step average fell to {low:.3g} and then rose to "
-            f"{end:.3g}.", _ev(end / low, "final / lowest smoothed loss", th.divergence, "≤ ",
+            f"The loss diverges: its {th.window}-step average fell to {low:.3g} at step "
+            f"{int(np.argmin(s)) + th.window - 1} and then rose to {end:.3g}.", _ev(end / low, "final / lowest smoothed loss", th.divergence, "≤ ",
                                learning_rate=lr),
             {"step": int(np.argmin(s)) + th.window - 1},
             f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10; with SGD consider momentum "

@@ -28,6 +28,9 @@ class Thresholds:
     input_spread: float = 100.0
     #: lr-too-high: the smoothed loss ends above this many times its minimum (divergence).
     divergence: float = 2.0
+    #: lr-too-high: a smoothed loss that rises steadily after its minimum and ends this many times
+    #: above it diverges even when it ends below where it started (a late divergence).
+    late_rise: float = 10.0
     #: lr-too-high: mean |ΔL|/L per step above this with no progress (oscillation).
     oscillation: float = 0.3
     #: Window (steps) of the moving average the loss checks smooth with.

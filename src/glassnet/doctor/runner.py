@@ -88,14 +88,15 @@ def _error(exc: BaseException, path: str | None, step: int) -> dict:
     return {"type": type(exc).__name__, "message": message[:300], "line": line, "step": step}
 
 
-def diagnose_script(path, steps: int = 200, args=(), probe: bool = False,
+def diagnose_script(path, steps: int | None = 200, args=(), probe: bool = False,
                     thresholds: Thresholds | None = None, threads: int | None = None) -> Report:
-    """Run ``path`` for at most ``steps`` optimizer steps under observation; report."""
+    """Run ``path`` for at most ``steps`` training steps under observation (``None``: the whole
+    run, measured in full for the first 20 steps and then at every 5th); report."""
     path = os.path.abspath(str(path))
     if not os.path.isfile(path):
         raise ValueError(f"no such script {path!r}")
-    if steps < 1:
-        raise ValueError(f"--steps must be at least 1; got {steps}")
+    if steps is not None and steps < 1:
+        raise ValueError(f"--steps must be at least 1 or 'all'; got {steps}")
     with open(path, encoding="utf-8") as f:
         source = f.read()
     engine = "torch" if _TORCH_IMPORT.search(source) else "glassnet"
