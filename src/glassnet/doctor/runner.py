@@ -61,7 +61,8 @@ def _batches_data(batches: dict, kind: str | None):
         return None
     xs, ys = [], []
     for b in batches.values():
-        if "input" in b and "target" in b and len(b["input"]) == len(b["target"]):
+        if "input" in b and "target" in b and len(b["input"]) == len(b["target"]) and \
+                (not xs or b["input"].shape[1:] == xs[0].shape[1:]):   # padded batches differ
             labels = _labels(b["target"], kind)
             if labels is None:
                 return None

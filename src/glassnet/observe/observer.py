@@ -291,6 +291,11 @@ class TorchObserver:
             call.input_from = produced_by
             call.stats["input_where"] = after
             target = args[1] if len(args) > 1 else kwargs.get("target")
+            if isinstance(target, torch.Tensor) and kind in ("cross_entropy", "nll_loss"):
+                ignore = kwargs.get("ignore_index", args[4] if len(args) > 4 else -100)
+                if not target.is_floating_point() and bool((target == ignore).any()):
+                    call.stats["ignored"] = int((target == ignore).sum())
+                    target = target[target != ignore]          # honour ignore_index
             if isinstance(target, torch.Tensor):
                 call.stats["target"] = self._summary(target)
                 if call.grad_enabled and self.current.index < self.keep_batches:
