@@ -1,5 +1,5 @@
 """Checks of the training itself: NaN, learning rate, steps that change nothing, the loop's
-order (zero_grad, clipping, eval mode), parameters the optimizer misses, dead and saturated
+order (zero_grad, clipping), parameters the optimizer misses, dead and saturated
 units, and gradients that vanish or explode from the last layer to the first.
 
 Each check is ``check_x(run: Observed, th: Thresholds) -> list[Finding]``.
@@ -268,6 +268,22 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
             {"parameter": names[0]},
             "Build the optimizer from model.parameters() after the whole model exists "
             "(layers added later, or a second model, are not included otherwise)."))
+    at_init = _frozen_at_init(measured[0])
+    if at_init:
+        names = [n for n, _, _ in at_init]
+        out.append(Finding(
+            "frozen", "warning",
+            f"{len(names)} weight tensor{'s' if len(names) > 1 else ''} ({', '.join(names[:4])}"
+            f"{'…' if len(names) > 4 else ''}) {'have' if len(names) > 1 else 'has'} "
+            "requires_grad=False, no optimizer holds them, and their values are still PyTorch's "
+            f"default random initialisation (RMS {at_init[0][1]:.3g}, the default gives "
+            f"{at_init[0][2]:.3g}): a layer frozen as if pretrained, with nothing loaded into it, "
+            "gives random features that never improve.",
+            _ev(len(names), "frozen weight tensors at their initial scale", 0, "= ",
+                rms={n: r for n, r, _ in at_init}, init_rms={n: e for n, _, e in at_init}),
+            {"parameter": names[0]},
+            "Load the pretrained weights before freezing (check load_state_dict's missing_keys), "
+            "or leave the layers trainable and in the optimizer."))
     never, off = [], []
     for name in measured[0].params:
         stats = [s.params[name] for s in measured if name in s.params]
@@ -311,6 +327,21 @@ def _dead_layers(run: Observed, th: Thresholds) -> list:
         dead = 1.0 - float(alive.mean())
         if dead >= th.dead_fraction and len(alive) > 1:
             out.append((where, dead, len(alive), steps))
+    return out
+
+
+def _frozen_at_init(step, tolerance: float = 0.15) -> list:
+    """[(name, RMS, default RMS)] of weight tensors (≥ 64 values) outside every optimizer, with
+    requires_grad=False, whose RMS is within ``tolerance`` of torch's default Kaiming-uniform
+    initialisation, U(±1/√fan_in), whose RMS is 1/√(3·fan_in)."""
+    out = []
+    for p in step.params.values():
+        if p.in_optimizer or p.requires_grad or len(p.shape) < 2 or math.prod(p.shape) < 64:
+            continue
+        rms = p.weight_norm / math.sqrt(math.prod(p.shape))
+        expected = 1.0 / math.sqrt(3.0 * math.prod(p.shape[1:]))
+        if abs(rms / expected - 1.0) < tolerance:
+            out.append((p.name, rms, expected))
     return out
 
 
@@ -401,26 +432,6 @@ def check_gradient_flow(run: Observed, th: Thresholds) -> list:
     return []
 
 
-def check_eval_mode(run: Observed, th: Thresholds) -> list:
-    """Dropout / batch-norm still in training mode while the program evaluates under no_grad."""
-    calls = [c for c in run.calls(("dropout", "norm"), training=False) if c.training]
-    if not calls:
-        return []
-    c = calls[0]
-    roots = [r for s in run.all_steps() for r in s.calls if r.kind == "root" and not r.grad_enabled
-             and r.step == c.step]
-    what = "dropout zeroes random units" if c.kind == "dropout" else \
-        "batch-norm uses batch statistics and overwrites its running averages with evaluation data"
-    return [Finding(
-        "eval-mode", "warning",
-        f"{c.where} ({c.type}) ran in training mode under no_grad {len(calls)} times: {what}, so the "
-        "evaluation numbers are noisy and wrong.",
-        _ev(len(calls), "evaluation calls in training mode", 0, "= "),
-        {k: v for k, v in {"layer": c.where, "step": c.step,
-                           "line": roots[0].line if roots else None}.items() if v is not None},
-        "Call model.eval() before evaluating and model.train() before training again.")]
-
-
 def check_clip_after_step(run: Observed, th: Thresholds) -> list:
     clips = [c for s in run.all_steps() for c in s.clips]
     late = [c for c in clips if c.after_step]
@@ -455,4 +466,4 @@ def check_probe(run: Observed, th: Thresholds) -> list:
 
 CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_no_training,
           check_zero_grad, check_optimizer_coverage, check_dead_relu, check_saturation,
-          check_gradient_flow, check_eval_mode, check_clip_after_step, check_probe]
+          check_gradient_flow, check_clip_after_step, check_probe]

@@ -64,6 +64,10 @@ class Thresholds:
     exploding_ratio: float = 1e3
     #: exploding-gradient: any layer's weight-gradient norm at the first step above this.
     exploding_norm: float = 1e3
+    #: unshuffled-data: batches with at least this many class targets are counted ...
+    unshuffled_batch: int = 8
+    #: ... and more than this fraction of them holding one class means a class-sorted order.
+    unshuffled_fraction: float = 0.5
     #: label-imbalance: most / least frequent class count above this.
     imbalance_ratio: float = 10.0
     #: noise-limited: k-nearest-neighbour accuracy on held-out points below this.

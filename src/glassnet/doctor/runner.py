@@ -18,18 +18,19 @@ import traceback
 import numpy as np
 
 from ..observe import StepLimitReached, TorchObserver
-from . import checks_setup, checks_training
+from . import checks_loop, checks_setup, checks_training
 from .engine_observe import GlassnetObserver
 from .observed import Observed, Thresholds
 from .probe import probe_glassnet, probe_torch
 from .report import Report
 
-CHECKS = checks_setup.CHECKS + checks_training.CHECKS
+CHECKS = checks_setup.CHECKS + checks_training.CHECKS + checks_loop.CHECKS
 CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unscaled-input", "nan",
              "lr-too-high", "lr-too-low-or-stalled", "no-training", "missing-zero-grad",
              "param-not-in-optimizer", "frozen", "dead-relu", "saturation", "vanishing-gradient",
-             "exploding-gradient", "eval-mode", "clip-after-step", "label-imbalance",
-             "overfit-one-batch", "noise-limited", "script-error")
+             "exploding-gradient", "eval-mode", "train-in-eval-mode", "batchnorm-batch-of-one",
+             "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
+             "noise-limited", "script-error")
 _TORCH_IMPORT = re.compile(r"^\s*(import|from)\s+torch\b", re.M)
 
 
@@ -152,7 +153,8 @@ def checks_run(observed: Observed) -> list:
     if observed.data is None:
         skip.add("noise-limited")
     if observed.drives_loop:
-        skip |= {"no-training", "missing-zero-grad", "eval-mode", "clip-after-step", "script-error"}
+        skip |= {"no-training", "missing-zero-grad", "eval-mode", "train-in-eval-mode",
+                 "batchnorm-batch-of-one", "clip-after-step", "script-error"}
     return [c for c in CHECK_IDS if c not in skip]
 
 

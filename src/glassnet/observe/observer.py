@@ -307,6 +307,9 @@ class TorchObserver:
                 if x.numel() and x.is_floating_point() else None
             if out.numel() == 1:
                 call.stats["value"] = float(out.detach())
+        elif kind == "dropout":                   # F.dropout(x, p, training=True): on by default
+            call.training = bool(kwargs.get("training", kwargs.get("train", args[2] if len(args) > 2
+                                                                    else True)))
         else:
             if kind in ("softmax", "log_softmax"):
                 dim = args[1] if len(args) > 1 else kwargs.get("dim")
