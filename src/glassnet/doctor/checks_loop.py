@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import re
 
+from .checks_training import _ev
 from .observed import Observed, Thresholds
 from .report import Finding
 
 _BATCH_OF_ONE = re.compile(r"Expected more than 1 value per channel when training", re.I)
-
-
-def _ev(measured, what, threshold, comparison="", **extra) -> dict:
-    return {"measured": measured, "measured_what": what, "threshold": threshold,
-            "comparison": comparison, **extra}
 
 
 def _where(**items) -> dict:

@@ -83,8 +83,9 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
     s = smooth(finite, th.window)
     low, end = float(s.min()), float(s[-1])
     tail = s[int(np.argmin(s)):]
-    rising = tail.size > 2 * th.window and float(np.mean(np.diff(tail) > 0)) > 0.6
-    if low > 0 and end > th.divergence * low and (end > s[0] or rising and end > th.late_rise * low):
+    rising = (tail.size > 2 * th.window and float(np.mean(np.diff(tail) > 0)) > 0.6
+              and end > th.late_rise * low and end - low > (s[0] - low) / 3)  # gave back a third
+    if low > 0 and end > th.divergence * low and (end > s[0] or rising):
         return [Finding(
             "lr-too-high", "error",
             f"The loss diverges: its {th.window}-step average fell to {low:.3g} at step "

@@ -54,6 +54,17 @@ def script_names(source: str | None) -> dict:
     return names
 
 
+def record_updates(step, entries, norms, values: bool) -> None:
+    """Each ``(name, tensor)``'s update norm (and, with ``values``, its value after) into
+    ``step.params``; shared with the optimizer hooks."""
+    for (name, p), un in zip(entries, norms):
+        stat = step.params.get(name)
+        if stat is not None:
+            stat.update_norm = un
+            if values:
+                stat.values["after"] = _numpy(p)
+
+
 class ManualUpdates:
     """One observer's bookkeeping of steps cut at ``backward()`` (see the module docstring)."""
 
@@ -102,12 +113,7 @@ class ManualUpdates:
         if self.before is not None and step.params:
             with self.torch.no_grad():
                 deltas = [p.detach() - b for (_, p), b in zip(self.entries, self.before)]
-            for (name, p), un in zip(self.entries, _norms(self.torch, deltas)):
-                stat = step.params.get(name)
-                if stat is not None:
-                    stat.update_norm = un
-                    if self.values:
-                        stat.values["after"] = _numpy(p)
+            record_updates(step, self.entries, _norms(self.torch, deltas), self.values)
         step.optimizer = step.optimizer or MANUAL
         self.before = None
 

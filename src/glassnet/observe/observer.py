@@ -42,7 +42,7 @@ import numpy as np
 
 from ._torch_util import _activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched
 from .hooks import TorchHooks, module_paths
-from .manual import ManualUpdates
+from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
                       summarize_target)
 
@@ -404,12 +404,7 @@ class TorchObserver:
             after = [p.detach() for _, p, _ in entries]
             deltas = [a - b for a, b in zip(after, before)] if after else []
             u_norms = _norms(torch, deltas)
-        for (name, p, _), un in zip(entries, u_norms):
-            stat = self.current.params.get(name)
-            if stat is not None:
-                stat.update_norm = un
-                if self.values:
-                    stat.values["after"] = _numpy(p)
+        record_updates(self.current, [(name, p) for name, p, _ in entries], u_norms, self.values)
         self._before = None
         self._last_event = "step"
         self._pending_step = {id(p) for _, p, _ in self._entries or ()}
