@@ -192,8 +192,8 @@ class GlassnetObserver:
                 self._finish_step()
             self._begin_manual(tensor)
         if self._last_event == "step" and self.optimizers:
-            stale = [name for name, p, _ in self._entries(self.optimizers[-1])
-                     if p.grad is not None and np.any(_array(p.grad) != 0)]
+            stale = [name for name, p, in_opt in self._entries(self.optimizers[-1])
+                     if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
             self.current.stale_grads.extend(stale)
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
