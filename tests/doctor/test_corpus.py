@@ -2,6 +2,9 @@
 
 Each script says what it expects in its first lines (``# doctor: expect <id>`` or ``none``,
 and ``# doctor: args ...``).  A buggy script must get its id; a fixed twin must get no error.
+healthy/ holds training programs in the styles others write (PyTorch's tutorials, micrograd,
+makemore, d2l, pytorch/examples, Lightning-like loops, evaluation and save/load scripts, CNN,
+RNN and GPT programs, some on glassnet): each must get no error.
 """
 import json
 import re
@@ -17,6 +20,7 @@ from glassnet.cli import main  # noqa: E402
 
 CASES = Path(__file__).parent / "cases"
 SCRIPTS = sorted(CASES.glob("*.py"))
+HEALTHY = sorted((Path(__file__).parent / "healthy").glob("*.py"))
 
 
 def _expectation(path):
@@ -55,6 +59,18 @@ def test_doctor_names_the_planted_bug_and_spares_the_twin(script, capsys):
     for f in report["findings"]:
         assert set(f) == {"id", "severity", "message", "evidence", "where", "fix"}
         assert "measured" in f["evidence"] and f["fix"]
+
+
+def test_the_healthy_corpus_is_broad():
+    assert len(HEALTHY) >= 15
+    assert all(_expectation(p)[0] == "none" for p in HEALTHY)
+
+
+@pytest.mark.parametrize("script", HEALTHY, ids=lambda p: p.stem)
+def test_healthy_program_by_others_gets_no_error(script, capsys):
+    code, report = _doctor(script, capsys, _expectation(script)[1])
+    errors = [(f["id"], f["message"]) for f in report["findings"] if f["severity"] == "error"]
+    assert not errors and code == 0, f"false alarm on a healthy program: {errors}"
 
 
 def test_console_script_exit_status_and_json(tmp_path):

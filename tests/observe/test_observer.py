@@ -173,3 +173,38 @@ def test_the_observation_imports_without_torch():
             "print(o.Step(0).empty)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_a_loop_without_an_optimizer_is_cut_into_steps_at_backward():
+    """`w -= lr * w.grad` and `p.data += ...`: each backward() is a step, its update measured."""
+    torch.manual_seed(0)
+    w = torch.randn(3, 2, requires_grad=True)
+    b = torch.zeros(2, requires_grad=True)
+    x = torch.randn(16, 3)
+    with observe(max_steps=10) as seen:
+        for _ in range(4):
+            loss = (x @ w + b).pow(2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+            b.data += -0.1 * b.grad
+            w.grad = None
+            b.grad = None
+    assert len(seen.steps) == 4 and not seen.optimizers
+    first = seen.steps[0]
+    assert first.optimizer == "manual update" and first.loss is not None
+    stats = list(first.params.values())
+    assert [s.shape for s in stats] == [(3, 2), (2,)]
+    assert all(s.grad_norm > 0 and s.update_norm > 0 for s in stats)
+    assert stats[0].update_norm == pytest.approx(0.1 * stats[0].grad_norm, rel=1e-5)
+
+
+def test_backward_without_an_update_has_steps_that_change_nothing():
+    model = nn.Linear(3, 1)
+    x = torch.randn(8, 3)
+    with observe() as seen:
+        for _ in range(3):
+            model(x).pow(2).mean().backward()
+    assert len(seen.steps) == 3
+    assert all(p.update_norm == 0.0 for s in seen.steps for p in s.params.values())
+    assert {p.name for p in seen.steps[0].params.values()} == {"weight", "bias"}

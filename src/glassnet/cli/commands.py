@@ -276,8 +276,10 @@ def playground(host: str = typer.Option("127.0.0.1", "--host", help="Address to 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glassnet training script "
                                                    "to run unmodified and diagnose."),
-           steps: int = typer.Option(200, "--steps", help="Optimizer steps to observe before stopping "
-                                     "the script (or the training run)."),
+           steps: str = typer.Option("200", "--steps", help="Training steps (optimizer steps, or "
+                                     "backward() calls without an optimizer) to observe before "
+                                     "stopping the script (or the training run); 'all': the whole "
+                                     "script, sampled every 5th step after the first 20."),
            fmt: str = typer.Option("text", "--format", "-f", help="text, markdown, html or json."),
            probe: Optional[bool] = typer.Option(None, "--probe/--no-probe", help="Also train a fresh "
                                                 "copy on 16 examples (overfit-one-batch). Default: on "
@@ -308,15 +310,23 @@ def doctor(script: Optional[Path] = typer.Argument(None, help="A PyTorch or glas
         _fail("give either a SCRIPT.py to run or --data (the options of glassnet train), not both")
     try:
         th = doc.Thresholds.parse(threshold)
+        if steps.strip().lower() == "all":
+            if script is None:
+                raise ValueError("--steps all is for scripts; give --data a number of steps")
+            n_steps = None
+        elif steps.strip().isdigit():
+            n_steps = int(steps)
+        else:
+            raise ValueError(f"--steps takes a number or 'all'; got {steps!r}")
         if script is not None:
             import shlex
-            report = doc.diagnose_script(script, steps, shlex.split(script_args), bool(probe), th,
+            report = doc.diagnose_script(script, n_steps, shlex.split(script_args), bool(probe), th,
                                          threads)
         else:
             spec = _resolve_spec(config, data=data, target=target, hidden=hidden,
                                  activation=activation, loss=loss, optimizer=optimizer, lr=lr,
                                  batch_size=batch_size, seed=seed, test_size=test_size)
-            report = doc.diagnose_spec(spec, steps, probe is not False, th)
+            report = doc.diagnose_spec(spec, n_steps, probe is not False, th)
         text = report.render(fmt)
     except (ValueError, TypeError, OSError) as error:
         _fail(str(error))

@@ -1,5 +1,5 @@
 """Checks of the training itself: NaN, learning rate, steps that change nothing, the loop's
-order (zero_grad, clipping, eval mode), parameters the optimizer misses, dead and saturated
+order (zero_grad, clipping), parameters the optimizer misses, dead and saturated
 units, and gradients that vanish or explode from the last layer to the first.
 
 Each check is ``check_x(run: Observed, th: Thresholds) -> list[Finding]``.
@@ -67,10 +67,10 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
     finite = losses[np.isfinite(losses)]
     lr = run.steps[0].lr if run.steps else None
     blown = np.flatnonzero(~np.isfinite(losses))
-    if blown.size and finite.size >= 3:
+    if blown.size and finite.size >= 2:
         before = losses[:blown[0]]
         before = before[np.isfinite(before)]
-        if before.size >= 3 and before[-1] > th.divergence * before.min():
+        if before.size >= 2 and before[-1] > th.divergence * before.min():
             return [Finding(
                 "lr-too-high", "error",
                 f"The loss grew from {before.min():.3g} to {before[-1]:.3g} and then became "
@@ -82,15 +82,21 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
         return []
     s = smooth(finite, th.window)
     low, end = float(s.min()), float(s[-1])
-    if low > 0 and end > th.divergence * low and end > s[0]:
+    tail = s[int(np.argmin(s)):]
+    rising = (tail.size > 2 * th.window and float(np.mean(np.diff(tail) > 0)) > 0.6
+              and end > th.late_rise * low and end - low > (s[0] - low) / 3)  # gave back a third
+    if low > 0 and end > th.divergence * low and (end > s[0] or rising):
         return [Finding(
             "lr-too-high", "error",
-            f"The loss diverges: its {th.window}-step average fell to {low:.3g} and then rose to "
-            f"{end:.3g}.", _ev(end / low, "final / lowest smoothed loss", th.divergence, "≤ ",
+            f"The loss diverges: its {th.window}-step average fell to {low:.3g} at step "
+            f"{int(np.argmin(s)) + th.window - 1} and then rose to {end:.3g}.", _ev(end / low, "final / lowest smoothed loss", th.divergence, "≤ ",
                                learning_rate=lr),
             {"step": int(np.argmin(s)) + th.window - 1},
             f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10; with SGD consider momentum "
             "and a smaller step, with Adam 1e-3 is the usual start.")]
+    step_size = _step_size_finding(run, th, finite, lr)
+    if step_size:
+        return step_size
     jumps = np.abs(np.diff(finite)) / max(float(np.mean(np.abs(finite))), 1e-12)
     if float(jumps.mean()) > th.oscillation and end >= 0.9 * float(s[0]):
         return [Finding(
@@ -101,6 +107,43 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
                 learning_rate=lr), {},
             "Lower the learning rate (÷3 to ÷10) or use a larger batch.")]
     return []
+
+
+def _early_update_ratio(run: Observed, steps: int = 5) -> float | None:
+    """The largest, over the first measured steps, of the median ‖Δw‖/‖w‖ of the weight matrices."""
+    per_step = []
+    for s in run.measured()[:steps]:
+        ratios = [p.update_norm / p.weight_norm for p in s.params.values()
+                  if p.in_optimizer and p.update_norm is not None and p.weight_norm > 0
+                  and len(p.shape) >= 2]
+        if ratios:
+            per_step.append(float(np.median(ratios)))
+    return max(per_step) if per_step else None
+
+
+def _step_size_finding(run: Observed, th: Thresholds, finite: np.ndarray, lr) -> list:
+    """Updates as large as the weights, a loss that jumped far above its start and a run that
+    ends no better than it began: the step size is the cause (dead ReLUs are the symptom)."""
+    ratio = _early_update_ratio(run)
+    if ratio is None or ratio <= th.update_ratio_high or finite.size < 2 * th.window:
+        return []
+    start, peak = float(finite[0]), float(finite.max())
+    end = float(finite[-th.window:].mean())
+    if start <= 0 or peak < th.loss_jump * start or end < th.no_progress * start:
+        return []
+    dead = _dead_layers(run, th)
+    symptom = (f"; {dead[0][1]:.0%} of the ReLU units after {dead[0][0]} have died (never active), "
+               "a symptom of the same cause" if dead else "")
+    return [Finding(
+        "lr-too-high", "error",
+        f"The step size is too large: the first updates changed the weights by {ratio:.2g} of their "
+        f"size (healthy ≈ 1e-3), the loss jumped from {start:.3g} to {peak:.3g} at step "
+        f"{int(np.argmax(finite))} and ends at {end:.3g}, no better than it began{symptom}.",
+        _ev(ratio, "largest early median ‖Δw‖/‖w‖", th.update_ratio_high, "≤ ", learning_rate=lr,
+            loss_start=start, loss_peak=peak, loss_end=end,
+            dead_relu={d[0]: d[1] for d in dead}), {"step": int(np.argmax(finite))},
+        f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10 (or more) until ‖Δw‖/‖w‖ "
+        "is near 1e-3; with SGD start near 0.01–0.1, with Adam at 1e-3.")]
 
 
 def _update_ratio(run: Observed) -> float | None:
@@ -139,24 +182,45 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
 
 
 def check_no_training(run: Observed, th: Thresholds) -> list:
-    """No optimizer step at all, or parameters the optimizer steps that never change."""
+    """Nothing trained: gradients computed but no parameter ever changes (no step(), no manual
+    update); a program without backward() or step() (evaluation, save/load) gets a note."""
     if run.drives_loop:
         return []
     if not run.steps:
-        message = (f"backward() ran {run.backward_calls} times but optimizer.step() never did: "
-                   "the gradients are computed and thrown away." if run.backward_calls else
-                   "No optimizer step and no backward() ran: nothing was trained.")
-        return [Finding("no-training", "error", message,
-                        _ev(0, "optimizer steps", 1, "≥ ", backward_calls=run.backward_calls), {},
-                        "Call optimizer.step() after loss.backward() in every iteration.")]
+        if run.backward_calls:
+            return [Finding("no-training", "error",
+                            f"backward() ran {run.backward_calls} times but no parameter was updated: "
+                            "the gradients are computed and thrown away.",
+                            _ev(0, "training steps", 1, "≥ ", backward_calls=run.backward_calls), {},
+                            "Call optimizer.step() after loss.backward() in every iteration.")]
+        return [Finding("no-training", "info",
+                        "No backward() and no optimizer step ran, so there is no training to "
+                        "diagnose (an evaluation, inference or save/load script, or gradients "
+                        "written by hand without autograd); the checks of the set-up still ran "
+                        "on what was seen.",
+                        _ev(0, "backward() calls and optimizer steps", 1, "≥ "), {},
+                        "Nothing to fix if the script is not meant to train; otherwise make sure "
+                        "the training loop runs (epochs > 0, a non-empty DataLoader).")]
     out = []
     measured = run.measured()
+    manual = all(s.optimizer in ("", "manual update") for s in run.steps)
     for name in run.param_order or (list(measured[0].params) if measured else []):
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats or not stats[0].in_optimizer:
             continue
         had_grad = any(p.grad_norm for p in stats)
         moved = max((p.update_norm or 0.0) for p in stats)
+        if had_grad and moved == 0.0 and manual:
+            out.append(Finding(
+                "no-training", "error",
+                f"backward() ran {run.backward_calls} times but no parameter changed between one "
+                f"backward() and the next ({name} and the others stay where they were): no "
+                "optimizer.step() and no manual update ran, so the gradients are thrown away.",
+                _ev(0.0, "largest update ‖Δw‖ between backward() calls", 0.0, "> ",
+                    backward_calls=run.backward_calls), {"parameter": name},
+                "Call optimizer.step() after loss.backward() in every iteration (or update the "
+                "parameters by hand under torch.no_grad())."))
+            break
         if had_grad and moved == 0.0:
             out.append(Finding(
                 "no-training", "error",
@@ -205,6 +269,22 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
             {"parameter": names[0]},
             "Build the optimizer from model.parameters() after the whole model exists "
             "(layers added later, or a second model, are not included otherwise)."))
+    at_init = _frozen_at_init(measured[0])
+    if at_init:
+        names = [n for n, _, _ in at_init]
+        out.append(Finding(
+            "frozen", "warning",
+            f"{len(names)} weight tensor{'s' if len(names) > 1 else ''} ({', '.join(names[:4])}"
+            f"{'…' if len(names) > 4 else ''}) {'have' if len(names) > 1 else 'has'} "
+            "requires_grad=False, no optimizer holds them, and their values are still PyTorch's "
+            f"default random initialisation (RMS {at_init[0][1]:.3g}, the default gives "
+            f"{at_init[0][2]:.3g}): a layer frozen as if pretrained, with nothing loaded into it, "
+            "gives random features that never improve.",
+            _ev(len(names), "frozen weight tensors at their initial scale", 0, "= ",
+                rms={n: r for n, r, _ in at_init}, init_rms={n: e for n, _, e in at_init}),
+            {"parameter": names[0]},
+            "Load the pretrained weights before freezing (check load_state_dict's missing_keys), "
+            "or leave the layers trainable and in the optimizer."))
     never, off = [], []
     for name in measured[0].params:
         stats = [s.params[name] for s in measured if name in s.params]
@@ -231,8 +311,9 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
     return out
 
 
-def check_dead_relu(run: Observed, th: Thresholds) -> list:
-    """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
+def _dead_layers(run: Observed, th: Thresholds) -> list:
+    """[(layer, dead fraction, units, steps)] of the ReLU layers with too many units never active
+    in the last measured batches."""
     by_layer = {}
     for c in run.calls(("relu",)):
         if "active" in c.stats and c.finite:
@@ -246,15 +327,38 @@ def check_dead_relu(run: Observed, th: Thresholds) -> list:
         alive = np.logical_or.reduce(recent)
         dead = 1.0 - float(alive.mean())
         if dead >= th.dead_fraction and len(alive) > 1:
-            out.append(Finding(
-                "dead-relu", "warning",
-                f"{int(round(dead * len(alive)))} of {len(alive)} ReLU units after {where} output 0 "
-                f"for every sample in the last {len(steps)} measured batches: they pass no gradient "
-                "and have stopped learning.",
-                _ev(dead, "fraction of units never active", th.dead_fraction, "< "),
-                {"layer": where, "step": steps[-1]},
-                "Lower the learning rate, keep biases at their default (not large negative), "
-                "standardise inputs, or use LeakyReLU/GELU."))
+            out.append((where, dead, len(alive), steps))
+    return out
+
+
+def _frozen_at_init(step, tolerance: float = 0.15) -> list:
+    """[(name, RMS, default RMS)] of weight tensors (≥ 64 values) outside every optimizer, with
+    requires_grad=False, whose RMS is within ``tolerance`` of torch's default Kaiming-uniform
+    initialisation, U(±1/√fan_in), whose RMS is 1/√(3·fan_in)."""
+    out = []
+    for p in step.params.values():
+        if p.in_optimizer or p.requires_grad or len(p.shape) < 2 or math.prod(p.shape) < 64:
+            continue
+        rms = p.weight_norm / math.sqrt(math.prod(p.shape))
+        expected = 1.0 / math.sqrt(3.0 * math.prod(p.shape[1:]))
+        if abs(rms / expected - 1.0) < tolerance:
+            out.append((p.name, rms, expected))
+    return out
+
+
+def check_dead_relu(run: Observed, th: Thresholds) -> list:
+    """Per ReLU layer: units with output 0 for every sample of the last measured batches."""
+    out = []
+    for where, dead, units, steps in _dead_layers(run, th):
+        out.append(Finding(
+            "dead-relu", "warning",
+            f"{int(round(dead * units))} of {units} ReLU units after {where} output 0 "
+            f"for every sample in the last {len(steps)} measured batches: they pass no gradient "
+            "and have stopped learning.",
+            _ev(dead, "fraction of units never active", th.dead_fraction, "< "),
+            {"layer": where, "step": steps[-1]},
+            "Lower the learning rate, keep biases at their default (not large negative), "
+            "standardise inputs, or use LeakyReLU/GELU."))
     return out
 
 
@@ -329,26 +433,6 @@ def check_gradient_flow(run: Observed, th: Thresholds) -> list:
     return []
 
 
-def check_eval_mode(run: Observed, th: Thresholds) -> list:
-    """Dropout / batch-norm still in training mode while the program evaluates under no_grad."""
-    calls = [c for c in run.calls(("dropout", "norm"), training=False) if c.training]
-    if not calls:
-        return []
-    c = calls[0]
-    roots = [r for s in run.all_steps() for r in s.calls if r.kind == "root" and not r.grad_enabled
-             and r.step == c.step]
-    what = "dropout zeroes random units" if c.kind == "dropout" else \
-        "batch-norm uses batch statistics and overwrites its running averages with evaluation data"
-    return [Finding(
-        "eval-mode", "warning",
-        f"{c.where} ({c.type}) ran in training mode under no_grad {len(calls)} times: {what}, so the "
-        "evaluation numbers are noisy and wrong.",
-        _ev(len(calls), "evaluation calls in training mode", 0, "= "),
-        {k: v for k, v in {"layer": c.where, "step": c.step,
-                           "line": roots[0].line if roots else None}.items() if v is not None},
-        "Call model.eval() before evaluating and model.train() before training again.")]
-
-
 def check_clip_after_step(run: Observed, th: Thresholds) -> list:
     clips = [c for s in run.all_steps() for c in s.clips]
     late = [c for c in clips if c.after_step]
@@ -383,4 +467,4 @@ def check_probe(run: Observed, th: Thresholds) -> list:
 
 CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_no_training,
           check_zero_grad, check_optimizer_coverage, check_dead_relu, check_saturation,
-          check_gradient_flow, check_eval_mode, check_clip_after_step, check_probe]
+          check_gradient_flow, check_clip_after_step, check_probe]

@@ -50,6 +50,7 @@ class GlassnetObserver:
         self.backward_calls = 0
         self._stack, self._recent, self._undo = [], {}, []
         self._last_event, self._last_layer, self._before = None, None, None
+        self._manual, self._grads_pending, self._leaf_names = None, False, {}
         self.source = None
 
     # -- install / remove -----------------------------------------------------------------------
@@ -73,6 +74,10 @@ class GlassnetObserver:
         for undo in reversed(self._undo):
             undo()
         self._undo = []
+        if not self.optimizers and self._manual is not None and self.current.losses:
+            self._close_manual()
+            self.steps.append(self.current)
+            self.current = Step(self.current.index + 1)
         return False
 
     # -- modules --------------------------------------------------------------------------------
@@ -108,6 +113,8 @@ class GlassnetObserver:
 
     # -- engine observer ------------------------------------------------------------------------
     def on_forward(self, fn, out) -> None:
+        if self._grads_pending:
+            self._manual_grads()
         kind = _OPS.get(type(fn).__name__)
         if kind is None:
             return
@@ -183,9 +190,14 @@ class GlassnetObserver:
     # -- steps ----------------------------------------------------------------------------------
     def on_backward_begin(self, tensor):
         self.backward_calls += 1
+        if not self.optimizers:                 # no optimizer yet: backward() cuts the steps
+            if self._manual is not None:
+                self._close_manual()
+                self._finish_step()
+            self._begin_manual(tensor)
         if self._last_event == "step" and self.optimizers:
-            stale = [name for name, p, _ in self._entries(self.optimizers[-1])
-                     if p.grad is not None and np.any(_array(p.grad) != 0)]
+            stale = [name for name, p, in_opt in self._entries(self.optimizers[-1])
+                     if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
             self.current.stale_grads.extend(stale)
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
@@ -211,13 +223,59 @@ class GlassnetObserver:
             for name, p in root.named_parameters():
                 owned.setdefault(id(p), (prefix + name, p))
         ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
-        for i, p in enumerate(p for g in optimizer.param_groups for p in g["params"]):
+        groups = optimizer.param_groups if optimizer is not None else ()
+        for i, p in enumerate(p for g in groups for p in g["params"]):
             owned.setdefault(id(p), (f"param{i}", p))
         return [(name, p, id(p) in ids) for name, p in owned.values()]
+
+    # -- manual updates (no optimizer) ----------------------------------------------------------
+    def _begin_manual(self, tensor):
+        leaves, seen, stack = [], set(), [tensor]
+        while stack:                                  # iterative walk to the leaves
+            t = stack.pop()
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            if t.grad_fn is None:
+                if t.requires_grad:
+                    leaves.append(t)
+            else:
+                stack.extend(t.grad_fn.inputs or ())
+        leaves.reverse()
+        named = {id(p): n for n, p, _ in self._entries(None)}
+        for p in leaves:
+            if id(p) not in named and id(p) not in self._leaf_names:
+                self._leaf_names[id(p)] = f"tensor{len(self._leaf_names)}"
+        entries = [(named.get(id(p)) or self._leaf_names[id(p)], p) for p in leaves]
+        self._manual = (entries, [_array(p).copy() for _, p in entries])
+        self._grads_pending = True
+
+    def _manual_grads(self):
+        self._grads_pending = False
+        entries, before = self._manual
+        for (name, p), b in zip(entries, before):
+            g = None if p.grad is None else _array(p.grad)
+            gn = None if g is None else float(np.linalg.norm(g.astype(float)))
+            self.current.params[name] = ParamStat(
+                name, tuple(np.shape(b)), True, bool(p.requires_grad), gn,
+                float(np.linalg.norm(b.astype(float))), grad_finite=gn is None or math.isfinite(gn))
+        self.current.optimizer = "manual update"
+
+    def _close_manual(self):
+        if self._grads_pending:
+            self._manual_grads()
+        entries, before = self._manual
+        for (name, p), b in zip(entries, before):
+            stat = self.current.params.get(name)
+            if stat is not None:
+                stat.update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
 
     def _step_pre(self, optimizer, args, kwargs):
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
+        if self._manual is not None:            # the first step(): the optimizer cuts steps now
+            self._manual, self._grads_pending = None, False
+            self.current.params.clear()
         entries = self._entries(optimizer)
         before = [_array(p).copy() for _, p, _ in entries]
         s = self.current
@@ -235,10 +293,13 @@ class GlassnetObserver:
         for (name, p, _), b in zip(entries, before):
             s.params[name].update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
         self._last_event = "step"
-        self.steps.append(s)
-        self.current = Step(s.index + 1)
+        self._finish_step()
+
+    def _finish_step(self):
+        self.steps.append(self.current)
+        self.current = Step(self.current.index + 1)
         if self.max_steps is not None and len(self.steps) >= self.max_steps:
-            raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
+            raise StepLimitReached(f"stopped after {len(self.steps)} steps")
 
     def all_steps(self) -> list:
         return self.steps + ([self.current] if not self.current.empty else [])

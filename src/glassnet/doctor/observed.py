@@ -28,10 +28,20 @@ class Thresholds:
     input_spread: float = 100.0
     #: lr-too-high: the smoothed loss ends above this many times its minimum (divergence).
     divergence: float = 2.0
+    #: lr-too-high: a smoothed loss that rises steadily after its minimum and ends this many times
+    #: above it diverges even when it ends below where it started (a late divergence).
+    late_rise: float = 10.0
     #: lr-too-high: mean |ΔL|/L per step above this with no progress (oscillation).
     oscillation: float = 0.3
     #: Window (steps) of the moving average the loss checks smooth with.
     window: int = 10
+    #: lr-too-high (step size): the largest early median ‖Δw‖/‖w‖ above this (healthy ≈ 1e-3;
+    #: Karpathy, CS231n) ...
+    update_ratio_high: float = 0.1
+    #: ... with a loss that jumped above this many times its first value ...
+    loss_jump: float = 3.0
+    #: ... and ends above this fraction of its first value (no progress).
+    no_progress: float = 0.8
     #: lr-too-low-or-stalled: the smoothed loss drops by less than this fraction over the run.
     min_drop: float = 0.05
     #: lr-too-low-or-stalled: steps needed before a stall is judged.
@@ -54,6 +64,10 @@ class Thresholds:
     exploding_ratio: float = 1e3
     #: exploding-gradient: any layer's weight-gradient norm at the first step above this.
     exploding_norm: float = 1e3
+    #: unshuffled-data: batches with at least this many class targets are counted ...
+    unshuffled_batch: int = 8
+    #: ... and more than this fraction of them holding one class means a class-sorted order.
+    unshuffled_fraction: float = 0.5
     #: label-imbalance: most / least frequent class count above this.
     imbalance_ratio: float = 10.0
     #: noise-limited: k-nearest-neighbour accuracy on held-out points below this.

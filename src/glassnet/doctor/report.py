@@ -127,8 +127,8 @@ class Report:
 
     def _headline(self) -> str:
         counts = {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
-        run = (f"stopped after {self.steps_observed} optimizer steps" if self.stopped
-               else f"{self.steps_observed} optimizer steps observed")
+        run = (f"stopped after {self.steps_observed} training steps" if self.stopped
+               else f"{self.steps_observed} training steps observed")
         return (f"glassnet doctor: {self.source or 'model'} ({self.engine}, {run}, "
                 f"{self.seconds:.1f} s): {counts['error']} errors, {counts['warning']} warnings, "
                 f"{counts['info']} notes; {len(self.checks_run)} checks run")

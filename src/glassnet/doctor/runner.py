@@ -18,18 +18,19 @@ import traceback
 import numpy as np
 
 from ..observe import StepLimitReached, TorchObserver
-from . import checks_setup, checks_training
+from . import checks_loop, checks_setup, checks_training
 from .engine_observe import GlassnetObserver
 from .observed import Observed, Thresholds
 from .probe import probe_glassnet, probe_torch
 from .report import Report
 
-CHECKS = checks_setup.CHECKS + checks_training.CHECKS
+CHECKS = checks_setup.CHECKS + checks_training.CHECKS + checks_loop.CHECKS
 CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unscaled-input", "nan",
              "lr-too-high", "lr-too-low-or-stalled", "no-training", "missing-zero-grad",
              "param-not-in-optimizer", "frozen", "dead-relu", "saturation", "vanishing-gradient",
-             "exploding-gradient", "eval-mode", "clip-after-step", "label-imbalance",
-             "overfit-one-batch", "noise-limited", "script-error")
+             "exploding-gradient", "eval-mode", "train-in-eval-mode", "batchnorm-batch-of-one",
+             "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
+             "noise-limited", "script-error")
 _TORCH_IMPORT = re.compile(r"^\s*(import|from)\s+torch\b", re.M)
 
 
@@ -61,7 +62,8 @@ def _batches_data(batches: dict, kind: str | None):
         return None
     xs, ys = [], []
     for b in batches.values():
-        if "input" in b and "target" in b and len(b["input"]) == len(b["target"]):
+        if "input" in b and "target" in b and len(b["input"]) == len(b["target"]) and \
+                (not xs or b["input"].shape[1:] == xs[0].shape[1:]):   # padded batches differ
             labels = _labels(b["target"], kind)
             if labels is None:
                 return None
@@ -88,14 +90,15 @@ def _error(exc: BaseException, path: str | None, step: int) -> dict:
     return {"type": type(exc).__name__, "message": message[:300], "line": line, "step": step}
 
 
-def diagnose_script(path, steps: int = 200, args=(), probe: bool = False,
+def diagnose_script(path, steps: int | None = 200, args=(), probe: bool = False,
                     thresholds: Thresholds | None = None, threads: int | None = None) -> Report:
-    """Run ``path`` for at most ``steps`` optimizer steps under observation; report."""
+    """Run ``path`` for at most ``steps`` training steps under observation (``None``: the whole
+    run, measured in full for the first 20 steps and then at every 5th); report."""
     path = os.path.abspath(str(path))
     if not os.path.isfile(path):
         raise ValueError(f"no such script {path!r}")
-    if steps < 1:
-        raise ValueError(f"--steps must be at least 1; got {steps}")
+    if steps is not None and steps < 1:
+        raise ValueError(f"--steps must be at least 1 or 'all'; got {steps}")
     with open(path, encoding="utf-8") as f:
         source = f.read()
     engine = "torch" if _TORCH_IMPORT.search(source) else "glassnet"
@@ -150,7 +153,8 @@ def checks_run(observed: Observed) -> list:
     if observed.data is None:
         skip.add("noise-limited")
     if observed.drives_loop:
-        skip |= {"no-training", "missing-zero-grad", "eval-mode", "clip-after-step", "script-error"}
+        skip |= {"no-training", "missing-zero-grad", "eval-mode", "train-in-eval-mode",
+                 "batchnorm-batch-of-one", "clip-after-step", "script-error"}
     return [c for c in CHECK_IDS if c not in skip]
 
 

@@ -15,7 +15,7 @@ _FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.func
     "binary_cross_entropy": "binary_cross_entropy",
     "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
     "mse_loss": "mse_loss", "l1_loss": "l1_loss", "smooth_l1_loss": "smooth_l1_loss",
-    "huber_loss": "huber_loss",
+    "huber_loss": "huber_loss", "dropout": "dropout",
 }
 
 

@@ -13,7 +13,7 @@
   the other calls pass straight through.  ``set_function_mode(False/True)`` switches the mode
   off and on inside the block (it costs a Python call per torch call);
 * ``backward(tensor)``: called before each outermost ``Tensor.backward()`` (a wrapper put in its
-  place for the block);
+  place for the block), and ``backward_done(tensor)`` after it returned;
 * ``clip(name, result)``: called after each ``torch.nn.utils.clip_grad_norm_`` /
   ``clip_grad_value_`` (wrappers; the clip itself runs with torch functions unwatched).
 
@@ -57,11 +57,11 @@ class TorchHooks:
 
     def __init__(self, *, forward_pre=None, forward_post=None, function=None, only=None,
                  step_pre=None, step_post=None, optimizer=None, function_mode: bool = True,
-                 backward=None, clip=None):
+                 backward=None, backward_done=None, clip=None):
         self.forward_pre, self.forward_post = forward_pre, forward_post
         self.function, self.only = function, only
         self.step_pre, self.step_post, self.optimizer = step_pre, step_post, optimizer
-        self.backward, self.clip = backward, clip
+        self.backward, self.backward_done, self.clip = backward, backward_done, clip
         self._mode_wanted = function_mode and function is not None
         self._mode = None
         self._undo: list = []
@@ -102,7 +102,7 @@ class TorchHooks:
             self._undo.append(post(self.step_post).remove)
 
     def _patch_backward(self):
-        Tensor, seen = self.torch.Tensor, self.backward
+        Tensor, seen, done = self.torch.Tensor, self.backward, self.backward_done
         original = Tensor.__dict__["backward"]
         busy = []
 
@@ -112,9 +112,12 @@ class TorchHooks:
             seen(tensor)
             busy.append(True)
             try:
-                return original(tensor, *args, **kwargs)
+                result = original(tensor, *args, **kwargs)
             finally:
                 busy.pop()
+            if done is not None:
+                done(tensor)
+            return result
         backward.__wrapped__ = original
         self._patch(Tensor, "backward", backward)
 

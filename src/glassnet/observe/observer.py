@@ -8,7 +8,9 @@
 * a ``TorchFunctionMode`` that sees the activations and losses called as functions
   (``torch.sigmoid``, ``F.cross_entropy``, ``x.softmax(1)``) and ``loss.backward()``;
 * the global optimizer step pre/post hooks (``torch.optim.optimizer.register_optimizer_step_*``),
-  which cut the program into steps and measure every parameter's gradient and update;
+  which cut the program into steps and measure every parameter's gradient and update; until an
+  optimizer steps, each ``backward()`` cuts a step instead and the update is whatever changed
+  the leaves between two ``backward()`` calls (``manual.py``: ``w -= lr * w.grad``, ``p.data``);
 * a gradient hook on each optimized parameter, which notices a gradient still held from before
   the previous ``step()`` (no ``zero_grad`` in between);
 * a wrapper around ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_`` that notes whether
@@ -40,6 +42,7 @@ import numpy as np
 
 from ._torch_util import _activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched
 from .hooks import TorchHooks, module_paths
+from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
                       summarize_target)
 
@@ -95,6 +98,8 @@ class TorchObserver:
         self._quiet = None               # torch-function handling switched off during step()
         self._grad_hooks: dict = {}
         self._hooks = None
+        self._manual = None              # ManualUpdates while no optimizer has stepped
+        self._param_names = (0, {})      # (roots counted, {id(parameter): name})
 
     # -- install / remove (the shared mechanism: hooks.py) -------------------------------------
     def __enter__(self):
@@ -103,16 +108,21 @@ class TorchObserver:
         self._kinds = _module_kinds(torch)
         self._kind_cache: dict = {}
         self._watched_table = _watched(torch)
+        self._manual = ManualUpdates(torch, self.source, self.values)
         self._hooks = TorchHooks(forward_pre=self._pre, forward_post=self._post,
                                  function=self._call, only=self._watched_table,
                                  function_mode=self.detail, step_pre=self._step_pre,
                                  step_post=self._step_post, backward=self._backward,
-                                 clip=self._clipped)
+                                 backward_done=self._backward_done, clip=self._clipped)
         self._hooks.__enter__()
         return self
 
     def __exit__(self, *exc):
         try:
+            if not self.optimizers and self._manual.open and self.current.losses:
+                self._manual.close(self.current)        # the last manual update, when it ran
+                self.steps.append(self.current)
+                self.current = Step(self.current.index + 1)
             self._quiet_off()
             self._hooks.__exit__(*exc)
         finally:
@@ -137,9 +147,30 @@ class TorchObserver:
 
     def _backward(self, tensor):
         self.backward_calls += 1
+        if not self.optimizers:                  # no optimizer yet: backward() cuts the steps
+            if self._manual.open:
+                self._manual.close(self.current)
+                self._finish_step()
+            self._manual.begin(tensor, self._names_of_parameters(), self.detail)
         self._last_event = "backward"
         if tensor.numel() == 1:
             self.current.losses.append(float(tensor.detach()))
+
+    def _backward_done(self, tensor):
+        if not self.optimizers and self._manual.open:
+            self._manual.measure_grads(self.current)
+
+    def _names_of_parameters(self) -> dict:
+        counted, names = self._param_names
+        if counted != len(self.roots):
+            names = {}
+            roots = [r for r in self.roots if next(r.parameters(), None) is not None]
+            for root in roots:
+                prefix = "" if len(roots) == 1 else type(root).__name__ + "."
+                for name, p in root.named_parameters():
+                    names.setdefault(id(p), prefix + name)
+            self._param_names = (len(self.roots), names)
+        return names
 
     def _clipped(self, name, result):
         total = float(result) if result is not None else None
@@ -260,6 +291,11 @@ class TorchObserver:
             call.input_from = produced_by
             call.stats["input_where"] = after
             target = args[1] if len(args) > 1 else kwargs.get("target")
+            if isinstance(target, torch.Tensor) and kind in ("cross_entropy", "nll_loss"):
+                ignore = kwargs.get("ignore_index", args[4] if len(args) > 4 else -100)
+                if not target.is_floating_point() and bool((target == ignore).any()):
+                    call.stats["ignored"] = int((target == ignore).sum())
+                    target = target[target != ignore]          # honour ignore_index
             if isinstance(target, torch.Tensor):
                 call.stats["target"] = self._summary(target)
                 if call.grad_enabled and self.current.index < self.keep_batches:
@@ -271,6 +307,9 @@ class TorchObserver:
                 if x.numel() and x.is_floating_point() else None
             if out.numel() == 1:
                 call.stats["value"] = float(out.detach())
+        elif kind == "dropout":                   # F.dropout(x, p, training=True): on by default
+            call.training = bool(kwargs.get("training", kwargs.get("train", args[2] if len(args) > 2
+                                                                    else True)))
         else:
             if kind in ("softmax", "log_softmax"):
                 dim = args[1] if len(args) > 1 else kwargs.get("dim")
@@ -325,6 +364,9 @@ class TorchObserver:
         self._quiet.__enter__()
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
+        if self._manual.open:                    # the first step(): the optimizer cuts steps now
+            self._manual.drop()
+            self.current.params.clear()
         if self._entries is None or optimizer is not self._last_optimizer or self.detail:
             self._entries = self._named_params(optimizer)
             self._last_optimizer = optimizer
@@ -362,15 +404,14 @@ class TorchObserver:
             after = [p.detach() for _, p, _ in entries]
             deltas = [a - b for a, b in zip(after, before)] if after else []
             u_norms = _norms(torch, deltas)
-        for (name, p, _), un in zip(entries, u_norms):
-            stat = self.current.params.get(name)
-            if stat is not None:
-                stat.update_norm = un
-                if self.values:
-                    stat.values["after"] = _numpy(p)
+        record_updates(self.current, [(name, p) for name, p, _ in entries], u_norms, self.values)
         self._before = None
         self._last_event = "step"
         self._pending_step = {id(p) for _, p, _ in self._entries or ()}
+        self._finish_step()
+
+    def _finish_step(self):
+        """Close the step in progress, choose whether the next is measured, stop at the limit."""
         finished = self.current
         self.steps.append(finished)
         self.current = Step(finished.index + 1)
@@ -382,7 +423,7 @@ class TorchObserver:
         if self.on_step is not None:
             self.on_step(finished)
         if self.max_steps is not None and len(self.steps) >= self.max_steps:
-            raise StepLimitReached(f"stopped after {len(self.steps)} optimizer steps")
+            raise StepLimitReached(f"stopped after {len(self.steps)} steps")
 
     def _quiet_off(self):
         if self._quiet is not None:

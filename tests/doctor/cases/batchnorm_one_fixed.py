@@ -1,0 +1,18 @@
+# doctor: expect none
+# Fixed: drop_last=True leaves out the last, one-example batch of each epoch.
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+X = torch.randn(1001, 8)
+y = (X[:, 0] > 0).long()
+loader = DataLoader(TensorDataset(X, y), batch_size=50, shuffle=True, drop_last=True)
+model = nn.Sequential(nn.Linear(8, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 2))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(5):
+    for xb, yb in loader:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        optimizer.step()

@@ -1,0 +1,22 @@
+# doctor: expect unshuffled-data
+# Bug: the training set is sorted by class (as many data sets are stored) and the DataLoader
+# does not shuffle: every batch holds one class, the gradient swings from class to class.
+import torch
+import torch.nn as nn
+from sklearn.datasets import load_digits
+from torch.utils.data import DataLoader, TensorDataset
+
+digits = load_digits()
+order = digits.target.argsort(kind="stable")
+X = torch.tensor(digits.data[order] / 16.0, dtype=torch.float32)
+y = torch.tensor(digits.target[order])
+torch.manual_seed(0)
+loader = DataLoader(TensorDataset(X, y), batch_size=32)
+model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(3):
+    for xb, yb in loader:
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        optimizer.step()
