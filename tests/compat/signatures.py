@@ -156,7 +156,8 @@ def _same_default(a, b) -> bool:
 
     Compared: None, bools, numbers (an int and a float of the same value agree: ``std=1`` and
     ``std=1.0``), strings, tuples and lists (item by item), enums (by class name and member), and
-    torch's names (``torch.int64`` agrees with glassnet's ``glassnet.int64``, nothing else).  Any
+    torch's names (``torch.int64`` agrees with glassnet's ``glassnet.int64``, nothing else), and
+    functions (``torch.nn.functional.relu`` agrees with ``glassnet.nn.functional.relu``).  Any
     other pair raises ``Undecided``: add a rule here rather than letting it pass.
     """
     a, b = _as_torch_name(a), _as_torch_name(b)
@@ -177,6 +178,9 @@ def _same_default(a, b) -> bool:
         return bool(a == b)
     if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
         return type(a) is type(b) and a == b
+    if inspect.isfunction(a) or inspect.isfunction(b):  # torch.nn.functional.relu ~ glassnet's
+        return (callable(a) and callable(b) and a.__name__ == b.__name__
+                and a.__module__.split(".")[1:] == b.__module__.split(".")[1:])
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return (type(a) is type(b) and len(a) == len(b)
                 and all(_same_default(x, y) for x, y in zip(a, b)))

@@ -34,7 +34,8 @@ NOT_TORCH = {
 #: starts with no signature line (empty, or prose), so there is nothing to compare against.
 UNDOCUMENTED_IN_TORCH = {"glassnet.FloatTensor", "glassnet.LongTensor", "glassnet.detach", "glassnet.log_softmax",
                          "glassnet.masked_fill", "glassnet.relu", "Tensor.detach", "Tensor.detach_",
-                         "Tensor.log_softmax", "Tensor.relu"}
+                         "Tensor.log_softmax", "Tensor.relu",
+                         "F.scaled_dot_product_attention"}  # a builtin with no text signature in torch
 
 
 def _pairs():
