@@ -126,6 +126,10 @@ class Softmax(Function):
         gs -= s * _sums(gs, self.dim)
         return (gs,)
 
+    def backward_graph(self, g):
+        s = self.inputs[0].softmax(self.dim)
+        return (s * (g - (g * s).sum(self.dim, keepdim=True)),)
+
 
 def _sums(a, dim):
     """``np.sum(a, axis=dim, keepdims=True)``; over the last axis as a product with a vector of
@@ -133,10 +137,6 @@ def _sums(a, dim):
     if type(a) is np.ndarray and a.ndim and dim in (-1, a.ndim - 1) and a.dtype.kind == "f":
         return np.dot(a, np.ones(a.shape[-1], dtype=a.dtype))[..., None]
     return np.sum(a, axis=dim, keepdims=True)
-
-    def backward_graph(self, g):
-        s = self.inputs[0].softmax(self.dim)
-        return (s * (g - (g * s).sum(self.dim, keepdim=True)),)
 
 
 class LogSoftmax(Function):
