@@ -25,7 +25,7 @@ import glassnet.nn.functional as gF
 
 from ..autograd import observe
 from ..bridge import CrossingError
-from ..observe.step_capture import TorchCall, TorchStepCapture, to_numpy
+from ..observe.step_capture import TorchCall, TorchStepCapture, flat_tensors, to_numpy
 from .effect import optimizer_terms
 from .naming import find_target
 from .recording import Recording
@@ -34,6 +34,39 @@ from .tape import Tape
 
 _FALLBACK = {"rsub": lambda a, b, alpha=1: b - a * alpha, "rdiv": lambda a, b: b / a,
              "rpow": lambda a, b: b ** a, "rmul": lambda a, b: b * a, "radd": lambda a, b: b + a}
+
+
+_RECURRENT = {"lstm": "LSTM", "gru": "GRU", "rnn_tanh": "RNN_TANH", "rnn_relu": "RNN_RELU"}
+
+
+def _flat(value):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _flat(v)
+    else:
+        yield value
+
+
+def _recurrent(mode: str):
+    """torch's ``_VF.lstm/gru/rnn_tanh/rnn_relu(input, hx, flat_weights, has_biases, num_layers,
+    dropout, train, bidirectional, batch_first)`` as glassnet's recurrent layers (one node per
+    layer and direction, ``ops/recurrent.py``) on the replay's own weight tensors."""
+    def run(input, hx, weights, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+        if not hasattr(input, "shape") or not isinstance(weights, (list, tuple)):
+            raise CrossingError("explain.record: packed sequences of a torch RNN cannot be "
+                                "replayed yet; record a step on padded tensors")
+        states = tuple(hx) if mode == "LSTM" else (hx,)
+        hidden = states[0].shape[-1]
+        cls = {"LSTM": glassnet.nn.LSTM, "GRU": glassnet.nn.GRU}.get(mode, glassnet.nn.RNN)
+        extra = {} if cls is not glassnet.nn.RNN else {"nonlinearity": mode[4:].lower()}
+        layer = cls(input.shape[-1], hidden, num_layers, bias=has_biases, batch_first=batch_first,
+                    dropout=dropout, bidirectional=bidirectional, **extra)
+        layer.train(train)
+        for name, w in zip(layer._flat_weights_names, weights):
+            layer._parameters[name] = w
+        output, finals = layer._run(input, states)
+        return (output, *finals)
+    return run
 
 
 class TorchRecord:
@@ -89,9 +122,13 @@ class TorchRecord:
             raise
         ob.close(rec)                        # every event is a record now
         for call in cap.events:             # torch's ∂L/∂output where the real backward sent one
-            if isinstance(call, TorchCall) and call.op is not None and id(call.out) in cap.grads:
-                op = rec.ops[call.op]
-                op.grad_out = cap.grads[id(call.out)].reshape(np.shape(op.output))
+            if not isinstance(call, TorchCall):
+                continue
+            parts = call.parts if call.parts is not None else [(call.op, id(call.out))]
+            for index, key in parts:
+                if index is not None and key in cap.grads:
+                    op = rec.ops[index]
+                    op.grad_out = cap.grads[key].reshape(np.shape(op.output))
         self._finish(rec)
 
     def _glassnet(self, value):
@@ -99,10 +136,6 @@ class TorchRecord:
         cap = self.capture
         torch = cap.torch
         if isinstance(value, torch.Tensor):
-            if id(value) in cap.unsupported:
-                raise CrossingError(f"explain.record: the step calls torch's "
-                                    f"{cap.unsupported[id(value)]}, which glassnet does not have, "
-                                    f"so it cannot be explained")
             if id(value) not in self.env:
                 array = cap.values.get(id(value))
                 self.env[id(value)] = glassnet.tensor(to_numpy(value) if array is None else array)
@@ -117,6 +150,8 @@ class TorchRecord:
         torch = self.capture.torch
         name = getattr(func, "__name__", "")
         qual = getattr(func, "__qualname__", "")
+        if name in _RECURRENT and getattr(torch._VF, name, None) is func:
+            return _recurrent(_RECURRENT[name])
         if qual.startswith(("TensorBase.", "Tensor.")) or getattr(torch.Tensor, name, None) is func:
             if name in _FALLBACK and not hasattr(glassnet.Tensor, name):
                 return _FALLBACK[name]
@@ -145,6 +180,9 @@ class TorchRecord:
             kwargs = {k: v for k, v in kwargs.items() if k not in unknown}
         first = len(rec.ops)
         gout = fn(*(self._glassnet(a) for a in call.args), **kwargs)
+        if not isinstance(call.out, self.capture.torch.Tensor):
+            self._replay_parts(call, gout)
+            return
         value = self.capture.values[id(call.out)]
         if isinstance(gout.array, np.ndarray):   # torch's value, in place: later ops read it
             gout.array[...] = value
@@ -157,6 +195,31 @@ class TorchRecord:
         if len(rec.ops) > first:
             call.op = len(rec.ops) - 1
             rec.ops[call.op].output = value.reshape(np.shape(rec.ops[call.op].output))
+
+    def _replay_parts(self, call: TorchCall, gout) -> None:
+        """A call with a tuple output (MHA's (out, weights), _VF.lstm's (out, h, c)): torch's
+        value laid into each of glassnet's outputs, each matched to the op that made it."""
+        torch = self.capture.torch
+        touts = flat_tensors(call.out, torch)
+        gouts = [g for g in _flat(gout) if g is not None]
+        if len(touts) != len(gouts):
+            raise CrossingError(f"explain.record: glassnet's {getattr(call.func, '__name__', '')} "
+                                f"returns {len(gouts)} tensors where torch's returns {len(touts)}")
+        by_tensor = self.observer.by_tensor
+        snaps = self.observer.snaps
+        call.parts = []
+        for t, g in zip(touts, gouts):
+            value = self.capture.values[id(t)]
+            if tuple(np.shape(g.array)) != value.shape:
+                raise CrossingError(f"explain.record: glassnet's {getattr(call.func, '__name__', '')} "
+                                    f"gives shape {tuple(np.shape(g.array))} where torch gives {value.shape}")
+            g.array[...] = value
+            snaps.tensors.pop(id(g), None)
+            self.env[id(t)] = g
+            index = by_tensor.get(id(g))
+            call.parts.append((index, id(t)))
+            if index is not None:
+                self.recording.ops[index].output = value.copy()
 
     # -- after the replay -----------------------------------------------------------------------
     def _finish(self, rec) -> None:

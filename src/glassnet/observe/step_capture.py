@@ -43,10 +43,21 @@ class TorchCall:
     """One torch function call of the step: the function, its arguments and its output (``op``:
     the index of the op it became once replayed, set by the replay)."""
 
-    __slots__ = ("func", "args", "kwargs", "out", "op")
+    __slots__ = ("func", "args", "kwargs", "out", "op", "parts")
 
     def __init__(self, func, args, kwargs, out):
         self.func, self.args, self.kwargs, self.out, self.op = func, args, kwargs, out, None
+        self.parts = None                    # a tuple output: [(op index, id(torch tensor))]
+
+
+def flat_tensors(value, torch) -> list:
+    """The tensors of a (nested) tuple/list output, in order (MHA's (out, weights), LSTM's
+    (out, h, c)); anything else in it is left out."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in flat_tensors(v, torch)]
+    return []
 
 
 class TorchStepCapture:
@@ -67,7 +78,6 @@ class TorchStepCapture:
         self.events: list = []               # ("pre"/"post", path, module, args, output) or TorchCall
         self.values: dict = {}               # id(tensor) → NumPy copy when first seen
         self.grads: dict = {}                # id(output) → ∂L/∂output from the real backward
-        self.unsupported: dict = {}          # id(tensor) → the torch function that made it
         self.keep: list = []                 # the tensors traced: ids stay unique while recording
         self.loss = None
         self.model_args = None
@@ -123,11 +133,17 @@ class TorchStepCapture:
             self.keep.append(out)
             if out.requires_grad:
                 out.register_hook(self._grad_hook(id(out)))
-        elif computed and isinstance(out, tuple):    # max(dim), topk, cummax …: not replayable
-            for t in out:
-                if isinstance(t, torch.Tensor):
-                    self.unsupported[id(t)] = getattr(func, "__qualname__", str(func))
-                    self.keep.append(t)
+        elif computed and isinstance(out, tuple) and getattr(func, "__name__", "") not in _NOT_OPS:
+            # multi_head_attention_forward's (out, weights), _VF.lstm's (out, h, c), max(dim) …:
+            # replayed as one call whose outputs are matched element by element
+            parts = flat_tensors(out, torch)
+            if parts:
+                self.events.append(TorchCall(func, args, kwargs, out))
+            for t in parts:
+                self.values[id(t)] = to_numpy(t)
+                self.keep.append(t)
+                if t.requires_grad:
+                    t.register_hook(self._grad_hook(id(t)))
         return out
 
     def _grad_hook(self, key):
