@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from .checks_sequence import token_batches
 from .observed import Observed, Thresholds
 from .report import Finding
 
@@ -246,7 +247,10 @@ def check_input_scale(run: Observed, th: Thresholds) -> list:
 
 
 def check_label_imbalance(run: Observed, th: Thresholds) -> list:
-    """Most / least frequent class over the training targets seen."""
+    """Most / least frequent class over the training targets seen (not a language model's tokens:
+    a vocabulary's frequencies are the data, not an imbalance to correct)."""
+    if token_batches(run):
+        return []
     calls = run.loss_calls()
     counts = _class_counts(calls)
     if len(counts) < 2:

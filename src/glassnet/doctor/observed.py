@@ -76,6 +76,13 @@ class Thresholds:
     knn_k: int = 5
     #: noise-limited: most input features for which kNN is a fair estimate of what the data allow.
     knn_features: int = 3
+    #: target-not-shifted: fraction of token positions whose target equals the input token above
+    #: this (a language model's targets are the next tokens); causal-mask-missing: fraction of
+    #: positions whose target is the next input token above this (the model predicts ahead).
+    target_equal: float = 0.9
+    #: causal-mask-missing: mean attention weight a query puts on later positions above this
+    #: (a causal mask gives exactly 0).
+    causal_leak: float = 0.05
     #: overfit-one-batch: examples, steps, and the final/initial loss ratio that counts as fitted.
     probe_examples: int = 16
     probe_steps: int = 300
@@ -112,6 +119,7 @@ class Observed:
     data: tuple | None = None            # (X, labels) for the data checks (kNN), when known
     probe: dict | None = None            # overfit-one-batch result
     param_order: list = field(default_factory=list)
+    batches: dict = field(default_factory=dict)   # {step: {'input', 'target'}}: kept batches
 
     def all_steps(self) -> list:
         return self.steps + ([self.trailing] if self.trailing is not None else [])

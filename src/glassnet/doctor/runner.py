@@ -18,19 +18,20 @@ import traceback
 import numpy as np
 
 from ..observe import StepLimitReached, TorchObserver
-from . import checks_loop, checks_setup, checks_training
+from . import checks_loop, checks_sequence, checks_setup, checks_training
 from .engine_observe import GlassnetObserver
 from .observed import Observed, Thresholds
 from .probe import probe_glassnet, probe_torch
 from .report import Report
 
-CHECKS = checks_setup.CHECKS + checks_training.CHECKS + checks_loop.CHECKS
+CHECKS = checks_setup.CHECKS + checks_training.CHECKS + checks_loop.CHECKS + checks_sequence.CHECKS
 CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unscaled-input", "nan",
              "lr-too-high", "lr-too-low-or-stalled", "no-training", "missing-zero-grad",
              "param-not-in-optimizer", "frozen", "dead-relu", "saturation", "vanishing-gradient",
              "exploding-gradient", "eval-mode", "train-in-eval-mode", "batchnorm-batch-of-one",
              "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
-             "noise-limited", "script-error")
+             "noise-limited", "script-error", "hidden-not-detached", "causal-mask-missing",
+             "target-not-shifted", "rnn-batch-first")
 _TORCH_IMPORT = re.compile(r"^\s*(import|from)\s+torch\b", re.M)
 
 
@@ -43,7 +44,8 @@ def _observed(seen, engine, **extra) -> Observed:
     trailing = seen.current if not seen.current.empty else None
     measured = [s for s in seen.steps if s.params]
     return Observed(steps=seen.steps, trailing=trailing, backward_calls=seen.backward_calls,
-                    engine=engine, param_order=list(measured[0].params) if measured else [], **extra)
+                    engine=engine, param_order=list(measured[0].params) if measured else [],
+                    batches=getattr(seen, "batches", {}), **extra)
 
 
 def _labels(target: np.ndarray, kind: str):
@@ -154,7 +156,7 @@ def checks_run(observed: Observed) -> list:
         skip.add("noise-limited")
     if observed.drives_loop:
         skip |= {"no-training", "missing-zero-grad", "eval-mode", "train-in-eval-mode",
-                 "batchnorm-batch-of-one", "clip-after-step", "script-error"}
+                 "batchnorm-batch-of-one", "clip-after-step", "script-error", "hidden-not-detached"}
     return [c for c in CHECK_IDS if c not in skip]
 
 

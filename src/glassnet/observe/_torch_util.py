@@ -36,7 +36,8 @@ def _module_kinds(torch):
     return ((nn.modules.loss._Loss, "loss"), (nn.ReLU, "relu"), (nn.Sigmoid, "sigmoid"),
             (nn.Tanh, "tanh"), (nn.Softmax, "softmax"), (nn.LogSoftmax, "log_softmax"),
             (nn.modules.dropout._DropoutNd, "dropout"), (nn.modules.batchnorm._NormBase, "norm"),
-            ((nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear), "layer"))
+            ((nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear), "layer"),
+            (nn.RNNBase, "recurrent"), (nn.MultiheadAttention, "attention"))
 
 
 def _first_tensor(torch, value):
@@ -71,4 +72,24 @@ def _activation_stats(kind, x, out, stats) -> None:
     elif kind in ("sigmoid", "tanh") and x is not None and x.numel():
         stats["saturated"] = float((x.detach().abs() > SATURATION_Z).float().mean())
     elif kind in ("softmax", "log_softmax"):
+        dim = stats.get("dim", -1)
+        if kind == "softmax" and dim in (-1, out.dim() - 1):
+            attention_stats(out, stats)
         stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
+
+
+def attention_stats(weights, stats) -> None:
+    """Attention weights (…, L, S) with L == S > 1 (self-attention): ``upper_mass``, the mean
+    weight a query puts on later positions (0 under a causal mask), and ``peaked``, the fraction
+    of rows over ≥ 4 keys whose largest weight is above 0.9 (near one-hot)."""
+    if weights is None or weights.dim() < 2 or weights.shape[-1] != weights.shape[-2] \
+            or weights.shape[-1] < 2 or not weights.is_floating_point():
+        return
+    w = weights.detach().float().reshape(-1, weights.shape[-2], weights.shape[-1])
+    upper = w.triu(1).sum(-1)[:, :-1]                  # the last query has no later key
+    stats["upper_mass"] = float(upper.mean())
+    stats["square"] = int(weights.shape[-1])
+    rows = w.reshape(-1, w.shape[-1])
+    wide = (rows > 0).sum(-1) >= 4
+    if bool(wide.any()):
+        stats["peaked"] = float((rows[wide].max(-1).values > 0.9).float().mean())

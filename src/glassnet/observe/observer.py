@@ -40,7 +40,7 @@ import weakref
 
 import numpy as np
 
-from ._torch_util import _activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched
+from ._torch_util import _activation_stats, _first_tensor, attention_stats, _module_kinds, _norms, _numpy, _watched
 from .hooks import TorchHooks, module_paths
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
@@ -255,6 +255,12 @@ class TorchObserver:
         elif kind == "softmax":
             dim = getattr(module, "dim", None)
             call.stats["dim"] = -1 if dim is None else dim
+        elif kind == "recurrent" and x is not None:
+            call.stats["input_shape"] = tuple(x.shape)
+            call.stats["batch_first"] = bool(module.batch_first)
+        elif kind == "attention" and isinstance(output, tuple) and len(output) > 1 and \
+                isinstance(output[1], self.torch.Tensor):
+            attention_stats(output[1], call.stats)          # need_weights: (N, L, S), head mean
         _activation_stats(kind, x, out, call.stats)
         if self.values:
             call.values = {"input": _numpy(x) if x is not None else None, "output": _numpy(out)}
