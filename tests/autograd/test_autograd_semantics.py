@@ -279,3 +279,27 @@ def test_an_observer_hears_each_backward_begin_with_its_root():
         x.sum().backward()
     (x * 3).sum().backward()  # outside the block: not heard
     assert [r is loss for r in listener.roots] == [True, False] and len(listener.roots) == 2
+
+
+def test_inference_mode_builds_no_graph_like_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (glassnet, torch):
+        w = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            assert not lib.is_grad_enabled()
+            assert not (w * 2).requires_grad
+        assert lib.is_grad_enabled()
+        with lib.inference_mode(False):
+            assert (w * 2).requires_grad
+
+        @lib.inference_mode()
+        def called(x):
+            return x * 3, lib.is_grad_enabled()
+
+        @lib.inference_mode
+        def bare(x):
+            return x * 3
+
+        out, enabled = called(w)
+        assert not out.requires_grad and not enabled and not bare(w).requires_grad
+        assert lib.is_grad_enabled()

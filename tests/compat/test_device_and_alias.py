@@ -70,3 +70,20 @@ def test_compat_command_answers_help_and_a_missing_file_in_one_line():
     bad = subprocess.run([sys.executable, "-m", "glassnet.compat", "no_such_program.py"],
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "no such program file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_backends_cuda_flags_answer_as_a_cpu_only_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (glassnet, torch):
+        assert lib.backends.cuda.is_built() is False
+        assert lib.backends.cuda.matmul.allow_tf32 is False
+        assert lib.backends.cudnn.allow_tf32 is True
+    glassnet.backends.cuda.matmul.allow_tf32 = True      # nanoGPT's train.py sets it; unused on the CPU
+    glassnet.backends.cuda.matmul.allow_tf32 = False
+
+
+def test_torch_utils_data_submodule_paths():
+    from glassnet.utils.data.dataloader import DataLoader
+    from glassnet.utils.data.dataset import Dataset, TensorDataset
+    assert DataLoader is glassnet.utils.data.DataLoader and Dataset is glassnet.utils.data.Dataset
+    assert TensorDataset is glassnet.utils.data.TensorDataset

@@ -6,10 +6,10 @@
 ``gradients.py`` ``grad`` and ``backward`` (torch.autograd's functions)
 ``gradcheck.py`` the float64 finite-difference checks (``gradcheck``, ``gradgradcheck``)
 """
-from .engine import enable_grad, is_grad_enabled, no_grad, observe, set_grad_enabled
+from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, observe, set_grad_enabled
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
 from .gradients import backward, grad
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "backward", "enable_grad", "grad", "gradcheck",
-           "gradgradcheck", "is_grad_enabled", "no_grad", "observe", "set_grad_enabled"]
+           "gradgradcheck", "inference_mode", "is_grad_enabled", "no_grad", "observe", "set_grad_enabled"]

@@ -1,4 +1,4 @@
-"""``glassnet.backends``: ``mps`` and ``cudnn`` answer as in a CPU-only torch build."""
-from . import cudnn, mps
+"""``glassnet.backends``: ``cuda``, ``mps`` and ``cudnn`` answer as in a CPU-only torch build."""
+from . import cuda, cudnn, mps
 
-__all__ = ["cudnn", "mps"]
+__all__ = ["cuda", "cudnn", "mps"]

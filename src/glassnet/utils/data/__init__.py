@@ -1,0 +1,5 @@
+"""``glassnet.utils.data`` is ``glassnet.data``'s loader (with torch's submodules ``dataloader`` and ``dataset``), so that
+``from torch.utils.data import DataLoader, TensorDataset`` runs with only ``torch`` → ``glassnet``."""
+from ...data.loader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate"]
