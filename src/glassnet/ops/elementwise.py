@@ -285,8 +285,8 @@ class Relu(Function):
     __slots__ = ("out",)
 
     def forward(self, a):
-        if type(a) is np.ndarray:
-            self.out = np.maximum(a, 0)
+        if type(a) is np.ndarray:  # (against a row of zeros: NumPy's array-array loop is ~2x faster
+            self.out = np.maximum(a, np.zeros(a.shape[-1:], a.dtype))  # than its array-scalar one)
         else:  # a NumPy scalar: a plain comparison is ~15x faster than the ufunc
             self.out = a if (a > 0 or a != a) else type(a)(0)
         return self.out

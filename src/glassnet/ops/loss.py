@@ -10,6 +10,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..autograd.function import Function
+from .reduce import _maxes, _sums
 
 
 def _reduce(loss, reduction):
@@ -99,8 +100,9 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def _log_softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - _maxes(x, axis)
+    shifted -= np.log(_sums(np.exp(shifted), axis))
+    return shifted
 
 
 class CrossEntropy(Function):
@@ -182,13 +184,21 @@ class CrossEntropy(Function):
 
     def backward(self, g):
         g = self.upstream(g)
-        a, a_sum = self.coefficients()
         gx = None
-        if self.needs_grad(0):
+        if self.needs_grad(0) and self.from_logits and not self.probabilities and not self.label_smoothing:
+            # A is w_y at each row's target and 0 elsewhere (so Σ_c A = w_y): softmax·w_y, minus
+            # w_y at the targets only; the same numbers as the dense rule below, without building A.
+            w_y = np.expand_dims(self.w_y, self.axis)
+            gx = np.exp(self.logp) * w_y
+            np.put_along_axis(gx, self.idx, np.take_along_axis(gx, self.idx, self.axis) - w_y, self.axis)
+            gx *= g
+        elif self.needs_grad(0):
+            a, a_sum = self.coefficients()
             gx = (np.exp(self.logp) * a_sum - a if self.from_logits else -a) * g
             gx = gx.astype(self.logp.dtype, copy=False)
         gt = None
         if self.probabilities and self.needs_grad(1):
+            a = self.coef
             w = 1 if self.weight is None else self.weight.reshape((-1,) + (1,) * (a.ndim - self.axis - 1))
             gt = -(1 - self.label_smoothing) * w * self.logp * g
         return gx, gt

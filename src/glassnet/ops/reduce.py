@@ -115,7 +115,7 @@ class Softmax(Function):
 
     def forward(self, a, dim=-1):
         self.dim = dim
-        e = np.exp(a - np.max(a, axis=dim, keepdims=True))
+        e = np.exp(a - _maxes(a, dim))
         e /= _sums(e, dim)
         self.out = e
         return e
@@ -129,6 +129,18 @@ class Softmax(Function):
     def backward_graph(self, g):
         s = self.inputs[0].softmax(self.dim)
         return (s * (g - (g * s).sum(self.dim, keepdim=True)),)
+
+
+def _maxes(a, dim):
+    """``np.max(a, axis=dim, keepdims=True)``.  Over a short last axis (attention's rows, a
+    classifier's logits) NumPy reduces row by row; reducing a transposed copy along its first axis
+    instead is a few whole-array ``np.maximum`` passes, ~2x faster.  (A maximum is exact: the
+    same numbers either way.)"""
+    if type(a) is np.ndarray and a.ndim > 1 and dim in (-1, a.ndim - 1) and a.shape[-1] <= 128 \
+            and a.dtype.kind == "f":
+        rows = np.maximum.reduce(a.reshape(-1, a.shape[-1]).T.copy(), axis=0)
+        return rows.reshape(a.shape[:-1] + (1,))
+    return np.max(a, axis=dim, keepdims=True)
 
 
 def _sums(a, dim):

@@ -2,6 +2,8 @@
 moves the gradient back into the input's layout; no arithmetic happens."""
 from __future__ import annotations
 
+from itertools import accumulate
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -31,7 +33,7 @@ class Permute(Function):
         return np.transpose(a, dims)
 
     def backward(self, g):
-        return (np.transpose(g, np.argsort(self.dims)),)
+        return (np.transpose(g, sorted(range(len(self.dims)), key=self.dims.__getitem__)),)  # argsort
 
     def backward_graph(self, g):
         return (g.permute(*[int(d) for d in np.argsort(self.dims)]),)
@@ -113,11 +115,12 @@ class Cat(Function):
     __slots__ = ("dim", "splits")
     def forward(self, *arrays, dim=0):
         self.dim = dim
-        self.splits = np.cumsum([a.shape[dim] for a in arrays])[:-1]
+        self.splits = list(accumulate(a.shape[dim] for a in arrays))[:-1]
         return np.concatenate(arrays, axis=dim)
 
     def backward(self, g):
-        return tuple(np.split(g, self.splits, axis=self.dim))
+        dim, bounds = self.dim % g.ndim, [0, *self.splits, g.shape[self.dim]]
+        return tuple(g[(slice(None),) * dim + (slice(lo, hi),)] for lo, hi in zip(bounds, bounds[1:]))
 
     def backward_graph(self, g):
         dim, bounds = self.dim % g.ndim, [0, *self.splits, g.shape[self.dim]]

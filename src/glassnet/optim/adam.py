@@ -5,7 +5,7 @@ import numpy as np
 
 from ..tensors.creation import zeros_like
 from .optimizer import (Optimizer, _advance, _check_betas, _check_compat_flags,
-                        _check_non_negative, _gradient, _lerp, _new_step)
+                        _bump, _check_non_negative, _gradient, _lerp, _new_step)
 
 __all__ = ["Adam"]
 
@@ -100,17 +100,27 @@ class Adam(Optimizer):
             step = _advance(state["step"])
 
             g = _gradient(p, maximize, weight_decay, lr if decoupled else None)
-
-            m = _lerp(state["exp_avg"].array, g, 1 - beta1)
-            v = state["exp_avg_sq"].array * beta2 + (1 - beta2) * g * g
-            state["exp_avg"]._inplace("lerp_", m)
-            state["exp_avg_sq"]._inplace("addcmul_", v)
-
+            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             bias_correction1 = 1 - beta1 ** step
             bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
             step_size = lr / bias_correction1
+            if type(exp_avg.array) is not np.ndarray:  # a 0-d parameter: NumPy scalars, out of place
+                m = _lerp(exp_avg.array, g, 1 - beta1)
+                v = exp_avg_sq.array * beta2 + (1 - beta2) * g * g
+                exp_avg._inplace("lerp_", m)
+                exp_avg_sq._inplace("addcmul_", v)
+            else:  # the same operations in the same order, written into the state's own memory
+                m, v = exp_avg.array, exp_avg_sq.array
+                _lerp(m, g, 1 - beta1, out=m)
+                v *= beta2
+                v += np.multiply(g, 1 - beta2) * g
+                _bump(exp_avg, exp_avg_sq)
             if amsgrad:
                 v = np.maximum(state["max_exp_avg_sq"].array, v)
                 state["max_exp_avg_sq"]._inplace("maximum", v)
-            denom = np.sqrt(v) / bias_correction2_sqrt + eps
-            p._inplace("step", (-step_size * m) / denom, np.add)
+            denom = np.sqrt(v)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            update = np.multiply(m, -step_size)
+            update /= denom
+            p._inplace("step", update, np.add)

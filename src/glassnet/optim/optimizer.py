@@ -19,7 +19,7 @@ import numpy as np
 
 import functools
 
-from ..autograd.engine import enable_grad, no_grad
+from ..autograd.engine import MUTATIONS, enable_grad, no_grad
 from ..nn.hooks import RemovableHandle, add_hook
 from ..tensors.tensor import Tensor, tensor
 
@@ -114,11 +114,26 @@ def _advance(step_t: Tensor) -> float:
     return float(step_t.array)
 
 
-def _lerp(start, end, weight: float):
-    """torch.lerp: ``start + weight * (end - start)``, written from the nearer end for large weights."""
+def _lerp(start, end, weight: float, out=None):
+    """torch.lerp: ``start + weight * (end - start)``, written from the nearer end for large weights
+    (into ``out``, an array, when given: ``out=start`` updates a running average in place)."""
+    if out is None:
+        if abs(weight) < 0.5:
+            return start + weight * (end - start)
+        return end - (end - start) * (1 - weight)
+    step = np.subtract(end, start)
     if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
+        step *= weight
+        return np.add(start, step, out=out)
+    step *= 1 - weight
+    return np.subtract(end, step, out=out)
+
+
+def _bump(*tensors) -> None:
+    """Record that an optimizer wrote into ``tensors``' arrays directly (as ``_inplace`` does)."""
+    MUTATIONS[0] += 1
+    for t in tensors:
+        t._version = MUTATIONS[0]
 
 
 class Optimizer:

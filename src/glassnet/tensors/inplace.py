@@ -39,7 +39,7 @@ class InPlaceMethods:
                 np.copyto(a, value, casting="unsafe")
         else:  # a NumPy scalar (immutable) or a 0-d value: replace it
             new = value if ufunc is None else ufunc(a, value)
-            self.array = _scalar_if_0d(np.array(new, dtype=a.dtype))
+            self.array = new if type(new) is type(a) else _scalar_if_0d(np.array(new, dtype=a.dtype))
         MUTATIONS[0] += 1
         self._version = MUTATIONS[0]
         return self
