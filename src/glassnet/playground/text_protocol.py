@@ -58,7 +58,7 @@ class TextConfig(_Strict):
     model: Literal[MODELS] = "gpt"
     n_layer: int = Field(2, ge=1, le=TextLimits.max_layers, description="transformer blocks")
     n_head: int = Field(4, ge=1, le=TextLimits.max_heads, description="attention heads per block")
-    n_embd: int = Field(32, ge=4, le=TextLimits.max_embd, description="channels (a multiple of n_head)")
+    n_embd: int = Field(64, ge=4, le=TextLimits.max_embd, description="channels (a multiple of n_head)")
     block_size: int = Field(32, ge=2, le=TextLimits.max_block, description="context length")
     learning_rate: float = Field(0.003, gt=0.0, le=10.0)
     batch_size: int = Field(16, ge=1, le=TextLimits.max_batch)

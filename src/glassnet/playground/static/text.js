@@ -327,7 +327,8 @@ function showPart(part) {
       `<table class="row"><tr><th>key j</th><th>masked</th><th>score</th><th>weight p</th></tr>` +
       r.probs.map((p, j) => `<tr${sel(j)}>${keyCell(j)}<td>${r.masked[j] ? "yes" : ""}</td><td>${r.masked[j] ? "\u2212\u221E" : num(r.scores[j])}</td>` +
         `<td>${r.masked[j] ? '<span class="masked">masked (0)</span>' : num(p)}</td></tr>`).join("") + "</table>" +
-      derivationLines(m.derivation, (l) => !l.math.startsWith("\u2202"));
+      derivationLines(m.derivation, (l, k, all) => k < all.findIndex((x) => x.math.startsWith("\u2202L/\u2202p")) ||
+        !all.some((x) => x.math.startsWith("\u2202L/\u2202p")));
   } else {
     const d = m.derivation;
     view.innerHTML = `<h3>Backward through the softmax: \u2202L/\u2202s<sub>${m.i}${m.j}</sub></h3><div class="eq headline">${esc(d.headline)}</div><p class="note">${esc(d.convention)}</p>` +
