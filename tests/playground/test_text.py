@@ -7,11 +7,9 @@ import copy
 import json
 import math
 import os
-import time
 
 import numpy as np
 import pytest
-from websockets.sync.client import connect
 
 import glassnet
 from glassnet import explain
@@ -23,6 +21,8 @@ from glassnet.playground.protocol import ProtocolError
 from glassnet.playground.text import LINK_PARAMS, MASKED, TextTrainer
 from glassnet.playground.text_protocol import TextConfig, TextLimits, parse_text_message, read_link_field
 from glassnet.playground.textstep import explain_weight
+
+from .conftest import PageClient
 
 SMALL = TextConfig(n_layer=2, n_head=2, n_embd=16, block_size=16)
 
@@ -211,46 +211,9 @@ def test_warnings_name_a_dead_feed_forward_unit_and_a_divergence():
 
 
 # -- the WebSocket session -----------------------------------------------------------------------
-class TextClient:
+class TextClient(PageClient):
     def __init__(self, server):
-        self._cm = connect(server.ws_url + "/text", max_size=None, open_timeout=10)
-        self.ws = self._cm.__enter__()
-        self.n = 0
-        self.hello = self.recv()
-        self.text = self.wait("text")
-        self.state = self.wait("state")
-        self.frame = self.wait("frame")
-
-    def recv(self, timeout=30.0):
-        raw = self.ws.recv(timeout=timeout)
-        if isinstance(raw, bytes):
-            self.ws.send('{"type": "got_frame"}')
-            self.frame = decode_arrays(raw)
-            return self.frame
-        m = json.loads(raw)
-        if m["type"] == "state":
-            self.state = m
-        return m
-
-    def send(self, **msg):
-        self.n += 1
-        msg["id"] = self.n
-        self.ws.send(json.dumps(msg))
-        return self.n
-
-    def wait(self, kind, pred=lambda m: True, timeout=30.0):
-        end = time.monotonic() + timeout
-        while True:
-            m = self.recv(timeout=max(0.1, end - time.monotonic()))
-            if m["type"] == kind and pred(m):
-                return m
-
-    def request(self, kind="frame", **msg):
-        mid = self.send(**msg)
-        return self.wait(kind, lambda m: (m.get("ack") or 0) >= mid)
-
-    def close(self):
-        self._cm.__exit__(None, None, None)
+        super().__init__(server, "/text", first=("text", "state", "frame"))
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from the page loads in torch with the same logits, a phone and a projector layou
 link."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -121,22 +119,7 @@ def test_the_export_downloaded_from_the_page_loads_in_torch_with_the_same_logits
     torch = pytest.importorskip("torch")
     pytest.importorskip("safetensors")
     page.train(20)
-    with page.page.expect_download() as dl:
-        page.page.click("#export")
-    weights = tmp_path / dl.value.suggested_filename
-    dl.value.save_as(weights)
-    with page.page.expect_download() as dl2:
-        page.page.click("#export-links a[data-file$='.py']")
-    code_path = tmp_path / dl2.value.suggested_filename
-    dl2.value.save_as(code_path)
-    code = code_path.read_text().split('if __name__ == "__main__":')[0]
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        scope = {}
-        exec(compile(code, str(code_path), "exec"), scope)
-    finally:
-        os.chdir(cwd)
+    scope = page.export_and_load(tmp_path)
     trainer = page.session.trainer
     x = np.stack([trainer.ids[k:k + 16] for k in (0, 333, 2000)])
     with glassnet.no_grad():

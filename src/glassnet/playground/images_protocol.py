@@ -28,7 +28,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
-from .protocol import (OPTIMIZERS, ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ProtocolError, ResetMsg,
+from .protocol import (OPTIMIZERS, ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ResetMsg,
                        StepMsg, _Message, _Strict, _finite, parse_with)
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")

@@ -197,12 +197,7 @@ class TextTrainer(SessionTrainer):
         self.optimizer.step()
         self.steps += 1
         self.examples += len(starts) * T
-        value = float(loss.item())
-        if math.isfinite(value):
-            self.train_loss = value if self.train_loss is None else 0.9 * self.train_loss + 0.1 * value
-        else:
-            self.train_loss = value
-        return value
+        return self.note_loss(float(loss.item()))
 
     def finite_parameters(self) -> bool:
         return all(np.isfinite(p.array).all() for p in self.model.parameters())

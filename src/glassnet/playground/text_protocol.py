@@ -29,7 +29,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
-from .protocol import (ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ProtocolError, ResetMsg, StepMsg,
+from .protocol import (ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ResetMsg, StepMsg,
                        _Message, _Strict, _finite, parse_with)
 
 MODELS = ("gpt", "bigram")

@@ -60,6 +60,14 @@ class SessionTrainer:
             for group in self.optimizer.param_groups:
                 group["lr"] = self.cfg.learning_rate
 
+    def note_loss(self, value: float) -> float:
+        """Keep ``train_loss``, the smoothed training loss (0.9 old + 0.1 new; a non-finite loss at once)."""
+        if math.isfinite(value) and self.train_loss is not None:
+            self.train_loss = 0.9 * self.train_loss + 0.1 * value
+        else:
+            self.train_loss = value
+        return value
+
     def _next_batch(self) -> np.ndarray:
         n = len(self.y_train)
         b = min(self.cfg.batch_size, n)

@@ -84,3 +84,64 @@ export function showExport(m) {
   $("export-code-box").hidden = false;
   weights.click();
 }
+
+// ---------------------------------------------------------------- the controls every page's top bar has
+
+/** Each ``[data-key]`` control shows ``cfg[key]`` (unless it has the focus; a value not offered is added). */
+export function syncDataControls(cfg) {
+  for (const el of document.querySelectorAll("[data-key]")) {
+    const v = cfg[el.dataset.key];
+    if (v === undefined || document.activeElement === el) continue;
+    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === String(v))) el.add(new Option(String(v), String(v)));
+    el.value = String(v);
+  }
+}
+
+export function readControl(el) {
+  if (el.dataset.type === "float") return parseFloat(el.value);
+  if (el.dataset.type === "int") return parseInt(el.value, 10);
+  return el.value;
+}
+
+export function setPlaying(p) {
+  $("play").classList.toggle("playing", !!p);
+  $("play").innerHTML = p ? "&#10074;&#10074;" : "&#9654;";
+  $("play").setAttribute("aria-label", p ? "pause" : "play");
+  document.body.dataset.playing = p ? "true" : "false";
+}
+
+/** A change of a ``[data-key]`` control sends ``set`` with ``patch(key, value)`` (default {key: value});
+ * play/pause, step, reset and export send their messages. */
+export function bindTopBar(send, patch) {
+  for (const el of document.querySelectorAll("[data-key]")) {
+    el.addEventListener("change", () => {
+      const v = readControl(el);
+      if (el.type === "number" && !Number.isFinite(v)) return;
+      send({type: "set", config: patch ? patch(el.dataset.key, v) : {[el.dataset.key]: v}});
+    });
+  }
+  $("play").onclick = () => send({type: document.body.dataset.playing === "true" ? "pause" : "play"});
+  $("step").onclick = () => send({type: "step", n: 1});
+  $("reset").onclick = () => send({type: "reset"});
+  $("export").onclick = () => send({type: "export"});
+}
+
+/** The share panel: open/close, copy (``copied``: the sentence said), a checkbox per hideable control. */
+export function bindSharePanel(hideable, update, copied) {
+  $("share").onclick = () => { $("share-panel").hidden = !$("share-panel").hidden; update(); };
+  $("share-copy").onclick = () => {
+    update(); $("share-link").select();
+    if (navigator.clipboard) navigator.clipboard.writeText($("share-link").value).catch(() => {});
+    toast("notice", copied);
+  };
+  const box = $("share-hide");
+  for (const name of Object.keys(hideable)) {
+    const label = document.createElement("label"), c = document.createElement("input");
+    c.type = "checkbox"; c.value = name; c.onchange = update;
+    label.append(c, " " + name.replace("_", " "));
+    box.appendChild(label);
+  }
+}
+
+/** The controls a teacher ticked to hide in the share link. */
+export const hiddenInShare = () => [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);

@@ -3,7 +3,8 @@
 // sends what the controls say (text_protocol.py).  No number shown here is computed here.
 import {$, S, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {esc, fmt, num} from "./cnnview.js";
-import {hideControls, parseLink, setupHash, showExport, showHealth} from "./classroom.js";
+import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, showExport, showHealth,
+  syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
 window.playground = S;   // for the curious (and for the browser tests)
@@ -74,68 +75,27 @@ const HANDLERS = {
 // ---------------------------------------------------------------- controls
 
 function syncControls(cfg) {
-  for (const el of document.querySelectorAll("[data-key]")) {
-    const v = cfg[el.dataset.key];
-    if (v === undefined || document.activeElement === el) continue;
-    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === String(v))) el.add(new Option(String(v), String(v)));
-    el.value = String(v);
-  }
+  syncDataControls(cfg);
   if (document.activeElement !== $("temperature")) $("temperature").value = cfg.temperature;
   $("temperature-value").textContent = cfg.temperature;
   for (const el of document.querySelectorAll(".gpt-only")) el.classList.toggle("off", cfg.model !== "gpt");
 }
 
-function readControl(el) {
-  if (el.dataset.type === "float") return parseFloat(el.value);
-  if (el.dataset.type === "int") return parseInt(el.value, 10);
-  return el.value;
-}
-
-function setPlaying(p) {
-  $("play").classList.toggle("playing", !!p);
-  $("play").innerHTML = p ? "&#10074;&#10074;" : "&#9654;";
-  $("play").setAttribute("aria-label", p ? "pause" : "play");
-  document.body.dataset.playing = p ? "true" : "false";
-}
-
 function bindControls() {
-  for (const el of document.querySelectorAll("[data-key]")) {
-    el.addEventListener("change", () => {
-      const v = readControl(el);
-      if (el.type === "number" && !Number.isFinite(v)) return;
-      const patch = {[el.dataset.key]: v};
-      if (el.dataset.key === "n_head" && S.state.config.n_embd % v) {         // channels are split among the heads
-        patch.n_embd = Math.max(v, v * Math.round(S.state.config.n_embd / v));
-      } else if (el.dataset.key === "n_embd" && v % S.state.config.n_head) {
-        patch.n_head = [8, 4, 2, 1].find((h) => v % h === 0 && h <= S.state.config.n_head) || 1;
-      }
-      send({type: "set", config: patch});
-    });
-  }
+  bindTopBar(send, (key, v) => {
+    const patch = {[key]: v}, cfg = S.state.config;
+    if (key === "n_head" && cfg.n_embd % v) patch.n_embd = Math.max(v, v * Math.round(cfg.n_embd / v));   // channels are split among the heads
+    else if (key === "n_embd" && v % cfg.n_head) patch.n_head = [8, 4, 2, 1].find((h) => v % h === 0 && h <= cfg.n_head) || 1;
+    return patch;
+  });
   let tTimer = null;
   $("temperature").addEventListener("input", () => {
     $("temperature-value").textContent = $("temperature").value;
     clearTimeout(tTimer);
     tTimer = setTimeout(() => send({type: "set", config: {temperature: parseFloat($("temperature").value)}}), 120);
   });
-  $("play").onclick = () => send({type: document.body.dataset.playing === "true" ? "pause" : "play"});
-  $("step").onclick = () => send({type: "step", n: 1});
-  $("reset").onclick = () => send({type: "reset"});
-  $("export").onclick = () => send({type: "export"});
   $("sample-new").onclick = () => send({type: "sample"});
-  $("share").onclick = () => { $("share-panel").hidden = !$("share-panel").hidden; updateShare(); };
-  $("share-copy").onclick = () => {
-    updateShare(); $("share-link").select();
-    if (navigator.clipboard) navigator.clipboard.writeText($("share-link").value).catch(() => {});
-    toast("notice", "Link copied: it opens this set-up for anyone on this playground.");
-  };
-  const box = $("share-hide");
-  for (const name of Object.keys(HIDEABLE)) {
-    const label = document.createElement("label"), c = document.createElement("input");
-    c.type = "checkbox"; c.value = name; c.onchange = updateShare;
-    label.append(c, " " + name.replace("_", " "));
-    box.appendChild(label);
-  }
+  bindSharePanel(HIDEABLE, updateShare, "Link copied: it opens this set-up for anyone on this playground.");
   $("step-close").onclick = closeStepper;
   for (const b of document.querySelectorAll("#stepper .phases button")) b.onclick = () => showPart(b.dataset.part);
   bindText();
@@ -143,7 +103,7 @@ function bindControls() {
 
 function updateShare() {
   if (!S.state) return;
-  const hide = [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
+  const hide = hiddenInShare();
   const params = S.drawn && S.drawn.data.params;
   const w = params ? encodeWeights(params.values) : null;
   $("share-weights").textContent = params ? ", trained weights included" : ` (the ${S.state.n_params.toLocaleString()} weights are too many for a link: it starts from the seed)`;
