@@ -158,18 +158,9 @@ class TextTrainer(SessionTrainer):
                 self.new_sample()
         self.rev += 1
 
-    def reset(self) -> None:
-        self.rebuild_network()
-        self.rev += 1
-
-    def set_parameters(self, arrays) -> None:
-        """Every parameter at once, in ``model.parameters()`` order (a share link's weights)."""
-        with glassnet.no_grad():
-            for p, a in zip(self.model.parameters(), arrays, strict=True):
-                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
+    def parameters_set(self) -> None:
         self.evaluation = None
         self.new_sample()
-        self.rev += 1
 
     def set_cursor(self, position: int) -> None:
         self.position = min(int(position), len(self.ids))

@@ -1,6 +1,6 @@
 // What every page of the playground shares for a classroom: links that carry a set-up (and hide
 // controls), the lasting health banner, the export links.  Each page passes its own controls.
-import {$, b64bytes, toast} from "./common.js";
+import {$, S, b64bytes, schedule, toast} from "./common.js";
 
 /** A link's fragment -> {fields (raw strings), weights, hide}; ``hideable``: name -> selector.
  * Unknown names to hide get a message. */
@@ -145,3 +145,21 @@ export function bindSharePanel(hideable, update, copied) {
 
 /** The controls a teacher ticked to hide in the share link. */
 export const hiddenInShare = () => [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
+
+/** The messages the Images and Text pages handle alike: frames (confirmed at once: flow control),
+ * errors, notices, the health banner, the export. */
+export function sharedHandlers() {
+  return {
+    frame(m) {
+      S.framesReceived = (S.framesReceived || 0) + 1;
+      S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another
+      if (S.state && m.rev < S.state.rev) return;       // drawn for a set-up the page has left
+      S.frame = m;
+      schedule();
+    },
+    error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
+    notice(m) { toast("notice", m.message); },
+    health(m) { showHealth(m, () => setPlaying(false)); },   // the server paused before it said so
+    export(m) { showExport(m); },
+  };
+}

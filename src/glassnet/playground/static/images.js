@@ -3,7 +3,7 @@
 // what the controls say (images_protocol.py).  No number shown here is computed here.
 import {$, S, b64bytes, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {buildLayers, closeStepper, drawLayers, gray, heat, maxAbs, openStepper, paintGrid, showPart} from "./cnnview.js";
-import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, showExport, showHealth,
+import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, sharedHandlers,
   syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
@@ -21,6 +21,7 @@ const CHANNEL_CHOICES = [1, 2, 4, 6, 8, 12, 16];
 // ---------------------------------------------------------------- connection
 
 const HANDLERS = {
+  ...sharedHandlers(),
   hello(m) {
     S.hello = m;
     document.body.dataset.session = m.session;
@@ -44,18 +45,7 @@ const HANDLERS = {
     setPlaying(m.playing);
     schedule();
   },
-  frame(m) {
-    S.framesReceived = (S.framesReceived || 0) + 1;
-    S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another
-    if (S.state && m.rev < S.state.rev) return;       // drawn for a set-up the page has left
-    S.frame = m;
-    schedule();
-  },
-  error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
-  notice(m) { toast("notice", m.message); },
-  health(m) { showHealth(m, () => setPlaying(false)); },   // the server paused before it said so
   explain(m) { openStepper(m); },
-  export(m) { showExport(m); },
 };
 
 // ---------------------------------------------------------------- controls

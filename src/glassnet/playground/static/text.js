@@ -3,7 +3,7 @@
 // sends what the controls say (text_protocol.py).  No number shown here is computed here.
 import {$, S, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {esc, fmt, num} from "./cnnview.js";
-import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, showExport, showHealth,
+import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, sharedHandlers,
   syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
@@ -24,6 +24,7 @@ const show = (ch) => (ch === "\n" ? "\u23CE" : ch === " " ? "\u2423" : ch === "\
 // ---------------------------------------------------------------- connection
 
 const HANDLERS = {
+  ...sharedHandlers(),
   hello(m) {
     S.hello = m;
     document.body.dataset.session = m.session;
@@ -58,18 +59,7 @@ const HANDLERS = {
     setPlaying(m.playing);
     schedule();
   },
-  frame(m) {
-    S.framesReceived = (S.framesReceived || 0) + 1;
-    S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another
-    if (S.state && m.rev < S.state.rev) return;       // drawn for a set-up the page has left
-    S.frame = m;
-    schedule();
-  },
-  error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
-  notice(m) { toast("notice", m.message); },
-  health(m) { showHealth(m, () => setPlaying(false)); },
   explain(m) { openStepper(m); },
-  export(m) { showExport(m); },
 };
 
 // ---------------------------------------------------------------- controls
