@@ -1,6 +1,6 @@
 // What every page of the playground shares for a classroom: links that carry a set-up (and hide
 // controls), the lasting health banner, the export links.  Each page passes its own controls.
-import {$, S, b64bytes, schedule, toast} from "./common.js";
+import {$, S, b64bytes, schedule, send, toast} from "./common.js";
 
 /** A link's fragment -> {fields (raw strings), weights, hide}; ``hideable``: name -> selector.
  * Unknown names to hide get a message. */
@@ -146,10 +146,21 @@ export function bindSharePanel(hideable, update, copied) {
 /** The controls a teacher ticked to hide in the share link. */
 export const hiddenInShare = () => [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
 
-/** The messages the Images and Text pages handle alike: frames (confirmed at once: flow control),
- * errors, notices, the health banner, the export. */
-export function sharedHandlers() {
+/** The messages the Images and Text pages handle alike: hello (a link's set-up is sent and its
+ * controls in ``hideable`` hidden), frames (confirmed at once: flow control), errors, notices, the
+ * health banner, the export. */
+export function sharedHandlers(hideable) {
   return {
+    hello(m) {
+      S.hello = m;
+      document.body.dataset.session = m.session;
+      const link = parseLink(location.hash, hideable);
+      S.hidden = link.hide;
+      hideControls(link.hide, hideable);
+      if (Object.keys(link.fields).length || link.weights) {
+        S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
+      }
+    },
     frame(m) {
       S.framesReceived = (S.framesReceived || 0) + 1;
       S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another

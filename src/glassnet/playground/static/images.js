@@ -3,7 +3,7 @@
 // what the controls say (images_protocol.py).  No number shown here is computed here.
 import {$, S, b64bytes, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {buildLayers, closeStepper, drawLayers, gray, heat, maxAbs, openStepper, paintGrid, showPart} from "./cnnview.js";
-import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, sharedHandlers,
+import {bindSharePanel, bindTopBar, hiddenInShare, setPlaying, setupHash, sharedHandlers,
   syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
@@ -21,17 +21,7 @@ const CHANNEL_CHOICES = [1, 2, 4, 6, 8, 12, 16];
 // ---------------------------------------------------------------- connection
 
 const HANDLERS = {
-  ...sharedHandlers(),
-  hello(m) {
-    S.hello = m;
-    document.body.dataset.session = m.session;
-    const link = parseLink(location.hash, HIDEABLE);
-    S.hidden = link.hide;
-    hideControls(link.hide, HIDEABLE);
-    if (Object.keys(link.fields).length || link.weights) {
-      S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
-    }
-  },
+  ...sharedHandlers(HIDEABLE),
   state(m) {
     const old = S.state;
     S.state = m;

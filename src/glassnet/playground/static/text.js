@@ -3,7 +3,7 @@
 // sends what the controls say (text_protocol.py).  No number shown here is computed here.
 import {$, S, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {esc, fmt, num} from "./cnnview.js";
-import {bindSharePanel, bindTopBar, hiddenInShare, hideControls, parseLink, setPlaying, setupHash, sharedHandlers,
+import {bindSharePanel, bindTopBar, hiddenInShare, setPlaying, setupHash, sharedHandlers,
   syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
@@ -24,17 +24,7 @@ const show = (ch) => (ch === "\n" ? "\u23CE" : ch === " " ? "\u2423" : ch === "\
 // ---------------------------------------------------------------- connection
 
 const HANDLERS = {
-  ...sharedHandlers(),
-  hello(m) {
-    S.hello = m;
-    document.body.dataset.session = m.session;
-    const link = parseLink(location.hash, HIDEABLE);
-    S.hidden = link.hide;
-    hideControls(link.hide, HIDEABLE);
-    if (Object.keys(link.fields).length || link.weights) {
-      S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
-    }
-  },
+  ...sharedHandlers(HIDEABLE),
   text(m) {
     S.text = m.text;
     const box = $("text-box");
