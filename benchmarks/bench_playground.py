@@ -16,7 +16,10 @@ every frame (``got_frame``) as the page does.  It prints
 * images      the Images page's default CNN (conv 8, 16, 3x3, ReLU, max pooling, Adam, batches
               of 32) on one tab: steps/s (goal >= 10), frames/s (goal >= 10), control -> frame
               (goal: median <= 150 ms), over the WebSocket and on screen in chromium
-              (``--images-only`` runs this part alone).
+              (``--images-only`` runs this part alone);
+* text        the Text page's default tiny GPT (the lesson's GPTConfig(): 2 layers of 4 heads,
+              64 channels, context 32; AdamW, batches of 16 windows) on one tab, the same figures and goals
+              (``--text-only`` runs this part alone).
 
 The machine may be shared while this runs (other work on the same cores lowers every figure):
 the script prints the load average before and after.
@@ -242,10 +245,10 @@ def browser_latency(url: str, n: int = 20, page_path: str | None = None, ready: 
     return {"latency_ms": lat, "frames_drawn_per_s": fps}
 
 
-async def images_stream(ws_url: str, seconds: float) -> dict:
-    """One tab of the Images page playing its default CNN: steps/s, frames/s, frame size, and a
-    learning-rate change -> the first frame that acknowledges it."""
-    ws = await websockets.connect(ws_url + "/images", max_size=None, open_timeout=30)
+async def page_stream(ws_url: str, seconds: float, page: str = "images") -> dict:
+    """One tab of the Images or Text page playing its default model: steps/s, frames/s, frame size,
+    and a learning-rate change -> the first frame that acknowledges it."""
+    ws = await websockets.connect(ws_url + "/" + page, max_size=None, open_timeout=30)
     await ws.send(json.dumps({"type": "play", "id": 1}))
     frames, first, last, sizes = 0, None, None, []
     t0 = time.perf_counter()
@@ -274,24 +277,25 @@ async def images_stream(ws_url: str, seconds: float) -> dict:
             "frame_kib": statistics.mean(sizes) / 1024, "latency_ms": lat}
 
 
-def images_browser(url: str):
-    """The Images page in chromium at 1280x720: control change -> drawn frame, frames drawn/s."""
-    return browser_latency(url, page_path="/images", ready="window.playground.state && window.playground.drawn",
+def page_browser(url: str, page: str = "images"):
+    """The Images or Text page in chromium at 1280x720: control change -> drawn frame, frames drawn/s."""
+    return browser_latency(url, page_path="/" + page, ready="window.playground.state && window.playground.drawn",
                            values=("0.001", "0.003"), viewport=(1280, 720))
 
 
-def images_report(fig: dict, screen) -> bool:
-    """Print the Images page's figures; True if its goals are met."""
+def page_report(fig: dict, screen, page: str = "images") -> bool:
+    """Print the Images or Text page's figures; True if its goals are met."""
+    what = {"images": "images, default CNN", "text": "text, default tiny GPT"}[page]
     med = statistics.median(fig["latency_ms"])
     ok = (fig["steps_per_s"] >= IMAGE_GOALS["steps_per_s"] and fig["frames_per_s"] >= IMAGE_GOALS["frames_per_s"]
           and med <= IMAGE_GOALS["latency_ms"])
-    print(f"  images, default CNN, one tab: steps/s {fig['steps_per_s']:.0f} (goal >= {IMAGE_GOALS['steps_per_s']}), "
+    print(f"  {what}, one tab: steps/s {fig['steps_per_s']:.0f} (goal >= {IMAGE_GOALS['steps_per_s']}), "
           f"frames/s {fig['frames_per_s']:.1f} (goal >= {IMAGE_GOALS['frames_per_s']}; {fig['frame_kib']:.1f} KiB each), "
           f"control -> frame ms {summary(fig['latency_ms'])} (goal: median <= {IMAGE_GOALS['latency_ms']})")
     if screen:
         med_s = statistics.median(screen["latency_ms"])
         ok = ok and med_s <= IMAGE_GOALS["latency_ms"] and screen["frames_drawn_per_s"] >= IMAGE_GOALS["frames_per_s"]
-        print(f"  images on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
+        print(f"  {page} on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
               f"frames drawn/s {screen['frames_drawn_per_s']:.1f}")
     return ok
 
@@ -314,21 +318,25 @@ def main() -> int:
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--classroom-only", action="store_true")
     ap.add_argument("--images-only", action="store_true", help="only the Images page's figures (one tab)")
+    ap.add_argument("--text-only", action="store_true", help="only the Text page's figures (one tab)")
     args = ap.parse_args()
     load_before = load()
-    proc, url = start_server(1 if args.images_only else args.workers)
+    single = [page for page in ("images", "text") if getattr(args, page + "_only")]
+    proc, url = start_server(1 if single else args.workers)
     ws_url = url.replace("http", "ws") + "/ws"
     fast = slow = screen = None
-    if args.images_only:
+    if single:
+        figs = {}
         try:
-            fig = asyncio.run(images_stream(ws_url, args.seconds))
-            shot = None if args.no_browser else images_browser(url)
+            for page in single:
+                figs[page] = (asyncio.run(page_stream(ws_url, args.seconds, page)),
+                              None if args.no_browser else page_browser(url, page))
         finally:
             proc.terminate()
             proc.wait(10)
         print(f"glassnet playground, {os.cpu_count()} CPU(s), one server process on 127.0.0.1; load average "
               f"before {load_before}, after {load()} (a shared machine lowers every figure)")
-        ok = images_report(fig, shot)
+        ok = all([page_report(fig, shot, page) for page, (fig, shot) in figs.items()])
         print("  goals met" if ok else "  GOALS MISSED")
         return 0 if ok else 1
     try:
@@ -338,8 +346,8 @@ def main() -> int:
             fast = asyncio.run(stream(ws_url, args.seconds))
             slow = asyncio.run(slow_client(ws_url, proc.pid, args.seconds))
             screen = None if args.no_browser else browser_latency(url)
-            images = asyncio.run(images_stream(ws_url, args.seconds))
-            images_screen = None if args.no_browser else images_browser(url)
+            pages = {page: (asyncio.run(page_stream(ws_url, args.seconds, page)),
+                            None if args.no_browser else page_browser(url, page)) for page in ("images", "text")}
     finally:
         proc.terminate()
         proc.wait(10)
@@ -370,7 +378,7 @@ def main() -> int:
         print(f"  on screen (chromium): control change -> drawn, ms {summary(screen['latency_ms'])}; "
               f"frames drawn/s {screen['frames_drawn_per_s']:.1f}")
     if fast:
-        goals = images_report(images, images_screen) and goals
+        goals = all([page_report(fig, shot, page) for page, (fig, shot) in pages.items()]) and goals
     print("  goals met" if goals else "  GOALS MISSED")
     return 0 if goals else 1
 

@@ -70,3 +70,23 @@ class Page:
 
     def close(self) -> None:
         self.context.close()
+
+    def export_and_load(self, tmp_path):
+        """Press *Export model*, download the weights and the PyTorch code the page offers, and run
+        the code (up to its ``__main__`` part) in ``tmp_path``: its module namespace."""
+        with self.page.expect_download() as dl:
+            self.page.click("#export")
+        dl.value.save_as(tmp_path / dl.value.suggested_filename)
+        with self.page.expect_download() as dl2:
+            self.page.click("#export-links a[data-file$='.py']")
+        code_path = tmp_path / dl2.value.suggested_filename
+        dl2.value.save_as(code_path)
+        code = code_path.read_text().split('if __name__ == "__main__":')[0]
+        cwd = os.getcwd()
+        os.chdir(tmp_path)
+        try:
+            scope = {}
+            exec(compile(code, str(code_path), "exec"), scope)
+        finally:
+            os.chdir(cwd)
+        return scope

@@ -91,3 +91,49 @@ def wait_until(pred, timeout: float = 10.0, interval: float = 0.02):
             return True
         time.sleep(interval)
     return False
+
+
+class PageClient:
+    """A page stand-in for the Images or Text page (``path``: "/images", "/text"): frames are read
+    with ``frames.decode_arrays``; the first messages (``first``, after ``hello``) are kept by type."""
+
+    def __init__(self, server, path: str, first=("state", "frame")):
+        from glassnet.playground.frames import decode_arrays
+        self._decode = decode_arrays
+        self._cm = connect(server.ws_url + path, max_size=None, open_timeout=10)
+        self.ws = self._cm.__enter__()
+        self.n = 0
+        self.hello = self.recv()
+        for kind in first:
+            setattr(self, kind, self.wait(kind))
+
+    def recv(self, timeout=30.0):
+        raw = self.ws.recv(timeout=timeout)
+        if isinstance(raw, bytes):
+            self.ws.send('{"type": "got_frame"}')
+            self.frame = self._decode(raw)
+            return self.frame
+        m = json.loads(raw)
+        if m["type"] == "state":
+            self.state = m
+        return m
+
+    def send(self, **msg):
+        self.n += 1
+        msg["id"] = self.n
+        self.ws.send(json.dumps(msg))
+        return self.n
+
+    def wait(self, kind, pred=lambda m: True, timeout=30.0):
+        end = time.monotonic() + timeout
+        while True:
+            m = self.recv(timeout=max(0.1, end - time.monotonic()))
+            if m["type"] == kind and pred(m):
+                return m
+
+    def request(self, kind="frame", **msg):
+        mid = self.send(**msg)
+        return self.wait(kind, lambda m: (m.get("ack") or 0) >= mid)
+
+    def close(self):
+        self._cm.__exit__(None, None, None)

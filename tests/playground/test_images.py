@@ -5,11 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import math
-import time
 
 import numpy as np
 import pytest
-from websockets.sync.client import connect
 
 import glassnet
 from glassnet import explain
@@ -20,6 +18,8 @@ from glassnet.playground.images_protocol import ImagesConfig, parse_images_messa
 from glassnet.playground.images_session import image_warnings
 from glassnet.playground.imagestep import explain_value
 from glassnet.playground.protocol import ProtocolError
+
+from .conftest import PageClient
 
 ONE = [0.0] * 64
 for _r in range(1, 7):
@@ -196,45 +196,9 @@ def test_warnings_name_dead_channels_and_the_layer_where_training_diverged():
 
 
 # -- the WebSocket session -----------------------------------------------------------------------
-class ImagesClient:
+class ImagesClient(PageClient):
     def __init__(self, server):
-        self._cm = connect(server.ws_url + "/images", max_size=None, open_timeout=10)
-        self.ws = self._cm.__enter__()
-        self.n = 0
-        self.hello = self.recv()
-        self.state = self.wait("state")
-        self.frame = self.wait("frame")
-
-    def recv(self, timeout=30.0):
-        raw = self.ws.recv(timeout=timeout)
-        if isinstance(raw, bytes):
-            self.ws.send('{"type": "got_frame"}')
-            self.frame = decode_arrays(raw)
-            return self.frame
-        m = json.loads(raw)
-        if m["type"] == "state":
-            self.state = m
-        return m
-
-    def send(self, **msg):
-        self.n += 1
-        msg["id"] = self.n
-        self.ws.send(json.dumps(msg))
-        return self.n
-
-    def wait(self, kind, pred=lambda m: True, timeout=30.0):
-        end = time.monotonic() + timeout
-        while True:
-            m = self.recv(timeout=max(0.1, end - time.monotonic()))
-            if m["type"] == kind and pred(m):
-                return m
-
-    def request(self, kind="frame", **msg):
-        mid = self.send(**msg)
-        return self.wait(kind, lambda m: (m.get("ack") or 0) >= mid)
-
-    def close(self):
-        self._cm.__exit__(None, None, None)
+        super().__init__(server, "/images")
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ recording of the same step; the export loads in torch with the same outputs; a p
 projector layout; a teacher's link."""
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -129,22 +127,7 @@ def test_the_export_downloaded_from_the_page_loads_in_torch_with_the_same_output
     torch = pytest.importorskip("torch")
     pytest.importorskip("safetensors")
     page.train(30)
-    with page.page.expect_download() as dl:
-        page.page.click("#export")
-    weights = tmp_path / dl.value.suggested_filename
-    dl.value.save_as(weights)
-    with page.page.expect_download() as dl2:
-        page.page.click("#export-links a[data-file$='.py']")
-    code_path = tmp_path / dl2.value.suggested_filename
-    dl2.value.save_as(code_path)
-    code = code_path.read_text().split('if __name__ == "__main__":')[0]
-    cwd = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        scope = {}
-        exec(compile(code, str(code_path), "exec"), scope)
-    finally:
-        os.chdir(cwd)
+    scope = page.export_and_load(tmp_path)
     trainer = page.session.trainer
     x = trainer.x_test[:40]
     with glassnet.no_grad():

@@ -124,3 +124,65 @@ if __name__ == "__main__":
     print("predicted:", predict(x).argmax(1).tolist())
     print("true:     ", digits.target[:10].tolist())
 '''
+
+
+def gpt_torch_code(cfg, chars, filename: str) -> str:
+    """A standalone PyTorch script that rebuilds the Text page's model and loads ``filename``: the
+    lesson's model code itself (``lessons/gpt_model.py`` is written against the torch API, so its
+    classes run in PyTorch as they are), the vocabulary, and a sampler."""
+    import inspect
+    import json
+
+    from glassnet.lessons import gpt_model
+    source = inspect.getsource(gpt_model)
+    classes = source[source.index("@dataclass(frozen=True)"):].rstrip()
+    if cfg.model == "bigram":
+        build, what = "BigramLanguageModel(len(chars))", "the bigram model (a table of next-character logits)"
+    else:
+        build = (f"GPT(GPTConfig(vocab_size=len(chars), block_size={cfg.block_size}, n_embd={cfg.n_embd}, "
+                 f"n_head={cfg.n_head}, n_layer={cfg.n_layer}))")
+        what = (f"a GPT of {cfg.n_layer} block{'s' if cfg.n_layer > 1 else ''} of {cfg.n_head} head"
+                f"{'s' if cfg.n_head > 1 else ''}, {cfg.n_embd} channels, context {cfg.block_size}")
+    return f'''"""Load the model trained in the glassnet playground's Text page and use it with PyTorch.
+
+Model: {what}; AdamW (lr {cfg.learning_rate}), batches of {cfg.batch_size}.
+The classes below are glassnet's lessons/gpt_model.py, unchanged: it is written against the torch API.
+Needs: pip install torch safetensors
+"""
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from safetensors.torch import load_file
+
+{classes}
+
+
+chars = {json.dumps(chars, ensure_ascii=False)}
+stoi = {{ch: i for i, ch in enumerate(chars)}}
+
+
+def encode(s):
+    return [stoi[c] for c in s]
+
+
+def decode(ids):
+    return "".join(chars[int(i)] for i in ids)
+
+
+model = {build}
+model.load_state_dict(load_file("{filename}"))
+model.eval()
+
+
+def logits(text):
+    """The next-character logits after each character of ``text``, shape (len(text), vocab)."""
+    with torch.no_grad():
+        return model(torch.tensor([encode(text)]))[0][0]
+
+
+if __name__ == "__main__":
+    start = torch.tensor([encode(chars[0])])
+    print(decode(model.generate(start, max_new_tokens=200)[0].tolist()))
+'''

@@ -51,18 +51,27 @@ class _FirstNonFinite:
         pass
 
 
+def broken_parameters(trainer, loss: float) -> dict | None:
+    """The divergence finding when parameters are already inf/NaN (named, with their layer), else None."""
+    step = trainer.steps
+    bad_params = [name for name, p in trainer.model.named_parameters()
+                  if not np.isfinite(np.asarray(p.array, dtype=np.float64)).all()]
+    if not bad_params:
+        return None
+    where = layer_name(trainer, bad_params[0])
+    return {"kind": "diverged", "step": step, "where": where, "message": (
+        f"Training diverged at step {step}: the loss is {loss}, because the parameters "
+        f"{', '.join(bad_params)} ({where}) are already inf/NaN after the previous update. "
+        f"The learning rate is too large for this set-up: lower it and press reset.")}
+
+
 def diagnose_divergence(trainer, idx, loss: float) -> dict:
     """Why the loss of the step on batch ``idx`` is not finite: a sentence and where."""
     from glassnet.autograd import observe
     step = trainer.steps
-    bad_params = [name for name, p in trainer.model.named_parameters()
-                  if not np.isfinite(np.asarray(p.array, dtype=np.float64)).all()]
-    if bad_params:
-        where = layer_name(trainer, bad_params[0])
-        return {"kind": "diverged", "step": step, "where": where, "message": (
-            f"Training diverged at step {step}: the loss is {loss}, because the parameters "
-            f"{', '.join(bad_params)} ({where}) are already inf/NaN after the previous update. "
-            f"The learning rate is too large for this set-up: lower it and press reset.")}
+    broken = broken_parameters(trainer, loss)
+    if broken:
+        return broken
     seen, first = _FirstNonFinite(), None
     with glassnet.no_grad(), observe(seen):
         h = glassnet.tensor(trainer.x_train[idx])
@@ -89,11 +98,16 @@ def live_warnings(trainer) -> list:
     """Dead ReLUs, saturated units (explain's insights) and a stalled loss, as warnings."""
     from glassnet.explain import record
     out = []
-    n = min(SAMPLE, len(trainer.y_train))
+    if hasattr(trainer, "warning_sample"):      # a page whose data are not rows of x_train
+        xs, ts, what = trainer.warning_sample()
+        n = len(ts)
+    else:
+        n = min(SAMPLE, len(trainer.y_train))
+        xs, ts, what = trainer.x_train[:n], trainer.y_train[:n], f"{n} training points"
     if n:
         model = copy.deepcopy(trainer.model)
-        x = glassnet.tensor(trainer.x_train[:n])
-        t = glassnet.tensor(trainer.y_train[:n])
+        x = glassnet.tensor(xs)
+        t = glassnet.tensor(ts)
         try:
             with record(model, None) as rec:
                 trainer.data_loss(model(x), t).backward()
@@ -106,8 +120,8 @@ def live_warnings(trainer) -> list:
                 out.append({"kind": "dead_relu", "where": layer_name(trainer, ins.where), "units": units,
                             "message": f"Dead ReLU{'s' if len(units) > 1 else ''} in "
                                        f"{layer_name(trainer, ins.where)}: neuron{'s' if len(units) > 1 else ''} "
-                                       f"{', '.join(map(str, units))} output 0 for every one of {n} training "
-                                       f"points (pre-activation ≤ 0), so no gradient reaches their weights."})
+                                       f"{', '.join(map(str, units))} output 0 for every one of {what} "
+                                       f"(pre-activation ≤ 0), so no gradient reaches their weights."})
             elif ins.kind == "saturated":
                 units = saturated_units(rec, ins.where)
                 if units:
@@ -115,7 +129,7 @@ def live_warnings(trainer) -> list:
                                 "message": f"Saturated units in {layer_name(trainer, ins.where)}: neuron"
                                            f"{'s' if len(units) > 1 else ''} {', '.join(map(str, units))} "
                                            f"sit on the flat part of the activation (slope < {SATURATION}) for at "
-                                           f"least {SATURATED_SHARE:.0%} of the points, so gradients through them "
+                                           f"least {SATURATED_SHARE:.0%} of {what}, so gradients through them "
                                            f"vanish."})
     stalled = stalled_loss(trainer.history)
     if stalled:

@@ -165,18 +165,6 @@ class ImagesTrainer(SessionTrainer):
         self.rebuild_for(changed, NETWORK_FIELDS)
         self.rev += 1
 
-    def reset(self) -> None:
-        self.rebuild_network()
-        self.rev += 1
-
-    def set_parameters(self, arrays) -> None:
-        """Every parameter at once, in ``model.parameters()`` order (a share link's weights)."""
-        with glassnet.no_grad():
-            for p, a in zip(self.model.parameters(), arrays, strict=True):
-                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
-        self.evaluation = None
-        self.rev += 1
-
     def add_drawing(self, pixels, label: int) -> int:
         if len(self.drawings) >= ImagesLimits.max_drawings:
             raise ProtocolError(f"this session already has {ImagesLimits.max_drawings} drawings (the limit); "
@@ -218,12 +206,7 @@ class ImagesTrainer(SessionTrainer):
         self.optimizer.step()
         self.steps += 1
         self.examples += len(idx)
-        value = float(loss.item())
-        if math.isfinite(value):
-            self.train_loss = value if self.train_loss is None else 0.9 * self.train_loss + 0.1 * value
-        else:
-            self.train_loss = value
-        return value
+        return self.note_loss(float(loss.item()))
 
     def finite_parameters(self) -> bool:
         return all(np.isfinite(p.array).all() for p in self.model.parameters())

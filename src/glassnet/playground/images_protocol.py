@@ -28,7 +28,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
-from .protocol import (OPTIMIZERS, ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ProtocolError, ResetMsg,
+from .protocol import (OPTIMIZERS, ExportMsg, GotFrameMsg, LinkMsg, PauseMsg, PlayMsg, ResetMsg,
                        StepMsg, _Message, _Strict, _finite, parse_with)
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
@@ -153,20 +153,5 @@ def parse_images_message(text):
 
 def read_link_field(key: str, raw: str):
     """One field of a share link (a string), typed and checked as its control is."""
-    if key not in ImagesConfig.model_fields:
-        raise ProtocolError(f"unknown field {key!r}")
-    default = ImagesConfig.model_fields[key].get_default(call_default_factory=True)
-    try:
-        if isinstance(default, list):
-            value = [int(v) for v in raw.split(",") if v != ""]
-        elif isinstance(default, int) and not isinstance(default, bool):
-            value = int(raw)
-        elif isinstance(default, float):
-            value = float(raw)
-        else:
-            value = raw
-        check_patch({key: value})
-    except ValueError as err:
-        text = str(err)
-        raise ProtocolError(f"{key}={raw[:40]!r}: {text}") from None
-    return value
+    from .links import read_typed_field
+    return read_typed_field(ImagesConfig, check_patch, key, raw)

@@ -46,6 +46,28 @@ def read_field(key: str, raw: str):
     return value
 
 
+def read_typed_field(config, check, key: str, raw: str):
+    """One URL field of a page whose controls are the pydantic model ``config``, typed as its
+    default is (a list: comma-separated integers) and checked by ``check({key: value})`` (which
+    raises ValueError); a ProtocolError naming the field if it does not fit."""
+    if key not in config.model_fields:
+        raise ProtocolError(f"unknown field {key!r}")
+    default = config.model_fields[key].get_default(call_default_factory=True)
+    try:
+        if isinstance(default, list):
+            value = [int(v) for v in raw.split(",") if v != ""]
+        elif isinstance(default, int) and not isinstance(default, bool):
+            value = int(raw)
+        elif isinstance(default, float):
+            value = float(raw)
+        else:
+            value = raw
+        check({key: value})
+    except ValueError as err:
+        raise ProtocolError(f"{key}={raw[:40]!r}: {err}") from None
+    return value
+
+
 def apply_fields(trainer, fields: dict, read=read_field, config=Config) -> list:
     """Apply a link's fields one by one (``read`` types one field as ``config``'s control, as
     :func:`read_field` does for the 2-D page); the sentences for the fields that were left out."""

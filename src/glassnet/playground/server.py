@@ -7,10 +7,12 @@ background thread (tests and benchmarks).  Everything the page needs is served f
 Routes
     ``GET /``            the page (2-D points)
     ``GET /images``      the Images page (digits and a CNN; ``images_session.py``)
+    ``GET /text``        the Text page (a text and a tiny GPT; ``text_session.py``)
     ``GET /static/...``  app.js, style.css
     ``GET /api/health``  {"ok": true, "sessions": n}
     ``WS  /ws``          the session (see ``protocol.py`` and ``session.py`` for the messages)
     ``WS  /ws/images``   the Images page's session (``images_protocol.py``)
+    ``WS  /ws/text``     the Text page's session (``text_protocol.py``)
 """
 from __future__ import annotations
 
@@ -114,6 +116,13 @@ async def images_endpoint(ws: WebSocket) -> None:
     await serve_session(ws, ImagesSession, hello, parse_images_message)
 
 
+async def text_endpoint(ws: WebSocket) -> None:
+    """The Text page's session."""
+    from .text_protocol import parse_text_message
+    from .text_session import TextSession, hello
+    await serve_session(ws, TextSession, hello, parse_text_message)
+
+
 async def serve_session(ws: WebSocket, session_class, hello, parse) -> None:
     """One tab's WebSocket: a ``session_class`` session, its ``hello``, its messages read by
     ``parse`` (a function raising ``ProtocolError``); every page of the playground runs this."""
@@ -177,6 +186,10 @@ async def index(request):
 
 async def images_page(request):
     return FileResponse(STATIC / "images.html", headers={"Cache-Control": "no-cache"})
+
+
+async def text_page(request):
+    return FileResponse(STATIC / "text.html", headers={"Cache-Control": "no-cache"})
 
 
 async def health(request):
@@ -248,6 +261,17 @@ class Guard:
         return await self.app(scope, receive, send_with_headers)
 
 
+def one_blas_thread() -> None:
+    """One BLAS thread per process: each session trains on a thread of its own, and BLAS threads on
+    top of them fight for the same cores (a tiny GPT's step took 18x longer with two BLAS threads
+    on two busy cores than with one)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(limits=1, user_api="blas")
+    except Exception:  # noqa: BLE001 - threadpoolctl comes with scikit-learn; without it, BLAS's default
+        log.debug("playground: could not limit BLAS threads", exc_info=True)
+
+
 def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 32,
                host: str = "127.0.0.1") -> Starlette:
     """The Starlette app (``app.state.registry`` holds the live sessions); it answers only requests
@@ -255,15 +279,20 @@ def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 
     app = Starlette(routes=[
         Route("/", index),
         Route("/images", images_page),
+        Route("/text", text_page),
         Route("/api/health", health),
         WebSocketRoute("/ws", websocket_endpoint),
         WebSocketRoute("/ws/images", images_endpoint),
+        WebSocketRoute("/ws/text", text_endpoint),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ])
     app.add_middleware(Guard, hosts=allowed_hosts(host))
     import glassnet.data.datasets  # noqa: F401 - imported now (scikit-learn, SciPy: seconds), not by the first tab
     from .images import digits_split
     digits_split()                 # the Images page's digits, loaded once per process
+    from .text import default_text
+    default_text()                 # the Text page's default text, written once per process
+    one_blas_thread()
     app.state.registry = Registry(max_sessions=max_sessions, fps=fps, max_per_client=max_per_client)
     return app
 
@@ -327,7 +356,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     # event loop, which carries every tab's frames and controls, never waits long for it.
     sys.setswitchinterval(0.001)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
-    print(f"glassnet playground: {url}  (images: {url}images; {workers} worker process{'es' if workers > 1 else ''}; "
+    print(f"glassnet playground: {url}  (images: {url}images, text: {url}text; {workers} worker process{'es' if workers > 1 else ''}; "
           f"Ctrl-C to stop)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()

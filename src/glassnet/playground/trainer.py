@@ -60,6 +60,31 @@ class SessionTrainer:
             for group in self.optimizer.param_groups:
                 group["lr"] = self.cfg.learning_rate
 
+    def reset(self) -> None:
+        """A fresh network from the seed (same starting weights)."""
+        self.rebuild_network()
+        self.rev += 1
+
+    def set_parameters(self, arrays) -> None:
+        """Every parameter at once, in ``model.parameters()`` order (a share link's weights)."""
+        with glassnet.no_grad():
+            for p, a in zip(self.model.parameters(), arrays, strict=True):
+                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
+        self.parameters_set()
+        self.rev += 1
+
+    def parameters_set(self) -> None:
+        """What a page recomputes after :meth:`set_parameters` (its cached evaluation, its sample)."""
+        self.evaluation = None
+
+    def note_loss(self, value: float) -> float:
+        """Keep ``train_loss``, the smoothed training loss (0.9 old + 0.1 new; a non-finite loss at once)."""
+        if math.isfinite(value) and self.train_loss is not None:
+            self.train_loss = 0.9 * self.train_loss + 0.1 * value
+        else:
+            self.train_loss = value
+        return value
+
     def _next_batch(self) -> np.ndarray:
         n = len(self.y_train)
         b = min(self.cfg.batch_size, n)
@@ -173,10 +198,6 @@ class Trainer(SessionTrainer):
             raise
         self.rev += 1
 
-    def reset(self) -> None:
-        self.rebuild_network()
-        self.rev += 1
-
     def load_csv(self, name: str, text: str) -> None:
         D.parse_csv(text, self.cfg.problem)          # raises a ProtocolError naming what is wrong
         old = (self.cfg, self.upload)
@@ -218,14 +239,8 @@ class Trainer(SessionTrainer):
         self.last_updates = None
         self.rev += 1
 
-    def set_parameters(self, arrays) -> None:
-        """Every parameter at once, in ``model.parameters()`` order (a shared link's weights)."""
-        params = list(self.model.parameters())
-        with glassnet.no_grad():
-            for p, a in zip(params, arrays, strict=True):
-                p.copy_(glassnet.tensor(a, dtype=glassnet.float32))
+    def parameters_set(self) -> None:
         self.last_grads = self.last_updates = None
-        self.rev += 1
 
     # -- training -------------------------------------------------------------------------
     def penalty(self, linears=None):

@@ -3,7 +3,8 @@
 // what the controls say (images_protocol.py).  No number shown here is computed here.
 import {$, S, b64bytes, decodeArrays, onDraw, openSession, schedule, send, toast} from "./common.js";
 import {buildLayers, closeStepper, drawLayers, gray, heat, maxAbs, openStepper, paintGrid, showPart} from "./cnnview.js";
-import {hideControls, parseLink, setupHash, showExport, showHealth} from "./classroom.js";
+import {bindSharePanel, bindTopBar, hiddenInShare, setPlaying, setupHash, sharedHandlers,
+  syncDataControls} from "./classroom.js";
 import {encodeWeights} from "./share.js";
 
 window.playground = S;   // for the curious (and for the browser tests)
@@ -20,16 +21,7 @@ const CHANNEL_CHOICES = [1, 2, 4, 6, 8, 12, 16];
 // ---------------------------------------------------------------- connection
 
 const HANDLERS = {
-  hello(m) {
-    S.hello = m;
-    document.body.dataset.session = m.session;
-    const link = parseLink(location.hash, HIDEABLE);
-    S.hidden = link.hide;
-    hideControls(link.hide, HIDEABLE);
-    if (Object.keys(link.fields).length || link.weights) {
-      S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
-    }
-  },
+  ...sharedHandlers(HIDEABLE),
   state(m) {
     const old = S.state;
     S.state = m;
@@ -43,31 +35,13 @@ const HANDLERS = {
     setPlaying(m.playing);
     schedule();
   },
-  frame(m) {
-    S.framesReceived = (S.framesReceived || 0) + 1;
-    S.ws.send('{"type":"got_frame"}');                // flow control: the server may send another
-    if (S.state && m.rev < S.state.rev) return;       // drawn for a set-up the page has left
-    S.frame = m;
-    schedule();
-  },
-  error(m) { toast("error", m.message, m.link ? 20000 : undefined); },
-  notice(m) { toast("notice", m.message); },
-  health(m) { showHealth(m, () => setPlaying(false)); },   // the server paused before it said so
   explain(m) { openStepper(m); },
-  export(m) { showExport(m); },
 };
 
 // ---------------------------------------------------------------- controls
 
 function syncControls(cfg) {
-  for (const el of document.querySelectorAll("[data-key]")) {
-    const v = cfg[el.dataset.key];
-    if (v === undefined || document.activeElement === el) continue;
-    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === String(v))) {
-      el.add(new Option(String(v), String(v)));
-    }
-    el.value = String(v);
-  }
+  syncDataControls(cfg);
   $("n_layers").value = String(cfg.channels.length);
   const box = $("channels");
   box.innerHTML = "";
@@ -81,49 +55,14 @@ function syncControls(cfg) {
   });
 }
 
-function readControl(el) {
-  if (el.dataset.type === "float") return parseFloat(el.value);
-  if (el.dataset.type === "int") return parseInt(el.value, 10);
-  return el.value;
-}
-
-export function setPlaying(p) {
-  $("play").classList.toggle("playing", !!p);
-  $("play").innerHTML = p ? "&#10074;&#10074;" : "&#9654;";
-  $("play").setAttribute("aria-label", p ? "pause" : "play");
-  document.body.dataset.playing = p ? "true" : "false";
-}
-
 function bindControls() {
-  for (const el of document.querySelectorAll("[data-key]")) {
-    el.addEventListener("change", () => {
-      const v = readControl(el);
-      if (el.type === "number" && !Number.isFinite(v)) return;
-      send({type: "set", config: {[el.dataset.key]: v}});
-    });
-  }
+  bindTopBar(send);
   $("n_layers").onchange = () => {
     const ch = S.state.config.channels.slice(), n = +$("n_layers").value;
     while (ch.length < n) ch.push(ch[ch.length - 1] || 8);
     send({type: "set", config: {channels: ch.slice(0, n)}});
   };
-  $("play").onclick = () => send({type: document.body.dataset.playing === "true" ? "pause" : "play"});
-  $("step").onclick = () => send({type: "step", n: 1});
-  $("reset").onclick = () => send({type: "reset"});
-  $("export").onclick = () => send({type: "export"});
-  $("share").onclick = () => { $("share-panel").hidden = !$("share-panel").hidden; updateShare(); };
-  $("share-copy").onclick = () => {
-    updateShare(); $("share-link").select();
-    if (navigator.clipboard) navigator.clipboard.writeText($("share-link").value).catch(() => {});
-    toast("notice", "Link copied: it opens this network, with these weights, for anyone on this playground.");
-  };
-  const box = $("share-hide");
-  for (const name of Object.keys(HIDEABLE)) {
-    const label = document.createElement("label"), c = document.createElement("input");
-    c.type = "checkbox"; c.value = name; c.onchange = updateShare;
-    label.append(c, " " + name.replace("_", " "));
-    box.appendChild(label);
-  }
+  bindSharePanel(HIDEABLE, updateShare, "Link copied: it opens this network, with these weights, for anyone on this playground.");
   $("step-close").onclick = closeStepper;
   for (const b of document.querySelectorAll("#stepper .phases button")) b.onclick = () => showPart(b.dataset.part);
   bindPad();
@@ -131,7 +70,7 @@ function bindControls() {
 
 function updateShare() {
   if (!S.state) return;
-  const hide = [...document.querySelectorAll("#share-hide input:checked")].map((c) => c.value);
+  const hide = hiddenInShare();
   const w = S.drawn ? encodeWeights(S.drawn.data.params.values) : null;
   $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide);
 }

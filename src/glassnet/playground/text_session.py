@@ -1,0 +1,99 @@
+"""The Text page's session: the 2-D page's session (thread, pacing, frames, health, links,
+export) around a :class:`~.text.TextTrainer`.
+
+Server -> page messages
+    ``hello``   {session, page, limits, defaults, options}
+    ``text``    {text, custom, vocab, cut}   the text trained on (sent at the start and when it
+                changes; ``cut``: the length a paste was cut from, else null)
+    ``state``   {rev, config, vocab, n_chars, n_train, custom, T, floor, val_floor, history,
+                n_params, link_params, playing, ack}
+    frame       binary (``text.py``): losses against the bigram floor, the window under the
+                cursor and its next-character prediction, the sample being written, every head's
+                attention map of the window
+    ``health``  {diverged, warnings}: dead ReLUs in a feed-forward layer (explain's insights),
+                a stalled loss, a divergence
+    ``explain`` one attention weight stepped through (``textstep.py``)
+    ``export``  {filename, safetensors (base64), code_filename, code}
+"""
+from __future__ import annotations
+
+from . import export as X
+from . import health as H
+from . import links as K
+from .session import Session
+from .text import TextTrainer
+from .text_protocol import (MODELS, CursorMsg, ExplainWeightMsg, SampleMsg, TextConfig, TextLimits, TextMsg,
+                            TextSetMsg, read_link_field)
+
+
+def hello(session) -> dict:
+    return {"type": "hello", "session": session.id, "page": "text", "limits": TextLimits.as_dict(),
+            "defaults": TextConfig().model_dump(), "options": {"models": list(MODELS)}}
+
+
+class TextSession(Session):
+    """A tab of the Text page."""
+
+    def make_trainer(self):
+        return TextTrainer()
+
+    def _publish_state(self) -> None:
+        t = self.trainer
+        if getattr(self, "_text_sent", None) is not t.text:
+            self._text_sent = t.text
+            self.send({"type": "text", "text": t.text, "custom": t.custom, "vocab": t.vocab.chars,
+                       "cut": getattr(self, "_cut", None)})
+        super()._publish_state()
+
+    def diagnose(self, loss: float) -> dict:
+        t = self.trainer
+        return H.broken_parameters(t, loss) or {"kind": "diverged", "step": t.steps, "where": "the loss", "message": (
+            f"Training diverged at step {t.steps}: the loss is {loss}; the logits grew past what float32 can "
+            f"hold. Lower the learning rate and press reset.")}
+
+    def apply_link_fields(self, fields: dict) -> list:
+        fields = dict(fields)
+        problems = []
+        if "n_head" in fields and "n_embd" in fields:      # they must fit together: apply them together
+            try:
+                self.trainer.apply({k: read_link_field(k, fields.pop(k)) for k in ("n_head", "n_embd")})
+            except Exception as err:  # noqa: BLE001 - named, the rest still apply
+                problems.append(f"the link's heads and channels do not fit together ({err}) — they stay "
+                                f"{self.trainer.cfg.n_head} and {self.trainer.cfg.n_embd}")
+        return problems + K.apply_fields(self.trainer, fields, read=read_link_field, config=TextConfig)
+
+    def apply_page_message(self, msg) -> bool:
+        t = self.trainer
+        if isinstance(msg, TextSetMsg):
+            t.apply(msg.config)
+            self._publish_state()
+        elif isinstance(msg, TextMsg):
+            self.playing = False
+            self._cut = t.set_text(msg.text)
+            self._publish_state()
+            self._cut = None
+            what = "your text" if t.custom else "the default text"
+            self.send({"type": "notice", "message": f"training on {what}: {len(t.ids):,} characters, "
+                       f"{len(t.vocab)} in the vocabulary{self._cut_notice(msg.text)}"})
+        elif isinstance(msg, CursorMsg):
+            t.set_cursor(msg.position)
+        elif isinstance(msg, SampleMsg):
+            t.new_sample()
+        elif isinstance(msg, ExplainWeightMsg):
+            from .textstep import explain_weight
+            self.send(explain_weight(t, msg.layer, msg.head, msg.i, msg.j))
+            return False
+        return True
+
+    @staticmethod
+    def _cut_notice(text) -> str:
+        if text is None or len(text) <= TextLimits.max_chars:
+            return ""
+        return (f" (your text has {len(text):,} characters: the Text page keeps at most "
+                f"{TextLimits.max_chars:,}, so it trains on the first {TextLimits.max_chars:,})")
+
+    def _export(self) -> dict:
+        t = self.trainer
+        name = f"glassnet-playground-{t.cfg.model}.safetensors"
+        return X.export_message(t.model, name, f"load_playground_{t.cfg.model}.py",
+                                X.gpt_torch_code(t.cfg, t.vocab.chars, name))

@@ -1,0 +1,281 @@
+"""The Text page's server side: its messages, the trainer, frames and step-through against an
+independent glassnet.explain recording, samples, the export in torch, the WebSocket session."""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import math
+import os
+
+import numpy as np
+import pytest
+
+import glassnet
+from glassnet import explain
+from glassnet.lessons.gpt import bigram_entropy
+from glassnet.lessons.gpt_text import make_text
+from glassnet.playground import export as X
+from glassnet.playground.frames import decode_arrays
+from glassnet.playground.protocol import ProtocolError
+from glassnet.playground.text import LINK_PARAMS, MASKED, TextTrainer
+from glassnet.playground.text_protocol import TextConfig, TextLimits, parse_text_message, read_link_field
+from glassnet.playground.textstep import explain_weight
+
+from .conftest import PageClient
+
+SMALL = TextConfig(n_layer=2, n_head=2, n_embd=16, block_size=16)
+
+
+def independent_recording(trainer, optimizer_step=False):
+    """The window under the cursor's step, recorded here, not by the page's code: a copy of the
+    model, the window's characters and the next ones as targets."""
+    start = trainer.window()
+    T = trainer.T
+    x = trainer.ids[start:start + T][None]
+    y = trainer.ids[start + 1:start + T + 1][None]
+    model = copy.deepcopy(trainer.model)
+    opt = None
+    if optimizer_step:
+        opt = glassnet.optim.AdamW(model.parameters(), lr=trainer.cfg.learning_rate)
+        opt.load_state_dict(copy.deepcopy(trainer.optimizer.state_dict()))
+    with explain.record(model, opt) as rec:
+        _, loss = model(glassnet.tensor(x), glassnet.tensor(y))
+        if opt:
+            opt.zero_grad()
+        loss.backward()
+        if opt:
+            opt.step()
+    return rec, start
+
+
+@pytest.fixture(scope="module")
+def trained():
+    t = TextTrainer(SMALL)
+    for _ in range(40):
+        t.train_step()
+    return t
+
+
+# -- messages ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("msg, says", [
+    ({"type": "set", "config": {"n_layer": 9}}, "less than or equal to 4"),
+    ({"type": "set", "config": {"hidden": [4]}}, "unknown control"),
+    ({"type": "set", "config": {"model": "lstm"}}, "model"),
+    ({"type": "set", "config": {"temperature": 0}}, "temperature"),
+    ({"type": "cursor", "position": -1}, "position"),
+    ({"type": "explain", "layer": 7}, "layer"),
+    ({"type": "text", "text": 5}, "text"),
+    ({"type": "draw", "pixels": []}, "unknown message type"),
+])
+def test_bad_messages_are_refused_with_a_reason(msg, says):
+    with pytest.raises(ProtocolError, match=says):
+        parse_text_message(json.dumps(msg))
+
+
+def test_a_link_field_is_typed_as_its_control():
+    assert read_link_field("n_head", "2") == 2
+    assert read_link_field("learning_rate", "0.01") == 0.01
+    assert read_link_field("model", "bigram") == "bigram"
+    with pytest.raises(ProtocolError, match="model"):
+        read_link_field("model", "rnn")
+
+
+def test_heads_must_divide_the_channels():
+    t = TextTrainer(SMALL)
+    with pytest.raises(ProtocolError, match="multiple of the number of heads"):
+        t.apply({"n_head": 3})
+    t.apply({"n_head": 4, "n_embd": 24})
+    assert t.cfg.n_head == 4 and t.model.blocks[0].sa.heads[0].key.weight.shape == (6, 24)
+
+
+# -- the trainer ---------------------------------------------------------------------------------
+def test_the_default_text_its_vocabulary_and_the_bigram_floor_are_the_lessons():
+    t = TextTrainer(SMALL)
+    d = make_text()
+    assert t.text == d.text and t.vocab.chars == sorted(set(d.text))
+    assert t.floor == bigram_entropy(t.ids[:t.n_train], len(t.vocab))
+    assert 1.0 < t.floor < 3.0
+
+
+def test_the_gpt_learns_and_the_bigram_baseline_trains():
+    t = TextTrainer(SMALL)
+    first = t.evaluate(force=True)["val_loss"]
+    for _ in range(60):
+        t.train_step()
+    assert t.evaluate(force=True)["val_loss"] < first - 0.5
+    b = TextTrainer(TextConfig(model="bigram", learning_rate=0.1))
+    for _ in range(30):
+        assert math.isfinite(b.train_step())
+    f = decode_arrays(b.frame(playing=False))
+    assert "attention" not in f["data"] and f["data"]["params"].size == len(b.vocab) ** 2
+    with pytest.raises(ProtocolError, match="bigram model has no attention"):
+        explain_weight(b, 0, 0, 0, 0)
+
+
+def test_attention_in_a_frame_is_that_of_an_independent_explain_recording(trained):
+    trained.set_cursor(500)
+    f = decode_arrays(trained.frame(playing=False))
+    rec, start = independent_recording(trained)
+    assert f["window"]["start"] == start == 500 - trained.T
+    assert f["window"]["ids"] == trained.ids[start:start + trained.T].tolist()
+    shown = f["data"]["attention"]
+    assert shown.shape == (2, 2, 16, 16)
+    for l in range(2):
+        for h in range(2):
+            head = rec.attention(f"blocks.{l}.sa.heads.{h}")[0]
+            # masked entries are shown as masked (never as a small weight), the rest are the recording's
+            np.testing.assert_array_equal(shown[l, h] == MASKED, head.masked)
+            assert head.masked.sum() == 16 * 15 // 2 and np.array_equal(head.masked, np.triu(np.ones((16, 16), bool), 1))
+            np.testing.assert_array_equal(shown[l, h][~head.masked], head.weights[~head.masked].astype(np.float32))
+
+
+def test_generated_text_uses_the_vocabulary_and_the_temperature(trained):
+    trained.apply({"temperature": 0.5})
+    f = decode_arrays(trained.frame(playing=False))
+    s = f["sample"]
+    assert s["done"] and s["temperature"] == 0.5 and len(s["text"]) == TextLimits.sample_chars
+    assert set(s["text"]) <= set(trained.vocab.chars)
+    # while playing it is written a few characters a frame
+    trained.new_sample()
+    f = decode_arrays(trained.frame(playing=True))
+    assert 0 < len(f["sample"]["text"]) < TextLimits.sample_chars and not f["sample"]["done"]
+
+
+def test_a_pasted_text_is_cut_at_the_limit_and_a_short_one_refused():
+    t = TextTrainer(SMALL)
+    long = ("abcd efgh. " * 6000)
+    assert t.set_text(long) == len(long) and len(t.text) == TextLimits.max_chars and t.custom
+    assert t.vocab.chars == sorted(set("abcd efgh. "))
+    with pytest.raises(ProtocolError, match="at least 200"):
+        t.set_text("too short")
+    t.set_text(None)
+    assert not t.custom and t.text == make_text().text
+
+
+def test_a_step_through_is_explains_derivation_of_that_weight(trained):
+    trained.set_cursor(300)
+    m = explain_weight(trained, 1, 0, 6, 2)
+    rec, _ = independent_recording(trained, optimizer_step=True)
+    d = rec.derivation("blocks.1.sa.heads.0[0, 6, 2]")
+    assert m["derivation"]["headline"] == d.headline and m["derivation"]["text"] == str(d)
+    assert m["derivation"]["value"] == float(d.value) and m["derivation"]["agrees"]
+    head = rec.attention("blocks.1.sa.heads.0")[0]
+    assert m["row"]["masked"] == head.masked[6].tolist() and m["row"]["masked"][7]
+    np.testing.assert_allclose(m["row"]["probs"], head.weights[6])
+    assert m["scale"] == pytest.approx(1 / math.sqrt(8)) and m["head_size"] == 8
+    visible = [s for s, mk in zip(m["row"]["scores"], m["row"]["masked"]) if not mk]
+    np.testing.assert_allclose(np.array(visible) , np.array(m["row"]["qk"][:7]) * m["scale"], rtol=1e-5, atol=1e-6)
+    assert m["row"]["scores"][7] is None
+    with pytest.raises(ProtocolError, match="outside"):
+        explain_weight(trained, 0, 0, 16, 0)
+
+
+@pytest.mark.parametrize("cfg", [SMALL, TextConfig(model="bigram")])
+def test_the_export_loads_in_torch_with_the_same_logits(trained, tmp_path, cfg):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("safetensors")
+    t = trained if cfg is SMALL else TextTrainer(cfg)
+    name = "text.safetensors"
+    msg = X.export_message(t.model, name, "load.py", X.gpt_torch_code(t.cfg, t.vocab.chars, name))
+    (tmp_path / name).write_bytes(base64.b64decode(msg["safetensors"]))
+    code = msg["code"].split('if __name__ == "__main__":')[0]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        scope = {}
+        exec(compile(code, "load.py", "exec"), scope)
+    finally:
+        os.chdir(cwd)
+    x = np.stack([t.ids[k:k + t.T] for k in (0, 100, 900)])
+    with glassnet.no_grad():
+        ours, _ = t.model(glassnet.tensor(x))
+    theirs, _ = scope["model"](torch.tensor(x))
+    np.testing.assert_allclose(theirs.detach().numpy(), ours.numpy(), rtol=1e-4, atol=1e-5)
+    window = t.text[100:100 + t.T]
+    np.testing.assert_allclose(scope["logits"](window).numpy(), ours.numpy()[1], rtol=1e-4, atol=1e-5)
+
+
+def test_warnings_name_a_dead_feed_forward_unit_and_a_divergence():
+    from glassnet.playground import health as H
+    t = TextTrainer(SMALL)
+    with glassnet.no_grad():
+        t.model.blocks[0].ffwd.net[0].bias[3] = -100.0
+    found = H.live_warnings(t)
+    assert any(w["kind"] == "dead_relu" and w["units"] == [4] and "block 1's feed-forward" in w["message"]
+               for w in found)
+    with glassnet.no_grad():
+        t.model.lm_head.weight[0, 0] = float("nan")
+    d = H.broken_parameters(t, float("nan"))
+    assert "lm_head.weight" in d["message"] and d["where"] == "the output layer"
+
+
+# -- the WebSocket session -----------------------------------------------------------------------
+class TextClient(PageClient):
+    def __init__(self, server):
+        super().__init__(server, "/text", first=("text", "state", "frame"))
+
+
+@pytest.fixture
+def text(server):
+    c = TextClient(server)
+    yield c
+    c.close()
+
+
+def test_the_page_is_served_with_its_own_modules(server):
+    import urllib.request
+    html = urllib.request.urlopen(server.url + "text").read().decode()
+    assert '<script type="module" src="/static/text.js">' in html
+    for name in ("text.js", "text.css", "classroom.js"):
+        assert len(urllib.request.urlopen(f"{server.url}static/{name}").read()) > 1000
+
+
+def test_a_session_trains_follows_the_cursor_and_explains(text):
+    assert text.hello["page"] == "text" and text.state["config"] == TextConfig().model_dump()
+    assert text.text["text"] == make_text().text and not text.text["custom"]
+    assert text.frame["step"] == 0 and text.frame["data"]["attention"].shape[:2] == (2, 4)
+    f = text.request(type="set", config={"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 8})
+    assert f["data"]["attention"].shape == (1, 2, 8, 8)
+    f = text.request(type="step", n=3)
+    assert f["step"] == 3
+    f = text.request(type="cursor", position=1000)
+    assert f["window"]["start"] == 992
+    text.send(type="explain", layer=0, head=1, i=5, j=5)
+    m = text.wait("explain")
+    assert m["derivation"]["agrees"] and m["entry"] == "blocks.0.sa.heads.1[0, 5, 5]"
+    text.send(type="set", config={"n_head": 3})
+    assert "multiple of the number of heads" in text.wait("error")["message"]
+    text.send(type="text", text="the cat sat on the mat. " * 3000)
+    assert text.wait("text")["custom"]
+    notice = text.wait("notice")
+    assert "72,000 characters" in notice["message"] and "first 50,000" in notice["message"]
+    assert text.state["n_chars"] == TextLimits.max_chars
+
+
+def test_a_link_applies_its_fields_and_weights_and_names_a_bad_one(text):
+    from glassnet.playground.links import encode_weights
+    t = TextTrainer(TextConfig(n_layer=1, n_head=2, n_embd=8, block_size=8, seed=5))
+    n = sum(p.numel() for p in t.model.parameters())
+    assert n <= LINK_PARAMS
+    w = encode_weights([p.detach().numpy() for p in t.model.parameters()])
+    text.send(type="link", fields={"n_layer": "1", "n_head": "2", "n_embd": "8", "block_size": "8", "seed": "5",
+                                   "model": "lstm"}, weights=w)
+    err = text.wait("error")
+    assert "model" in err["message"] and err["link"]
+    f = text.wait("frame", lambda m: "params" in m["data"] and m["data"]["params"].size == n)
+    np.testing.assert_array_equal(f["data"]["params"], np.concatenate([p.detach().numpy().ravel()
+                                                                        for p in t.model.parameters()]))
+
+
+def test_playing_streams_frames_and_a_divergence_leaves_a_lasting_banner(text, server):
+    text.send(type="play")
+    f = text.wait("frame", lambda m: m["step"] > 10)
+    assert f["playing"]
+    text.request(type="pause")
+    trainer = server.registry.sessions[text.hello["session"]].trainer
+    with glassnet.no_grad():
+        trainer.model.lm_head.bias[0] = float("nan")
+    text.send(type="step", n=1)
+    h = text.wait("health", lambda m: m["diverged"] is not None)
+    assert "lm_head.bias" in h["diverged"]["message"] and "inf/NaN" in h["diverged"]["message"]
