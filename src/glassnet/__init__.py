@@ -14,14 +14,17 @@ from .serialization.checkpoint import load_any as _load_any
 from .serialization.checkpoint import save_checkpoint as _save_checkpoint
 from .serialization.safetensors_io import save as _save_state_dict
 from .tensors.aliases import accept_aliases as _accept_aliases
-from .tensors.creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, column_stack, concat,
+from .amp import autocast
+from .tensors.creation import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                              HalfTensor, IntTensor, LongTensor, ShortTensor, allclose, arange, as_tensor, cat, column_stack, concat,
                               concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
                               hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
                               row_stack, stack, unique, vstack, where, zeros, zeros_like)
 from .tensors.device import check_device as _check_device
 from .tensors.device import device
 from .tensors.dtypes import as_dtype as _as_dtype
-from .tensors.dtypes import bool, double, dtype, exact, float, float32, float64, int, int32, int64, long
+from .tensors.dtypes import (bfloat16, bool, double, dtype, exact, float, float16, float32, float64, half, int,
+                             int8, int16, int32, int64, long, short, uint8)
 from .tensors.functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
 from .tensors.sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
 from .tensors.tensor import Size, Tensor, tensor
@@ -41,6 +44,13 @@ concatenate, stack = _accept_aliases(concatenate), _accept_aliases(stack)
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def _assert(condition, message):
+    """``torch._assert``: ``assert condition, message`` that also works where Python's ``assert``
+    is compiled away (a tensor condition is checked with ``bool()``)."""
+    if not condition:
+        raise AssertionError(message)
 
 
 def save(obj, f) -> None:
@@ -111,7 +121,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 _SUBMODULES = ("nn", "optim", "data", "utils", "explain", "lessons", "viz", "playground", "cuda",
-               "backends", "compat", "doctor", "training", "bridge", "observe", "cli")
+               "backends", "amp", "onnx", "distributed", "compat", "doctor", "training", "bridge", "observe", "cli")
 
 
 def __getattr__(name):
