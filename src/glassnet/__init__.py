@@ -73,14 +73,42 @@ def save(obj, f) -> None:
         _save_checkpoint(obj, f)
 
 
-def load(f, map_location=None, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
     """Load what ``glassnet.save`` wrote (a state dict or a checkpoint dict) or a safetensors file.
 
-    ``map_location`` may name the CPU only; ``weights_only`` is accepted (loading never runs code).
+    ``map_location`` may name the CPU only (or be a dict or function, as in torch: the tensors stay
+    on the CPU); ``weights_only`` and ``mmap`` are accepted (loading never runs code; the file is
+    read whole).  A pickle written by ``torch.save`` raises one line saying how to convert it.
     """
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         _check_device(map_location)
+    if pickle_module is not None:
+        raise TypeError("glassnet.load reads safetensors and never unpickles: pickle_module does not apply")
+    _refuse_torch_pickle(f)
     return _load_any(f)
+
+
+def _refuse_torch_pickle(f) -> None:
+    """A file ``torch.save`` wrote (a zip archive, or a bare pickle) gets one line: how to convert it."""
+    if hasattr(f, "read"):
+        if not hasattr(f, "peek") and not hasattr(f, "seek"):
+            return
+        start = f.tell() if hasattr(f, "tell") else 0
+        head = f.read(4)
+        f.seek(start)
+    else:
+        try:
+            with open(f, "rb") as handle:
+                head = handle.read(4)
+        except OSError:
+            return  # the reader names the missing file
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+        name = getattr(f, "name", "the file object") if hasattr(f, "read") else f
+        raise ValueError(f"{name!s} was written by torch.save (a pickle), which glassnet does not unpickle "
+                         f"(unpickling runs code); convert it once with torch installed: "
+                         f"glassnet.save({{k: glassnet.bridge.from_torch(v) for k, v in torch.load(path)"
+                         f".items()}}, new_path), or cross a whole model with "
+                         f"glassnet.bridge.from_torch(torch_model)")
 
 
 def set_default_dtype(d) -> None:

@@ -122,6 +122,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    saves_output = True
     __slots__ = ("out",)
     def forward(self, a):
         self.out = np.exp(a)
@@ -169,6 +170,7 @@ class Log1p(Function):
 
 class Expm1(Function):
     """expm1(x) = eˣ − 1, computed by ``np.expm1`` (exact near 0); d/dx = eˣ = expm1(x) + 1."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -185,6 +187,7 @@ class Expm1(Function):
 
 class Exp2(Function):
     """exp2(x) = 2ˣ; d/dx = 2ˣ · ln 2."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -222,6 +225,7 @@ class LogBase(Function):
 
 
 class Sqrt(Function):
+    saves_output = True
     __slots__ = ("out",)
     def forward(self, a):
         self.out = np.sqrt(a)
@@ -281,6 +285,7 @@ class Cos(Function):
 
 class Relu(Function):
     """relu(z) = max(0, z); relu′(z) = 1 if z > 0 else 0 (0 at the kink, as in PyTorch)."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -316,6 +321,7 @@ class LeakyRelu(Function):
 class Sigmoid(Function):
     """σ(z) = 1 / (1 + e^−z) (SciPy's ``expit``: one stable ufunc, no overflow);
     σ′(z) = σ(z)(1 − σ(z))."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -333,6 +339,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """tanh′(z) = 1 − tanh(z)²."""
+    saves_output = True
 
     __slots__ = ("out",)
 

@@ -121,6 +121,8 @@ def rebase(self, result, name: str):
 
 
 def _take_history(self, result, old):
+    if self.grad_fn is not None and self.grad_fn.saves_output:
+        self.grad_fn.stamp = -1  # its backward reads the value this write replaces: it will raise
     retained = self.grad_fn is not None and self.grad_fn.retained is self
     if retained:
         self.grad_fn.retained = None
@@ -284,14 +286,14 @@ class MovementMethods:
             return self + src.sum()
         return S.ScatterAdd.apply(self, src, index=spread, dim=d)
 
-    def masked_scatter(self, mask, source):
+    def masked_scatter(self, mask, tensor):
         """A copy where the places ``mask`` is True (broadcast) take ``source``'s first elements in
         row-major order; ∂/∂source is the output gradient at those places (``IndexPut``)."""
         m = np.broadcast_to(np.asarray(mask.array if isinstance(mask, TensorBase) else mask), self.shape)
         if m.dtype != np.bool_:
             raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
                                f"{_TYPE_NAME.get(m.dtype.name, m.dtype.name)}")
-        k = int(m.sum())
+        k, source = int(m.sum()), tensor
         if source.numel() < k:
             raise RuntimeError("Number of elements of source < number of ones in mask")
         _same_dtype(self, source)
