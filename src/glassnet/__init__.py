@@ -19,7 +19,7 @@ from .tensors.creation import (BFloat16Tensor, BoolTensor, ByteTensor, CharTenso
                               HalfTensor, IntTensor, LongTensor, ShortTensor, allclose, arange, as_tensor, cat, column_stack, concat,
                               concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
                               hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
-                              row_stack, stack, unique, vstack, where, zeros, zeros_like)
+                              meshgrid, row_stack, stack, unique, vstack, where, zeros, zeros_like)
 from .tensors.device import check_device as _check_device
 from .tensors.device import device
 from .tensors.dtypes import as_dtype as _as_dtype
@@ -44,6 +44,15 @@ concatenate, stack = _accept_aliases(concatenate), _accept_aliases(stack)
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def inference_mode(mode=True):
+    """``torch.inference_mode()``: on glassnet, ``no_grad()`` (no graph is recorded inside; torch's
+    inference tensors' other restrictions do not apply); ``inference_mode(False)`` changes nothing.
+    A context manager, or a decorator with or without the parentheses."""
+    if callable(mode):
+        return no_grad()(mode)
+    return no_grad() if mode else set_grad_enabled(is_grad_enabled())
 
 
 def _assert(condition, message):

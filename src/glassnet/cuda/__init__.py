@@ -40,3 +40,6 @@ def _no_cuda(*args, **kwargs):
 
 
 synchronize = current_device = get_device_name = set_device = _no_cuda
+
+
+from . import amp  # noqa: E402 - torch.cuda.amp (autocast, GradScaler), reachable after `import torch`

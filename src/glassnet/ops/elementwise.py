@@ -268,6 +268,55 @@ class Sin(Function):
         return (g * self.inputs[0].cos(),)
 
 
+class Asin(Function):
+    """asin′(x) = 1/√(1 − x²)."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.arcsin(a)
+
+    def backward(self, g):
+        return (g / np.sqrt(1 - self.a * self.a),)
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        return (g * (1 - x * x).rsqrt(),)
+
+
+class Sinh(Function):
+    """sinh′ = cosh."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.sinh(a)
+
+    def backward(self, g):
+        return (g * np.cosh(self.a),)
+
+    def backward_graph(self, g):
+        return (g * self.inputs[0].cosh(),)
+
+
+class Cosh(Function):
+    """cosh′ = sinh."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.cosh(a)
+
+    def backward(self, g):
+        return (g * np.sinh(self.a),)
+
+    def backward_graph(self, g):
+        return (g * self.inputs[0].sinh(),)
+
+
 class Cos(Function):
     __slots__ = ("a",)
     saves_inputs = True

@@ -265,6 +265,37 @@ def dstack(tensors) -> Tensor:
     return cat([three(t) for t in _as_tensors(tensors, "dstack")], 2)
 
 
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: output k is ``tensors[k]`` spread along axis k of the grid (``"ij"``), or
+    with the first two axes swapped (``"xy"``); each is an ``expand`` of its input, so gradients
+    sum over the copies.  Without ``indexing`` torch warns and uses ``"ij"``; so does glassnet."""
+    import warnings
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                      "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t.numel() for t in tensors]
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        axes[0], axes[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for t, axis in zip(tensors, axes):
+        shape = [1] * len(tensors)
+        shape[axis] = t.numel()
+        out.append(t.reshape(shape).expand(*sizes))
+    return tuple(out)
+
+
 @writes_out
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _as_tensors(tensors, "stack")

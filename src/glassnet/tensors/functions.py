@@ -21,10 +21,10 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu",
            "repeat_interleave", "index_select", "scatter", "scatter_add", "roll", "flip",
            "fliplr", "flipud", "histc", "histogram", "nonzero", "argwhere", "index_fill", "index_add",
-           "masked_scatter")
+           "masked_scatter", "asin", "arcsin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge")
 
 #: The function forms that take torch's ``out=`` (the result written into a given tensor).
-WITH_OUT = {"exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "sigmoid", "tanh", "sum", "mean",
+WITH_OUT = {"asin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge", "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "sigmoid", "tanh", "sum", "mean",
             "maximum", "minimum", "matmul", "clamp", "clip", "pow", "std", "var", "neg", "mul", "add",
             "sub", "div", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal", "cumsum",
             "prod", "logsumexp", "gather", "remainder", "fmod", "log2", "log10", "exp2", "expm1", "tril",
