@@ -158,7 +158,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 _SUBMODULES = ("nn", "optim", "data", "utils", "explain", "lessons", "viz", "playground", "cuda",
-               "backends", "amp", "onnx", "distributed", "compat", "doctor", "training", "bridge", "observe", "cli")
+               "backends", "amp", "onnx", "distributed", "accelerator", "compat", "doctor", "training", "bridge", "observe", "cli")
 
 
 def __getattr__(name):
