@@ -373,6 +373,10 @@ def test_imports_at_the_top_of_scripts_work_and_what_cannot_run_says_what_to_do(
     reference = torch.nn.DataParallel(torch.nn.Linear(2, 2))
     assert list(wrapped.state_dict()) == list(reference.state_dict())
     assert wrapped(glassnet.ones(1, 2)).shape == (1, 2)
+    from glassnet.bridge import from_torch, to_torch
+    crossed = to_torch(wrapped)
+    assert isinstance(crossed, torch.nn.DataParallel) and isinstance(from_torch(crossed), gnn.DataParallel)
+    np.testing.assert_array_equal(crossed.module.weight.detach().numpy(), wrapped.module.weight.detach().numpy())
 
 
 # -- load -----------------------------------------------------------------------------------------
