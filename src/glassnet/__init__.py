@@ -98,20 +98,23 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
 
 def _refuse_torch_pickle(f) -> None:
-    """A file ``torch.save`` wrote (a zip archive, or a bare pickle) gets one line: how to convert it."""
+    """A file ``torch.save`` wrote (a zip archive, or a bare pickle) gets one line: how to convert it.
+    A safetensors file (8-byte header length, then ``{``) is never mistaken for one."""
     if hasattr(f, "read"):
-        if not hasattr(f, "peek") and not hasattr(f, "seek"):
+        if not hasattr(f, "seek"):
             return
         start = f.tell() if hasattr(f, "tell") else 0
-        head = f.read(4)
+        head = f.read(9)
         f.seek(start)
     else:
         try:
             with open(f, "rb") as handle:
-                head = handle.read(4)
+                head = handle.read(9)
         except OSError:
             return  # the reader names the missing file
-    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
+    if head[8:9] == b"{":
+        return  # safetensors
+    if head.startswith(b"PK\x03\x04") or (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")):
         name = getattr(f, "name", "the file object") if hasattr(f, "read") else f
         raise ValueError(f"{name!s} was written by torch.save (a pickle), which glassnet does not unpickle "
                          f"(unpickling runs code); convert it once with torch installed: "
