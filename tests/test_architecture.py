@@ -19,9 +19,10 @@ LEVELS = [
     ("autograd core", ["glassnet.autograd.engine", "glassnet.autograd.function"]),
     ("primitives", ["glassnet.ops"]),
     ("tensor", ["glassnet.tensors", "glassnet.random"]),
-    ("engine surface", ["glassnet.autograd", "glassnet.cuda", "glassnet.backends"]),
+    ("engine surface", ["glassnet.autograd", "glassnet.cuda", "glassnet.backends", "glassnet.amp",
+                        "glassnet.accelerator"]),
     ("library", ["glassnet.nn", "glassnet.optim", "glassnet.data", "glassnet.utils",
-                 "glassnet.serialization"]),
+                 "glassnet.serialization", "glassnet.onnx", "glassnet.distributed"]),
     ("public surface", ["glassnet"]),
     ("crossing and observation", ["glassnet.bridge", "glassnet.observe", "glassnet.viz"]),
     ("tools", ["glassnet.explain", "glassnet.doctor", "glassnet.training"]),
@@ -31,7 +32,7 @@ LEVELS = [
 
 #: Top-level modules allowed beside the packages: torch has a module of the same name (so
 #: ``import torch.random`` and the like keep working), or Python needs it.
-LOOSE_MODULES = {"__init__", "__main__", "random", "cuda"}
+LOOSE_MODULES = {"__init__", "__main__", "random"}
 
 
 def _modules() -> dict[str, Path]:

@@ -14,14 +14,17 @@ from .serialization.checkpoint import load_any as _load_any
 from .serialization.checkpoint import save_checkpoint as _save_checkpoint
 from .serialization.safetensors_io import save as _save_state_dict
 from .tensors.aliases import accept_aliases as _accept_aliases
-from .tensors.creation import (FloatTensor, LongTensor, allclose, arange, as_tensor, cat, column_stack, concat,
+from .amp import autocast
+from .tensors.creation import (BFloat16Tensor, BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                              HalfTensor, IntTensor, LongTensor, ShortTensor, allclose, arange, as_tensor, cat, column_stack, concat,
                               concatenate, dstack, empty, empty_like, equal, eye, from_numpy, full, full_like,
                               hstack, isclose, linspace, ones, ones_like, rand, randint, randn, randperm,
-                              row_stack, stack, unique, vstack, where, zeros, zeros_like)
+                              meshgrid, row_stack, stack, unique, vstack, where, zeros, zeros_like)
 from .tensors.device import check_device as _check_device
 from .tensors.device import device
 from .tensors.dtypes import as_dtype as _as_dtype
-from .tensors.dtypes import bool, double, dtype, exact, float, float32, float64, int, int32, int64, long
+from .tensors.dtypes import (bfloat16, bool, double, dtype, exact, float, float16, float32, float64, half, int,
+                             int8, int16, int32, int64, long, short, uint8)
 from .tensors.functions import *  # noqa: F401,F403 - glassnet.sum(input, dim) and the other method forms
 from .tensors.sampling import bernoulli, multinomial, normal, poisson, rand_like, randint_like, randn_like
 from .tensors.tensor import Size, Tensor, tensor
@@ -41,6 +44,13 @@ concatenate, stack = _accept_aliases(concatenate), _accept_aliases(stack)
 
 def is_tensor(obj):
     return isinstance(obj, Tensor)
+
+
+def _assert(condition, message):
+    """``torch._assert``: ``assert condition, message`` that also works where Python's ``assert``
+    is compiled away (a tensor condition is checked with ``bool()``)."""
+    if not condition:
+        raise AssertionError(message)
 
 
 def save(obj, f) -> None:
@@ -63,14 +73,45 @@ def save(obj, f) -> None:
         _save_checkpoint(obj, f)
 
 
-def load(f, map_location=None, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
     """Load what ``glassnet.save`` wrote (a state dict or a checkpoint dict) or a safetensors file.
 
-    ``map_location`` may name the CPU only; ``weights_only`` is accepted (loading never runs code).
+    ``map_location`` may name the CPU only (or be a dict or function, as in torch: the tensors stay
+    on the CPU); ``weights_only`` and ``mmap`` are accepted (loading never runs code; the file is
+    read whole).  A pickle written by ``torch.save`` raises one line saying how to convert it.
     """
     if map_location is not None and not callable(map_location) and not isinstance(map_location, dict):
         _check_device(map_location)
+    if pickle_module is not None:
+        raise TypeError("glassnet.load reads safetensors and never unpickles: pickle_module does not apply")
+    _refuse_torch_pickle(f)
     return _load_any(f)
+
+
+def _refuse_torch_pickle(f) -> None:
+    """A file ``torch.save`` wrote (a zip archive, or a bare pickle) gets one line: how to convert it.
+    A safetensors file (8-byte header length, then ``{``) is never mistaken for one."""
+    if hasattr(f, "read"):
+        if not hasattr(f, "seek"):
+            return
+        start = f.tell() if hasattr(f, "tell") else 0
+        head = f.read(9)
+        f.seek(start)
+    else:
+        try:
+            with open(f, "rb") as handle:
+                head = handle.read(9)
+        except OSError:
+            return  # the reader names the missing file
+    if head[8:9] == b"{":
+        return  # safetensors
+    if head.startswith(b"PK\x03\x04") or (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")):
+        name = getattr(f, "name", "the file object") if hasattr(f, "read") else f
+        raise ValueError(f"{name!s} was written by torch.save (a pickle), which glassnet does not unpickle "
+                         f"(unpickling runs code); convert it once with torch installed: "
+                         f"glassnet.save({{k: glassnet.bridge.from_torch(v) for k, v in torch.load(path)"
+                         f".items()}}, new_path), or cross a whole model with "
+                         f"glassnet.bridge.from_torch(torch_model)")
 
 
 def set_default_dtype(d) -> None:
@@ -111,7 +152,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 _SUBMODULES = ("nn", "optim", "data", "utils", "explain", "lessons", "viz", "playground", "cuda",
-               "backends", "compat", "doctor", "training", "bridge", "observe", "cli")
+               "backends", "amp", "onnx", "distributed", "accelerator", "compat", "doctor", "training", "bridge", "observe", "cli")
 
 
 def __getattr__(name):

@@ -32,7 +32,8 @@ NOT_TORCH = {
 
 #: Pairs the walk cannot check: torch's callable has no inspectable signature and its docstring
 #: starts with no signature line (empty, or prose), so there is nothing to compare against.
-UNDOCUMENTED_IN_TORCH = {"glassnet.FloatTensor", "glassnet.LongTensor", "glassnet.detach", "glassnet.log_softmax",
+UNDOCUMENTED_IN_TORCH = {"glassnet.index_fill", "glassnet.masked_scatter", "Tensor.clamp_max_",
+                         "Tensor.clamp_min_", "Tensor.relu_", "glassnet.detach", "glassnet.log_softmax",
                          "glassnet.masked_fill", "glassnet.relu", "Tensor.detach", "Tensor.detach_",
                          "Tensor.log_softmax", "Tensor.relu",
                          "F.scaled_dot_product_attention"}  # a builtin with no text signature in torch

@@ -5,11 +5,14 @@
 ``function.py``  ``Function``, the base of every op, and user Functions in torch's spelling
 ``gradients.py`` ``grad`` and ``backward`` (torch.autograd's functions)
 ``gradcheck.py`` the float64 finite-difference checks (``gradcheck``, ``gradgradcheck``)
+``variable.py``  ``Variable``, the legacy name that returns a tensor
 """
 from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, observe, set_grad_enabled
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import gradcheck, gradgradcheck
 from .gradients import backward, grad
+from .variable import Variable
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable", "backward", "enable_grad", "grad", "gradcheck",
-           "gradgradcheck", "inference_mode", "is_grad_enabled", "no_grad", "observe", "set_grad_enabled"]
+           "gradgradcheck", "inference_mode", "is_grad_enabled", "no_grad", "observe", "set_grad_enabled",
+           "Variable"]

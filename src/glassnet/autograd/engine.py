@@ -194,6 +194,9 @@ class Node:
     #: True if backward reads the inputs' values: then modifying an input in place
     #: before backward is an error (PyTorch's "modified by an inplace operation").
     saves_inputs = False
+    #: True if backward reads the op's own output, as torch's does (exp, sigmoid, tanh, relu,
+    #: softmax, ...): then an in-place write into that output makes backward raise (stamp -1).
+    saves_output = False
 
     # inputs:   the input tensors (None once the graph is freed)
     # seq:      creation number; backward visits newer nodes first
@@ -262,7 +265,14 @@ class Node:
         return self.inputs[i]._requires_grad
 
     def check_versions(self):
-        """Raise if an input this node saved was modified in place after it was saved."""
+        """Raise if an input this node saved was modified in place after it was saved, or if its
+        saved output was (``stamp`` -1, set by the in-place write)."""
+        if self.stamp == -1:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: the output of {self.name()}, which {self.name()} saved for its "
+                f"backward, was changed in place. Hint: write the update out of place (y = y + 1) "
+                f"or clone the output first (y = y.clone()).")
         for i, t in enumerate(self.inputs):
             if t._version > self.stamp:
                 raise RuntimeError(

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+from scipy.special import erfinv
+
 from ..autograd.engine import no_grad
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
+__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
            "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
 
 
@@ -79,6 +82,25 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
     """Fill with values drawn from N(mean, std²)."""
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None):
+    """Fill with values from N(mean, std²) truncated to [a, b], by torch's inverse-CDF method:
+    with Φ the standard normal CDF, l = Φ((a − mean)/std) and u = Φ((b − mean)/std), draw
+    v ~ U(2l − 1, 2u − 1) and take mean + std·√2·erfinv(v) (then clamp to [a, b] against rounding),
+    since Φ⁻¹(p) = √2·erfinv(2p − 1)."""
+    def norm_cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    with no_grad():
+        low, high = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+        values = erfinv(np.asarray(tensor.array, dtype=np.float64)) * (std * math.sqrt(2.0)) + mean
+        return tensor.copy_(np.clip(values, a, b))
 
 
 def constant_(tensor, val: float):

@@ -487,6 +487,12 @@ class Module:
     def float(self) -> "Module":
         return self._cast(dtypes.float32)
 
+    def half(self) -> "Module":
+        return self._cast(dtypes.as_dtype(dtypes.float16))  # raises the one line
+
+    def bfloat16(self) -> "Module":
+        return self._cast(dtypes.as_dtype(dtypes.bfloat16))  # raises the one line
+
     def cpu(self) -> "Module":
         return self
 

@@ -122,6 +122,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    saves_output = True
     __slots__ = ("out",)
     def forward(self, a):
         self.out = np.exp(a)
@@ -169,6 +170,7 @@ class Log1p(Function):
 
 class Expm1(Function):
     """expm1(x) = eˣ − 1, computed by ``np.expm1`` (exact near 0); d/dx = eˣ = expm1(x) + 1."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -185,6 +187,7 @@ class Expm1(Function):
 
 class Exp2(Function):
     """exp2(x) = 2ˣ; d/dx = 2ˣ · ln 2."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -222,6 +225,7 @@ class LogBase(Function):
 
 
 class Sqrt(Function):
+    saves_output = True
     __slots__ = ("out",)
     def forward(self, a):
         self.out = np.sqrt(a)
@@ -264,6 +268,55 @@ class Sin(Function):
         return (g * self.inputs[0].cos(),)
 
 
+class Asin(Function):
+    """asin′(x) = 1/√(1 − x²)."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.arcsin(a)
+
+    def backward(self, g):
+        return (g / np.sqrt(1 - self.a * self.a),)
+
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        return (g * (1 - x * x).rsqrt(),)
+
+
+class Sinh(Function):
+    """sinh′ = cosh."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.sinh(a)
+
+    def backward(self, g):
+        return (g * np.cosh(self.a),)
+
+    def backward_graph(self, g):
+        return (g * self.inputs[0].cosh(),)
+
+
+class Cosh(Function):
+    """cosh′ = sinh."""
+    __slots__ = ("a",)
+    saves_inputs = True
+
+    def forward(self, a):
+        self.a = a
+        return np.cosh(a)
+
+    def backward(self, g):
+        return (g * np.sinh(self.a),)
+
+    def backward_graph(self, g):
+        return (g * self.inputs[0].sinh(),)
+
+
 class Cos(Function):
     __slots__ = ("a",)
     saves_inputs = True
@@ -281,6 +334,7 @@ class Cos(Function):
 
 class Relu(Function):
     """relu(z) = max(0, z); relu′(z) = 1 if z > 0 else 0 (0 at the kink, as in PyTorch)."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -316,6 +370,7 @@ class LeakyRelu(Function):
 class Sigmoid(Function):
     """σ(z) = 1 / (1 + e^−z) (SciPy's ``expit``: one stable ufunc, no overflow);
     σ′(z) = σ(z)(1 − σ(z))."""
+    saves_output = True
 
     __slots__ = ("out",)
 
@@ -333,6 +388,7 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """tanh′(z) = 1 − tanh(z)²."""
+    saves_output = True
 
     __slots__ = ("out",)
 

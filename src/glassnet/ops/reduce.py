@@ -110,6 +110,7 @@ class Max(Function):
 
 class Softmax(Function):
     """softmax(z)_i = e^(z_i − max z) / Σ_j e^(z_j − max z); backward s ⊙ (g − Σ g⊙s)."""
+    saves_output = True
 
     __slots__ = ("dim", "out")
 
@@ -153,6 +154,7 @@ def _sums(a, dim):
 
 class LogSoftmax(Function):
     """log_softmax(z) = z − max z − log Σ e^(z − max z); backward g − softmax·Σg."""
+    saves_output = True
 
     __slots__ = ("dim", "out")
 

@@ -90,8 +90,22 @@ class ConversionMethods:
             return self.clone() if copy else self
         return E.Cast.apply(self, dtype=d.np)
 
-    def type(self, dtype=None):
-        return self.to(dtype) if dtype is not None else f"glassnet.{self.dtype.name}"
+    def type(self, dtype=None, non_blocking=False):
+        """``x.type()`` is the legacy type's name (``"glassnet.FloatTensor"``, torch's
+        ``"torch.FloatTensor"``); ``x.type(torch.DoubleTensor)``, ``x.type("torch.LongTensor")`` and
+        ``x.type(torch.float64)`` convert."""
+        if dtype is None:
+            return f"glassnet.{dtypes.legacy_name(self.dtype)}"
+        return self.to(dtypes.as_dtype(dtype))
+
+    def half(self):
+        return self.to(dtypes.float16)  # raises the one line: glassnet computes in float32/float64
+
+    def bfloat16(self):
+        return self.to(dtypes.bfloat16)
+
+    def byte(self):
+        return self.to(dtypes.uint8)
 
     def double(self):
         return self.to(dtypes.float64)

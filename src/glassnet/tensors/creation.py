@@ -9,6 +9,7 @@ from ..ops import elementwise as E
 from ..ops import shape as S
 from ..random import default_generator
 from .arguments import _scalar_if_0d, _shape_arg
+from .out import creates_into_out, writes_out
 from .tensor import Tensor, _wrap, tensor
 
 
@@ -34,21 +35,25 @@ def _size_kw(size, kw) -> tuple:
     return size
 
 
+@creates_into_out
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
     size = _size_kw(size, kw)
     return _make(np.zeros(_shape_arg(size)), dtype, requires_grad, device)
 
 
+@creates_into_out
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
     size = _size_kw(size, kw)
     return _make(np.ones(_shape_arg(size)), dtype, requires_grad, device)
 
 
+@creates_into_out
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw) -> Tensor:
     size = _size_kw(size, kw)
     return zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@creates_into_out
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     default = dtypes.float32 if isinstance(fill_value, float) else (
         dtypes.bool if isinstance(fill_value, bool) else dtypes.int64)
@@ -75,6 +80,7 @@ def full_like(input: Tensor, fill_value, *, dtype=None, layout=None, device=None
     return _make(np.full(input.shape, fill_value), dtype or input.dtype, requires_grad, device)
 
 
+@creates_into_out
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
            requires_grad=False) -> Tensor:
     if end is None:
@@ -87,6 +93,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
                  dtype, requires_grad, device, default)
 
 
+@creates_into_out
 def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
@@ -107,10 +114,12 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
     return _make(np.concatenate([first, second]).astype(d.np), d, requires_grad, device)
 
 
+@creates_into_out
 def eye(n: int, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _make(np.eye(n, m), dtype, requires_grad, device)
 
 
+@creates_into_out
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw) -> Tensor:
     size = _size_kw(size, kw)
@@ -118,6 +127,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
     return _make(gen.uniform(0.0, 1.0, _shape_arg(size)), dtype, requires_grad, device)
 
 
+@creates_into_out
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
          pin_memory=False, **kw) -> Tensor:
     size = _size_kw(size, kw)
@@ -125,6 +135,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _make(gen.normal(0.0, 1.0, _shape_arg(size)), dtype, requires_grad, device)
 
 
+@creates_into_out
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
             device=None, requires_grad=False) -> Tensor:
     """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
@@ -139,6 +150,7 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
                  dtypes.int64)
 
 
+@creates_into_out
 def randperm(n: int, *, generator=None, out=None, dtype=dtypes.int64, layout=None, device=None,
              requires_grad=False, pin_memory=False) -> Tensor:
     """A random permutation of 0 … n − 1 (int64)."""
@@ -158,12 +170,41 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return tensor(data, dtype=dtype, device=device)
 
 
-def FloatTensor(data) -> Tensor:  # noqa: N802 - torch's legacy name
-    return tensor(data, dtype=dtypes.float32)
+class tensortype(type):  # noqa: N801 - torch's name for the legacy types' type
+    """The type of torch's legacy tensor types: ``torch.FloatTensor(2, 3)`` makes a tensor (sizes, a
+    ``Size``, a list of data or a tensor), ``isinstance(x, torch.FloatTensor)`` checks the dtype,
+    and ``x.type(torch.FloatTensor)`` converts."""
+
+    def __call__(cls, *args, device=None):
+        d = dtypes.as_dtype(cls.legacy_dtype)  # raises the one line for a dtype glassnet has not
+        check_device(device)
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            return args[0].to(d)  # torch: the same data, which must already have this dtype
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            if not isinstance(args[0], (list, tuple, np.ndarray)):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            if not (isinstance(args[0], tuple) and type(args[0]).__name__ == "Size"):
+                return tensor(args[0], dtype=d)
+            args = tuple(args[0])
+        # sizes (none: an empty tensor): torch leaves the memory uninitialised; glassnet fills it with zeros
+        args = args or (0,)
+        return _make(np.zeros(_shape_arg(args)), d, False)
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.legacy_dtype
+
+    def __repr__(cls):
+        return f"<class 'glassnet.{cls.__name__}'>"
 
 
-def LongTensor(data) -> Tensor:  # noqa: N802
-    return tensor(data, dtype=dtypes.int64)
+def _legacy(name):
+    return tensortype(name, (), {"legacy_dtype": dtypes.LEGACY[name], "__module__": "glassnet"})
+
+
+FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor = (
+    _legacy(n) for n in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "BoolTensor"))
+HalfTensor, BFloat16Tensor, ByteTensor, CharTensor, ShortTensor = (
+    _legacy(n) for n in ("HalfTensor", "BFloat16Tensor", "ByteTensor", "CharTensor", "ShortTensor"))
 
 
 def _as_tensors(tensors, name):
@@ -173,6 +214,7 @@ def _as_tensors(tensors, name):
     return [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
 
 
+@writes_out
 def cat(tensors, dim: int = 0) -> Tensor:
     tensors = _as_tensors(tensors, "cat")
     shapes = [tuple(t.shape) for t in tensors]
@@ -193,12 +235,14 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return cat(tensors, axis)
 
 
+@writes_out
 def hstack(tensors) -> Tensor:
     """Concatenate along dimension 1 (dimension 0 for 1-D tensors)."""
     tensors = _as_tensors(tensors, "hstack")
     return cat(tensors, 0 if tensors[0].dim() == 1 else 1)
 
 
+@writes_out
 def vstack(tensors) -> Tensor:
     """Concatenate along dimension 0, 1-D tensors first made rows."""
     return cat([t.reshape(1, -1) if t.dim() < 2 else t for t in _as_tensors(tensors, "vstack")], 0)
@@ -207,11 +251,13 @@ def vstack(tensors) -> Tensor:
 row_stack = vstack
 
 
+@writes_out
 def column_stack(tensors) -> Tensor:
     """1-D tensors (and 0-d) become columns; concatenate along dimension 1."""
     return cat([t.reshape(-1, 1) if t.dim() < 2 else t for t in _as_tensors(tensors, "column_stack")], 1)
 
 
+@writes_out
 def dstack(tensors) -> Tensor:
     """Concatenate along dimension 2 (1-D tensors become (1, n, 1), 2-D (m, n, 1))."""
     def three(t):
@@ -219,6 +265,38 @@ def dstack(tensors) -> Tensor:
     return cat([three(t) for t in _as_tensors(tensors, "dstack")], 2)
 
 
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids: output k is ``tensors[k]`` spread along axis k of the grid (``"ij"``), or
+    with the first two axes swapped (``"xy"``); each is an ``expand`` of its input, so gradients
+    sum over the copies.  Without ``indexing`` torch warns and uses ``"ij"``; so does glassnet."""
+    import warnings
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+                      "argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    tensors = [t if isinstance(t, Tensor) else tensor(t) for t in tensors]
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    sizes = [t.numel() for t in tensors]
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) >= 2:
+        axes[0], axes[1] = 1, 0
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for t, axis in zip(tensors, axes):
+        shape = [1] * len(tensors)
+        shape[axis] = t.numel()
+        out.append(t.reshape(shape).expand(*sizes))
+    return tuple(out)
+
+
+@writes_out
 def stack(tensors, dim: int = 0) -> Tensor:
     tensors = _as_tensors(tensors, "stack")
     shapes = {tuple(t.shape) for t in tensors}
@@ -228,6 +306,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return S.Stack.apply(*tensors, dim=dim)
 
 
+@writes_out
 def where(condition, input=None, other=None) -> Tensor:  # noqa: A002 - torch's names
     """Elements of ``input`` where ``condition`` holds, of ``other`` elsewhere; ``where(condition)``
     alone is ``condition.nonzero(as_tuple=True)`` (a tuple of index tensors)."""

@@ -8,6 +8,7 @@ import inspect
 from ..ops import einsum as _einsum
 from .aliases import accept_aliases
 from .movement import _same_dtype
+from .out import write_out
 from .tensor import Tensor, tensor
 
 #: Tensor methods that torch also offers as functions with ``input`` first.
@@ -19,7 +20,17 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "cumsum", "prod", "topk", "sort", "argsort", "logsumexp", "gather", "remainder", "fmod",
            "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu",
            "repeat_interleave", "index_select", "scatter", "scatter_add", "roll", "flip",
-           "fliplr", "flipud", "histc", "histogram")
+           "fliplr", "flipud", "histc", "histogram", "nonzero", "argwhere", "index_fill", "index_add",
+           "masked_scatter", "asin", "arcsin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge")
+
+#: The function forms that take torch's ``out=`` (the result written into a given tensor).
+WITH_OUT = {"asin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge", "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "sigmoid", "tanh", "sum", "mean",
+            "maximum", "minimum", "matmul", "clamp", "clip", "pow", "std", "var", "neg", "mul", "add",
+            "sub", "div", "square", "sign", "floor", "ceil", "round", "trunc", "reciprocal", "cumsum",
+            "prod", "logsumexp", "gather", "remainder", "fmod", "log2", "log10", "exp2", "expm1", "tril",
+            "triu", "index_select", "scatter", "scatter_add", "nonzero", "argwhere", "index_add"}
+#: ... of which these take it only with a ``dim`` (torch's ``sum(x, out=t)`` is a TypeError)
+_OUT_NEEDS_DIM = {"sum", "mean", "std", "var", "prod", "logsumexp"}
 
 
 def _function(name: str):
@@ -30,7 +41,12 @@ def _function(name: str):
     params[0] = params[0].replace(name="input")
 
     def fn(input, *args, **kwargs):  # noqa: A002 - torch's name
-        return method(input if isinstance(input, Tensor) else tensor(input), *args, **kwargs)
+        out = kwargs.pop("out", None) if name in WITH_OUT else None
+        if out is not None and name in _OUT_NEEDS_DIM and not args and kwargs.get("dim") is None:
+            raise TypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+                            f"out=Tensor): out= needs a dim, as in {name}(x, dim, out=t)")
+        result = method(input if isinstance(input, Tensor) else tensor(input), *args, **kwargs)
+        return write_out(name, result, out)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``glassnet.{name}(input, ...)`` is ``input.{name}(...)``.\n\n{inner.__doc__ or ''}"
@@ -69,16 +85,16 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
     return input.min(other if other is not None else dim, keepdim)
 
 
-def mm(input, mat2, out_dtype=None):  # noqa: A002
+def mm(input, mat2, out_dtype=None, *, out=None):  # noqa: A002
     """Matrix product of two 2-D tensors (``out_dtype`` casts the result)."""
-    out = input @ mat2
-    return out if out_dtype is None else out.to(out_dtype)
+    result = input @ mat2
+    return write_out("mm", result if out_dtype is None else result.to(out_dtype), out)
 
 
 @accept_aliases
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):  # noqa: A002
     """The Frobenius / 2-norm (or the p-norm) over ``dim`` (all elements by default)."""
-    return input.norm(p, dim, keepdim, dtype)
+    return write_out("norm", input.norm(p, dim, keepdim, dtype), out)
 
 
 @accept_aliases
@@ -93,16 +109,16 @@ def split(tensor, split_size_or_sections, dim=0):
     return tensor.split(split_size_or_sections, dim)
 
 
-def bmm(input, mat2, out_dtype=None):  # noqa: A002
+def bmm(input, mat2, out_dtype=None, *, out=None):  # noqa: A002
     """Batched matrix product of two 3-D tensors: (b, n, m) @ (b, m, p) → (b, n, p)."""
-    out = input.bmm(mat2)
-    return out if out_dtype is None else out.to(out_dtype)
+    result = input.bmm(mat2)
+    return write_out("bmm", result if out_dtype is None else result.to(out_dtype), out)
 
 
-def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1):  # noqa: A002
+def baddbmm(input, batch1, batch2, out_dtype=None, *, beta=1, alpha=1, out=None):  # noqa: A002
     """β·input + α·(batch1 @ batch2), ``input`` broadcast to the product's shape."""
-    out = input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
-    return out if out_dtype is None else out.to(out_dtype)
+    result = input.baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+    return write_out("baddbmm", result if out_dtype is None else result.to(out_dtype), out)
 
 
 def einsum(equation, *operands):

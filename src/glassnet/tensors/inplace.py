@@ -8,7 +8,7 @@ from .arguments import _index_key, _scalar_if_0d
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import shape as S
-from .movement import rebase, stand_in
+from .movement import _write_back, in_graph, rebase, stand_in, write_in_graph
 from ..random import default_generator
 
 
@@ -47,31 +47,83 @@ class InPlaceMethods:
     def _value(self, other):
         return other.array if isinstance(other, TensorBase) else self._lift(other).array
 
+    # each in-place method below: outside a graph, a write into this tensor's memory; on a tensor
+    # in the graph (a non-leaf, or written from a tensor that requires grad), the op recorded as
+    # torch records it (``write_in_graph``): a leaf that requires grad raises torch's error
     def add_(self, other, alpha=1):
+        if in_graph(self, other):
+            return write_in_graph(self, "add_", lambda old: old.add(other, alpha=alpha))
         value = self._value(other)
         return self._inplace("add_", value * alpha if alpha != 1 else value, np.add)
 
     def sub_(self, other, alpha=1):
+        if in_graph(self, other):
+            return write_in_graph(self, "sub_", lambda old: old.sub(other, alpha=alpha))
         value = self._value(other)
         return self._inplace("sub_", value * alpha if alpha != 1 else value, np.subtract)
 
-    def mul_(self, other): return self._inplace("mul_", self._value(other), np.multiply)
-    def div_(self, other, *, rounding_mode=None):
-        if rounding_mode is not None:
-            return self.copy_(self.div(other, rounding_mode=rounding_mode))
-        return self._inplace("div_", self._value(other), np.true_divide)
-    def zero_(self): return self._inplace("zero_", 0)
-    def fill_(self, value): return self._inplace("fill_", self._value(value))
+    def mul_(self, other):
+        if in_graph(self, other):
+            return write_in_graph(self, "mul_", lambda old: old * other)
+        return self._inplace("mul_", self._value(other), np.multiply)
 
-    def copy_(self, src):
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None or in_graph(self, other):
+            return _write_back(self, "div_", lambda old: old.div(other, rounding_mode=rounding_mode), other)
+        return self._inplace("div_", self._value(other), np.true_divide)
+
+    def zero_(self):
+        if in_graph(self):
+            return write_in_graph(self, "zero_", lambda old: old * 0)
+        return self._inplace("zero_", 0)
+
+    def fill_(self, value):
+        if in_graph(self, value):
+            return write_in_graph(self, "fill_", lambda old: old * 0 + value)
+        return self._inplace("fill_", self._value(value))
+
+    def copy_(self, src, non_blocking=False):
         src_arr = src.array if isinstance(src, TensorBase) else np.asarray(src)
         if np.broadcast_shapes(np.shape(src_arr), self.shape) != tuple(self.shape):
             raise RuntimeError(f"copy_: source of shape {tuple(np.shape(src_arr))} cannot be copied into "
                                f"a tensor of shape {tuple(self.shape)}")
+        if in_graph(self, src):
+            return write_in_graph(self, "copy_", lambda old: old * 0 + src)
         return self._inplace("copy_", src_arr)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
+        if in_graph(self, min, max):
+            return write_in_graph(self, "clamp_", lambda old: old.clamp(min, max))
         return self._inplace("clamp_", np.clip(self.array, min, max))
+
+    def clamp_min_(self, min): return self.clamp_(min=min)  # noqa: A002
+    def clamp_max_(self, max): return self.clamp_(max=max)  # noqa: A002
+
+    def _unary_(self, name: str, *args):
+        return _write_back(self, name + "_", lambda old: getattr(old, name)(*args))
+
+    def exp_(self): return self._unary_("exp")
+    def log_(self): return self._unary_("log")
+    def sqrt_(self): return self._unary_("sqrt")
+    def abs_(self): return self._unary_("abs")
+    def neg_(self): return self._unary_("neg")
+    def relu_(self): return self._unary_("relu")
+    def sigmoid_(self): return self._unary_("sigmoid")
+    def tanh_(self): return self._unary_("tanh")
+    def pow_(self, exponent): return _write_back(self, "pow_", lambda old: old.pow(exponent), exponent)
+
+    def masked_fill_(self, mask, value):
+        return _write_back(self, "masked_fill_", lambda old: old.masked_fill(mask, value), value)
+
+    def index_fill_(self, dim: int, index, value):
+        return _write_back(self, "index_fill_", lambda old: old.index_fill(dim, index, value), value)
+
+    def index_add_(self, dim: int, index, source, *, alpha=1):
+        return _write_back(self, "index_add_", lambda old: old.index_add(dim, index, source, alpha=alpha),
+                           source)
+
+    def masked_scatter_(self, mask, source):
+        return _write_back(self, "masked_scatter_", lambda old: old.masked_scatter(mask, source), source)
 
     # in-place shape changes: the same values under a new shape (torch allows them where no graph
     # records this tensor's old shape; glassnet, like its other in-place ops, only outside a graph)

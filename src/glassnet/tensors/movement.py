@@ -73,29 +73,59 @@ def view_strides(shape: tuple, strides: tuple, new: tuple):
     return None if view_d != -1 else tuple(out)
 
 
-def _write_back(self, name: str, result):
-    """An in-place method: outside the graph, write ``result``'s values into this tensor; on a
-    tensor inside the graph, this tensor takes ``result``'s history (torch's in-place op on a
-    non-leaf)."""
-    if not (STATE.grad_enabled and result._requires_grad):
-        return self._inplace(name, result.array)
-    return rebase(self, result, name)
+def in_graph(self, *others) -> bool:
+    """Whether an in-place write into ``self`` must be recorded: grad mode is on and ``self`` or a
+    tensor written into it requires a gradient."""
+    return STATE.grad_enabled and (self._requires_grad or builtins.any(
+        isinstance(o, TensorBase) and o._requires_grad for o in others))
+
+
+def write_in_graph(self, name: str, compute):
+    """An in-place op on a tensor inside the graph (torch allows it on a non-leaf): ``self`` takes
+    the history of ``compute(old)``, where ``old`` stands for ``self`` before the write.
+
+    ``old`` holds the old value (the write is out of place underneath) and gets a new version
+    before ``compute`` runs, so exactly the nodes recorded *earlier* that saved this tensor for
+    their backward raise torch's version error; the nodes that used ``self`` before the write are
+    pointed at ``old``, so their gradients still flow to the old history."""
+    if self.grad_fn is None and self._requires_grad:
+        raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation "
+                           f"({name}). Wrap the update in `with glassnet.no_grad():`.")
+    old = stand_in(self)
+    MUTATIONS[0] += 1
+    old._version = MUTATIONS[0]
+    result = compute(old)
+    if result.dtype != self.dtype:
+        result = result.to(self.dtype)  # in place keeps the tensor's dtype, as in torch
+    return _take_history(self, result, old)
+
+
+def _write_back(self, name: str, compute, *others):
+    """An in-place method: outside the graph, write ``compute(self)``'s values into this tensor;
+    on a tensor inside the graph (or written from one: ``others``), record it (``write_in_graph``)."""
+    if not in_graph(self, *others):
+        return self._inplace(name, compute(self).array)
+    return write_in_graph(self, name, compute)
 
 
 def rebase(self, result, name: str):
-    """Make ``self`` stand for ``result`` (computed from ``stand_in(self)``): its value and its
-    ``grad_fn`` become the result's, its version is bumped (a node that saved the old value for
-    backward then raises, as in torch), and the nodes that used ``self`` before the write are
-    pointed at the stand-in holding the old history, so their gradients still flow there."""
+    """Make ``self`` stand for ``result``, computed by one op from ``stand_in(self)`` (its first
+    input): as ``write_in_graph``, for an op whose node saves nothing (``IndexPut``)."""
     if self.grad_fn is None and self._requires_grad:
         raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place operation "
                            f"({name}). Wrap the update in `with glassnet.no_grad():`.")
     old = result.grad_fn.inputs[0]
+    MUTATIONS[0] += 1
+    old._version = MUTATIONS[0]
+    return _take_history(self, result, old)
+
+
+def _take_history(self, result, old):
+    if self.grad_fn is not None and self.grad_fn.saves_output:
+        self.grad_fn.stamp = -1  # its backward reads the value this write replaces: it will raise
     retained = self.grad_fn is not None and self.grad_fn.retained is self
     if retained:
         self.grad_fn.retained = None
-    MUTATIONS[0] += 1
-    old._version = MUTATIONS[0]
     for holder in gc.get_referrers(self):  # earlier users of this tensor: the inputs of their nodes
         if type(holder) is tuple and holder is not result.grad_fn.inputs:
             for node in gc.get_referrers(holder):
@@ -205,6 +235,82 @@ class MovementMethods:
                                f"dimension {d} with size {size}")
         return S.Index.apply(self, key=(slice(None),) * d + (idx,)) if self.ndim else self.reshape(-1)[idx]
 
+    # -- index_fill, index_add, masked_scatter, nonzero ---------------------------------------
+    def _index_along(self, name: str, dim: int, index):
+        d = _dim(dim, self.ndim)
+        idx = np.asarray(index.array if isinstance(index, TensorBase) else index)
+        if idx.dtype.kind not in "iu":
+            raise IndexError(f"{name}(): Expected dtype int64 for index.")
+        if idx.ndim > 1:
+            raise IndexError(f"{name}(): Index is supposed to be a vector")
+        idx = idx.reshape(-1)
+        size = self.shape[d] if self.ndim else 1
+        bad = idx[(idx < -size) | (idx >= size)]
+        if bad.size:
+            raise IndexError(f"index {int(bad[0])} is out of bounds for dimension {d} with size {size}")
+        return d, idx % size if size else idx
+
+    def index_fill(self, dim: int, index, value):
+        """A copy with every slice ``index[k]`` along ``dim`` set to ``value``: a ``masked_fill``
+        with a mask that is True on those slices (no gradient flows to them)."""
+        d, idx = self._index_along("index_fill_", dim, index)
+        mask = np.zeros(self.shape[d] if self.ndim else 1, dtype=bool)
+        mask[idx] = True
+        shape = [1] * self.ndim
+        if self.ndim:
+            shape[d] = mask.size
+        return self.masked_fill(mask.reshape(shape), value)
+
+    def index_add(self, dim: int, index, source, *, alpha=1):
+        """A copy with ``alpha·source``'s slice k added to slice ``index[k]`` along ``dim`` (repeats
+        accumulate): ``scatter_add`` with the index spread over the slices."""
+        d, idx = self._index_along("index_add_", dim, index)
+        if not isinstance(source, TensorBase):
+            raise TypeError(f"index_add(): argument 'source' (position 3) must be Tensor, not "
+                            f"{type(source).__name__}")
+        k = source.shape[d] if source.ndim else 1
+        if idx.size != k:
+            raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                               f"source.size(dim): ({k}), for dim: {d}")
+        if self.ndim and (source.ndim != self.ndim or source.shape[:d] + source.shape[d + 1:] !=
+                          self.shape[:d] + self.shape[d + 1:]):
+            raise RuntimeError(f"index_add_(): source of shape {list(source.shape)} does not match self "
+                               f"of shape {list(self.shape)} outside dim {d}")
+        _same_dtype(self, source)
+        shape = [1] * source.ndim
+        if source.ndim:
+            shape[d] = k
+        spread = np.broadcast_to(idx.reshape(shape), source.shape).astype(np.intp)
+        src = source * alpha if alpha != 1 else source
+        if not self.ndim:
+            return self + src.sum()
+        return S.ScatterAdd.apply(self, src, index=spread, dim=d)
+
+    def masked_scatter(self, mask, tensor):
+        """A copy where the places ``mask`` is True (broadcast) take ``source``'s first elements in
+        row-major order; ∂/∂source is the output gradient at those places (``IndexPut``)."""
+        m = np.broadcast_to(np.asarray(mask.array if isinstance(mask, TensorBase) else mask), self.shape)
+        if m.dtype != np.bool_:
+            raise RuntimeError("masked_scatter_ only supports boolean masks, but got mask with dtype "
+                               f"{_TYPE_NAME.get(m.dtype.name, m.dtype.name)}")
+        k, source = int(m.sum()), tensor
+        if source.numel() < k:
+            raise RuntimeError("Number of elements of source < number of ones in mask")
+        _same_dtype(self, source)
+        values = source.reshape(-1)[:k]
+        return S.IndexPut.apply(self, values, key=np.array(m))
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """The coordinates of the nonzero elements (int64, one row each, row-major order), or with
+        ``as_tuple=True`` one 1-D tensor of coordinates per dimension (ready for indexing)."""
+        coords = np.nonzero(np.atleast_1d(np.asarray(self.array)))
+        if as_tuple:
+            return tuple(self._from_array(c.astype(np.int64)) for c in coords)
+        return self._from_array(np.stack(coords, axis=1).astype(np.int64)[:, :self.ndim])
+
+    def argwhere(self):
+        return self.nonzero()
+
     # -- scatter -------------------------------------------------------------------------------
     def _scatter_args(self, name, dim, index, src):
         d = _dim(dim, self.ndim)
@@ -256,10 +362,11 @@ class MovementMethods:
         return S.ScatterAdd.apply(self, src, index=idx, dim=d)
 
     def scatter_(self, dim: int, index, src=None, value=None, *, reduce=None):
-        return _write_back(self, "scatter_", stand_in(self).scatter(dim, index, src, value, reduce=reduce))
+        return _write_back(self, "scatter_", lambda old: old.scatter(dim, index, src, value, reduce=reduce),
+                           src)
 
     def scatter_add_(self, dim: int, index, src):
-        return _write_back(self, "scatter_add_", stand_in(self).scatter_add(dim, index, src))
+        return _write_back(self, "scatter_add_", lambda old: old.scatter_add(dim, index, src), src)
 
     # -- roll and flip ---------------------------------------------------------------------------
     def roll(self, shifts, dims=None):

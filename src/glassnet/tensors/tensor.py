@@ -342,6 +342,10 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     def rsqrt(self): return 1 / self.sqrt()
     def sin(self): return E.Sin.apply(self)
     def cos(self): return E.Cos.apply(self)
+    def asin(self): return E.Asin.apply(self._floating())
+    def sinh(self): return E.Sinh.apply(self._floating())
+    def cosh(self): return E.Cosh.apply(self._floating())
+    arcsin = asin
     def relu(self): return E.Relu.apply(self)
     def sigmoid(self): return E.Sigmoid.apply(self)
     def tanh(self): return E.Tanh.apply(self)

@@ -6,7 +6,7 @@ is present); anything that needs a GPU raises torch's ``AssertionError``.
 """
 from __future__ import annotations
 
-from .tensors.device import check_device
+from ..tensors.device import check_device
 
 __all__ = ["is_available", "device_count", "is_initialized", "manual_seed", "manual_seed_all",
            "empty_cache", "synchronize", "current_device", "get_device_name", "set_device"]
@@ -40,3 +40,6 @@ def _no_cuda(*args, **kwargs):
 
 
 synchronize = current_device = get_device_name = set_device = _no_cuda
+
+
+from . import amp  # noqa: E402 - torch.cuda.amp (autocast, GradScaler), reachable after `import torch`
