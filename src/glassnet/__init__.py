@@ -7,7 +7,8 @@ from __future__ import annotations
 import sys as _sys
 
 from . import autograd  # first: the engine, before the tensor that uses it
-from .autograd.engine import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.engine import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import inference_mode
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .serialization.checkpoint import is_flat_state_dict as _is_flat_state_dict
 from .serialization.checkpoint import load_any as _load_any

@@ -105,37 +105,6 @@ class enable_grad(_NoArgGradMode):
     enabled = True
 
 
-class inference_mode(_GradMode):
-    """``torch.inference_mode(mode=True)``: as ``no_grad`` here (no graph is built; glassnet keeps no
-    separate "inference tensors"); ``inference_mode(False)`` leaves grad mode as it is.  A context
-    manager and a decorator, with or without parentheses (``@torch.inference_mode()``)."""
-
-    def __new__(cls, mode=True):
-        self = super().__new__(cls)
-        if callable(mode):  # @inference_mode without parentheses
-            self._mode = True
-            return self(mode)
-        self._mode = bool(mode)
-        return self
-
-    def __init__(self, mode=True):
-        pass
-
-    def __enter__(self):
-        self.enabled = STATE.grad_enabled and not self._mode
-        return super().__enter__()
-
-    def __call__(self, func=None):
-        if func is None:
-            return self
-        mode = self._mode
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return func(*args, **kwargs)
-        return wrapper
-
-
 class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool):
         self.enabled = bool(mode)
