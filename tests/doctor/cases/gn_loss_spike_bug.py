@@ -1,7 +1,8 @@
 # doctor: expect exploding-gradient
 # glassnet twin of loss_spike_bug.py: a regression MLP trained with plain SGD on sensor data
 # with rare glitches (0.3% of the rows read 25× too large). A batch that holds one gives a
-# gradient hundreds of times the usual: the loss spikes far above where training started and then recovers, again and again.
+# gradient hundreds of times the usual: the loss spikes far above where training started and
+# then recovers, again and again.
 # Nothing bounds the update (no gradient clipping).
 import glassnet
 from glassnet import nn
