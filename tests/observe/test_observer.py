@@ -208,3 +208,36 @@ def test_backward_without_an_update_has_steps_that_change_nothing():
     assert len(seen.steps) == 3
     assert all(p.update_norm == 0.0 for s in seen.steps for p in s.params.values())
     assert {p.name for p in seen.steps[0].params.values()} == {"weight", "bias"}
+
+
+def test_sequence_records_last_step_mixing_view_key_padding_and_attention_logits():
+    """Indexing at the last step of a 3-D output, a view that keeps the class axis last without a
+    permute, MultiheadAttention's key-padding mask, and the spread of attention logits."""
+    torch.manual_seed(0)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+    lin = nn.Linear(8, 3)
+    opt = torch.optim.SGD([*mha.parameters(), *lin.parameters()], lr=0.1)
+    x, mask = torch.randn(4, 5, 8), torch.zeros(4, 5, dtype=torch.bool)
+    mask[:, 3:] = True
+    with observe(keep_batches=1) as seen:
+        out, _ = mha(x, x, x, key_padding_mask=mask)
+        scores = lin(out).transpose(1, 2)                      # (4, 3, 5)
+        wei = (x @ x.transpose(1, 2)).softmax(-1)              # unscaled logits of 8 dims
+        loss = F.cross_entropy(scores.reshape(-1, 3), torch.zeros(20, dtype=torch.long)) \
+            + lin(out[:, -1]).sum() * 0 + wei.sum() * 0
+        out.reshape(-1, 8)                                     # (4, 5, 8) → (20, 8): fine
+        loss.backward()
+        opt.step()
+    calls = seen.steps[0].calls
+    kinds = [c.kind for c in calls]
+    assert kinds.count("axes_mixed") == 1 and kinds.count("last_step") == 1
+    mixed = next(c for c in calls if c.kind == "axes_mixed")
+    assert mixed.stats == {"input_shape": (4, 3, 5), "output_shape": (20, 3)}
+    assert next(c for c in calls if c.kind == "cross_entropy").input_from == "axes_mixed"
+    assert next(c for c in calls if c.kind == "last_step").stats["axis"] == 1
+    padding = next(c for c in calls if c.kind == "key_padding")
+    np.testing.assert_array_equal(padding.stats["masked"], mask.numpy())
+    softmax = next(c for c in calls if c.kind == "softmax" and "logit_std" in c.stats)
+    z = (x @ x.transpose(1, 2)).reshape(-1, 5)
+    assert softmax.stats["logit_std"] == pytest.approx(float(z.std(-1, unbiased=False).mean()), rel=1e-4)
+    assert 0 <= softmax.stats["onehot"] <= 1

@@ -1,10 +1,13 @@
 """Checks of sequence models: recurrent state carried across steps, causal masking, language-model
-targets and the RNN's time/batch axes.
+targets, the RNN's time/batch axes, attention scaling, padding (the last real step, the key-padding
+mask's convention) and a view that mixes the class axis into the rows.
 
 Each check is ``check_x(run: Observed, th: Thresholds) -> list[Finding]``.  They read the calls
 the observation records for recurrent modules (``input_shape``, ``batch_first``), attention
 weights (softmax over a square (…, T, T) and ``nn.MultiheadAttention``'s weights:
-``upper_mass``, ``peaked``), the loss targets, and the kept batches (model input, target).
+``upper_mass``, ``peaked``; from the softmax's logits ``onehot`` and ``logit_std``), indexing at
+the last time step (``last_step``), views that mix axes (``axes_mixed``), key-padding masks
+(``key_padding``), the loss targets, and the kept batches (model input, target).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import re
 
 import numpy as np
 
+from ..observe.records import LOSSES
 from .checks_training import _ev
 from .observed import Observed, Thresholds
 from .report import Finding
@@ -145,4 +149,142 @@ def check_rnn_batch_first(run: Observed, th: Thresholds) -> list:
     return []
 
 
-CHECKS = [check_hidden_not_detached, check_target_not_shifted, check_causal_mask, check_rnn_batch_first]
+def check_attention_unscaled(run: Observed, th: Thresholds) -> list:
+    """Self-attention softmax rows near one-hot at the first measured step: logits q·k not
+    divided by √d (their spread grows as √d and the softmax saturates, passing little gradient)."""
+    calls = [c for c in run.calls(("softmax",), True) if "logit_std" in c.stats]
+    if not calls:
+        return []
+    first = min(c.step for c in calls)
+    at = [c for c in calls if c.step == first]
+    c = max(at, key=lambda c: (c.stats["onehot"], c.stats["logit_std"]))
+    onehot = float(np.mean([a.stats["onehot"] for a in at]))
+    std = float(np.mean([a.stats["logit_std"] for a in at]))
+    if onehot <= th.attention_onehot and std <= th.attention_logit_std:
+        return []
+    by_rows = onehot > th.attention_onehot
+    return [Finding(
+        "attention-unscaled", "warning",
+        f"At step {first}, before any learning, the attention softmax ({c.where}, {len(at)} "
+        f"call{'s' if len(at) > 1 else ''}) puts more than 99% of a row's weight on one key in "
+        f"{onehot:.0%} of the rows, and its logits spread with a standard deviation of {std:.2g} "
+        "across the keys (scaled by 1/√d they spread ≈ 0.3–1 at initialisation): the logits q·kᵀ "
+        "are not divided by √d, so their spread grows with the head size, the softmax saturates "
+        "and passes almost no gradient to the queries and keys.",
+        _ev(onehot if by_rows else std,
+            "fraction of rows with max weight > 0.99" if by_rows else "std of the logits across keys",
+            th.attention_onehot if by_rows else th.attention_logit_std, "≤ ",
+            onehot=onehot, logit_std=std, calls=len(at)),
+        _where(layer=c.where, step=first, line=c.line),
+        "Scale the scores: wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5 (or use "
+        "F.scaled_dot_product_attention, which scales by 1/√d).")]
+
+
+def _padding(x: np.ndarray, pad: int = 0):
+    """(fraction of rows ending in ``pad``, real lengths, share of ``pad`` inside the real parts)."""
+    T = x.shape[1]
+    real = x != pad
+    lengths = np.where(real.any(1), T - np.argmax(real[:, ::-1], axis=1), 0)
+    inside = np.arange(T)[None, :] < lengths[:, None]
+    inner = float(np.sum(inside & ~real) / max(int(inside.sum()), 1))
+    return float(np.mean(~real[:, -1])), lengths, inner
+
+
+def check_padding_last_step(run: Observed, th: Thresholds) -> list:
+    """A per-sequence classifier reads its output at the last time step of padded sequences."""
+    for c in run.calls(("last_step",), True):
+        x = run.batches.get(c.step, {}).get("input")
+        if x is None or x.ndim != 2 or x.dtype.kind not in "iu":
+            continue
+        B, T = x.shape
+        shape, axis = c.stats["input_shape"], c.stats["axis"]
+        if shape[axis] != T or shape[1 - axis] != B or B == T:
+            continue
+        step = next((s for s in run.all_steps() if s.index == c.step), None)
+        per_sequence = step is not None and any(
+            l.kind in LOSSES and l.grad_enabled and l.stats.get("target", {}).get("shape") == (B,)
+            for l in step.calls)
+        ended, lengths, inner = _padding(x)
+        if not per_sequence or ended <= th.padded_last or inner > 0.02:
+            continue
+        index = "out[:, -1]" if axis == 1 else "out[-1]"
+        return [Finding(
+            "padding-last-step", "error",
+            f"{ended:.0%} of the {B} sequences of a batch end in padding (token 0; real lengths "
+            f"{int(lengths.min())}–{int(lengths.max())} of {T}), but the model reads its output at "
+            f"the last time step ({c.where}: {index} of a {tuple(shape)} tensor) for one target "
+            "per sequence: for every padded sequence that is the state after the padding, not "
+            "after its last real token, so the classifier sees mostly pad steps.",
+            _ev(ended, "fraction of sequences ending in padding", th.padded_last, "≤ ",
+                lengths_min=int(lengths.min()), lengths_max=int(lengths.max()), length=T,
+                axis=axis),
+            _where(layer=c.where, step=c.step, line=c.line),
+            "Read each sequence at its last real step: out[torch.arange(B), lengths - 1] (lengths "
+            "from the collate function), or pack the batch (nn.utils.rnn.pack_padded_sequence(x, "
+            "lengths, batch_first=True, enforce_sorted=False)) and use the final hidden state h_n.")]
+    return []
+
+
+def check_padding_mask_inverted(run: Observed, th: Thresholds) -> list:
+    """A key_padding_mask with the opposite convention: True on the real tokens, False on the pads."""
+    for c in run.calls(("key_padding",), None):
+        x, m = run.batches.get(c.step, {}).get("input"), c.stats.get("masked")
+        if x is None or m is None or x.shape != m.shape or x.dtype.kind not in "iu":
+            continue
+        if not m.any() or m.all():
+            continue
+        values, counts = np.unique(x[~m], return_counts=True)
+        pad = values[np.argmax(counts)]
+        kept_pad = float(counts.max() / counts.sum())          # the keys attended to are pads
+        masked_pad = float(np.mean(x[m] == pad))
+        if kept_pad < 0.9 or masked_pad > 0.05 or not np.any(x == pad):
+            continue
+        empty = int(np.sum(m.all(1)))
+        return [Finding(
+            "padding-mask-inverted", "error",
+            f"The key_padding_mask given to {c.where or 'nn.MultiheadAttention'} masks "
+            f"{m.mean():.0%} of the keys: the real tokens, while {kept_pad:.0%} of the keys it "
+            f"leaves visible are the padding token {int(pad)}. PyTorch's convention is True = "
+            "ignore this key; the mask says the opposite, so attention reads only padding"
+            + (f", and {empty} sequence{'s' if empty != 1 else ''} without padding "
+               f"{'have' if empty != 1 else 'has'} every key masked (NaN outputs)." if empty else "."),
+            _ev(kept_pad, "fraction of unmasked keys that are the pad token", 0.9, "< ",
+                masked_fraction=float(m.mean()), pad_token=int(pad), fully_masked_rows=empty),
+            _where(layer=c.where or None, step=c.step, line=c.line),
+            "Mask the padding, not the tokens: key_padding_mask = (tokens == pad_idx) "
+            "(True where the key must be ignored); if you built mask = (tokens != pad_idx), pass "
+            "~mask.")]
+    return []
+
+
+def check_view_instead_of_permute(run: Observed, th: Thresholds) -> list:
+    """(batch, classes, length) flattened with view/reshape to (-1, classes) before a loss."""
+    for step in run.all_steps():
+        mixed = [c for c in step.calls if c.kind == "axes_mixed"]
+        if not mixed:
+            continue
+        for loss in step.calls:
+            if loss.kind not in LOSSES or loss.input_from != "axes_mixed" or not loss.grad_enabled:
+                continue
+            c = next((m for m in reversed(mixed) if m.where == loss.stats.get("input_where")),
+                     mixed[-1])
+            (a, b, n), out = c.stats["input_shape"], c.stats["output_shape"]
+            return [Finding(
+                "view-instead-of-permute", "error",
+                f"A {(a, b, n)} tensor is reshaped with {c.type}(-1, {b}) to {out} and given to "
+                f"{loss.type}: its axis 1 (size {b}, the classes or channels) is not the last one, "
+                f"so each row of {b} numbers takes {b} consecutive values along the last axis "
+                f"(size {n}) of one class instead of the {b} class scores of one position — the "
+                "loss pairs targets with scrambled scores; shapes fit, nothing raises.",
+                _ev(b, "size of the axis kept last (axis 1, not the last axis)", n, "≠ ",
+                    input_shape=[a, b, n], output_shape=list(out)),
+                _where(layer=c.where or None, step=c.step, line=c.line or loss.line),
+                f"Move the axis first: x.permute(0, 2, 1).reshape(-1, {b}) (or x.transpose(1, 2)), "
+                f"or give cross_entropy the ({a}, {b}, {n}) logits directly with ({a}, {n}) "
+                "targets.")]
+    return []
+
+
+CHECKS = [check_hidden_not_detached, check_target_not_shifted, check_causal_mask, check_rnn_batch_first,
+          check_attention_unscaled, check_padding_last_step, check_padding_mask_inverted,
+          check_view_instead_of_permute]

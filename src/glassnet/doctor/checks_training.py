@@ -433,6 +433,55 @@ def check_gradient_flow(run: Observed, th: Thresholds) -> list:
     return []
 
 
+def check_loss_spike(run: Observed, th: Thresholds) -> list:
+    """exploding-gradient: a loss that jumps far above its recent median (and above twice where
+    it started: every gain undone), then falls back, in a run that does not clip its gradients."""
+    if any(s.clips for s in run.all_steps()):
+        return []
+    losses = run.losses()
+    w = th.window
+    if losses.size < 2 * w or not np.all(np.isfinite(losses[:w])):
+        return []
+    start = float(np.median(losses[:w]))
+    spikes = []                                   # (step, loss, median before, step back)
+    for i in range(w, losses.size):
+        recent = losses[i - w:i]
+        recent = recent[np.isfinite(recent)]
+        if recent.size < w // 2 or not np.isfinite(losses[i]):
+            continue
+        median = float(np.median(recent))
+        if median <= 0 or losses[i] <= th.loss_spike * median or losses[i] <= 2 * start:
+            continue
+        after = losses[i + 1:]
+        back = np.flatnonzero(np.isfinite(after) & (after <= 2 * median))
+        if back.size:
+            spikes.append((i, float(losses[i]), median, i + 1 + int(back[0])))
+    if not spikes:
+        return []
+    i, value, median, back = max(spikes, key=lambda s: s[1] / s[2])
+    grads = {s.index: sum(p.grad_norm or 0.0 for p in s.params.values()) for s in run.measured()}
+    at = grads.get(i)
+    typical = float(np.median(list(grads.values()))) if grads else None
+    grad = (f" (the summed gradient norm there: {at:.3g}, median {typical:.3g})"
+            if at is not None and typical else "")
+    return [Finding(
+        "exploding-gradient", "warning",
+        f"The loss spiked {len(spikes)} time{'s' if len(spikes) > 1 else ''} and recovered, with no "
+        f"gradient clipping: the largest at step {i}, to {value:.3g}, {value / median:.3g}× the "
+        f"median {median:.3g} of the {w} steps before it and above twice its first value "
+        f"{start:.3g}, "
+        f"back below {2 * median:.3g} at step {back}{grad}. A spike like this comes with a "
+        "gradient many times the usual size (a cliff of the loss surface, a batch of outliers), "
+        "and nothing bounds the update it drives, so one step can throw the weights far away.",
+        _ev(value / median, "largest spike / median of the previous losses", th.loss_spike, "≤ ",
+            spikes=len(spikes), steps=[s[0] for s in spikes[:10]], recovered_at=back,
+            grad_norm_at_spike=at, median_grad_norm=typical),
+        {"step": i},
+        "Clip the gradient norm between backward() and step(): "
+        "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); look for outliers in the "
+        "batches at those steps; lower the learning rate or add warm-up if spikes persist.")]
+
+
 def check_clip_after_step(run: Observed, th: Thresholds) -> list:
     clips = [c for s in run.all_steps() for c in s.clips]
     late = [c for c in clips if c.after_step]
@@ -467,4 +516,4 @@ def check_probe(run: Observed, th: Thresholds) -> list:
 
 CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_no_training,
           check_zero_grad, check_optimizer_coverage, check_dead_relu, check_saturation,
-          check_gradient_flow, check_clip_after_step, check_probe]
+          check_gradient_flow, check_loss_spike, check_clip_after_step, check_probe]

@@ -83,6 +83,18 @@ class Thresholds:
     #: causal-mask-missing: mean attention weight a query puts on later positions above this
     #: (a causal mask gives exactly 0).
     causal_leak: float = 0.05
+    #: attention-unscaled: fraction of self-attention softmax rows (≥ 4 unmasked keys) whose
+    #: largest weight is above 0.99 at the first measured step (near one-hot at initialisation) ...
+    attention_onehot: float = 0.2
+    #: ... or the logits' standard deviation across a row's keys above this at that step (scaled
+    #: by 1/√d, default-initialised q and k give ≈ 0.3; Vaswani et al. 2017, section 3.2.1).
+    attention_logit_std: float = 3.0
+    #: padding-last-step: fraction of a batch's token sequences that end in padding (trailing 0s)
+    #: above this, while the model reads its output at the last time step for the loss.
+    padded_last: float = 0.5
+    #: exploding-gradient (spike): a loss above this many times the median of the previous
+    #: `window` losses (and above twice the first losses), that later falls back, without clipping.
+    loss_spike: float = 5.0
     #: overfit-one-batch: examples, steps, and the final/initial loss ratio that counts as fitted.
     probe_examples: int = 16
     probe_steps: int = 300

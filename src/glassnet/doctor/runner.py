@@ -31,7 +31,8 @@ CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unsc
              "exploding-gradient", "eval-mode", "train-in-eval-mode", "batchnorm-batch-of-one",
              "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
              "noise-limited", "script-error", "hidden-not-detached", "causal-mask-missing",
-             "target-not-shifted", "rnn-batch-first")
+             "target-not-shifted", "rnn-batch-first", "attention-unscaled", "padding-last-step",
+             "padding-mask-inverted", "view-instead-of-permute")
 _TORCH_IMPORT = re.compile(r"^\s*(import|from)\s+torch\b", re.M)
 
 

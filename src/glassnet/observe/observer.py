@@ -40,7 +40,8 @@ import weakref
 
 import numpy as np
 
-from ._torch_util import _activation_stats, _first_tensor, attention_stats, _module_kinds, _norms, _numpy, _watched
+from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched,
+                          attention_stats, last_step_index, mixes_axes)
 from .hooks import TorchHooks, module_paths
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
@@ -275,6 +276,9 @@ class TorchObserver:
         torch = self.torch
         if not self.detail:
             return
+        if kind in ("index", "reshape", "mha"):
+            self._sequence_function(kind, args, kwargs, result)
+            return
         enclosing = self._stack[-1] if self._stack else None
         if enclosing is not None and enclosing[1] == kind:
             return                                   # nn.Sigmoid calling torch.sigmoid: seen already
@@ -325,6 +329,39 @@ class TorchObserver:
             call.values.update({"input": _numpy(x), "output": _numpy(out)})
         self.current.calls.append(call)
         self._remember(out, kind, where)
+
+    def _sequence_function(self, kind, args, kwargs, result):
+        """Indexing, view/reshape and MultiheadAttention's functional form: only the few calls
+        the sequence checks read are recorded (the last time step of a 3-D output, a view that
+        mixes the class axis into the rows, a key-padding mask)."""
+        torch = self.torch
+        x = args[0] if args else None
+        if not isinstance(x, torch.Tensor):
+            return
+        if kind == "index":
+            axis = last_step_index(x, args[1]) if len(args) > 1 else None
+            if axis is None:
+                return
+            stats = {"axis": axis, "input_shape": tuple(x.shape)}
+        elif kind == "reshape":
+            if not isinstance(result, torch.Tensor) or not mixes_axes(x, result):
+                return
+            stats = {"input_shape": tuple(x.shape), "output_shape": tuple(result.shape)}
+        else:
+            mask = kwargs.get("key_padding_mask")
+            if not isinstance(mask, torch.Tensor) or mask.dim() != 2 or \
+                    self.current.index >= self.keep_batches:
+                return
+            masked = mask if mask.dtype == torch.bool else mask < -1e4
+            stats = {"masked": masked.detach().cpu().numpy().copy()}
+        name = {"index": "last_step", "reshape": "axes_mixed", "mha": "key_padding"}[kind]
+        where = self._stack[-1][2] if self._stack else ""
+        call = Call(name, where, kind, self.current.index, torch.is_grad_enabled(), None,
+                    tuple(result.shape) if isinstance(result, torch.Tensor) else (),
+                    line=self._line(), stats=stats)
+        self.current.calls.append(call)
+        if kind == "reshape":
+            self._remember(result, name, where or name)
 
     def _summary(self, target) -> dict:
         """``summarize_target``, reused while the same target tensor comes back unchanged."""
