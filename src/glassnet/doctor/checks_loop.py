@@ -1,5 +1,6 @@
 """Checks of how the loop uses the model and the data: train/eval mode around the evaluation,
-batch norm meeting a batch of one, and batches drawn in a class-sorted order.
+batch norm meeting a batch of one, batches drawn in a class-sorted order, and spatial targets
+(segmentation masks) augmented with other random draws than their inputs.
 
 Each check is ``check_x(run: Observed, th: Thresholds) -> list[Finding]``.
 """
@@ -7,6 +8,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from ..observe.records import LOSSES
 from .checks_training import _ev
 from .observed import Observed, Thresholds
 from .report import Finding
@@ -118,4 +122,125 @@ def check_unshuffled(run: Observed, th: Thresholds) -> list:
         "of the indices each epoch.")]
 
 
-CHECKS = [check_eval_mode, check_train_in_eval_mode, check_batchnorm_batch_of_one, check_unshuffled]
+#: The flips and rotations of an (N, H, W) array, besides the identity (rotations and transposes
+#: only for square images).
+_MOVES = {"horizontal flip": lambda a: a[:, :, ::-1], "vertical flip": lambda a: a[:, ::-1, :],
+          "rotation by 180°": lambda a: a[:, ::-1, ::-1]}
+_SQUARE_MOVES = {"rotation by 90°": lambda a: np.rot90(a, 1, (1, 2)),
+                 "rotation by 270°": lambda a: np.rot90(a, 3, (1, 2)),
+                 "transpose": lambda a: a.transpose(0, 2, 1),
+                 "anti-transpose": lambda a: a[:, ::-1, ::-1].transpose(0, 2, 1)}
+_AUGMENT_PIXELS = 2_000_000            # at most this many pixels per kept batch are compared
+
+
+def _plane(a: np.ndarray, n: int, hw: tuple):
+    """An (n, H, W) float view of a batch's input or dense target, or None."""
+    if a.shape[0] != n or a.shape[-2:] != hw or a.ndim not in (3, 4):
+        return None
+    a = a.astype(np.float64)
+    return a.mean(1) if a.ndim == 4 else a
+
+
+def _otsu(values: np.ndarray, bins: int = 64) -> float:
+    """The threshold that best splits ``values`` into two groups (Otsu 1979: largest
+    between-class variance of a histogram)."""
+    counts, edges = np.histogram(values, bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    w0 = np.cumsum(counts)[:-1]
+    w1 = counts.sum() - w0
+    s0 = np.cumsum(counts * centres)[:-1]
+    m0 = s0 / np.maximum(w0, 1)
+    m1 = (np.sum(counts * centres) - s0) / np.maximum(w1, 1)
+    return float(edges[1:-1][np.argmax(w0 * w1 * (m0 - m1) ** 2)])
+
+
+def _binary(a: np.ndarray, integer: bool) -> np.ndarray:
+    """Per-sample foreground: integer targets: not the sample's most frequent value (background);
+    otherwise above the sample's Otsu threshold."""
+    if integer:
+        flat = a.reshape(len(a), -1)
+        mode = np.array([np.bincount(r - r.min()).argmax() + r.min() for r in flat.astype(np.int64)])
+        return a != mode[:, None, None]
+    cut = np.array([_otsu(r) if r.max() > r.min() else r.max() for r in a.reshape(len(a), -1)])
+    return a > cut[:, None, None]
+
+
+def _correlation(f: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per-sample Pearson correlation of two (n, H, W) arrays."""
+    f = f.reshape(len(f), -1) - f.reshape(len(f), -1).mean(1, keepdims=True)
+    t = t.reshape(len(t), -1) - t.reshape(len(t), -1).mean(1, keepdims=True)
+    return (f * t).sum(1) / np.sqrt((f * f).sum(1) * (t * t).sum(1))
+
+
+def augmentation_agreement(run: Observed) -> list:
+    """(step, |corr| of the input's foreground with its target, best |corr| with a moved target,
+    that move's name) per measured sample of the kept dense-prediction batches."""
+    out = []
+    for step, b in sorted(run.batches.items()):
+        x, y = b.get("input"), b.get("target")
+        if x is None or y is None or x.ndim not in (3, 4) or x.dtype.kind != "f":
+            continue
+        hw = x.shape[-2:]
+        if min(hw) < 8 or y.ndim not in (3, 4) or y.dtype.kind not in "iubf":
+            continue
+        n = min(len(x), max(1, _AUGMENT_PIXELS // (hw[0] * hw[1])))
+        image, target = _plane(x[:n], n, hw), _plane(y[:n], n, hw)
+        if image is None or target is None:
+            continue
+        fg = _binary(image, False).astype(np.float64)
+        mask = _binary(target if y.dtype.kind == "f" else y[:n].reshape(target.shape),
+                       y.dtype.kind != "f").astype(np.float64)
+        share = mask.reshape(n, -1).mean(1)
+        keep = (share > 0.02) & (share < 0.98) & (fg.reshape(n, -1).std(1) > 0)
+        if not keep.any():
+            continue
+        fg, mask = fg[keep], mask[keep]
+        same = np.abs(_correlation(fg, mask))
+        moves = dict(_MOVES, **(_SQUARE_MOVES if hw[0] == hw[1] else {}))
+        moved = np.stack([np.abs(_correlation(fg, np.ascontiguousarray(m(mask))))
+                          for m in moves.values()])
+        best = moved.argmax(0)
+        names = list(moves)
+        out += [(step, float(s), float(moved[k, i]), names[k])
+                for i, (s, k) in enumerate(zip(same, best))]
+    return out
+
+
+def check_augmentation_target_mismatch(run: Observed, th: Thresholds) -> list:
+    """Dense targets (masks) that agree with their inputs only after a flip or rotation, in part
+    of the samples: a random spatial augmentation drawn separately for the input and the target."""
+    samples = augmentation_agreement(run)
+    if len(samples) < 16:
+        return []
+    moved = [s for s in samples if s[2] > th.augment_match and s[2] - s[1] > th.augment_margin]
+    fraction = len(moved) / len(samples)
+    if fraction <= th.augment_fraction:
+        return []
+    kinds = sorted({s[3] for s in moved}, key=lambda k: -sum(m[3] == k for m in moved))
+    aligned = [s[1] for s in samples if s not in moved and s[1] > th.augment_match]
+    step = moved[0][0]
+    loss = next((c for c in run.loss_calls() if c.step == step and c.kind in LOSSES), None)
+    return [Finding(
+        "augmentation-target-mismatch", "error",
+        f"In {len(moved)} of {len(samples)} measured training samples ({fraction:.0%}) the target "
+        f"mask lines up with its input image only after a {', '.join(kinds[:3])} of the mask "
+        f"(correlation with the input's foreground {np.median([s[2] for s in moved]):.2f} moved, "
+        f"{np.median([s[1] for s in moved]):.2f} as given), while "
+        + (f"{len(aligned)} samples line up as given ({np.median(aligned):.2f})" if aligned else
+           "no sample lines up as given")
+        + ": the random flips or rotations are drawn separately for the image and for its mask, "
+        "so those samples teach the network to paint the mask where the object is not.",
+        _ev(fraction, "fraction of samples whose target matches the input better after a flip "
+            "or rotation", th.augment_fraction, "≤ ", samples=len(samples),
+            moved_correlation=float(np.median([s[2] for s in moved])),
+            given_correlation=float(np.median([s[1] for s in moved])),
+            aligned_correlation=float(np.median(aligned)) if aligned else None, moves=kinds),
+        _where(step=step, line=loss.line if loss is not None else None),
+        "Draw the random transform once per sample and apply it to the image and its target: "
+        "if torch.rand(1) < 0.5: image, mask = image.flip(-1), mask.flip(-1) (or "
+        "torchvision.transforms.v2 called on (image, tv_tensors.Mask(mask)) together, or "
+        "albumentations' transform(image=..., mask=...)); boxes need the same transform too.")]
+
+
+CHECKS = [check_eval_mode, check_train_in_eval_mode, check_batchnorm_batch_of_one, check_unshuffled,
+          check_augmentation_target_mismatch]

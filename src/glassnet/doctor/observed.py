@@ -95,6 +95,14 @@ class Thresholds:
     #: exploding-gradient (spike): a loss above this many times the median of the previous
     #: `window` losses (and above twice the first losses), that later falls back, without clipping.
     loss_spike: float = 5.0
+    #: augmentation-target-mismatch: a sample's spatial target counts as moved away from its input
+    #: when a flip or rotation of the target agrees with the input's foreground (input above its
+    #: per-sample mean) with a correlation above this ...
+    augment_match: float = 0.5
+    #: ... and above the unmoved target's correlation by more than this ...
+    augment_margin: float = 0.3
+    #: ... and more than this fraction of the measured samples (at least 16) are so moved.
+    augment_fraction: float = 0.2
     #: overfit-one-batch: examples, steps, and the final/initial loss ratio that counts as fitted.
     probe_examples: int = 16
     probe_steps: int = 300

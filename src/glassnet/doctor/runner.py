@@ -32,7 +32,7 @@ CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unsc
              "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
              "noise-limited", "script-error", "hidden-not-detached", "causal-mask-missing",
              "target-not-shifted", "rnn-batch-first", "attention-unscaled", "padding-last-step",
-             "padding-mask-inverted", "view-instead-of-permute")
+             "padding-mask-inverted", "view-instead-of-permute", "augmentation-target-mismatch")
 _TORCH_IMPORT = re.compile(r"^\s*(import|from)\s+torch\b", re.M)
 
 
