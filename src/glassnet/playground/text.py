@@ -218,7 +218,7 @@ class TextTrainer(SessionTrainer):
     def evaluate(self, force: bool = False) -> dict:
         """The val loss on ``EVAL_WINDOWS`` fixed windows (every ``EVAL_EVERY`` s while training)."""
         now = time.perf_counter()
-        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY:
+        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY * self.eval_scale:
             return self.evaluation
         T = self.T
         last = len(self.ids) - T - 1
@@ -310,7 +310,11 @@ class TextTrainer(SessionTrainer):
             self.grow_sample(SAMPLE_CHARS_PER_FRAME)
         else:
             self.grow_sample(TextLimits.sample_chars)
-        rec, logits, start = self.record_window()
+        def views():
+            rec, logits, start = self.record_window()
+            attention = self.attention_maps(rec) if self.cfg.model == "gpt" else None
+            return logits, start, attention, finite(rec.ops[rec.loss_index].output)
+        (logits, start, attention, loss_recorded), recorded_step = self.recorded(playing, views, (self.model, self.ids, self.position))
         T = self.T
         z = np.asarray(logits[-1], dtype=np.float64)
         p = np.exp(z - z.max()) if np.isfinite(z).all() else np.zeros_like(z)
@@ -318,14 +322,14 @@ class TextTrainer(SessionTrainer):
         top = np.argsort(-p, kind="stable")[:5]
         arrays = []
         if self.cfg.model == "gpt":
-            arrays.append(("attention", self.attention_maps(rec)))
+            arrays.append(("attention", attention))
         n_params = sum(p_.numel() for p_ in self.model.parameters())
         if n_params <= LINK_PARAMS:
             arrays.append(("params", np.concatenate([q.array.ravel() for q in self.model.parameters()])))
         train = self.train_loss if self.train_loss is not None and math.isfinite(self.train_loss) else None
         header = {"type": "frame", "rev": self.rev, "step": self.steps, "epoch": self.epoch, "train_loss": train,
                   "val_loss": ev["val_loss"], "evaluated_step": ev["step"], "floor": self.floor,
-                  "val_floor": self.val_floor, "loss_recorded": finite(rec.ops[rec.loss_index].output),
+                  "val_floor": self.val_floor, "loss_recorded": loss_recorded, "recorded_step": recorded_step,
                   "window": {"start": start, "length": T, "ids": self.ids[start:start + T].tolist(),
                              "next": int(self.ids[start + T])},
                   "next": [[int(k), float(p[k])] for k in top],
