@@ -96,6 +96,9 @@ def pixels_u8(x: np.ndarray) -> str:
 class ImagesTrainer(SessionTrainer):
     """The CNN, its optimizer, the digits and drawings, the current digit and the counters."""
 
+    #: in a crowd, train on credit (``Session._train_for``): control latency stays low (see docs/playground.md)
+    train_on_credit = True
+
     def __init__(self, cfg: ImagesConfig | None = None):
         self.cfg = cfg or ImagesConfig()
         self.x_digits, self.y_digits, self.x_test, self.y_test = digits_split()

@@ -265,10 +265,11 @@ class Session:
         """Train until ``until`` or until a message arrives; pause if the loss stops being finite.
 
         In a crowd a tab trains on credit: each interval adds its share of time, each step spends
-        what it took, so a step longer than the share (the Text page's GPT) is taken every few
+        what it took, so a step longer than the share (the Text page's GPT, whose trainer opts in with
+        ``train_on_credit``) is taken every few
         frames instead of delaying every frame; frames keep their steady rate."""
         inbox, trainer = self.inbox, self.trainer
-        crowded = self.crowd() > 1
+        crowded = self.crowd() > 1 and getattr(trainer, "train_on_credit", False)
         if crowded:
             start = time.perf_counter()
             self._credit = min(self._credit + 4 * max(0.0, until - start), 2 * self.crowd_interval)

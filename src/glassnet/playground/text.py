@@ -69,6 +69,9 @@ def build_model(cfg: TextConfig, vocab_size: int):
 class TextTrainer(SessionTrainer):
     """The text and its vocabulary, the model, AdamW, the window under the cursor, the sample."""
 
+    #: in a crowd, train on credit (``Session._train_for``): one GPT step is longer than a tab's share
+    train_on_credit = True
+
     def __init__(self, cfg: TextConfig | None = None, text: str | None = None):
         self.cfg = cfg or TextConfig()
         self.cfg.check()
