@@ -317,7 +317,8 @@ class TextTrainer(SessionTrainer):
             rec, logits, start = self.record_window()
             attention = self.attention_maps(rec) if self.cfg.model == "gpt" else None
             return logits, start, attention, finite(rec.ops[rec.loss_index].output)
-        (logits, start, attention, loss_recorded), recorded_step = self.recorded(playing, views, (self.model, self.ids, self.position))
+        key = (self.model, self.ids, self.position)             # what the views show: re-record when it changes
+        (logits, start, attention, loss_recorded), recorded_step = self.recorded(playing, views, key)
         T = self.T
         z = np.asarray(logits[-1], dtype=np.float64)
         p = np.exp(z - z.max()) if np.isfinite(z).all() else np.zeros_like(z)
