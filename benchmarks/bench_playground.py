@@ -17,6 +17,9 @@ every frame (``got_frame``) as the page does.  It prints
               of 32) on one tab: steps/s (goal >= 10), frames/s (goal >= 10), control -> frame
               (goal: median <= 150 ms), over the WebSocket and on screen in chromium
               (``--images-only`` runs this part alone);
+* classroom-page  ``--classroom-page images|text`` (repeatable): only the classroom, ``--tabs`` tabs
+              of that page with its default set-up on ``--workers`` processes, probing its own
+              learning-rate ``set`` (goals: >= 2 frames/s per tab, control -> frame median <= 150 ms);
 * text        the Text page's default tiny GPT (the lesson's GPTConfig(): 2 layers of 4 heads,
               64 channels, context 32; AdamW, batches of 16 windows) on one tab, the same figures and goals
               (``--text-only`` runs this part alone).
@@ -47,6 +50,7 @@ SETUP = {"problem": "classification", "dataset": "spiral", "n_points": 500, "fea
 TARGETS = {"steps_per_s": 200, "frames_per_s": 20, "latency_ms": 100}
 GOALS = {"frame_kb": 16, "tab_fps": 10, "tab_latency_ms": 150}
 IMAGE_GOALS = {"steps_per_s": 10, "frames_per_s": 10, "latency_ms": 150}
+PAGE_CLASSROOM_GOALS = {"tab_fps": 2, "tab_latency_ms": 150}   # the Images and Text pages, 30 tabs
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -182,35 +186,79 @@ async def frame_sizes(ws_url) -> dict:
     return out
 
 
-async def classroom(ws_url, n: int, seconds: float) -> dict:
-    """``n`` tabs playing the default network at once: each one's frames/s, and control latency
-    probed on every tab about once a second."""
-    socks = await asyncio.gather(*(open_session(ws_url, {}) for _ in range(n)))
+#: each page's learning rates for the latency probe (its own ``set`` message): 2-D, Images, Text
+PROBE_RATES = {"2d": (0.01, 0.03), "images": (0.001, 0.003), "text": (0.001, 0.003)}
+
+
+async def open_page_session(ws_url, page: str):
+    """A tab of the Images or Text page with its default set-up: connected, its first frame read."""
+    ws = await websockets.connect(ws_url + "/" + page, max_size=None, open_timeout=60)
+    while (await recv_json(ws))["type"] != "frame":
+        pass
+    return ws
+
+
+async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
+    """``n`` tabs playing a page's default model at once (the 2-D page's default network, or the
+    Images / Text page's default set-up): each one's frames/s, and control latency (that page's
+    learning-rate ``set``) probed on every tab about once a second."""
+    if page == "2d":
+        socks = await asyncio.gather(*(open_session(ws_url, {}) for _ in range(n)))
+    else:
+        socks = []
+        for i in range(0, n, 5):          # open in small groups, as a class arrives
+            socks += await asyncio.gather(*(open_page_session(ws_url, page) for _ in range(min(5, n - i))))
+    rates = PROBE_RATES[page]
 
     async def run(i, ws):
         await ws.send(json.dumps({"type": "play", "id": 2}))
-        frames, lat, mid, sent = 0, [], 100, None
+        frames, lat, mid, sent, steps = 0, [], 100, None, []
         t0 = time.perf_counter()
         next_probe = t0 + 1.0 + (i % 10) / 10
         while time.perf_counter() - t0 < seconds:
-            m = await recv_json(ws)
-            if m["type"] != "frame" or not m["playing"]:
+            try:                                   # a stalled tab ends its run (it shows as few frames/s)
+                m = await asyncio.wait_for(recv_json(ws), max(0.1, t0 + seconds - time.perf_counter()))
+            except asyncio.TimeoutError:
+                break
+            if m["type"] != "frame" or not m.get("playing"):
                 continue
             frames += 1
             now = time.perf_counter()
-            if sent is not None and m["ack"] is not None and m["ack"] >= mid:
+            steps.append((now, m["step"]))
+            if sent is not None and m.get("ack") is not None and m["ack"] >= mid:
                 lat.append((now - sent) * 1e3)
                 sent = None
             if sent is None and now > next_probe:
                 mid += 1
                 sent, next_probe = now, now + 1.0
-                await ws.send(json.dumps({"type": "set", "config": {"learning_rate": 0.01 + 0.02 * (mid % 2)},
+                await ws.send(json.dumps({"type": "set", "config": {"learning_rate": rates[mid % 2]},
                                           "id": mid}))
         await ws.close()
-        return frames / seconds, lat
+        sps = (steps[-1][1] - steps[0][1]) / (steps[-1][0] - steps[0][0]) if len(steps) > 1 else 0.0
+        return frames / seconds, lat, sps
 
     results = await asyncio.gather(*(run(i, ws) for i, ws in enumerate(socks)))
-    return {"fps": [r[0] for r in results], "latency_ms": [x for r in results for x in r[1]]}
+    return {"fps": [r[0] for r in results], "latency_ms": [x for r in results for x in r[1]],
+            "steps_per_s": [r[2] for r in results]}
+
+
+def page_classroom_report(crowd: dict, tabs: int, workers: int, page: str) -> bool:
+    """Print the Images or Text page's classroom figures; True if the goals (>= 2 frames/s on every
+    tab, control -> frame median <= 150 ms) are met."""
+    what = {"images": "Images page, default CNN", "text": "Text page, default tiny GPT"}[page]
+    fps, lat, sps = sorted(crowd["fps"]), crowd["latency_ms"], sorted(crowd["steps_per_s"])
+    ok = fps[0] >= PAGE_CLASSROOM_GOALS["tab_fps"] and bool(lat) and \
+        statistics.median(lat) <= PAGE_CLASSROOM_GOALS["tab_latency_ms"]
+    print(f"  {what}, {tabs} tabs playing at once on {workers} worker(s): frames/s per tab min {fps[0]:.1f} "
+          f"median {statistics.median(fps):.1f} max {fps[-1]:.1f} (goal >= {PAGE_CLASSROOM_GOALS['tab_fps']} each: "
+          f"{sum(f >= PAGE_CLASSROOM_GOALS['tab_fps'] for f in fps)} of {len(fps)} tabs reach it); training "
+          f"steps/s per tab min {sps[0]:.1f} median {statistics.median(sps):.1f}")
+    if lat:
+        print(f"  {what}, {tabs} tabs: control change -> frame, ms {summary(lat)}  ({len(lat)} probes; goal: "
+              f"median <= {PAGE_CLASSROOM_GOALS['tab_latency_ms']})")
+    else:
+        print(f"  {what}, {tabs} tabs: no control change was answered")
+    return ok
 
 
 def browser_latency(url: str, n: int = 20, page_path: str | None = None, ready: str | None = None,
@@ -319,8 +367,25 @@ def main() -> int:
     ap.add_argument("--classroom-only", action="store_true")
     ap.add_argument("--images-only", action="store_true", help="only the Images page's figures (one tab)")
     ap.add_argument("--text-only", action="store_true", help="only the Text page's figures (one tab)")
+    ap.add_argument("--classroom-page", choices=("images", "text"), action="append",
+                    help="only the classroom (--tabs tabs, --workers processes) on this page (repeatable)")
     args = ap.parse_args()
     load_before = load()
+    if args.classroom_page:
+        ok = True
+        for page in args.classroom_page:
+            proc, url = start_server(args.workers)
+            try:
+                crowd = asyncio.run(classroom(url.replace("http", "ws") + "/ws", args.tabs, args.seconds, page))
+            finally:
+                proc.terminate()
+                proc.wait(10)
+            print(f"glassnet playground, {os.cpu_count()} CPU(s), server: {args.workers} worker process(es) on "
+                  f"127.0.0.1; load average before {load_before}, now {load()} (a shared machine lowers every figure)")
+            ok = page_classroom_report(crowd, args.tabs, args.workers, page) and ok
+            load_before = load()
+        print("  goals met" if ok else "  GOALS MISSED")
+        return 0 if ok else 1
     single = [page for page in ("images", "text") if getattr(args, page + "_only")]
     proc, url = start_server(1 if single else args.workers)
     ws_url = url.replace("http", "ws") + "/ws"

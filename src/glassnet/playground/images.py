@@ -96,6 +96,9 @@ def pixels_u8(x: np.ndarray) -> str:
 class ImagesTrainer(SessionTrainer):
     """The CNN, its optimizer, the digits and drawings, the current digit and the counters."""
 
+    #: in a crowd, train on credit (``Session._train_for``): control latency stays low (see docs/playground.md)
+    train_on_credit = True
+
     def __init__(self, cfg: ImagesConfig | None = None):
         self.cfg = cfg or ImagesConfig()
         self.x_digits, self.y_digits, self.x_test, self.y_test = digits_split()
@@ -220,7 +223,7 @@ class ImagesTrainer(SessionTrainer):
         """Test loss, accuracy, confusion matrix and the misclassified test digits (every
         ``EVAL_EVERY`` s while training, or when ``force``)."""
         now = time.perf_counter()
-        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY:
+        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY * self.eval_scale:
             return self.evaluation
         with glassnet.no_grad():
             out = self.model(glassnet.tensor(self.x_test))
@@ -284,14 +287,17 @@ class ImagesTrainer(SessionTrainer):
     def frame(self, **extra) -> bytes:
         """One binary frame (see the module docstring); ``extra`` goes into its header."""
         ev = self.evaluate(force=not extra.get("playing", False))
-        rec, target = self.record_current()
-        arrays = self.current_arrays(rec)
+        def views():
+            rec, target = self.record_current()
+            return self.current_arrays(rec), target
+        (arrays, target), recorded_step = self.recorded(extra.get("playing", False), views, (self.model, self.current))
+        arrays = arrays[:-1] + [("params", np.concatenate([p.array.ravel() for p in self.model.parameters()]))]
         image, label = self.current_digit()
         probs = arrays[1][1]
         header = {"type": "frame", "rev": self.rev, "step": self.steps, "epoch": self.epoch,
                   "train_loss": self.train_loss if self.train_loss is not None and math.isfinite(self.train_loss)
                   else None, **{k: ev[k] for k in ("test_loss", "test_accuracy", "confusion", "wrong")},
-                  "evaluated_step": ev["step"],
+                  "evaluated_step": ev["step"], "recorded_step": recorded_step,
                   "current": {"split": self.current[0], "index": None if self.current[0] == "drawing"
                               else self.current[1], "label": label, "target": target,
                               "predicted": int(np.argmax(np.nan_to_num(probs, nan=-1)))},

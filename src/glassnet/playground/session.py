@@ -148,6 +148,12 @@ class Session:
             self.steps_per_s, self._rate = 0.0, (now, steps)
         elif now - t0 >= 0.5:
             self.steps_per_s, self._rate = (steps - s0) / (now - t0), (now, steps)
+        # a crowd shares the worker: the training state goes out every frame, the recorded views
+        # (feature maps, attention maps) are refreshed every 100 ms per training tab, at most every 2 s
+        # (and the test/val evaluation is spread out the same way)
+        n = max(1, self.crowd())
+        self.trainer.record_every = 0.0 if n <= 2 else min(2.0, 0.1 * n)
+        self.trainer.eval_scale = 1.0 if n <= 2 else float(n)
         blob = self.trainer.frame(playing=self.playing, ack=self.ack, steps_per_s=round(self.steps_per_s, 1))
         with self._lock:
             self._frame = blob
@@ -253,11 +259,26 @@ class Session:
             return self.frame_interval, self.duty
         return min(max(self.frame_interval, 0.004 * n), self.crowd_interval), 0.4 / n
 
+    _credit = 0.0
+
     def _train_for(self, until: float) -> None:
-        """Train until ``until`` or until a message arrives; pause if the loss stops being finite."""
+        """Train until ``until`` or until a message arrives; pause if the loss stops being finite.
+
+        In a crowd a tab trains on credit: each interval adds its share of time, each step spends
+        what it took, so a step longer than the share (the Text page's GPT, whose trainer opts in with
+        ``train_on_credit``) is taken every few
+        frames instead of delaying every frame; frames keep their steady rate."""
         inbox, trainer = self.inbox, self.trainer
-        while self.playing and inbox.empty() and time.perf_counter() < until:
+        crowded = self.crowd() > 1 and getattr(trainer, "train_on_credit", False)
+        if crowded:
+            start = time.perf_counter()
+            self._credit = min(self._credit + 4 * max(0.0, until - start), 2 * self.crowd_interval)
+        else:
+            self._credit = 0.0
+        while self.playing and inbox.empty() and (self._credit > 0 if crowded else time.perf_counter() < until):
+            t0 = time.perf_counter()
             loss = trainer.train_step()
+            self._credit -= time.perf_counter() - t0
             if not math.isfinite(loss):
                 self._diverge(loss)
                 self._publish_frame()

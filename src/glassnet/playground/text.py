@@ -69,6 +69,9 @@ def build_model(cfg: TextConfig, vocab_size: int):
 class TextTrainer(SessionTrainer):
     """The text and its vocabulary, the model, AdamW, the window under the cursor, the sample."""
 
+    #: in a crowd, train on credit (``Session._train_for``): one GPT step is longer than a tab's share
+    train_on_credit = True
+
     def __init__(self, cfg: TextConfig | None = None, text: str | None = None):
         self.cfg = cfg or TextConfig()
         self.cfg.check()
@@ -218,7 +221,7 @@ class TextTrainer(SessionTrainer):
     def evaluate(self, force: bool = False) -> dict:
         """The val loss on ``EVAL_WINDOWS`` fixed windows (every ``EVAL_EVERY`` s while training)."""
         now = time.perf_counter()
-        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY:
+        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY * self.eval_scale:
             return self.evaluation
         T = self.T
         last = len(self.ids) - T - 1
@@ -310,7 +313,12 @@ class TextTrainer(SessionTrainer):
             self.grow_sample(SAMPLE_CHARS_PER_FRAME)
         else:
             self.grow_sample(TextLimits.sample_chars)
-        rec, logits, start = self.record_window()
+        def views():
+            rec, logits, start = self.record_window()
+            attention = self.attention_maps(rec) if self.cfg.model == "gpt" else None
+            return logits, start, attention, finite(rec.ops[rec.loss_index].output)
+        key = (self.model, self.ids, self.position)             # what the views show: re-record when it changes
+        (logits, start, attention, loss_recorded), recorded_step = self.recorded(playing, views, key)
         T = self.T
         z = np.asarray(logits[-1], dtype=np.float64)
         p = np.exp(z - z.max()) if np.isfinite(z).all() else np.zeros_like(z)
@@ -318,14 +326,14 @@ class TextTrainer(SessionTrainer):
         top = np.argsort(-p, kind="stable")[:5]
         arrays = []
         if self.cfg.model == "gpt":
-            arrays.append(("attention", self.attention_maps(rec)))
+            arrays.append(("attention", attention))
         n_params = sum(p_.numel() for p_ in self.model.parameters())
         if n_params <= LINK_PARAMS:
             arrays.append(("params", np.concatenate([q.array.ravel() for q in self.model.parameters()])))
         train = self.train_loss if self.train_loss is not None and math.isfinite(self.train_loss) else None
         header = {"type": "frame", "rev": self.rev, "step": self.steps, "epoch": self.epoch, "train_loss": train,
                   "val_loss": ev["val_loss"], "evaluated_step": ev["step"], "floor": self.floor,
-                  "val_floor": self.val_floor, "loss_recorded": finite(rec.ops[rec.loss_index].output),
+                  "val_floor": self.val_floor, "loss_recorded": loss_recorded, "recorded_step": recorded_step,
                   "window": {"start": start, "length": T, "ids": self.ids[start:start + T].tolist(),
                              "next": int(self.ids[start + T])},
                   "next": [[int(k), float(p[k])] for k in top],

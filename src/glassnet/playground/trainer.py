@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import time
 
 import numpy as np
 
@@ -47,6 +48,24 @@ class SessionTrainer:
     """What every page's trainer shares: mini-batches drawn without replacement from ``y_train``,
     epoch after epoch, in an order from the session's own ``batch_rng`` (needs ``order``,
     ``cursor``, ``cfg.batch_size``), and rebuilding only what changed controls touch."""
+
+    #: seconds between two recordings of a frame's heavier views (an explain recording) while
+    #: playing; the session sets it from how many tabs share its process (0: every frame)
+    record_every = 0.0
+    #: the evaluation's interval is multiplied by this (the session sets it in a crowd)
+    eval_scale = 1.0
+    _recorded = None
+
+    def recorded(self, playing: bool, make, key=()):
+        """``make()`` (a frame's recorded views), or while playing the last one if it is younger than
+        ``record_every`` s and ``key`` (the objects the views show: the model, the selection) holds
+        the same objects; (views, the step they were recorded at).  Paused, it records now."""
+        now = time.perf_counter()
+        c = self._recorded
+        if (not playing or c is None or now - c[0] >= self.record_every or len(c[3]) != len(key)
+                or any(a is not b for a, b in zip(c[3], key))):
+            self._recorded = c = (now, make(), self.steps, tuple(key))
+        return c[1], c[2]
 
     def rebuild_for(self, changed: set, network_fields, data_fields=frozenset()) -> None:
         """The data, the network, the optimizer, or only the learning rate (``cfg`` is the new one)."""
