@@ -5,9 +5,11 @@ module itself imports nothing from torch.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .records import SATURATION_Z
+from .records import SATURATION_Z, ParamStat
 
 _FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.functional and Tensor)
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
@@ -66,6 +68,23 @@ def _norms(torch, tensors) -> list:
     except (AttributeError, RuntimeError):
         norms = [t.detach().float().norm() for t in tensors]
     return torch.stack(list(norms)).tolist()
+
+
+def _param_stats(torch, rows, values: bool) -> dict:
+    """One ``ParamStat`` per ``(name, parameter, weight before the update, held by an optimizer)``
+    row: the gradient's and the weight's norms (and, with ``values``, the arrays themselves)."""
+    grads = [p.grad for _, p, _, _ in rows]
+    g_norms = iter(_norms(torch, [g for g in grads if g is not None]))
+    w_norms = _norms(torch, [w for _, _, w, _ in rows])
+    stats = {}
+    for (name, p, before, in_opt), g, wn in zip(rows, grads, w_norms):
+        gn = next(g_norms) if g is not None else None
+        stat = ParamStat(name, tuple(p.shape), in_opt, p.requires_grad, gn, wn,
+                         grad_finite=gn is None or math.isfinite(gn))
+        if values:
+            stat.values = {"before": _numpy(before), "grad": _numpy(g) if g is not None else None}
+        stats[name] = stat
+    return stats
 
 
 def _activation_stats(kind, x, out, stats) -> None:

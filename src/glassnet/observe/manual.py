@@ -10,11 +10,9 @@ gradients are measured right after ``backward()``, and their update is ‖w at t
 """
 from __future__ import annotations
 
-import math
 import sys
 
-from ._torch_util import _norms, _numpy
-from .records import ParamStat
+from ._torch_util import _norms, _numpy, _param_stats
 
 #: The step name manual updates get in ``Step.optimizer``.
 MANUAL = "manual update"
@@ -95,17 +93,8 @@ class ManualUpdates:
         """Right after ``backward()``: each leaf's gradient and weight norm into ``step.params``."""
         if self.before is None:
             return
-        grads = [p.grad for _, p in self.entries]
-        present = [g for g in grads if g is not None]
-        g_norms = iter(_norms(self.torch, present))
-        w_norms = _norms(self.torch, self.before)
-        for (name, p), before, g, wn in zip(self.entries, self.before, grads, w_norms):
-            gn = next(g_norms) if g is not None else None
-            stat = ParamStat(name, tuple(p.shape), True, p.requires_grad, gn, wn,
-                             grad_finite=gn is None or math.isfinite(gn))
-            if self.values:
-                stat.values = {"before": _numpy(before), "grad": _numpy(g) if g is not None else None}
-            step.params[name] = stat
+        step.params.update(_param_stats(self.torch, [(name, p, before, True) for (name, p), before
+                                                      in zip(self.entries, self.before)], self.values))
         step.optimizer = MANUAL
 
     def close(self, step) -> None:

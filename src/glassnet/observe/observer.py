@@ -38,13 +38,11 @@ import math
 import sys
 import weakref
 
-import numpy as np
-
-from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _watched,
-                          attention_stats, last_step_index, mixes_axes)
+from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
+                          _watched, attention_stats, last_step_index, mixes_axes)
 from .hooks import TorchHooks, module_paths
 from .manual import ManualUpdates, record_updates
-from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, ParamStat, Step, StepLimitReached,
+from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
                       summarize_target)
 
 __all__ = ["observe", "TorchObserver"]
@@ -424,18 +422,9 @@ class TorchObserver:
             return
         with torch.no_grad():
             weights = [p.detach() for _, p, _ in entries]
-            w_norms = _norms(torch, weights)
-            grads = [p.grad for _, p, _ in entries]
-            present = [g for g in grads if g is not None]
-            g_norms = iter(_norms(torch, present))
+            step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
+                                                    in zip(entries, weights)], self.values))
             self._before = [w.clone() for w in weights]
-        for (name, p, in_opt), wn, g in zip(entries, w_norms, grads):
-            gn = next(g_norms) if g is not None else None
-            stat = ParamStat(name, tuple(p.shape), in_opt, p.requires_grad, gn, wn,
-                             grad_finite=gn is None or np.isfinite(gn))
-            if self.values:
-                stat.values = {"before": _numpy(p), "grad": _numpy(g) if g is not None else None}
-            step.params[name] = stat
 
     def _step_post(self, optimizer, args, kwargs):
         torch = self.torch
