@@ -135,6 +135,10 @@ def test_the_url_reproduces_the_set_up(browser, server):  # noqa: F811
         b = Page(browser, server, link)
         try:
             cfg_becomes(b, **a.session.trainer.cfg.model_dump())
+            # the session takes the config first and rebuilds its model after it: wait for the model
+            same = lambda: all(np.array_equal(x.array, y.array) for x, y in zip(  # noqa: E731
+                a.session.trainer.model.parameters(), b.session.trainer.model.parameters()))
+            wait_until(same, timeout=10)
             for x, y in zip(a.session.trainer.model.parameters(), b.session.trainer.model.parameters()):
                 np.testing.assert_array_equal(x.array, y.array)
         finally:
