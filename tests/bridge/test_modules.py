@@ -174,6 +174,7 @@ RECURRENT = {  # name → (glassnet module factory, input shape); outputs (y, h)
     "RNN": (lambda: gnn.RNN(3, 4, 2, nonlinearity="relu", bidirectional=True), (5, 2, 3)),
     "LSTM": (lambda: gnn.LSTM(3, 4, num_layers=2, batch_first=True, dropout=0.5).eval(), (2, 5, 3)),
     "LSTM(bidirectional)": (lambda: gnn.LSTM(3, 4, bias=False, bidirectional=True), (5, 2, 3)),
+    "LSTM(proj_size)": (lambda: gnn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2), (5, 2, 3)),
     "GRU": (lambda: gnn.GRU(3, 4, num_layers=2, bidirectional=True), (5, 2, 3)),
     "RNNCell": (lambda: gnn.RNNCell(3, 4, nonlinearity="relu"), (2, 3)),
     "LSTMCell": (lambda: gnn.LSTMCell(3, 4), (2, 3)),

@@ -39,6 +39,18 @@ class LSTMNet(nn.Module):
         return self.out(o[:, -1] + c[-1])
 
 
+class ProjLSTMNet(nn.Module):
+    """An LSTM with projections (proj_size): torch's call replayed with glassnet's weight_hr."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True, proj_size=2)
+        self.out = nn.Linear(4, 1)
+
+    def forward(self, x):
+        o, (h, c) = self.lstm(x)
+        return self.out(o[:, -1]) + c[-1].sum(1, keepdim=True)
+
+
 def step(lib, model, x, y):
     opt = lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)  # Adam would blow up
     # the key bias's gradient, zero up to rounding (softmax ignores a constant per row)
@@ -52,7 +64,7 @@ def step(lib, model, x, y):
     return rec
 
 
-@pytest.mark.parametrize("net", [AttentionNet, LSTMNet])
+@pytest.mark.parametrize("net", [AttentionNet, LSTMNet, ProjLSTMNet])
 def test_torch_sequence_step_agrees_with_its_glassnet_twin(net):
     torch.manual_seed(0)
     tmodel = net()

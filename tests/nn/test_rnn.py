@@ -113,7 +113,9 @@ CONFIGS = [("RNN", (3, 4), {}), ("RNN", (3, 4, 2), {"nonlinearity": "relu", "bia
            ("LSTM", (3, 4), {"num_layers": 2, "bidirectional": True, "batch_first": True, "dropout": 0.25}),
            ("GRU", (2, 5), {"bias": False, "bidirectional": True}),
            ("RNNCell", (3, 4), {"nonlinearity": "relu"}), ("LSTMCell", (3, 4), {"bias": False}),
-           ("GRUCell", (3, 4), {})]
+           ("GRUCell", (3, 4), {}),
+           ("LSTM", (3, 5), {"num_layers": 2, "bidirectional": True, "proj_size": 2}),
+           ("LSTM", (3, 5), {"bias": False, "proj_size": 4})]
 
 
 @pytest.mark.parametrize("name,args,kw", CONFIGS)
@@ -164,6 +166,12 @@ def _error(make, call):
     (lambda nn: nn.LSTM(3, 4), lambda m, lib: m.__class__(3, 0)),
     (lambda nn: nn.LSTM(3, 4), lambda m, lib: m.__class__(3, 4, num_layers=0)),
     (lambda nn: nn.LSTM(3, 4), lambda m, lib: m.__class__(3.0, 4)),
+    (lambda nn: nn.LSTM(3, 4), lambda m, lib: m.__class__(3, 4, proj_size=4)),
+    (lambda nn: nn.LSTM(3, 4), lambda m, lib: m.__class__(3, 4, proj_size=-1)),
+    (lambda nn: nn.LSTM(3, 4, proj_size=2),
+     lambda m, lib: m(lib.zeros(5, 2, 3), (lib.zeros(1, 2, 4), lib.zeros(1, 2, 4)))),
+    (lambda nn: nn.LSTM(3, 4, proj_size=2),
+     lambda m, lib: m(lib.zeros(5, 2, 3), (lib.zeros(1, 2, 2), lib.zeros(1, 2, 2)))),
 ])
 def test_errors_have_torchs_types_and_messages(make, call):
     t, g = _error(make, call)
@@ -179,9 +187,56 @@ def test_cell_shape_errors_are_runtime_errors():
             nn.RNNCell(3, 4)(lib.zeros(2, 3), lib.zeros(2, 5))
 
 
-def test_proj_size_says_what_to_do():
-    with pytest.raises(NotImplementedError, match="nn.Linear"):
-        gnn.LSTM(3, 4, proj_size=2)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(layers=st.integers(1, 3), bidirectional=st.booleans(), batch_first=st.booleans(),
+       T=st.integers(1, 5), B=st.integers(1, 3), I=st.integers(1, 4), H=st.integers(2, 5), data=st.data(),
+       bias=st.booleans(), given_states=st.booleans(), unbatched=st.booleans(), seed=st.integers(0, 999))
+def test_lstm_with_projections_matches_torch(dtype, layers, bidirectional, batch_first, T, B, I, H, data,
+                                             bias, given_states, unbatched, seed):
+    """``LSTM(proj_size=P)``: h_0/h_n (L·D, B, P), c_0/c_n (L·D, B, H), output D·P wide; values
+    and the gradients of input, states and every parameter (``weight_hr_l{k}`` included)."""
+    P = data.draw(st.integers(1, H - 1))
+    args = dict(num_layers=layers, bidirectional=bidirectional, batch_first=batch_first, bias=bias, proj_size=P)
+    torch.manual_seed(seed)
+    t = torch.nn.LSTM(I, H, **args).to(TDT[dtype])
+    g = gnn.LSTM(I, H, **args).to(GDT[dtype])
+    _copy(g, t)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(T, I) if unbatched else ((B, T, I) if batch_first else (T, B, I))).astype(NP[dtype])
+    D = 2 if bidirectional else 1
+    lead = (layers * D,) if unbatched else (layers * D, B)
+    states = ([rng.normal(size=lead + (P,)).astype(NP[dtype]), rng.normal(size=lead + (H,)).astype(NP[dtype])]
+              if given_states else None)
+    gv, gg = _run(glassnet, g, x, states, seed)
+    tv, tg = _run(torch, t, x, states, seed)
+    assert gv[0].shape[-1] == D * P and gv[1].shape[-1] == P and gv[2].shape[-1] == H
+    for a, b in zip(gv + gg, tv + tg):
+        _close(a, b, dtype, T * layers)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4), bidirectional=st.booleans(),
+       seed=st.integers(0, 999))
+def test_lstm_with_projections_on_packed_sequences_matches_torch(dtype, lengths, bidirectional, seed):
+    I, H, P, B, T = 3, 4, 2, len(lengths), max(lengths)
+    torch.manual_seed(seed)
+    t = torch.nn.LSTM(I, H, num_layers=2, bidirectional=bidirectional, proj_size=P).to(TDT[dtype])
+    g = gnn.LSTM(I, H, num_layers=2, bidirectional=bidirectional, proj_size=P).to(GDT[dtype])
+    _copy(g, t)
+    x = np.random.default_rng(seed).normal(size=(T, B, I)).astype(NP[dtype])
+    results = []
+    for lib, m in ((glassnet, g), (torch, t)):
+        xs = lib.tensor(x.copy(), requires_grad=True)
+        packed = lib.nn.utils.rnn.pack_padded_sequence(xs, lengths, enforce_sorted=False)
+        out, (h, c) = m(packed)
+        padded, _ = lib.nn.utils.rnn.pad_packed_sequence(out)
+        r = np.random.default_rng(seed)
+        sum((o * lib.tensor(r.uniform(-1, 1, size=tuple(o.shape)).astype(x.dtype))).sum()
+            for o in (padded, h, c)).backward()
+        results.append([padded.detach().numpy(), h.detach().numpy(), c.detach().numpy(), xs.grad.numpy()]
+                       + [p.grad.numpy() for p in m.parameters()])
+    for a, b in zip(*results):
+        _close(a, b, dtype, 2 * T)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

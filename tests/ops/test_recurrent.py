@@ -110,3 +110,52 @@ def test_lstm_node_keeps_gates_and_states_in_processing_order():
     np.testing.assert_allclose(out[3], node.h[1])          # time 3 is processing step 0
     np.testing.assert_allclose(out[4], node.h[4])          # then h_T and c_T
     np.testing.assert_allclose(out[5], node.c[4])
+
+
+def _proj_arrays(T, B, I, H, P, bias, dtype, seed):
+    """x, (h0 (B, P), c0 (B, H)) and [W_ih, W_hh (4H, P), (b_ih, b_hh), W_hr (P, H)]."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(T, B, I)).astype(dtype)
+    states = [rng.normal(size=(B, P)).astype(dtype), rng.normal(size=(B, H)).astype(dtype)]
+    shapes = [(4 * H, I), (4 * H, P)] + ([(4 * H,), (4 * H,)] if bias else []) + [(P, H)]
+    return x, states, [rng.uniform(-0.6, 0.6, size=s).astype(dtype) for s in shapes]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(T=st.integers(1, 6), B=st.integers(1, 4), I=st.integers(1, 5), H=st.integers(2, 6),
+       data=st.data(), bias=st.booleans(), reverse=st.booleans(), seed=st.integers(0, 2**16))
+def test_lstm_projection_matches_torch(dtype, T, B, I, H, data, bias, reverse, seed):
+    """``proj=True`` (torch's ``LSTM(proj_size=P)``): the output's h rows are P wide, padded to
+    H with zeros; values and every gradient (W_hr's included) as torch's."""
+    P = data.draw(st.integers(1, H - 1))
+    x, states, weights = _proj_arrays(T, B, I, H, P, bias, NP[dtype], seed)
+    up = np.random.default_rng(seed + 1).uniform(-1, 1, size=(T + 2, B, H)).astype(NP[dtype])
+    up[:T + 1, :, P:] = 0          # the padding is no output of torch's
+    ts = [glassnet.tensor(a.copy(), requires_grad=True) for a in [x, *states, *weights]]
+    out = LSTMLayer.apply(*ts, reverse=reverse, proj=True)
+    out.backward(glassnet.tensor(up))
+    gv, gg = out.detach().numpy(), [t.grad.numpy() for t in ts]
+    assert np.all(gv[:T + 1, :, P:] == 0)
+
+    tt = [torch.tensor(a.copy(), requires_grad=True) for a in [x, *states, *weights]]
+    m = torch.nn.LSTM(I, H, bias=bias, proj_size=P).to(torch.float64 if dtype == "float64" else torch.float32)
+    names = ["weight_ih_l0", "weight_hh_l0"] + (["bias_ih_l0", "bias_hh_l0"] if bias else []) + ["weight_hr_l0"]
+    xs = tt[0].flip(0) if reverse else tt[0]
+    y, (hn, cn) = torch.func.functional_call(m, dict(zip(names, tt[3:])),
+                                             (xs, (tt[1].unsqueeze(0), tt[2].unsqueeze(0))))
+    y = y.flip(0) if reverse else y
+    tv = torch.cat([y, hn], 0)
+    (tv * torch.tensor(up[:T + 1, :, :P])).sum().add((cn[0] * torch.tensor(up[T + 1])).sum()).backward()
+    _assert_close(gv[:T + 1, :, :P], tv.detach().numpy(), dtype, T)
+    _assert_close(gv[T + 1], cn[0].detach().numpy(), dtype, T)
+    for a, b in zip(gg, [t.grad.numpy() for t in tt]):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        _assert_close(a, b, dtype, T)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_projection_gradcheck_float64(reverse, bias):
+    x, states, weights = _proj_arrays(3, 2, 3, 3, 2, bias, np.float64, 7)
+    ts = [glassnet.tensor(a, requires_grad=True) for a in [x, *states, *weights]]
+    assert gradcheck(lambda *a: LSTMLayer.apply(*a, reverse=reverse, proj=True), ts)

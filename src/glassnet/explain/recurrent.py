@@ -134,6 +134,10 @@ def lstm_step(rec, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, mo
     op = hits[0]
     values = [np.asarray(v, dtype=np.float64) for v in op.input_values]
     x, w_ih, w_hh = values[0], values[3], values[4]
+    if w_hh.shape[1] * 4 != w_ih.shape[0]:
+        raise NotImplementedError(f"lstm_step does not yet show an LSTM with projections (proj_size="
+                                  f"{w_hh.shape[1]}): its h_t = W_hr·(o·tanh c_t); record an LSTM "
+                                  f"without proj_size to see its gates")
     T, B, _ = x.shape
     H = w_hh.shape[1]
     for name, value, size in (("t", t, T), ("batch", batch, B), ("unit", unit, H)):

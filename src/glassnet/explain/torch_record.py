@@ -56,9 +56,11 @@ def _recurrent(mode: str):
             raise CrossingError("explain.record: packed sequences of a torch RNN cannot be "
                                 "replayed yet; record a step on padded tensors")
         states = tuple(hx) if mode == "LSTM" else (hx,)
-        hidden = states[0].shape[-1]
+        hidden = states[-1].shape[-1]                     # (an LSTM's c: H wide even with proj_size)
         cls = {"LSTM": glassnet.nn.LSTM, "GRU": glassnet.nn.GRU}.get(mode, glassnet.nn.RNN)
         extra = {} if cls is not glassnet.nn.RNN else {"nonlinearity": mode[4:].lower()}
+        if mode == "LSTM" and states[0].shape[-1] != hidden:
+            extra["proj_size"] = states[0].shape[-1]
         layer = cls(input.shape[-1], hidden, num_layers, bias=has_biases, batch_first=batch_first,
                     dropout=dropout, bidirectional=bidirectional, **extra)
         layer.train(train)

@@ -10,8 +10,9 @@ step.  The parameters are torch's, in torch's order and gate order (``weight_ih_
 LSTM i, f, g, o; GRU r, z, n), so a ``state_dict`` crosses to torch unchanged.
 
 Input may be a ``PackedSequence`` (``nn.utils.rnn``): the padded batch then runs with each
-sequence's own length (``batch_sizes``; see ``ops/recurrent.py``).  Not here: ``proj_size``
-(LSTM projections).
+sequence's own length (``batch_sizes``; see ``ops/recurrent.py``).  ``LSTM(proj_size=P)`` adds
+torch's ``weight_hr_l{k}`` (P, H): h_t = W_hr·(o ⊙ tanh c_t) is P wide (so are h_0, h_n, the
+output's features and ``weight_hh``'s columns), c stays H wide.
 """
 from __future__ import annotations
 
@@ -66,24 +67,24 @@ class RNNBase(Module):
             raise ValueError("proj_size should be a positive integer or zero to disable projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if proj_size:
-            raise NotImplementedError(
-                "LSTM: proj_size > 0 (LSTM with projections, weight_hr_l{k}) is not implemented in "
-                "glassnet; use proj_size=0 and an nn.Linear(hidden_size, proj_size) on the output.")
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         gate_size = _GATES[mode] * hidden_size
         num_directions = 2 if bidirectional else 1
+        real_hidden_size = proj_size if proj_size > 0 else hidden_size
         self._flat_weights_names, self._all_weights = [], []
         for layer in range(num_layers):
             for direction in range(num_directions):
-                layer_input = input_size if layer == 0 else hidden_size * num_directions
+                layer_input = input_size if layer == 0 else real_hidden_size * num_directions
                 suffix = "_reverse" if direction == 1 else ""
                 names = [f"weight_ih_l{layer}{suffix}", f"weight_hh_l{layer}{suffix}"]
-                shapes = [(gate_size, layer_input), (gate_size, hidden_size)]
+                shapes = [(gate_size, layer_input), (gate_size, real_hidden_size)]
                 if bias:
                     names += [f"bias_ih_l{layer}{suffix}", f"bias_hh_l{layer}{suffix}"]
                     shapes += [(gate_size,), (gate_size,)]
+                if proj_size > 0:                    # LSTM with projections: h = W_hr·(o ⊙ tanh c)
+                    names.append(f"weight_hr_l{layer}{suffix}")
+                    shapes.append((proj_size, hidden_size))
                 for name, shape in zip(names, shapes):
                     setattr(self, name, Parameter(empty(shape, dtype=dtype, device=device)))
                 self._flat_weights_names.extend(names)
@@ -135,9 +136,10 @@ class RNNBase(Module):
         if input.size(-1) != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.size(-1)}")
-        expected = (self.num_layers * (2 if self.bidirectional else 1), batch, self.hidden_size)
+        LD = self.num_layers * (2 if self.bidirectional else 1)
         states = hx if isinstance(hx, tuple) else (hx,)
         for k, h in enumerate(states):
+            expected = (LD, batch, self.proj_size if self.proj_size and k == 0 else self.hidden_size)
             if h is not None and tuple(h.shape) != expected:
                 which = f"hidden[{k}] size" if self.mode == "LSTM" else "hidden size"
                 raise RuntimeError(f"Expected {which} {expected}, got {list(h.shape)}")
@@ -197,8 +199,9 @@ class RNNBase(Module):
         lstm = self.mode == "LSTM"
         T, B = x.shape[0], x.shape[1]
         self._check(x, states if lstm else states[0], B)
-        D, H = (2 if self.bidirectional else 1), self.hidden_size
-        zero = None
+        D, H, P = (2 if self.bidirectional else 1), self.hidden_size, self.proj_size
+        widths = (P or H, H) if lstm else (H,)           # h (proj_size wide with projections), c
+        zero = {}
         finals: list = [[] for _ in states]
         layer_input = x
         for layer in range(self.num_layers):
@@ -206,14 +209,21 @@ class RNNBase(Module):
             for d in range(D):
                 k = layer * D + d
                 init_states = []
-                for h in states:
+                for h, width in zip(states, widths):
                     if h is None:
-                        zero = zero if zero is not None else zeros(B, H, dtype=x.dtype)
-                        init_states.append(zero)
+                        if width not in zero:
+                            zero[width] = zeros(B, width, dtype=x.dtype)
+                        init_states.append(zero[width])
                     else:
                         init_states.append(h[k])
                 weights = [getattr(self, n) for n in self._all_weights[k]]
                 kw = {"reverse": d == 1, "batch_sizes": batch_sizes}
+                if lstm and P:                            # h rows padded to H (ops/recurrent.py)
+                    out = LSTMLayer.apply(layer_input, *init_states, *weights, **kw, proj=True)
+                    outs.append(out[:T, :, :P])
+                    finals[0].append(out[T, :, :P])
+                    finals[1].append(out[T + 1])
+                    continue
                 if lstm:
                     out = LSTMLayer.apply(layer_input, *init_states, *weights, **kw)
                 elif self.mode == "GRU":
@@ -263,7 +273,8 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory (gates i, f, g, o; see ``ops/recurrent.py``'s ``LSTMLayer``).
 
-    ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``.
+    ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``; with ``proj_size=P``
+    h_0, h_n and the output's features are P wide (h_t = W_hr·(o ⊙ tanh c_t)), c_0 and c_n H wide.
     """
 
     def __init__(self, *args, **kwargs):

@@ -24,6 +24,7 @@ is time order t = s forwards and t = T−1−s for ``reverse``):
   GRU [r | z | n], RNN the new state itself);
 * ``h`` (T+1, B, H): h[0] = h₀, h[s+1] the state after step s;
 * ``c`` (T+1, B, H) (LSTM): c[0] = c₀, c[s+1] the cell state after step s; ``tanh_c`` (T, B, H);
+  with projections ``h`` is (T+1, B, P) and ``r`` (T, B, H) is o ⊙ tanh c before W_hr;
 * ``whn`` (T, B, H) (GRU): W_hn·h_{s−1} + b_hn, the part r multiplies.
 
 **Output.** One array: the states in time order (T rows), then the final state h_T (RNN/GRU:
@@ -65,7 +66,7 @@ def _halved(a, rows):
     return a
 
 
-def _input_grads(node, dxw, x, w_ih, first_w: int):
+def _input_grads(node, dxw, x, w_ih, first_w: int, has_bias=None):
     """∂L/∂x, ∂L/∂W_ih and ∂L/∂b_ih from dXW (T, B, G·H) in processing order (the inputs' part
     of the chain rule, shared by the three layers): ∂L/∂x_t = dXW_t·W_ih, ∂L/∂W_ih = Σ dXWᵀ·x,
     ∂L/∂b_ih = Σ dXW."""
@@ -77,8 +78,10 @@ def _input_grads(node, dxw, x, w_ih, first_w: int):
         gx = gx[::-1]
     gw = np.dot(d2.T, xs.reshape(T * B, I)) if node.needs_grad(first_w) else None
     # Σ over rows as a product with a row of ones (as ops.linalg.Linear does: faster than .sum)
+    if has_bias is None:
+        has_bias = len(node.inputs) > first_w + 2
     gb = (np.dot(np.ones(len(d2), dtype=d2.dtype), d2)
-          if len(node.inputs) > first_w + 2 and node.needs_grad(first_w + 2) else None)
+          if has_bias and node.needs_grad(first_w + 2) else None)
     return gx, gw, gb
 
 
@@ -177,25 +180,37 @@ class LSTMLayer(Function):
 
     The factors multiplying ∂L/∂c_s and ∂L/∂h_s (K below) depend on forward values only, so they
     are computed for all steps before the walk.
+
+    **Projections** (torch's ``proj_size``; ``proj=True``, W_hr (P, H) the last input):
+    r_s = o ⊙ tanh(c_s), h_s = r_s·W_hrᵀ of width P < H, and W_hh is (4H, P).  The chain rule
+    above then reads ∂L/∂r_s = ∂L/∂h_s·W_hr where it had ∂L/∂h_s, and ∂L/∂W_hr = Σ_s ∂L/∂h_sᵀ·r_s.
+    The node keeps ``r`` (T, B, H); its output is (T+2, B, H) with the h rows (width P) padded
+    with zeros on the right.
     """
 
     saves_inputs = True
 
-    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, batch_sizes=None):
-        self.reverse = reverse
-        self.x, self.w_ih, self.w_hh = x, w_ih, w_hh
+    def forward(self, x, h0, c0, w_ih, w_hh, *rest, reverse=False, batch_sizes=None, proj=False):
+        # rest: (b_ih, b_hh), (b_ih, b_hh, w_hr), (w_hr,) with proj, or nothing
+        w_hr = rest[-1] if proj else None
+        b_ih, b_hh = rest[:2] if len(rest) - proj == 2 else (None, None)
+        self.reverse, self.proj, self.has_bias = reverse, proj, b_ih is not None
+        self.x, self.w_ih, self.w_hh, self.w_hr = x, w_ih, w_hh, w_hr
         T, B, _ = x.shape
         self.ks = ks = _steps(batch_sizes, T, B)
-        H = w_hh.shape[1]
+        H = w_ih.shape[0] // 4
+        P = w_hh.shape[1]                                      # H, or proj_size
         sig = ((0, 2 * H), (3 * H, 4 * H))                     # the rows of i, f and o
         xw = _projection(x, _halved(w_ih, sig), None if b_ih is None else _halved(b_ih + b_hh, sig))
         dt = xw.dtype
         gates = np.empty((T, B, 4 * H), dtype=dt)
-        h = np.empty((T + 1, B, H), dtype=dt)
+        h = np.empty((T + 1, B, P), dtype=dt)
         c = np.empty((T + 1, B, H), dtype=dt)
         tanh_c = np.empty((T, B, H), dtype=dt)
+        r = np.empty((T, B, H), dtype=dt) if proj else None   # o ⊙ tanh c_s, before W_hr
         h[0], c[0] = h0, c0
         w_hhT = np.ascontiguousarray(_halved(w_hh, sig).T)   # contiguous: BLAS is faster
+        w_hrT = np.ascontiguousarray(w_hr.T) if proj else None
         tmp = np.empty((B, H), dtype=dt)
         for s in range(T):
             t = T - 1 - s if reverse else s
@@ -209,47 +224,67 @@ class LSTMLayer(Function):
             np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tmp)
             c[s + 1] += tmp                                  # + i ⊙ g
             np.tanh(c[s + 1], out=tanh_c[s])
-            np.multiply(a[:, 3 * H:], tanh_c[s], out=h[s + 1])  # o ⊙ tanh c_s
+            if proj:                                         # h_s = (o ⊙ tanh c_s)·W_hrᵀ
+                np.multiply(a[:, 3 * H:], tanh_c[s], out=r[s])
+                np.dot(r[s], w_hrT, out=h[s + 1])
+            else:
+                np.multiply(a[:, 3 * H:], tanh_c[s], out=h[s + 1])  # o ⊙ tanh c_s
             if ks[t] < B:                                    # ended sequences keep their state
                 h[s + 1, ks[t]:], c[s + 1, ks[t]:] = h[s, ks[t]:], c[s, ks[t]:]
-        self.gates, self.h, self.c, self.tanh_c = gates, h, c, tanh_c
-        return _output(h, reverse, ks, h[T], c[T])
+        self.gates, self.h, self.c, self.tanh_c, self.r = gates, h, c, tanh_c, r
+        if not proj:
+            return _output(h, reverse, ks, h[T], c[T])
+        out = np.zeros((T + 2, B, H), dtype=dt)               # h (width P < H) padded with zeros
+        out[:T + 1, :, :P] = _output(h, reverse, ks, h[T])
+        out[T + 1] = c[T]
+        return out
 
     def backward(self, g):
-        gates, c, tc, w_hh = self.gates, self.c, self.tanh_c, self.w_hh
+        gates, c, tc, w_hh, w_hr = self.gates, self.c, self.tanh_c, self.w_hh, self.w_hr
         T, B, H4 = gates.shape
-        H = H4 // 4
+        H, P = H4 // 4, w_hh.shape[1]
         i, f, gg, o = (gates[..., k * H:(k + 1) * H] for k in range(4))
-        # K[s] (T, B, 4, H): dA = [K_i, K_f, K_g]·∂L/∂c_s and K_o·∂L/∂h_s (see the docstring)
+        # K[s] (T, B, 4, H): dA = [K_i, K_f, K_g]·∂L/∂c_s and K_o·∂L/∂r_s (see the docstring)
         K = np.empty((T, B, 4, H), dtype=gates.dtype)
         K[:, :, 0] = gg * i * (1 - i)
         K[:, :, 1] = c[:-1] * f * (1 - f)
         K[:, :, 2] = i * (1 - gg * gg)
         K[:, :, 3] = tc * o * (1 - o)
-        P = o * (1 - tc * tc)                      # ∂c-contribution of ∂L/∂h_s: o ⊙ (1 − tanh²c)
+        Pc = o * (1 - tc * tc)                     # ∂c-contribution of ∂L/∂r_s: o ⊙ (1 − tanh²c)
         dA = np.empty((T, B, 4, H), dtype=gates.dtype)
-        dh = np.array(g[T])                        # ∂L/∂h_T from h_n
+        gh = g[..., :P] if self.proj else g        # the h rows' gradient (the padding dropped)
+        dH = np.empty((T, B, P), dtype=gates.dtype) if self.proj else None
+        dh = np.array(gh[T])                       # ∂L/∂h_T from h_n
         dc = np.array(g[T + 1])                    # ∂L/∂c_T from c_n
         for s in range(T - 1, -1, -1):
             t = T - 1 - s if self.reverse else s
             k = self.ks[t]
-            dh[:k] += g[t, :k]                                    # ∂L/∂h_s
+            dh[:k] += gh[t, :k]                                   # ∂L/∂h_s
             keep_h, keep_c = dh[k:].copy(), dc[k:].copy()         # (ended rows: passed on)
-            dc += dh * P[s]                                       # ∂L/∂c_s
+            if self.proj:                                         # ∂L/∂r_s = ∂L/∂h_s·W_hr
+                dH[s] = dh
+                dH[s, k:] = 0
+                dr = np.dot(dh, w_hr)
+            else:
+                dr = dh
+            dc += dr * Pc[s]                                      # ∂L/∂c_s
             np.multiply(K[s, :, :3], dc[:, None, :], out=dA[s, :, :3])  # dA_i, dA_f, dA_g
-            np.multiply(K[s, :, 3], dh, out=dA[s, :, 3])          # dA_o
+            np.multiply(K[s, :, 3], dr, out=dA[s, :, 3])          # dA_o
             dA[s, k:] = 0
             dc *= f[s]                                            # ∂L/∂c_{s−1}
             dh = np.dot(dA[s].reshape(B, H4), w_hh)               # ∂L/∂h_{s−1}
             dh[k:], dc[k:] = keep_h, keep_c
         dA = dA.reshape(T, B, H4)
-        gx, gw_ih, gb = _input_grads(self, dA, self.x, self.w_ih, 3)
-        hp = self.h[:-1].reshape(-1, H)
+        gx, gw_ih, gb = _input_grads(self, dA, self.x, self.w_ih, 3, self.has_bias)
+        hp = self.h[:-1].reshape(-1, P)
         gw_hh = np.dot(dA.reshape(-1, H4).T, hp) if self.needs_grad(4) else None
         grads = (gx, dh if self.needs_grad(1) else None, dc if self.needs_grad(2) else None,
                  gw_ih, gw_hh)
-        if len(self.inputs) == 7:
+        if self.has_bias:
             grads += (gb, gb if self.needs_grad(6) else None)
+        if self.proj:                              # ∂L/∂W_hr = Σ_s ∂L/∂h_sᵀ·r_s
+            grads += (np.dot(dH.reshape(-1, P).T, self.r.reshape(-1, H))
+                      if self.needs_grad(len(self.inputs) - 1) else None,)
         return grads
 
 
