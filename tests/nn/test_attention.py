@@ -63,14 +63,16 @@ def agree(a, b, dtype):
 @given(N=st.integers(1, 3), heads=st.integers(1, 3), hd=st.integers(1, 3), L=st.integers(1, 5),
        S=st.integers(1, 5), batch_first=st.booleans(), inputs=st.sampled_from(["self", "kv", "qkv", "kdim"]),
        mask=st.sampled_from(["none", "bool2d", "float2d", "bool3d", "kpm", "kpm+bool", "kpm-float"]),
-       need=st.booleans(), average=st.booleans(), bias=st.booleans(), seed=st.integers(0, 2**16))
+       need=st.booleans(), average=st.booleans(), bias=st.booleans(), bias_kv=st.booleans(),
+       zero_attn=st.booleans(), seed=st.integers(0, 2**16))
 def test_multihead_attention_matches_torch(dtype, N, heads, hd, L, S, batch_first, inputs, mask, need, average,
-                                           bias, seed):
+                                           bias, bias_kv, zero_attn, seed):
     E = heads * hd
     rng = np.random.default_rng(seed)
     d = NP[dtype]
     kdim = E + 1 if inputs == "kdim" else None
-    g, t = pair(dtype, E, heads, bias=bias, batch_first=batch_first, kdim=kdim, vdim=kdim)
+    g, t = pair(dtype, E, heads, bias=bias, batch_first=batch_first, kdim=kdim, vdim=kdim,
+                add_bias_kv=bias_kv, add_zero_attn=zero_attn)
     if inputs == "self":
         S = L
 
@@ -156,13 +158,50 @@ def test_parameters_init_and_repr_as_torch():
     assert [n for n, _ in sep.named_parameters()] == [n for n, _ in tsep.named_parameters()]
 
 
+def test_bias_kv_parameters_init_and_state_dict_as_torch():
+    """add_bias_kv: bias_k, bias_v (1, 1, E), xavier-normal (std √(2/(E + E)) on a (1, 1, E)
+    tensor), between in_proj_bias and out_proj in the state dict, as torch has them."""
+    glassnet.manual_seed(0)
+    m = nn.MultiheadAttention(4096, 4, add_bias_kv=True, add_zero_attn=True)
+    t = torch.nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True)
+    assert list(m.state_dict()) == list(t.state_dict()) == [
+        "in_proj_weight", "in_proj_bias", "bias_k", "bias_v", "out_proj.weight", "out_proj.bias"]
+    assert repr(m).replace("4096", "8") == repr(t) and m.add_zero_attn is True
+    for p in (m.bias_k, m.bias_v):
+        assert p.shape == (1, 1, 4096) and p.requires_grad
+        assert abs(p.detach().numpy().std() * np.sqrt(4096) - 1) < 0.05
+    plain = nn.MultiheadAttention(4, 2, add_zero_attn=True)
+    assert plain.bias_k is None and plain.bias_v is None and "bias_k" not in plain.state_dict()
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_bias_kv_and_zero_attn_with_unbatched_inputs_and_3d_masks(batch_first):
+    g, t = pair("float64", 6, 3, batch_first=batch_first, add_bias_kv=True, add_zero_attn=True)
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(4, 6)), rng.normal(size=(5, 6))
+    masks = {"attn_mask": rng.normal(size=(3, 4, 5)), "key_padding_mask": np.array([0, 0, 1, 0, 1], bool)}
+    for average in (True, False):
+        agree(run(g, glassnet, [x, y], masks, 3, average_attn_weights=average),
+              run(t, torch, [x, y], masks, 3, average_attn_weights=average), "float64")
+
+
+def test_fully_masked_rows_see_the_added_keys():
+    """Every real key masked out: the added bias and zero keys still take the row's weight."""
+    g, t = pair("float64", 4, 2, batch_first=True, add_bias_kv=True, add_zero_attn=True)
+    x = np.random.default_rng(0).normal(size=(2, 3, 4))
+    kpm = np.zeros((2, 3), bool)
+    kpm[1] = True
+    res = [m(*(lib.tensor(x),) * 3, key_padding_mask=lib.tensor(kpm)) for lib, m in ((glassnet, g), (torch, t))]
+    for a, b in zip(res[0], res[1]):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-12)
+    assert res[0][1].shape == (2, 3, 5)
+
+
 def test_errors_as_torch():
     with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):
         nn.MultiheadAttention(10, 3)
     with pytest.raises(ValueError, match="must be greater than 0"):
         nn.MultiheadAttention(0, 1)
-    with pytest.raises(NotImplementedError):
-        nn.MultiheadAttention(4, 2, add_bias_kv=True)
     m = nn.MultiheadAttention(4, 2)
     x = glassnet.zeros(3, 2, 4)
     with pytest.raises(RuntimeError, match=r"The shape of the 2D attn_mask is .*\(3, 3\)"):

@@ -75,6 +75,23 @@ def test_sdpa_matches_torch(dtype, s, kind, scale, seed):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
+@given(batch=st.integers(1, 2), kv_heads=st.integers(1, 3), group=st.integers(1, 3), v_group=st.booleans(),
+       L=st.integers(1, 5), S=st.integers(1, 5), E=st.integers(1, 4), three_d=st.booleans(),
+       causal=st.booleans(), seed=st.integers(0, 2**16))
+def test_sdpa_grouped_query_attention_matches_torch(dtype, batch, kv_heads, group, v_group, L, S, E, three_d,
+                                                    causal, seed):
+    """enable_gqa=True: key/value heads shared by groups of query heads (value with its own,
+    smaller head count too); the shared heads' gradients are summed over their groups."""
+    rng = np.random.default_rng(seed)
+    d = NP[dtype]
+    lead = () if three_d else (batch,)
+    q = rng.normal(size=lead + (kv_heads * group, L, E)).astype(d)
+    k = rng.normal(size=lead + (kv_heads, S, E)).astype(d)
+    v = rng.normal(size=lead + ((1 if v_group else kv_heads), S, 3)).astype(d)
+    agree(both([q, k, v], {"enable_gqa": True, "is_causal": causal}, seed), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_unbatched_and_broadcast_batch_dims(dtype):
     rng = np.random.default_rng(1)
     d = NP[dtype]
@@ -169,8 +186,15 @@ def test_errors_as_torch():
         F.scaled_dot_product_attention(q.double(), k, v)
     with pytest.raises(RuntimeError, match="at least 2 dimensional"):
         F.scaled_dot_product_attention(glassnet.zeros(4), k[0], v[0])
-    with pytest.raises(NotImplementedError):
-        F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+    for lib, fns in ((torch, TF), (glassnet, F)):    # enable_gqa: the heads must divide
+        with pytest.raises(RuntimeError, match="Number of heads in key and value must divide"):
+            fns.scaled_dot_product_attention(lib.zeros(1, 4, 3, 2), lib.zeros(1, 3, 3, 2), lib.zeros(1, 3, 3, 2),
+                                             enable_gqa=True)
+        with pytest.raises(RuntimeError, match="Number of heads in key and value must divide"):
+            fns.scaled_dot_product_attention(lib.zeros(1, 2, 3, 2), lib.zeros(1, 4, 3, 2), lib.zeros(1, 4, 3, 2),
+                                             enable_gqa=True)
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            fns.scaled_dot_product_attention(lib.zeros(3, 2), lib.zeros(3, 2), lib.zeros(3, 2), enable_gqa=True)
 
 
 # -- element-wise: GELU (both approximations), SiLU, Mish -----------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 from .. import random as _random
 from ..ops.attention import ScaledDotProductAttention
 from ..ops.linalg import Linear
+from ..tensors.creation import cat, zeros
 from ..tensors.tensor import Tensor, _wrap
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -80,6 +81,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         Mask out keys after each query: query i sees keys j ≤ i (torch's top-left alignment when
         L ≠ S).  Giving ``attn_mask`` too is an error, as in torch.
     scale : float, optional
+    enable_gqa : bool, default False
+        Grouped-query attention: query (…, Hq, L, E) over key/value with fewer heads (…, Hk, S, E),
+        Hk dividing Hq; each key/value head serves Hq/Hk consecutive query heads (torch repeats
+        them with ``repeat_interleave`` over dim −3, and so does glassnet: the gradient of a shared
+        head is the sum over its group).
 
     Returns
     -------
@@ -95,12 +101,12 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         if not isinstance(t, Tensor):
             raise TypeError(f"scaled_dot_product_attention(): argument '{name}' must be Tensor, not "
                             f"{type(t).__name__}")
-    if enable_gqa:
-        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported by glassnet")
     if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
         raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, but got "
                            f"query.dim: {query.dim()} key.dim: {key.dim()} and value.dim: {value.dim()} "
                            f"instead.")
+    if enable_gqa:
+        key, value = _grouped_heads(query, key, value)
     qa, ka, va = query.array, key.array, value.array
     if not qa.dtype == ka.dtype == va.dtype:
         raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got query.dtype: "
@@ -143,6 +149,20 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         else:
             float_mask = attn_mask
     return _attend(query, key, value, bool_mask, float_mask, dropout_p, scale)[0]
+
+
+def _grouped_heads(query: Tensor, key: Tensor, value: Tensor):
+    """enable_gqa: key and value with their heads (dim −3) repeated to the query's head count."""
+    if min(query.dim(), key.dim(), value.dim()) < 3:
+        n = min(query.dim(), key.dim(), value.dim())
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got -3)"
+                         f" (enable_gqa needs a heads dimension: (…, heads, L, E))")
+    hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+    if hq % hk or hq % hv:
+        raise RuntimeError(f"Number of heads in key and value must divide the number of heads in query "
+                           f"(query has {hq}, key {hk}, value {hv})")
+    return (key if hk == hq else key.repeat_interleave(hq // hk, dim=-3),
+            value if hv == hq else value.repeat_interleave(hq // hv, dim=-3))
 
 
 # -- multi-head attention (nn.MultiheadAttention's forward) ------------------------------------
@@ -203,8 +223,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True,
                                  is_causal=False):
     """torch's ``F.multi_head_attention_forward``: inputs (L, N, E) or unbatched (L, E); returns
-    (output, weights or None).  ``bias_k``/``bias_v``, ``add_zero_attn`` and ``static_k``/``static_v``
-    are not supported (NotImplementedError)."""
+    (output, weights or None).  ``bias_k``/``bias_v`` (1, 1, E) add one key/value column after the
+    projections, ``add_zero_attn`` one of zeros after that (the masks gain an unmasked column for
+    each); ``static_k``/``static_v`` are not supported (NotImplementedError)."""
     return _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
                                  in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
                                  out_proj_bias, training, key_padding_mask, need_weights, attn_mask,
@@ -220,9 +241,11 @@ def _multi_head_attention(query, key, value, embed_dim, num_heads, in_proj_weigh
     transposing the inputs: one packed projection (self-attention), the heads split by a reshape
     and a permute, one ``ScaledDotProductAttention`` node over (N, H, L, S), the heads joined and
     the output projection."""
-    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: bias_k/bias_v, add_zero_attn and "
-                                  "static_k/static_v are not supported by glassnet")
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported by "
+                                  "glassnet; pass the keys and values as key and value")
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError("bias_k and bias_v must both be given or both be None")
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", check_other=False)
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
@@ -250,11 +273,22 @@ def _multi_head_attention(query, key, value, embed_dim, num_heads, in_proj_weigh
     N, L, S = query.shape[bd], query.shape[1 - bd], key.shape[1 - bd]
     q, k, v = _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, use_separate_proj_weight,
                              q_proj_weight, k_proj_weight, v_proj_weight)
+    if bias_k is not None:          # one more key and value: bias_k, bias_v (1, 1, E) for every sequence
+        k = cat([k, bias_k.expand(*((N, 1, E) if bd == 0 else (1, N, E)))], 1 - bd)
+        v = cat([v, bias_v.expand(*((N, 1, E) if bd == 0 else (1, N, E)))], 1 - bd)
     heads = (0, 2, 1, 3) if bd == 0 else (1, 2, 0, 3)   # (…, H, hd) in the input's order → (N, H, ·, hd)
     q = q.reshape(q.shape[0], q.shape[1], H, hd).permute(*heads)
     k = k.reshape(k.shape[0], k.shape[1], H, hd).permute(*heads)
     v = v.reshape(v.shape[0], v.shape[1], H, hd).permute(*heads)
+    if add_zero_attn:               # and one of zeros (per head)
+        zero = zeros((N, H, 1, hd), dtype=k.dtype)
+        k, v = cat([k, zero], 2), cat([v, zero], 2)
     bool_mask, float_mask = _merge_masks(attn_mask, key_padding_mask, N, H, L, S, query.array.dtype)
+    extra = (bias_k is not None) + bool(add_zero_attn)   # the added keys: never masked
+    if extra and bool_mask is not None:
+        bool_mask = np.concatenate([bool_mask, np.zeros(bool_mask.shape[:-1] + (extra,), dtype=bool)], -1)
+    if extra and float_mask is not None:
+        float_mask = cat([float_mask, zeros(tuple(float_mask.shape[:-1]) + (extra,), dtype=float_mask.dtype)], -1)
     p = dropout_p if training else 0.0
     out, keep = _attend(q, k, v, bool_mask, float_mask, p, None, "nan" if need_weights else "zero")
     node = out.grad_fn

@@ -48,8 +48,11 @@ class MultiheadAttention(Module):
         Dropout on the attention weights while training.
     bias : bool, default True
         Biases on the input and output projections.
-    add_bias_kv, add_zero_attn : bool, default False
-        Not supported by glassnet (NotImplementedError when True).
+    add_bias_kv : bool, default False
+        Learned ``bias_k``, ``bias_v`` (1, 1, E) (xavier-normal), appended to the projected keys
+        and values as one more key every query may attend to.
+    add_zero_attn : bool, default False
+        Append one more key and value of zeros (after ``bias_k``/``bias_v``), per head.
     kdim, vdim : int, optional
         Widths of key and value (default ``embed_dim``); when they differ from ``embed_dim`` the
         projections are ``q_proj_weight``/``k_proj_weight``/``v_proj_weight`` instead of the
@@ -79,9 +82,6 @@ class MultiheadAttention(Module):
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
                              f"num_heads={num_heads} instead")
-        if add_bias_kv or add_zero_attn:
-            raise NotImplementedError("MultiheadAttention: add_bias_kv and add_zero_attn are not supported "
-                                      "by glassnet; leave them False")
         super().__init__()
         self.embed_dim = embed_dim
         self.kdim = kdim if kdim is not None else embed_dim
@@ -109,7 +109,11 @@ class MultiheadAttention(Module):
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
-        self.bias_k = self.bias_v = None
+        if add_bias_kv:
+            self.bias_k = Parameter(empty((1, 1, embed_dim), **kw))
+            self.bias_v = Parameter(empty((1, 1, embed_dim), **kw))
+        else:
+            self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
@@ -123,6 +127,10 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.constant_(self.in_proj_bias, 0.0)
             init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights: bool = True, attn_mask=None,
                 average_attn_weights: bool = True, is_causal: bool = False):
