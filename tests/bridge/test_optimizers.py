@@ -156,6 +156,9 @@ SCHEDULERS = {
     "LinearLR": dict(start_factor=0.2, total_iters=5),
     "CosineAnnealingWarmRestarts": dict(T_0=2, T_mult=2, eta_min=0.001),
     "OneCycleLR": dict(max_lr=0.3, total_steps=10, div_factor=10.0, three_phase=True),
+    "PolynomialLR": dict(total_iters=6, power=0.9),
+    "CyclicLR": dict(base_lr=0.01, max_lr=0.2, step_size_up=2, step_size_down=3, mode="triangular2",
+                     base_momentum=0.7),
     "SequentialLR": "LinearLR(start_factor=0.5, total_iters=2) then ExponentialLR(gamma=0.8) at 3",
     "ChainedScheduler": "ConstantLR(factor=0.5, total_iters=4) and ExponentialLR(gamma=0.9)",
 }

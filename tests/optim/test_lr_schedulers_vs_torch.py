@@ -38,6 +38,17 @@ SCHEDULERS = {
         div_factor=10.0, final_div_factor=100.0, pct_start=0.25),
     "OneCycleLR_no_momentum": lambda S, opt: S.OneCycleLR(opt, max_lr=0.4, total_steps=40, cycle_momentum=False),
     "CosineAnnealingWarmRestarts": lambda S, opt: S.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.001),
+    "PolynomialLR": lambda S, opt: S.PolynomialLR(opt, total_iters=25, power=0.9),
+    "PolynomialLR_linear_default": lambda S, opt: S.PolynomialLR(opt),
+    "CyclicLR_triangular": lambda S, opt: S.CyclicLR(opt, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4,
+                                                     step_size_down=6),
+    "CyclicLR_triangular2": lambda S, opt: S.CyclicLR(opt, base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=3,
+                                                      mode="triangular2", base_momentum=0.6, max_momentum=0.95),
+    "CyclicLR_exp_range": lambda S, opt: S.CyclicLR(opt, base_lr=0.001, max_lr=0.1, step_size_up=5,
+                                                    mode="exp_range", gamma=0.97),
+    "CyclicLR_scale_fn_iterations": lambda S, opt: S.CyclicLR(
+        opt, base_lr=0.001, max_lr=0.05, step_size_up=3, scale_fn=lambda x: 1 / (1 + 0.1 * x),
+        scale_mode="iterations", cycle_momentum=False),
     "CosineAnnealingWarmRestarts_T_mult_1": lambda S, opt: S.CosineAnnealingWarmRestarts(opt, T_0=7),
     "SequentialLR": _warmup_then_cosine,
     "SequentialLR_three": lambda S, opt: S.SequentialLR(
@@ -168,3 +179,32 @@ def test_lambda_state_dict_keeps_callable_objects_state():
         s2 = lib.optim.lr_scheduler.LambdaLR(opt, [fn2])
         s2.load_state_dict(state)
         assert fn2.rate == 0.5 and not math.isnan(s2.get_last_lr()[0])
+
+
+def test_cyclic_and_polynomial_setup_and_errors_as_torch():
+    """CyclicLR sets lr to base_lr and momentum to max_momentum when built; its errors; the
+    state_dict keys of both schedulers and the closed form of PolynomialLR (step(epoch))."""
+    results = []
+    for lib in (glassnet, torch):
+        S = lib.optim.lr_scheduler
+        opt = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.5, momentum=0.3)
+        sched = S.CyclicLR(opt, base_lr=0.02, max_lr=0.2, step_size_up=3)
+        row = [opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"], sorted(sched.state_dict())]
+        with pytest.raises(ValueError, match="mode is invalid and scale_fn is None"):
+            S.CyclicLR(opt, 0.1, 1.0, mode="sawtooth")
+        with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+            S.CyclicLR(lib.optim.Adagrad([lib.zeros(1, requires_grad=True)]), 0.1, 1.0)
+        with pytest.raises(ValueError, match="base_lr must have the same length as optimizer.param_groups"):
+            S.CyclicLR(opt, [0.1, 0.2], 1.0)
+        poly = S.PolynomialLR(lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.5), total_iters=8, power=2.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for epoch in (3, 6, 11):
+                poly.step(epoch)
+                row.append(poly.get_last_lr()[0])
+        row.append(sorted(poly.state_dict()))
+        results.append(row)
+    assert results[0][:2] == results[1][:2] == [0.02, 0.9]
+    assert set(results[1][2]) <= set(results[0][2])
+    np.testing.assert_allclose(results[0][3:6], results[1][3:6], rtol=1e-15)
+    assert set(results[1][6]) <= set(results[0][6])

@@ -88,7 +88,15 @@ _KEPT_AS = {
     "lr_lambda": lambda s: list(s.lr_lambdas) if hasattr(s, "lr_lambdas") else None,
     "milestones": lambda s: list(s._milestones) if hasattr(s, "_milestones") else sorted(s.milestones.elements()),
     "schedulers": lambda s: list(s._schedulers) if hasattr(s, "_schedulers") else None,
-    "max_lr": lambda s: [g["max_lr"] for g in s.optimizer.param_groups] if hasattr(s, "total_steps") else None,
+    "max_lr": lambda s: (list(s.max_lrs) if hasattr(s, "max_lrs") else          # CyclicLR
+                         [g["max_lr"] for g in s.optimizer.param_groups] if hasattr(s, "total_steps") else None),
+    # CyclicLR: its arguments as it keeps them (the sizes and the policy come back with its state)
+    "base_lr": lambda s: list(s.base_lrs) if hasattr(s, "max_lrs") else None,
+    "step_size_up": lambda s: s.total_size * s.step_ratio if hasattr(s, "step_ratio") else None,
+    "step_size_down": lambda s: s.total_size * (1 - s.step_ratio) if hasattr(s, "step_ratio") else None,
+    "scale_fn": lambda s: getattr(s, "_scale_fn_custom", None),
+    "base_momentum": lambda s: list(s.base_momentums) if hasattr(s, "base_momentums") else None,
+    "max_momentum": lambda s: list(s.max_momentums) if hasattr(s, "max_momentums") else None,
 }
 #: param-group keys a scheduler writes (OneCycleLR's cycle), copied onto the crossed groups
 _SCHEDULE_KEYS = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "betas", "momentum")
