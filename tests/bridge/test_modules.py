@@ -120,11 +120,35 @@ def test_every_layer_crosses_both_ways_with_equal_outputs_and_gradients(name, dt
     assert_same(back, t, [x_of(shape, dtype, seed=2)], dtype)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+def test_lazy_linear_crosses_before_and_after_its_first_call(dtype):
+    """Before: the other engine's LazyLinear (bias, dtype); with parameters loaded but not yet
+    called: those values; after: a Linear (crossing as any Linear)."""
+    for bias in (True, False):
+        g = gnn.LazyLinear(3, bias=bias, dtype=gdt(dtype))
+        t = to_torch(g)
+        assert type(t) is torch.nn.LazyLinear and repr(t) == repr(g)
+        assert t.weight.dtype == (torch.float64 if dtype is np.float64 else torch.float32)
+        back = from_torch(t)
+        assert type(back) is gnn.LazyLinear and repr(back) == repr(g) and back.weight.dtype == gdt(dtype)
+        for m, lib in ((back, glassnet), (t, torch)):           # each side draws its own init
+            m(lib.tensor(x_of((2, 4), dtype)))
+        assert repr(back) == repr(t) == f"Linear(in_features=4, out_features=3, bias={bias})"
+    loaded = gnn.LazyLinear(3, dtype=gdt(dtype))
+    loaded.load_state_dict(gnn.Linear(4, 3).to(gdt(dtype)).state_dict())
+    t = to_torch(loaded)
+    assert type(t) is torch.nn.LazyLinear
+    assert_same(loaded, t, [x_of((2, 4), dtype)], dtype)
+    assert type(t) is torch.nn.Linear and type(loaded) is gnn.Linear
+    assert type(from_torch(t)) is gnn.Linear
+
+
 def test_the_layer_table_covers_every_module_glassnet_has():
     covered = ({name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"}
                | {n.split("(")[0] for n in SEVERAL_INPUTS} | {"ModuleDict", "ParameterList", "ParameterDict"}  # tests/nn/test_containers.py
                | {name.split("(")[0] for name in RECURRENT} | {"RNNBase", "RNNCellBase"}
-               | {"DataParallel"})  # tests/compat/test_long_tail.py (crosses, torch's state dict keys)
+               | {"DataParallel"}  # tests/compat/test_long_tail.py (crosses, torch's state dict keys)
+               | {"LazyLinear", "UninitializedParameter"})  # test_lazy_linear_crosses_before_and_after_its_first_call
     everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
                   and issubclass(getattr(gnn, n), gnn.Module)}
     assert everything <= covered, everything - covered

@@ -108,6 +108,8 @@ class _Crossing:
         if id(m) in self.memo:
             return self.memo[id(m)]
         cls = cross_class(type(m), self.src, self.dst, path)
+        if type(m).__name__ in _LAZY:        # a lazy module before its first call (hooks of its own)
+            return self._lazy(m, cls, path)
         hooks = [k for k in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
                              "_backward_pre_hooks") if getattr(m, k, None)]
         if hooks:
@@ -134,6 +136,30 @@ class _Crossing:
             out._init_flat_weights()
         remember(m, out)
         return out
+
+
+    def _lazy(self, m, cls, path: str):
+        """A lazy module not yet called: the other engine's built from its arguments, its dtype
+        and any parameters already materialized (by ``load_state_dict``) copied over."""
+        args, kwargs = _LAZY[type(m).__name__](m)
+        dtype = str(next(iter(m._parameters.values())).dtype).split(".")[-1]
+        out = cls(*args, **kwargs, dtype=getattr(self.dst.namespaces[0], dtype))
+        loaded = {name: self.tensor(p, f"{path}.{name}").detach() for name, p in m._parameters.items()
+                  if p is not None and type(p).__name__ != "UninitializedParameter"}
+        if loaded:
+            out.load_state_dict(loaded, strict=False)
+        for name, p in m._parameters.items():     # an optimizer crossing next finds these
+            if p is not None:
+                self.memo[id(p)] = out._parameters[name]
+                remember(p, out._parameters[name])
+        out.train(m.training)
+        self.memo[id(m)] = out
+        remember(m, out)
+        return out
+
+
+#: lazy modules: name → their constructor's arguments read from an instance
+_LAZY = {"LazyLinear": lambda m: ((m.out_features,), {"bias": m.bias is not None})}
 
 
 # -- classes -----------------------------------------------------------------------------------

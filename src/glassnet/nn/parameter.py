@@ -7,7 +7,7 @@ from ..autograd.engine import TensorBase
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, tensor
 
-__all__ = ["Parameter"]
+__all__ = ["Parameter", "UninitializedParameter"]
 
 
 class Parameter(Tensor):
@@ -59,3 +59,101 @@ class Parameter(Tensor):
 
 def _rebuild_parameter(array, requires_grad):
     return Parameter(Tensor._from_array(array), requires_grad)
+
+
+_SHAPE_MESSAGE = ("Can't access the shape of an uninitialized parameter or buffer. This error usually happens "
+                  "in `load_state_dict` when trying to load an uninitialized parameter into an initialized "
+                  "one. Call `forward` to initialize the parameters before accessing their attributes.")
+#: what may be used on an uninitialized parameter (torch's ``_allowed_methods`` and plain attributes)
+_ALLOWED = {"materialize", "detach", "requires_grad_", "to", "double", "float", "cls_to_become", "type"}
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet: a lazy module's (``nn.LazyLinear``) until its
+    first ``forward``, which calls ``materialize(shape)``; the object then *becomes* a
+    ``Parameter`` (its class changes in place), so an optimizer built before the first forward
+    holds the very parameter that is trained, as in torch.
+
+    Until then it has no shape (``.shape`` raises ``RuntimeError``) and no values: using it in
+    a computation raises ``ValueError`` saying to run a forward pass first.  An optimizer accepts
+    it and skips it while it has no gradient.
+    """
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        from ..tensors import dtypes
+        np_dtype = dtypes.as_dtype(dtype).np if dtype is not None else np.float32
+        super().__init__(Tensor._from_array(np.empty((0,), dtype=np_dtype)), requires_grad)
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give it ``shape`` (values uninitialized, as ``torch.empty``) and make it a ``Parameter``."""
+        from ..tensors import dtypes
+        np_dtype = dtypes.as_dtype(dtype).np if dtype is not None else self.array.dtype
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        object.__setattr__(self, "array", np.empty(shape, dtype=np_dtype))
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(_SHAPE_MESSAGE)
+
+    def size(self, dim=None):
+        raise RuntimeError(_SHAPE_MESSAGE)
+
+    def __getattribute__(self, name):
+        value = object.__getattribute__(self, name)
+        if name[:1] != "_" and name not in _ALLOWED and callable(value) and hasattr(Tensor, name):
+            raise ValueError(_use_message(name))
+        return value
+
+    def detach(self) -> "UninitializedParameter":
+        return UninitializedParameter(False, dtype=self.dtype)
+
+    def requires_grad_(self, requires_grad: bool = True):
+        self.requires_grad = requires_grad
+        return self
+
+    def to(self, *args, **kwargs):
+        """A new uninitialized parameter of the dtype asked for (what ``Module.to`` needs)."""
+        from ..tensors import dtypes
+        target = kwargs.get("dtype")
+        for arg in args:
+            if not isinstance(arg, str) and not isinstance(arg, dtypes.device):
+                target = arg
+        return UninitializedParameter(self.requires_grad, dtype=target if target is not None else self.dtype)
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self.requires_grad, dtype=self.dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_uninitialized, (self.requires_grad, str(self.array.dtype)))
+
+
+def _use_message(name: str) -> str:
+    return (f"Attempted to use an uninitialized parameter in {name}. This error happens when you are using a "
+            f"`LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. "
+            f"When using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+            f"calling torch functions".replace("torch.nn", "glassnet.nn").replace("calling torch", "calling glassnet"))
+
+
+def _rebuild_uninitialized(requires_grad, dtype_name):
+    return UninitializedParameter(requires_grad, dtype=dtype_name)
+
+
+def _refuse(name):
+    def method(self, *args, **kwargs):
+        raise ValueError(_use_message(name))
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__matmul__", "__rmatmul__",
+              "__truediv__", "__rtruediv__", "__neg__", "__pow__", "__getitem__", "__len__", "__iter__",
+              "__float__", "__array__"):
+    setattr(UninitializedParameter, _name, _refuse(_name))
