@@ -23,7 +23,8 @@ from .sparse import Embedding
 from .transformer import (MultiheadAttention, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
                           TransformerEncoderLayer)
 
-__all__ = ["Module", "Parameter", "UninitializedParameter", "LazyLinear", "Linear", "Sequential", "ModuleList", "Identity", "Flatten", "Unflatten",
+__all__ = ["Module", "Parameter", "UninitializedParameter", "LazyLinear", "Linear", "Sequential", "ModuleList",
+           "Identity", "Flatten", "Unflatten",
            "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU",
            "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "SmoothL1Loss",
            "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "MarginRankingLoss",

@@ -716,6 +716,22 @@ def _per_group(name: str, optimizer: Optimizer, value) -> list:
     return [value] * len(optimizer.param_groups)
 
 
+def _set_momentum(group: dict, use_beta1: bool, value) -> None:
+    """A group's momentum, or Adam's β₁ (the first of its ``betas``)."""
+    if use_beta1:
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def _start_momentum_cycle(optimizer: Optimizer, use_beta1: bool, tops: list, bases: list) -> None:
+    """OneCycleLR's and CyclicLR's start: momentum (or β₁) at its top, the range kept in the groups."""
+    for top, base, group in zip(tops, bases, optimizer.param_groups):
+        _set_momentum(group, use_beta1, top)
+        group["max_momentum"] = top
+        group["base_momentum"] = base
+
+
 class OneCycleLR(LRScheduler):
     r"""The 1cycle policy (Smith & Topin): per *batch*, the rate rises from
     ``max_lr / div_factor`` to ``max_lr`` over the first ``pct_start`` of ``total_steps``, then
@@ -780,13 +796,7 @@ class OneCycleLR(LRScheduler):
             tops = _per_group("max_momentum", optimizer, max_momentum)
             bases = _per_group("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for top, base, group in zip(tops, bases, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = base
+                _start_momentum_cycle(optimizer, self.use_beta1, tops, bases)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start, end, pct):
@@ -813,10 +823,7 @@ class OneCycleLR(LRScheduler):
                 start = phase["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, momentum)
         return lrs
 
 
@@ -898,13 +905,7 @@ class CyclicLR(LRScheduler):
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for top, base, group in zip(self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (top, *group["betas"][1:])
-                    else:
-                        group["momentum"] = top
-                    group["max_momentum"] = top
-                    group["base_momentum"] = base
+                _start_momentum_cycle(optimizer, self.use_beta1, self.max_momentums, self.base_momentums)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -949,11 +950,7 @@ class CyclicLR(LRScheduler):
                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
         if self.cycle_momentum:
             for group, base, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                momentum = top - (top - base) * scale_factor * self.scale_fn(at)
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+                _set_momentum(group, self.use_beta1, top - (top - base) * scale_factor * self.scale_fn(at))
         return lrs
 
     def state_dict(self) -> dict:
