@@ -87,6 +87,9 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
+        flat = None if amsgrad else _flat_state(self, group)
+        if flat is not None:
+            return _step_flat(self.state, group, flat)
         for p in group["params"]:
             if p.grad is None:
                 continue
@@ -124,3 +127,98 @@ class Adam(Optimizer):
             update = np.multiply(m, -step_size)
             update /= denom
             p._inplace("step", update, np.add)
+
+
+class _Flat:
+    """The running averages of a group's parameters laid end to end in two flat arrays, each
+    parameter's ``exp_avg``/``exp_avg_sq`` a view into them: one NumPy pass over the whole group
+    per operation instead of one per parameter (torch's ``foreach`` kernels do the same)."""
+
+    __slots__ = ("params", "m", "v", "m_views", "v_views", "slices")
+
+    def valid(self, params, state) -> bool:
+        """Still the same parameters, and no state tensor has been given a new array since (a
+        ``load_state_dict``, or a user's write)."""
+        if len(params) != len(self.params) or any(a is not b for a, b in zip(params, self.params)):
+            return False
+        return all(state[p]["exp_avg"].array is m and state[p]["exp_avg_sq"].array is v
+                   for p, m, v in zip(params, self.m_views, self.v_views))
+
+
+def _flat_state(opt, group):
+    """The group's ``_Flat`` state when one pass over all its parameters gives the per-parameter
+    loop's numbers exactly (every parameter has an array gradient of the parameters' one float
+    dtype and the same step count); ``None`` otherwise, and the loop runs."""
+    params = [p for p in group["params"] if p.grad is not None]
+    if len(params) < 2:
+        return None
+    dtype = params[0].array.dtype
+    state = opt.state
+    steps = set()
+    for p in params:
+        a = p.array
+        if type(a) is not np.ndarray or a.ndim == 0 or a.dtype != dtype or p.grad.array.dtype != dtype:
+            return None
+        s = state.get(p)
+        steps.add(float(s["step"].array) if s else 0.0)
+        if len(steps) > 1 or (s and "exp_avg" not in s):
+            return None
+    if dtype.kind != "f":
+        return None
+    cache = opt.__dict__.setdefault("_flat", {})
+    flat = cache.get(id(group))
+    if flat is not None and flat.valid(params, state):
+        return flat
+    flat = _Flat()
+    flat.params = params
+    sizes = [p.array.size for p in params]
+    ends = np.cumsum(sizes).tolist()
+    flat.slices = [slice(e - n, e) for n, e in zip(sizes, ends)]
+    flat.m, flat.v = np.zeros(ends[-1], dtype), np.zeros(ends[-1], dtype)
+    flat.m_views, flat.v_views = [], []
+    for p, sl in zip(params, flat.slices):
+        s = state[p]
+        if not s:
+            s["step"] = _new_step()
+            s["exp_avg"], s["exp_avg_sq"] = zeros_like(p), zeros_like(p)
+        for key, whole, views in (("exp_avg", flat.m, flat.m_views), ("exp_avg_sq", flat.v, flat.v_views)):
+            view = whole[sl].reshape(p.array.shape)
+            view[...] = s[key].array
+            s[key].array = view
+            views.append(view)
+    cache[id(group)] = flat
+    return flat
+
+
+def _step_flat(state, group, flat) -> None:
+    """``Adam._step_group``'s per-parameter loop as one pass over the group (the same operations
+    in the same order, element by element, so the same numbers)."""
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    weight_decay, maximize = group["weight_decay"], group["maximize"]
+    params, m, v = flat.params, flat.m, flat.v
+    steps = [state[p]["step"] for p in params]  # all equal: count once, write into each
+    step = _advance(steps[0])
+    for t in steps[1:]:
+        t.array = steps[0].array
+    g = np.concatenate([p.grad.array.reshape(-1) for p in params])
+    if maximize:
+        np.negative(g, out=g)
+    if weight_decay != 0:
+        if group["decoupled_weight_decay"]:
+            for p in params:
+                p.array *= 1 - lr * weight_decay
+        else:
+            g += weight_decay * np.concatenate([p.array.reshape(-1) for p in params])
+    _lerp(m, g, 1 - beta1, out=m)
+    v *= beta2
+    g2 = np.multiply(g, 1 - beta2)
+    g2 *= g
+    v += g2
+    denom = np.sqrt(v)
+    denom /= (1 - beta2 ** step) ** 0.5
+    denom += eps
+    update = np.multiply(m, -lr / (1 - beta1 ** step))
+    update /= denom
+    for p, sl in zip(params, flat.slices):
+        p.array += update[sl].reshape(p.array.shape)
+    _bump(*params, *steps, *(state[p][key] for p in params for key in ("exp_avg", "exp_avg_sq")))
