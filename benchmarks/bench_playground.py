@@ -40,6 +40,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -62,18 +63,27 @@ def free_port() -> int:
 
 
 def start_server(workers: int = 1):
+    """The server in its own process(es); its log goes to a temporary file (a pipe nobody reads
+    would fill up and block the server as soon as it logged a few tracebacks): ``server_log(proc)``."""
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "glassnet.playground", "--port", str(port),
-                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(400):
         try:
             urllib.request.urlopen(url + "/api/health", timeout=1).read()
             return proc, url
         except OSError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("the playground server did not start: " + proc.stderr.read().decode()[-2000:])
+    raise RuntimeError("the playground server did not start: " + server_log(proc))
+
+
+def server_log(proc, chars: int = 2000) -> str:
+    proc.log.seek(0)
+    return proc.log.read()[-chars:]
 
 
 def rss_mib(pid: int) -> float:
@@ -212,7 +222,7 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
 
     async def run(i, ws):
         await ws.send(json.dumps({"type": "play", "id": 2}))
-        frames, lat, mid, sent, steps = 0, [], 100, None, []
+        frames, lat, mid, sent, steps, errors = 0, [], 100, None, [], []
         t0 = time.perf_counter()
         next_probe = t0 + 1.0 + (i % 10) / 10
         while time.perf_counter() - t0 < seconds:
@@ -220,6 +230,8 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
                 m = await asyncio.wait_for(recv_json(ws), max(0.1, t0 + seconds - time.perf_counter()))
             except asyncio.TimeoutError:
                 break
+            if m["type"] == "error":                # e.g. a session whose thread failed: say so
+                errors.append(m["message"])
             if m["type"] != "frame" or not m.get("playing"):
                 continue
             frames += 1
@@ -235,11 +247,11 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
                                           "id": mid}))
         await ws.close()
         sps = (steps[-1][1] - steps[0][1]) / (steps[-1][0] - steps[0][0]) if len(steps) > 1 else 0.0
-        return frames / seconds, lat, sps
+        return frames / seconds, lat, sps, errors
 
     results = await asyncio.gather(*(run(i, ws) for i, ws in enumerate(socks)))
     return {"fps": [r[0] for r in results], "latency_ms": [x for r in results for x in r[1]],
-            "steps_per_s": [r[2] for r in results]}
+            "steps_per_s": [r[2] for r in results], "errors": [e for r in results for e in r[3]]}
 
 
 def page_classroom_report(crowd: dict, tabs: int, workers: int, page: str) -> bool:
@@ -258,6 +270,9 @@ def page_classroom_report(crowd: dict, tabs: int, workers: int, page: str) -> bo
               f"median <= {PAGE_CLASSROOM_GOALS['tab_latency_ms']})")
     else:
         print(f"  {what}, {tabs} tabs: no control change was answered")
+    if crowd.get("errors"):
+        ok = False
+        print(f"  {what}, {tabs} tabs: {len(crowd['errors'])} error message(s), e.g. {crowd['errors'][0]!r}")
     return ok
 
 
@@ -380,6 +395,8 @@ def main() -> int:
             finally:
                 proc.terminate()
                 proc.wait(10)
+            if crowd["errors"] or "Traceback" in server_log(proc, 10 ** 6):
+                print("  the server's log ends:\n" + server_log(proc))
             print(f"glassnet playground, {os.cpu_count()} CPU(s), server: {args.workers} worker process(es) on "
                   f"127.0.0.1; load average before {load_before}, now {load()} (a shared machine lowers every figure)")
             ok = page_classroom_report(crowd, args.tabs, args.workers, page) and ok
