@@ -19,7 +19,9 @@ every frame (``got_frame``) as the page does.  It prints
               (``--images-only`` runs this part alone);
 * classroom-page  ``--classroom-page images|text`` (repeatable): only the classroom, ``--tabs`` tabs
               of that page with its default set-up on ``--workers`` processes, probing its own
-              learning-rate ``set`` (goals: >= 2 frames/s per tab, control -> frame median <= 150 ms);
+              learning-rate ``set`` (goals: >= 2 frames/s per tab, control -> frame median <= 150 ms;
+              the acknowledging frame must come after the state carrying the new rate, else it
+              counts as an error);
 * text        the Text page's default tiny GPT (the lesson's GPTConfig(): 2 layers of 4 heads,
               64 channels, context 32; AdamW, batches of 16 windows) on one tab, the same figures and goals
               (``--text-only`` runs this part alone).
@@ -222,7 +224,7 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
 
     async def run(i, ws):
         await ws.send(json.dumps({"type": "play", "id": 2}))
-        frames, lat, mid, sent, steps, errors = 0, [], 100, None, [], []
+        frames, lat, mid, sent, steps, errors, shown = 0, [], 100, None, [], [], None
         t0 = time.perf_counter()
         next_probe = t0 + 1.0 + (i % 10) / 10
         while time.perf_counter() - t0 < seconds:
@@ -232,12 +234,19 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
                 break
             if m["type"] == "error":                # e.g. a session whose thread failed: say so
                 errors.append(m["message"])
+            if m["type"] == "state":                # the config the frames after it were drawn with
+                shown = (m["rev"], m["config"]["learning_rate"])
             if m["type"] != "frame" or not m.get("playing"):
                 continue
             frames += 1
             now = time.perf_counter()
             steps.append((now, m["step"]))
             if sent is not None and m.get("ack") is not None and m["ack"] >= mid:
+                # the real thing: the change was applied (its state came first, with the new rate)
+                # and this frame was drawn after it (its rev is at least the state's)
+                if shown is None or shown[1] != rates[mid % 2] or m["rev"] < shown[0]:
+                    errors.append(f"the frame acknowledging learning rate {rates[mid % 2]} does not reflect it "
+                                  f"(state {shown}, frame rev {m['rev']})")
                 lat.append((now - sent) * 1e3)
                 sent = None
             if sent is None and now > next_probe:

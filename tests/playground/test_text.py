@@ -18,7 +18,7 @@ from glassnet.lessons.gpt_text import make_text
 from glassnet.playground import export as X
 from glassnet.playground.frames import decode_arrays
 from glassnet.playground.protocol import ProtocolError
-from glassnet.playground.text import LINK_PARAMS, MASKED, TextTrainer
+from glassnet.playground.text import LINK_PARAMS, MASKED, PAUSED_CHARS_PER_FRAME, TextTrainer
 from glassnet.playground.text_protocol import TextConfig, TextLimits, parse_text_message, read_link_field
 from glassnet.playground.textstep import explain_weight
 
@@ -132,7 +132,12 @@ def test_attention_in_a_frame_is_that_of_an_independent_explain_recording(traine
 
 def test_generated_text_uses_the_vocabulary_and_the_temperature(trained):
     trained.apply({"temperature": 0.5})
-    f = decode_arrays(trained.frame(playing=False))
+    # paused, each frame writes a part of the sample (no long piece of work) until it is done
+    lengths = []
+    while trained.unfinished():
+        f = decode_arrays(trained.frame(playing=False))
+        lengths.append(len(f["sample"]["text"]))
+    assert lengths == list(range(PAUSED_CHARS_PER_FRAME, TextLimits.sample_chars + 1, PAUSED_CHARS_PER_FRAME))
     s = f["sample"]
     assert s["done"] and s["temperature"] == 0.5 and len(s["text"]) == TextLimits.sample_chars
     assert set(s["text"]) <= set(trained.vocab.chars)

@@ -231,12 +231,14 @@ def test_tabs_training_at_once_share_the_cpu():
     crowd = {"n": 1}
     s = Session(fps=30, crowd=lambda: crowd["n"])
     assert s.pace() == (pytest.approx(1 / 30), 0.8)
-    crowd["n"] = 10
-    interval, duty = s.pace()
-    assert interval == pytest.approx(0.04) and duty * 10 == pytest.approx(0.4)
-    crowd["n"] = 30                                   # a classroom: frames first, at least 12/s each
-    interval, duty = s.pace()
-    assert interval == pytest.approx(1 / 12) and duty * 30 == pytest.approx(0.4)
+    crowd["n"] = 10                                   # a crowd: frames first, training in the time between
+    assert s.pace() == (pytest.approx(0.04), 1.0)
+    s._frame_cpu = 0.004                              # frames of 4 ms: 10 tabs' take at most half the CPU
+    assert s.pace() == (pytest.approx(0.08), 1.0)
+    crowd["n"] = 30                                   # a classroom: at least 4 frames/s each
+    assert s.pace() == (pytest.approx(0.24), 1.0)
+    crowd["n"] = 64
+    assert s.pace() == (pytest.approx(s.crowd_interval), 1.0) and s.crowd_interval == 0.25
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
