@@ -289,11 +289,16 @@ class Session:
             self._fps_ok = (self.frames_published - n0) / (now - t0) >= self.crowd_min_fps
         return self._fps_ok
 
-    def _schedule(self, now: float) -> None:
-        """A frame interval begins: the next frame's time, and how long to train until then."""
+    def _schedule(self, start: float) -> None:
+        """A frame interval began at ``start`` (a frame was drawn since): the next frame's time, and
+        how long to train until then.  Alone, a tab trains for ``duty`` of the interval after the
+        frame is drawn (a slow frame stretches the interval, it does not eat the training)."""
         interval, duty = self.pace()
-        self._next_frame = now + interval
-        self._train_until = now + duty * interval if duty < 1 else math.inf
+        if duty >= 1:
+            self._next_frame, self._train_until = start + interval, math.inf
+        else:
+            self._train_until = time.perf_counter() + duty * interval
+            self._next_frame = max(start + interval, self._train_until)
 
     #: the longest frame interval a crowd may stretch a tab to (at least 4 frames/s each)
     crowd_interval = 0.25
@@ -319,8 +324,9 @@ class Session:
 
     def _frame_piece(self) -> None:
         """A frame: the next one while playing, or (paused) the next part of unfinished work."""
-        self._schedule(time.perf_counter())
+        start = time.perf_counter()
         self._publish_frame()
+        self._schedule(start)
 
     def _train_piece(self) -> None:
         """Train until the slice ends: a message, the end of the training time, a frame or
