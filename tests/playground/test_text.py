@@ -273,6 +273,55 @@ def test_a_link_applies_its_fields_and_weights_and_names_a_bad_one(text):
                                                                         for p in t.model.parameters()]))
 
 
+def test_a_links_text_is_zlib_base64url_and_capped():
+    from glassnet.playground.links import LINK_TEXT_BYTES, decode_text, encode_text
+    words = make_text().text[:20000]
+    field, packed = encode_text(words)
+    assert field is not None and packed <= LINK_TEXT_BYTES and len(field) < 8100
+    assert set(field) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")    # URL-safe, no padding
+    assert decode_text(field, TextLimits.max_chars) == words
+    # the same bytes as Python's zlib and base64url (the page only copies the server's field)
+    import base64
+    import zlib
+    assert zlib.decompress(base64.urlsafe_b64decode(field + "=" * (-len(field) % 4))).decode() == words
+    assert decode_text(encode_text("é→ß\n" * 60)[0], TextLimits.max_chars) == "é→ß\n" * 60   # any UTF-8
+    rng = np.random.default_rng(0)
+    noise = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz .,"), 20000))
+    field, packed = encode_text(noise)                      # random letters hardly compress: too long
+    assert field is None and packed > LINK_TEXT_BYTES
+    with pytest.raises(ProtocolError, match="not a text the share button writes"):
+        decode_text("not*base64", TextLimits.max_chars)
+    with pytest.raises(ProtocolError, match="not a text the share button writes"):
+        decode_text(base64.urlsafe_b64encode(b"plain bytes").decode(), TextLimits.max_chars)
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"a" * 10 ** 6, 9)).decode().rstrip("=")
+    with pytest.raises(ProtocolError, match="too long"):   # never inflated past what a text may hold
+        decode_text(bomb, TextLimits.max_chars)
+    with pytest.raises(ProtocolError, match="at most 6,000 compressed bytes"):
+        decode_text("A" * 9000, TextLimits.max_chars)
+
+
+def test_a_link_carries_a_pasted_text_before_its_weights_and_names_one_left_out(text):
+    from glassnet.playground.links import encode_text, encode_weights
+    pasted = "the cat sat on the mat. the dog sat on the log. " * 20
+    t = TextTrainer(TextConfig(n_layer=1, n_head=2, n_embd=8, block_size=8, seed=5))
+    t.set_text(pasted)                                       # its vocabulary sizes the model
+    w = encode_weights([p.detach().numpy() for p in t.model.parameters()])
+    text.send(type="link", fields={"n_layer": "1", "n_head": "2", "n_embd": "8", "block_size": "8", "seed": "5"},
+              weights=w, text=encode_text(pasted)[0])
+    m = text.wait("text", lambda m: m["custom"])
+    assert m["text"] == pasted and m["link_text"] == encode_text(pasted)[0]
+    n = sum(p.numel() for p in t.model.parameters())
+    f = text.wait("frame", lambda m: "params" in m["data"] and m["data"]["params"].size == n)
+    np.testing.assert_array_equal(f["data"]["params"], np.concatenate([p.detach().numpy().ravel()
+                                                                        for p in t.model.parameters()]))
+    text.send(type="link", fields={"text_omitted": "31000", "n_layer": "1"})
+    err = text.wait("error", lambda m: "too long for a link" in m["message"])
+    assert err["link"] and "31,000 characters" in err["message"] and "Train on this text" in err["message"]
+    text.send(type="link", fields={}, text="%%%")
+    err = text.wait("error", lambda m: "text=" in m["message"])
+    assert "trains on its text instead" in err["message"]
+
+
 def test_playing_streams_frames_and_a_divergence_leaves_a_lasting_banner(text, server):
     text.send(type="play")
     f = text.wait("frame", lambda m: m["step"] > 10)

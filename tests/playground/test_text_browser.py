@@ -180,3 +180,57 @@ def test_a_paste_over_the_limit_is_named_and_cut(page):
     page.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 50000")
     assert "first 50,000" in page.js("document.body.dataset.lastNotice")
     assert page.page.locator("#text-box").input_value() == ("to be or not to be. " * 2600)[:50000]
+
+
+def test_a_share_link_carries_a_pasted_text_and_its_weights(browser, server):  # noqa: F811
+    pasted = "the cat sat on the mat. the dog sat on the log. a cat and a dog. " * 30      # 1,950 characters
+    p = TextPage(browser, server)
+    try:
+        p.js('window.playground.send({type: "set", config: {n_layer: 1, n_head: 2, n_embd: 8, block_size: 8}})')
+        p.settle()
+        p.page.locator("#text-box").fill(pasted)
+        p.page.click("#text-use")
+        p.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 1950")
+        p.train(20)
+        p.page.click("#share")
+        link = p.page.locator("#share-link").input_value()
+        said = p.page.locator("#share-panel").inner_text()
+        assert "&text=" in link and "your text included" in said and "&w=" in link and len(link) < 12000
+        trained = [q.detach().numpy().copy() for q in p.session.trainer.model.parameters()]
+    finally:
+        p.close()
+    q = TextPage(browser, server, hash_=link[link.index("#"):])
+    try:
+        q.page.wait_for_function("window.playground.state.custom && window.playground.drawn && window.playground.drawn.data.params")
+        assert q.page.locator("#text-box").input_value() == pasted
+        assert q.session.trainer.text == pasted and q.session.trainer.cfg.n_embd == 8
+        for a, b in zip(q.session.trainer.model.parameters(), trained):
+            np.testing.assert_array_equal(a.detach().numpy(), b)
+        assert not q.errors, q.errors
+    finally:
+        q.close()
+
+
+def test_a_share_link_says_a_long_paste_was_left_out_and_the_page_opening_it_says_so(browser, server):  # noqa: F811
+    rng = np.random.default_rng(1)
+    pasted = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz .,\n"), 30000))   # hardly compresses
+    p = TextPage(browser, server)
+    try:
+        p.page.locator("#text-box").fill(pasted)
+        p.page.click("#text-use")
+        p.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 30000")
+        p.page.click("#share")
+        link = p.page.locator("#share-link").input_value()
+        said = p.page.locator("#share-panel").inner_text()
+        assert "&text_omitted=30000" in link and "&text=" not in link and "&w=" not in link and len(link) < 1000
+        assert "your text was NOT included" in said and "30,000 characters" in said
+    finally:
+        p.close()
+    q = TextPage(browser, server, hash_=link[link.index("#"):])
+    try:
+        q.page.wait_for_function("document.body.dataset.lastError && document.body.dataset.lastError.includes('too long for a link')")
+        shown = q.page.locator("#messages").inner_text()
+        assert "30,000 characters" in shown and "not included" in shown
+        assert not q.session.trainer.custom
+    finally:
+        q.close()

@@ -403,7 +403,8 @@ class Session:
             self._publish_state()
         elif isinstance(msg, LinkMsg):
             self.playing = False
-            problems = self.apply_link_fields(msg.fields)
+            problems = [] if msg.text is None else self.apply_link_text(msg.text)
+            problems += self.apply_link_fields(msg.fields)
             if msg.weights:
                 try:
                     t.set_parameters(K.decode_weights(msg.weights, [tuple(p.shape) for p in t.model.parameters()]))
@@ -418,6 +419,10 @@ class Session:
         else:
             return self.apply_page_message(msg)
         return True
+
+    def apply_link_text(self, field: str) -> list:
+        """A link's ``text=`` (the Text page's); the sentences for what was left out."""
+        return ["this page trains on no text; the link's text= was ignored"]
 
     def apply_link_fields(self, fields: dict) -> list:
         """Apply a share link's fields; the sentences for those left out."""

@@ -27,6 +27,7 @@ const HANDLERS = {
   ...sharedHandlers(HIDEABLE),
   text(m) {
     S.text = m.text;
+    S.textLink = m;                                   // its link_text (null: too long for a link)
     const box = $("text-box");
     box.value = m.text;
     S.edited = false;
@@ -81,13 +82,25 @@ function bindControls() {
   bindText();
 }
 
+/** The share link: the set-up, a pasted text (compressed, when it fits: else the link says it was
+ * left out, and the page opening it says so), the weights when they fit (and the text came along). */
 function updateShare() {
   if (!S.state) return;
-  const hide = hiddenInShare();
-  const params = S.drawn && S.drawn.data.params;
+  const hide = hiddenInShare(), t = S.textLink;
+  const omitted = t && t.custom && !t.link_text;
+  const params = !omitted && S.drawn && S.drawn.data.params;
   const w = params ? encodeWeights(params.values) : null;
-  $("share-weights").textContent = params ? ", trained weights included" : ` (the ${S.state.n_params.toLocaleString()} weights are too many for a link: it starts from the seed)`;
-  $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide);
+  let say = params ? ", trained weights included" : omitted ? "" : ` (the ${S.state.n_params.toLocaleString()} weights are too many for a link: it starts from the seed)`;
+  let extra = "";
+  if (t && t.custom && t.link_text) {
+    extra = "&text=" + t.link_text;
+    say = `, your text included (${t.link_text_bytes.toLocaleString()} bytes compressed)` + say;
+  } else if (omitted) {
+    extra = "&text_omitted=" + t.text.length;
+    say = ` — your text was NOT included: ${t.text.length.toLocaleString()} characters compress to ${t.link_text_bytes.toLocaleString()} bytes, over a link's ${t.link_text_limit.toLocaleString()} (whoever opens it trains on the default text, without your weights, and is told so)`;
+  }
+  $("share-weights").textContent = say;
+  $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide) + extra;
 }
 
 // ---------------------------------------------------------------- the text box and the cursor
