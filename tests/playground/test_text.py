@@ -176,6 +176,33 @@ def test_a_step_through_is_explains_derivation_of_that_weight(trained):
         explain_weight(trained, 0, 0, 16, 0)
 
 
+@pytest.mark.parametrize("ij", [(6, 2), (3, 9)])             # a visible weight, a masked one
+def test_a_step_through_shows_explains_exact_check_of_that_weight(trained, ij):
+    from fractions import Fraction
+
+    from glassnet.playground.textstep import decimal, digits
+    i, j = ij
+    trained.set_cursor(300)
+    m = explain_weight(trained, 0, 1, i, j)["exact"]
+    rec, _ = independent_recording(trained, optimizer_step=True)
+    c = rec.attention_exact(f"blocks.0.sa.heads.1[0, {i}, {j}]")
+    assert m["score"]["exact"] == decimal(c.score) and m["score"]["masked"] == (j > i)
+    if j > i:                                   # masked: the exact q·k·scale, no recorded score
+        assert m["score"]["recorded"] is None
+    else:
+        assert m["score"]["recorded"] == c.score_recorded and 5 <= m["score"]["digits"] <= 9   # float32: ~7
+        assert abs(Fraction(m["score"]["exact"]) - c.score) < Fraction(1, 10 ** 18)
+    assert [g["exact"] for g in m["grad_scores"]] == [decimal(v) for v in c.grad_scores]
+    assert [g["recorded"] for g in m["grad_scores"]] == c.grad_scores_recorded
+    assert [g["digits"] for g in m["grad_scores"][i + 1:]] == [None] * (SMALL.block_size - i - 1)   # masked: 0 = 0
+    assert all(g["digits"] is None or g["digits"] >= 4 for g in m["grad_scores"])
+    assert m["formula_equal"] and m["scale_exact"] is False and m["scale"] is None     # 1/√8: not rational
+    assert m["grad_q"]["max_difference"] == c.differences()["grad_q"] < 1e-6
+    assert m["sum_p"]["difference"] == c.differences()["sum_p"] < 1e-6
+    assert m["call"] == f'step.attention_exact("blocks.0.sa.heads.1[0, {i}, {j}]")'
+    assert digits(Fraction(1, 3), 1 / 3) >= 15 and digits(Fraction(1), 1.0) is None and digits(Fraction(1), 1.01) == 1
+
+
 @pytest.mark.parametrize("cfg", [SMALL, TextConfig(model="bigram")])
 def test_the_export_loads_in_torch_with_the_same_logits(trained, tmp_path, cfg):
     torch = pytest.importorskip("torch")

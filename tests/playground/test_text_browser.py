@@ -102,6 +102,31 @@ def test_a_weight_stepped_through_is_explains_derivation(page):
     page.page.wait_for_function("document.body.dataset.explained === '0,0,2,1'")
 
 
+def test_the_exact_arithmetic_of_a_weight_stepped_through_is_explains(page):
+    from glassnet.playground.textstep import decimal
+    page.train(20)
+    canvas = page.page.locator("canvas.attn[data-layer='1'][data-head='0']")
+    b = canvas.bounding_box()
+    canvas.click(position={"x": b["width"] * 3.5 / 16, "y": b["height"] * 9.5 / 16})
+    page.page.wait_for_function("document.body.dataset.explained === '1,0,9,3'")
+    page.page.click("#stepper .phases button[data-part=exact]")
+    rec, _ = independent_recording(page.session.trainer, optimizer_step=True)
+    c = rec.attention_exact("blocks.1.sa.heads.0[0, 9, 3]")
+    view = page.page.locator("#step-view")
+    text = view.inner_text()
+    assert decimal(c.score) in text and 'step.attention_exact("blocks.1.sa.heads.0[0, 9, 3]")' in text
+    first = view.locator("table.exact").first.locator("tr.sel td")
+    assert first.nth(1).inner_text() == decimal(c.score)
+    shown = int(first.nth(3).get_attribute("data-digits"))
+    assert 5 <= shown <= 9 and first.nth(3).inner_text() == f"{shown} digits"        # float32: about 7
+    rows = view.locator("table.exact").nth(1).locator("tr")
+    for j in range(16):
+        cells = rows.nth(j + 1).locator("td")
+        assert cells.nth(1).inner_text() == ("0 (masked)" if j > 9 else decimal(c.grad_scores[j]))
+    assert "equals p" in text and "irrational" in text                 # head size 8: 1/√8
+    assert not page.errors, page.errors
+
+
 def test_generated_text_uses_the_vocabulary(page):
     page.page.click("#play")
     page.page.wait_for_function("+document.body.dataset.step > 30 && window.playground.drawn.sample.text.length > 20")

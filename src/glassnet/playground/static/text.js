@@ -282,6 +282,8 @@ function showPart(part) {
         `<td>${r.masked[j] ? '<span class="masked">masked (0)</span>' : num(p)}</td></tr>`).join("") + "</table>" +
       derivationLines(m.derivation, (l, k, all) => k < all.findIndex((x) => x.math.startsWith("\u2202L/\u2202p")) ||
         !all.some((x) => x.math.startsWith("\u2202L/\u2202p")));
+  } else if (part === "exact") {
+    view.innerHTML = exactView(m);
   } else {
     const d = m.derivation;
     view.innerHTML = `<h3>Backward through the softmax: \u2202L/\u2202s<sub>${m.i}${m.j}</sub></h3><div class="eq headline">${esc(d.headline)}</div><p class="note">${esc(d.convention)}</p>` +
@@ -290,6 +292,30 @@ function showPart(part) {
         r.probs.map((p, j) => `<tr${sel(j)}>${keyCell(j)}<td>${r.masked[j] ? "masked" : num(p)}</td><td>${num(r.grad_probs[j])}</td><td>${num(r.grad_scores[j])}</td></tr>`).join("") + "</table>" : "") +
       `<p class="note">${d.agrees ? "Every number agrees with the recording." : "A number DISAGREES with the recording."} The same derivation as <code>step.derivation("${esc(m.entry)}")</code>.</p>`;
   }
+}
+
+/** The weight's numbers redone in exact rational arithmetic (``step.attention_exact``) beside the
+ * recorded floats, and how many significant digits they share. */
+function exactView(m) {
+  const e = m.exact, r = m.row;
+  if (!e || e.error) return `<p class="note">The exact check could not be done: ${esc(e ? e.error : "not sent")}</p>`;
+  const agree = (d) => (d === null ? "equal, exactly" : `${d} digits`);
+  const keyCell = (j) => `<td class="mono">${j} ${esc(show(m.chars[j]))}</td>`;
+  const s = e.score;
+  const score = s.masked
+    ? `<tr class="sel"><td>score s<sub>${m.i}${m.j}</sub></td><td class="mono">${esc(s.exact)}</td><td><span class="masked">−∞ masked</span></td><td>(the mask replaced it)</td></tr>`
+    : `<tr class="sel"><td>score s<sub>${m.i}${m.j}</sub></td><td class="mono">${esc(s.exact)}</td><td>${num(s.recorded)}</td><td data-digits="${s.digits}">${agree(s.digits)}</td></tr>`;
+  return `<h3>Exact arithmetic: the recorded floats against rational numbers</h3>` +
+    `<p class="note">exp is not rational, so the softmax itself cannot be redone exactly; everything around it can. From the recorded q, k, p and ∂L/∂p, <code>glassnet.exact</code> recomputes with fractions (shown to 20 digits): the score, and ∂L/∂s of the row through the softmax's Jacobian. ` +
+    `float32 keeps about 7 significant digits.</p>` +
+    `<table class="row exact"><tr><th></th><th>exact</th><th>recorded (float32)</th><th>agree to</th></tr>${score}</table>` +
+    `<p class="note">The scale 1/√${m.head_size} is ${e.scale_exact ? `exactly ${e.scale}` : "irrational: the recorded float is used, exactly"}. ` +
+    `(diag(p) − p pᵀ) ∂L/∂p ${e.formula_equal ? "equals" : "does NOT equal"} p ⊙ (∂L/∂p − Σ p ∂L/∂p) exactly. ` +
+    `Σ<sub>j</sub> p<sub>${m.i}j</sub> of the recorded floats is ${esc(e.sum_p.exact)} (1 up to ${num(e.sum_p.difference)}).` +
+    (e.grad_q ? ` ∂L/∂q<sub>${m.i}</sub> by exact autograd differs from the recorded by at most ${num(e.grad_q.max_difference)}${e.grad_q.min_digits === null ? "" : ` (${e.grad_q.min_digits} digits or more)`}.` : "") + `</p>` +
+    `<table class="row exact"><tr><th>key j</th><th>∂L/∂s exact</th><th>recorded</th><th>agree to</th></tr>` +
+    e.grad_scores.map((g, j) => `<tr${j === m.j ? ' class="sel"' : ""}>${keyCell(j)}<td class="mono">${r.masked[j] ? "0 (masked)" : esc(g.exact)}</td><td>${num(g.recorded)}</td><td data-digits="${g.digits}">${agree(g.digits)}</td></tr>`).join("") +
+    `</table><p class="note">The same check as <code>${esc(e.call)}</code>.</p>`;
 }
 
 function derivationLines(d, keep) {
