@@ -300,8 +300,9 @@ class Session:
             self._train_until = time.perf_counter() + duty * interval
             self._next_frame = max(start + interval, self._train_until)
 
-    #: the longest frame interval a crowd may stretch a tab to (at least 4 frames/s each)
-    crowd_interval = 0.25
+    #: the longest frame interval a crowd may stretch a tab to (the 2-D page: at least 12 frames/s
+    #: each, its goal is 10; the Images and Text pages: 4, their goal is 2)
+    crowd_interval = 1 / 12
     #: the share of the CPU a crowd's frames may take (the rest trains)
     frame_share = 0.5
     #: CPU seconds a training turn may run while other sessions wait (at least one step)

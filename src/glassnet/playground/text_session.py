@@ -37,6 +37,8 @@ def hello(session) -> dict:
 class TextSession(Session):
     """A tab of the Text page."""
 
+    crowd_interval = 0.25      # frames in a crowd: at least 4/s each (the goal is 2)
+
     def make_trainer(self):
         return TextTrainer()
 
