@@ -77,12 +77,17 @@ def test_attention_shown_is_the_recordings_and_masked_entries_are_shown_as_maske
     assert "masked" in page.page.locator("#cell-readout").inner_text()
 
 
+def click_weight(page, layer, head, i, j, T=16):
+    """Click weight [i, j] of a head's map and wait for its step-through."""
+    canvas = page.page.locator(f"canvas.attn[data-layer='{layer}'][data-head='{head}']")
+    b = canvas.bounding_box()
+    canvas.click(position={"x": b["width"] * (j + 0.5) / T, "y": b["height"] * (i + 0.5) / T})
+    page.page.wait_for_function(f"document.body.dataset.explained === '{layer},{head},{i},{j}'")
+
+
 def test_a_weight_stepped_through_is_explains_derivation(page):
     page.train(20)
-    canvas = page.page.locator("canvas.attn[data-layer='1'][data-head='1']")
-    b = canvas.bounding_box()
-    canvas.click(position={"x": b["width"] * 4.5 / 16, "y": b["height"] * 11.5 / 16})
-    page.page.wait_for_function("document.body.dataset.explained === '1,1,11,4'")
+    click_weight(page, 1, 1, 11, 4)
     rec, _ = independent_recording(page.session.trainer, optimizer_step=True)
     d = rec.derivation("blocks.1.sa.heads.1[0, 11, 4]")
     page.page.click("#stepper .phases button[data-part=backward]")
@@ -105,10 +110,7 @@ def test_a_weight_stepped_through_is_explains_derivation(page):
 def test_the_exact_arithmetic_of_a_weight_stepped_through_is_explains(page):
     from glassnet.playground.textstep import decimal
     page.train(20)
-    canvas = page.page.locator("canvas.attn[data-layer='1'][data-head='0']")
-    b = canvas.bounding_box()
-    canvas.click(position={"x": b["width"] * 3.5 / 16, "y": b["height"] * 9.5 / 16})
-    page.page.wait_for_function("document.body.dataset.explained === '1,0,9,3'")
+    click_weight(page, 1, 0, 9, 3)
     page.page.click("#stepper .phases button[data-part=exact]")
     rec, _ = independent_recording(page.session.trainer, optimizer_step=True)
     c = rec.attention_exact("blocks.1.sa.heads.0[0, 9, 3]")
