@@ -19,7 +19,9 @@ every frame (``got_frame``) as the page does.  It prints
               (``--images-only`` runs this part alone);
 * classroom-page  ``--classroom-page images|text`` (repeatable): only the classroom, ``--tabs`` tabs
               of that page with its default set-up on ``--workers`` processes, probing its own
-              learning-rate ``set`` (goals: >= 2 frames/s per tab, control -> frame median <= 150 ms);
+              learning-rate ``set`` (goals: >= 2 frames/s per tab, control -> frame median <= 150 ms;
+              the acknowledging frame must come after the state carrying the new rate, else it
+              counts as an error);
 * text        the Text page's default tiny GPT (the lesson's GPTConfig(): 2 layers of 4 heads,
               64 channels, context 32; AdamW, batches of 16 windows) on one tab, the same figures and goals
               (``--text-only`` runs this part alone).
@@ -40,6 +42,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -62,18 +65,27 @@ def free_port() -> int:
 
 
 def start_server(workers: int = 1):
+    """The server in its own process(es); its log goes to a temporary file (a pipe nobody reads
+    would fill up and block the server as soon as it logged a few tracebacks): ``server_log(proc)``."""
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "glassnet.playground", "--port", str(port),
-                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             "--workers", str(workers)], stdout=subprocess.DEVNULL, stderr=log)
+    proc.log = log
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(400):
         try:
             urllib.request.urlopen(url + "/api/health", timeout=1).read()
             return proc, url
         except OSError:
             time.sleep(0.05)
     proc.kill()
-    raise RuntimeError("the playground server did not start: " + proc.stderr.read().decode()[-2000:])
+    raise RuntimeError("the playground server did not start: " + server_log(proc))
+
+
+def server_log(proc, chars: int = 2000) -> str:
+    proc.log.seek(0)
+    return proc.log.read()[-chars:]
 
 
 def rss_mib(pid: int) -> float:
@@ -212,7 +224,7 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
 
     async def run(i, ws):
         await ws.send(json.dumps({"type": "play", "id": 2}))
-        frames, lat, mid, sent, steps = 0, [], 100, None, []
+        frames, lat, mid, sent, steps, errors, shown = 0, [], 100, None, [], [], None
         t0 = time.perf_counter()
         next_probe = t0 + 1.0 + (i % 10) / 10
         while time.perf_counter() - t0 < seconds:
@@ -220,12 +232,21 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
                 m = await asyncio.wait_for(recv_json(ws), max(0.1, t0 + seconds - time.perf_counter()))
             except asyncio.TimeoutError:
                 break
+            if m["type"] == "error":                # e.g. a session whose thread failed: say so
+                errors.append(m["message"])
+            if m["type"] == "state":                # the config the frames after it were drawn with
+                shown = (m["rev"], m["config"]["learning_rate"])
             if m["type"] != "frame" or not m.get("playing"):
                 continue
             frames += 1
             now = time.perf_counter()
             steps.append((now, m["step"]))
             if sent is not None and m.get("ack") is not None and m["ack"] >= mid:
+                # the real thing: the change was applied (its state came first, with the new rate)
+                # and this frame was drawn after it (its rev is at least the state's)
+                if shown is None or shown[1] != rates[mid % 2] or m["rev"] < shown[0]:
+                    errors.append(f"the frame acknowledging learning rate {rates[mid % 2]} does not reflect it "
+                                  f"(state {shown}, frame rev {m['rev']})")
                 lat.append((now - sent) * 1e3)
                 sent = None
             if sent is None and now > next_probe:
@@ -235,11 +256,11 @@ async def classroom(ws_url, n: int, seconds: float, page: str = "2d") -> dict:
                                           "id": mid}))
         await ws.close()
         sps = (steps[-1][1] - steps[0][1]) / (steps[-1][0] - steps[0][0]) if len(steps) > 1 else 0.0
-        return frames / seconds, lat, sps
+        return frames / seconds, lat, sps, errors
 
     results = await asyncio.gather(*(run(i, ws) for i, ws in enumerate(socks)))
     return {"fps": [r[0] for r in results], "latency_ms": [x for r in results for x in r[1]],
-            "steps_per_s": [r[2] for r in results]}
+            "steps_per_s": [r[2] for r in results], "errors": [e for r in results for e in r[3]]}
 
 
 def page_classroom_report(crowd: dict, tabs: int, workers: int, page: str) -> bool:
@@ -258,6 +279,9 @@ def page_classroom_report(crowd: dict, tabs: int, workers: int, page: str) -> bo
               f"median <= {PAGE_CLASSROOM_GOALS['tab_latency_ms']})")
     else:
         print(f"  {what}, {tabs} tabs: no control change was answered")
+    if crowd.get("errors"):
+        ok = False
+        print(f"  {what}, {tabs} tabs: {len(crowd['errors'])} error message(s), e.g. {crowd['errors'][0]!r}")
     return ok
 
 
@@ -380,6 +404,8 @@ def main() -> int:
             finally:
                 proc.terminate()
                 proc.wait(10)
+            if crowd["errors"] or "Traceback" in server_log(proc, 10 ** 6):
+                print("  the server's log ends:\n" + server_log(proc))
             print(f"glassnet playground, {os.cpu_count()} CPU(s), server: {args.workers} worker process(es) on "
                   f"127.0.0.1; load average before {load_before}, now {load()} (a shared machine lowers every figure)")
             ok = page_classroom_report(crowd, args.tabs, args.workers, page) and ok

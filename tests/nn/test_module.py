@@ -326,6 +326,32 @@ def test_global_forward_hooks_let_an_observer_learn_module_paths():
     assert len(visited) == count  # removed: nothing more is recorded
 
 
+@pytest.mark.parametrize("lib_name", ["glassnet", "torch"])
+def test_a_hook_may_add_and_remove_global_hooks_during_a_call(lib_name):
+    """torch calls the hooks of a snapshot: a hook that removes itself and installs another does not
+    break the call (``explain.record`` installs and removes global hooks while other threads train;
+    iterating the live dict raised "dictionary changed size during iteration" in the playground)."""
+    lib = pytest.importorskip(lib_name)
+    from importlib import import_module
+    mm = import_module("torch.nn.modules.module") if lib_name == "torch" else import_module("glassnet.nn.module")
+    seen, handles = [], []
+
+    def once(m, args):
+        seen.append(type(m).__name__)
+        handles[0].remove()
+        handles.append(mm.register_module_forward_pre_hook(lambda m, a: seen.append("later")))
+        handles.append(mm.register_module_forward_hook(lambda m, a, out: None))
+
+    handles.append(mm.register_module_forward_pre_hook(once))
+    try:
+        net = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.ReLU())
+        net(lib.ones(1, 2))
+    finally:
+        for h in handles:
+            h.remove()
+    assert seen == ["Sequential", "later", "later"]        # the new pre-hook sees the children
+
+
 def test_to_double_float_convert_in_place_and_return_self():
     net = nn.Sequential(nn.Linear(2, 2))
     w = net[0].weight

@@ -18,7 +18,7 @@ from glassnet.lessons.gpt_text import make_text
 from glassnet.playground import export as X
 from glassnet.playground.frames import decode_arrays
 from glassnet.playground.protocol import ProtocolError
-from glassnet.playground.text import LINK_PARAMS, MASKED, TextTrainer
+from glassnet.playground.text import LINK_PARAMS, MASKED, PAUSED_CHARS_PER_FRAME, TextTrainer
 from glassnet.playground.text_protocol import TextConfig, TextLimits, parse_text_message, read_link_field
 from glassnet.playground.textstep import explain_weight
 
@@ -132,7 +132,12 @@ def test_attention_in_a_frame_is_that_of_an_independent_explain_recording(traine
 
 def test_generated_text_uses_the_vocabulary_and_the_temperature(trained):
     trained.apply({"temperature": 0.5})
-    f = decode_arrays(trained.frame(playing=False))
+    # paused, each frame writes a part of the sample (no long piece of work) until it is done
+    lengths = []
+    while trained.unfinished():
+        f = decode_arrays(trained.frame(playing=False))
+        lengths.append(len(f["sample"]["text"]))
+    assert lengths == list(range(PAUSED_CHARS_PER_FRAME, TextLimits.sample_chars + 1, PAUSED_CHARS_PER_FRAME))
     s = f["sample"]
     assert s["done"] and s["temperature"] == 0.5 and len(s["text"]) == TextLimits.sample_chars
     assert set(s["text"]) <= set(trained.vocab.chars)
@@ -169,6 +174,33 @@ def test_a_step_through_is_explains_derivation_of_that_weight(trained):
     assert m["row"]["scores"][7] is None
     with pytest.raises(ProtocolError, match="outside"):
         explain_weight(trained, 0, 0, 16, 0)
+
+
+@pytest.mark.parametrize("ij", [(6, 2), (3, 9)])             # a visible weight, a masked one
+def test_a_step_through_shows_explains_exact_check_of_that_weight(trained, ij):
+    from fractions import Fraction
+
+    from glassnet.playground.textstep import decimal, digits
+    i, j = ij
+    trained.set_cursor(300)
+    m = explain_weight(trained, 0, 1, i, j)["exact"]
+    rec, _ = independent_recording(trained, optimizer_step=True)
+    c = rec.attention_exact(f"blocks.0.sa.heads.1[0, {i}, {j}]")
+    assert m["score"]["exact"] == decimal(c.score) and m["score"]["masked"] == (j > i)
+    if j > i:                                   # masked: the exact q·k·scale, no recorded score
+        assert m["score"]["recorded"] is None
+    else:
+        assert m["score"]["recorded"] == c.score_recorded and 5 <= m["score"]["digits"] <= 9   # float32: ~7
+        assert abs(Fraction(m["score"]["exact"]) - c.score) < Fraction(1, 10 ** 18)
+    assert [g["exact"] for g in m["grad_scores"]] == [decimal(v) for v in c.grad_scores]
+    assert [g["recorded"] for g in m["grad_scores"]] == c.grad_scores_recorded
+    assert [g["digits"] for g in m["grad_scores"][i + 1:]] == [None] * (SMALL.block_size - i - 1)   # masked: 0 = 0
+    assert all(g["digits"] is None or g["digits"] >= 4 for g in m["grad_scores"])
+    assert m["formula_equal"] and m["scale_exact"] is False and m["scale"] is None     # 1/√8: not rational
+    assert m["grad_q"]["max_difference"] == c.differences()["grad_q"] < 1e-6
+    assert m["sum_p"]["difference"] == c.differences()["sum_p"] < 1e-6
+    assert m["call"] == f'step.attention_exact("blocks.0.sa.heads.1[0, {i}, {j}]")'
+    assert digits(Fraction(1, 3), 1 / 3) >= 15 and digits(Fraction(1), 1.0) is None and digits(Fraction(1), 1.01) == 1
 
 
 @pytest.mark.parametrize("cfg", [SMALL, TextConfig(model="bigram")])
@@ -266,6 +298,55 @@ def test_a_link_applies_its_fields_and_weights_and_names_a_bad_one(text):
     f = text.wait("frame", lambda m: "params" in m["data"] and m["data"]["params"].size == n)
     np.testing.assert_array_equal(f["data"]["params"], np.concatenate([p.detach().numpy().ravel()
                                                                         for p in t.model.parameters()]))
+
+
+def test_a_links_text_is_zlib_base64url_and_capped():
+    from glassnet.playground.links import LINK_TEXT_BYTES, decode_text, encode_text
+    words = make_text().text[:20000]
+    field, packed = encode_text(words)
+    assert field is not None and packed <= LINK_TEXT_BYTES and len(field) < 8100
+    assert set(field) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")    # URL-safe, no padding
+    assert decode_text(field, TextLimits.max_chars) == words
+    # the same bytes as Python's zlib and base64url (the page only copies the server's field)
+    import base64
+    import zlib
+    assert zlib.decompress(base64.urlsafe_b64decode(field + "=" * (-len(field) % 4))).decode() == words
+    assert decode_text(encode_text("é→ß\n" * 60)[0], TextLimits.max_chars) == "é→ß\n" * 60   # any UTF-8
+    rng = np.random.default_rng(0)
+    noise = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz .,"), 20000))
+    field, packed = encode_text(noise)                      # random letters hardly compress: too long
+    assert field is None and packed > LINK_TEXT_BYTES
+    with pytest.raises(ProtocolError, match="not a text the share button writes"):
+        decode_text("not*base64", TextLimits.max_chars)
+    with pytest.raises(ProtocolError, match="not a text the share button writes"):
+        decode_text(base64.urlsafe_b64encode(b"plain bytes").decode(), TextLimits.max_chars)
+    bomb = base64.urlsafe_b64encode(zlib.compress(b"a" * 10 ** 6, 9)).decode().rstrip("=")
+    with pytest.raises(ProtocolError, match="too long"):   # never inflated past what a text may hold
+        decode_text(bomb, TextLimits.max_chars)
+    with pytest.raises(ProtocolError, match="at most 6,000 compressed bytes"):
+        decode_text("A" * 9000, TextLimits.max_chars)
+
+
+def test_a_link_carries_a_pasted_text_before_its_weights_and_names_one_left_out(text):
+    from glassnet.playground.links import encode_text, encode_weights
+    pasted = "the cat sat on the mat. the dog sat on the log. " * 20
+    t = TextTrainer(TextConfig(n_layer=1, n_head=2, n_embd=8, block_size=8, seed=5))
+    t.set_text(pasted)                                       # its vocabulary sizes the model
+    w = encode_weights([p.detach().numpy() for p in t.model.parameters()])
+    text.send(type="link", fields={"n_layer": "1", "n_head": "2", "n_embd": "8", "block_size": "8", "seed": "5"},
+              weights=w, text=encode_text(pasted)[0])
+    m = text.wait("text", lambda m: m["custom"])
+    assert m["text"] == pasted and m["link_text"] == encode_text(pasted)[0]
+    n = sum(p.numel() for p in t.model.parameters())
+    f = text.wait("frame", lambda m: "params" in m["data"] and m["data"]["params"].size == n)
+    np.testing.assert_array_equal(f["data"]["params"], np.concatenate([p.detach().numpy().ravel()
+                                                                        for p in t.model.parameters()]))
+    text.send(type="link", fields={"text_omitted": "31000", "n_layer": "1"})
+    err = text.wait("error", lambda m: "too long for a link" in m["message"])
+    assert err["link"] and "31,000 characters" in err["message"] and "Train on this text" in err["message"]
+    text.send(type="link", fields={}, text="%%%")
+    err = text.wait("error", lambda m: "text=" in m["message"])
+    assert "trains on its text instead" in err["message"]
 
 
 def test_playing_streams_frames_and_a_divergence_leaves_a_lasting_banner(text, server):

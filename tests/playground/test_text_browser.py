@@ -77,12 +77,17 @@ def test_attention_shown_is_the_recordings_and_masked_entries_are_shown_as_maske
     assert "masked" in page.page.locator("#cell-readout").inner_text()
 
 
+def click_weight(page, layer, head, i, j, T=16):
+    """Click weight [i, j] of a head's map and wait for its step-through."""
+    canvas = page.page.locator(f"canvas.attn[data-layer='{layer}'][data-head='{head}']")
+    b = canvas.bounding_box()
+    canvas.click(position={"x": b["width"] * (j + 0.5) / T, "y": b["height"] * (i + 0.5) / T})
+    page.page.wait_for_function(f"document.body.dataset.explained === '{layer},{head},{i},{j}'")
+
+
 def test_a_weight_stepped_through_is_explains_derivation(page):
     page.train(20)
-    canvas = page.page.locator("canvas.attn[data-layer='1'][data-head='1']")
-    b = canvas.bounding_box()
-    canvas.click(position={"x": b["width"] * 4.5 / 16, "y": b["height"] * 11.5 / 16})
-    page.page.wait_for_function("document.body.dataset.explained === '1,1,11,4'")
+    click_weight(page, 1, 1, 11, 4)
     rec, _ = independent_recording(page.session.trainer, optimizer_step=True)
     d = rec.derivation("blocks.1.sa.heads.1[0, 11, 4]")
     page.page.click("#stepper .phases button[data-part=backward]")
@@ -100,6 +105,28 @@ def test_a_weight_stepped_through_is_explains_derivation(page):
     for key in ["ArrowDown", "ArrowDown", "ArrowRight", "Enter"]:
         page.page.keyboard.press(key)
     page.page.wait_for_function("document.body.dataset.explained === '0,0,2,1'")
+
+
+def test_the_exact_arithmetic_of_a_weight_stepped_through_is_explains(page):
+    from glassnet.playground.textstep import decimal
+    page.train(20)
+    click_weight(page, 1, 0, 9, 3)
+    page.page.click("#stepper .phases button[data-part=exact]")
+    rec, _ = independent_recording(page.session.trainer, optimizer_step=True)
+    c = rec.attention_exact("blocks.1.sa.heads.0[0, 9, 3]")
+    view = page.page.locator("#step-view")
+    text = view.inner_text()
+    assert decimal(c.score) in text and 'step.attention_exact("blocks.1.sa.heads.0[0, 9, 3]")' in text
+    first = view.locator("table.exact").first.locator("tr.sel td")
+    assert first.nth(1).inner_text() == decimal(c.score)
+    shown = int(first.nth(3).get_attribute("data-digits"))
+    assert 5 <= shown <= 9 and first.nth(3).inner_text() == f"{shown} digits"        # float32: about 7
+    rows = view.locator("table.exact").nth(1).locator("tr")
+    for j in range(16):
+        cells = rows.nth(j + 1).locator("td")
+        assert cells.nth(1).inner_text() == ("0 (masked)" if j > 9 else decimal(c.grad_scores[j]))
+    assert "equals p" in text and "irrational" in text                 # head size 8: 1/√8
+    assert not page.errors, page.errors
 
 
 def test_generated_text_uses_the_vocabulary(page):
@@ -180,3 +207,57 @@ def test_a_paste_over_the_limit_is_named_and_cut(page):
     page.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 50000")
     assert "first 50,000" in page.js("document.body.dataset.lastNotice")
     assert page.page.locator("#text-box").input_value() == ("to be or not to be. " * 2600)[:50000]
+
+
+def test_a_share_link_carries_a_pasted_text_and_its_weights(browser, server):  # noqa: F811
+    pasted = "the cat sat on the mat. the dog sat on the log. a cat and a dog. " * 30      # 1,950 characters
+    p = TextPage(browser, server)
+    try:
+        p.js('window.playground.send({type: "set", config: {n_layer: 1, n_head: 2, n_embd: 8, block_size: 8}})')
+        p.settle()
+        p.page.locator("#text-box").fill(pasted)
+        p.page.click("#text-use")
+        p.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 1950")
+        p.train(20)
+        p.page.click("#share")
+        link = p.page.locator("#share-link").input_value()
+        said = p.page.locator("#share-panel").inner_text()
+        assert "&text=" in link and "your text included" in said and "&w=" in link and len(link) < 12000
+        trained = [q.detach().numpy().copy() for q in p.session.trainer.model.parameters()]
+    finally:
+        p.close()
+    q = TextPage(browser, server, hash_=link[link.index("#"):])
+    try:
+        q.page.wait_for_function("window.playground.state.custom && window.playground.drawn && window.playground.drawn.data.params")
+        assert q.page.locator("#text-box").input_value() == pasted
+        assert q.session.trainer.text == pasted and q.session.trainer.cfg.n_embd == 8
+        for a, b in zip(q.session.trainer.model.parameters(), trained):
+            np.testing.assert_array_equal(a.detach().numpy(), b)
+        assert not q.errors, q.errors
+    finally:
+        q.close()
+
+
+def test_a_share_link_says_a_long_paste_was_left_out_and_the_page_opening_it_says_so(browser, server):  # noqa: F811
+    rng = np.random.default_rng(1)
+    pasted = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz .,\n"), 30000))   # hardly compresses
+    p = TextPage(browser, server)
+    try:
+        p.page.locator("#text-box").fill(pasted)
+        p.page.click("#text-use")
+        p.page.wait_for_function("window.playground.state.custom && window.playground.state.n_chars === 30000")
+        p.page.click("#share")
+        link = p.page.locator("#share-link").input_value()
+        said = p.page.locator("#share-panel").inner_text()
+        assert "&text_omitted=30000" in link and "&text=" not in link and "&w=" not in link and len(link) < 1000
+        assert "your text was NOT included" in said and "30,000 characters" in said
+    finally:
+        p.close()
+    q = TextPage(browser, server, hash_=link[link.index("#"):])
+    try:
+        q.page.wait_for_function("document.body.dataset.lastError && document.body.dataset.lastError.includes('too long for a link')")
+        shown = q.page.locator("#messages").inner_text()
+        assert "30,000 characters" in shown and "not included" in shown
+        assert not q.session.trainer.custom
+    finally:
+        q.close()

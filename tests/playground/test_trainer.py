@@ -231,12 +231,18 @@ def test_tabs_training_at_once_share_the_cpu():
     crowd = {"n": 1}
     s = Session(fps=30, crowd=lambda: crowd["n"])
     assert s.pace() == (pytest.approx(1 / 30), 0.8)
-    crowd["n"] = 10
-    interval, duty = s.pace()
-    assert interval == pytest.approx(0.04) and duty * 10 == pytest.approx(0.4)
-    crowd["n"] = 30                                   # a classroom: frames first, at least 12/s each
-    interval, duty = s.pace()
-    assert interval == pytest.approx(1 / 12) and duty * 30 == pytest.approx(0.4)
+    crowd["n"] = 10                                   # a crowd: frames first, training in the time between
+    assert s.pace() == (pytest.approx(0.04), 1.0)
+    s._frame_cpu = 0.004                              # frames of 4 ms: 10 tabs' take at most half the CPU
+    assert s.pace() == (pytest.approx(0.08), 1.0)
+    crowd["n"] = 30                                   # a classroom: at least 12 frames/s each on the 2-D page
+    assert s.pace() == (pytest.approx(1 / 12), 1.0) and s.crowd_interval == pytest.approx(1 / 12)
+    from glassnet.playground.text_session import TextSession
+    t = TextSession(fps=30, crowd=lambda: crowd["n"])  # the Text page's goal is 2/s: at least 4/s each
+    t._frame_cpu = 0.004
+    assert t.pace() == (pytest.approx(0.24), 1.0)
+    crowd["n"] = 64
+    assert t.pace() == (pytest.approx(0.25), 1.0)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])

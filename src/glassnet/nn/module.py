@@ -113,8 +113,9 @@ class Module:
 
     def _call_with_hooks(self, args, kwargs):
         with_kwargs = self._hooks_with_kwargs
-        for key, hook in itertools.chain(_global_forward_pre_hooks.items(),
-                                         self._forward_pre_hooks.items()):
+        # a snapshot, as torch takes: a hook may add or remove hooks, and another thread may
+        # (``glassnet.explain.record`` installs global hooks while other threads train)
+        for key, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if key in with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -124,7 +125,7 @@ class Module:
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
         output = self.forward(*args, **kwargs)
-        for key, hook in itertools.chain(_global_forward_hooks.items(), self._forward_hooks.items()):
+        for key, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
             result = hook(self, args, kwargs, output) if key in with_kwargs else hook(self, args, output)
             if result is not None:
                 output = result

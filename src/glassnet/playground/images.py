@@ -96,9 +96,6 @@ def pixels_u8(x: np.ndarray) -> str:
 class ImagesTrainer(SessionTrainer):
     """The CNN, its optimizer, the digits and drawings, the current digit and the counters."""
 
-    #: in a crowd, train on credit (``Session._train_for``): control latency stays low (see docs/playground.md)
-    train_on_credit = True
-
     def __init__(self, cfg: ImagesConfig | None = None):
         self.cfg = cfg or ImagesConfig()
         self.x_digits, self.y_digits, self.x_test, self.y_test = digits_split()
@@ -223,7 +220,8 @@ class ImagesTrainer(SessionTrainer):
         """Test loss, accuracy, confusion matrix and the misclassified test digits (every
         ``EVAL_EVERY`` s while training, or when ``force``)."""
         now = time.perf_counter()
-        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY * self.eval_scale:
+        if self.evaluation is not None and (self.quick or not force and now - self._evaluated_at
+                                            < EVAL_EVERY * self.eval_scale):
             return self.evaluation
         with glassnet.no_grad():
             out = self.model(glassnet.tensor(self.x_test))

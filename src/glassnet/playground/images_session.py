@@ -83,6 +83,8 @@ def image_warnings(trainer) -> list:
 class ImagesSession(Session):
     """A tab of the Images page."""
 
+    crowd_interval = 0.25      # frames in a crowd: at least 4/s each (the goal is 2)
+
     def make_trainer(self):
         return ImagesTrainer()
 

@@ -2,7 +2,10 @@
 
 A link's fragment holds the controls (``#dataset=xor&hidden=4,2&learning_rate=0.03``), optionally
 the weights (``w=``: base64url of the parameters as float32, little-endian, in
-``model.parameters()`` order) and the controls a teacher hid (``hide=``, the page's business).
+``model.parameters()`` order), the controls a teacher hid (``hide=``, the page's business) and,
+on the Text page, a pasted text (``text=``: base64url of its UTF-8 bytes, zlib-compressed, when
+that is at most ``LINK_TEXT_BYTES`` compressed bytes; a longer paste is left out and the link
+says so with ``text_omitted=`` its length in characters, which the page tells whoever opens it).
 Each field is read and checked on its own, so one bad field is named and left as it was while
 the others apply.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 
 import numpy as np
 from pydantic import ValidationError
@@ -18,6 +22,32 @@ from .protocol import LIMITS, Config, ConfigPatch, ProtocolError
 
 #: the order fields are applied in: the problem decides which data sets and losses fit
 ORDER = ("problem", "dataset", "loss")
+#: the most compressed bytes of text a link carries (8,000 characters of base64url)
+LINK_TEXT_BYTES = 6000
+
+
+def encode_text(text: str) -> tuple:
+    """(a link's ``text=`` field, or None if the text is too long for a link; its compressed bytes)."""
+    blob = zlib.compress(text.encode("utf-8"), 9)
+    field = base64.urlsafe_b64encode(blob).decode("ascii").rstrip("=")
+    return (field if len(blob) <= LINK_TEXT_BYTES else None), len(blob)
+
+
+def decode_text(field: str, max_chars: int) -> str:
+    """A link's ``text=`` field -> the text (a ProtocolError naming what is wrong)."""
+    if len(field) > 4 * -(-LINK_TEXT_BYTES // 3):
+        raise ProtocolError(f"the link's text (text=) has {len(field):,} characters; a link carries at most "
+                            f"{LINK_TEXT_BYTES:,} compressed bytes of text")
+    try:
+        blob = base64.urlsafe_b64decode(field + "=" * (-len(field) % 4))
+        d = zlib.decompressobj()
+        raw = d.decompress(blob, 4 * max_chars + 1)        # never inflate more than a text may hold
+        if len(raw) > 4 * max_chars or d.unconsumed_tail or not d.eof:
+            raise ValueError("too long" if len(raw) > 4 * max_chars or d.unconsumed_tail else "cut short")
+        return raw.decode("utf-8")
+    except (binascii.Error, ValueError, zlib.error) as err:
+        raise ProtocolError(f"the link's text (text=) is not a text the share button writes "
+                            f"(base64url of zlib-compressed UTF-8): {err}") from None
 
 
 def read_field(key: str, raw: str):

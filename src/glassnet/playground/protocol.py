@@ -219,6 +219,7 @@ class LinkMsg(_Message):
     fields: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=400)]] = Field(
         default_factory=dict, max_length=40)
     weights: Optional[str] = Field(None, max_length=40000)
+    text: Optional[str] = Field(None, max_length=8000)      # the Text page's text= (links.py)
 
 
 class GotFrameMsg(_Message):

@@ -297,18 +297,29 @@ def create_app(max_sessions: int = 64, fps: float = 30.0, max_per_client: int = 
     return app
 
 
+def short_gil_turns() -> None:
+    """Sessions compute on threads of one process: hand the GIL round every 1 ms (not 5 ms) so the
+    event loop, which carries every tab's frames and controls, never waits long for it.  (Each
+    process sets it: ``--workers`` starts its processes fresh, they do not inherit it.)"""
+    import sys
+    sys.setswitchinterval(0.001)
+
+
 def app_from_env() -> Starlette:
     """The app for each worker process of ``serve(workers=N)`` (options come in the environment)."""
     import os
+    short_gil_turns()
     return create_app(max_sessions=int(os.environ.get("GLASSNET_PLAYGROUND_MAX_SESSIONS", "64")),
                       max_per_client=int(os.environ.get("GLASSNET_PLAYGROUND_MAX_PER_CLIENT", "32")),
                       host=os.environ.get("GLASSNET_PLAYGROUND_HOST", "127.0.0.1"))
 
 
 def _config(app, host: str, port: int, log_level: str = "warning", **more):
+    """uvicorn's settings.  No permessage-deflate: a frame is mostly float32 arrays, which zlib hardly
+    shrinks, and compressing them took a third of the event loop's time in a 15-tab crowd."""
     import uvicorn
     return uvicorn.Config(app, host=host, port=port, log_level=log_level, ws_max_size=WS_MAX_SIZE,
-                          lifespan="off", **more)
+                          ws_per_message_deflate=False, lifespan="off", **more)
 
 
 class ServeError(Exception):
@@ -352,9 +363,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
     if workers < 1:
         raise ServeError(f"--workers must be at least 1; got {workers}")
     sock = bind(host, port)
-    # Sessions train on threads of one process: hand the GIL round every 1 ms (not 5 ms) so the
-    # event loop, which carries every tab's frames and controls, never waits long for it.
-    sys.setswitchinterval(0.001)
+    short_gil_turns()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     print(f"glassnet playground: {url}  (images: {url}images, text: {url}text; {workers} worker process{'es' if workers > 1 else ''}; "
           f"Ctrl-C to stop)", flush=True)

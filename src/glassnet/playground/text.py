@@ -19,7 +19,8 @@ A frame is one binary message (``frames.encode``) whose header lists its float32
     params    (only when a share link can carry them: ≤ ``LINK_PARAMS`` numbers)
 
 ``frames.decode_arrays`` reads one back.  Samples are generated as it trains, a few characters a
-frame (``SAMPLE_CHARS_PER_FRAME``), at the learner's temperature.
+frame (``SAMPLE_CHARS_PER_FRAME``), at the learner's temperature; paused, the session draws
+frames until the sample is written (``PAUSED_CHARS_PER_FRAME`` a frame: no long piece of work).
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ VAL_SHARE = 0.1
 EVAL_EVERY = 0.5            # seconds between two val evaluations while training
 EVAL_WINDOWS = 32           # val windows the val loss is measured on (evenly spaced, fixed)
 SAMPLE_CHARS_PER_FRAME = 4  # characters a frame adds to the sample being written while training
+                            # (in a crowd of n: one every ceil(n / 8) frames)
+PAUSED_CHARS_PER_FRAME = 16 # ... while paused (the session draws frames until the sample is done)
 WARNING_WINDOWS = 8         # training windows the warnings look at
 LINK_PARAMS = 7500          # parameters a share link carries (a link's w= is at most 40,000 characters)
 MASKED = -1.0               # an attention weight the mask hid, in a frame
@@ -69,8 +72,10 @@ def build_model(cfg: TextConfig, vocab_size: int):
 class TextTrainer(SessionTrainer):
     """The text and its vocabulary, the model, AdamW, the window under the cursor, the sample."""
 
-    #: in a crowd, train on credit (``Session._train_for``): one GPT step is longer than a tab's share
-    train_on_credit = True
+    _frames_drawn = 0
+    #: in a crowd, record the views and the warnings half as often as the other pages (a recording of
+    #: the GPT costs about three frames)
+    record_scale = 2.0
 
     def __init__(self, cfg: TextConfig | None = None, text: str | None = None):
         self.cfg = cfg or TextConfig()
@@ -221,7 +226,8 @@ class TextTrainer(SessionTrainer):
     def evaluate(self, force: bool = False) -> dict:
         """The val loss on ``EVAL_WINDOWS`` fixed windows (every ``EVAL_EVERY`` s while training)."""
         now = time.perf_counter()
-        if self.evaluation is not None and not force and now - self._evaluated_at < EVAL_EVERY * self.eval_scale:
+        if self.evaluation is not None and (self.quick or not force and now - self._evaluated_at
+                                            < EVAL_EVERY * self.eval_scale):
             return self.evaluation
         T = self.T
         last = len(self.ids) - T - 1
@@ -292,9 +298,14 @@ class TextTrainer(SessionTrainer):
                 logits, _ = self.model(glassnet.tensor(np.array([ids[-ctx:]], dtype=np.int64)))
                 z = np.asarray(logits.numpy()[0, -1], dtype=np.float64) / self.sample["temperature"]
                 if not np.isfinite(z).all():
+                    self.sample["stopped"] = True      # a broken model: nothing more to write
                     return
                 p = np.exp(z - z.max())
                 ids.append(int(self.sample_rng.choice(len(p), p=p / p.sum())))
+
+    def unfinished(self) -> bool:
+        """Paused, the sample is written ``PAUSED_CHARS_PER_FRAME`` characters a frame until done."""
+        return not self.sample_done and not self.sample.get("stopped")
 
     @property
     def sample_done(self) -> bool:
@@ -307,12 +318,19 @@ class TextTrainer(SessionTrainer):
         """One binary frame (see the module docstring); ``extra`` goes into its header."""
         playing = extra.get("playing", False)
         ev = self.evaluate(force=not playing)
-        if playing:
+        if self.quick:
+            pass                        # the answer to a change: the sample grows in the next frame
+        elif playing:
             if self.sample_done:
                 self.new_sample()
-            self.grow_sample(SAMPLE_CHARS_PER_FRAME)
+            # a character is a forward pass (most of a frame's cost): in a crowd one every few frames
+            self._frames_drawn += 1
+            if self.crowd <= 2:
+                self.grow_sample(SAMPLE_CHARS_PER_FRAME)
+            elif self._frames_drawn % -(-self.crowd // 8) == 0:
+                self.grow_sample(1)
         else:
-            self.grow_sample(TextLimits.sample_chars)
+            self.grow_sample(PAUSED_CHARS_PER_FRAME)
         def views():
             rec, logits, start = self.record_window()
             attention = self.attention_maps(rec) if self.cfg.model == "gpt" else None

@@ -3,8 +3,10 @@ export) around a :class:`~.text.TextTrainer`.
 
 Server -> page messages
     ``hello``   {session, page, limits, defaults, options}
-    ``text``    {text, custom, vocab, cut}   the text trained on (sent at the start and when it
-                changes; ``cut``: the length a paste was cut from, else null)
+    ``text``    {text, custom, vocab, cut, link_text, link_text_bytes, link_text_limit}   the text
+                trained on (sent at the start and when it changes; ``cut``: the length a paste was
+                cut from, else null; ``link_text``: a paste as a share link's ``text=``, null for
+                the default text or a paste over ``link_text_limit`` compressed bytes)
     ``state``   {rev, config, vocab, n_chars, n_train, custom, T, floor, val_floor, history,
                 n_params, link_params, playing, ack}
     frame       binary (``text.py``): losses against the bigram floor, the window under the
@@ -20,6 +22,7 @@ from __future__ import annotations
 from . import export as X
 from . import health as H
 from . import links as K
+from .protocol import ProtocolError
 from .session import Session
 from .text import TextTrainer
 from .text_protocol import (MODELS, CursorMsg, ExplainWeightMsg, SampleMsg, TextConfig, TextLimits, TextMsg,
@@ -34,6 +37,8 @@ def hello(session) -> dict:
 class TextSession(Session):
     """A tab of the Text page."""
 
+    crowd_interval = 0.25      # frames in a crowd: at least 4/s each (the goal is 2)
+
     def make_trainer(self):
         return TextTrainer()
 
@@ -41,8 +46,10 @@ class TextSession(Session):
         t = self.trainer
         if getattr(self, "_text_sent", None) is not t.text:
             self._text_sent = t.text
+            link, packed = K.encode_text(t.text) if t.custom else (None, 0)
             self.send({"type": "text", "text": t.text, "custom": t.custom, "vocab": t.vocab.chars,
-                       "cut": getattr(self, "_cut", None)})
+                       "cut": getattr(self, "_cut", None), "link_text": link, "link_text_bytes": packed,
+                       "link_text_limit": K.LINK_TEXT_BYTES})
         super()._publish_state()
 
     def diagnose(self, loss: float) -> dict:
@@ -51,9 +58,25 @@ class TextSession(Session):
             f"Training diverged at step {t.steps}: the loss is {loss}; the logits grew past what float32 can "
             f"hold. Lower the learning rate and press reset.")}
 
+    def apply_link_text(self, field: str) -> list:
+        """Train on a link's text (before its fields and weights: the vocabulary sizes the model)."""
+        try:
+            text = K.decode_text(field, TextLimits.max_chars)
+            self.trainer.set_text(text)
+        except ProtocolError as err:
+            return [f"{err} — the page trains on {'its' if self.trainer.custom else 'the default'} text instead"]
+        return []
+
     def apply_link_fields(self, fields: dict) -> list:
         fields = dict(fields)
         problems = []
+        omitted = fields.pop("text_omitted", None)
+        if omitted is not None:
+            n = f"{int(omitted):,} characters" if omitted.isdigit() else "a text"
+            problems.append(f"This link was made on a pasted text of {n}, too long for a link (a link carries at "
+                            f"most {K.LINK_TEXT_BYTES:,} compressed bytes), so it was not included: the page trains "
+                            f"on {'its' if self.trainer.custom else 'the default'} text. Paste the text and press "
+                            f"“Train on this text” to train on it.")
         if "n_head" in fields and "n_embd" in fields:      # they must fit together: apply them together
             try:
                 self.trainer.apply({k: read_link_field(k, fields.pop(k)) for k in ("n_head", "n_embd")})

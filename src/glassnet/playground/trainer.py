@@ -52,18 +52,31 @@ class SessionTrainer:
     #: seconds between two recordings of a frame's heavier views (an explain recording) while
     #: playing; the session sets it from how many tabs share its process (0: every frame)
     record_every = 0.0
+    #: in a crowd, recordings (the views, the warnings) are spread this many times further apart
+    #: (a page whose recording costs more than a frame's share sets it above 1)
+    record_scale = 1.0
     #: the evaluation's interval is multiplied by this (the session sets it in a crowd)
     eval_scale = 1.0
+    #: how many sessions of the process are training (the session sets it before each frame)
+    crowd = 1
+    #: set by the session while it draws the frame that answers a change during training: reuse
+    #: the evaluation and the recorded views when they show the same model, do nothing merely due
+    quick = False
     _recorded = None
+
+    def unfinished(self) -> bool:
+        """Whether paused frames still have work to show, a part per frame (the Text page's sample)."""
+        return False
 
     def recorded(self, playing: bool, make, key=()):
         """``make()`` (a frame's recorded views), or while playing the last one if it is younger than
-        ``record_every`` s and ``key`` (the objects the views show: the model, the selection) holds
-        the same objects; (views, the step they were recorded at).  Paused, it records now."""
+        ``record_every`` s (or the frame is ``quick``) and ``key`` (the objects the views show: the
+        model, the selection) holds the same objects; (views, the step they were recorded at).
+        Paused, it records now."""
         now = time.perf_counter()
         c = self._recorded
-        if (not playing or c is None or now - c[0] >= self.record_every or len(c[3]) != len(key)
-                or any(a is not b for a, b in zip(c[3], key))):
+        same = c is not None and len(c[3]) == len(key) and all(a is b for a, b in zip(c[3], key))
+        if not same or not (self.quick or (playing and now - c[0] < self.record_every)):
             self._recorded = c = (now, make(), self.steps, tuple(key))
         return c[1], c[2]
 

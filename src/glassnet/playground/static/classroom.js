@@ -5,7 +5,7 @@ import {$, S, b64bytes, schedule, send, toast} from "./common.js";
 /** A link's fragment -> {fields (raw strings), weights, hide}; ``hideable``: name -> selector.
  * Unknown names to hide get a message. */
 export function parseLink(hash, hideable) {
-  const out = {fields: {}, weights: null, hide: []};
+  const out = {fields: {}, weights: null, hide: [], text: null};
   for (const part of hash.replace(/^#/, "").split("&")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
@@ -14,6 +14,7 @@ export function parseLink(hash, hideable) {
       toast("error", `The link's part ${part.slice(0, 40)} is not valid URL encoding; it was ignored.`, 20000); continue;
     }
     if (k === "w") out.weights = v;
+    else if (k === "text") out.text = v;               // the Text page's pasted text (links.py)
     else if (k === "hide") {
       for (const name of v.split(",").filter(Boolean)) {
         if (name in hideable) out.hide.push(name);
@@ -157,8 +158,8 @@ export function sharedHandlers(hideable) {
       const link = parseLink(location.hash, hideable);
       S.hidden = link.hide;
       hideControls(link.hide, hideable);
-      if (Object.keys(link.fields).length || link.weights) {
-        S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null});
+      if (Object.keys(link.fields).length || link.weights || link.text) {
+        S.pendingHash = send({type: "link", fields: link.fields, weights: link.weights || null, text: link.text});
       }
     },
     frame(m) {

@@ -27,6 +27,7 @@ const HANDLERS = {
   ...sharedHandlers(HIDEABLE),
   text(m) {
     S.text = m.text;
+    S.textLink = m;                                   // its link_text (null: too long for a link)
     const box = $("text-box");
     box.value = m.text;
     S.edited = false;
@@ -81,13 +82,25 @@ function bindControls() {
   bindText();
 }
 
+/** The share link: the set-up, a pasted text (compressed, when it fits: else the link says it was
+ * left out, and the page opening it says so), the weights when they fit (and the text came along). */
 function updateShare() {
   if (!S.state) return;
-  const hide = hiddenInShare();
-  const params = S.drawn && S.drawn.data.params;
+  const hide = hiddenInShare(), t = S.textLink;
+  const omitted = t && t.custom && !t.link_text;
+  const params = !omitted && S.drawn && S.drawn.data.params;
   const w = params ? encodeWeights(params.values) : null;
-  $("share-weights").textContent = params ? ", trained weights included" : ` (the ${S.state.n_params.toLocaleString()} weights are too many for a link: it starts from the seed)`;
-  $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide);
+  let say = params ? ", trained weights included" : omitted ? "" : ` (the ${S.state.n_params.toLocaleString()} weights are too many for a link: it starts from the seed)`;
+  let extra = "";
+  if (t && t.custom && t.link_text) {
+    extra = "&text=" + t.link_text;
+    say = `, your text included (${t.link_text_bytes.toLocaleString()} bytes compressed)` + say;
+  } else if (omitted) {
+    extra = "&text_omitted=" + t.text.length;
+    say = ` — your text was NOT included: ${t.text.length.toLocaleString()} characters compress to ${t.link_text_bytes.toLocaleString()} bytes, over a link's ${t.link_text_limit.toLocaleString()} (whoever opens it trains on the default text, without your weights, and is told so)`;
+  }
+  $("share-weights").textContent = say;
+  $("share-link").value = location.origin + location.pathname + setupHash(S.state.config, w, hide) + extra;
 }
 
 // ---------------------------------------------------------------- the text box and the cursor
@@ -269,6 +282,8 @@ function showPart(part) {
         `<td>${r.masked[j] ? '<span class="masked">masked (0)</span>' : num(p)}</td></tr>`).join("") + "</table>" +
       derivationLines(m.derivation, (l, k, all) => k < all.findIndex((x) => x.math.startsWith("\u2202L/\u2202p")) ||
         !all.some((x) => x.math.startsWith("\u2202L/\u2202p")));
+  } else if (part === "exact") {
+    view.innerHTML = exactView(m);
   } else {
     const d = m.derivation;
     view.innerHTML = `<h3>Backward through the softmax: \u2202L/\u2202s<sub>${m.i}${m.j}</sub></h3><div class="eq headline">${esc(d.headline)}</div><p class="note">${esc(d.convention)}</p>` +
@@ -277,6 +292,30 @@ function showPart(part) {
         r.probs.map((p, j) => `<tr${sel(j)}>${keyCell(j)}<td>${r.masked[j] ? "masked" : num(p)}</td><td>${num(r.grad_probs[j])}</td><td>${num(r.grad_scores[j])}</td></tr>`).join("") + "</table>" : "") +
       `<p class="note">${d.agrees ? "Every number agrees with the recording." : "A number DISAGREES with the recording."} The same derivation as <code>step.derivation("${esc(m.entry)}")</code>.</p>`;
   }
+}
+
+/** The weight's numbers redone in exact rational arithmetic (``step.attention_exact``) beside the
+ * recorded floats, and how many significant digits they share. */
+function exactView(m) {
+  const e = m.exact, r = m.row;
+  if (!e || e.error) return `<p class="note">The exact check could not be done: ${esc(e ? e.error : "not sent")}</p>`;
+  const agree = (d) => (d === null ? "equal, exactly" : `${d} digits`);
+  const keyCell = (j) => `<td class="mono">${j} ${esc(show(m.chars[j]))}</td>`;
+  const s = e.score;
+  const score = s.masked
+    ? `<tr class="sel"><td>score s<sub>${m.i}${m.j}</sub></td><td class="mono">${esc(s.exact)}</td><td><span class="masked">−∞ masked</span></td><td>(the mask replaced it)</td></tr>`
+    : `<tr class="sel"><td>score s<sub>${m.i}${m.j}</sub></td><td class="mono">${esc(s.exact)}</td><td>${num(s.recorded)}</td><td data-digits="${s.digits}">${agree(s.digits)}</td></tr>`;
+  return `<h3>Exact arithmetic: the recorded floats against rational numbers</h3>` +
+    `<p class="note">exp is not rational, so the softmax itself cannot be redone exactly; everything around it can. From the recorded q, k, p and ∂L/∂p, <code>glassnet.exact</code> recomputes with fractions (shown to 20 digits): the score, and ∂L/∂s of the row through the softmax's Jacobian. ` +
+    `float32 keeps about 7 significant digits.</p>` +
+    `<table class="row exact"><tr><th></th><th>exact</th><th>recorded (float32)</th><th>agree to</th></tr>${score}</table>` +
+    `<p class="note">The scale 1/√${m.head_size} is ${e.scale_exact ? `exactly ${e.scale}` : "irrational: the recorded float is used, exactly"}. ` +
+    `(diag(p) − p pᵀ) ∂L/∂p ${e.formula_equal ? "equals" : "does NOT equal"} p ⊙ (∂L/∂p − Σ p ∂L/∂p) exactly. ` +
+    `Σ<sub>j</sub> p<sub>${m.i}j</sub> of the recorded floats is ${esc(e.sum_p.exact)} (1 up to ${num(e.sum_p.difference)}).` +
+    (e.grad_q ? ` ∂L/∂q<sub>${m.i}</sub> by exact autograd differs from the recorded by at most ${num(e.grad_q.max_difference)}${e.grad_q.min_digits === null ? "" : ` (${e.grad_q.min_digits} digits or more)`}.` : "") + `</p>` +
+    `<table class="row exact"><tr><th>key j</th><th>∂L/∂s exact</th><th>recorded</th><th>agree to</th></tr>` +
+    e.grad_scores.map((g, j) => `<tr${j === m.j ? ' class="sel"' : ""}>${keyCell(j)}<td class="mono">${r.masked[j] ? "0 (masked)" : esc(g.exact)}</td><td>${num(g.recorded)}</td><td data-digits="${g.digits}">${agree(g.digits)}</td></tr>`).join("") +
+    `</table><p class="note">The same check as <code>${esc(e.call)}</code>.</p>`;
 }
 
 function derivationLines(d, keep) {
