@@ -19,7 +19,8 @@
 
 On ``__exit__`` — or when ``__enter__`` itself fails half-way — the mode is left and everything
 is removed, last installed first, even when the block or one of the removals raises.  torch is
-imported only when the block starts; ``module_paths`` names modules for both users.
+imported only when the block starts; ``module_paths``, ``root_name`` and ``parameter_names``
+name modules and parameters for every observer (torch's and glassnet's).
 """
 from __future__ import annotations
 
@@ -30,6 +31,27 @@ def module_paths(root, root_name: str = "") -> dict:
     """``{id(module): path}`` for ``root`` and every module in it (``named_modules()`` paths);
     the root itself is called ``root_name``."""
     return {id(sub): path or root_name for path, sub in root.named_modules()}
+
+
+def root_name(module, roots) -> str:
+    """The name of a module first called at the top level: its class, with ``#2``, ``#3`` … when
+    earlier ``roots`` are of the same class (two GPTs in one script: ``GPT`` and ``GPT#2``)."""
+    cls = type(module).__name__
+    same = sum(type(r).__name__ == cls for r in roots if r is not module)
+    return cls if not same else f"{cls}#{same + 1}"
+
+
+def parameter_names(roots, names: dict) -> dict:
+    """``{id(parameter): (name, parameter)}`` over the ``roots`` that hold parameters: the
+    ``named_parameters()`` name, prefixed with the root's name (``names[id(root)]``) when more
+    than one root holds parameters; a parameter shared by two roots keeps its first name."""
+    holders = [r for r in roots if next(iter(r.parameters()), None) is not None]
+    owned = {}
+    for root in holders:
+        prefix = "" if len(holders) == 1 else names.get(id(root), type(root).__name__) + "."
+        for name, p in root.named_parameters():
+            owned.setdefault(id(p), (prefix + name, p))
+    return owned
 
 
 def _mode_class(torch):
