@@ -20,7 +20,7 @@ import numpy as np
 import glassnet
 from glassnet.autograd import observe
 
-from ..observe.hooks import module_paths, parameter_names, root_name
+from ..observe.hooks import name_root, parameter_names
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
 from ..observe.sequence import attention_stats, key_padding, last_step_axis, logit_stats, mixes_axes
@@ -95,9 +95,7 @@ class GlassnetObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:
-                self.roots.append(module)
-                for key, path in module_paths(module, root_name(module, self.roots)).items():
-                    self.names.setdefault(key, path)
+                name_root(module, self.roots, self.names)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 

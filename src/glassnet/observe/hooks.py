@@ -27,10 +27,23 @@ from __future__ import annotations
 _MODE_CLASS = {}
 
 
-def module_paths(root, root_name: str = "") -> dict:
+def module_paths(root, root_name: str = "", prefixed: bool = False) -> dict:
     """``{id(module): path}`` for ``root`` and every module in it (``named_modules()`` paths);
-    the root itself is called ``root_name``."""
-    return {id(sub): path or root_name for path, sub in root.named_modules()}
+    the root itself is called ``root_name``, and with ``prefixed`` the paths start with it
+    (``GPT#2.blocks.0``)."""
+    return {id(sub): (f"{root_name}.{path}" if prefixed and path else path) or root_name
+            for path, sub in root.named_modules()}
+
+
+def name_root(module, roots: list, names: dict) -> None:
+    """Name a module first called at the top level and every module in it into ``names``
+    (``{id(module): path}``) and append it to ``roots``: the first root with submodules keeps
+    bare paths (``blocks.0``), a later one's start with its name (``GPT#2.blocks.0``), so two
+    models of one script never share a path."""
+    earlier = any(next(iter(r.children()), None) is not None for r in roots)
+    roots.append(module)
+    for key, path in module_paths(module, root_name(module, roots), earlier).items():
+        names.setdefault(key, path)
 
 
 def root_name(module, roots) -> str:

@@ -40,7 +40,7 @@ import weakref
 
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
                           _watched)
-from .hooks import TorchHooks, module_paths, parameter_names, root_name
+from .hooks import TorchHooks, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
                       summarize_target)
@@ -194,9 +194,7 @@ class TorchObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:                     # a new root: name it and everything in it
-                self.roots.append(module)
-                for key, path in module_paths(module, root_name(module, self.roots)).items():
-                    self.names.setdefault(key, path)
+                name_root(module, self.roots, self.names)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 
