@@ -5,6 +5,10 @@ glassnet's own hooks (no branch in any op).
   name modules from their root and measure activations, dropout, layers and loss modules;
 * the engine's observer hook (``glassnet.autograd.observe``) sees activations and losses called
   as functions (``glassnet.sigmoid(x)``, ``F.cross_entropy``) by their op (``Sigmoid``, ...);
+* for the sequence checks, the same hooks see recurrent and embedding modules, and the ops
+  ``Index`` (the last time step), ``Reshape`` (a view that mixes the class axis into the rows)
+  and the ``ScaledDotProductAttention`` node that every attention API ends in (its weights and
+  the keys its mask hides), measured by ``glassnet.observe.sequence`` as torch's are;
 * ``glassnet.nn.utils.register_clip_hook`` sees each ``clip_grad_norm_`` / ``clip_grad_value_``;
 * ``Optimizer.step`` of every glassnet optimizer class and ``Tensor.backward`` are wrapped for
   the block only (glassnet has no global optimizer hooks), to cut steps, measure parameters

@@ -349,6 +349,8 @@ class TorchObserver:
         else:
             name = "key_padding_mask" if kind == "mha" else "attn_mask"
             mask = kwargs.get(name, args[3] if kind == "sdpa" and len(args) > 3 else None)
+            if kind == "sdpa":
+                self._sdpa_weights(args, kwargs, mask)
             if not isinstance(mask, torch.Tensor) or self.current.index >= self.keep_batches:
                 return
             boolean = mask.dtype == torch.bool
@@ -368,6 +370,34 @@ class TorchObserver:
         self.current.calls.append(call)
         if kind == "reshape":
             self._remember(result, name, where or name)
+
+    def _sdpa_weights(self, args, kwargs, mask):
+        """The weights F.scaled_dot_product_attention computes inside (not returned), recomputed
+        for self-attention at measured steps: softmax(q·kᵀ·scale, masked) → ``attention`` call."""
+        torch = self.torch
+        q = args[0] if args else kwargs.get("query")
+        k = args[1] if len(args) > 1 else kwargs.get("key")
+        if not isinstance(k, torch.Tensor) or q.dim() < 2 or q.shape[-2] != k.shape[-2] \
+                or q.shape[-2] < 2 or not q.is_floating_point():
+            return
+        causal = kwargs.get("is_causal", args[5] if len(args) > 5 else False)
+        scale = kwargs.get("scale") or q.shape[-1] ** -0.5
+        with torch.no_grad():
+            scores = (q.detach() @ k.detach().transpose(-2, -1)).float() * scale
+            T = scores.shape[-1]
+            if causal:
+                scores = scores.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+            elif isinstance(mask, torch.Tensor):
+                scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool \
+                    else scores + mask.float()
+            weights = scores.softmax(-1)
+        stats = {}
+        attention_stats(_numpy(weights), stats)
+        where = self._stack[-1][2] if self._stack else ""
+        self.current.calls.append(Call("attention", where or "scaled_dot_product_attention",
+                                       "scaled_dot_product_attention", self.current.index,
+                                       torch.is_grad_enabled(), None, tuple(q.shape),
+                                       line=self._line(), stats=stats))
 
     def _summary(self, target) -> dict:
         """``summarize_target``, reused while the same target tensor comes back unchanged."""
