@@ -100,3 +100,26 @@ def test_the_index_and_view_measures():
     assert last_step_axis((8, 5, 16), False, (slice(None), -1)) is None
     assert last_step_axis((8, 5, 16), True, (slice(None), 2)) is None
     assert mixes_axes((32, 5, 24), (768, 5)) and not mixes_axes((32, 24, 5), (768, 5))
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_fresh_model_per_fold_replaces_the_last_one(engine):
+    """k-fold training builds a new model of the same class per fold: the old one is not a second
+    model (its parameters are not measured), and the parameters keep their plain names."""
+    if engine == "torch":
+        torch = pytest.importorskip("torch")
+        from glassnet.observe import TorchObserver as Observer
+    else:
+        import glassnet as torch
+        from glassnet.doctor.engine_observe import GlassnetObserver as Observer
+    x, y = torch.randn(8, 3), torch.randn(8, 2)
+    with Observer(max_steps=None) as seen:
+        for fold in range(2):
+            model = torch.nn.Linear(3, 2)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for _ in range(2):
+                opt.zero_grad()
+                ((model(x) - y) ** 2).mean().backward()
+                opt.step()
+    assert set(seen.steps[-1].params) == {"weight", "bias"}
+    assert all(p.update_norm for p in seen.steps[-1].params.values())

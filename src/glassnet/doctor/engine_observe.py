@@ -293,9 +293,10 @@ class GlassnetObserver:
         return None
 
     def _entries(self, optimizer):
-        owned = parameter_names(self.roots, self.names)
-        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
         groups = optimizer.param_groups if optimizer is not None else ()
+        owned = parameter_names(self.roots, self.names,
+                                {id(p) for g in groups for p in g["params"]} if groups else None)
+        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
         for i, p in enumerate(p for g in groups for p in g["params"]):
             owned.setdefault(id(p), (f"param{i}", p))
         return [(name, p, id(p) in ids) for name, p in owned.values()]

@@ -54,11 +54,20 @@ def root_name(module, roots) -> str:
     return cls if not same else f"{cls}#{same + 1}"
 
 
-def parameter_names(roots, names: dict) -> dict:
+def parameter_names(roots, names: dict, held=None) -> dict:
     """``{id(parameter): (name, parameter)}`` over the ``roots`` that hold parameters: the
     ``named_parameters()`` name, prefixed with the root's name (``names[id(root)]``) when more
-    than one root holds parameters; a parameter shared by two roots keeps its first name."""
+    than one root holds parameters; a parameter shared by two roots keeps its first name.
+
+    With ``held`` (the ids of the parameters an optimizer holds), a root replaced by a later one
+    of its class is left out: none of its parameters is held and the later one's are (a fresh
+    model per fold or per restart is the model now, not a second one)."""
     holders = [r for r in roots if next(iter(r.parameters()), None) is not None]
+    if held is not None:
+        def in_use(root):
+            return any(id(p) in held for p in root.parameters())
+        holders = [r for i, r in enumerate(holders)
+                   if in_use(r) or not any(type(s) is type(r) and in_use(s) for s in holders[i + 1:])]
     owned = {}
     for root in holders:
         prefix = "" if len(holders) == 1 else names.get(id(root), type(root).__name__) + "."

@@ -419,8 +419,8 @@ class TorchObserver:
 
     # -- optimizer hooks ----------------------------------------------------------------------
     def _named_params(self, optimizer):
-        owned = parameter_names(self.roots, self.names)
         in_opt = [p for group in optimizer.param_groups for p in group["params"]]
+        owned = parameter_names(self.roots, self.names, {id(p) for p in in_opt})
         unnamed = 0
         for p in in_opt:
             if id(p) not in owned:
