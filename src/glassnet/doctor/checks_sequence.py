@@ -180,7 +180,7 @@ def check_attention_unscaled(run: Observed, th: Thresholds) -> list:
         "F.scaled_dot_product_attention, which scales by 1/√d).")]
 
 
-def _padding(x: np.ndarray, pad: int = 0):
+def _padding(x: np.ndarray, pad):
     """(fraction of rows ending in ``pad``, real lengths, share of ``pad`` inside the real parts)."""
     T = x.shape[1]
     real = x != pad
@@ -190,8 +190,38 @@ def _padding(x: np.ndarray, pad: int = 0):
     return float(np.mean(~real[:, -1])), lengths, inner
 
 
+def _pad_candidates(run: Observed, x: np.ndarray) -> list:
+    """(pad token, how it is known): the ``padding_idx`` of the embeddings the model called, then
+    the token that ends most rows (a pad that fills the tails, whatever its index)."""
+    out = []
+    for c in run.calls(("embedding",), None):
+        idx = c.stats.get("padding_idx")
+        if idx is not None and all(idx != p for p, _ in out):
+            out.append((int(idx), f"the padding_idx of {c.where}"))
+    values, counts = np.unique(x[:, -1], return_counts=True)
+    tail = int(values[np.argmax(counts)])
+    if all(tail != p for p, _ in out):
+        out.append((tail, "the token that fills the tails of the rows"))
+    return out
+
+
+def _padded(run: Observed, x: np.ndarray, th: Thresholds):
+    """(pad, how known, fraction ending in it, real lengths) of a batch padded at its end."""
+    T = x.shape[1]
+    for pad, known in _pad_candidates(run, x):
+        ended, lengths, inner = _padding(x, pad)
+        if ended <= th.padded_last or inner > 0.02 or lengths.min() == lengths.max():
+            continue
+        tails = (T - lengths)[x[:, -1] == pad]
+        if known.startswith("the token") and np.median(tails) < 2:
+            continue                     # one shared last token (an end mark), not padding
+        return pad, known, ended, lengths
+    return None
+
+
 def check_padding_last_step(run: Observed, th: Thresholds) -> list:
-    """A per-sequence classifier reads its output at the last time step of padded sequences."""
+    """A per-sequence classifier reads its output at the last time step of padded sequences (the
+    pad token from an embedding's padding_idx or from the token that fills the rows' tails)."""
     for c in run.calls(("last_step",), True):
         x = run.batches.get(c.step, {}).get("input")
         if x is None or x.ndim != 2 or x.dtype.kind not in "iu":
@@ -204,20 +234,22 @@ def check_padding_last_step(run: Observed, th: Thresholds) -> list:
         per_sequence = step is not None and any(
             l.kind in LOSSES and l.grad_enabled and l.stats.get("target", {}).get("shape") == (B,)
             for l in step.calls)
-        ended, lengths, inner = _padding(x)
-        if not per_sequence or ended <= th.padded_last or inner > 0.02:
+        found = _padded(run, x, th) if per_sequence else None
+        if found is None:
             continue
+        pad, known, ended, lengths = found
         index = "out[:, -1]" if axis == 1 else "out[-1]"
         return [Finding(
             "padding-last-step", "error",
-            f"{ended:.0%} of the {B} sequences of a batch end in padding (token 0; real lengths "
-            f"{int(lengths.min())}–{int(lengths.max())} of {T}), but the model reads its output at "
-            f"the last time step ({c.where}: {index} of a {tuple(shape)} tensor) for one target "
-            "per sequence: for every padded sequence that is the state after the padding, not "
-            "after its last real token, so the classifier sees mostly pad steps.",
+            f"{ended:.0%} of the {B} sequences of a batch end in padding (token {pad}, "
+            f"{known}; real lengths {int(lengths.min())}–{int(lengths.max())} of {T}), but the "
+            f"model reads its output at the last time step ({c.where}: {index} of a "
+            f"{tuple(shape)} tensor) for one target per sequence: for every padded sequence "
+            "that is the state after the padding, not after its last real token, so the "
+            "classifier sees mostly pad steps.",
             _ev(ended, "fraction of sequences ending in padding", th.padded_last, "≤ ",
-                lengths_min=int(lengths.min()), lengths_max=int(lengths.max()), length=T,
-                axis=axis),
+                pad_token=pad, pad_from=known, lengths_min=int(lengths.min()),
+                lengths_max=int(lengths.max()), length=T, axis=axis),
             _where(layer=c.where, step=c.step, line=c.line),
             "Read each sequence at its last real step: out[torch.arange(B), lengths - 1] (lengths "
             "from the collate function), or pack the batch (nn.utils.rnn.pack_padded_sequence(x, "
@@ -225,8 +257,32 @@ def check_padding_last_step(run: Observed, th: Thresholds) -> list:
     return []
 
 
+def _mask_words(c) -> tuple:
+    """(what the mask is, its convention, the fix) for a key_padding call."""
+    if c.stats.get("api") == "sdpa":
+        where = f" in {c.where}" if c.where else ""
+        if c.stats.get("bool", True):
+            return (f"The boolean attn_mask given to F.scaled_dot_product_attention{where}",
+                    "Its convention is True = this key takes part (the opposite of "
+                    "nn.MultiheadAttention's masks)",
+                    "Pass the keys that take part: attn_mask = (tokens != pad_idx)[:, None, None, :] "
+                    "(True = attend); if you built mask = (tokens == pad_idx), pass ~mask.")
+        return (f"The float attn_mask given to F.scaled_dot_product_attention{where}",
+                "A float mask is added to the scores (-inf = ignore this key)",
+                "Put -inf on the padding: attn_mask = torch.zeros(B, 1, 1, T).masked_fill("
+                "(tokens == pad_idx)[:, None, None, :], float('-inf')).")
+    return (f"The key_padding_mask given to {c.where or 'nn.MultiheadAttention'}",
+            "PyTorch's convention is True = ignore this key (src_key_padding_mask of "
+            "nn.TransformerEncoder/EncoderLayer too)",
+            "Mask the padding, not the tokens: key_padding_mask = (tokens == pad_idx) "
+            "(True where the key must be ignored); if you built mask = (tokens != pad_idx), pass "
+            "~mask.")
+
+
 def check_padding_mask_inverted(run: Observed, th: Thresholds) -> list:
-    """A key_padding_mask with the opposite convention: True on the real tokens, False on the pads."""
+    """A key-padding mask with the opposite convention: the real tokens hidden, the pads visible
+    (nn.MultiheadAttention's key_padding_mask and the encoder's src_key_padding_mask: True =
+    ignore; F.scaled_dot_product_attention's boolean attn_mask: True = take part)."""
     for c in run.calls(("key_padding",), None):
         x, m = run.batches.get(c.step, {}).get("input"), c.stats.get("masked")
         if x is None or m is None or x.shape != m.shape or x.dtype.kind not in "iu":
@@ -240,20 +296,20 @@ def check_padding_mask_inverted(run: Observed, th: Thresholds) -> list:
         if kept_pad < 0.9 or masked_pad > 0.05 or not np.any(x == pad):
             continue
         empty = int(np.sum(m.all(1)))
+        what, convention, fix = _mask_words(c)
         return [Finding(
             "padding-mask-inverted", "error",
-            f"The key_padding_mask given to {c.where or 'nn.MultiheadAttention'} masks "
-            f"{m.mean():.0%} of the keys: the real tokens, while {kept_pad:.0%} of the keys it "
-            f"leaves visible are the padding token {int(pad)}. PyTorch's convention is True = "
-            "ignore this key; the mask says the opposite, so attention reads only padding"
+            f"{what} masks {m.mean():.0%} of the keys: the real tokens, while {kept_pad:.0%} of "
+            f"the keys it leaves visible are the padding token {int(pad)}. {convention}; the "
+            "mask says the opposite, so attention reads only padding"
             + (f", and {empty} sequence{'s' if empty != 1 else ''} without padding "
-               f"{'have' if empty != 1 else 'has'} every key masked (NaN outputs)." if empty else "."),
+               f"{'have' if empty != 1 else 'has'} every key masked (NaN or zero outputs)."
+               if empty else "."),
             _ev(kept_pad, "fraction of unmasked keys that are the pad token", 0.9, "< ",
-                masked_fraction=float(m.mean()), pad_token=int(pad), fully_masked_rows=empty),
+                masked_fraction=float(m.mean()), pad_token=int(pad), fully_masked_rows=empty,
+                api=c.stats.get("api", "mha")),
             _where(layer=c.where or None, step=c.step, line=c.line),
-            "Mask the padding, not the tokens: key_padding_mask = (tokens == pad_idx) "
-            "(True where the key must be ignored); if you built mask = (tokens != pad_idx), pass "
-            "~mask.")]
+            fix)]
     return []
 
 

@@ -5,6 +5,10 @@ glassnet's own hooks (no branch in any op).
   name modules from their root and measure activations, dropout, layers and loss modules;
 * the engine's observer hook (``glassnet.autograd.observe``) sees activations and losses called
   as functions (``glassnet.sigmoid(x)``, ``F.cross_entropy``) by their op (``Sigmoid``, ...);
+* for the sequence checks, the same hooks see recurrent and embedding modules, and the ops
+  ``Index`` (the last time step), ``Reshape`` (a view that mixes the class axis into the rows)
+  and the ``ScaledDotProductAttention`` node that every attention API ends in (its weights and
+  the keys its mask hides), measured by ``glassnet.observe.sequence`` as torch's are;
 * ``glassnet.nn.utils.register_clip_hook`` sees each ``clip_grad_norm_`` / ``clip_grad_value_``;
 * ``Optimizer.step`` of every glassnet optimizer class and ``Tensor.backward`` are wrapped for
   the block only (glassnet has no global optimizer hooks), to cut steps, measure parameters
@@ -20,9 +24,10 @@ import numpy as np
 import glassnet
 from glassnet.autograd import observe
 
-from ..observe.hooks import module_paths
+from ..observe.hooks import name_root, parameter_names
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
+from ..observe.sequence import attention_stats, key_padding, last_step_axis, logit_stats, mixes_axes
 
 _OPS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
         "LogSoftmax": "log_softmax", "BinaryCrossEntropy": "binary_cross_entropy",
@@ -33,7 +38,15 @@ _LOSS_MODULES = {"MSELoss": "mse_loss", "L1Loss": "l1_loss", "BCELoss": "binary_
                  "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss"}
 _MODULES = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Softmax": "softmax",
             "LogSoftmax": "log_softmax", "Dropout": "dropout", "Dropout2d": "dropout",
-            "BatchNorm1d": "norm", "BatchNorm2d": "norm", "Linear": "layer"}
+            "BatchNorm1d": "norm", "BatchNorm2d": "norm", "Linear": "layer", "RNN": "recurrent",
+            "LSTM": "recurrent", "GRU": "recurrent", "Embedding": "embedding"}
+#: ops the sequence checks read: an index of the last time step, a view that mixes the class
+#: axis into the rows, attention as one node (its weights and masks)
+_SEQUENCE_OPS = {"Index": "last_step", "Reshape": "axes_mixed",
+                 "ScaledDotProductAttention": "attention"}
+#: steps whose attention weights and logits are measured (as the torch observer's dense steps
+#: and then every stride-th)
+_DENSE, _STRIDE = 20, 5
 
 
 def _array(t):
@@ -43,7 +56,8 @@ def _array(t):
 class GlassnetObserver:
     """``with GlassnetObserver(max_steps=..) as seen:`` — fills ``seen.steps`` like TorchObserver."""
 
-    def __init__(self, *, max_steps: int | None = None, keep_batches: int = 0):
+    def __init__(self, *, max_steps: int | None = None, keep_batches: int = 0,
+                 source: str | None = None):
         self.max_steps, self.keep_batches = max_steps, keep_batches
         self.steps, self.current, self.batches = [], Step(0), {}
         self.names, self.roots, self.optimizers = {}, [], []
@@ -51,7 +65,7 @@ class GlassnetObserver:
         self._stack, self._recent, self._undo = [], {}, []
         self._last_event, self._last_layer, self._before = None, None, None
         self._manual, self._grads_pending, self._leaf_names = None, False, {}
-        self.source = None
+        self.source = source
 
     # -- install / remove -----------------------------------------------------------------------
     def __enter__(self):
@@ -85,9 +99,7 @@ class GlassnetObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:
-                self.roots.append(module)
-                for key, path in module_paths(module, type(module).__name__).items():
-                    self.names.setdefault(key, path)
+                name_root(module, self.roots, self.names)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 
@@ -100,14 +112,23 @@ class GlassnetObserver:
         _, kind, where = self._stack.pop() if self._stack else (module, "other", "")
         grad = glassnet.is_grad_enabled()
         is_root = not self._stack
+        if isinstance(output, tuple) and output and hasattr(output[0], "array"):
+            output = output[0]                    # an RNN's (output, hidden)
         if kind == "other" and not is_root or not hasattr(output, "array"):
             return
         x = args[0] if args and hasattr(args[0], "array") else None
+        if is_root and kind == "embedding":
+            kind = "other"                        # an embedding as the whole model (a bigram)
         call = Call("root" if kind == "other" else kind, where, type(module).__name__,
                     self.current.index, grad, module.training, tuple(output.shape))
         if kind in LOSSES:
             self._loss(call, x, args[1] if len(args) > 1 else None, output)
         else:
+            if kind == "recurrent" and x is not None:
+                call.stats["input_shape"] = tuple(x.shape)
+                call.stats["batch_first"] = bool(module.batch_first)
+            elif kind == "embedding":
+                call.stats["padding_idx"] = module.padding_idx
             self._measure(call, x, output)
         self.current.calls.append(call)
 
@@ -115,8 +136,11 @@ class GlassnetObserver:
     def on_forward(self, fn, out) -> None:
         if self._grads_pending:
             self._manual_grads()
-        kind = _OPS.get(type(fn).__name__)
+        op = type(fn).__name__
+        kind = _OPS.get(op)
         if kind is None:
+            if op in _SEQUENCE_OPS:
+                self._sequence_op(_SEQUENCE_OPS[op], fn, out)
             return
         enclosing = self._stack[-1] if self._stack else None
         if enclosing is not None and (enclosing[1] == kind or enclosing[1] in LOSSES):
@@ -141,6 +165,53 @@ class GlassnetObserver:
     def on_backward(self, fn, grad_out, grad_inputs) -> None:
         return None
 
+    def _detailed(self) -> bool:
+        i = self.current.index
+        return i < _DENSE or i % _STRIDE == 0
+
+    def _sequence_op(self, name, fn, out):
+        """The ops the sequence checks read (as the torch observer's ``_sequence_function``):
+        the last time step of a 3-D output, a view (a, b, c) → (a·c, b), and attention as one
+        node: its weights (causal, peaked) and the keys its mask hides from every query."""
+        enclosing = self._stack[-1] if self._stack else None
+        where = enclosing[2] if enclosing is not None else ""
+        x = fn.inputs[0] if fn.inputs else None
+        if name == "last_step":
+            if x is None:
+                return
+            axis = last_step_axis(tuple(fn.shape), np.asarray(x.array).dtype.kind == "f", fn.key)
+            if axis is None:
+                return
+            stats = {"axis": axis, "input_shape": tuple(fn.shape)}
+        elif name == "axes_mixed":
+            if not mixes_axes(tuple(fn.shape), tuple(np.shape(out.array))):
+                return
+            stats = {"input_shape": tuple(fn.shape), "output_shape": tuple(np.shape(out.array))}
+        else:
+            if enclosing is not None and enclosing[0].__class__.__name__ == "MultiheadAttention":
+                api = "mha"
+            else:
+                api = "sdpa"
+            if self._detailed():
+                stats = {}
+                attention_stats(np.asarray(fn.probs), stats)
+                if stats:
+                    self.current.calls.append(Call(
+                        "attention", where or "scaled_dot_product_attention", "MultiheadAttention" if api == "mha" else "scaled_dot_product_attention",
+                        self.current.index, glassnet.is_grad_enabled(), None,
+                        tuple(np.shape(out.array)), line=self._line(), stats=stats))
+            if fn.mask is None or self.current.index >= self.keep_batches:
+                return
+            masked = key_padding(fn.mask, np.ndim(fn.q))
+            if masked is None or not masked.any():
+                return
+            name, stats = "key_padding", {"masked": masked, "api": api, "bool": not fn.float_mask}
+        call = Call(name, where, type(fn).__name__, self.current.index, glassnet.is_grad_enabled(),
+                    None, tuple(np.shape(out.array)), line=self._line(), stats=stats)
+        self.current.calls.append(call)
+        if name == "axes_mixed":
+            self._remember(out, name, where or name)
+
     def _remember(self, tensor, kind, where):
         self._recent[id(tensor)] = (kind, where, tensor)   # the tensor is kept: ids stay unique
         if len(self._recent) > 256:
@@ -157,14 +228,20 @@ class GlassnetObserver:
         elif kind in ("sigmoid", "tanh") and x is not None:
             call.stats["saturated"] = float((np.abs(_array(x)) > SATURATION_Z).mean())
         elif kind in ("softmax", "log_softmax"):
-            call.stats["dim_size"] = int(y.shape[call.stats.pop("dim", -1)]) if y.ndim else 1
+            dim = call.stats.pop("dim", -1)
+            if kind == "softmax" and dim in (-1, y.ndim - 1) and y.ndim >= 2 and \
+                    y.shape[-1] == y.shape[-2] > 1 and y.dtype.kind == "f" and self._detailed():
+                attention_stats(y, call.stats)                 # self-attention weights (…, T, T)
+                if y.ndim >= 3 and x is not None and tuple(x.shape) == y.shape:
+                    logit_stats(_array(x), y, call.stats)
+            call.stats["dim_size"] = int(y.shape[dim]) if y.ndim else 1
         elif kind == "root" and x is not None:
             xa = _array(x)
+            if call.grad_enabled and call.step < self.keep_batches:
+                self.batches.setdefault(call.step, {}).setdefault("input", xa.copy())
             if xa.dtype.kind == "f" and xa.ndim >= 2 and call.step < INPUT_STEPS and call.grad_enabled:
                 feats = np.moveaxis(xa, 1, 0).reshape(xa.shape[1], -1)
                 call.stats["feature_mean"], call.stats["feature_std"] = feats.mean(1), feats.std(1)
-                if call.step < self.keep_batches:
-                    self.batches.setdefault(call.step, {}).setdefault("input", xa.copy())
         if kind == "layer":
             self._last_layer = call.where
         if kind != "root" or id(out) not in self._recent:       # keep the innermost producer
@@ -216,14 +293,10 @@ class GlassnetObserver:
         return None
 
     def _entries(self, optimizer):
-        owned = {}
-        roots = [r for r in self.roots if any(True for _ in r.parameters())]
-        for root in roots:
-            prefix = "" if len(roots) == 1 else type(root).__name__ + "."
-            for name, p in root.named_parameters():
-                owned.setdefault(id(p), (prefix + name, p))
-        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
         groups = optimizer.param_groups if optimizer is not None else ()
+        owned = parameter_names(self.roots, self.names,
+                                {id(p) for g in groups for p in g["params"]} if groups else None)
+        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
         for i, p in enumerate(p for g in groups for p in g["params"]):
             owned.setdefault(id(p), (f"param{i}", p))
         return [(name, p, id(p) in ids) for name, p in owned.values()]

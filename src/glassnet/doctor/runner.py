@@ -114,7 +114,7 @@ def diagnose_script(path, steps: int | None = 200, args=(), probe: bool = False,
             torch.set_num_threads(threads)
         seen = TorchObserver(max_steps=steps, source=path, keep_batches=20)
     else:
-        seen = GlassnetObserver(max_steps=steps, keep_batches=20)
+        seen = GlassnetObserver(max_steps=steps, keep_batches=20, source=path)
     buffer, error, stopped = io.StringIO(), None, False
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path, *args]

@@ -10,6 +10,9 @@ time: an observation imports it when it starts.
 * ``observer`` — ``observe()``/``TorchObserver``: a whole training run, step by step, as
   statistics (what ``glassnet doctor`` checks), into the plain records of ``records``
   (``Step``, ``Call``, ``ParamStat``, ``Clip``), which glassnet's own engine fills too.
+* ``sequence`` — the sequence checks' measures on NumPy arrays and shapes (attention weights
+  and logits, the last-step index, axis-mixing views, key-padding masks), shared with glassnet's
+  own observer.
 * ``step_capture`` — ``TorchStepCapture``: one training step with every function call, value
   and gradient (what ``glassnet.explain.record`` replays into a ``Recording``).
 

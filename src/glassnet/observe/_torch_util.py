@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .records import SATURATION_Z, ParamStat
+from .sequence import attention_stats, logit_stats
 
 _FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.functional and Tensor)
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
@@ -32,7 +33,8 @@ def _watched(torch):
                 table[fn] = kind
     for fn, kind in ((torch.Tensor.__getitem__, "index"), (torch.Tensor.view, "reshape"),
                      (torch.Tensor.reshape, "reshape"), (torch.reshape, "reshape"),
-                     (getattr(F, "multi_head_attention_forward", None), "mha")):
+                     (getattr(F, "multi_head_attention_forward", None), "mha"),
+                     (getattr(F, "scaled_dot_product_attention", None), "sdpa")):
         if fn is not None:
             table[fn] = kind
     return table
@@ -44,7 +46,8 @@ def _module_kinds(torch):
             (nn.Tanh, "tanh"), (nn.Softmax, "softmax"), (nn.LogSoftmax, "log_softmax"),
             (nn.modules.dropout._DropoutNd, "dropout"), (nn.modules.batchnorm._NormBase, "norm"),
             ((nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear), "layer"),
-            (nn.RNNBase, "recurrent"), (nn.MultiheadAttention, "attention"))
+            (nn.RNNBase, "recurrent"), (nn.MultiheadAttention, "attention"),
+            (nn.Embedding, "embedding"))
 
 
 def _first_tensor(torch, value):
@@ -97,75 +100,14 @@ def _activation_stats(kind, x, out, stats) -> None:
         stats["saturated"] = float((x.detach().abs() > SATURATION_Z).float().mean())
     elif kind in ("softmax", "log_softmax"):
         dim = stats.get("dim", -1)
-        if kind == "softmax" and dim in (-1, out.dim() - 1):
-            attention_stats(out, stats)
-            if "square" in stats and out.dim() >= 3 and x is not None and x.shape == out.shape:
-                logit_stats(x, out, stats)
+        if kind == "softmax" and dim in (-1, out.dim() - 1) and _square(out):
+            weights = _numpy(out)
+            attention_stats(weights, stats)
+            if out.dim() >= 3 and x is not None and x.shape == out.shape:
+                logit_stats(_numpy(x), weights, stats)
         stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
 
 
-def attention_stats(weights, stats) -> None:
-    """Attention weights (…, L, S) with L == S > 1 (self-attention): ``upper_mass``, the mean
-    weight a query puts on later positions (0 under a causal mask), and ``peaked``, the fraction
-    of rows over ≥ 4 keys whose largest weight is above 0.9 (near one-hot)."""
-    if weights is None or weights.dim() < 2 or weights.shape[-1] != weights.shape[-2] \
-            or weights.shape[-1] < 2 or not weights.is_floating_point():
-        return
-    w = weights.detach().float().reshape(-1, weights.shape[-2], weights.shape[-1])
-    upper = w.triu(1).sum(-1)[:, :-1]                  # the last query has no later key
-    stats["upper_mass"] = float(upper.mean())
-    stats["square"] = int(weights.shape[-1])
-    rows = w.reshape(-1, w.shape[-1])
-    wide = (rows > 0).sum(-1) >= 4
-    if bool(wide.any()):
-        stats["peaked"] = float((rows[wide].max(-1).values > 0.9).float().mean())
-
-
-def logit_stats(logits, weights, stats) -> None:
-    """Attention logits (…, T, T) and their softmax at a step: ``onehot``, the fraction of the
-    rows over ≥ 4 unmasked keys whose largest weight is above 0.99, and ``logit_std``, the mean
-    over those rows of the logits' standard deviation across the unmasked keys (masked keys: -inf
-    or below -1e4)."""
-    z = logits.detach().float().reshape(-1, logits.shape[-1])
-    allowed = z > -1e4
-    wide = allowed.sum(-1) >= 4
-    if not bool(wide.any()):
-        return
-    z, allowed = z[wide], allowed[wide]
-    n = allowed.sum(-1)
-    zero = z.masked_fill(~allowed, 0.0)
-    mean = zero.sum(-1) / n
-    var = ((zero - mean[:, None]) ** 2).masked_fill(~allowed, 0.0).sum(-1) / n
-    stats["logit_std"] = float(var.sqrt().mean())
-    rows = weights.detach().float().reshape(-1, weights.shape[-1])[wide]
-    stats["onehot"] = float((rows.max(-1).values > 0.99).float().mean())
-
-
-def last_step_index(x, index):
-    """The axis ``x[index]`` reads at its last position, for a 3-D float ``x`` and an index that
-    picks the last element of axis 0 or 1 and keeps the rest (``out[:, -1]``, ``out[-1]``,
-    ``out[:, -1, :]``); otherwise None."""
-    if x.dim() != 3 or not x.is_floating_point():
-        return None
-    items = index if isinstance(index, tuple) else (index,)
-    if not 1 <= len(items) <= 3:
-        return None
-    picked = [i for i, it in enumerate(items) if isinstance(it, int)]
-    if len(picked) != 1 or picked[0] > 1:
-        return None
-    axis = picked[0]
-    if items[axis] not in (-1, x.shape[axis] - 1) or x.shape[axis] < 2:
-        return None
-    if not all(it is Ellipsis or (isinstance(it, slice) and it == slice(None))
-               for i, it in enumerate(items) if i != axis):
-        return None
-    return axis
-
-
-def mixes_axes(x, out) -> bool:
-    """``(a, b, c)`` viewed as ``(a·c, b)``: the middle (class or channel) axis kept as the last
-    one, so each row mixes positions of different classes instead of the classes of one position."""
-    if x.dim() != 3 or out.dim() != 2:
-        return False
-    a, b, c = x.shape
-    return b > 1 and c > 1 and b != c and tuple(out.shape) == (a * c, b)
+def _square(t) -> bool:
+    """(…, T, T) with T > 1 and floating: the shape of self-attention weights."""
+    return t.dim() >= 2 and t.shape[-1] == t.shape[-2] > 1 and t.is_floating_point()

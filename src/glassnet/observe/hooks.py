@@ -19,17 +19,61 @@
 
 On ``__exit__`` — or when ``__enter__`` itself fails half-way — the mode is left and everything
 is removed, last installed first, even when the block or one of the removals raises.  torch is
-imported only when the block starts; ``module_paths`` names modules for both users.
+imported only when the block starts; ``module_paths``, ``root_name`` and ``parameter_names``
+name modules and parameters for every observer (torch's and glassnet's).
 """
 from __future__ import annotations
 
 _MODE_CLASS = {}
 
 
-def module_paths(root, root_name: str = "") -> dict:
+def module_paths(root, root_name: str = "", prefixed: bool = False) -> dict:
     """``{id(module): path}`` for ``root`` and every module in it (``named_modules()`` paths);
-    the root itself is called ``root_name``."""
-    return {id(sub): path or root_name for path, sub in root.named_modules()}
+    the root itself is called ``root_name``, and with ``prefixed`` the paths start with it
+    (``GPT#2.blocks.0``)."""
+    return {id(sub): (f"{root_name}.{path}" if prefixed and path else path) or root_name
+            for path, sub in root.named_modules()}
+
+
+def name_root(module, roots: list, names: dict) -> None:
+    """Name a module first called at the top level and every module in it into ``names``
+    (``{id(module): path}``) and append it to ``roots``: the first root with submodules keeps
+    bare paths (``blocks.0``), a later one's start with its name (``GPT#2.blocks.0``), so two
+    models of one script never share a path."""
+    earlier = any(next(iter(r.children()), None) is not None for r in roots)
+    roots.append(module)
+    for key, path in module_paths(module, root_name(module, roots), earlier).items():
+        names.setdefault(key, path)
+
+
+def root_name(module, roots) -> str:
+    """The name of a module first called at the top level: its class, with ``#2``, ``#3`` … when
+    earlier ``roots`` are of the same class (two GPTs in one script: ``GPT`` and ``GPT#2``)."""
+    cls = type(module).__name__
+    same = sum(type(r).__name__ == cls for r in roots if r is not module)
+    return cls if not same else f"{cls}#{same + 1}"
+
+
+def parameter_names(roots, names: dict, held=None) -> dict:
+    """``{id(parameter): (name, parameter)}`` over the ``roots`` that hold parameters: the
+    ``named_parameters()`` name, prefixed with the root's name (``names[id(root)]``) when more
+    than one root holds parameters; a parameter shared by two roots keeps its first name.
+
+    With ``held`` (the ids of the parameters an optimizer holds), a root replaced by a later one
+    of its class is left out: none of its parameters is held and the later one's are (a fresh
+    model per fold or per restart is the model now, not a second one)."""
+    holders = [r for r in roots if next(iter(r.parameters()), None) is not None]
+    if held is not None:
+        def in_use(root):
+            return any(id(p) in held for p in root.parameters())
+        holders = [r for i, r in enumerate(holders)
+                   if in_use(r) or not any(type(s) is type(r) and in_use(s) for s in holders[i + 1:])]
+    owned = {}
+    for root in holders:
+        prefix = "" if len(holders) == 1 else names.get(id(root), type(root).__name__) + "."
+        for name, p in root.named_parameters():
+            owned.setdefault(id(p), (prefix + name, p))
+    return owned
 
 
 def _mode_class(torch):

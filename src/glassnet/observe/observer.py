@@ -39,11 +39,12 @@ import sys
 import weakref
 
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
-                          _watched, attention_stats, last_step_index, mixes_axes)
-from .hooks import TorchHooks, module_paths
+                          _watched)
+from .hooks import TorchHooks, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
                       summarize_target)
+from .sequence import attention_stats, key_padding, last_step_axis, mixes_axes
 
 __all__ = ["observe", "TorchObserver"]
 
@@ -162,12 +163,7 @@ class TorchObserver:
     def _names_of_parameters(self) -> dict:
         counted, names = self._param_names
         if counted != len(self.roots):
-            names = {}
-            roots = [r for r in self.roots if next(r.parameters(), None) is not None]
-            for root in roots:
-                prefix = "" if len(roots) == 1 else type(root).__name__ + "."
-                for name, p in root.named_parameters():
-                    names.setdefault(id(p), prefix + name)
+            names = {key: name for key, (name, _) in parameter_names(self.roots, self.names).items()}
             self._param_names = (len(self.roots), names)
         return names
 
@@ -198,9 +194,7 @@ class TorchObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:                     # a new root: name it and everything in it
-                self.roots.append(module)
-                for key, path in module_paths(module, type(module).__name__).items():
-                    self.names.setdefault(key, path)
+                name_root(module, self.roots, self.names)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 
@@ -238,6 +232,8 @@ class TorchObserver:
             return
         x = _first_tensor(self.torch, args)
         grad = self.torch.is_grad_enabled()
+        if is_root and kind == "embedding":
+            kind = "other"                          # an embedding as the whole model (a bigram)
         call = Call("root" if is_root and kind == "other" else kind, where, type(module).__name__,
                     self.current.index, grad, module.training, tuple(out.shape))
         if out.is_floating_point():
@@ -257,9 +253,11 @@ class TorchObserver:
         elif kind == "recurrent" and x is not None:
             call.stats["input_shape"] = tuple(x.shape)
             call.stats["batch_first"] = bool(module.batch_first)
+        elif kind == "embedding":
+            call.stats["padding_idx"] = module.padding_idx
         elif kind == "attention" and isinstance(output, tuple) and len(output) > 1 and \
                 isinstance(output[1], self.torch.Tensor):
-            attention_stats(output[1], call.stats)          # need_weights: (N, L, S), head mean
+            attention_stats(_numpy(output[1]), call.stats)   # need_weights: (N, L, S), head mean
         _activation_stats(kind, x, out, call.stats)
         if self.values:
             call.values = {"input": _numpy(x) if x is not None else None, "output": _numpy(out)}
@@ -274,7 +272,7 @@ class TorchObserver:
         torch = self.torch
         if not self.detail:
             return
-        if kind in ("index", "reshape", "mha"):
+        if kind in ("index", "reshape", "mha", "sdpa"):
             self._sequence_function(kind, args, kwargs, result)
             return
         enclosing = self._stack[-1] if self._stack else None
@@ -329,30 +327,42 @@ class TorchObserver:
         self._remember(out, kind, where)
 
     def _sequence_function(self, kind, args, kwargs, result):
-        """Indexing, view/reshape and MultiheadAttention's functional form: only the few calls
-        the sequence checks read are recorded (the last time step of a 3-D output, a view that
-        mixes the class axis into the rows, a key-padding mask)."""
+        """Indexing, view/reshape and attention's functional forms: only the few calls the
+        sequence checks read are recorded (the last time step of a 3-D output, a view that mixes
+        the class axis into the rows, a key-padding mask: MultiheadAttention's key_padding_mask,
+        True = ignore the key, or the keys that F.scaled_dot_product_attention's attn_mask hides
+        from every query, where a bool True = takes part)."""
         torch = self.torch
-        x = args[0] if args else None
+        x = args[0] if args else kwargs.get("query")
         if not isinstance(x, torch.Tensor):
             return
         if kind == "index":
-            axis = last_step_index(x, args[1]) if len(args) > 1 else None
+            axis = last_step_axis(tuple(x.shape), x.is_floating_point(), args[1]) \
+                if len(args) > 1 else None
             if axis is None:
                 return
             stats = {"axis": axis, "input_shape": tuple(x.shape)}
         elif kind == "reshape":
-            if not isinstance(result, torch.Tensor) or not mixes_axes(x, result):
+            if not isinstance(result, torch.Tensor) or not mixes_axes(tuple(x.shape), tuple(result.shape)):
                 return
             stats = {"input_shape": tuple(x.shape), "output_shape": tuple(result.shape)}
         else:
-            mask = kwargs.get("key_padding_mask")
-            if not isinstance(mask, torch.Tensor) or mask.dim() != 2 or \
-                    self.current.index >= self.keep_batches:
+            name = "key_padding_mask" if kind == "mha" else "attn_mask"
+            mask = kwargs.get(name, args[3] if kind == "sdpa" and len(args) > 3 else None)
+            if kind == "sdpa":
+                self._sdpa_weights(args, kwargs, mask)
+            if not isinstance(mask, torch.Tensor) or self.current.index >= self.keep_batches:
                 return
-            masked = mask if mask.dtype == torch.bool else mask < -1e4
-            stats = {"masked": masked.detach().cpu().numpy().copy()}
-        name = {"index": "last_step", "reshape": "axes_mixed", "mha": "key_padding"}[kind]
+            boolean = mask.dtype == torch.bool
+            masked = _numpy(mask if boolean else mask < -1e4)
+            if kind == "sdpa":
+                masked = key_padding(~masked if boolean else masked, x.dim())
+            elif masked.ndim != 2:
+                return
+            if masked is None:
+                return
+            stats = {"masked": masked, "api": kind, "bool": boolean}
+        name = {"index": "last_step", "reshape": "axes_mixed"}.get(kind, "key_padding")
         where = self._stack[-1][2] if self._stack else ""
         call = Call(name, where, kind, self.current.index, torch.is_grad_enabled(), None,
                     tuple(result.shape) if isinstance(result, torch.Tensor) else (),
@@ -360,6 +370,34 @@ class TorchObserver:
         self.current.calls.append(call)
         if kind == "reshape":
             self._remember(result, name, where or name)
+
+    def _sdpa_weights(self, args, kwargs, mask):
+        """The weights F.scaled_dot_product_attention computes inside (not returned), recomputed
+        for self-attention at measured steps: softmax(q·kᵀ·scale, masked) → ``attention`` call."""
+        torch = self.torch
+        q = args[0] if args else kwargs.get("query")
+        k = args[1] if len(args) > 1 else kwargs.get("key")
+        if not isinstance(k, torch.Tensor) or q.dim() < 2 or q.shape[-2] != k.shape[-2] \
+                or q.shape[-2] < 2 or not q.is_floating_point():
+            return
+        causal = kwargs.get("is_causal", args[5] if len(args) > 5 else False)
+        scale = kwargs.get("scale") or q.shape[-1] ** -0.5
+        with torch.no_grad():
+            scores = (q.detach() @ k.detach().transpose(-2, -1)).float() * scale
+            T = scores.shape[-1]
+            if causal:
+                scores = scores.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+            elif isinstance(mask, torch.Tensor):
+                scores = scores.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool \
+                    else scores + mask.float()
+            weights = scores.softmax(-1)
+        stats = {}
+        attention_stats(_numpy(weights), stats)
+        where = self._stack[-1][2] if self._stack else ""
+        self.current.calls.append(Call("attention", where or "scaled_dot_product_attention",
+                                       "scaled_dot_product_attention", self.current.index,
+                                       torch.is_grad_enabled(), None, tuple(q.shape),
+                                       line=self._line(), stats=stats))
 
     def _summary(self, target) -> dict:
         """``summarize_target``, reused while the same target tensor comes back unchanged."""
@@ -381,13 +419,8 @@ class TorchObserver:
 
     # -- optimizer hooks ----------------------------------------------------------------------
     def _named_params(self, optimizer):
-        owned = {}
-        roots = [r for r in self.roots if next(r.parameters(), None) is not None]
-        for root in roots:
-            prefix = "" if len(roots) == 1 else type(root).__name__ + "."
-            for name, p in root.named_parameters():
-                owned.setdefault(id(p), (prefix + name, p))
         in_opt = [p for group in optimizer.param_groups for p in group["params"]]
+        owned = parameter_names(self.roots, self.names, {id(p) for p in in_opt})
         unnamed = 0
         for p in in_opt:
             if id(p) not in owned:

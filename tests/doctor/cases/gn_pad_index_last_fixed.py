@@ -1,0 +1,44 @@
+# doctor: expect none
+# The glassnet GRU classifier whose "<pad>" is the last index (49), read at each sequence's last
+# real word (the fixed twin of gn_pad_index_last_bug.py).
+import glassnet as torch
+import glassnet.nn as nn
+from glassnet.nn.utils.rnn import pad_sequence
+from glassnet.utils.data import DataLoader
+
+torch.manual_seed(0)
+vocab = [f"w{i}" for i in range(49)] + ["<pad>"]
+PAD = vocab.index("<pad>")
+lengths = torch.randint(4, 30, (800,))
+sentences = [torch.randint(0, PAD, (int(n),)) for n in lengths]
+labels = [int((s[:3] < 24).sum() >= 2) for s in sentences]        # read from the first words
+
+
+def collate(batch):
+    tokens = pad_sequence([b[0] for b in batch], batch_first=True, padding_value=PAD)
+    return tokens, torch.tensor([len(b[0]) for b in batch]), torch.tensor([b[1] for b in batch])
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(len(vocab), 32)
+        self.gru = nn.GRU(32, 64, batch_first=True)
+        self.out = nn.Linear(64, 2)
+
+    def forward(self, tokens, lengths):
+        output, _ = self.gru(self.emb(tokens))
+        return self.out(output[torch.arange(len(tokens)), lengths - 1])  # each last real word
+
+
+loader = DataLoader(list(zip(sentences, labels)), batch_size=32, shuffle=True, collate_fn=collate)
+model = Classifier()
+optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+criterion = nn.CrossEntropyLoss()
+for epoch in range(4):
+    for tokens, lens, y in loader:
+        loss = criterion(model(tokens, lens), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    print(epoch, loss.item())
