@@ -91,6 +91,25 @@ def test_repr_matches_torch_for_random_tensors():
         assert repr(glassnet.tensor(a)) == repr(torch.tensor(a)).replace("torch.", "glassnet.")
 
 
+_RNG = np.random.default_rng(1)
+
+
+@pytest.mark.parametrize("array", [
+    np.zeros((1, 57), np.float32),                     # the char-RNN tutorial's one-hot letter
+    np.arange(57, dtype=np.float32), np.arange(30), (_RNG.normal(size=(40,)) > 0),
+    _RNG.normal(size=(3, 30)).astype(np.float32), _RNG.normal(size=(2, 3, 25)).astype(np.float32),
+    _RNG.integers(-1000, 1000, size=(7, 40)),
+    np.array([np.inf, -np.inf, np.nan, 1.5, 0.0] * 9, np.float32),
+    np.arange(2000, dtype=np.float32).reshape(40, 50),  # summarized; integers spanning > 1000x: sci
+    _RNG.normal(size=(5, 300)).astype(np.float32) * 1e5,  # summarized: formatted by what is shown
+    np.arange(1200).reshape(2, 600), _RNG.normal(size=(12, 12, 12)).astype(np.float32),
+    _RNG.normal(size=(1001,)).astype(np.float32), np.ones((3, 1, 1001), np.float32),
+], ids=lambda a: "x".join(map(str, a.shape)) + str(a.dtype))
+def test_long_rows_wrap_and_summarize_where_torchs_do(array):
+    torch = pytest.importorskip("torch", reason="torch is the oracle for this test")
+    assert repr(glassnet.tensor(array)) == repr(torch.tensor(array)).replace("torch.", "glassnet.")
+
+
 def test_numpy_on_a_tensor_that_requires_grad_says_detach():
     x = glassnet.tensor([1.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):

@@ -1,6 +1,8 @@
 """The small Tensor API of issue 25, against torch: __format__, log2/log10/exp2/expm1/log1p,
 repeat/narrow, new_*, the in-place shape ops, the default device, saving a whole module, and the
 DataLoader's list batches."""
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -270,3 +272,33 @@ def test_default_collate_of_tuples_dicts_and_nesting_is_torchs():
     for batch in ([(1, 2), (3, 4)], [[1, 2], [3, 4]], [{"a": (1, [2, 3])}, {"a": (4, [5, 6])}],
                   [(1.5, "x"), (2.5, "y")], [{"x": (True, 2)}, {"x": (False, 3)}]):
         assert plain(default_collate(batch)) == plain(torch_collate(batch)), batch
+
+
+# -- the deprecated add(Number alpha, Tensor other) overload ----------------------------------------
+
+@pytest.mark.parametrize("name", ["add", "sub", "add_", "sub_"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_deprecated_alpha_first_overload_is_torchs(name, dtype):
+    # pytorch/examples word_language_model's main.py: p.data.add_(-lr, p.grad.data)
+    x = np.array([1.0, -2.0, 3.5], dtype=dtype)
+    other = np.array([0.5, 4.0, -1.0], dtype=dtype)
+    g, t = _both(x)
+    with pytest.warns(UserWarning, match=f"This overload of {name} is deprecated"):
+        g_out = getattr(g, name)(-0.25, glassnet.tensor(other))
+    with warnings.catch_warnings():  # torch warns once a process
+        warnings.simplefilter("ignore")
+        t_out = getattr(t, name)(-0.25, torch.tensor(other))
+    _close(g_out, t_out, dtype)
+    _close(g, t, dtype)                                          # in place for add_/sub_ only
+    if not name.endswith("_"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _close(getattr(glassnet, name)(g, -0.25, glassnet.tensor(other)),
+                   getattr(torch, name)(t, -0.25, torch.tensor(other)), dtype)
+
+
+def test_a_number_other_with_a_number_alpha_is_not_the_deprecated_overload():
+    g, t = _both(np.array([1.0, 2.0], dtype="float32"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _close(g.add(2.0, alpha=3), t.add(2.0, alpha=3), "float32")

@@ -1,5 +1,5 @@
 """Data for training, its one home: ``Dataset``, ``TensorDataset``, ``DataLoader``, ``random_split``,
-``Subset`` (as ``torch.utils.data``); the built-in data sets in ``glassnet.data.datasets`` (also
+``Subset`` and the samplers (as ``torch.utils.data``); the built-in data sets in ``glassnet.data.datasets`` (also
 reachable as ``glassnet.datasets``); users' CSV files in ``glassnet.data.csv_file``.
 
 Data sets and CSV files come as tensors, or as NumPy arrays (``datasets.load_arrays``,
@@ -8,6 +8,9 @@ loader's order (``loader.epoch_orders``, ``loader.batches``), as ``glassnet trai
 playground do."""
 from . import datasets
 from .loader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                       WeightedRandomSampler)
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
-           "datasets"]
+           "datasets", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler"]

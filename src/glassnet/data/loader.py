@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..tensors.creation import from_numpy, stack
+from .samplers import BatchSampler
 from ..random import Generator, default_generator
 from ..tensors.tensor import Tensor, tensor
 
@@ -247,6 +248,11 @@ class DataLoader:
         the order is the same on every run.
     collate_fn : callable, optional
         Turns a list of samples into a batch; defaults to ``default_collate`` (stacking).
+    sampler, batch_sampler : optional
+        Which positions to visit and in which order (``RandomSampler``, ``SubsetRandomSampler``,
+        ``WeightedRandomSampler``, any iterable of indices), or the batches themselves
+        (``BatchSampler``); as in torch, ``sampler`` excludes ``shuffle``, and ``batch_sampler``
+        excludes ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
     num_workers, pin_memory
         Accepted so that PyTorch code runs unchanged; glassnet always loads in the main process
         on the CPU.
@@ -270,13 +276,22 @@ class DataLoader:
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
                  worker_init_fn=None, multiprocessing_context=None, generator=None, *, prefetch_factor=None,
                  persistent_workers=False, pin_memory_device="", in_order=True):
-        # torch's parameter order; the sampler and worker options are not implemented
-        for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler),
-                            ("worker_init_fn", worker_init_fn), ("multiprocessing_context", multiprocessing_context)):
+        # torch's parameter order; the worker options are accepted, loading stays in this process
+        for name, value in (("worker_init_fn", worker_init_fn), ("multiprocessing_context", multiprocessing_context)):
             if value is not None:
-                raise NotImplementedError(f"DataLoader({name}=...) is not supported by glassnet; use "
-                                          f"shuffle= and generator= (or index the dataset yourself)")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+                raise NotImplementedError(f"DataLoader({name}=...) is not supported by glassnet: it loads "
+                                          f"in the main process; leave {name} out")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                                 "sampler, and drop_last")
+            batch_size = None
+        if batch_size is None and batch_sampler is None:
+            raise NotImplementedError("DataLoader(batch_size=None) (no batching) is not supported by glassnet")
+        if batch_size is not None and (isinstance(batch_size, bool) or
+                                       not isinstance(batch_size, numbers.Integral) or batch_size < 1):
             raise ValueError(f"batch_size should be a positive integer value, but got "
                              f"batch_size={batch_size!r}")
         if generator is not None and not isinstance(generator, Generator):
@@ -287,7 +302,9 @@ class DataLoader:
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral) or num_workers < 0:
             raise ValueError(f"num_workers option should be non-negative; got num_workers={num_workers!r}")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.generator = generator
@@ -296,7 +313,9 @@ class DataLoader:
         self.pin_memory = pin_memory
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _order(self) -> np.ndarray:
@@ -306,6 +325,9 @@ class DataLoader:
         return np.arange(n)
 
     def __iter__(self):
+        if self.sampler is not None or self.batch_sampler is not None:
+            yield from self._iter_sampled()
+            return
         order = self._order()[:len(self) * self.batch_size]   # drop_last: without the short batch
         fast = self.collate_fn is default_collate and _tensor_source(self.dataset)
         for batch in batches(order, self.batch_size):
@@ -313,6 +335,21 @@ class DataLoader:
                 tensors, positions = fast
                 rows = batch if positions is None else positions[batch]
                 yield [_from_array(np.asarray(t.array)[rows]) for t in tensors]  # a list, as torch
+            else:
+                yield self.collate_fn([self.dataset[int(i)] for i in batch])
+
+
+    def _iter_sampled(self):
+        """Batches from a sampler or a batch sampler, drawn lazily (a sampler may be endless)."""
+        fast = self.collate_fn is default_collate and _tensor_source(self.dataset)
+        groups = self.batch_sampler if self.batch_sampler is not None else \
+            BatchSampler(self.sampler, self.batch_size, self.drop_last)
+        for batch in groups:
+            if fast:
+                tensors, positions = fast
+                rows = np.asarray(batch, dtype=np.int64)
+                rows = rows if positions is None else positions[rows]
+                yield [_from_array(np.asarray(t.array)[rows]) for t in tensors]
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in batch])
 

@@ -3,6 +3,7 @@ hold tensors, 0-d values held as NumPy scalars, and two dtypes promoted to one b
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import numpy as np
 
@@ -10,6 +11,19 @@ from ..autograd.engine import TensorBase
 from ..ops import elementwise as E
 
 _FLOAT_KIND = {"f", "O"}
+
+
+def alpha_first(name: str, other, alpha):
+    """torch's deprecated overload ``x.add_(Number alpha, Tensor other)`` (old programs, e.g.
+    pytorch/examples' ``p.data.add_(-lr, p.grad.data)``): returns ``(other, alpha)`` in the current
+    order, warning as torch does when they came swapped."""
+    if isinstance(alpha, TensorBase) and isinstance(other, (int, float, np.number)) \
+            and not isinstance(other, bool):
+        warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor other)\n"
+                      f"Consider using one of the following signatures instead:\n"
+                      f"\t{name}(Tensor other, *, Number alpha = 1)", UserWarning, stacklevel=3)
+        return alpha, other
+    return other, alpha
 
 
 def _promote(a: TensorBase, b: TensorBase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arguments import _index_key, _scalar_if_0d
+from .arguments import _index_key, _scalar_if_0d, alpha_first
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -51,12 +51,14 @@ class InPlaceMethods:
     # in the graph (a non-leaf, or written from a tensor that requires grad), the op recorded as
     # torch records it (``write_in_graph``): a leaf that requires grad raises torch's error
     def add_(self, other, alpha=1):
+        other, alpha = alpha_first("add_", other, alpha)
         if in_graph(self, other):
             return write_in_graph(self, "add_", lambda old: old.add(other, alpha=alpha))
         value = self._value(other)
         return self._inplace("add_", value * alpha if alpha != 1 else value, np.add)
 
     def sub_(self, other, alpha=1):
+        other, alpha = alpha_first("sub_", other, alpha)
         if in_graph(self, other):
             return write_in_graph(self, "sub_", lambda old: old.sub(other, alpha=alpha))
         value = self._value(other)

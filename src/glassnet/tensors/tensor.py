@@ -18,7 +18,7 @@ from ..ops import elementwise as E
 from ..ops import linalg as L
 from . import dtypes
 from .aliases import alias_methods
-from .arguments import _FLOAT_KIND, _promote, _scalar_if_0d
+from .arguments import _FLOAT_KIND, _promote, _scalar_if_0d, alpha_first
 from .convert import ConversionMethods
 from .device import check_device
 from .factory import FactoryMethods
@@ -275,9 +275,11 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     def __pos__(self): return self
 
     def add(self, other, alpha=1):
+        other, alpha = alpha_first("add", other, alpha)
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1):
+        other, alpha = alpha_first("sub", other, alpha)
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other): return self * other
