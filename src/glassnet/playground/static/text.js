@@ -59,6 +59,7 @@ let held = {};
 function decodeFrame(buf) {
   const f = decodeArrays(buf), data = {};
   for (const name of f.kept || []) if (held[name]) data[name] = held[name];
+  if ((f.kept || []).includes("attention")) S.framesKeptMaps = (S.framesKeptMaps || 0) + 1;
   Object.assign(data, f.data);
   f.data = held = data;
   return f;
