@@ -8,7 +8,7 @@ import pytest
 from websockets.sync.client import connect
 
 from glassnet.playground import PlaygroundServer
-from glassnet.playground.frames import decode as decode_frame
+from glassnet.playground.frames import decode as decode_frame, with_kept
 
 
 def pytest_configure(config):
@@ -100,6 +100,7 @@ class PageClient:
     def __init__(self, server, path: str, first=("state", "frame")):
         from glassnet.playground.frames import decode_arrays
         self._decode = decode_arrays
+        self.frame = None
         self._cm = connect(server.ws_url + path, max_size=None, open_timeout=10)
         self.ws = self._cm.__enter__()
         self.n = 0
@@ -111,7 +112,8 @@ class PageClient:
         raw = self.ws.recv(timeout=timeout)
         if isinstance(raw, bytes):
             self.ws.send('{"type": "got_frame"}')
-            self.frame = self._decode(raw)
+            # as the page does: an array the frame left out (its ``kept``) is the one of the frame before
+            self.frame = with_kept(self._decode(raw), getattr(self, "frame", None))
             return self.frame
         m = json.loads(raw)
         if m["type"] == "state":

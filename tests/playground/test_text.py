@@ -360,3 +360,94 @@ def test_playing_streams_frames_and_a_divergence_leaves_a_lasting_banner(text, s
     text.send(type="step", n=1)
     h = text.wait("health", lambda m: m["diverged"] is not None)
     assert "lm_head.bias" in h["diverged"]["message"] and "inf/NaN" in h["diverged"]["message"]
+
+
+# -- the attention maps go out only when they changed --------------------------------------------
+
+def _frame_for(t, page):
+    """A frame drawn for a page that holds ``page`` ({array: version}); (frame, what it then holds)."""
+    t.page_arrays = page
+    f = decode_arrays(t.frame(playing=True))
+    return f, t.frame_arrays
+
+
+def test_a_frame_leaves_out_the_attention_maps_the_page_already_has():
+    t = TextTrainer(SMALL)
+    t.record_every = 3600.0                        # a crowd: the recording is reused between frames
+    first, page = _frame_for(t, {})
+    assert [a[0] for a in first["arrays"]] == ["attention"] and first["kept"] == []
+    t.train_step()
+    same, page = _frame_for(t, page)               # no new recording: the maps are not sent again
+    assert same["arrays"] == [] and same["kept"] == ["attention"] and same["nf"] == 0
+    assert same["step"] == 1 and same["recorded_step"] == first["recorded_step"] == 0
+    assert len(t.frame(playing=True)) < 2000 < 32 * 1024     # (a frame without them: the header only)
+    t.set_cursor(700)                              # a new window: recorded and sent at once
+    moved, page = _frame_for(t, page)
+    assert [a[0] for a in moved["arrays"]] == ["attention"] and moved["kept"] == []
+    assert moved["window"]["start"] == 700 - t.T
+    np.testing.assert_array_equal(moved["data"]["attention"], t.attention_maps(independent_recording(t)[0]))
+    t.record_every = 0.0                           # a new recording of a trained step: new maps
+    t.train_step()
+    stepped, page = _frame_for(t, page)
+    assert [a[0] for a in stepped["arrays"]] == ["attention"] and stepped["recorded_step"] == 2
+    assert not np.array_equal(stepped["data"]["attention"], moved["data"]["attention"])
+    # a recording with the same weights (paused: every frame records) is not sent again
+    again, page = _frame_for(t, page)
+    assert again["arrays"] == [] and again["kept"] == ["attention"]
+    # a page that holds nothing (a new connection's) gets everything
+    fresh, _ = _frame_for(t, {})
+    np.testing.assert_array_equal(fresh["data"]["attention"], stepped["data"]["attention"])
+
+
+def test_the_bigram_parameters_go_out_when_they_change_and_the_maps_come_back_new():
+    t = TextTrainer(TextConfig(model="bigram", learning_rate=0.1))
+    f, page = _frame_for(t, {})
+    assert [a[0] for a in f["arrays"]] == ["params"]
+    f, page = _frame_for(t, page)                  # paused, unchanged: kept
+    assert f["arrays"] == [] and f["kept"] == ["params"]
+    t.train_step()
+    f, page = _frame_for(t, page)
+    assert [a[0] for a in f["arrays"]] == ["params"]
+    np.testing.assert_array_equal(f["data"]["params"], t.model.token_embedding_table.weight.detach().numpy().ravel())
+    # back to a GPT with the seed's weights: maps that equal ones sent long ago are still sent (the page
+    # dropped them with the bigram's frames)
+    t.apply({"model": "gpt", "n_layer": 1, "n_head": 2, "n_embd": 8, "block_size": 8})
+    g, page = _frame_for(t, page)
+    assert "attention" in dict(g["arrays"]) and g["kept"] == []
+    t.apply({"model": "bigram"})
+    b, page = _frame_for(t, page)
+    assert [a[0] for a in b["arrays"]] == ["params"] and b["kept"] == []
+    t.apply({"model": "gpt"})
+    g2, page = _frame_for(t, page)
+    assert "attention" in dict(g2["arrays"]) and g2["kept"] == []
+    np.testing.assert_array_equal(g2["data"]["attention"], g["data"]["attention"])
+
+
+def test_a_frame_replaced_in_the_slot_never_counts_as_held_by_the_page():
+    from glassnet.playground.text_session import TextSession
+    s = TextSession()
+    s.trainer = TextTrainer(SMALL)
+    s.trainer.record_scale = 0.0                   # (the session sets record_every from it)
+    s._publish_frame()
+    assert [a[0] for a in decode_arrays(s._frame)["arrays"]] == ["attention"]
+    s._publish_frame()                             # replaces the first, never sent: the maps again
+    assert [a[0] for a in decode_arrays(s._frame)["arrays"]] == ["attention"]
+    [blob] = [m for m in s.take() if isinstance(m, bytes)]
+    s._publish_frame()                             # the page has them now: left out
+    assert decode_arrays(s._frame)["kept"] == ["attention"]
+    s.trainer.train_step()
+    s._publish_frame()                             # new maps (a step), in the slot
+    assert [a[0] for a in decode_arrays(s._frame)["arrays"]] == ["attention"]
+    s._publish_frame()                             # the same maps (same weights), but the page never got them
+    f = decode_arrays(s._frame)
+    assert [a[0] for a in f["arrays"]] == ["attention"] and f["kept"] == []
+
+
+def test_with_kept_fills_a_frame_from_the_one_before():
+    from glassnet.playground.frames import with_kept
+    t = TextTrainer(SMALL)
+    t.record_every = 3600.0
+    a, page = _frame_for(t, {})
+    b, _ = _frame_for(t, page)
+    full = with_kept(b, with_kept(a, None))
+    assert b["data"] == {} and full["data"]["attention"] is a["data"]["attention"]

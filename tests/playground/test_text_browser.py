@@ -261,3 +261,44 @@ def test_a_share_link_says_a_long_paste_was_left_out_and_the_page_opening_it_say
         assert not q.session.trainer.custom
     finally:
         q.close()
+
+
+CANVASES = "Array.from(document.querySelectorAll('canvas.attn')).map((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data))"
+
+
+def _shown(page):
+    return np.array(page.js("Array.from(window.playground.drawn.data.attention.values)"), np.float32).reshape(2, 2, 16, 16)
+
+
+def _check_recording(page):
+    rec, _ = independent_recording(page.session.trainer)
+    shown = _shown(page)
+    for l in range(2):
+        for h in range(2):
+            head = rec.attention(f"blocks.{l}.sa.heads.{h}")[0]
+            np.testing.assert_array_equal(shown[l, h] == -1, head.masked)
+            np.testing.assert_array_equal(shown[l, h][~head.masked], head.weights[~head.masked].astype(np.float32))
+
+
+def test_the_maps_stay_drawn_across_frames_without_them_and_change_with_a_new_recording(page):
+    page.train(20)
+    _check_recording(page)
+    before = page.js(CANVASES)
+    drawn, kept = page.js("[window.playground.mapsDrawn, window.playground.framesKeptMaps || 0]")
+    # paused, a new sample is written over several frames, each recording the same weights: those
+    # frames leave the maps out (header kept), and the page keeps showing the ones it has
+    page.js("window.playground.send({type: 'sample'})")
+    page.page.wait_for_function("window.playground.drawn.sample.done && window.playground.drawn.ack >= window.playground.msgId"
+                                f" && window.playground.framesKeptMaps >= {kept + 5}")
+    f = page.js("({kept: window.playground.drawn.kept, arrays: window.playground.drawn.arrays})")
+    assert f == {"kept": ["attention"], "arrays": []}
+    assert page.js("window.playground.mapsDrawn") == drawn          # not redrawn: they did not change
+    assert page.js(CANVASES) == before
+    _check_recording(page)
+    assert page.js("window.playground.cellShown(1, 1, 2, 5).kind") == "masked"
+    # a step: a new recording, new maps sent and drawn
+    old = _shown(page)
+    page.train(21)                               # (to step 41)
+    _check_recording(page)
+    assert not np.array_equal(_shown(page), old)
+    assert page.js("window.playground.mapsDrawn") > drawn and page.js(CANVASES) != before

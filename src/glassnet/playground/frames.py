@@ -15,10 +15,16 @@ A frame is one binary WebSocket message (every other message is JSON text)::
 A heat-map byte is 0 for NaN or infinity and ``1 + round((v + 1) * 127)`` for a value v clipped
 to [-1, 1]: 1 is -1, 128 is 0, 255 is +1.  The default network's frame is about 10 KB.
 
+The Images and Text pages' frames have no heat maps: their header lists their float32 arrays
+(``arrays``: [[name, shape], ...], read by :func:`decode_arrays`).  A Text frame leaves out an
+array the page already has (the attention maps change only with a new explain recording): its
+header's ``kept`` names the arrays the page keeps from the frame before (:class:`Versions`).
+
 :func:`encode` writes one; :func:`decode` reads one back (tests, benchmarks, scripts).
 """
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 
@@ -107,3 +113,43 @@ def decode_arrays(blob: bytes) -> dict:
     if p != head["nf"]:
         raise ValueError(f"frame has {head['nf']} floats; its arrays take {p}")
     return dict(head, data=data)
+
+
+class Versions:
+    """Version numbers of the arrays a session's frames carry: an array keeps its number while its
+    content stays the same (the same object, or equal values), and gets a new one when it changes
+    or comes back after a frame without it.  Numbers only grow, so a frame may leave out an array
+    whose number is the one the page got last (see ``Session.take``), even if a frame in between
+    was replaced before it was sent."""
+
+    def __init__(self):
+        self._last: dict = {}                  # name -> (version, array)
+        self._numbers = itertools.count(1)
+
+    def stamp(self, arrays: dict) -> dict:
+        """{name: version} of ``arrays`` ({name: array}, every array of this frame)."""
+        out = {}
+        for name, a in arrays.items():
+            last = self._last.get(name)
+            if last is None or not (last[1] is a or (np.shape(last[1]) == np.shape(a) and np.array_equal(last[1], a))):
+                last = self._last[name] = (next(self._numbers), a)
+            out[name] = last[0]
+        for name in [n for n in self._last if n not in arrays]:
+            del self._last[name]
+        return out
+
+
+def split_kept(arrays: dict, versions: dict, page_has: dict) -> tuple:
+    """([(name, array) to send], [names the page keeps]): an array whose version the page already
+    has is kept, not sent again."""
+    kept = [name for name in arrays if page_has.get(name) == versions[name]]
+    return [(name, a) for name, a in arrays.items() if name not in kept], kept
+
+
+def with_kept(frame: dict, previous: dict | None) -> dict:
+    """A frame read by :func:`decode_arrays` with the arrays it kept (its header's ``kept``) taken
+    from ``previous`` (the frame before, read this way), as the page does."""
+    data = {name: previous["data"][name] for name in frame.get("kept", ())
+            if previous is not None and name in previous["data"]}
+    data.update(frame["data"])
+    return dict(frame, data=data)

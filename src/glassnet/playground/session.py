@@ -16,6 +16,9 @@ another session.  ``glassnet playground --workers N`` spreads the tabs over N pr
 Frames go through a single slot: a new frame replaces one not yet sent, and a frame is sent
 only while fewer than ``window`` frames wait for the page's ``got_frame``.  So a slow page
 sees fewer (but current) frames, training runs at full speed and memory stays bounded.
+A frame may leave out an array the page already has (the Text page's attention maps): the
+session tells the trainer the versions the page holds — those of the last frame sent, which a
+frame replaced in the slot never was (``frames.Versions``).
 Other messages (state, explain, export, error) keep their order in a bounded queue.
 
 Server -> page messages
@@ -82,6 +85,8 @@ class Session:
         self.inbox: queue.Queue = queue.Queue(maxsize=inbox_size)
         self.messages: collections.deque = collections.deque(maxlen=64)
         self._frame = None                 # the latest unsent frame (bytes)
+        self._slot_arrays = {}             # {array: version} the page holds once it has that frame
+        self._page_arrays = {}             # ... once it has the frames sent so far
         self._lock = threading.Lock()
         self.playing = False
         self.ack = None                    # id of the last message applied
@@ -134,6 +139,7 @@ class Session:
                 out.append(self._frame)
                 self._frame = None
                 self.frames_taken += 1
+                self._page_arrays = self._slot_arrays
         return out
 
     def got_frame(self) -> None:
@@ -172,6 +178,8 @@ class Session:
         self.trainer.eval_scale = 1.0 if n <= 2 else float(n)
         self.trainer.crowd = n
         self.trainer.quick = quick
+        with self._lock:                   # what the page holds (a frame in the slot is replaced)
+            self.trainer.page_arrays = self._page_arrays
         try:
             blob = self.trainer.frame(playing=self.playing, ack=self.ack, steps_per_s=round(self.steps_per_s, 1))
         finally:
@@ -180,6 +188,7 @@ class Session:
             self._frame_cpu += 0.2 * (time.thread_time() - cpu - self._frame_cpu)
         with self._lock:
             self._frame = blob
+            self._slot_arrays = self.trainer.frame_arrays
             self.frames_published += 1
         self.notify()
 

@@ -62,6 +62,11 @@ class SessionTrainer:
     #: set by the session while it draws the frame that answers a change during training: reuse
     #: the evaluation and the recorded views when they show the same model, do nothing merely due
     quick = False
+    #: set by the session before each frame: {array name: version} of the arrays the page holds
+    #: (a page whose frames list their arrays leaves out those unchanged; see ``frames.Versions``)
+    page_arrays: dict = {}
+    #: set by such a frame: {array name: version} of the arrays the page holds once it has it
+    frame_arrays: dict = {}
     _recorded = None
 
     def unfinished(self) -> bool:

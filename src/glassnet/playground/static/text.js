@@ -53,6 +53,18 @@ const HANDLERS = {
   explain(m) { openStepper(m); },
 };
 
+/** A frame, with the arrays it left out because the page has them (its header's ``kept``: the
+ * attention maps go out only when a new recording changed them) taken from the frame before. */
+let held = {};
+function decodeFrame(buf) {
+  const f = decodeArrays(buf), data = {};
+  for (const name of f.kept || []) if (held[name]) data[name] = held[name];
+  if ((f.kept || []).includes("attention")) S.framesKeptMaps = (S.framesKeptMaps || 0) + 1;
+  Object.assign(data, f.data);
+  f.data = held = data;
+  return f;
+}
+
 // ---------------------------------------------------------------- controls
 
 function syncControls(cfg) {
@@ -144,7 +156,7 @@ function bindText() {
 function buildHeads() {
   const box = $("heads"), st = S.state, cfg = st.config;
   box.innerHTML = "";
-  S.cell = null;
+  S.cell = null; S.drawnMaps = null;
   const gpt = cfg.model === "gpt";
   $("bigram-note").hidden = gpt;
   if (!gpt) return;
@@ -362,7 +374,8 @@ function draw() {
     `<p class="hint">after the window; the text has <span class="mono">${esc(show(st.vocab[f.window.next]))}</span> there.</p>`;
   $("sample").textContent = f.sample.text;
   $("sample-what").textContent = `Sampled from the model at step ${f.sample.step}, temperature ${f.sample.temperature}${f.sample.done ? "" : " (writing\u2026)"}.`;
-  drawMaps(f); S.drawnMaps = f;
+  // the maps are redrawn when they changed (or the selected cell did, or the canvases are new)
+  if (!S.drawnMaps || S.drawnMaps.data.attention !== f.data.attention) { drawMaps(f); S.drawnMaps = f; S.mapsDrawn = (S.mapsDrawn || 0) + 1; }
   drawCurve(f);
   if (!$("share-panel").hidden) updateShare();
   const now = performance.now();
@@ -375,4 +388,4 @@ function draw() {
 
 onDraw(draw);
 bindControls();
-openSession("/ws/text", decodeArrays, HANDLERS);
+openSession("/ws/text", decodeFrame, HANDLERS);
