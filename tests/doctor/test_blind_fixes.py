@@ -49,3 +49,64 @@ def test_a_frozen_layer_under_a_closure_optimizer_is_still_named(tmp_path, capsy
     _, _, ids = _doctor(tmp_path, capsys, LBFGS.format(opt=opt, kw=kw, steps=steps, detach=".detach()"))
     assert "frozen" in ids
     assert ids["frozen"]["where"]["parameter"] == "Linear.weight"   # the body, called first
+
+
+ATTENTION = """
+import math
+import torch, torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+V, T, C, H = 20, 12, 64, {head}
+class Head(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, C); self.ln = nn.LayerNorm(C)
+        self.key, self.query, self.value = (nn.Linear(C, H, bias=False) for _ in range(3))
+        self.mha = nn.MultiheadAttention(C, 2, batch_first=True)
+        self.out = nn.Linear({width}, V)
+        self.register_buffer("tril", torch.tril(torch.ones(T, T)))
+    def forward(self, idx):
+        x = self.ln(self.emb(idx))
+        k, q, v = self.key(x), self.query(x), self.value(x)
+        {scores}
+        return self.out(y)
+model = Head()
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+for i in range(6):
+    idx = torch.randint(0, V, (8, T + 1))
+    logits = model(idx[:, :-1])
+    loss = F.cross_entropy(logits.reshape(-1, V), idx[:, 1:].reshape(-1))
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+SOFTMAX = ("wei = {expr}\n        wei = wei.masked_fill(self.tril == 0, float('-inf'))\n"
+           "        y = F.softmax(wei, dim=-1) @ v")
+UNSCALED = {
+    "karpathy_head_no_scale": (32, "H", SOFTMAX.format(expr="q @ k.transpose(-2, -1)")),
+    "sdpa_scale_one": (32, "H", "y = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0)"),
+}
+SCALED = {
+    "head_size_scale": (32, "H", SOFTMAX.format(expr="q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5")),
+    "embedding_width_scale": (32, "H", SOFTMAX.format(expr="q @ k.transpose(-2, -1) * C ** -0.5")),
+    "sqrt_division": (32, "H", SOFTMAX.format(expr="(q @ k.transpose(-2, -1)) / math.sqrt(H)")),
+    "query_prescaled": (32, "H", SOFTMAX.format(expr="(q * H ** -0.5) @ k.transpose(-2, -1)")),
+    "sdpa_default": (32, "H", "y = F.scaled_dot_product_attention(q, k, v, is_causal=True)"),
+    "multihead_attention": (32, "C", "y = self.mha(x, x, x, need_weights=False)[0]"),
+    "small_head_unscaled": (4, "H", SOFTMAX.format(expr="q @ k.transpose(-2, -1)")),
+}
+
+
+@pytest.mark.parametrize("case", UNSCALED)
+def test_attention_without_the_scale_factor_is_named(tmp_path, capsys, case):
+    head, width, scores = UNSCALED[case]
+    code, _, ids = _doctor(tmp_path, capsys, ATTENTION.format(head=head, width=width, scores=scores))
+    assert "attention-unscaled" in ids, sorted(ids)
+    found = ids["attention-unscaled"]
+    assert found["severity"] == "warning" and code == 0
+    assert "1/√32" in found["message"] and found["evidence"]["head_size"] == 32
+
+
+@pytest.mark.parametrize("case", SCALED)
+def test_scaled_attention_is_not_named(tmp_path, capsys, case):
+    head, width, scores = SCALED[case]
+    _, _, ids = _doctor(tmp_path, capsys, ATTENTION.format(head=head, width=width, scores=scores))
+    assert "attention-unscaled" not in ids, ids.get("attention-unscaled")

@@ -89,6 +89,9 @@ class Thresholds:
     #: ... or the logits' standard deviation across a row's keys above this at that step (scaled
     #: by 1/√d, default-initialised q and k give ≈ 0.3; Vaswani et al. 2017, section 3.2.1).
     attention_logit_std: float = 3.0
+    #: ... or, at any measured step, q·kᵀ reaching the softmax with no multiply or divide on the
+    #: way (nor on q or k), or SDPA given scale ≥ 2/√d, for a head size of at least this.
+    attention_head_size: int = 8
     #: padding-last-step: fraction of a batch's token sequences that end in padding (trailing 0s)
     #: above this, while the model reads its output at the last time step for the loss.
     padded_last: float = 0.5

@@ -105,7 +105,58 @@ def _activation_stats(kind, x, out, stats) -> None:
             attention_stats(weights, stats)
             if out.dim() >= 3 and x is not None and x.shape == out.shape:
                 logit_stats(_numpy(x), weights, stats)
+                scaling = _score_scaling(x)
+                if scaling is not None:
+                    stats["head_size"], stats["scale_found"] = scaling
         stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
+
+
+# autograd nodes the attention scores pass through unchanged in scale on their way to the softmax
+_SCORE_PASS = {"MaskedFillBackward0", "MaskedFillBackward1", "ViewBackward0", "UnsafeViewBackward0",
+               "ReshapeAliasBackward0", "CloneBackward0", "ExpandBackward0", "AddBackward0",
+               "SubBackward0", "SliceBackward0", "SelectBackward0", "IndexBackward0",
+               "ToCopyBackward0", "WhereBackward0", "PermuteBackward0", "TransposeBackward0",
+               "TBackward0", "SqueezeBackward0", "SqueezeBackward1", "UnsqueezeBackward0",
+               "ContiguousBackward0"}
+_SCORE_SCALE = {"MulBackward0", "MulBackward1", "DivBackward0", "DivBackward1"}
+_SCORE_MATMUL = {"BmmBackward0", "MmBackward0"}
+
+
+def _follow(node, depth: int):
+    """From ``node``, through the pass-through ops with a single differentiable input, the first
+    node that is no such op (or None past ``depth`` or at a fork)."""
+    for _ in range(depth):
+        if node is None or type(node).__name__ not in _SCORE_PASS:
+            return node
+        nxt = [n for n, _ in node.next_functions if n is not None]
+        if len(nxt) != 1:
+            return None                     # two differentiable inputs (a learned bias): unknown
+        node = nxt[0]
+    return None
+
+
+def _score_scaling(x):
+    """Attention logits ``x`` about to enter a softmax: ``(head size, scaled)`` when its autograd
+    graph leads back, through masking and shape ops only, to the q·kᵀ matmul (``scaled``: a
+    multiply or divide sits between them, or on q or k right before the matmul); None when the
+    path is anything else (a learned bias added, ``baddbmm``, no graph)."""
+    node = _follow(getattr(x, "grad_fn", None), 16)
+    if node is None:
+        return None
+    name = type(node).__name__
+    if name in _SCORE_SCALE:
+        return None, True
+    if name not in _SCORE_MATMUL:
+        return None
+    saved = getattr(node, "_saved_self", None)
+    if saved is None or saved.dim() < 2:
+        return None
+    d = int(saved.shape[-1])
+    inputs = [n for n, _ in node.next_functions if n is not None]
+    if len(inputs) != 2:                    # q or k without a gradient: not learned attention
+        return None
+    scaled = any(type(_follow(n, 8)).__name__ in _SCORE_SCALE for n in inputs)
+    return d, scaled
 
 
 def _square(t) -> bool:

@@ -394,6 +394,10 @@ class TorchObserver:
             weights = scores.softmax(-1)
         stats = {}
         attention_stats(_numpy(weights), stats)
+        if kwargs.get("scale") is not None and q.shape[-1] > 1:   # an explicit scale: is it ~1/√d?
+            stats["head_size"] = int(q.shape[-1])
+            stats["scale_found"] = kwargs["scale"] * q.shape[-1] ** 0.5 < 2
+            stats["scale"] = float(kwargs["scale"])
         where = self._stack[-1][2] if self._stack else ""
         self.current.calls.append(Call("attention", where or "scaled_dot_product_attention",
                                        "scaled_dot_product_attention", self.current.index,
