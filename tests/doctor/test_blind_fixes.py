@@ -110,3 +110,62 @@ def test_scaled_attention_is_not_named(tmp_path, capsys, case):
     head, width, scores = SCALED[case]
     _, _, ids = _doctor(tmp_path, capsys, ATTENTION.format(head=head, width=width, scores=scores))
     assert "attention-unscaled" not in ids, ids.get("attention-unscaled")
+
+
+LABELS = """
+import torch, torch.nn as nn
+import torch.nn.functional as F
+torch.manual_seed(0)
+V, T, N = 27, 3, 512
+X = torch.randint(0, V, (N, T))
+zipf = torch.distributions.Categorical(probs=1.0 / torch.arange(1, V + 1).float())
+{data}
+{model}
+opt = torch.optim.SGD(params, lr=0.1)
+for i in range(30):
+    ix = torch.randint(0, N, (64,))
+    loss = F.cross_entropy(forward(X[ix]), Y[ix])
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+NEXT_CHAR = "Y = zipf.sample((N,))                          # letter frequencies: imbalanced by nature"
+RARE_CLASS = "Y = (torch.rand(N) < 0.03).long()              # 3 % positives"
+EMBEDDING_LM = """emb, head = nn.Embedding(V, 8), nn.Linear(8 * T, {classes})
+params = list(emb.parameters()) + list(head.parameters())
+def forward(x): return head(emb(x).view(len(x), -1))"""
+LOOKUP_LM = """C = torch.randn(V, 8, requires_grad=True); W = torch.randn(8 * T, {classes}, requires_grad=True)
+params = [C, W]
+def forward(x): return C[x].view(len(x), -1) @ W"""
+ONE_HOT_LM = """W = torch.randn(V, {classes}, requires_grad=True)
+params = [W]
+def forward(x): return F.one_hot(x[:, -1], V).float() @ W"""
+
+
+@pytest.mark.parametrize("model", [EMBEDDING_LM, LOOKUP_LM, ONE_HOT_LM], ids=["embedding", "lookup", "one_hot"])
+def test_label_imbalance_is_not_reported_for_next_token_targets(tmp_path, capsys, model):
+    script = LABELS.format(data=NEXT_CHAR, model=model.format(classes="V"))
+    _, _, ids = _doctor(tmp_path, capsys, script)
+    assert "label-imbalance" not in ids
+
+
+@pytest.mark.parametrize("model", [EMBEDDING_LM, LOOKUP_LM], ids=["embedding", "lookup"])
+def test_label_imbalance_is_kept_for_a_token_classifier_with_a_rare_class(tmp_path, capsys, model):
+    script = LABELS.format(data=RARE_CLASS, model=model.format(classes=2))
+    _, _, ids = _doctor(tmp_path, capsys, script)
+    assert ids["label-imbalance"]["severity"] == "warning"
+
+
+def test_label_imbalance_on_per_pixel_targets_is_a_note(tmp_path, capsys):
+    script = """
+    import torch, torch.nn as nn
+    torch.manual_seed(0)
+    x = torch.rand(64, 1, 16, 16)
+    y = (x[:, 0] > 0.97).long()                    # a few foreground pixels per image
+    net = nn.Conv2d(1, 2, 3, padding=1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    for i in range(20):
+        loss = nn.CrossEntropyLoss()(net(x), y)
+        opt.zero_grad(); loss.backward(); opt.step()
+    """
+    _, _, ids = _doctor(tmp_path, capsys, script)
+    assert ids["label-imbalance"]["severity"] == "info"
+    assert "per pixel" in ids["label-imbalance"]["message"]

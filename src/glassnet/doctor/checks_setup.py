@@ -249,7 +249,7 @@ def check_input_scale(run: Observed, th: Thresholds) -> list:
 def check_label_imbalance(run: Observed, th: Thresholds) -> list:
     """Most / least frequent class over the training targets seen (not a language model's tokens:
     a vocabulary's frequencies are the data, not an imbalance to correct)."""
-    if token_batches(run):
+    if token_batches(run) or next_token_model(run):
         return []
     calls = run.loss_calls()
     counts = _class_counts(calls)
@@ -260,16 +260,37 @@ def check_label_imbalance(run: Observed, th: Thresholds) -> list:
     if ratio <= th.imbalance_ratio:
         return []
     rare = min(counts, key=counts.get)
+    dense = _dense_targets(calls)
     return [Finding(
-        "label-imbalance", "warning",
+        "label-imbalance", "info" if dense else "warning",
         f"Class {rare:g} is {'never seen' if not least else f'{least} of {sum(counts.values())} targets'}"
-        f"; the most frequent class has {most}. A model can score {most / sum(counts.values()):.0%} "
-        "accuracy by always predicting it.",
+        f"; the most frequent class has {most}. " + (
+            f"The targets are dense ({dense}: a label per pixel or position), where one class "
+            "(background) dominating is the data's nature; it matters only when the rare class "
+            "is what the model is judged on." if dense else
+            f"A model can score {most / sum(counts.values()):.0%} accuracy by always predicting it."),
         {"measured": ratio, "measured_what": "most / least frequent class", "threshold":
          th.imbalance_ratio, "comparison": "≤ ", "counts": {f"{k:g}": v for k, v in counts.items()}},
         _where(calls[0]) if calls else {},
         "Weight the loss (pos_weight= for BCEWithLogitsLoss, weight= for CrossEntropyLoss), resample "
         "(WeightedRandomSampler), and judge the model by balanced accuracy or F1, not accuracy.")]
+
+
+def next_token_model(run: Observed) -> bool:
+    """A language model: the classes of its cross-entropy are the vocabulary its input tokens
+    were looked up in (an embedding table, ``C[X]``, or a one-hot input of the same width)."""
+    return any(c.stats.get("token_vocab") and c.stats["token_vocab"] == _ce_classes(c)
+               for c in run.loss_calls() if c.kind in CE)
+
+
+def _dense_targets(calls) -> str | None:
+    """The target shape of a per-pixel or per-position classification loss (cross-entropy with
+    targets of ≥ 2 dims, BCE with ≥ 3), or None."""
+    for c in calls:
+        shape = (c.stats.get("target") or {}).get("shape", ())
+        if (c.kind in CE and len(shape) >= 2) or (c.kind in BCE and len(shape) >= 3):
+            return "×".join(str(n) for n in shape)
+    return None
 
 
 def check_noise_limited(run: Observed, th: Thresholds) -> list:

@@ -6,6 +6,7 @@ module itself imports nothing from torch.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
@@ -157,6 +158,36 @@ def _score_scaling(x):
         return None
     scaled = any(type(_follow(n, 8)).__name__ in _SCORE_SCALE for n in inputs)
     return d, scaled
+
+
+def _token_vocabulary(tensor, limit: int = 3000):
+    """The size of the token vocabulary ``tensor`` (a loss's logits) was computed from, or None:
+    its autograd graph, walked back, meets a lookup table read by token ids (``nn.Embedding``,
+    or ``C[X]``, a learned 2-D leaf indexed by an integer tensor: its rows) or a one-hot matrix
+    multiplied into a learned weight (d2l's ``F.one_hot(X, V).float() @ W_xh``: its width)."""
+    torch = sys.modules.get("torch")
+    fn = getattr(tensor, "grad_fn", None)
+    seen, stack = set(), [fn] if fn is not None else []
+    while stack and len(seen) < limit:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        name = type(node).__name__
+        nxt = [n for n, _ in node.next_functions if n is not None]
+        if name in ("EmbeddingBackward0", "IndexBackward0"):
+            table = [getattr(n, "variable", None) for n in nxt]
+            table = [t for t in table if t is not None and t.dim() == 2]
+            if table:
+                return int(table[0].shape[0])
+        elif name in ("MmBackward0", "AddmmBackward0"):
+            x = getattr(node, "_saved_mat1" if name == "AddmmBackward0" else "_saved_self", None)
+            if isinstance(x, torch.Tensor) and x.dim() == 2 and x.shape[1] > 2 and x.numel() \
+                    and x.is_floating_point() and bool(((x == 0) | (x == 1)).all()) \
+                    and bool((x.sum(1) == 1).all()):
+                return int(x.shape[1])
+        stack.extend(nxt)
+    return None
 
 
 def _square(t) -> bool:

@@ -39,7 +39,7 @@ import sys
 import weakref
 
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
-                          _watched)
+                          _token_vocabulary, _watched)
 from .hooks import TorchHooks, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
@@ -310,6 +310,9 @@ class TorchObserver:
                 if self.values:
                     call.values["target"] = _numpy(target)
             call.stats["input_shape"] = tuple(x.shape)
+            if kind in ("cross_entropy", "nll_loss") and self.current.index < INPUT_STEPS \
+                    and call.grad_enabled:
+                call.stats["token_vocab"] = _token_vocabulary(x)     # a language model's logits?
             call.stats["input_range"] = (float(x.detach().min()), float(x.detach().max())) \
                 if x.numel() and x.is_floating_point() else None
             if out.numel() == 1:
