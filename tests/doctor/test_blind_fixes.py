@@ -169,3 +169,31 @@ def test_label_imbalance_on_per_pixel_targets_is_a_note(tmp_path, capsys):
     _, _, ids = _doctor(tmp_path, capsys, script)
     assert ids["label-imbalance"]["severity"] == "info"
     assert "per pixel" in ids["label-imbalance"]["message"]
+
+
+PRIOR = """
+import torch, torch.nn as nn
+torch.manual_seed(0)
+N = 640
+y = {labels}
+x = torch.randn(N, 4) + y[:, None]
+model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+for epoch in range(3):
+    for i in range(0, N, 32):                       # file order, no shuffling
+        loss = nn.BCEWithLogitsLoss()(model(x[i:i + 32]).squeeze(1), y[i:i + 32])
+        opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_the_class_prior_is_judged_over_the_measured_batches_not_the_first(tmp_path, capsys):
+    # the file starts with 29 negatives in its first 32 rows, but 40 % of all rows are positive
+    labels = "torch.cat([torch.zeros(29), torch.ones(3), (torch.rand(N - 32) < 0.42).float()])"
+    _, _, ids = _doctor(tmp_path, capsys, PRIOR.format(labels=labels))
+    assert "initial-loss" not in ids
+
+
+def test_a_rare_class_over_the_measured_batches_gets_the_prior_note(tmp_path, capsys):
+    _, _, ids = _doctor(tmp_path, capsys, PRIOR.format(labels="(torch.rand(N) < 0.05).float()"))
+    note = ids["initial-loss"]
+    assert note["severity"] == "info" and "measured training batches" in note["message"]

@@ -196,19 +196,24 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
              "comparison": "≤ ", "loss_0": value}, _where(c),
             "Standardise the inputs, keep the default initialisation, and scale the last layer's "
             "weights down (e.g. ×0.1) so the first predictions are near uniform."))
-    counts = _class_counts([x for x in run.loss_calls() if x.step == 0])
+    # the class prior over every measured training batch, not the first alone (an unshuffled
+    # first batch of a file sorted by class says little about the data)
+    seen = [x for x in run.loss_calls() if x.kind == c.kind]
+    counts = _class_counts(seen)
     total = sum(counts.values())
     if c.kind in BCE and total and len(counts) == 2:
         p = counts.get(1.0, 0) / total
         share = min(p, 1 - p)
         if 0 < share < th.bias_prior_share:
             prior = -(p * math.log(p) + (1 - p) * math.log(1 - p))
+            steps = len({x.step for x in seen})
             out.append(Finding(
                 "initial-loss", "info",
-                f"Only {share:.1%} of the targets are in the rarer class: starting the final bias at "
+                f"Only {share:.1%} of the {total} targets of the {steps} measured training "
+                f"batch{'es' if steps > 1 else ''} are in the rarer class: starting the final bias at "
                 f"log(p/(1−p)) = {math.log(p / (1 - p)):.2f} makes the initial loss {prior:.3f} (the "
                 f"entropy of the labels) instead of ≈ ln 2 and saves the first steps learning the prior.",
-                {"measured": share, "measured_what": "rarer-class share",
+                {"measured": share, "measured_what": "rarer-class share over the measured batches",
                  "threshold": th.bias_prior_share, "comparison": "≥ "}, _where(c),
                 f"nn.init.constant_(final_layer.bias, {math.log(p / (1 - p)):.3f})"))
     return out
