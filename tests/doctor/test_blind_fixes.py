@@ -197,3 +197,34 @@ def test_a_rare_class_over_the_measured_batches_gets_the_prior_note(tmp_path, ca
     _, _, ids = _doctor(tmp_path, capsys, PRIOR.format(labels="(torch.rand(N) < 0.05).float()"))
     note = ids["initial-loss"]
     assert note["severity"] == "info" and "measured training batches" in note["message"]
+
+
+CHANCE = """
+import torch, torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 10))
+with torch.no_grad():
+    model[2].weight.mul_(20)                        # a loud start: the first losses are far above ln 10
+opt = torch.optim.SGD(model.parameters(), lr=0.05)
+for i in range(150):
+    x = torch.randn(64, 8)
+    y = {labels}
+    loss = nn.CrossEntropyLoss(reduction="{reduction}")(model(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+"""
+
+
+def test_a_classifier_that_settles_at_chance_is_stalled(tmp_path, capsys):
+    # labels unrelated to the inputs: the loss falls from its loud start to ln 10 and stays there
+    _, _, ids = _doctor(tmp_path, capsys, CHANCE.format(labels="torch.randint(0, 10, (64,))",
+                                                       reduction="mean"))
+    found = ids["lr-too-low-or-stalled"]
+    assert found["severity"] == "warning" and "class prior" in found["message"]
+    assert found["evidence"]["chance_loss"] == pytest.approx(2.3026, abs=0.02)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_classifier_that_learns_past_chance_is_not_stalled(tmp_path, capsys, reduction):
+    labels = "(x[:, :5].argmax(1) * 2 + (x[:, 5] > 0).long())"
+    _, _, ids = _doctor(tmp_path, capsys, CHANCE.format(labels=labels, reduction=reduction))
+    assert "lr-too-low-or-stalled" not in ids

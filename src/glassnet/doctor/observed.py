@@ -46,6 +46,9 @@ class Thresholds:
     min_drop: float = 0.05
     #: lr-too-low-or-stalled: steps needed before a stall is judged.
     stall_steps: int = 50
+    #: lr-too-low-or-stalled (chance level): a classifier whose smoothed loss never falls below
+    #: (1 − this) × the loss of predicting its class prior (ln C when balanced) has learned nothing.
+    chance_margin: float = 0.02
     #: lr-too-low-or-stalled: median ‖Δw‖/‖w‖ below this (healthy ≈ 1e-3; Karpathy, CS231n).
     update_ratio: float = 1e-5
     #: missing-zero-grad: steps whose backward found a gradient left from before the last step().
