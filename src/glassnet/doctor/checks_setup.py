@@ -11,11 +11,8 @@ import math
 import numpy as np
 
 from .checks_sequence import token_batches
-from .observed import Observed, Thresholds
+from .observed import BCE, CE, Observed, Thresholds, ce_classes, class_counts
 from .report import Finding
-
-BCE = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
-CE = ("cross_entropy", "nll_loss")
 
 
 def _where(call, **extra) -> dict:
@@ -78,11 +75,6 @@ def check_loss_activation(run: Observed, th: Thresholds) -> list:
     return out
 
 
-def _ce_classes(c):
-    shape = c.stats.get("input_shape", ())
-    return shape[1] if len(shape) >= 2 else None
-
-
 def check_labels(run: Observed, th: Thresholds) -> list:
     """BCE targets in [0, 1] and float; CE targets in 0..C−1 and of the right shape and type."""
     out = []
@@ -109,7 +101,7 @@ def check_labels(run: Observed, th: Thresholds) -> list:
             elif tuple(t["shape"]) != shape:
                 out.append(_shape_finding(c, t["shape"], shape))
         elif c.kind in CE:
-            n = _ce_classes(c)
+            n = ce_classes(c)
             if t["float"] and tuple(t["shape"]) == shape:
                 if t.get("one_hot"):
                     out.append(Finding(
@@ -154,25 +146,6 @@ def _shape_finding(c, got, wanted) -> Finding:
         _where(c), "Make them match: y.view(-1, 1) for a (N, 1) output, or out.squeeze(1).")
 
 
-def _class_counts(calls):
-    """Summed counts per class of the training targets seen (classification losses only)."""
-    counts, n_classes = {}, None
-    for c in calls:
-        t = c.stats.get("target") or {}
-        if c.kind not in BCE + CE or not t.get("counts") or t.get("float") and c.kind in CE:
-            continue
-        if c.kind in CE:
-            n_classes = _ce_classes(c)
-        elif not set(t["counts"]) <= {0.0, 1.0}:
-            continue
-        for value, k in t["counts"].items():
-            counts[value] = counts.get(value, 0) + k
-    if n_classes is not None:
-        for value in range(n_classes):
-            counts.setdefault(float(value), 0)
-    return counts
-
-
 def check_initial_loss(run: Observed, th: Thresholds) -> list:
     """At step 0 a fresh classifier should be unsure: loss ≈ ln C (Karpathy's recipe)."""
     first = [c for c in run.loss_calls() if c.step == 0 and "value" in c.stats
@@ -180,7 +153,7 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     if not first or not run.steps:
         return []
     c = first[0]
-    n = 2 if c.kind in BCE else (_ce_classes(c) or 2)
+    n = 2 if c.kind in BCE else (ce_classes(c) or 2)
     if c.kind == "nll_loss" and c.input_from != "log_softmax":
         return []
     expected, value = math.log(n), c.stats["value"]
@@ -199,7 +172,7 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     # the class prior over every measured training batch, not the first alone (an unshuffled
     # first batch of a file sorted by class says little about the data)
     seen = [x for x in run.loss_calls() if x.kind == c.kind]
-    counts = _class_counts(seen)
+    counts = class_counts(seen)
     total = sum(counts.values())
     if c.kind in BCE and total and len(counts) == 2:
         p = counts.get(1.0, 0) / total
@@ -257,7 +230,7 @@ def check_label_imbalance(run: Observed, th: Thresholds) -> list:
     if token_batches(run) or next_token_model(run):
         return []
     calls = run.loss_calls()
-    counts = _class_counts(calls)
+    counts = class_counts(calls)
     if len(counts) < 2:
         return []
     most, least = max(counts.values()), min(counts.values())
@@ -284,7 +257,7 @@ def check_label_imbalance(run: Observed, th: Thresholds) -> list:
 def next_token_model(run: Observed) -> bool:
     """A language model: the classes of its cross-entropy are the vocabulary its input tokens
     were looked up in (an embedding table, ``C[X]``, or a one-hot input of the same width)."""
-    return any(c.stats.get("token_vocab") and c.stats["token_vocab"] == _ce_classes(c)
+    return any(c.stats.get("token_vocab") and c.stats["token_vocab"] == ce_classes(c)
                for c in run.loss_calls() if c.kind in CE)
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .observed import Observed, Thresholds, smooth
+from .observed import BCE, CE, Observed, Thresholds, class_counts, smooth
 from .report import Finding
 
 
@@ -184,12 +184,11 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
 def _chance_level(run: Observed):
     """(loss of predicting the class prior, what it is) for a classifier: the entropy of the
     training targets' class counts (CE: over its C classes; BCE: 0/1 targets), else None."""
-    from .checks_setup import BCE, CE, _class_counts     # checks_setup imports this module
     calls = [c for c in run.loss_calls() if c.kind in BCE + CE and not c.stats.get("raised")]
     kinds = {c.kind for c in calls}
     if len(kinds) != 1:
         return None
-    counts = np.array([k for k in _class_counts(calls).values() if k > 0], float)
+    counts = np.array([k for k in class_counts(calls).values() if k > 0], float)
     if counts.size < 2:
         return None
     p = counts / counts.sum()

@@ -12,6 +12,9 @@ import numpy as np
 
 from ..observe.records import LOSSES, Step
 
+BCE = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
+CE = ("cross_entropy", "nll_loss")
+
 
 @dataclass
 class Thresholds:
@@ -175,3 +178,28 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     """Moving average over ``window`` steps (valid part only)."""
     window = max(1, min(window, len(values)))
     return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def ce_classes(c):
+    """The number of classes of a cross-entropy call: its input's dim 1, or None."""
+    shape = c.stats.get("input_shape", ())
+    return shape[1] if len(shape) >= 2 else None
+
+
+def class_counts(calls):
+    """Summed counts per class of the training targets seen (classification losses only)."""
+    counts, n_classes = {}, None
+    for c in calls:
+        t = c.stats.get("target") or {}
+        if c.kind not in BCE + CE or not t.get("counts") or t.get("float") and c.kind in CE:
+            continue
+        if c.kind in CE:
+            n_classes = ce_classes(c)
+        elif not set(t["counts"]) <= {0.0, 1.0}:
+            continue
+        for value, k in t["counts"].items():
+            counts[value] = counts.get(value, 0) + k
+    if n_classes is not None:
+        for value in range(n_classes):
+            counts.setdefault(float(value), 0)
+    return counts
