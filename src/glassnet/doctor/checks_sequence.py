@@ -151,17 +151,18 @@ def check_rnn_batch_first(run: Observed, th: Thresholds) -> list:
 
 def check_attention_unscaled(run: Observed, th: Thresholds) -> list:
     """Self-attention softmax rows near one-hot at the first measured step: logits q·k not
-    divided by √d (their spread grows as √d and the softmax saturates, passing little gradient)."""
+    divided by √d (their spread grows as √d and the softmax saturates, passing little gradient);
+    or, structurally, the scores q·kᵀ reaching the softmax with no scaling at all."""
     calls = [c for c in run.calls(("softmax",), True) if "logit_std" in c.stats]
     if not calls:
-        return []
+        return _unscaled_structure(run, th)
     first = min(c.step for c in calls)
     at = [c for c in calls if c.step == first]
     c = max(at, key=lambda c: (c.stats["onehot"], c.stats["logit_std"]))
     onehot = float(np.mean([a.stats["onehot"] for a in at]))
     std = float(np.mean([a.stats["logit_std"] for a in at]))
     if onehot <= th.attention_onehot and std <= th.attention_logit_std:
-        return []
+        return _unscaled_structure(run, th)
     by_rows = onehot > th.attention_onehot
     return [Finding(
         "attention-unscaled", "warning",
@@ -178,6 +179,38 @@ def check_attention_unscaled(run: Observed, th: Thresholds) -> list:
         _where(layer=c.where, step=first, line=c.line),
         "Scale the scores: wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5 (or use "
         "F.scaled_dot_product_attention, which scales by 1/√d).")]
+
+
+def _unscaled_structure(run: Observed, th: Thresholds) -> list:
+    """The scores q·kᵀ reach the softmax with no multiply or divide between the matmul and the
+    softmax (nor on q or k right before it), or F.scaled_dot_product_attention is given a scale of
+    ≥ 2/√d: at default initialisation the logits may still look tame, but their spread is √d
+    times what it should be and grows as q and k do."""
+    calls = [c for c in run.calls(("softmax", "attention"), True)
+             if c.stats.get("scale_found") is False
+             and (c.stats.get("head_size") or 0) >= th.attention_head_size]
+    if not calls:
+        return []
+    c = calls[0]
+    d = int(c.stats["head_size"])
+    stds = [x.stats["logit_std"] for x in calls if "logit_std" in x.stats]
+    spread = (f" (measured: a standard deviation of {np.mean(stds):.2g} across the keys, "
+              f"√{d} ≈ {d ** 0.5:.2g} times what 1/√d scaling would give)") if stds else ""
+    sdpa = c.kind == "attention"
+    how = (f"F.scaled_dot_product_attention is given scale={c.stats.get('scale', 'a value')} "
+           if sdpa else "the scores q·kᵀ reach the softmax with no multiply or divide between the "
+           "matmul and the softmax (nor on q or k) ")
+    return [Finding(
+        "attention-unscaled", "warning",
+        f"In {c.where or 'the attention'} {how}for a head size of {d}: the factor 1/√{d} = "
+        f"{d ** -0.5:.3g} is missing. The logits' spread grows as √d{spread}, and as q and k "
+        "grow in training the softmax saturates towards one-hot rows that pass almost no "
+        "gradient (Vaswani et al. 2017, §3.2.1).",
+        _ev(1.0, "scale applied to q·kᵀ before the softmax", round(d ** -0.5, 4), "≈ ",
+            head_size=d, calls=len(calls), logit_std=float(np.mean(stds)) if stds else None),
+        _where(layer=c.where, step=c.step, line=c.line),
+        "Scale the scores: wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5 (or use "
+        "F.scaled_dot_product_attention with its default scale, which is 1/√d).")]
 
 
 def _padding(x: np.ndarray, pad):

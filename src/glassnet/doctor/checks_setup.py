@@ -11,11 +11,8 @@ import math
 import numpy as np
 
 from .checks_sequence import token_batches
-from .observed import Observed, Thresholds
+from .observed import BCE, CE, Observed, Thresholds, ce_classes, class_counts
 from .report import Finding
-
-BCE = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
-CE = ("cross_entropy", "nll_loss")
 
 
 def _where(call, **extra) -> dict:
@@ -78,11 +75,6 @@ def check_loss_activation(run: Observed, th: Thresholds) -> list:
     return out
 
 
-def _ce_classes(c):
-    shape = c.stats.get("input_shape", ())
-    return shape[1] if len(shape) >= 2 else None
-
-
 def check_labels(run: Observed, th: Thresholds) -> list:
     """BCE targets in [0, 1] and float; CE targets in 0..C−1 and of the right shape and type."""
     out = []
@@ -109,7 +101,7 @@ def check_labels(run: Observed, th: Thresholds) -> list:
             elif tuple(t["shape"]) != shape:
                 out.append(_shape_finding(c, t["shape"], shape))
         elif c.kind in CE:
-            n = _ce_classes(c)
+            n = ce_classes(c)
             if t["float"] and tuple(t["shape"]) == shape:
                 if t.get("one_hot"):
                     out.append(Finding(
@@ -154,25 +146,6 @@ def _shape_finding(c, got, wanted) -> Finding:
         _where(c), "Make them match: y.view(-1, 1) for a (N, 1) output, or out.squeeze(1).")
 
 
-def _class_counts(calls):
-    """Summed counts per class of the training targets seen (classification losses only)."""
-    counts, n_classes = {}, None
-    for c in calls:
-        t = c.stats.get("target") or {}
-        if c.kind not in BCE + CE or not t.get("counts") or t.get("float") and c.kind in CE:
-            continue
-        if c.kind in CE:
-            n_classes = _ce_classes(c)
-        elif not set(t["counts"]) <= {0.0, 1.0}:
-            continue
-        for value, k in t["counts"].items():
-            counts[value] = counts.get(value, 0) + k
-    if n_classes is not None:
-        for value in range(n_classes):
-            counts.setdefault(float(value), 0)
-    return counts
-
-
 def check_initial_loss(run: Observed, th: Thresholds) -> list:
     """At step 0 a fresh classifier should be unsure: loss ≈ ln C (Karpathy's recipe)."""
     first = [c for c in run.loss_calls() if c.step == 0 and "value" in c.stats
@@ -180,7 +153,7 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     if not first or not run.steps:
         return []
     c = first[0]
-    n = 2 if c.kind in BCE else (_ce_classes(c) or 2)
+    n = 2 if c.kind in BCE else (ce_classes(c) or 2)
     if c.kind == "nll_loss" and c.input_from != "log_softmax":
         return []
     expected, value = math.log(n), c.stats["value"]
@@ -196,19 +169,24 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
              "comparison": "≤ ", "loss_0": value}, _where(c),
             "Standardise the inputs, keep the default initialisation, and scale the last layer's "
             "weights down (e.g. ×0.1) so the first predictions are near uniform."))
-    counts = _class_counts([x for x in run.loss_calls() if x.step == 0])
+    # the class prior over every measured training batch, not the first alone (an unshuffled
+    # first batch of a file sorted by class says little about the data)
+    seen = [x for x in run.loss_calls() if x.kind == c.kind]
+    counts = class_counts(seen)
     total = sum(counts.values())
     if c.kind in BCE and total and len(counts) == 2:
         p = counts.get(1.0, 0) / total
         share = min(p, 1 - p)
         if 0 < share < th.bias_prior_share:
             prior = -(p * math.log(p) + (1 - p) * math.log(1 - p))
+            steps = len({x.step for x in seen})
             out.append(Finding(
                 "initial-loss", "info",
-                f"Only {share:.1%} of the targets are in the rarer class: starting the final bias at "
+                f"Only {share:.1%} of the {total} targets of the {steps} measured training "
+                f"batch{'es' if steps > 1 else ''} are in the rarer class: starting the final bias at "
                 f"log(p/(1−p)) = {math.log(p / (1 - p)):.2f} makes the initial loss {prior:.3f} (the "
                 f"entropy of the labels) instead of ≈ ln 2 and saves the first steps learning the prior.",
-                {"measured": share, "measured_what": "rarer-class share",
+                {"measured": share, "measured_what": "rarer-class share over the measured batches",
                  "threshold": th.bias_prior_share, "comparison": "≥ "}, _where(c),
                 f"nn.init.constant_(final_layer.bias, {math.log(p / (1 - p)):.3f})"))
     return out
@@ -249,10 +227,10 @@ def check_input_scale(run: Observed, th: Thresholds) -> list:
 def check_label_imbalance(run: Observed, th: Thresholds) -> list:
     """Most / least frequent class over the training targets seen (not a language model's tokens:
     a vocabulary's frequencies are the data, not an imbalance to correct)."""
-    if token_batches(run):
+    if token_batches(run) or next_token_model(run):
         return []
     calls = run.loss_calls()
-    counts = _class_counts(calls)
+    counts = class_counts(calls)
     if len(counts) < 2:
         return []
     most, least = max(counts.values()), min(counts.values())
@@ -260,16 +238,37 @@ def check_label_imbalance(run: Observed, th: Thresholds) -> list:
     if ratio <= th.imbalance_ratio:
         return []
     rare = min(counts, key=counts.get)
+    dense = _dense_targets(calls)
     return [Finding(
-        "label-imbalance", "warning",
+        "label-imbalance", "info" if dense else "warning",
         f"Class {rare:g} is {'never seen' if not least else f'{least} of {sum(counts.values())} targets'}"
-        f"; the most frequent class has {most}. A model can score {most / sum(counts.values()):.0%} "
-        "accuracy by always predicting it.",
+        f"; the most frequent class has {most}. " + (
+            f"The targets are dense ({dense}: a label per pixel or position), where one class "
+            "(background) dominating is the data's nature; it matters only when the rare class "
+            "is what the model is judged on." if dense else
+            f"A model can score {most / sum(counts.values()):.0%} accuracy by always predicting it."),
         {"measured": ratio, "measured_what": "most / least frequent class", "threshold":
          th.imbalance_ratio, "comparison": "≤ ", "counts": {f"{k:g}": v for k, v in counts.items()}},
         _where(calls[0]) if calls else {},
         "Weight the loss (pos_weight= for BCEWithLogitsLoss, weight= for CrossEntropyLoss), resample "
         "(WeightedRandomSampler), and judge the model by balanced accuracy or F1, not accuracy.")]
+
+
+def next_token_model(run: Observed) -> bool:
+    """A language model: the classes of its cross-entropy are the vocabulary its input tokens
+    were looked up in (an embedding table, ``C[X]``, or a one-hot input of the same width)."""
+    return any(c.stats.get("token_vocab") and c.stats["token_vocab"] == ce_classes(c)
+               for c in run.loss_calls() if c.kind in CE)
+
+
+def _dense_targets(calls) -> str | None:
+    """The target shape of a per-pixel or per-position classification loss (cross-entropy with
+    targets of ≥ 2 dims, BCE with ≥ 3), or None."""
+    for c in calls:
+        shape = (c.stats.get("target") or {}).get("shape", ())
+        if (c.kind in CE and len(shape) >= 2) or (c.kind in BCE and len(shape) >= 3):
+            return "×".join(str(n) for n in shape)
+    return None
 
 
 def check_noise_limited(run: Observed, th: Thresholds) -> list:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .observed import Observed, Thresholds, smooth
+from .observed import BCE, CE, Observed, Thresholds, class_counts, smooth
 from .report import Finding
 
 
@@ -163,7 +163,7 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
         return []
     drop = (head - tail) / head
     if drop >= th.min_drop:
-        return []
+        return _at_chance(run, th, finite)
     ratio = _update_ratio(run)
     low = ratio is not None and ratio < th.update_ratio
     return [Finding(
@@ -179,6 +179,47 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
         "Raise the learning rate ×10 (Adam: 1e-3, SGD: 0.01–0.1) and check the update/weight "
         "ratio is near 1e-3." if low else "Look at the other findings; try Adam at 1e-3, and a "
         "learning-rate finder sweep.")]
+
+
+def _chance_level(run: Observed):
+    """(loss of predicting the class prior, what it is) for a classifier: the entropy of the
+    training targets' class counts (CE: over its C classes; BCE: 0/1 targets), else None."""
+    calls = [c for c in run.loss_calls() if c.kind in BCE + CE and not c.stats.get("raised")]
+    kinds = {c.kind for c in calls}
+    if len(kinds) != 1:
+        return None
+    counts = np.array([k for k in class_counts(calls).values() if k > 0], float)
+    if counts.size < 2:
+        return None
+    p = counts / counts.sum()
+    entropy = float(-(p * np.log(p)).sum())
+    return entropy, f"the entropy of the {counts.size} classes' frequencies"
+
+
+def _at_chance(run: Observed, th: Thresholds, finite: np.ndarray) -> list:
+    """A classifier whose smoothed loss never falls below the loss of predicting the class prior
+    (ln C for balanced classes): the first batches' noise can hide that in the drop test (a loss
+    that jumps at the start and settles back at ln C has 'dropped')."""
+    chance = _chance_level(run)
+    if chance is None:
+        return []
+    level, what = chance
+    low, tail = float(smooth(finite, th.window).min()), float(finite[-th.window:].mean())
+    if level <= 0 or low < (1 - th.chance_margin) * level or tail > 1.1 * level:
+        return []                   # learned something, or a loss of another scale (a sum)
+    ratio = _update_ratio(run)
+    return [Finding(
+        "lr-too-low-or-stalled", "warning",
+        f"Over {finite.size} steps the smoothed loss never fell below {low:.4g}, while predicting "
+        f"the class prior alone gives {level:.4g} ({what}); it ends at "
+        f"{tail:.4g}. The model has learned nothing from its inputs "
+        "yet" + (f" although the weights move ({ratio:.2g} of their size per step)" if ratio else "")
+        + ": saturated units (sigmoid/tanh), a learning rate too high or too low for them, or "
+        "inputs and labels that do not belong together.",
+        _ev(low, "lowest smoothed loss", round((1 - th.chance_margin) * level, 4), "< ",
+            chance_loss=level, update_ratio=ratio), {},
+        "Look at the other findings; try ReLU and Adam at 1e-3, standardise the inputs, and "
+        "check that the labels match the inputs (shuffle them together).")]
 
 
 def check_no_training(run: Observed, th: Thresholds) -> list:

@@ -12,6 +12,9 @@ import numpy as np
 
 from ..observe.records import LOSSES, Step
 
+BCE = ("binary_cross_entropy", "binary_cross_entropy_with_logits")
+CE = ("cross_entropy", "nll_loss")
+
 
 @dataclass
 class Thresholds:
@@ -46,6 +49,9 @@ class Thresholds:
     min_drop: float = 0.05
     #: lr-too-low-or-stalled: steps needed before a stall is judged.
     stall_steps: int = 50
+    #: lr-too-low-or-stalled (chance level): a classifier whose smoothed loss never falls below
+    #: (1 − this) × the loss of predicting its class prior (ln C when balanced) has learned nothing.
+    chance_margin: float = 0.02
     #: lr-too-low-or-stalled: median ‖Δw‖/‖w‖ below this (healthy ≈ 1e-3; Karpathy, CS231n).
     update_ratio: float = 1e-5
     #: missing-zero-grad: steps whose backward found a gradient left from before the last step().
@@ -89,6 +95,9 @@ class Thresholds:
     #: ... or the logits' standard deviation across a row's keys above this at that step (scaled
     #: by 1/√d, default-initialised q and k give ≈ 0.3; Vaswani et al. 2017, section 3.2.1).
     attention_logit_std: float = 3.0
+    #: ... or, at any measured step, q·kᵀ reaching the softmax with no multiply or divide on the
+    #: way (nor on q or k), or SDPA given scale ≥ 2/√d, for a head size of at least this.
+    attention_head_size: int = 8
     #: padding-last-step: fraction of a batch's token sequences that end in padding (trailing 0s)
     #: above this, while the model reads its output at the last time step for the loss.
     padded_last: float = 0.5
@@ -169,3 +178,28 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     """Moving average over ``window`` steps (valid part only)."""
     window = max(1, min(window, len(values)))
     return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def ce_classes(c):
+    """The number of classes of a cross-entropy call: its input's dim 1, or None."""
+    shape = c.stats.get("input_shape", ())
+    return shape[1] if len(shape) >= 2 else None
+
+
+def class_counts(calls):
+    """Summed counts per class of the training targets seen (classification losses only)."""
+    counts, n_classes = {}, None
+    for c in calls:
+        t = c.stats.get("target") or {}
+        if c.kind not in BCE + CE or not t.get("counts") or t.get("float") and c.kind in CE:
+            continue
+        if c.kind in CE:
+            n_classes = ce_classes(c)
+        elif not set(t["counts"]) <= {0.0, 1.0}:
+            continue
+        for value, k in t["counts"].items():
+            counts[value] = counts.get(value, 0) + k
+    if n_classes is not None:
+        for value in range(n_classes):
+            counts.setdefault(float(value), 0)
+    return counts

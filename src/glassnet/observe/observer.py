@@ -39,7 +39,7 @@ import sys
 import weakref
 
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
-                          _watched)
+                          _token_vocabulary, _watched)
 from .hooks import TorchHooks, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
@@ -96,6 +96,7 @@ class TorchObserver:
         self._last_layer = None
         self._last_optimizer = None
         self._quiet = None               # torch-function handling switched off during step()
+        self._closure = False            # the step in progress was given a closure (LBFGS)
         self._grad_hooks: dict = {}
         self._hooks = None
         self._manual = None              # ManualUpdates while no optimizer has stepped
@@ -309,6 +310,9 @@ class TorchObserver:
                 if self.values:
                     call.values["target"] = _numpy(target)
             call.stats["input_shape"] = tuple(x.shape)
+            if kind in ("cross_entropy", "nll_loss") and self.current.index < INPUT_STEPS \
+                    and call.grad_enabled:
+                call.stats["token_vocab"] = _token_vocabulary(x)     # a language model's logits?
             call.stats["input_range"] = (float(x.detach().min()), float(x.detach().max())) \
                 if x.numel() and x.is_floating_point() else None
             if out.numel() == 1:
@@ -393,6 +397,10 @@ class TorchObserver:
             weights = scores.softmax(-1)
         stats = {}
         attention_stats(_numpy(weights), stats)
+        if kwargs.get("scale") is not None and q.shape[-1] > 1:   # an explicit scale: is it ~1/√d?
+            stats["head_size"] = int(q.shape[-1])
+            stats["scale_found"] = kwargs["scale"] * q.shape[-1] ** 0.5 < 2
+            stats["scale"] = float(kwargs["scale"])
         where = self._stack[-1][2] if self._stack else ""
         self.current.calls.append(Call("attention", where or "scaled_dot_product_attention",
                                        "scaled_dot_product_attention", self.current.index,
@@ -434,8 +442,11 @@ class TorchObserver:
     def _step_pre(self, optimizer, args, kwargs):
         torch = self.torch
         self._quiet_off()
-        self._quiet = torch._C.DisableTorchFunction()   # the update's own ops are not watched
-        self._quiet.__enter__()
+        given = [a for a in args if a is not optimizer] + [kwargs.get("closure")]
+        self._closure = callable(given[0])  # args holds the optimizer itself, then step's own
+        if not self._closure:               # step(closure) runs the model: its calls are watched
+            self._quiet = torch._C.DisableTorchFunction()   # the update's own ops are not
+            self._quiet.__enter__()
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
         if self._manual.open:                    # the first step(): the optimizer cuts steps now
@@ -455,8 +466,9 @@ class TorchObserver:
             return
         with torch.no_grad():
             weights = [p.detach() for _, p, _ in entries]
-            step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
-                                                    in zip(entries, weights)], self.values))
+            if not self._closure:
+                step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
+                                                        in zip(entries, weights)], self.values))
             self._before = [w.clone() for w in weights]
 
     def _step_post(self, optimizer, args, kwargs):
@@ -465,6 +477,8 @@ class TorchObserver:
         entries, before = self._entries, self._before
         if before is None:
             entries = []
+        elif self._closure:
+            entries, before = self._closure_grads(optimizer, entries, before)
         with torch.no_grad():
             after = [p.detach() for _, p, _ in entries]
             deltas = [a - b for a, b in zip(after, before)] if after else []
@@ -474,6 +488,20 @@ class TorchObserver:
         self._last_event = "step"
         self._pending_step = {id(p) for _, p, _ in self._entries or ()}
         self._finish_step()
+
+    def _closure_grads(self, optimizer, entries, before):
+        """``optimizer.step(closure)`` (LBFGS): every ``backward()`` ran inside ``step()``, so the
+        gradients are read after it (those of the closure's last evaluation), under the names the
+        model's first forward pass gave (a closure step may be the first time it ran)."""
+        torch = self.torch
+        weight_before = {id(p): w for (_, p, _), w in zip(entries, before)}
+        entries = [e for e in self._named_params(optimizer) if id(e[1]) in weight_before]
+        self._entries = entries
+        before = [weight_before[id(p)] for _, p, _ in entries]
+        with torch.no_grad():
+            self.current.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
+                                                            in zip(entries, before)], self.values))
+        return entries, before
 
     def _finish_step(self):
         """Close the step in progress, choose whether the next is measured, stop at the limit."""
