@@ -148,7 +148,10 @@ def _sums(a, dim):
     """``np.sum(a, axis=dim, keepdims=True)``; over the last axis as a product with a vector of
     ones, which goes to BLAS and is several times faster on short rows (attention's)."""
     if type(a) is np.ndarray and a.ndim and dim in (-1, a.ndim - 1) and a.dtype.kind == "f":
-        return np.dot(a, np.ones(a.shape[-1], dtype=a.dtype))[..., None]
+        n = a.shape[-1]
+        if a.ndim > 2 and a.flags.c_contiguous:  # as rows of a matrix: one BLAS call, ~3x faster
+            return np.dot(a.reshape(-1, n), np.ones(n, dtype=a.dtype)).reshape(a.shape[:-1] + (1,))
+        return np.dot(a, np.ones(n, dtype=a.dtype))[..., None]
     return np.sum(a, axis=dim, keepdims=True)
 
 
