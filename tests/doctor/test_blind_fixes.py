@@ -11,6 +11,17 @@ pytest.importorskip("torch")
 from glassnet.cli import main  # noqa: E402
 
 
+TORCH_IMPORTS = "import torch, torch.nn as nn\nimport torch.nn.functional as F\n"
+GLASSNET_IMPORTS = "import glassnet as torch\nimport glassnet.nn as nn\nimport glassnet.nn.functional as F\n"
+ENGINES = ("torch", "glassnet")
+
+
+def _on(engine, script):
+    """The torch script as written, or the same program on glassnet (``import glassnet as torch``)."""
+    assert TORCH_IMPORTS in script
+    return script if engine == "torch" else script.replace(TORCH_IMPORTS, GLASSNET_IMPORTS)
+
+
 def _doctor(tmp_path, capsys, source, name="script.py"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(source))
@@ -96,9 +107,10 @@ SCALED = {
 
 
 @pytest.mark.parametrize("case", UNSCALED)
-def test_attention_without_the_scale_factor_is_named(tmp_path, capsys, case):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_attention_without_the_scale_factor_is_named(tmp_path, capsys, case, engine):
     head, width, scores = UNSCALED[case]
-    code, _, ids = _doctor(tmp_path, capsys, ATTENTION.format(head=head, width=width, scores=scores))
+    code, _, ids = _doctor(tmp_path, capsys, _on(engine, ATTENTION.format(head=head, width=width, scores=scores)))
     assert "attention-unscaled" in ids, sorted(ids)
     found = ids["attention-unscaled"]
     assert found["severity"] == "warning" and code == 0
@@ -106,9 +118,10 @@ def test_attention_without_the_scale_factor_is_named(tmp_path, capsys, case):
 
 
 @pytest.mark.parametrize("case", SCALED)
-def test_scaled_attention_is_not_named(tmp_path, capsys, case):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_scaled_attention_is_not_named(tmp_path, capsys, case, engine):
     head, width, scores = SCALED[case]
-    _, _, ids = _doctor(tmp_path, capsys, ATTENTION.format(head=head, width=width, scores=scores))
+    _, _, ids = _doctor(tmp_path, capsys, _on(engine, ATTENTION.format(head=head, width=width, scores=scores)))
     assert "attention-unscaled" not in ids, ids.get("attention-unscaled")
 
 
@@ -118,7 +131,7 @@ import torch.nn.functional as F
 torch.manual_seed(0)
 V, T, N = 27, 3, 512
 X = torch.randint(0, V, (N, T))
-zipf = torch.distributions.Categorical(probs=1.0 / torch.arange(1, V + 1).float())
+zipf = 1.0 / torch.arange(1, V + 1).float()
 {data}
 {model}
 opt = torch.optim.SGD(params, lr=0.1)
@@ -127,7 +140,7 @@ for i in range(30):
     loss = F.cross_entropy(forward(X[ix]), Y[ix])
     opt.zero_grad(); loss.backward(); opt.step()
 """
-NEXT_CHAR = "Y = zipf.sample((N,))                          # letter frequencies: imbalanced by nature"
+NEXT_CHAR = "Y = torch.multinomial(zipf, N, replacement=True)  # letter frequencies: imbalanced by nature"
 RARE_CLASS = "Y = (torch.rand(N) < 0.03).long()              # 3 % positives"
 EMBEDDING_LM = """emb, head = nn.Embedding(V, 8), nn.Linear(8 * T, {classes})
 params = list(emb.parameters()) + list(head.parameters())
@@ -141,16 +154,18 @@ def forward(x): return F.one_hot(x[:, -1], V).float() @ W"""
 
 
 @pytest.mark.parametrize("model", [EMBEDDING_LM, LOOKUP_LM, ONE_HOT_LM], ids=["embedding", "lookup", "one_hot"])
-def test_label_imbalance_is_not_reported_for_next_token_targets(tmp_path, capsys, model):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_label_imbalance_is_not_reported_for_next_token_targets(tmp_path, capsys, model, engine):
     script = LABELS.format(data=NEXT_CHAR, model=model.format(classes="V"))
-    _, _, ids = _doctor(tmp_path, capsys, script)
+    _, _, ids = _doctor(tmp_path, capsys, _on(engine, script))
     assert "label-imbalance" not in ids
 
 
 @pytest.mark.parametrize("model", [EMBEDDING_LM, LOOKUP_LM], ids=["embedding", "lookup"])
-def test_label_imbalance_is_kept_for_a_token_classifier_with_a_rare_class(tmp_path, capsys, model):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_label_imbalance_is_kept_for_a_token_classifier_with_a_rare_class(tmp_path, capsys, model, engine):
     script = LABELS.format(data=RARE_CLASS, model=model.format(classes=2))
-    _, _, ids = _doctor(tmp_path, capsys, script)
+    _, _, ids = _doctor(tmp_path, capsys, _on(engine, script))
     assert ids["label-imbalance"]["severity"] == "warning"
 
 

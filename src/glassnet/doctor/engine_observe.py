@@ -24,6 +24,7 @@ import numpy as np
 import glassnet
 from glassnet.autograd import observe
 
+from ..observe.graph import GlassnetGraph, score_scaling, sdpa_scale_stats, token_vocabulary
 from ..observe.hooks import name_root, parameter_names
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
@@ -47,6 +48,8 @@ _SEQUENCE_OPS = {"Index": "last_step", "Reshape": "axes_mixed",
 #: steps whose attention weights and logits are measured (as the torch observer's dense steps
 #: and then every stride-th)
 _DENSE, _STRIDE = 20, 5
+#: the graph rules (``observe.graph``) read glassnet's graph through this adapter
+_GRAPH = GlassnetGraph()
 
 
 def _array(t):
@@ -195,7 +198,8 @@ class GlassnetObserver:
             if self._detailed():
                 stats = {}
                 attention_stats(np.asarray(fn.probs), stats)
-                if stats:
+                if stats:                                  # a given scale: is it ~1/√d?
+                    sdpa_scale_stats(fn.scale, int(np.shape(fn.q)[-1]), stats)
                     self.current.calls.append(Call(
                         "attention", where or "scaled_dot_product_attention", "MultiheadAttention" if api == "mha" else "scaled_dot_product_attention",
                         self.current.index, glassnet.is_grad_enabled(), None,
@@ -234,6 +238,9 @@ class GlassnetObserver:
                 attention_stats(y, call.stats)                 # self-attention weights (…, T, T)
                 if y.ndim >= 3 and x is not None and tuple(x.shape) == y.shape:
                     logit_stats(_array(x), y, call.stats)
+                    scaling = score_scaling(_GRAPH, x)     # q·kᵀ reaching the softmax unscaled?
+                    if scaling is not None:
+                        call.stats["head_size"], call.stats["scale_found"] = scaling
             call.stats["dim_size"] = int(y.shape[dim]) if y.ndim else 1
         elif kind == "root" and x is not None:
             xa = _array(x)
@@ -254,6 +261,9 @@ class GlassnetObserver:
             xa = _array(x)
             call.stats["input_shape"] = tuple(xa.shape)
             call.stats["input_range"] = (float(xa.min()), float(xa.max())) if xa.size else None
+            if call.kind in ("cross_entropy", "nll_loss") and call.step < INPUT_STEPS \
+                    and call.grad_enabled:
+                call.stats["token_vocab"] = token_vocabulary(_GRAPH, x)   # a language model's logits?
         if target is not None:
             ta = _array(target)
             call.stats["target"] = summarize_target(ta)

@@ -6,12 +6,14 @@ module itself imports nothing from torch.
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
+from .graph import TorchGraph, score_scaling, token_vocabulary
 from .records import SATURATION_Z, ParamStat
 from .sequence import attention_stats, logit_stats
+
+_GRAPH = TorchGraph()
 
 _FUNCTIONS = {  # function name → kind (the same names on torch, torch.nn.functional and Tensor)
     "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
@@ -106,88 +108,15 @@ def _activation_stats(kind, x, out, stats) -> None:
             attention_stats(weights, stats)
             if out.dim() >= 3 and x is not None and x.shape == out.shape:
                 logit_stats(_numpy(x), weights, stats)
-                scaling = _score_scaling(x)
+                scaling = score_scaling(_GRAPH, x)
                 if scaling is not None:
                     stats["head_size"], stats["scale_found"] = scaling
         stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
 
 
-# autograd nodes the attention scores pass through unchanged in scale on their way to the softmax
-_SCORE_PASS = {"MaskedFillBackward0", "MaskedFillBackward1", "ViewBackward0", "UnsafeViewBackward0",
-               "ReshapeAliasBackward0", "CloneBackward0", "ExpandBackward0", "AddBackward0",
-               "SubBackward0", "SliceBackward0", "SelectBackward0", "IndexBackward0",
-               "ToCopyBackward0", "WhereBackward0", "PermuteBackward0", "TransposeBackward0",
-               "TBackward0", "SqueezeBackward0", "SqueezeBackward1", "UnsqueezeBackward0",
-               "ContiguousBackward0"}
-_SCORE_SCALE = {"MulBackward0", "MulBackward1", "DivBackward0", "DivBackward1"}
-_SCORE_MATMUL = {"BmmBackward0", "MmBackward0"}
-
-
-def _follow(node, depth: int):
-    """From ``node``, through the pass-through ops with a single differentiable input, the first
-    node that is no such op (or None past ``depth`` or at a fork)."""
-    for _ in range(depth):
-        if node is None or type(node).__name__ not in _SCORE_PASS:
-            return node
-        nxt = [n for n, _ in node.next_functions if n is not None]
-        if len(nxt) != 1:
-            return None                     # two differentiable inputs (a learned bias): unknown
-        node = nxt[0]
-    return None
-
-
-def _score_scaling(x):
-    """Attention logits ``x`` about to enter a softmax: ``(head size, scaled)`` when its autograd
-    graph leads back, through masking and shape ops only, to the q·kᵀ matmul (``scaled``: a
-    multiply or divide sits between them, or on q or k right before the matmul); None when the
-    path is anything else (a learned bias added, ``baddbmm``, no graph)."""
-    node = _follow(getattr(x, "grad_fn", None), 16)
-    if node is None:
-        return None
-    name = type(node).__name__
-    if name in _SCORE_SCALE:
-        return None, True
-    if name not in _SCORE_MATMUL:
-        return None
-    saved = getattr(node, "_saved_self", None)
-    if saved is None or saved.dim() < 2:
-        return None
-    d = int(saved.shape[-1])
-    inputs = [n for n, _ in node.next_functions if n is not None]
-    if len(inputs) != 2:                    # q or k without a gradient: not learned attention
-        return None
-    scaled = any(type(_follow(n, 8)).__name__ in _SCORE_SCALE for n in inputs)
-    return d, scaled
-
-
-def _token_vocabulary(tensor, limit: int = 3000):
-    """The size of the token vocabulary ``tensor`` (a loss's logits) was computed from, or None:
-    its autograd graph, walked back, meets a lookup table read by token ids (``nn.Embedding``,
-    or ``C[X]``, a learned 2-D leaf indexed by an integer tensor: its rows) or a one-hot matrix
-    multiplied into a learned weight (d2l's ``F.one_hot(X, V).float() @ W_xh``: its width)."""
-    torch = sys.modules.get("torch")
-    fn = getattr(tensor, "grad_fn", None)
-    seen, stack = set(), [fn] if fn is not None else []
-    while stack and len(seen) < limit:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        name = type(node).__name__
-        nxt = [n for n, _ in node.next_functions if n is not None]
-        if name in ("EmbeddingBackward0", "IndexBackward0"):
-            table = [getattr(n, "variable", None) for n in nxt]
-            table = [t for t in table if t is not None and t.dim() == 2]
-            if table:
-                return int(table[0].shape[0])
-        elif name in ("MmBackward0", "AddmmBackward0"):
-            x = getattr(node, "_saved_mat1" if name == "AddmmBackward0" else "_saved_self", None)
-            if isinstance(x, torch.Tensor) and x.dim() == 2 and x.shape[1] > 2 and x.numel() \
-                    and x.is_floating_point() and bool(((x == 0) | (x == 1)).all()) \
-                    and bool((x.sum(1) == 1).all()):
-                return int(x.shape[1])
-        stack.extend(nxt)
-    return None
+def _token_vocabulary(tensor):
+    """The token vocabulary a loss's logits were computed from (``graph.token_vocabulary``)."""
+    return token_vocabulary(_GRAPH, tensor)
 
 
 def _square(t) -> bool:

@@ -40,6 +40,7 @@ import weakref
 
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
                           _token_vocabulary, _watched)
+from .graph import sdpa_scale_stats
 from .hooks import TorchHooks, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
@@ -397,10 +398,7 @@ class TorchObserver:
             weights = scores.softmax(-1)
         stats = {}
         attention_stats(_numpy(weights), stats)
-        if kwargs.get("scale") is not None and q.shape[-1] > 1:   # an explicit scale: is it ~1/√d?
-            stats["head_size"] = int(q.shape[-1])
-            stats["scale_found"] = kwargs["scale"] * q.shape[-1] ** 0.5 < 2
-            stats["scale"] = float(kwargs["scale"])
+        sdpa_scale_stats(kwargs.get("scale"), int(q.shape[-1]), stats)   # an explicit scale: ~1/√d?
         where = self._stack[-1][2] if self._stack else ""
         self.current.calls.append(Call("attention", where or "scaled_dot_product_attention",
                                        "scaled_dot_product_attention", self.current.index,
