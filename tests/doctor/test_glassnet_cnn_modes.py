@@ -32,3 +32,25 @@ def _findings(evaluate_in_eval_mode: bool, layer):
 def test_evaluating_in_training_mode_is_named_and_eval_mode_is_not(layer):
     assert "eval-mode" in _findings(False, layer)
     assert "eval-mode" not in _findings(True, layer)
+
+
+def test_every_layer_left_in_training_mode_is_named_with_its_own_count():
+    """Two batch-norm layers evaluated in training mode: each is named with the number of times it
+    ran (not one layer with both layers' calls)."""
+    glassnet.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 12), nn.Unflatten(1, (3, 2, 2)), nn.BatchNorm2d(3), nn.ReLU(),
+                          nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(12, 2))
+    opt = glassnet.optim.SGD(model.parameters(), lr=0.1)
+    x, y = glassnet.randn(8, 4), glassnet.tensor([0, 1] * 4)
+    with GlassnetObserver(max_steps=None) as seen:
+        for _ in range(3):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+            with glassnet.no_grad():
+                model(x)
+                model(x)
+    (finding,) = [f for f in run_checks(_observed(seen, "glassnet"), Thresholds()) if f.id == "eval-mode"]
+    assert "layer 2 (BatchNorm2d) 6 times" in finding.message
+    assert "layer 4 (BatchNorm2d) 6 times" in finding.message
+    assert finding.evidence["measured"] == 12

@@ -40,10 +40,14 @@ def check_eval_mode(run: Observed, th: Thresholds) -> list:
     else:
         what = "batch norm normalises with the batch's statistics and overwrites its running " \
                "averages with the evaluation data"
+    counts = {}
+    for call in calls:  # calls per layer, in the order the layers first ran
+        counts[(call.where, call.type)] = counts.get((call.where, call.type), 0) + 1
+    layers = "; ".join(f"layer {where} ({kind}) {n} times" for (where, kind), n in counts.items())
     return [Finding(
         "eval-mode", "warning",
-        f"{c.where} ({c.type}) ran in training mode under no_grad {len(calls)} times: {what}, so the "
-        "evaluation numbers are noisy and wrong.",
+        f"{'These layers' if len(counts) > 1 else 'This layer'} ran in training mode under no_grad: "
+        f"{layers}. Here {what}, so the evaluation numbers are noisy and wrong.",
         _ev(len(calls), "evaluation calls in training mode", 0, "= ", functional=functional),
         _where(layer=c.where, step=c.step, line=roots[0].line if roots else None),
         "Pass training=self.training to F.dropout (or use an nn.Dropout module)." if functional else

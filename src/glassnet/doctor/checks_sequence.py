@@ -141,8 +141,9 @@ def check_rnn_batch_first(run: Observed, th: Thresholds) -> list:
                         f"a batch of {n_batch} sequences of length {n_time}; but the loss has "
                         f"{t[0]} targets, one per sequence, so the input is {axes} and the "
                         "RNN runs across the examples of the batch instead of along each sequence.",
-                        _ev(n_time, "length of the axis read as time (= number of targets)",
-                            n_batch, "≠ ", input_shape=list(shape), batch_first=first),
+                        _ev(n_time, "number of targets (one per sequence), which the RNN reads "
+                            "as the length of the time axis", n_batch, "= the batch axis: ",
+                            input_shape=list(shape), batch_first=first),
                         _where(layer=c.where, step=c.step),
                         f"Build the RNN with batch_first={not first} (or permute the input: "
                         "x.transpose(0, 1)), and read the output along the same axes.")]
@@ -194,8 +195,10 @@ def _unscaled_structure(run: Observed, th: Thresholds) -> list:
     c = calls[0]
     d = int(c.stats["head_size"])
     stds = [x.stats["logit_std"] for x in calls if "logit_std" in x.stats]
-    spread = (f" (measured: a standard deviation of {np.mean(stds):.2g} across the keys, "
-              f"√{d} ≈ {d ** 0.5:.2g} times what 1/√d scaling would give)") if stds else ""
+    steps = sorted({x.step for x in calls if "logit_std" in x.stats})
+    spread = (f" (measured: a standard deviation across the keys of {np.mean(stds):.2g}, the mean "
+              f"over {len(stds)} calls at {len(steps)} measured step{'s' if len(steps) > 1 else ''}; "
+              f"without the factor every logit is √{d} ≈ {d ** 0.5:.2g} times as large)") if stds else ""
     sdpa = c.kind == "attention"
     how = (f"F.scaled_dot_product_attention is given scale={c.stats.get('scale', 'a value')} "
            if sdpa else "the scores q·kᵀ reach the softmax with no multiply or divide between the "

@@ -168,7 +168,8 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
     low = ratio is not None and ratio < th.update_ratio
     return [Finding(
         "lr-too-low-or-stalled", "warning",
-        f"Over {finite.size} steps the loss went from {head:.4g} to {tail:.4g} ({drop:+.1%})"
+        f"Over {finite.size} steps the loss went from {head:.4g} to {tail:.4g} "
+        f"({'a drop' if drop >= 0 else 'a rise'} of {abs(drop):.1%})"
         + (f"; each step changes the weights by only {ratio:.2g} of their size, so the learning "
            "rate is too low." if low else
            f"; the weights do move ({ratio:.2g} of their size per step)" if ratio is not None else "")
