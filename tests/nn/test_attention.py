@@ -232,3 +232,74 @@ def test_weights_under_no_grad_and_is_causal_hint():
         to, tw = t(*(torch.tensor(x),) * 3, attn_mask=torch.tensor(mask), is_causal=True)
     np.testing.assert_allclose(go.numpy(), to.numpy(), atol=1e-12)
     np.testing.assert_allclose(gw.numpy(), tw.numpy(), atol=1e-12)
+
+
+def _static_run(lib, m, x, kv, statics, masks, zero_attn, seed):
+    """F.multi_head_attention_forward with ``m``'s parameters and the given static keys/values:
+    (output, weights, grads of x, kv and the statics, parameter grads)."""
+    xs = [lib.tensor(a.copy(), requires_grad=True) for a in (x, kv)]
+    st_ = {k: lib.tensor(v.copy(), requires_grad=True) for k, v in statics.items()}
+    kw = {k: lib.tensor(v.copy()) for k, v in masks.items()}
+    out, w = lib.nn.functional.multi_head_attention_forward(
+        xs[0], xs[1], xs[1], m.embed_dim, m.num_heads, m.in_proj_weight, m.in_proj_bias, None, None,
+        zero_attn, 0.0, m.out_proj.weight, m.out_proj.bias, training=False, average_attn_weights=False,
+        **st_, **kw)
+    up = np.random.default_rng(seed).uniform(-1, 1, size=tuple(out.shape))
+    out.backward(lib.tensor(up))
+    grads = [None if t.grad is None else t.grad.numpy() for t in xs + [st_[k] for k in sorted(st_)]]
+    return (out.detach().numpy(), w.detach().numpy(), grads,
+            {n: p.grad.numpy() for n, p in m.named_parameters()})
+
+
+@pytest.mark.parametrize("which", ["static_k", "static_v", "both", "both-longer"])
+@pytest.mark.parametrize("zero_attn", [False, True])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_static_k_and_static_v_replace_the_projected_keys_as_torch(which, zero_attn, unbatched):
+    """static_k/static_v (N·heads, S, head_dim) take the place of the projected keys/values: output,
+    weights and every gradient (inputs, statics, parameters) as torch's; with a key_padding_mask."""
+    g, t = pair("float64", 6, 3)
+    rng = np.random.default_rng(7)
+    N, L, S, H, hd = (1 if unbatched else 2), 4, 5, 3, 2
+    S2 = 7 if which == "both-longer" else S
+    x, kv = rng.normal(size=(L, N, 6)), rng.normal(size=(S, N, 6))
+    if unbatched:
+        x, kv = x[:, 0], kv[:, 0]
+    statics = {}
+    if which != "static_v":
+        statics["static_k"] = rng.normal(size=(N * H, S2, hd))
+    if which != "static_k":
+        statics["static_v"] = rng.normal(size=(N * H, S2, hd))
+    kpm = rng.random(size=(N, S2)) < 0.3
+    kpm[:, 0] = False
+    masks = {"key_padding_mask": kpm[0] if unbatched else kpm}
+    for params in (g, t):
+        params.zero_grad()
+    a = _static_run(glassnet, g, x, kv, statics, masks, zero_attn, 1)
+    b = _static_run(torch, t, x, kv, statics, masks, zero_attn, 1)
+    assert [d is None for d in a[2]] == [d is None for d in b[2]]   # key/value unused when both static
+    agree(a[:2] + ([d for d in a[2] if d is not None],) + a[3:],
+          b[:2] + ([d for d in b[2] if d is not None],) + b[3:], "float64")
+
+
+def test_static_k_errors_as_torch():
+    g, t = pair("float64", 4, 2, add_bias_kv=True)
+    x = np.zeros((3, 2, 4))
+    F = {glassnet: glassnet.nn.functional, torch: torch.nn.functional}
+
+    def call(lib, m, bias=True, **statics):
+        xx = lib.tensor(x)
+        return F[lib].multi_head_attention_forward(
+            xx, xx, xx, 4, 2, m.in_proj_weight, m.in_proj_bias, m.bias_k if bias else None,
+            m.bias_v if bias else None, False, 0.0, m.out_proj.weight, m.out_proj.bias,
+            **{k: lib.tensor(v) for k, v in statics.items()})
+    for lib, m in ((glassnet, g), (torch, t)):
+        with pytest.raises(AssertionError, match="bias cannot be added to static key"):
+            call(lib, m, static_k=np.zeros((4, 3, 2)))
+        with pytest.raises(AssertionError, match="bias cannot be added to static value"):
+            call(lib, m, static_v=np.zeros((4, 3, 2)))
+        with pytest.raises(AssertionError, match="expecting static_k.size\\(0\\) of 4, but got 2"):
+            call(lib, m, bias=False, static_k=np.zeros((2, 3, 2)))
+        with pytest.raises(AssertionError, match="expecting static_v.size\\(2\\) of 2, but got 3"):
+            call(lib, m, bias=False, static_v=np.zeros((4, 3, 3)))
+    with pytest.raises(RuntimeError, match="5 keys but 3 values"):
+        call(glassnet, g, bias=False, static_k=np.zeros((4, 5, 2)))

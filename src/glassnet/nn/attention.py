@@ -225,7 +225,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     """torch's ``F.multi_head_attention_forward``: inputs (L, N, E) or unbatched (L, E); returns
     (output, weights or None).  ``bias_k``/``bias_v`` (1, 1, E) add one key/value column after the
     projections, ``add_zero_attn`` one of zeros after that (the masks gain an unmasked column for
-    each); ``static_k``/``static_v`` are not supported (NotImplementedError)."""
+    each); ``static_k``/``static_v`` (N·num_heads, S, E/num_heads) replace the projected keys/values
+    (head b·num_heads + h of sequence b), as in torch."""
     return _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
                                  in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
                                  out_proj_bias, training, key_padding_mask, need_weights, attn_mask,
@@ -241,11 +242,10 @@ def _multi_head_attention(query, key, value, embed_dim, num_heads, in_proj_weigh
     transposing the inputs: one packed projection (self-attention), the heads split by a reshape
     and a permute, one ``ScaledDotProductAttention`` node over (N, H, L, S), the heads joined and
     the output projection."""
-    if static_k is not None or static_v is not None:
-        raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported by "
-                                  "glassnet; pass the keys and values as key and value")
     if (bias_k is None) != (bias_v is None):
         raise AssertionError("bias_k and bias_v must both be given or both be None")
+    if bias_k is not None and (static_k is not None or static_v is not None):
+        raise AssertionError(f"bias cannot be added to static {'key' if static_k is not None else 'value'}.")
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask, "attn_mask")
     attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", check_other=False)
     batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
@@ -271,6 +271,16 @@ def _multi_head_attention(query, key, value, embed_dim, num_heads, in_proj_weigh
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
     N, L, S = query.shape[bd], query.shape[1 - bd], key.shape[1 - bd]
+    for name, static in (("static_k", static_k), ("static_v", static_v)):
+        if static is None:
+            continue
+        if static.dim() != 3:
+            raise IndexError(f"{name} should be 3-D (N*num_heads, S, E/num_heads) = (N*{H}, S, {hd}) but "
+                             f"has shape {tuple(static.shape)}")
+        if static.shape[0] != N * H:
+            raise AssertionError(f"expecting {name}.size(0) of {N * H}, but got {static.shape[0]}")
+        if static.shape[2] != hd:
+            raise AssertionError(f"expecting {name}.size(2) of {hd}, but got {static.shape[2]}")
     q, k, v = _in_projection(query, key, value, E, in_proj_weight, in_proj_bias, use_separate_proj_weight,
                              q_proj_weight, k_proj_weight, v_proj_weight)
     if bias_k is not None:          # one more key and value: bias_k, bias_v (1, 1, E) for every sequence
@@ -280,6 +290,19 @@ def _multi_head_attention(query, key, value, embed_dim, num_heads, in_proj_weigh
     q = q.reshape(q.shape[0], q.shape[1], H, hd).permute(*heads)
     k = k.reshape(k.shape[0], k.shape[1], H, hd).permute(*heads)
     v = v.reshape(v.shape[0], v.shape[1], H, hd).permute(*heads)
+    if static_k is not None:        # given keys/values per (sequence, head) replace the projected ones
+        k = static_k.reshape(N, H, static_k.shape[1], hd)
+    if static_v is not None:
+        v = static_v.reshape(N, H, static_v.shape[1], hd)
+    if static_k is not None or static_v is not None:
+        if k.shape[2] != v.shape[2]:
+            raise RuntimeError(f"multi_head_attention_forward: {k.shape[2]} keys but {v.shape[2]} values; "
+                               f"static_k/static_v must have the source length of the other ({S} for key)")
+        if k.shape[2] != S and attn_mask is not None:
+            raise RuntimeError(f"multi_head_attention_forward: attn_mask covers the {S} keys of key but "
+                               f"static_k/static_v have {k.shape[2]}; pass static keys of length {S} or no "
+                               f"attn_mask")
+        S = k.shape[2]
     if add_zero_attn:               # and one of zeros (per head)
         zero = zeros((N, H, 1, hd), dtype=k.dtype)
         k, v = cat([k, zero], 2), cat([v, zero], 2)
