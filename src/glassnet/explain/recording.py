@@ -76,9 +76,10 @@ class Recording(StepRecords):
             index = index[:1] + (head,) + index[1:]
         return att.exact_check(self, site, index)
 
-    def lstm_step(self, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, module=None, reverse=False):
+    def lstm_step(self, layer: int = 0, t: int = 0, batch: int = 0, unit: int = 0, module=None, reverse=False,
+                  out_unit: int = 0):
         """One LSTM step's gates i, f, g, o and states with the numbers (see recurrent.py)."""
-        return lstm_step(self, layer, t, batch, unit, module, reverse)
+        return lstm_step(self, layer, t, batch, unit, module, reverse, out_unit)
 
     def forward_table(self):
         return views.forward_table(self)
