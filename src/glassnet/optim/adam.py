@@ -95,11 +95,7 @@ class Adam(Optimizer):
                 continue
             state = self.state[p]
             if len(state) == 0:
-                state["step"] = _new_step()
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = zeros_like(p)
+                _init_state(state, p, amsgrad)
             step = _advance(state["step"])
 
             g = _gradient(p, maximize, weight_decay, lr if decoupled else None)
@@ -129,6 +125,15 @@ class Adam(Optimizer):
             p._inplace("step", update, np.add)
 
 
+def _init_state(state: dict, p, amsgrad: bool) -> None:
+    """A parameter's state before its first step: step 0 and zero running averages."""
+    state["step"] = _new_step()
+    state["exp_avg"] = zeros_like(p)
+    state["exp_avg_sq"] = zeros_like(p)
+    if amsgrad:
+        state["max_exp_avg_sq"] = zeros_like(p)
+
+
 class _Flat:
     """The running averages of a group's parameters laid end to end in two flat arrays, each
     parameter's ``exp_avg``/``exp_avg_sq`` a view into them: one NumPy pass over the whole group
@@ -153,6 +158,8 @@ def _flat_state(opt, group):
     if len(params) < 2:
         return None
     dtype = params[0].array.dtype
+    if dtype.kind != "f":
+        return None
     state = opt.state
     steps = set()
     for p in params:
@@ -163,8 +170,6 @@ def _flat_state(opt, group):
         steps.add(float(s["step"].array) if s else 0.0)
         if len(steps) > 1 or (s and "exp_avg" not in s):
             return None
-    if dtype.kind != "f":
-        return None
     cache = opt.__dict__.setdefault("_flat", {})
     flat = cache.get(id(group))
     if flat is not None and flat.valid(params, state):
@@ -179,8 +184,7 @@ def _flat_state(opt, group):
     for p, sl in zip(params, flat.slices):
         s = state[p]
         if not s:
-            s["step"] = _new_step()
-            s["exp_avg"], s["exp_avg_sq"] = zeros_like(p), zeros_like(p)
+            _init_state(s, p, False)
         for key, whole, views in (("exp_avg", flat.m, flat.m_views), ("exp_avg_sq", flat.v, flat.v_views)):
             view = whole[sl].reshape(p.array.shape)
             view[...] = s[key].array
