@@ -191,17 +191,16 @@ class GlassnetObserver:
                 return
             stats = {"input_shape": tuple(fn.shape), "output_shape": tuple(np.shape(out.array))}
         else:
-            if enclosing is not None and enclosing[0].__class__.__name__ == "MultiheadAttention":
-                api = "mha"
-            else:
-                api = "sdpa"
+            mha = enclosing is not None and enclosing[0].__class__.__name__ == "MultiheadAttention"
+            api = "mha" if mha else "sdpa"
             if self._detailed():
                 stats = {}
                 attention_stats(np.asarray(fn.probs), stats)
                 if stats:                                  # a given scale: is it ~1/√d?
                     sdpa_scale_stats(fn.scale, int(np.shape(fn.q)[-1]), stats)
+                    kind = "MultiheadAttention" if mha else "scaled_dot_product_attention"
                     self.current.calls.append(Call(
-                        "attention", where or "scaled_dot_product_attention", "MultiheadAttention" if api == "mha" else "scaled_dot_product_attention",
+                        "attention", where or "scaled_dot_product_attention", kind,
                         self.current.index, glassnet.is_grad_enabled(), None,
                         tuple(np.shape(out.array)), line=self._line(), stats=stats))
             if fn.mask is None or self.current.index >= self.keep_batches:

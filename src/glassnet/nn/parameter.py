@@ -137,9 +137,9 @@ class UninitializedParameter(Parameter):
 
 def _use_message(name: str) -> str:
     return (f"Attempted to use an uninitialized parameter in {name}. This error happens when you are using a "
-            f"`LazyModule` or explicitly manipulating `torch.nn.parameter.UninitializedParameter` objects. "
+            f"`LazyModule` or explicitly manipulating `glassnet.nn.parameter.UninitializedParameter` objects. "
             f"When using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
-            f"calling torch functions".replace("torch.nn", "glassnet.nn").replace("calling torch", "calling glassnet"))
+            f"calling glassnet functions")
 
 
 def _rebuild_uninitialized(requires_grad, dtype_name):
