@@ -186,7 +186,8 @@ def test_lstm_step_with_projections_shows_r_and_w_hr(hidden):
     assert s.matches_recording
     np.testing.assert_allclose([s.parts[k][5] for k in "ifgo"], [i[4], f[4], g[4], o[4]], rtol=1e-12)
     np.testing.assert_allclose(s.parts["o"][4], a[3 * H + 4], rtol=1e-12)
-    np.testing.assert_allclose([s.c_prev, s.c, s.r, s.h], [c_prev[4], c[4], r[4], h[2]], rtol=1e-12)
+    # (h is a sum: an absolute 1e-13 too, so another summation order cannot fail it near 0)
+    np.testing.assert_allclose([s.c_prev, s.c, s.r, s.h], [c_prev[4], c[4], r[4], h[2]], rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(s.proj_terms, R[2] * r, rtol=1e-12)
     text = str(s)
     assert "r_t = o·tanh(c_t)" in text and "h_t[2] = W_hr[2]·r_t = Σ_k W_hr[2, k]·r_k" in text
@@ -200,7 +201,7 @@ def test_lstm_step_with_projections_shows_r_and_w_hr(hidden):
     y = tl(torch.tensor(xs))[0].detach().numpy()
     for t, bt, j in ((0, 0, 0), (4, 1, 1), (2, 0, 2)):
         np.testing.assert_allclose(step.lstm_step(layer=1, t=t, batch=bt, unit=1, out_unit=j).h, y[bt, t, j],
-                                   rtol=1e-12)
+                                   rtol=1e-12, atol=1e-13)
 
 
 def test_projected_lstm_both_directions_and_out_unit_range():
