@@ -90,6 +90,9 @@ MORE = {
     "gelu": (lambda lib, a: lib.nn.functional.gelu(a) * a, [(2, 3)]),
     "gelu_tanh": (lambda lib, a: lib.nn.functional.gelu(a, approximate="tanh") ** 2, [(2, 3)]),
     "log2_log10_exp2": (lambda lib, a: (a.abs().log2() + a.abs().log10()) * a.exp2(), [(3,)]),
+    "silu_roll_flip": (lambda lib, a: lib.nn.functional.silu(a).roll(1, 0).flip(1) * a.T.contiguous().T, [(3, 2)]),
+    "pad_modes": (lambda lib, a: sum(lib.nn.functional.pad(a, (2, 1, 1, 0), mode=m).sin().sum(0)
+                                     for m in ("reflect", "replicate", "circular")) * 1.0, [(1, 3, 3)]),
     "embedding": (lambda lib, w: lib.nn.functional.embedding(lib.tensor([[0, 2, 2], [3, 1, 0]]), w, padding_idx=1) ** 3,
                   [(4, 3)]),
 }
