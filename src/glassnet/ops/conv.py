@@ -35,6 +35,13 @@ input-sized buffer; the forward makes one zero-padded, sample-innermost copy of 
 ``ConvTransposeNd`` is the same three pieces in the other order: forward = matrix product + col2im
 (∂L/∂x of a convolution); its ∂L/∂x = im2col(grad) + matrix product (a convolution forward);
 ∂L/∂w = x · im2col(grad)ᵀ.  Its memory is the columns of the output gradient, N·C_out·KK·L_in.
+
+**Double backward** (``backward_graph``, ``create_graph=True``).  Both gradients are linear in the
+output gradient G, and each is a convolution again: ∂L/∂x of a convolution is the transposed
+convolution of G with w, ∂L/∂x of a transposed convolution is the convolution of G with w, and
+∂L/∂w of either is ``ConvWeightGrad`` (x against G), an op of its own whose backward is a
+transposed convolution and a convolution with the incoming gradient as the weight.  So every
+derivative, of any order, is one of these three ops.
 """
 from __future__ import annotations
 
@@ -45,7 +52,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..autograd.function import Function
 
-__all__ = ["ConvNd", "ConvTransposeNd", "conv_output_size"]
+__all__ = ["ConvNd", "ConvTransposeNd", "ConvWeightGrad", "conv_output_size"]
 
 
 def _dims(x):
@@ -185,6 +192,16 @@ class ConvNd(Function):
             gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
+    def backward_graph(self, g):
+        """On Tensors (double backward): ∂L/∂x = conv_transpose(G, w), ∂L/∂w = ConvWeightGrad(x, G)."""
+        x, w = self.inputs[:2]
+        window = dict(stride=self.stride, padding=self.pads, dilation=self.dilation, groups=self.groups)
+        gx = _conv_transpose_to(g, w, x.shape[2:], window) if self.needs_grad(0) else None
+        gw = ConvWeightGrad.apply(x, g, kernel=self.kernel, **window) if self.needs_grad(1) else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        return gx, gw, (g.sum((0,) + tuple(range(2, g.ndim))) if self.needs_grad(2) else None)
+
 
 class ConvTransposeNd(Function):
     """The transposed convolution: out = ∂/∂x ⟨conv(x, w), input⟩, i.e. each input value spreads
@@ -247,3 +264,72 @@ class ConvTransposeNd(Function):
         if len(self.inputs) == 3 and self.needs_grad(2):
             gb = grad.sum(axis=(0,) + tuple(range(2, grad.ndim)))
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
+
+    def backward_graph(self, g):
+        """On Tensors (double backward): ∂L/∂x = conv(G, w), ∂L/∂w = ConvWeightGrad(G, x) (the
+        transposed convolution runs the convolution from its output to its input)."""
+        x, w = self.inputs[:2]
+        window = dict(stride=self.stride, padding=self.pads, dilation=self.dilation, groups=self.groups)
+        gx = _conv_to(g, w, self.insize, window) if self.needs_grad(0) else None
+        gw = ConvWeightGrad.apply(g, x, kernel=self.kernel, **window) if self.needs_grad(1) else None
+        if len(self.inputs) == 2:
+            return gx, gw
+        return gx, gw, (g.sum((0,) + tuple(range(2, g.ndim))) if self.needs_grad(2) else None)
+
+
+class ConvWeightGrad(Function):
+    """∂L/∂w of a convolution of ``a`` (N, C, *S) whose output gradient is ``b`` (N, O, *L), as an
+    op of its own so that it can be differentiated again (double backward):
+
+        out[o, c, k] = Σ_{n, y} b[n, o, y] · a_pad[n, c, y·s + k·δ]     (c within o's group)
+
+    computed as ``ConvNd.backward`` does, im2col(a) · bᵀ.  It is linear in a and in b; with H the
+    gradient of its output (shaped like a weight), ∂L/∂a = conv_transpose(b, H) and
+    ∂L/∂b = conv(a, H): a convolution's two other gradients, with H as the weight.
+    """
+
+    __slots__ = ("cols", "kernel", "stride", "dilation", "pads", "groups")
+    saves_inputs = True
+
+    def forward(self, a, b, *, kernel, stride, padding, dilation, groups):
+        cols, _ = _im2col(a, kernel, stride, dilation, padding, groups, b.shape[2:])  # (g, C/g·KK, L·N)
+        self.cols, self.kernel, self.stride, self.dilation, self.pads, self.groups = \
+            cols, kernel, stride, dilation, padding, groups
+        out = np.matmul(cols, _grouped(b, groups).transpose(0, 2, 1)).transpose(0, 2, 1)
+        return np.ascontiguousarray(out).reshape((b.shape[1], a.shape[1] // groups) + tuple(kernel))
+
+    def backward(self, h):
+        a, b = (t.array for t in self.inputs)
+        g = self.groups
+        hg = h.reshape(g, h.shape[0] // g, -1)                   # (g, O/g, C/g·KK)
+        ga = gb = None
+        if self.needs_grad(0):
+            gcols = np.matmul(hg.transpose(0, 2, 1), _grouped(b, g))
+            ga = _col2im(gcols, a.shape, self.kernel, self.stride, self.dilation, self.pads, g, b.shape[2:])
+        if self.needs_grad(1):
+            gb = _ungrouped(np.matmul(hg, self.cols), b.shape[0], b.shape[2:])
+        return ga, gb
+
+    def backward_graph(self, h):
+        a, b = self.inputs
+        window = dict(stride=self.stride, padding=self.pads, dilation=self.dilation, groups=self.groups)
+        return (_conv_transpose_to(b, h, a.shape[2:], window) if self.needs_grad(0) else None,
+                _conv_to(a, h, b.shape[2:], window) if self.needs_grad(1) else None)
+
+
+def _conv_to(x, w, sizes, window):
+    """The convolution of Tensors x and w, cut to ``sizes`` positions per spatial dim (when a
+    transposed convolution's output_padding is ≥ its stride, the last positions were never read)."""
+    y = ConvNd.apply(x, w, **window)
+    if tuple(y.shape[2:]) != tuple(sizes):
+        y = y[(slice(None), slice(None)) + tuple(slice(0, n) for n in sizes)]
+    return y
+
+
+def _conv_transpose_to(g, w, sizes, window):
+    """The transposed convolution of Tensors g and w with the output_padding that makes it ``sizes``
+    long per spatial dim: the input positions past a strided convolution's last window."""
+    spans = (d * (k - 1) + 1 for d, k in zip(window["dilation"], w.shape[2:]))
+    extra = tuple(n + lo + hi - span - (m - 1) * s for n, (lo, hi), span, m, s
+                  in zip(sizes, window["padding"], spans, g.shape[2:], window["stride"]))
+    return ConvTransposeNd.apply(g, w, output_padding=extra, **window)

@@ -20,6 +20,10 @@ of the output gradient with the other operands, giving operand i's labels:
 A label of Aᵢ found nowhere else (summed over in the forward) gets the gradient broadcast along
 it; a repeated label (a trace ``ii``) gets it on the diagonal; a size-1 axis that was broadcast
 gets it summed back.
+
+Double backward: the same gradients as one ``Einsum`` of Tensors each, the broadcast along a label
+found nowhere else written as a factor of ones along it, and the diagonal of a repeated label as
+an identity matrix that joins it to a fresh label of the result.
 """
 from __future__ import annotations
 
@@ -210,4 +214,31 @@ class Einsum(Function):
                 grad = np.sum(grad, axis=tuple(k for k, n in enumerate(shape) if n != grad.shape[k]),
                               keepdims=True)
             grads.append(np.ascontiguousarray(grad))
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        """Each operand's gradient as an einsum of Tensors (double backward); see the module's docstring."""
+        grads = []
+        dtype = g.array.dtype
+        for i, labels in enumerate(self.operands):
+            if not self.needs_grad(i):
+                grads.append(None)
+                continue
+            terms = [(g, self.out)] + [(t, l) for j, (t, l) in enumerate(zip(self.inputs, self.operands)) if j != i]
+            present = set().union(*(l for _, l in terms))
+            sizes, out = dict(self.sizes), []
+            for lab in labels:
+                n = sizes[lab]
+                if lab in out:  # a repeated label: δ(lab, fresh) puts the gradient on the diagonal
+                    fresh = max(sizes) + 1
+                    sizes[fresh] = n
+                    terms.append((g._from_array(np.eye(n, dtype=dtype)), (lab, fresh)))
+                    out.append(fresh)
+                    continue
+                if lab not in present:  # summed over in the forward: the gradient is the same along it
+                    terms.append((g._from_array(np.ones(n, dtype=dtype)), (lab,)))
+                    present.add(lab)
+                out.append(lab)
+            tensors, operands = zip(*terms)
+            grads.append(Einsum.apply(*tensors, operands=operands, out=tuple(out), sizes=sizes))
         return tuple(grads)

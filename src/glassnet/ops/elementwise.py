@@ -483,6 +483,11 @@ class Silu(Function):
         s = self.s
         return (g * (s * (1 + self.x * (1 - s))),)
 
+    def backward_graph(self, g):
+        x = self.inputs[0]
+        s = x.sigmoid()
+        return (g * (s * (1 + x * (1 - s))),)
+
 
 class Mish(Function):
     """mish(x) = x·tanh(softplus(x));  mish′(x) = t + x·σ(x)·(1 − t²), t = tanh(softplus(x))."""

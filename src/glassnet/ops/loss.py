@@ -64,6 +64,19 @@ class BinaryCrossEntropy(Function):
         gy = g * (self.log_1mp - self.log_p) if self.needs_grad(1) else None
         return gp, gy
 
+    def backward_graph(self, g):
+        """The same rule on Tensors (double backward), the clamps included."""
+        p, y = self.inputs
+        g = _unreduce(g, self.reduction, p.numel())
+        if self.weight is not None:
+            g = g * g._from_array(self.weight)
+        gp = gy = None
+        if self.needs_grad(0):
+            gp = g * (p - y) / ((1 - p) * p).clamp(min=1e-12)
+        if self.needs_grad(1):
+            gy = g * ((-p).log1p().clamp(min=-100) - p.log().clamp(min=-100))
+        return gp, gy
+
 
 class BinaryCrossEntropyWithLogits(Function):
     """ℓ = w·[(1 − y)·x + (1 + (q − 1)·y)·softplus(−x)],  q the ``pos_weight`` (1 if none),
@@ -96,6 +109,22 @@ class BinaryCrossEntropyWithLogits(Function):
             gx = g * (s - y if q is None else (q * y + 1 - y) * s - q * y)
         if self.needs_grad(1):
             gy = g * (-x if q is None else -x + (q - 1) * self.softplus)
+        return gx, gy
+
+    def backward_graph(self, g):
+        """The same rule on Tensors (double backward)."""
+        x, y = self.inputs
+        q = None if self.pos_weight is None else g._from_array(self.pos_weight)
+        g = _unreduce(g, self.reduction, x.numel())
+        if self.weight is not None:
+            g = g * g._from_array(self.weight)
+        gx = gy = None
+        if self.needs_grad(0):
+            s = x.sigmoid()
+            gx = g * (s - y if q is None else (q * y + 1 - y) * s - q * y)
+        if self.needs_grad(1):
+            softplus = (-x).clamp(min=0) + (-x.abs()).exp().log1p()
+            gy = g * (-x if q is None else -x + (q - 1) * softplus)
         return gx, gy
 
 

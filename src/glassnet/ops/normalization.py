@@ -34,9 +34,10 @@ class LayerNorm(Function):
     Backward, with ĝ = ∂L/∂y·γ and means taken over each row:
     ∂L/∂x = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  ∂L/∂γ = Σ_rows ∂L/∂y·x̂,  ∂L/∂β = Σ_rows ∂L/∂y.
     (γ and β are optional: ``apply(x)``, ``apply(x, γ)`` or ``apply(x, γ, β)``.)
+    Double backward: the same rule on Tensors, x̂ and r recomputed from x (they depend on it).
     """
 
-    __slots__ = ("xhat", "r", "weight")
+    __slots__ = ("xhat", "r", "weight", "eps")
     saves_inputs = True
 
     def forward(self, x, weight=None, bias=None, dims=1, eps=1e-5):
@@ -45,7 +46,7 @@ class LayerNorm(Function):
         xhat = x2 - row_means(x2)
         r = 1 / np.sqrt(row_means(xhat * xhat) + eps)
         xhat *= r
-        self.xhat, self.r, self.weight = xhat, r, weight
+        self.xhat, self.r, self.weight, self.eps = xhat, r, weight, eps
         out = xhat if weight is None else xhat * weight.reshape(-1)
         if bias is not None:
             out += bias.reshape(-1)
@@ -66,4 +67,24 @@ class LayerNorm(Function):
             grads.append(column_sums(g2 * xhat).reshape(w.shape) if self.needs_grad(1) else None)
         if len(self.inputs) == 3:
             grads.append(column_sums(g2).reshape(w.shape) if self.needs_grad(2) else None)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        """The same rule on Tensors (double backward)."""
+        x, w = self.inputs[0], (self.inputs[1] if len(self.inputs) > 1 else None)
+        x2 = x.reshape(self.xhat.shape)
+        centred = x2 - x2.mean(-1, keepdim=True)
+        r = ((centred * centred).mean(-1, keepdim=True) + self.eps).rsqrt()
+        xhat = centred * r
+        g2 = g.reshape(self.xhat.shape)
+        ghat = g2 if w is None else g2 * w.reshape(-1)
+        gx = None
+        if self.needs_grad(0):
+            gx = r * (ghat - ghat.mean(-1, keepdim=True) - xhat * (ghat * xhat).mean(-1, keepdim=True))
+            gx = gx.reshape(x.shape)
+        grads = [gx]
+        if w is not None:
+            grads.append((g2 * xhat).sum(0).reshape(w.shape) if self.needs_grad(1) else None)
+        if len(self.inputs) == 3:
+            grads.append(g2.sum(0).reshape(w.shape) if self.needs_grad(2) else None)
         return tuple(grads)

@@ -8,6 +8,11 @@ over the kernel's kh·kw offsets, each offset one strided view of the (padded) i
 ``sliding_window_view`` taken one offset at a time, so no window copy (B·OH·OW·kh·kw values) is
 ever made; adaptive average pooling is two small matrix products per plane batch.
 
+Double backward (``backward_graph``): each gradient is linear in the output gradient g.  Max
+pooling's routes g to the saved winners, an ``IndexAdd`` (whose own backward gathers from the
+winners again); average pooling's spreads g over the windows, ``AvgPoolGrad`` (whose own backward
+is the average pooling again); adaptive average pooling's is two matrix products.
+
 Output sizes follow torch's ``pooling_output_shape``:
     out = ⌊(n + 2p − d·(k − 1) − 1 + (s − 1 if ceil_mode)) / s⌋ + 1,
 minus one in ceil mode when the last window would start in the right padding.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from .shape import IndexAdd
 
 
 # -- geometry and argument checks (shared with nn.pooling) ----------------------------------------
@@ -101,6 +107,15 @@ def _scatter(flat, g, planes, hw, unique):
     return np.bincount(where.ravel(), weights=g.ravel(), minlength=planes * hw).astype(g.dtype, copy=False)
 
 
+def _route(g, indices, shape):
+    """g (a Tensor) added at the winners ``indices`` (B, ...) (per-plane flat indices) of a zero
+    Tensor of ``shape``: max pooling's backward, itself differentiable (``IndexAdd``)."""
+    planes = indices.shape[0]
+    where = (np.arange(planes)[:, None], indices.reshape(planes, -1))
+    hw = int(np.prod(shape)) // planes
+    return IndexAdd.apply(g.reshape(planes, -1), key=where, shape=(planes, hw)).reshape(shape)
+
+
 def _dim_tag(nd):
     return f"{nd}D"
 
@@ -173,6 +188,14 @@ class MaxPool(Function):
             idx = np.where(self.dead, 0, idx)
         return (_scatter(idx.reshape(planes, -1), g, planes, hw, self.unique).reshape(self.shape),)
 
+    def backward_graph(self, g):
+        """The same routing on Tensors (double backward)."""
+        idx = self.indices
+        if self.dead is not None:
+            g = g * g._from_array((~self.dead).astype(g.array.dtype))
+            idx = np.where(self.dead, 0, idx)
+        return (_route(g, idx, self.shape),)
+
 
 # -- average pooling ---------------------------------------------------------------------------
 def _avg_counts(n, oc, k, s, p, include_pad):
@@ -197,7 +220,7 @@ class AvgPool(Function):
     when padding or ceil_mode reach outside it; nothing of the input is kept.
     """
 
-    __slots__ = ("nd", "shape", "geometry", "divisor")
+    __slots__ = ("nd", "shape", "geometry", "divisor", "params")
 
     def name(self) -> str:
         return f"AvgPool{_dim_tag(self.nd)}Backward0"
@@ -208,26 +231,65 @@ class AvgPool(Function):
         geometry = _pool_geometry(a.shape, self.nd, kernel_size, stride, padding, (1,) * self.nd,
                                   ceil_mode, "avg")
         planes, (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw), _ = self.geometry = geometry
-        x = _padded(a.reshape(planes, h, w), ph, pw, (oh - 1) * sh + kh, (ow - 1) * sw + kw, 0)
-        acc = np.zeros((planes, oh, ow), dtype=a.dtype)
-        for _, _, view in _offsets(kh, kw, 1, 1, sh, sw, oh, ow):
-            acc += x[view]
+        self.params = dict(kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                           count_include_pad=count_include_pad, divisor_override=divisor_override)
         if divisor_override:
             self.divisor = np.asarray(divisor_override, dtype=a.dtype)
         else:
             self.divisor = np.multiply.outer(_avg_counts(h, oh, kh, sh, ph, count_include_pad),
                                              _avg_counts(w, ow, kw, sw, pw, count_include_pad)).astype(a.dtype)
-        acc /= self.divisor
-        return acc.reshape(a.shape[:-self.nd] + ((oh, ow) if self.nd == 2 else (ow,)))
+        return _window_means(a, self.geometry, self.divisor).reshape(
+            a.shape[:-self.nd] + ((oh, ow) if self.nd == 2 else (ow,)))
 
     def backward(self, g):
-        planes, (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw), _ = self.geometry
-        gs = g.reshape(planes, oh, ow) / self.divisor
-        rows, cols = max((oh - 1) * sh + kh, ph + h), max((ow - 1) * sw + kw, pw + w)
-        gx = np.zeros((planes, rows, cols), dtype=g.dtype)
-        for _, _, view in _offsets(kh, kw, 1, 1, sh, sw, oh, ow):
-            gx[view] += gs
-        return (gx[:, ph:ph + h, pw:pw + w].reshape(self.shape),)
+        return (_spread(g, self.geometry, self.divisor).reshape(self.shape),)
+
+    def backward_graph(self, g):
+        """The same spreading as an op of its own (double backward)."""
+        return (AvgPoolGrad.apply(g, pool=self.params, geometry=self.geometry, divisor=self.divisor,
+                                  shape=self.shape),)
+
+
+def _window_means(a, geometry, divisor):
+    """Average pooling's forward: the sum of the kh·kw strided views of the zero-padded input,
+    divided by ``divisor``; (B, OH, OW)."""
+    planes, (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw), _ = geometry
+    x = _padded(a.reshape(planes, h, w), ph, pw, (oh - 1) * sh + kh, (ow - 1) * sw + kw, 0)
+    acc = np.zeros((planes, oh, ow), dtype=a.dtype)
+    for _, _, view in _offsets(kh, kw, 1, 1, sh, sw, oh, ow):
+        acc += x[view]
+    acc /= divisor
+    return acc
+
+
+def _spread(g, geometry, divisor):
+    """Average pooling's backward: g / divisor added back into each of the kh·kw views of a zero
+    array the padded input's size, then the padding cut off; (B, H, W)."""
+    planes, (h, w), (oh, ow), (kh, kw), (sh, sw), (ph, pw), _ = geometry
+    gs = g.reshape(planes, oh, ow) / divisor
+    rows, cols = max((oh - 1) * sh + kh, ph + h), max((ow - 1) * sw + kw, pw + w)
+    gx = np.zeros((planes, rows, cols), dtype=g.dtype)
+    for _, _, view in _offsets(kh, kw, 1, 1, sh, sw, oh, ow):
+        gx[view] += gs
+    return gx[:, ph:ph + h, pw:pw + w]
+
+
+class AvgPoolGrad(Function):
+    """Average pooling's backward (``_spread``) as an op of its own, so that it can be
+    differentiated again: it is linear in g, and its own backward is the average pooling
+    (``_window_means``: spreading and averaging are each other's transpose)."""
+
+    __slots__ = ("pool", "geometry", "divisor", "shape")
+
+    def forward(self, g, pool, geometry, divisor, shape):
+        self.pool, self.geometry, self.divisor, self.shape = pool, geometry, divisor, np.shape(g)
+        return _spread(g, geometry, divisor).reshape(shape)
+
+    def backward(self, h):
+        return (_window_means(h, self.geometry, self.divisor).reshape(self.shape),)
+
+    def backward_graph(self, h):
+        return (AvgPool.apply(h, **self.pool),)
 
 
 # -- adaptive pooling --------------------------------------------------------------------------
@@ -286,6 +348,12 @@ class AdaptiveAvgPool(Function):
         gx = sandwich(ah.T, g.reshape((-1,) + g.shape[-2:]), aw.T)
         return (gx.reshape(self.shape),)
 
+    def backward_graph(self, g):
+        """A_hᵀ · g · A_w on Tensors (double backward)."""
+        ah, aw = (g._from_array(m) for m in self.mats)
+        gx = ah.T @ g.reshape((-1,) + tuple(g.shape[-2:])) @ aw
+        return (gx.reshape(self.shape),)
+
 
 class AdaptiveMaxPool(Function):
     """Adaptive max pooling 2-D over ``adaptive_bounds`` windows; torch's per-plane flat indices.
@@ -333,3 +401,7 @@ class AdaptiveMaxPool(Function):
         planes = self.indices.shape[0]
         h, w = self.shape[-2:]
         return (_scatter(self.indices.reshape(planes, -1), g, planes, h * w, False).reshape(self.shape),)
+
+    def backward_graph(self, g):
+        """The same routing on Tensors (double backward)."""
+        return (_route(g, self.indices, self.shape),)

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from .pool import sandwich
+from .shape import IndexAdd
 
 
 # -- padding -----------------------------------------------------------------------------------
@@ -94,6 +95,17 @@ class Pad(Function):
             back = np.zeros(shape, dtype=g.dtype)
             np.add.at(back, (slice(None),) * ax + (m,), g)
             g = back
+        return (g,)
+
+    def backward_graph(self, g):
+        """The same on Tensors (double backward): a slice, or an ``IndexAdd`` per padded axis."""
+        if self.mode == "constant":
+            src, dst = self._slices()
+            return (IndexAdd.apply(g[dst], key=src, shape=self.shape),)
+        for ax, m in reversed(self.maps):
+            shape = list(g.shape)
+            shape[ax] = self.shape[ax]
+            g = IndexAdd.apply(g, key=(slice(None),) * ax + (m,), shape=tuple(shape))
         return (g,)
 
 

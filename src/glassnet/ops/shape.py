@@ -305,6 +305,10 @@ class Roll(Function):
         back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
         return (np.roll(g, back, axis=self.dims),)
 
+    def backward_graph(self, g):
+        back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return (Roll.apply(g, shifts=back, dims=self.dims),)
+
 
 class Flip(Function):
     """Reverse the order along ``dims``; its own inverse, so backward flips the gradient."""
@@ -318,6 +322,9 @@ class Flip(Function):
     def backward(self, g):
         return (np.flip(g, self.dims),)
 
+    def backward_graph(self, g):
+        return (Flip.apply(g, dims=self.dims),)
+
 
 class Contiguous(Function):
     """A row-major copy (``contiguous()`` of a transposed or strided tensor); the gradient passes
@@ -329,6 +336,9 @@ class Contiguous(Function):
         return np.ascontiguousarray(a)
 
     def backward(self, g):
+        return (g,)
+
+    def backward_graph(self, g):
         return (g,)
 
     def name(self) -> str:
