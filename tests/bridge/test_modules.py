@@ -143,12 +143,41 @@ def test_lazy_linear_crosses_before_and_after_its_first_call(dtype):
     assert type(from_torch(t)) is gnn.Linear
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float64", "float32"])
+def test_lazy_conv_and_batch_norm_cross_before_and_after_their_first_call(dtype):
+    """Not yet called: the other engine's lazy module with the same arguments and dtype (a lazy
+    batch norm with buffers loaded carries them); called: the layer it became, with the values."""
+    for make, shape in ((lambda: gnn.LazyConv2d(3, 2, stride=2, padding=1, bias=False, dtype=gdt(dtype)), (2, 4, 5, 5)),
+                        (lambda: gnn.LazyConvTranspose1d(3, 3, stride=2, output_padding=1, dtype=gdt(dtype)), (2, 4, 5)),
+                        (lambda: gnn.LazyBatchNorm2d(momentum=0.3, affine=False, dtype=gdt(dtype)), (4, 3, 2, 2))):
+        g = make()
+        t = to_torch(g)
+        assert type(t).__name__ == type(g).__name__ and repr(t) == repr(g)
+        tdt = torch.float64 if dtype is np.float64 else torch.float32
+        assert all(v.dtype == tdt for k, v in t.state_dict().items() if k != "num_batches_tracked")
+        back = from_torch(t)
+        assert type(back) is type(g) and repr(back) == repr(g)
+        g(glassnet.tensor(x_of(shape, dtype)))
+        assert_same(g, to_torch(g), [x_of(shape, dtype, seed=3)], dtype)
+    loaded = gnn.LazyBatchNorm2d(dtype=gdt(dtype))
+    src = gnn.BatchNorm2d(3).to(gdt(dtype))
+    with glassnet.no_grad():
+        src.running_var.copy_(glassnet.tensor([0.5, 2.0, 4.0]))
+    loaded.load_state_dict(src.state_dict())
+    t = to_torch(loaded)
+    assert type(t) is torch.nn.LazyBatchNorm2d
+    np.testing.assert_array_equal(t.running_var.numpy(), [0.5, 2.0, 4.0])
+    assert t.running_var.dtype == (torch.float64 if dtype is np.float64 else torch.float32)
+
+
 def test_the_layer_table_covers_every_module_glassnet_has():
     covered = ({name.split("(")[0] for name in LAYERS} | set(LOSSES) | {"ModuleList", "Module", "Embedding"}
                | {n.split("(")[0] for n in SEVERAL_INPUTS} | {"ModuleDict", "ParameterList", "ParameterDict"}  # tests/nn/test_containers.py
                | {name.split("(")[0] for name in RECURRENT} | {"RNNBase", "RNNCellBase"}
                | {"DataParallel"}  # tests/compat/test_long_tail.py (crosses, torch's state dict keys)
-               | {"LazyLinear", "UninitializedParameter"})  # test_lazy_linear_crosses_before_and_after_its_first_call
+               | {"LazyLinear", "UninitializedParameter"}  # test_lazy_linear_crosses_before_and_after_its_first_call
+               | {"LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",  # test_lazy_conv_and
+                  "LazyBatchNorm1d", "LazyBatchNorm2d"})  # _batch_norm_cross_before_and_after_their_first_call
     everything = {n for n in gnn.__all__ if isinstance(getattr(gnn, n), type)
                   and issubclass(getattr(gnn, n), gnn.Module)}
     assert everything <= covered, everything - covered

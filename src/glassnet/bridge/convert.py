@@ -140,12 +140,14 @@ class _Crossing:
 
     def _lazy(self, m, cls, path: str):
         """A lazy module not yet called: the other engine's built from its arguments, its dtype
-        and any parameters already materialized (by ``load_state_dict``) copied over."""
+        and any parameters or buffers already materialized (by ``load_state_dict``) copied over."""
         args, kwargs = _LAZY[type(m).__name__](m)
-        dtype = str(next(iter(m._parameters.values())).dtype).split(".")[-1]
+        tensors = {**m._parameters, **m._buffers}
+        first = next((t for t in tensors.values() if t is not None and t.dtype.is_floating_point), None)
+        dtype = "float32" if first is None else str(first.dtype).split(".")[-1]
         out = cls(*args, **kwargs, dtype=getattr(self.dst.namespaces[0], dtype))
-        loaded = {name: self.tensor(p, f"{path}.{name}").detach() for name, p in m._parameters.items()
-                  if p is not None and type(p).__name__ != "UninitializedParameter"}
+        loaded = {name: self.tensor(t, f"{path}.{name}").detach() for name, t in tensors.items()
+                  if t is not None and not type(t).__name__.startswith("Uninitialized")}
         if loaded:
             out.load_state_dict(loaded, strict=False)
         for name, p in m._parameters.items():     # an optimizer crossing next finds these
@@ -158,8 +160,24 @@ class _Crossing:
         return out
 
 
+def _lazy_conv(m):
+    """A lazy convolution's constructor arguments (the transposed ones add output_padding)."""
+    kwargs = {"stride": m.stride, "padding": m.padding, "dilation": m.dilation, "groups": m.groups,
+              "bias": m.bias is not None, "padding_mode": m.padding_mode}
+    if m.transposed:
+        kwargs["output_padding"] = m.output_padding
+    return (m.out_channels, m.kernel_size), kwargs
+
+
+def _lazy_batch_norm(m):
+    return (), {"eps": m.eps, "momentum": m.momentum, "affine": m.affine,
+                "track_running_stats": m.track_running_stats, "bias": m.bias is not None or not m.affine}
+
+
 #: lazy modules: name → their constructor's arguments read from an instance
-_LAZY = {"LazyLinear": lambda m: ((m.out_features,), {"bias": m.bias is not None})}
+_LAZY = {"LazyLinear": lambda m: ((m.out_features,), {"bias": m.bias is not None}),
+         **dict.fromkeys(["LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d"], _lazy_conv),
+         **dict.fromkeys(["LazyBatchNorm1d", "LazyBatchNorm2d"], _lazy_batch_norm)}
 
 
 # -- classes -----------------------------------------------------------------------------------

@@ -246,11 +246,15 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
     out = []
     measured = run.measured()
     manual = all(s.optimizer in ("", "manual update") for s in run.steps)
+    # A gradient below a millionth of the largest one is rounding noise around 0 (the bias of a
+    # layer feeding a batch norm, whose mean subtraction cancels it): lr × it moves nothing.
+    noise = 1e-6 * max((p.grad_norm or 0.0 for s in measured for p in s.params.values()
+                        if p.grad_norm is not None and math.isfinite(p.grad_norm)), default=0.0)
     for name in run.param_order or (list(measured[0].params) if measured else []):
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats or not stats[0].in_optimizer:
             continue
-        had_grad = any(p.grad_norm for p in stats)
+        had_grad = any(p.grad_norm and p.grad_norm > noise for p in stats)
         moved = max((p.update_norm or 0.0) for p in stats)
         if had_grad and moved == 0.0 and manual:
             out.append(Finding(

@@ -282,9 +282,11 @@ class GlassnetObserver:
                 self._finish_step()
             self._begin_manual(tensor)
         if self._last_event == "step" and self.optimizers:
-            stale = [name for name, p, in_opt in self._entries(self.optimizers[-1])
+            stale = [(name, p) for name, p, in_opt in self._entries(self.optimizers[-1])
                      if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
-            self.current.stale_grads.extend(stale)
+            if stale:  # only those this backward adds to (another model's optimizer may be the last)
+                reached = {id(t) for t in _leaves(tensor)}
+                self.current.stale_grads.extend(name for name, p in stale if id(p) in reached)
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
             self.current.losses.append(float(np.asarray(tensor.array, dtype=float)))
@@ -312,18 +314,7 @@ class GlassnetObserver:
 
     # -- manual updates (no optimizer) ----------------------------------------------------------
     def _begin_manual(self, tensor):
-        leaves, seen, stack = [], set(), [tensor]
-        while stack:                                  # iterative walk to the leaves
-            t = stack.pop()
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            if t.grad_fn is None:
-                if t.requires_grad:
-                    leaves.append(t)
-            else:
-                stack.extend(t.grad_fn.inputs or ())
-        leaves.reverse()
+        leaves = _leaves(tensor)
         named = {id(p): n for n, p, _ in self._entries(None)}
         for p in leaves:
             if id(p) not in named and id(p) not in self._leaf_names:
@@ -385,6 +376,24 @@ class GlassnetObserver:
 
     def all_steps(self) -> list:
         return self.steps + ([self.current] if not self.current.empty else [])
+
+
+def _leaves(tensor) -> list:
+    """The leaf tensors that need a gradient which a backward from ``tensor`` reaches, in the
+    order they were first used."""
+    leaves, seen, stack = [], set(), [tensor]
+    while stack:                                  # iterative walk to the leaves
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t.grad_fn is None:
+            if t.requires_grad:
+                leaves.append(t)
+        else:
+            stack.extend(t.grad_fn.inputs or ())
+    leaves.reverse()
+    return leaves
 
 
 __all__ = ["GlassnetObserver"]

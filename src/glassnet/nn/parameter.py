@@ -7,7 +7,7 @@ from ..autograd.engine import TensorBase
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, tensor
 
-__all__ = ["Parameter", "UninitializedParameter"]
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer"]
 
 
 class Parameter(Tensor):
@@ -68,26 +68,24 @@ _SHAPE_MESSAGE = ("Can't access the shape of an uninitialized parameter or buffe
 _ALLOWED = {"materialize", "detach", "requires_grad_", "to", "double", "float", "cls_to_become", "type"}
 
 
-class UninitializedParameter(Parameter):
-    """A parameter whose shape is not known yet: a lazy module's (``nn.LazyLinear``) until its
-    first ``forward``, which calls ``materialize(shape)``; the object then *becomes* a
-    ``Parameter`` (its class changes in place), so an optimizer built before the first forward
-    holds the very parameter that is trained, as in torch.
+class _Uninitialized:
+    """What ``UninitializedParameter`` and ``UninitializedBuffer`` share (torch's
+    ``UninitializedTensorMixin``): no shape and no values until ``materialize(shape)``, which
+    gives them a shape and makes the object its ``cls_to_become`` in place."""
 
-    Until then it has no shape (``.shape`` raises ``RuntimeError``) and no values: using it in
-    a computation raises ``ValueError`` saying to run a forward pass first.  An optimizer accepts
-    it and skips it while it has no gradient.
-    """
+    __slots__ = ()  # no attributes of its own: the object's class can change to the plain one
+    cls_to_become = None
 
-    cls_to_become = Parameter
-
-    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+    def _empty(self, dtype, requires_grad: bool) -> None:
         from ..tensors import dtypes
         np_dtype = dtypes.as_dtype(dtype).np if dtype is not None else np.float32
-        super().__init__(Tensor._from_array(np.empty((0,), dtype=np_dtype)), requires_grad)
+        for slot, value in (("array", np.empty((0,), dtype=np_dtype)), ("grad", None), ("grad_fn", None),
+                            ("_version", 0), ("_requires_grad", requires_grad)):
+            object.__setattr__(self, slot, value)
 
     def materialize(self, shape, device=None, dtype=None) -> None:
-        """Give it ``shape`` (values uninitialized, as ``torch.empty``) and make it a ``Parameter``."""
+        """Give it ``shape`` (values uninitialized, as ``torch.empty``) and make it a
+        ``cls_to_become`` (a ``Parameter``, or a plain ``Tensor`` for a buffer)."""
         from ..tensors import dtypes
         np_dtype = dtypes.as_dtype(dtype).np if dtype is not None else self.array.dtype
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
@@ -107,32 +105,60 @@ class UninitializedParameter(Parameter):
             raise ValueError(_use_message(name))
         return value
 
-    def detach(self) -> "UninitializedParameter":
-        return UninitializedParameter(False, dtype=self.dtype)
+    def detach(self):
+        return type(self)(False, dtype=self.dtype)
 
     def requires_grad_(self, requires_grad: bool = True):
         self.requires_grad = requires_grad
         return self
 
     def to(self, *args, **kwargs):
-        """A new uninitialized parameter of the dtype asked for (what ``Module.to`` needs)."""
+        """A new uninitialized one of the dtype asked for (what ``Module.to`` needs)."""
         from ..tensors import dtypes
         target = kwargs.get("dtype")
         for arg in args:
             if not isinstance(arg, str) and not isinstance(arg, dtypes.device):
                 target = arg
-        return UninitializedParameter(self.requires_grad, dtype=target if target is not None else self.dtype)
+        return type(self)(self.requires_grad, dtype=target if target is not None else self.dtype)
 
     def __repr__(self) -> str:
-        return "<UninitializedParameter>"
+        return f"<{type(self).__name__}>"
 
     def __deepcopy__(self, memo):
         if id(self) not in memo:
-            memo[id(self)] = UninitializedParameter(self.requires_grad, dtype=self.dtype)
+            memo[id(self)] = type(self)(self.requires_grad, dtype=self.dtype)
         return memo[id(self)]
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_uninitialized, (self.requires_grad, str(self.array.dtype)))
+        return (_rebuild_uninitialized, (type(self).__name__, self.requires_grad, str(self.array.dtype)))
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A parameter whose shape is not known yet: a lazy module's (``nn.LazyLinear``) until its
+    first ``forward``, which calls ``materialize(shape)``; the object then *becomes* a
+    ``Parameter`` (its class changes in place), so an optimizer built before the first forward
+    holds the very parameter that is trained, as in torch.
+
+    Until then it has no shape (``.shape`` raises ``RuntimeError``) and no values: using it in
+    a computation raises ``ValueError`` saying to run a forward pass first.  An optimizer accepts
+    it and skips it while it has no gradient.
+    """
+
+    cls_to_become = Parameter
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None):
+        self._empty(dtype, requires_grad)
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer whose shape is not known yet (a lazy batch norm's running statistics until its
+    first ``forward``); ``materialize(shape)`` makes it a plain ``Tensor``."""
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __init__(self, requires_grad: bool = False, device=None, dtype=None):
+        self._empty(dtype, requires_grad)
 
 
 def _use_message(name: str) -> str:
@@ -142,8 +168,9 @@ def _use_message(name: str) -> str:
             f"calling glassnet functions")
 
 
-def _rebuild_uninitialized(requires_grad, dtype_name):
-    return UninitializedParameter(requires_grad, dtype=dtype_name)
+def _rebuild_uninitialized(kind, requires_grad, dtype_name):
+    return {"UninitializedParameter": UninitializedParameter,
+            "UninitializedBuffer": UninitializedBuffer}[kind](requires_grad, dtype=dtype_name)
 
 
 def _refuse(name):
@@ -156,4 +183,4 @@ def _refuse(name):
 for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__matmul__", "__rmatmul__",
               "__truediv__", "__rtruediv__", "__neg__", "__pow__", "__getitem__", "__len__", "__iter__",
               "__float__", "__array__"):
-    setattr(UninitializedParameter, _name, _refuse(_name))
+    setattr(_Uninitialized, _name, _refuse(_name))

@@ -42,16 +42,26 @@ def name_root(module, roots: list, names: dict) -> None:
     models of one script never share a path."""
     earlier = any(next(iter(r.children()), None) is not None for r in roots)
     roots.append(module)
-    for key, path in module_paths(module, root_name(module, roots), earlier).items():
+    for key, path in module_paths(module, root_name(module, roots, names), earlier).items():
         names.setdefault(key, path)
 
 
-def root_name(module, roots) -> str:
+def root_name(module, roots, names=None) -> str:
     """The name of a module first called at the top level: its class, with ``#2``, ``#3`` … when
-    earlier ``roots`` are of the same class (two GPTs in one script: ``GPT`` and ``GPT#2``)."""
-    cls = type(module).__name__
-    same = sum(type(r).__name__ == cls for r in roots if r is not module)
-    return cls if not same else f"{cls}#{same + 1}"
+    earlier ``roots`` are of the same class (two GPTs in one script: ``GPT`` and ``GPT#2``), and
+    never a name an earlier root already has (``names``): a torch lazy layer is still a
+    ``LazyConv2d`` when first called, and the one before it has become a ``Conv2d`` since.  A
+    lazy layer is named after the layer it becomes (``Conv2d``), as glassnet's is."""
+    def class_name(m):
+        return (getattr(type(m), "cls_to_become", None) or type(m)).__name__
+    cls = class_name(module)
+    same = sum(class_name(r) == cls for r in roots if r is not module)
+    taken = {names.get(id(r)) for r in roots if r is not module} if names else set()
+    name = cls if not same else f"{cls}#{same + 1}"
+    while name in taken:
+        same += 1
+        name = f"{cls}#{same + 1}"
+    return name
 
 
 def parameter_names(roots, names: dict, held=None) -> dict:
