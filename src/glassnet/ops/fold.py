@@ -77,5 +77,4 @@ class Fold(Function):
 
     def backward_graph(self, g):
         return (Unfold.apply(g, kernel=self.kernel, dilation=self.dilation,
-                             padding=tuple(lo for lo, _ in self.pads), stride=self.stride,
-                           blocks=self.out),)
+                             padding=tuple(lo for lo, _ in self.pads), stride=self.stride),)
