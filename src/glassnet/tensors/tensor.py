@@ -24,7 +24,7 @@ from .device import check_device
 from .factory import FactoryMethods
 from .inplace import InPlaceMethods
 from .movement import MovementMethods
-from .methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
+from .methods import BitwiseMethods, MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
 from .printing import format_values
 
 _CPU = dtypes.device("cpu")
@@ -53,7 +53,7 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods,
-             FactoryMethods, MovementMethods):
+             FactoryMethods, MovementMethods, BitwiseMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -315,29 +315,6 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     __hash__ = object.__hash__  # (defining __eq__ would otherwise make tensors unhashable)
 
-    # bitwise (logical on bool): integer and bool tensors only, no gradient
-    def _bitwise(self, ufunc, other, name):
-        b = other.array if isinstance(other, Tensor) else other
-        for v in (self.array,) if b is None else (self.array, b):
-            if isinstance(v, builtins.float) or np.asarray(v).dtype.kind not in "biu":
-                kind = "Float" if isinstance(v, builtins.float) else str(np.asarray(v).dtype)
-                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\': bitwise ops take '
-                                          f"integer or bool tensors (for a logical op on floats compare "
-                                          f"first, e.g. (x > 0) & (y > 0))")
-        return _wrap(ufunc(self.array, b) if b is not None else ufunc(self.array))
-
-    def bitwise_and(self, other): return self._bitwise(np.bitwise_and, other, "bitwise_and")
-    def bitwise_or(self, other): return self._bitwise(np.bitwise_or, other, "bitwise_or")
-    def bitwise_xor(self, other): return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
-    def bitwise_not(self): return self._bitwise(np.invert, None, "bitwise_not")
-    __and__ = __rand__ = bitwise_and
-    __or__ = __ror__ = bitwise_or
-    __xor__ = __rxor__ = bitwise_xor
-
-    def __invert__(self):
-        if self.array.dtype.kind not in "biu":
-            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return self.bitwise_not()
 
 
     # -- element-wise math ----------------------------------------------------------------
