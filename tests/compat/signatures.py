@@ -111,6 +111,8 @@ CORRECTED = {
     ("Tensor", "div_"): "div_(other, *, rounding_mode=None)",
     ("Tensor", "matmul"): "matmul(other)",
     ("Tensor", "remainder"): "remainder(other)", ("Tensor", "fmod"): "fmod(other)",
+    ("Tensor", "bitwise_and"): "bitwise_and(other)", ("Tensor", "bitwise_or"): "bitwise_or(other)",
+    ("Tensor", "bitwise_xor"): "bitwise_xor(other)",
 }
 
 

@@ -211,7 +211,7 @@ def _update_counts(rec):
 # -- convolution layers ---------------------------------------------------------------------------
 #: Ops that may sit between a convolution and its activation (the activation is looked for
 #: through them, e.g. conv → batch norm → relu).
-_BETWEEN = ("BatchNorm", "Add", "Dropout")
+_BETWEEN = ("BatchNorm", "GroupNorm", "Add", "Dropout")
 
 
 def conv_layers(rec) -> list:

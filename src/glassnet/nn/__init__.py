@@ -16,7 +16,9 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
 from .module import Module, Parameter
 from .parameter import UninitializedBuffer, UninitializedParameter
 from .parallel import DataParallel
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .fold import Fold, Unfold
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
 from .pooling import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
                       Upsample)
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
@@ -31,7 +33,8 @@ __all__ = ["Module", "Parameter", "UninitializedParameter", "UninitializedBuffer
            "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax", "GELU",
            "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "SmoothL1Loss",
            "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "MarginRankingLoss",
-           "TripletMarginLoss", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "DataParallel",
+           "TripletMarginLoss", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "GroupNorm",
+           "InstanceNorm1d", "InstanceNorm2d", "PixelShuffle", "PixelUnshuffle", "Unfold", "Fold", "DataParallel",
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "Upsample", "functional", "init", "utils",

@@ -1,5 +1,6 @@
 """``glassnet.nn.functional`` (``F``): activations, ``linear``, ``dropout``, ``embedding``,
-``one_hot``, the norms and (from ``loss_functions.py``) the losses, as plain functions with torch's
+``one_hot``, the norms and (from ``loss_functions.py``, ``conv.py``, ``pooling.py``,
+``pixelshuffle.py``, ``fold.py``) the losses and the layers' functions, as plain functions with torch's
 names, arguments and defaults.
 
 Activations, ``linear``, ``gelu`` and ``embedding`` call the primitives in ``glassnet/ops/``; the
@@ -8,6 +9,7 @@ checked here, at the edge.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -15,28 +17,31 @@ import numpy as np
 from .. import random as _random
 from ..ops.elementwise import Gelu, Mish, Silu
 from ..ops.linalg import Linear
-from ..ops.normalization import LayerNorm
+from ..ops.normalization import GroupNorm, LayerNorm
 from ..ops.shape import Embedding
 from ..tensors.creation import from_numpy
 from ..tensors.tensor import Tensor, _wrap
 from ._validation import _check_tensors
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: F401
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .fold import fold, unfold  # noqa: F401
 from .loss_functions import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                              cosine_embedding_loss, cross_entropy, huber_loss, kl_div, l1_loss,
                              margin_ranking_loss, mse_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
                              triplet_margin_loss)
+from .pixelshuffle import pixel_shuffle, pixel_unshuffle  # noqa: F401
 from .pooling import (adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool1d, avg_pool2d, interpolate,  # noqa: F401
                       max_pool1d, max_pool2d, pad, upsample)
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "mish", "scaled_dot_product_attention", "multi_head_attention_forward", "softmax", "log_softmax", "linear",
            "dropout", "dropout2d", "mse_loss", "l1_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "embedding", "one_hot",
-           "layer_norm", "batch_norm", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss",
+           "layer_norm", "batch_norm", "group_norm", "instance_norm", "smooth_l1_loss", "huber_loss", "kl_div", "poisson_nll_loss",
            "cosine_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
            "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d",
-           "adaptive_max_pool2d", "pad", "interpolate", "upsample"]
+           "adaptive_max_pool2d", "pad", "interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle",
+           "unfold", "fold"]
 
 
 # -- activations ---------------------------------------------------------------------------
@@ -398,3 +403,88 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
         scale = scale * weight.reshape(view)
     out = centred * scale
     return out + bias.reshape(view) if bias is not None else out
+
+
+def _norm_affine(fn: str, input: Tensor, weight, bias) -> None:
+    """γ and β of a per-channel norm: C values each, of the input's floating dtype."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"{fn}: the input must be floating point, got {input.dtype}; "
+                                  f"convert it with .float()")
+    channels = input.shape[1]
+    for name, value in (("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        if value.numel() != channels:
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels "
+                               f"in input, but got {name} of shape {list(value.shape)} and input of "
+                               f"shape {list(input.shape)}")
+        if value.dtype != input.dtype:
+            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{input.dtype} (the input's), got {name} of {value.dtype}; convert one "
+                               f"of them, e.g. model.to(x.dtype)")
+
+
+def _group_norm(input: Tensor, groups: int, weight, bias, eps: float) -> Tensor:
+    """The ``GroupNorm`` primitive, with a shift alone added after it."""
+    if weight is None and bias is not None:
+        return GroupNorm.apply(input, groups=groups, eps=eps) + bias.reshape((-1,) + (1,) * (input.dim() - 2))
+    affine = [t for t in (weight, bias) if t is not None]
+    return GroupNorm.apply(input, *affine, groups=groups, eps=eps)
+
+
+def group_norm(input: Tensor, num_groups: int, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's group of C/G channels (dimension 1 of an (N, C, *) input) over those
+    channels and all positions, then scale and shift per channel.
+
+        y = (x − E[x]) / √(Var[x] + ε) · γ[c] + β[c]    (E, Var over one sample's group; Var biased)
+
+    One node (``ops/normalization.py``: ``GroupNorm``, torch's ``NativeGroupNormBackward0``) with a
+    closed-form backward.
+    """
+    _check_tensors("group_norm", input=input)
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    n, channels = input.shape[:2]
+    size = [n * channels // num_groups, num_groups] + list(input.shape[2:])
+    if math.prod(size) // num_groups == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+    if channels % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
+                           f"input of shape {list(input.shape)} and num_groups={num_groups}")
+    _norm_affine("group_norm", input, weight, bias)
+    return _group_norm(input, num_groups, weight, bias, eps)
+
+
+def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each sample's channel (dimension 1 of an (N, C, *) input) over its positions, then
+    scale and shift per channel (style transfer, CycleGAN):
+
+        use_input_stats: y = (x − mean_{n,c}) / √(var_{n,c} + ε) · γ + β, and (when given) the
+                         running statistics move by the batch's mean of the per-sample statistics:
+                         r ← (1 − momentum)·r + momentum·mean_n(stat_{n,c}) (the variance unbiased,
+                         var·m/(m − 1) for m positions)
+        otherwise:       y = (x − running_mean) / √(running_var + ε) · γ + β  (``F.batch_norm``'s eval)
+
+    The normalisation is the group norm with one channel per group (one node, ``GroupNorm``).
+    """
+    _check_tensors("instance_norm", input=input)
+    if use_input_stats and math.prod(input.shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {input.shape}")
+    channels = input.shape[1]
+    for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if value is not None and value.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {value.numel()}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats "
+                               "is false")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    _norm_affine("instance_norm", input, weight, bias)
+    if running_mean is not None or running_var is not None:
+        x = input.detach().reshape(input.shape[0], channels, -1)
+        if running_mean is not None:
+            running_mean.mul_(1 - momentum).add_(x.mean(-1).mean(0) * momentum)
+        if running_var is not None:
+            running_var.mul_(1 - momentum).add_(x.var(-1).mean(0) * momentum)
+    return _group_norm(input, channels, weight, bias, eps)

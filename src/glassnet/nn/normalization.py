@@ -1,13 +1,15 @@
-"""``LayerNorm``, ``BatchNorm1d`` and ``BatchNorm2d`` (torch's arguments, parameter names, buffers
-and reprs)."""
+"""``LayerNorm``, ``BatchNorm1d``, ``BatchNorm2d``, ``GroupNorm``, ``InstanceNorm1d`` and
+``InstanceNorm2d`` (torch's arguments, parameter names, buffers and reprs)."""
 from __future__ import annotations
+
+import warnings
 
 from ..tensors.creation import ones, tensor, zeros
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
-__all__ = ["LayerNorm", "BatchNorm1d", "BatchNorm2d"]
+__all__ = ["LayerNorm", "BatchNorm1d", "BatchNorm2d", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d"]
 
 
 def _affine(module, shape, affine: bool, bias: bool, dtype, device) -> None:
@@ -144,3 +146,110 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input) -> None:
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class GroupNorm(Module):
+    """Split the ``num_channels`` channels into ``num_groups`` groups and normalise each sample's
+    group over its channels and positions, then scale and shift per channel (``F.group_norm``):
+
+        y = (x − E[x]) / √(Var[x] + ε) · γ + β    (E, Var over one sample's group; Var biased)
+
+    The same in training and evaluation (no running statistics).  ``num_groups=1`` normalises
+    each sample over everything (a layer norm with per-channel γ, β); ``num_groups=num_channels``
+    is an instance norm.
+
+    Attributes
+    ----------
+    weight, bias : Parameter, shape (num_channels,)   γ = 1, β = 0 (when ``affine``)
+
+    Examples
+    --------
+    >>> gn = nn.GroupNorm(2, 8)
+    >>> gn(glassnet.randn(4, 8, 5, 5)).shape
+    glassnet.Size([4, 8, 5, 5])
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device=None, dtype=None, *, bias: bool = True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        _affine(self, num_channels, affine, bias, dtype, device)
+
+    def reset_parameters(self) -> None:
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """What ``InstanceNorm1d`` and ``InstanceNorm2d`` share (torch's ``_InstanceNorm``): normalise
+    each sample's channel over its positions (``F.instance_norm``).  The arguments, parameters,
+    buffers and repr are batch norm's (torch's ``_NormBase``, here ``_BatchNorm``), with other
+    defaults: ``affine=False`` and ``track_running_stats=False``.  With running statistics,
+    training moves them (by the mean over the batch of each sample's statistics; the
+    ``num_batches_tracked`` counter stays, as in torch) and ``eval()`` normalises with them.
+    An input without the batch dimension is one sample.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum=0.1, affine: bool = False,
+                 track_running_stats: bool = False, device=None, dtype=None, *, bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    _no_batch_dim = 0
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        feature_dim = input.dim() - self._no_batch_dim
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                                 f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You can "
+                          f"silence this warning by not passing in num_features, which is not used "
+                          f"because affine=False", stacklevel=2)
+        unbatched = input.dim() == self._no_batch_dim
+        out = F.instance_norm(input.unsqueeze(0) if unbatched else input, self.running_mean,
+                              self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats,
+                              self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) inputs (or one (C, L) sample): each sample's channel
+    normalised over its L positions (style transfer, CycleGAN); see ``_InstanceNorm``."""
+
+    _no_batch_dim = 2
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) inputs (or one (C, H, W) sample): each sample's
+    channel normalised over its H·W positions; see ``_InstanceNorm``.
+
+    Examples
+    --------
+    >>> inorm = nn.InstanceNorm2d(3)
+    >>> inorm(glassnet.randn(2, 3, 8, 8)).shape
+    glassnet.Size([2, 3, 8, 8])
+    """
+
+    _no_batch_dim = 3
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() not in (3, 4):
+            raise ValueError(f"expected 3D or 4D input (got {input.dim()}D input)")

@@ -88,3 +88,67 @@ class LayerNorm(Function):
         if len(self.inputs) == 3:
             grads.append(g2.sum(0).reshape(w.shape) if self.needs_grad(2) else None)
         return tuple(grads)
+
+class GroupNorm(Function):
+    """y[n, c] = x̂[n, c]·γ[c] + β[c], with x̂ normalised over each sample's group of C/G channels
+    and all their positions (torch's ``native_group_norm``): the input (N, C, *) seen as N·G rows
+    of (C/G)·∏* values, each row's μ and r = 1/√(σ² + ε) (σ² biased), x̂ = (x − μ)·r.
+
+    Backward, the layer norm's per row with the per-channel scale folded in (ĝ = ∂L/∂y·γ[c]):
+    ∂L/∂x = r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)),  ∂L/∂γ[c] = Σ_{n, positions} ∂L/∂y·x̂,
+    ∂L/∂β[c] = Σ_{n, positions} ∂L/∂y.  (``apply(x)``, ``apply(x, γ)`` or ``apply(x, γ, β)``;
+    ``groups=C`` is the instance norm.)
+    """
+
+    __slots__ = ("xhat", "r", "weight", "groups", "eps")
+    saves_inputs = True
+
+    def name(self) -> str:
+        return "NativeGroupNormBackward0"
+
+    def forward(self, x, weight=None, bias=None, groups=1, eps=1e-5):
+        n, c = x.shape[:2]
+        x2 = x.reshape(n * groups, -1)
+        xhat = x2 - row_means(x2)
+        r = 1 / np.sqrt(row_means(xhat * xhat) + eps)
+        xhat *= r
+        self.xhat, self.r, self.weight, self.groups, self.eps = xhat, r, weight, groups, eps
+        out = xhat.reshape(n, c, -1)
+        if weight is not None:
+            out = out * weight[:, None]
+        if bias is not None:
+            out = out + bias[:, None]
+        return out.reshape(x.shape)
+
+    def backward(self, g):
+        xhat, w = self.xhat, self.weight
+        g3 = g.reshape(g.shape[0], g.shape[1], -1)
+        gx = None
+        if self.needs_grad(0):
+            ghat = (g3 if w is None else g3 * w[:, None]).reshape(xhat.shape)
+            gx = ghat - row_means(ghat) - xhat * row_means(ghat * xhat)
+            gx *= self.r
+            gx = gx.reshape(g.shape)
+        grads = [gx]
+        if w is not None:
+            grads.append((g3 * xhat.reshape(g3.shape)).sum(axis=(0, 2)) if self.needs_grad(1) else None)
+        if len(self.inputs) == 3:
+            grads.append(g3.sum(axis=(0, 2)) if self.needs_grad(2) else None)
+        return tuple(grads)
+
+    def backward_graph(self, g):
+        x, w = self.inputs[0], (self.inputs[1] if len(self.inputs) > 1 else None)
+        n, c = x.shape[:2]
+        x2 = x.reshape(n * self.groups, -1)
+        centred = x2 - x2.mean(-1, keepdim=True)
+        r = ((centred * centred).mean(-1, keepdim=True) + self.eps).rsqrt()
+        xhat = centred * r
+        g3 = g.reshape(n, c, -1)
+        ghat = (g3 if w is None else g3 * w.reshape(-1, 1)).reshape(n * self.groups, -1)
+        gx = (ghat - ghat.mean(-1, keepdim=True) - xhat * (ghat * xhat).mean(-1, keepdim=True)) * r
+        grads = [gx.reshape(x.shape)]
+        if w is not None:
+            grads.append((g3 * xhat.reshape(n, c, -1)).sum((0, 2)))
+        if len(self.inputs) == 3:
+            grads.append(g3.sum((0, 2)))
+        return tuple(grads)

@@ -21,7 +21,13 @@ METHODS = ("exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "relu", 
            "unflatten", "log2", "log10", "exp2", "expm1", "tril", "triu",
            "repeat_interleave", "index_select", "scatter", "scatter_add", "roll", "flip",
            "fliplr", "flipud", "histc", "histogram", "nonzero", "argwhere", "index_fill", "index_add",
-           "masked_scatter", "asin", "arcsin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge")
+           "masked_scatter", "asin", "arcsin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "cross")
+#: ... and the in-place ones torch also offers as functions (``torch.sin_(x)`` is ``x.sin_()``)
+METHODS += ("abs_", "asin_", "arcsin_", "ceil_", "clamp_", "clamp_min_", "clamp_max_", "clip_", "cos_",
+            "cosh_", "exp_", "exp2_", "expm1_", "fill_", "floor_", "log_", "log10_", "log1p_", "log2_",
+            "neg_", "reciprocal_", "relu_", "round_", "rsqrt_", "sigmoid_", "sin_", "sinh_", "sqrt_",
+            "square_", "tanh_", "trunc_", "zero_", "detach_")
 
 #: The function forms that take torch's ``out=`` (the result written into a given tensor).
 WITH_OUT = {"asin", "sinh", "cosh", "eq", "ne", "lt", "le", "gt", "ge", "exp", "log", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos", "sigmoid", "tanh", "sum", "mean",

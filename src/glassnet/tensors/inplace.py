@@ -12,6 +12,9 @@ from .movement import _write_back, in_graph, rebase, stand_in, write_in_graph
 from ..random import default_generator
 
 
+#: in-place unary ops whose result is floating point: an integer tensor cannot hold it (torch raises)
+_FLOAT_RESULT = {"exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "asin", "sinh", "cosh", "exp2",
+                 "expm1", "log1p", "log2", "log10", "rsqrt", "reciprocal"}
 _UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
 
 
@@ -102,6 +105,10 @@ class InPlaceMethods:
     def clamp_max_(self, max): return self.clamp_(max=max)  # noqa: A002
 
     def _unary_(self, name: str, *args):
+        if name in _FLOAT_RESULT and self.array.dtype.kind in "biu":
+            raise RuntimeError(f"{name}_: result type Float can't be cast to the desired output type "
+                               f"{self.dtype}; compute it out of place (x.{name}()) or convert first "
+                               f"(x = x.float())")
         return _write_back(self, name + "_", lambda old: getattr(old, name)(*args))
 
     def exp_(self): return self._unary_("exp")
@@ -112,6 +119,26 @@ class InPlaceMethods:
     def relu_(self): return self._unary_("relu")
     def sigmoid_(self): return self._unary_("sigmoid")
     def tanh_(self): return self._unary_("tanh")
+    def sin_(self): return self._unary_("sin")
+    def cos_(self): return self._unary_("cos")
+    def asin_(self): return self._unary_("asin")
+    def arcsin_(self): return self._unary_("asin")
+    def sinh_(self): return self._unary_("sinh")
+    def cosh_(self): return self._unary_("cosh")
+    def exp2_(self): return self._unary_("exp2")
+    def expm1_(self): return self._unary_("expm1")
+    def log1p_(self): return self._unary_("log1p")
+    def log2_(self): return self._unary_("log2")
+    def log10_(self): return self._unary_("log10")
+    def rsqrt_(self): return self._unary_("rsqrt")
+    def reciprocal_(self): return self._unary_("reciprocal")
+    def square_(self): return self._unary_("square")
+    def floor_(self): return self._unary_("floor")
+    def ceil_(self): return self._unary_("ceil")
+    def trunc_(self): return self._unary_("trunc")
+    def sign_(self): return self._unary_("sign")
+    def round_(self, decimals: int = 0): return self._unary_("round", decimals)
+    def clip_(self, min=None, max=None): return self.clamp_(min, max)  # noqa: A002
     def pow_(self, exponent): return _write_back(self, "pow_", lambda old: old.pow(exponent), exponent)
 
     def masked_fill_(self, mask, value):

@@ -159,6 +159,34 @@ class ReductionMethods:
         return R.LogSoftmax.apply(_cast(self, dtype), dim=dim)
 
 
+class BitwiseMethods:
+    """The bitwise family (logical on bool): integer and bool tensors only, no gradient."""
+    __slots__ = ()
+
+    def _bitwise(self, ufunc, other, name):
+        b = other.array if isinstance(other, TensorBase) else other
+        for v in (self.array,) if b is None else (self.array, b):
+            if isinstance(v, builtins.float) or np.asarray(v).dtype.kind not in "biu":
+                kind = "Float" if isinstance(v, builtins.float) else str(np.asarray(v).dtype)
+                raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\': bitwise ops take '
+                                          f"integer or bool tensors (for a logical op on floats compare "
+                                          f"first, e.g. (x > 0) & (y > 0))")
+        return self._from_array(np.asarray(ufunc(self.array, b) if b is not None else ufunc(self.array)))
+
+    def bitwise_and(self, other): return self._bitwise(np.bitwise_and, other, "bitwise_and")
+    def bitwise_or(self, other): return self._bitwise(np.bitwise_or, other, "bitwise_or")
+    def bitwise_xor(self, other): return self._bitwise(np.bitwise_xor, other, "bitwise_xor")
+    def bitwise_not(self): return self._bitwise(np.invert, None, "bitwise_not")
+    __and__ = __rand__ = bitwise_and
+    __or__ = __ror__ = bitwise_or
+    __xor__ = __rxor__ = bitwise_xor
+
+    def __invert__(self):
+        if self.array.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return self.bitwise_not()
+
+
 def _infer_shape(shape: tuple, numel: int) -> tuple:
     """``shape`` with its one −1 filled in; torch's error when it cannot hold ``numel`` values."""
     known = int(np.prod([n for n in shape if n != -1]))

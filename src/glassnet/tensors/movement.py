@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import gc
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -408,6 +409,33 @@ class MovementMethods:
         return self.flip(0)
 
     # -- histograms (counts: no gradient) ---------------------------------------------------------
+    def cross(self, other, dim=None):
+        """The cross product of 3-vectors along ``dim`` (other dimensions broadcast):
+        c_i = a_{i+1}·b_{i+2} − a_{i+2}·b_{i+1} (indices mod 3), i.e. (a₁b₂ − a₂b₁, a₂b₀ − a₀b₂,
+        a₀b₁ − a₁b₀), written as two rolls and a product so its gradient is the ops'.  Without
+        ``dim``, the first dimension of size 3 (torch's deprecated default; it warns)."""
+        if self.ndim != other.ndim:
+            raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+        _same_dtype(self, other)
+        if dim is None:
+            warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+                          "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
+                          "dim will change to agree with that of linalg.cross in a future release.",
+                          UserWarning, stacklevel=2)
+            dim = next((i for i, (m, n) in enumerate(zip(self.shape, other.shape)) if m == n == 3), None)
+            if dim is None:
+                raise RuntimeError(f"no dimension of size 3 in input: give dim (shapes {list(self.shape)} "
+                                   f"and {list(other.shape)})")
+        d = _dim(dim, self.ndim)
+        for i, (m, n) in enumerate(zip(self.shape, other.shape)):
+            if m != n and 1 not in (m, n):
+                raise RuntimeError(f"The size of tensor a ({m}) must match the size of tensor b ({n}) at "
+                                   f"non-singleton dimension {i}")
+        if self.shape[d] != 3 or other.shape[d] != 3:
+            raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                               f"{self.shape[d]} and {other.shape[d]}")
+        return self.roll(-1, d) * other.roll(-2, d) - self.roll(-2, d) * other.roll(-1, d)
+
     def histc(self, bins: int = 100, min=0, max=0):  # noqa: A002 - torch's names
         """Counts of the elements in ``bins`` equal-width bins over [min, max] (the data's range
         when min = max = 0; ±1 around a single value); elements outside are ignored, the last

@@ -24,7 +24,7 @@ from .device import check_device
 from .factory import FactoryMethods
 from .inplace import InPlaceMethods
 from .movement import MovementMethods
-from .methods import MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
+from .methods import BitwiseMethods, MaxResult, MinResult, ReductionMethods, ShapeMethods  # noqa: F401 - re-exported
 from .printing import format_values
 
 _CPU = dtypes.device("cpu")
@@ -53,7 +53,7 @@ def _wrap(array, requires_grad: bool = False) -> "Tensor":
 
 
 class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, ShapeMethods,
-             FactoryMethods, MovementMethods):
+             FactoryMethods, MovementMethods, BitwiseMethods):
     """A multi-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -315,9 +315,6 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
     __hash__ = object.__hash__  # (defining __eq__ would otherwise make tensors unhashable)
 
-    def __and__(self, other): return self._compare(np.logical_and, other)
-    def __or__(self, other): return self._compare(np.logical_or, other)
-    def __invert__(self): return _wrap(np.logical_not(self.array))
 
 
     # -- element-wise math ----------------------------------------------------------------
