@@ -246,7 +246,12 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
     out = []
     measured = run.measured()
     manual = all(s.optimizer in ("", "manual update") for s in run.steps)
-    for name in run.param_order or (list(measured[0].params) if measured else []):
+    order = run.param_order or (list(measured[0].params) if measured else [])
+    if not manual:   # backward() calls before the first step() (a GAN's D on real, then on fake)
+        measured = [s for s in measured if s.optimizer not in ("", "manual update")]
+        order = list(dict.fromkeys([n for n in order if any(n in s.params for s in measured)] +
+                                   [n for s in measured for n in s.params]))
+    for name in order:
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats or not stats[0].in_optimizer:
             continue
