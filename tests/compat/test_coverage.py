@@ -7,7 +7,7 @@ from pathlib import Path
 from .coverage_names import READ, all_names, coverage, program_names, status
 
 #: the figure when this test was last raised; a change that loses names fails here
-FLOOR = 0.962
+FLOOR = 0.963
 DOC = Path(__file__).resolve().parents[2] / "docs" / "torch-compatibility.md"
 
 
