@@ -303,3 +303,30 @@ def test_inference_mode_builds_no_graph_like_torch():
         out, enabled = called(w)
         assert not out.requires_grad and not enabled and not bare(w).requires_grad
         assert lib.is_grad_enabled()
+
+
+@pytest.mark.parametrize("make", [
+    lambda w: w.reshape(-1), lambda w: w.view(3, 2), lambda w: w.flatten(),
+    lambda w: w.t().reshape(-1), lambda w: w.t().flatten(), lambda w: w.t().contiguous().view(-1),
+    lambda w: (w * 1).unflatten(1, (3, 1)), lambda w: w.sum().reshape(1), lambda w: w[:, :2].reshape(-1),
+    lambda w: w.unsqueeze(0).transpose(0, 2).reshape(3, 2), lambda w: w.unsqueeze(0).transpose(0, 2).view(3, 2),
+    lambda w: w.t(), lambda w: w.transpose(0, 1), lambda w: w.permute(1, 0), lambda w: w.mT, lambda w: w.T,
+], ids=["reshape", "view", "flatten", "t-reshape", "t-flatten", "contiguous-view", "unflatten",
+        "0d-reshape", "slice-reshape", "alias-reshape", "alias-view", "t", "transpose", "permute", "mT", "T"])
+def test_shape_nodes_are_named_as_torch_names_them(make):
+    """A reshape that shares the input's memory is torch's ViewBackward0 (ReshapeAliasBackward0 when the
+    input is not contiguous), one whose strides force a copy is UnsafeViewBackward0; t, transpose
+    and permute are three names (as printed in a repr: d2l prints `gamma.reshape((-1,))`)."""
+    torch = pytest.importorskip("torch")
+    theirs = make(torch.ones(2, 3, requires_grad=True)).grad_fn
+    ours = make(glassnet.ones(2, 3, requires_grad=True)).grad_fn
+    assert ours.name() == type(theirs).__name__
+
+
+def test_t_of_a_3d_tensor_raises_as_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as theirs:
+        torch.ones(2, 3, 4).t()
+    with pytest.raises(RuntimeError) as ours:
+        glassnet.ones(2, 3, 4).t()
+    assert str(ours.value) == str(theirs.value)

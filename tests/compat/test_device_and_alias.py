@@ -87,3 +87,11 @@ def test_torch_utils_data_submodule_paths():
     from glassnet.utils.data.dataset import Dataset, TensorDataset
     assert DataLoader is glassnet.utils.data.DataLoader and Dataset is glassnet.utils.data.Dataset
     assert TensorDataset is glassnet.utils.data.TensorDataset
+
+
+def test_data_parallel_function_raises_as_a_cpu_only_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="device type could not be determined"):
+        torch.nn.parallel.data_parallel(torch.nn.Linear(2, 1), torch.ones(3, 2))
+    with pytest.raises(RuntimeError, match="device type could not be determined"):
+        glassnet.nn.parallel.data_parallel(glassnet.nn.Linear(2, 1), glassnet.ones(3, 2))

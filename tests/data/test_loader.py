@@ -251,3 +251,61 @@ def test_epoch_orders_are_the_data_loaders_shuffled_order():
 def test_batches_cut_an_order_into_consecutive_slices_the_last_short():
     assert [b.tolist() for b in batches(np.array([4, 0, 3, 1, 2]), 2)] == [[4, 0], [3, 1], [2]]
     assert batches(np.arange(0), 3) == []
+
+
+# -- IterableDataset: a stream batched in the order it yields, as torch -------------------------
+
+def _stream_pair():
+    import torch
+
+    def make(base, tensor_of):
+        class Stream(base):
+            def __init__(self, n):
+                self.n = n
+
+            def __iter__(self):
+                return iter((tensor_of([float(i), 2.0 * i]), i % 3) for i in range(self.n))
+        return Stream
+    return make(torch.utils.data.IterableDataset, torch.tensor), \
+        make(glassnet.utils.data.IterableDataset, glassnet.tensor)
+
+
+@pytest.mark.parametrize("batch_size,drop_last", [(1, False), (3, False), (3, True), (7, False), (10, True)])
+def test_iterable_dataset_batches_as_torch(batch_size, drop_last):
+    import torch
+    TorchStream, GlassStream = _stream_pair()
+    theirs = list(torch.utils.data.DataLoader(TorchStream(7), batch_size=batch_size, drop_last=drop_last))
+    ours = list(glassnet.utils.data.DataLoader(GlassStream(7), batch_size=batch_size, drop_last=drop_last))
+    assert len(ours) == len(theirs)
+    for (tx, ty), (gx, gy) in zip(theirs, ours):
+        np.testing.assert_array_equal(gx.numpy(), tx.numpy())
+        np.testing.assert_array_equal(gy.numpy(), ty.numpy())
+        assert str(gy.dtype).split(".")[-1] == str(ty.dtype).split(".")[-1]
+
+
+def test_iterable_dataset_refuses_shuffle_and_samplers_and_has_no_len_as_torch():
+    import torch
+    TorchStream, GlassStream = _stream_pair()
+    for options in ({"shuffle": True}, {"sampler": [0, 1]}, {"batch_sampler": [[0, 1]]}):
+        with pytest.raises(ValueError) as theirs:
+            torch.utils.data.DataLoader(TorchStream(4), **options)
+        with pytest.raises(ValueError) as ours:
+            glassnet.utils.data.DataLoader(GlassStream(4), **options)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(TypeError):
+        len(torch.utils.data.DataLoader(TorchStream(4), batch_size=2))
+    with pytest.raises(TypeError):
+        len(glassnet.utils.data.DataLoader(GlassStream(4), batch_size=2))
+    import glassnet.utils.data.dataset as torch_path
+    assert torch_path.IterableDataset is glassnet.utils.data.IterableDataset
+
+
+def test_iterable_dataset_with_a_length_gives_the_loader_a_length():
+    class Sized(glassnet.utils.data.IterableDataset):
+        def __iter__(self):
+            return iter(range(5))
+
+        def __len__(self):
+            return 5
+    loader = glassnet.utils.data.DataLoader(Sized(), batch_size=2)
+    assert len(loader) == 3 and [b.tolist() for b in loader] == [[0, 1], [2, 3], [4]]

@@ -7,10 +7,10 @@ Data sets and CSV files come as tensors, or as NumPy arrays (``datasets.load_arr
 loader's order (``loader.epoch_orders``, ``loader.batches``), as ``glassnet train`` and the
 playground do."""
 from . import datasets
-from .loader import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from .loader import DataLoader, Dataset, IterableDataset, Subset, TensorDataset, default_collate, random_split
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
                        WeightedRandomSampler)
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
            "datasets", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
            "WeightedRandomSampler", "BatchSampler"]

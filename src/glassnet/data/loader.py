@@ -25,7 +25,7 @@ from .samplers import BatchSampler
 from ..random import Generator, default_generator
 from ..tensors.tensor import Tensor, tensor
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "DataLoader", "random_split", "default_collate",
            "epoch_orders", "batches"]
 
 
@@ -53,6 +53,25 @@ class Dataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__() returning the number "
                                   f"of samples")
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: subclasses define ``__iter__()`` yielding one sample at a time (a file
+    read line by line, a generator), and may define ``__len__``.  A ``DataLoader`` groups the
+    samples it yields into batches in the order they come; it takes no ``shuffle``, ``sampler``
+    or ``batch_sampler`` (as in torch: a stream has no indices to draw).
+
+    Examples
+    --------
+    >>> class Counting(IterableDataset):
+    ...     def __iter__(self):
+    ...         return iter(glassnet.tensor([float(i)]) for i in range(5))
+    """
+
+    __len__ = None   # no length unless a subclass gives one: len() raises TypeError, as in torch
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__() yielding the samples")
 
 
 class TensorDataset(Dataset):
@@ -281,6 +300,11 @@ class DataLoader:
             if value is not None:
                 raise NotImplementedError(f"DataLoader({name}=...) is not supported by glassnet: it loads "
                                           f"in the main process; leave {name} out")
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value!r}")
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
@@ -325,6 +349,9 @@ class DataLoader:
         return np.arange(n)
 
     def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            yield from self._iter_stream()
+            return
         if self.sampler is not None or self.batch_sampler is not None:
             yield from self._iter_sampled()
             return
@@ -338,6 +365,17 @@ class DataLoader:
             else:
                 yield self.collate_fn([self.dataset[int(i)] for i in batch])
 
+
+    def _iter_stream(self):
+        """Batches of an IterableDataset: its samples in the order it yields them."""
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield self.collate_fn(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield self.collate_fn(batch)
 
     def _iter_sampled(self):
         """Batches from a sampler or a batch sampler, drawn lazily (a sampler may be endless)."""

@@ -156,9 +156,15 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     n = 2 if c.kind in BCE else (ce_classes(c) or 2)
     if c.kind == "nll_loss" and c.input_from != "log_softmax":
         return []
+    target = c.stats.get("target") or {}
+    if c.kind in BCE and target.get("float") and not target.get("integer"):
+        return []   # soft targets (pixel intensities of a VAE or autoencoder): no classes, no ln 2
     expected, value = math.log(n), c.stats["value"]
     out = []
-    rel = abs(value - expected) / expected
+    # reduction='sum' adds the per-element losses: judge the mean over the batch or the elements
+    shape = tuple(target.get("shape") or ())
+    sizes = {1, shape[0] if shape else 1, int(np.prod(shape)) if shape else 1}
+    rel = min(abs(value / k - expected) / expected for k in sizes if k > 0)
     if math.isfinite(value) and rel > th.initial_loss_rel:
         out.append(Finding(
             "initial-loss", "warning",

@@ -250,7 +250,12 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
     # layer feeding a batch norm, whose mean subtraction cancels it): lr × it moves nothing.
     noise = 1e-6 * max((p.grad_norm or 0.0 for s in measured for p in s.params.values()
                         if p.grad_norm is not None and math.isfinite(p.grad_norm)), default=0.0)
-    for name in run.param_order or (list(measured[0].params) if measured else []):
+    order = run.param_order or (list(measured[0].params) if measured else [])
+    if not manual:   # backward() calls before the first step() (a GAN's D on real, then on fake)
+        measured = [s for s in measured if s.optimizer not in ("", "manual update")]
+        order = list(dict.fromkeys([n for n in order if any(n in s.params for s in measured)] +
+                                   [n for s in measured for n in s.params]))
+    for name in order:
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats or not stats[0].in_optimizer:
             continue

@@ -68,6 +68,7 @@ class GlassnetObserver:
         self._stack, self._recent, self._undo = [], {}, []
         self._last_event, self._last_layer, self._before = None, None, None
         self._manual, self._grads_pending, self._leaf_names = None, False, {}
+        self._stepped, self._suspects = None, {}   # the optimizer that stepped last; id → (name, p)
         self.source = source
 
     # -- install / remove -----------------------------------------------------------------------
@@ -108,7 +109,10 @@ class GlassnetObserver:
 
     def _pre(self, module, args):
         cls = type(module).__name__
-        kind = _LOSS_MODULES.get(cls) or _MODULES.get(cls, "other")
+        # glassnet's own layers by name; a program's class that happens to share one (the char-RNN
+        # tutorial's `class RNN(nn.Module)`, no batch_first) is the program's, not nn.RNN
+        ours = type(module).__module__.startswith("glassnet.")
+        kind = (_LOSS_MODULES.get(cls) or _MODULES.get(cls, "other")) if ours else "other"
         self._stack.append((module, kind, self._name(module)))
 
     def _post(self, module, args, output):
@@ -262,7 +266,8 @@ class GlassnetObserver:
             call.stats["input_range"] = (float(xa.min()), float(xa.max())) if xa.size else None
             if call.kind in ("cross_entropy", "nll_loss") and call.step < INPUT_STEPS \
                     and call.grad_enabled:
-                call.stats["token_vocab"] = token_vocabulary(_GRAPH, x)   # a language model's logits?
+                call.stats["token_vocab"] = token_vocabulary(   # a language model's logits?
+                    _GRAPH, x, classes=xa.shape[1] if xa.ndim >= 2 else None)
         if target is not None:
             ta = _array(target)
             call.stats["target"] = summarize_target(ta)
@@ -270,7 +275,7 @@ class GlassnetObserver:
                 self.batches.setdefault(call.step, {}).setdefault("target", ta.copy())
         y = _array(out)
         if y.size == 1:
-            call.stats["value"] = float(y)
+            call.stats["value"] = float(np.reshape(y, ()))     # a (1,)-shaped loss too (NumPy 2)
             call.finite = math.isfinite(call.stats["value"])
 
     # -- steps ----------------------------------------------------------------------------------
@@ -281,15 +286,19 @@ class GlassnetObserver:
                 self._close_manual()
                 self._finish_step()
             self._begin_manual(tensor)
-        if self._last_event == "step" and self.optimizers:
-            stale = [(name, p) for name, p, in_opt in self._entries(self.optimizers[-1])
-                     if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
-            if stale:  # only those this backward adds to (another model's optimizer may be the last)
-                reached = {id(t) for t in _leaves(tensor)}
-                self.current.stale_grads.extend(name for name, p in stale if id(p) in reached)
+        # a gradient held over a step() is a suspect until it is reset (zero_grad, grad = None) or
+        # its own optimizer steps with it (then it is stale: see _step_pre); a GAN's generator
+        # backward through the discriminator, zeroed before the discriminator's next step, is not
+        for key, (name, p) in list(self._suspects.items()):
+            if p.grad is None or not np.any(_array(p.grad) != 0):
+                del self._suspects[key]
+        if self._last_event == "step" and self._stepped is not None:
+            for name, p, in_opt in self._entries(self._stepped):
+                if in_opt and p.grad is not None and np.any(_array(p.grad) != 0):
+                    self._suspects[id(p)] = (name, p)
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
-            self.current.losses.append(float(np.asarray(tensor.array, dtype=float)))
+            self.current.losses.append(float(np.reshape(np.asarray(tensor.array, dtype=float), ())))
 
     def _clipped(self, name, result):
         total = float(result) if result is not None else None
@@ -346,6 +355,9 @@ class GlassnetObserver:
     def _step_pre(self, optimizer, args, kwargs):
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
+        for p in (p for g in optimizer.param_groups for p in g["params"]):
+            if id(p) in self._suspects:
+                self.current.stale_grads.append(self._suspects.pop(id(p))[0])
         if self._manual is not None:            # the first step(): the optimizer cuts steps now
             self._manual, self._grads_pending = None, False
             self.current.params.clear()
@@ -365,7 +377,7 @@ class GlassnetObserver:
         (entries, before), s = self._before, self.current
         for (name, p, _), b in zip(entries, before):
             s.params[name].update_norm = float(np.linalg.norm((_array(p) - b).astype(float)))
-        self._last_event = "step"
+        self._last_event, self._stepped = "step", optimizer
         self._finish_step()
 
     def _finish_step(self):

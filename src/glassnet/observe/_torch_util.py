@@ -114,9 +114,9 @@ def _activation_stats(kind, x, out, stats) -> None:
         stats["dim_size"] = int(out.shape[stats.pop("dim", -1)]) if out.dim() else 1
 
 
-def _token_vocabulary(tensor):
+def _token_vocabulary(tensor, classes=None):
     """The token vocabulary a loss's logits were computed from (``graph.token_vocabulary``)."""
-    return token_vocabulary(_GRAPH, tensor)
+    return token_vocabulary(_GRAPH, tensor, classes=classes)
 
 
 def _square(t) -> bool:

@@ -151,11 +151,25 @@ def score_scaling(graph, x):
     return int(shape[-1]), scaled
 
 
-def token_vocabulary(graph, logits, limit: int = 3000):
+def _one_hot_block(x, width: int) -> bool:
+    """Some ``width`` consecutive columns of ``x`` (its first 64 rows) hold a one-hot code: only 0
+    and 1 there, one 1 per row (the letter of PyTorch's char-RNN tutorial, concatenated with a
+    category and the hidden state before ``i2h``)."""
+    x = np.asarray(x[:64], dtype=float)
+    if x.ndim != 2 or not 2 < width < x.shape[1]:
+        return False
+    binary = np.concatenate([[0], np.cumsum(((x == 0) | (x == 1)).all(0))])
+    sums = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x, axis=1)], axis=1)
+    return any(binary[a + width] - binary[a] == width and bool((sums[:, a + width] - sums[:, a] == 1).all())
+               for a in range(x.shape[1] - width + 1))
+
+
+def token_vocabulary(graph, logits, limit: int = 3000, classes: int | None = None):
     """The size of the token vocabulary ``logits`` (a loss's input) were computed from, or None:
     the graph, walked back, meets a lookup table read by token ids (an embedding, or ``C[X]``, a
     learned 2-D leaf indexed: its rows) or a one-hot matrix multiplied into a learned weight
-    (d2l's ``F.one_hot(X, V).float() @ W_xh``: its width)."""
+    (d2l's ``F.one_hot(X, V).float() @ W_xh``: its width); with ``classes`` (the loss's number
+    of classes), also a one-hot block of that width among the matrix's columns."""
     root = graph.root(logits)
     seen, stack = set(), [root] if root is not None else []
     while stack and len(seen) < limit:
@@ -176,6 +190,8 @@ def token_vocabulary(graph, logits, limit: int = 3000):
                 x = graph.left(node, values=True)
                 if x is not None and bool(((x == 0) | (x == 1)).all()) and bool((x.sum(1) == 1).all()):
                     return int(shape[1])
+                if x is not None and classes and _one_hot_block(x, int(classes)):
+                    return int(classes)
         stack.extend(nxt)
     return None
 

@@ -70,14 +70,14 @@ def parameter_names(roots, names: dict, held=None) -> dict:
     than one root holds parameters; a parameter shared by two roots keeps its first name.
 
     With ``held`` (the ids of the parameters an optimizer holds), a root replaced by a later one
-    of its class is left out: none of its parameters is held and the later one's are (a fresh
+    of its class (or of a subclass) is left out: none of its parameters is held and the later one's are (a fresh
     model per fold or per restart is the model now, not a second one)."""
     holders = [r for r in roots if next(iter(r.parameters()), None) is not None]
     if held is not None:
         def in_use(root):
             return any(id(p) in held for p in root.parameters())
         holders = [r for i, r in enumerate(holders)
-                   if in_use(r) or not any(type(s) is type(r) and in_use(s) for s in holders[i + 1:])]
+                   if in_use(r) or not any(isinstance(s, type(r)) and in_use(s) for s in holders[i + 1:])]
     owned = {}
     for root in holders:
         prefix = "" if len(holders) == 1 else names.get(id(root), type(root).__name__) + "."

@@ -91,6 +91,7 @@ class TorchObserver:
         self._recent: list = []          # (weakref to an output tensor, kind, where)
         self._last_event = None          # 'backward' or 'step'
         self._pending_step = set()       # ids of parameters that went through a step() since backward
+        self._suspects = {}              # id → name: a backward added to a gradient held over a step()
         self._before = None
         self._entries = None
         self._target_cache = (None, None, None)
@@ -313,7 +314,8 @@ class TorchObserver:
             call.stats["input_shape"] = tuple(x.shape)
             if kind in ("cross_entropy", "nll_loss") and self.current.index < INPUT_STEPS \
                     and call.grad_enabled:
-                call.stats["token_vocab"] = _token_vocabulary(x)     # a language model's logits?
+                call.stats["token_vocab"] = _token_vocabulary(     # a language model's logits?
+                    x, classes=x.shape[1] if x.dim() >= 2 else None)
             call.stats["input_range"] = (float(x.detach().min()), float(x.detach().max())) \
                 if x.numel() and x.is_floating_point() else None
             if out.numel() == 1:
@@ -454,6 +456,12 @@ class TorchObserver:
             self._entries = self._named_params(optimizer)
             self._last_optimizer = optimizer
         entries = self._entries
+        # stale: a gradient this optimizer is about to use holds a backward from before a step();
+        # judged here, not at the backward, so a GAN's generator backward through the
+        # discriminator (whose gradients are zeroed before its own next step) is not counted
+        for p in (p for g in optimizer.param_groups for p in g["params"]):
+            if id(p) in self._suspects:
+                self.current.stale_grads.append(self._suspects.pop(id(p)))
         for name, p, in_opt in entries:
             if in_opt and p.requires_grad and id(p) not in self._grad_hooks:
                 self._grad_hooks[id(p)] = p.register_hook(self._grad_hook(name, p))
@@ -523,11 +531,15 @@ class TorchObserver:
 
     def _grad_hook(self, name, p):
         def hook(grad):
-            if id(p) in self._pending_step:
+            pending, suspect = id(p) in self._pending_step, id(p) in self._suspects
+            if pending or suspect:
                 self._pending_step.discard(id(p))
                 held = p.grad
                 if held is not None and bool(held.detach().ne(0).any()):
-                    self.current.stale_grads.append(name)
+                    if pending:
+                        self._suspects[id(p)] = name
+                else:                               # reset since (zero_grad, grad = None)
+                    self._suspects.pop(id(p), None)
             return None
         return hook
 

@@ -10,14 +10,27 @@ from ..autograd.function import Function
 
 
 class Reshape(Function):
-    __slots__ = ("shape",)
-    def forward(self, a, shape=None):
+    """``reshape``/``view``/``flatten``, named as torch names the node: ``ViewBackward0`` when the
+    result shares the input's memory, ``UnsafeViewBackward0`` when the input's strides forced a
+    copy (``x.t().reshape(-1)``), and ``ReshapeAliasBackward0`` for a ``reshape`` (not a ``view``)
+    that shares the memory of an input that is not contiguous."""
+
+    __slots__ = ("shape", "kind")
+
+    def name(self) -> str:
+        return f"{self.kind}Backward0"
+
+    def forward(self, a, shape=None, view=True):
         self.shape = np.shape(a)
         try:
-            return np.reshape(a, shape)
+            out = np.reshape(a, shape)
         except ValueError:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {np.size(a)} "
                                f"(input shape {tuple(self.shape)})") from None
+        self.kind = "View"
+        if isinstance(a, np.ndarray) and a.size > 1 and not a.flags.c_contiguous:
+            self.kind = ("View" if view else "ReshapeAlias") if np.may_share_memory(out, a) else "UnsafeView"
+        return out
 
     def backward(self, g):
         return (np.reshape(g, self.shape),)
@@ -27,9 +40,16 @@ class Reshape(Function):
 
 
 class Permute(Function):
-    __slots__ = ("dims",)
-    def forward(self, a, dims=None):
-        self.dims = dims
+    """``permute``, and ``transpose``/``t``/``mT`` (``label``: the name torch gives their node,
+    ``TransposeBackward0``, ``TBackward0``)."""
+
+    __slots__ = ("dims", "label")
+
+    def name(self) -> str:
+        return f"{self.label}Backward0"
+
+    def forward(self, a, dims=None, label="Permute"):
+        self.dims, self.label = dims, label
         return np.transpose(a, dims)
 
     def backward(self, g):

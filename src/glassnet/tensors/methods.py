@@ -210,10 +210,12 @@ class ShapeMethods:
     __slots__ = ()
 
     def reshape(self, *shape):
-        shape = _shape_arg(shape)
+        return self._reshape(_shape_arg(shape), view=False)
+
+    def _reshape(self, shape, view):
         if shape == np.shape(self.array):
             return self
-        return S.Reshape.apply(self, shape=shape)
+        return S.Reshape.apply(self, shape=shape, view=view)
 
     def view(self, *shape, dtype=None):
         """``view(2, 3)`` reshapes (sharing values); ``view(dtype)`` reinterprets the bytes."""
@@ -229,7 +231,7 @@ class ShapeMethods:
                 raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
                                    "least one dimension spans across two contiguous subspaces). Use "
                                    ".reshape(...) instead.")
-        return self.reshape(*shape)
+        return self._reshape(_shape_arg(shape), view=True)
 
     def view_as(self, other): return self.reshape(other.shape)
     def reshape_as(self, other): return self.reshape(other.shape)
@@ -332,10 +334,14 @@ class ShapeMethods:
     def transpose(self, dim0: int, dim1: int):
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
-        return S.Permute.apply(self, dims=tuple(dims))
+        return S.Permute.apply(self, dims=tuple(dims), label="Transpose")
 
     def t(self):
-        return self if self.ndim < 2 else self.transpose(0, 1)
+        if self.ndim < 2:
+            return self
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return S.Permute.apply(self, dims=(1, 0), label="T")
 
     @property
     def T(self):

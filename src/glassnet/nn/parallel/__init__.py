@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..module import Module
 
-__all__ = ["DataParallel", "DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
 
 
 class DataParallel(Module):
@@ -21,6 +21,14 @@ class DataParallel(Module):
 
     def forward(self, *inputs, **kwargs):
         return self.module(*inputs, **kwargs)
+
+
+def data_parallel(module, inputs, device_ids=None, output_device=None, dim: int = 0, module_kwargs=None):
+    """The functional ``DataParallel``: torch without a GPU finds no device type to spread the
+    batch over and raises; so does glassnet (programs guard it with ``input.is_cuda and
+    self.ngpu > 1``, as pytorch/examples' DCGAN does, and call the module otherwise)."""
+    raise RuntimeError("device type could not be determined (glassnet runs on the CPU: call "
+                       "module(inputs) instead of nn.parallel.data_parallel)")
 
 
 class DistributedDataParallel(Module):

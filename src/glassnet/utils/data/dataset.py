@@ -1,5 +1,5 @@
 """``glassnet.utils.data.dataset``: torch's module path of the data sets
 (``from torch.utils.data.dataset import Dataset``)."""
-from ...data.loader import Dataset, Subset, TensorDataset, random_split
+from ...data.loader import Dataset, IterableDataset, Subset, TensorDataset, random_split
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "random_split"]
