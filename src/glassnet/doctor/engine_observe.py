@@ -25,7 +25,7 @@ import glassnet
 from glassnet.autograd import observe
 
 from ..observe.graph import GlassnetGraph, score_scaling, sdpa_scale_stats, token_vocabulary
-from ..observe.hooks import name_root, parameter_names
+from ..observe.hooks import StickyNames, carried_into, name_root, parameter_names
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
 from ..observe.sequence import attention_stats, key_padding, last_step_axis, logit_stats, mixes_axes
@@ -68,6 +68,8 @@ class GlassnetObserver:
         self._stack, self._recent, self._undo = [], {}, []
         self._last_event, self._last_layer, self._before = None, None, None
         self._manual, self._grads_pending, self._leaf_names = None, False, {}
+        self._carried = {}   # gradients a backward added to after a step(), not zeroed since
+        self._sticky = StickyNames()
         self.source = source
 
     # -- install / remove -----------------------------------------------------------------------
@@ -281,12 +283,15 @@ class GlassnetObserver:
                 self._close_manual()
                 self._finish_step()
             self._begin_manual(tensor)
+        for key, (name, p) in list(self._carried.items()):   # zeroed since: nothing carried over
+            if p.grad is None or not np.any(_array(p.grad) != 0):
+                del self._carried[key]
         if self._last_event == "step" and self.optimizers:
-            stale = [(name, p) for name, p, in_opt in self._entries(self.optimizers[-1])
-                     if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
-            if stale:  # only those this backward adds to (another model's optimizer may be the last)
+            kept = [(name, p) for name, p, in_opt in self._entries(self.optimizers[-1])
+                    if in_opt and p.grad is not None and np.any(_array(p.grad) != 0)]
+            if kept:  # only those this backward adds to (another model's optimizer may be the last)
                 reached = {id(t) for t in _leaves(tensor)}
-                self.current.stale_grads.extend(name for name, p in stale if id(p) in reached)
+                self._carried.update((id(p), (name, p)) for name, p in kept if id(p) in reached)
         self._last_event = "backward"
         if int(np.size(tensor.array)) == 1:
             self.current.losses.append(float(np.asarray(tensor.array, dtype=float)))
@@ -310,7 +315,7 @@ class GlassnetObserver:
         ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
         for i, p in enumerate(p for g in groups for p in g["params"]):
             owned.setdefault(id(p), (f"param{i}", p))
-        return [(name, p, id(p) in ids) for name, p in owned.values()]
+        return [(self._sticky(p, name), p, id(p) in ids) for name, p in owned.values()]
 
     # -- manual updates (no optimizer) ----------------------------------------------------------
     def _begin_manual(self, tensor):
@@ -346,6 +351,7 @@ class GlassnetObserver:
     def _step_pre(self, optimizer, args, kwargs):
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
+        self.current.stale_grads.extend(carried_into(self._carried, optimizer))
         if self._manual is not None:            # the first step(): the optimizer cuts steps now
             self._manual, self._grads_pending = None, False
             self.current.params.clear()
@@ -353,12 +359,16 @@ class GlassnetObserver:
         before = [_array(p).copy() for _, p, _ in entries]
         s = self.current
         s.optimizer, s.lr = type(optimizer).__name__, float(optimizer.param_groups[0].get("lr", math.nan))
+        s.optimizer_id = self.optimizers.index(optimizer)
         for (name, p, in_opt), b in zip(entries, before):
             g = None if p.grad is None else _array(p.grad)
             gn = None if g is None else float(np.linalg.norm(g.astype(float)))
             s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
                                        float(np.linalg.norm(b.astype(float))),
                                        grad_finite=gn is None or math.isfinite(gn))
+        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
+            s.params[name].stepped = id(p) in held
         self._before = (entries, before)
 
     def _step_post(self, optimizer, args, kwargs):

@@ -24,6 +24,8 @@ name modules and parameters for every observer (torch's and glassnet's).
 """
 from __future__ import annotations
 
+import weakref
+
 _MODE_CLASS = {}
 
 
@@ -84,6 +86,34 @@ def parameter_names(roots, names: dict, held=None) -> dict:
         for name, p in root.named_parameters():
             owned.setdefault(id(p), (prefix + name, p))
     return owned
+
+
+class StickyNames:
+    """A parameter keeps the first name the observer gave it.  Names come from the roots seen so
+    far (``parameter_names``), and a second model first called after the first step() (a GAN's
+    generator, called after the discriminator's first backward) would otherwise rename the first
+    model's parameters from ``main.0.weight`` to ``Discriminator.main.0.weight`` mid-run."""
+
+    def __init__(self):
+        self._names = {}   # id(parameter) → (weak reference, name): an id may be reused
+
+    def __call__(self, p, name: str) -> str:
+        entry = self._names.get(id(p))
+        if entry is not None and entry[0]() is p:
+            return entry[1]
+        self._names[id(p)] = (weakref.ref(p), name)
+        return name
+
+
+def carried_into(carried: dict, optimizer) -> list:
+    """The names of the parameters in ``carried`` (``{id(parameter): (name, parameter)}``: a
+    backward added to a gradient that survived a step(), and nothing zeroed it since) that
+    ``optimizer`` holds, taken out of ``carried``: their step() uses gradients summed across
+    steps.  A gradient carried over but zeroed before its own optimizer's step (a GAN's critic,
+    which the generator's backward reaches) never gets here."""
+    held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    used = [key for key in carried if key in held]
+    return [carried.pop(key)[0] for key in used]
 
 
 def _mode_class(torch):

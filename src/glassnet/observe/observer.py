@@ -41,7 +41,7 @@ import weakref
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
                           _token_vocabulary, _watched)
 from .graph import sdpa_scale_stats
-from .hooks import TorchHooks, name_root, parameter_names
+from .hooks import StickyNames, TorchHooks, carried_into, name_root, parameter_names
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
                       summarize_target)
@@ -91,6 +91,8 @@ class TorchObserver:
         self._recent: list = []          # (weakref to an output tensor, kind, where)
         self._last_event = None          # 'backward' or 'step'
         self._pending_step = set()       # ids of parameters that went through a step() since backward
+        self._carried = {}               # gradients a backward added to after a step(), not zeroed since
+        self._sticky = StickyNames()     # a parameter keeps its first name
         self._before = None
         self._entries = None
         self._target_cache = (None, None, None)
@@ -165,7 +167,8 @@ class TorchObserver:
     def _names_of_parameters(self) -> dict:
         counted, names = self._param_names
         if counted != len(self.roots):
-            names = {key: name for key, (name, _) in parameter_names(self.roots, self.names).items()}
+            names = {key: self._sticky(p, name)
+                     for key, (name, p) in parameter_names(self.roots, self.names).items()}
             self._param_names = (len(self.roots), names)
         return names
 
@@ -435,7 +438,7 @@ class TorchObserver:
         ids = set()
         for opt in self.optimizers:
             ids.update(id(p) for g in opt.param_groups for p in g["params"])
-        return [(name, p, id(p) in ids) for name, p in owned.values()]
+        return [(self._sticky(p, name), p, id(p) in ids) for name, p in owned.values()]
 
     def _step_pre(self, optimizer, args, kwargs):
         torch = self.torch
@@ -447,6 +450,7 @@ class TorchObserver:
             self._quiet.__enter__()
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
+        self.current.stale_grads.extend(carried_into(self._carried, optimizer))
         if self._manual.open:                    # the first step(): the optimizer cuts steps now
             self._manual.drop()
             self.current.params.clear()
@@ -459,6 +463,7 @@ class TorchObserver:
                 self._grad_hooks[id(p)] = p.register_hook(self._grad_hook(name, p))
         step = self.current
         step.optimizer = type(optimizer).__name__
+        step.optimizer_id = self.optimizers.index(optimizer)
         step.lr = float(optimizer.param_groups[0].get("lr", float("nan")))
         if not self.detail:
             return
@@ -467,6 +472,9 @@ class TorchObserver:
             if not self._closure:
                 step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
                                                         in zip(entries, weights)], self.values))
+                held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+                for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
+                    step.params[name].stepped = id(p) in held
             self._before = [w.clone() for w in weights]
 
     def _step_post(self, optimizer, args, kwargs):
@@ -523,11 +531,15 @@ class TorchObserver:
 
     def _grad_hook(self, name, p):
         def hook(grad):
-            if id(p) in self._pending_step:
+            pending, carried = id(p) in self._pending_step, id(p) in self._carried
+            if pending or carried:
                 self._pending_step.discard(id(p))
                 held = p.grad
                 if held is not None and bool(held.detach().ne(0).any()):
-                    self.current.stale_grads.append(name)
+                    if pending:   # a gradient left from before the last step() is added to
+                        self._carried[id(p)] = (name, p)
+                else:             # zeroed since: nothing is carried over
+                    self._carried.pop(id(p), None)
             return None
         return hook
 
