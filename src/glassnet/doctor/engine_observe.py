@@ -313,9 +313,11 @@ class GlassnetObserver:
         owned = parameter_names(self.roots, self.names,
                                 {id(p) for g in groups for p in g["params"]} if groups else None)
         ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
+        named = set(owned)   # (a stand-in name, before the model's first call, is not kept)
         for i, p in enumerate(p for g in groups for p in g["params"]):
             owned.setdefault(id(p), (f"param{i}", p))
-        return [(self._sticky(p, name), p, id(p) in ids) for name, p in owned.values()]
+        return [(self._sticky(p, name) if id(p) in named else name, p, id(p) in ids)
+                for name, p in owned.values()]
 
     # -- manual updates (no optimizer) ----------------------------------------------------------
     def _begin_manual(self, tensor):

@@ -430,6 +430,7 @@ class TorchObserver:
     def _named_params(self, optimizer):
         in_opt = [p for group in optimizer.param_groups for p in group["params"]]
         owned = parameter_names(self.roots, self.names, {id(p) for p in in_opt})
+        named = set(owned)   # (a stand-in name, before the model's first call, is not kept)
         unnamed = 0
         for p in in_opt:
             if id(p) not in owned:
@@ -438,7 +439,8 @@ class TorchObserver:
         ids = set()
         for opt in self.optimizers:
             ids.update(id(p) for g in opt.param_groups for p in g["params"])
-        return [(self._sticky(p, name), p, id(p) in ids) for name, p in owned.values()]
+        return [(self._sticky(p, name) if id(p) in named else name, p, id(p) in ids)
+                for name, p in owned.values()]
 
     def _step_pre(self, optimizer, args, kwargs):
         torch = self.torch
