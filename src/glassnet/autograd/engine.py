@@ -9,7 +9,9 @@ carries a creation number ``seq``), hand each node the gradient of its output, a
 
 The observer hook is the only place where tracing attaches: an observer is any
 object with ``on_forward(fn, out)`` and ``on_backward(fn, grad_out, grad_inputs)`` (and, if it
-wants, ``on_backward_begin(root)``).
+wants, ``on_backward_begin(root)``, called by a backward that adds into ``.grad`` —
+``Tensor.backward``, ``autograd.backward`` — and not by ``autograd.grad``, as torch's
+``Tensor.backward`` is not called by ``torch.autograd.grad``).
 Nothing is called, and nothing costs beyond one truth test, while none is installed.
 """
 from __future__ import annotations
@@ -371,6 +373,10 @@ def _without_double_backward(fn) -> str:
 def backward(roots, gradients, retain_graph: bool = False, create_graph: bool = False, inputs=None):
     """Send ``gradients`` (``None``: 1 for a scalar) from ``roots`` back to every leaf, or, with
     ``inputs``, only to those tensors (leaves or not), adding into their ``.grad``."""
+    for o in STATE.observers:  # an observer may also want to know that a backward begins
+        begin = getattr(o, "on_backward_begin", None)
+        if begin is not None:
+            begin(roots[0])
     for t in inputs or ():
         if t.grad_fn is not None:  # as torch: a non-leaf input retains its gradient from now on
             t.grad_fn.retained = t
@@ -385,10 +391,6 @@ def run_backward(roots, gradients, retain_graph=False, create_graph=False, input
     their gradients (``None`` for one not reached) and touch no ``.grad``; otherwise add into
     every leaf's ``.grad``.  ``create_graph``: the gradients are Tensors built with grad mode on,
     by each op's ``backward_graph``, so they can be differentiated again."""
-    for o in STATE.observers:  # an observer may also want to know that a backward begins
-        begin = getattr(o, "on_backward_begin", None)
-        if begin is not None:
-            begin(roots[0])
     seeds = []
     for i, (root, gradient) in enumerate(zip(roots, gradients)):
         if not root.requires_grad:

@@ -101,7 +101,7 @@ def check_batchnorm_batch_of_one(run: Observed, th: Thresholds) -> list:
 
 def check_unshuffled(run: Observed, th: Thresholds) -> list:
     """Training batches that hold a single class while the data have several: sorted, unshuffled."""
-    single, counted, classes = [], 0, set()
+    single, counted, classes, per_step = [], 0, set(), {}
     for c in run.loss_calls():
         counts = (c.stats.get("target") or {}).get("counts")
         if c.kind not in ("cross_entropy", "nll_loss", "binary_cross_entropy",
@@ -111,8 +111,12 @@ def check_unshuffled(run: Observed, th: Thresholds) -> list:
             continue
         counted += 1
         classes |= set(counts)
+        per_step.setdefault(c.step, set()).add(frozenset(counts))
         if len(counts) == 1:
             single.append(c)
+    if any(len(sets) > 1 for sets in per_step.values()):
+        return []   # one step's losses take different labels: made by the program (a GAN's real
+        #             and fake labels, a contrastive pair), not read from class-sorted data
     if counted < 5 or len(classes) < 2 or len(single) / counted <= th.unshuffled_fraction:
         return []
     return [Finding(

@@ -61,6 +61,23 @@ def check_nan(run: Observed, th: Thresholds) -> list:
     return []
 
 
+def check_optimizers_take_turns(run: Observed, th: Thresholds) -> list:
+    """A note that the loss-curve checks were not judged: optimizers take turns (a GAN)."""
+    n = run.optimizers_take_turns
+    if not n:
+        return []
+    return [Finding(
+        "optimizers-take-turns", "info",
+        f"{n} optimizers take turns (a GAN's discriminator and generator, or an actor and a "
+        "critic): each loss is measured against an opponent that is learning too, so its rises "
+        "and falls say little about the learning rate. The loss-curve checks were not judged "
+        "(lr-too-high's oscillation and divergence, lr-too-low-or-stalled); a loss that grows "
+        "and turns inf/NaN still is.",
+        _ev(n, "optimizers stepping in turn", 1, "= "), {},
+        "Judge such a run by its own measures (samples, a fixed evaluation, the discriminator's "
+        "accuracy), not by one loss curve.")]
+
+
 def check_lr_too_high(run: Observed, th: Thresholds) -> list:
     """Divergence (smoothed loss ends above 2× its minimum) or wild oscillation without progress."""
     losses = run.losses()
@@ -78,7 +95,7 @@ def check_lr_too_high(run: Observed, th: Thresholds) -> list:
                 _ev(float(before[-1] / before.min()), "last finite / lowest loss", th.divergence,
                     "≤ ", learning_rate=lr), {"step": int(blown[0])},
                 f"Divide the learning rate{f' ({lr:g})' if lr else ''} by 10, or clip gradients.")]
-    if finite.size < 2 * th.window:
+    if finite.size < 2 * th.window or run.optimizers_take_turns:  # (a GAN: see check_optimizers_take_turns)
         return []
     s = smooth(finite, th.window)
     low, end = float(s.min()), float(s[-1])
@@ -154,6 +171,8 @@ def _update_ratio(run: Observed) -> float | None:
 
 def check_lr_too_low(run: Observed, th: Thresholds) -> list:
     """The loss drops by < 5 % over the run (stall); tiny ‖Δw‖/‖w‖ says the learning rate is why."""
+    if run.optimizers_take_turns:
+        return []
     losses = run.losses()
     finite = losses[np.isfinite(losses)]
     if finite.size < th.stall_steps or finite.size != losses.size:
@@ -256,7 +275,9 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
         order = list(dict.fromkeys([n for n in order if any(n in s.params for s in measured)] +
                                    [n for s in measured for n in s.params]))
     for name in order:
-        stats = [s.params[name] for s in measured if name in s.params]
+        # the steps of the optimizer that holds it (a GAN's generator step() finds gradients
+        # the critic's loss would never have given its parameters, and leaves them unchanged)
+        stats = [s.params[name] for s in measured if name in s.params and s.params[name].stepped is not False]
         if not stats or not stats[0].in_optimizer:
             continue
         had_grad = any(p.grad_norm and p.grad_norm > noise for p in stats)
@@ -305,10 +326,13 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
     out, measured = [], run.measured()
     if not measured:
         return []
+    # held by an optimizer at any measured step: an optimizer is seen at its first step(), so a
+    # GAN's generator optimizer is unknown during the critic's first steps
+    held = {p.name for s in measured for p in s.params.values() if p.in_optimizer}
     missing = {}
     for s in measured:
         for p in s.params.values():
-            if not p.in_optimizer and p.grad_norm:
+            if p.name not in held and p.grad_norm:
                 missing.setdefault(p.name, p.grad_norm)
     if missing:
         names = list(missing)
@@ -336,15 +360,27 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
             {"parameter": names[0]},
             "Load the pretrained weights before freezing (check load_state_dict's missing_keys), "
             "or leave the layers trainable and in the optimizer."))
-    never, off = [], []
+    never, off, zero = [], [], []
     for name in measured[0].params:
         stats = [s.params[name] for s in measured if name in s.params]
         if not stats[0].in_optimizer:
             continue
         if not stats[0].requires_grad:
             off.append(name)
+        elif all(p.grad_norm is not None and p.grad_norm == 0 for p in stats) and _sibling_learns(measured, name):
+            zero.append(name)   # reached, its layer's weight learns, but the loss does not depend on it
         elif all(not p.grad_norm for p in stats):
             never.append(name)
+    if zero:
+        out.append(Finding(
+            "frozen", "info",
+            f"{', '.join(zero[:6])} get{'' if len(zero) > 1 else 's'} a gradient of exactly 0 at every one "
+            f"of {len(measured)} measured steps: the graph reaches {'them' if len(zero) > 1 else 'it'}, "
+            "but the loss does not depend on it — a constant the loss cancels, such as a WGAN "
+            "critic's last bias (E[critic(real)] − E[critic(fake)] subtracts it out) or a bias right "
+            "before a batch norm (its mean subtraction removes it). It never trains; that is harmless.",
+            _ev(0.0, "largest gradient norm", 0.0, "> ", parameters=len(zero)), {"parameter": zero[0]},
+            "Nothing to fix; drop the parameter (bias=False) if you want the model to say so."))
     if never or off:
         names = never or off
         out.append(Finding(
@@ -360,6 +396,15 @@ def check_optimizer_coverage(run: Observed, th: Thresholds) -> list:
             "Remove the .detach()/.data/.item() on the path to the loss, or set requires_grad=True; "
             "leave frozen layers out of the optimizer if freezing is intended."))
     return out
+
+
+def _sibling_learns(measured, name: str) -> bool:
+    """Does the weight of the layer that holds bias ``name`` get a non-zero gradient?  (Then a
+    zero gradient of the bias is the loss cancelling it, not a dead or cut-off layer.)"""
+    if not name.endswith("bias"):
+        return False
+    weight = name[:-len("bias")] + "weight"
+    return any((s.params[weight].grad_norm or 0) > 0 for s in measured if weight in s.params)
 
 
 def _dead_layers(run: Observed, th: Thresholds) -> list:
@@ -565,6 +610,7 @@ def check_probe(run: Observed, th: Thresholds) -> list:
         "too small or too constrained to express the labels.")]
 
 
-CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_no_training,
+CHECKS = [check_script_error, check_nan, check_lr_too_high, check_lr_too_low, check_optimizers_take_turns,
+          check_no_training,
           check_zero_grad, check_optimizer_coverage, check_dead_relu, check_saturation,
           check_gradient_flow, check_loss_spike, check_clip_after_step, check_probe]

@@ -365,12 +365,16 @@ class GlassnetObserver:
         before = [_array(p).copy() for _, p, _ in entries]
         s = self.current
         s.optimizer, s.lr = type(optimizer).__name__, float(optimizer.param_groups[0].get("lr", math.nan))
+        s.optimizer_id = self.optimizers.index(optimizer)
         for (name, p, in_opt), b in zip(entries, before):
             g = None if p.grad is None else _array(p.grad)
             gn = None if g is None else float(np.linalg.norm(g.astype(float)))
             s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
                                        float(np.linalg.norm(b.astype(float))),
                                        grad_finite=gn is None or math.isfinite(gn))
+        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
+            s.params[name].stepped = id(p) in held
         self._before = (entries, before)
 
     def _step_post(self, optimizer, args, kwargs):

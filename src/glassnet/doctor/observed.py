@@ -164,6 +164,17 @@ class Observed:
     def loss_calls(self, training: bool | None = True):
         return list(self.calls(LOSSES, training))
 
+    @property
+    def optimizers_take_turns(self) -> int:
+        """How many optimizers step in turn (a GAN's discriminator and generator, an actor and a
+        critic), 0 when one does or they train one after the other: each one's loss is then
+        measured against an opponent that moves, so a loss curve says little about its own
+        learning rate."""
+        ids = [s.optimizer_id for s in self.steps if s.optimizer_id is not None]
+        changes = sum(a != b for a, b in zip(ids, ids[1:]))
+        distinct = len(set(ids))
+        return distinct if distinct > 1 and changes > 2 * distinct else 0
+
     def losses(self) -> np.ndarray:
         """The loss of each finished step (NaN where none was given to backward)."""
         return np.array([s.loss if s.loss is not None else math.nan for s in self.steps], dtype=float)

@@ -26,7 +26,7 @@ from .report import Report
 
 CHECKS = checks_setup.CHECKS + checks_training.CHECKS + checks_loop.CHECKS + checks_sequence.CHECKS
 CHECK_IDS = ("loss-activation-mismatch", "labels-vs-loss", "initial-loss", "unscaled-input", "nan",
-             "lr-too-high", "lr-too-low-or-stalled", "no-training", "missing-zero-grad",
+             "lr-too-high", "lr-too-low-or-stalled", "optimizers-take-turns", "no-training", "missing-zero-grad",
              "param-not-in-optimizer", "frozen", "dead-relu", "saturation", "vanishing-gradient",
              "exploding-gradient", "eval-mode", "train-in-eval-mode", "batchnorm-batch-of-one",
              "unshuffled-data", "clip-after-step", "label-imbalance", "overfit-one-batch",
@@ -155,6 +155,10 @@ def checks_run(observed: Observed) -> list:
         skip.add("overfit-one-batch")
     if observed.data is None:
         skip.add("noise-limited")
+    if observed.optimizers_take_turns:
+        skip |= {"lr-too-low-or-stalled"}   # (lr-too-high judges only a loss that blew up)
+    else:
+        skip.add("optimizers-take-turns")
     if observed.drives_loop:
         skip |= {"no-training", "missing-zero-grad", "eval-mode", "train-in-eval-mode",
                  "batchnorm-batch-of-one", "clip-after-step", "script-error", "hidden-not-detached"}

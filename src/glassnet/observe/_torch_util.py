@@ -47,7 +47,8 @@ def _module_kinds(torch):
     nn = torch.nn
     return ((nn.modules.loss._Loss, "loss"), (nn.ReLU, "relu"), (nn.Sigmoid, "sigmoid"),
             (nn.Tanh, "tanh"), (nn.Softmax, "softmax"), (nn.LogSoftmax, "log_softmax"),
-            (nn.modules.dropout._DropoutNd, "dropout"), (nn.modules.batchnorm._NormBase, "norm"),
+            (nn.modules.dropout._DropoutNd, "dropout"), (nn.modules.batchnorm._BatchNorm, "norm"),  # (not
+            # InstanceNorm: without running statistics it computes the same in training and eval mode)
             ((nn.Linear, nn.modules.conv._ConvNd, nn.Bilinear), "layer"),
             (nn.RNNBase, "recurrent"), (nn.MultiheadAttention, "attention"),
             (nn.Embedding, "embedding"))

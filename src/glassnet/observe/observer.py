@@ -467,6 +467,7 @@ class TorchObserver:
                 self._grad_hooks[id(p)] = p.register_hook(self._grad_hook(name, p))
         step = self.current
         step.optimizer = type(optimizer).__name__
+        step.optimizer_id = self.optimizers.index(optimizer)
         step.lr = float(optimizer.param_groups[0].get("lr", float("nan")))
         if not self.detail:
             return
@@ -475,6 +476,9 @@ class TorchObserver:
             if not self._closure:
                 step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
                                                         in zip(entries, weights)], self.values))
+                held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+                for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
+                    step.params[name].stepped = id(p) in held
             self._before = [w.clone() for w in weights]
 
     def _step_post(self, optimizer, args, kwargs):

@@ -66,6 +66,7 @@ class ParamStat:
     update_norm: float | None = None  # ‖after − before‖; None when not measured
     grad_finite: bool = True
     values: dict = field(default_factory=dict)   # 'before', 'grad', 'after' (opt-in)
+    stepped: bool | None = None       # held by the optimizer whose step() this is (None: no optimizer)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class Step:
     stale_grads: list = field(default_factory=list)  # parameters whose grad survived a step()
     optimizer: str = ""
     lr: float | None = None
+    optimizer_id: int | None = None                  # which optimizer stepped (0: the first seen)
 
     @property
     def loss(self) -> float | None:

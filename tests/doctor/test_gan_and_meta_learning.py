@@ -1,0 +1,65 @@
+"""The doctor on programs with more than one optimizer or a second-order inner loop: optimizers
+that take turns (a GAN) are told apart from models trained one after another; torch's
+InstanceNorm is not a batch norm left in training mode; a bias whose gradient is exactly 0 while
+its layer's weight learns is a note, not a frozen layer.  (The whole GAN/MAML programs are in
+healthy/: dcgan_digits, wgan_gp_digits, maml_sine and their glassnet twins.)"""
+import textwrap
+
+import pytest
+
+from glassnet.doctor.observed import Observed
+from glassnet.doctor.runner import diagnose_script
+from glassnet.observe.records import ParamStat, Step
+
+
+def _steps(ids):
+    return [Step(i, optimizer="Adam", optimizer_id=k) for i, k in enumerate(ids)]
+
+
+def test_optimizers_that_take_turns_are_told_from_models_trained_one_after_another():
+    assert Observed(steps=_steps([0, 1] * 10)).optimizers_take_turns == 2
+    assert Observed(steps=_steps([0, 0, 0, 1] * 6)).optimizers_take_turns == 2   # WGAN: 3 critic steps
+    assert Observed(steps=_steps([0] * 10 + [1] * 10)).optimizers_take_turns == 0
+    assert Observed(steps=_steps([0] * 20)).optimizers_take_turns == 0
+
+
+def _stat(name, grad):
+    return ParamStat(name, (3,), True, True, grad, 1.0, 0.0)
+
+
+def test_a_zero_gradient_bias_is_a_note_only_when_its_weight_learns():
+    from glassnet.doctor.checks_training import check_optimizer_coverage
+    from glassnet.doctor.observed import Thresholds
+    steps = [Step(i, params={"fc.weight": _stat("fc.weight", w), "fc.bias": _stat("fc.bias", 0.0)})
+             for i, w in enumerate([0.5, 0.4, 0.3])]
+    found = check_optimizer_coverage(Observed(steps=steps), Thresholds())
+    assert [(f.id, f.severity, f.where["parameter"]) for f in found] == [("frozen", "info", "fc.bias")]
+    dead = [Step(i, params={"fc.weight": _stat("fc.weight", 0.0), "fc.bias": _stat("fc.bias", 0.0)})
+            for i in range(3)]                 # the whole layer gets 0 (dead units after it)
+    found = check_optimizer_coverage(Observed(steps=dead), Thresholds())
+    assert [(f.id, f.severity) for f in found] == [("frozen", "warning")]
+
+
+INSTANCE_NORM = """
+import torch, torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.{norm}(4), nn.ReLU(), nn.Flatten(), nn.Linear(64, 3))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+x, y = torch.randn(16, 1, 4, 4), torch.randint(0, 3, (16,))
+for step in range(30):
+    loss = nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    with torch.no_grad():           # an evaluation without model.eval()
+        model(torch.randn(4, 1, 4, 4))
+"""
+
+
+@pytest.mark.parametrize("norm, warned", [("InstanceNorm2d", False), ("BatchNorm2d", True)])
+def test_an_instance_norm_under_no_grad_is_not_a_batch_norm_left_in_training_mode(norm, warned, tmp_path):
+    pytest.importorskip("torch")
+    path = tmp_path / "norm_eval.py"
+    path.write_text(textwrap.dedent(INSTANCE_NORM.format(norm=norm)))
+    report = diagnose_script(path, steps=30)
+    assert ("eval-mode" in {f.id for f in report.findings}) is warned
