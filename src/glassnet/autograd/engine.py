@@ -198,6 +198,10 @@ class Node:
                 out = fn.forward(inputs[0].array)
             else:
                 out = fn.forward(*[t.array for t in inputs])
+        except ValueError as err:
+            if "could not be broadcast" in str(err):
+                raise RuntimeError(broadcast_message([np.shape(t.array) for t in inputs])) from None
+            raise
         except TypeError as err:
             if any(getattr(t.array, "dtype", None) == object for t in inputs):
                 raise TypeError(f"{cls.__name__.lower()} has no exact (rational) form: glassnet.exact "
@@ -265,6 +269,24 @@ FREED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "
     ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
+
+
+def broadcast_message(shapes) -> str:
+    """torch's words for shapes that do not broadcast (the first clash from the right, as torch
+    finds it), with the rule and the usual fix."""
+    ndim = max(len(s) for s in shapes)
+    for dim in range(ndim - 1, -1, -1):
+        sizes = [(i, s[dim - ndim + len(s)]) for i, s in enumerate(shapes) if dim - ndim + len(s) >= 0]
+        big = [(i, n) for i, n in sizes if n != 1]
+        if len({n for _, n in big}) > 1:
+            (i, a), (j, b) = big[0], next(x for x in big if x[1] != big[0][1])
+            names = "abcdefgh"
+            return (f"The size of tensor {names[i]} ({a}) must match the size of tensor {names[j]} ({b}) "
+                    f"at non-singleton dimension {dim}: shapes {tuple(shapes[i])} and {tuple(shapes[j])} "
+                    f"do not broadcast (sizes are matched from the last dimension, and each pair must be "
+                    f"equal or one of them 1). Reshape or unsqueeze one of them, e.g. x.unsqueeze(-1), "
+                    f"or check which dimension you meant.")
+    return f"shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast"
 
 
 def unbroadcast(grad, shape: tuple):

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from ..autograd.engine import broadcast_message
 from ..tensors.tensor import Tensor
 
 
@@ -51,12 +52,10 @@ def _broadcast_target(fn: str, input: Tensor, target: Tensor) -> None:
                   f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
                   f"Please ensure they have the same size.", stacklevel=3)
     a, b = tuple(input.shape), tuple(target.shape)
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    for i in range(n - 1, -1, -1):
-        if a[i] != b[i] and 1 not in (a[i], b[i]):
-            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) "
-                               f"at non-singleton dimension {i}")
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        raise RuntimeError(broadcast_message([a, b])) from None
 
 
 def _class_setup(fn: str, input: Tensor, weight):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arguments import _index_key, _scalar_if_0d, alpha_first
-from ..autograd.engine import MUTATIONS, STATE, TensorBase
+from ..autograd.engine import MUTATIONS, STATE, TensorBase, broadcast_message
 from ..ops import elementwise as E
 from ..ops import shape as S
 from .movement import _write_back, in_graph, rebase, stand_in, write_in_graph
@@ -16,6 +16,17 @@ from ..random import default_generator
 _FLOAT_RESULT = {"exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "asin", "sinh", "cosh", "exp2",
                  "expm1", "log1p", "log2", "log10", "rsqrt", "reciprocal"}
 _UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
+
+
+def _inplace_shape_message(shape, other) -> str:
+    """torch's error for an in-place op whose other operand does not fit this tensor's shape."""
+    try:
+        result = np.broadcast_shapes(shape, other)
+    except ValueError:
+        return broadcast_message([shape, other])
+    return (f"output with shape {list(shape)} doesn't match the broadcast shape {list(result)}: an "
+            f"in-place op keeps its tensor's shape, so the other operand may not add dimensions or "
+            f"stretch any. Write it out of place (x = x + y) to get the broadcast shape.")
 
 
 class InPlaceMethods:
@@ -34,12 +45,17 @@ class InPlaceMethods:
         value = value.array if isinstance(value, TensorBase) else value
         a = self.array
         if type(a) is np.ndarray and a.ndim > 0:
-            if ufunc is not None:
-                ufunc(a, value, out=a, casting="unsafe")
-            elif type(value) is int and value == 0:
-                a.fill(0)
-            else:
-                np.copyto(a, value, casting="unsafe")
+            try:
+                if ufunc is not None:
+                    ufunc(a, value, out=a, casting="unsafe")
+                elif type(value) is int and value == 0:
+                    a.fill(0)
+                else:
+                    np.copyto(a, value, casting="unsafe")
+            except ValueError as err:
+                if "broadcast" not in str(err):
+                    raise
+                raise RuntimeError(_inplace_shape_message(a.shape, np.shape(value))) from None
         else:  # a NumPy scalar (immutable) or a 0-d value: replace it
             new = value if ufunc is None else ufunc(a, value)
             self.array = new if type(new) is type(a) else _scalar_if_0d(np.array(new, dtype=a.dtype))

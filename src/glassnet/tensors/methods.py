@@ -52,7 +52,7 @@ class ReductionMethods:
     def _extreme(self, dim, keepdim, sign, result):
         if isinstance(dim, TensorBase):  # torch.max(a, b): the element-wise maximum
             a, b = (self, dim) if self.dtype == dim.dtype else _promote(self, dim)
-            cond = a.array >= b.array if sign > 0 else a.array <= b.array
+            cond = (a >= b if sign > 0 else a <= b).array   # (shapes that do not broadcast: torch's error)
             return E.Where.apply(a, b, cond=np.asarray(cond))
         if dim is None:
             return R.Max.apply(self, sign=sign)

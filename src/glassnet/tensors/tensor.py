@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..autograd import engine
-from ..autograd.engine import TensorBase
+from ..autograd.engine import TensorBase, broadcast_message
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from . import dtypes
@@ -304,7 +304,12 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     # comparisons: no gradient, a bool tensor
     def _compare(self, ufunc, other):
         other = other.array if isinstance(other, Tensor) else other
-        return _wrap(ufunc(self.array, other))
+        try:
+            return _wrap(ufunc(self.array, other))
+        except ValueError:
+            if np.ndim(other) == 0:
+                raise
+            raise RuntimeError(broadcast_message([self.array.shape, np.shape(other)])) from None
 
     def __eq__(self, other): return self._compare(np.equal, other)
     def __ne__(self, other): return self._compare(np.not_equal, other)
