@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "glassnet"
 
 #: The layers, bottom first.  A module belongs to the level of the longest prefix naming it.
 LEVELS = [
-    ("autograd core", ["glassnet.autograd.engine", "glassnet.autograd.function"]),
+    ("autograd core", ["glassnet.autograd.engine", "glassnet.autograd.function", "glassnet.autograd.broadcasting"]),
     ("primitives", ["glassnet.ops"]),
     ("tensor", ["glassnet.tensors", "glassnet.random"]),
     ("engine surface", ["glassnet.autograd", "glassnet.cuda", "glassnet.backends", "glassnet.amp",

@@ -10,7 +10,9 @@ import glassnet.nn.functional as F
 
 MODULES = ["glassnet.nn.functional", "glassnet.nn.layers", "glassnet.nn.activations", "glassnet.nn.loss",
            "glassnet.nn.module", "glassnet.nn.parameter", "glassnet.nn.init", "glassnet.nn.loss_functions",
-           "glassnet.nn.utils.rnn", "glassnet.nn.utils.clip_grad"]
+           "glassnet.nn.utils.rnn", "glassnet.nn.utils.clip_grad", "glassnet.nn", "glassnet.nn.attention",
+           "glassnet.nn.containers", "glassnet.nn.conv", "glassnet.nn.lazy", "glassnet.nn.normalization",
+           "glassnet.nn.transformer", "glassnet.nn.utils"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.engine import broadcast_message
+from ..autograd.broadcasting import broadcast_message
 from ..tensors.tensor import Tensor
 
 

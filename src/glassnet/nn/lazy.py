@@ -122,6 +122,11 @@ class _LazyConvNd(LazyModuleMixin):
     unbatched one); ``weight`` is then (out, in/groups, *kernel), or (in, out/groups, *kernel)
     for a transposed one, drawn as the layer it becomes draws it."""
 
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
     def _lazy_init(self, out_channels, bias, dtype) -> None:
         self.weight = UninitializedParameter(dtype=dtype)
         self.out_channels = out_channels
@@ -155,11 +160,6 @@ class LazyConv1d(_LazyConvNd, Conv1d):
 
     cls_to_become = Conv1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
-        self._lazy_init(out_channels, bias, dtype)
-
 
 class LazyConv2d(_LazyConvNd, Conv2d):
     """``Conv2d`` whose ``in_channels`` is read from the first input; it becomes a ``Conv2d``.
@@ -175,34 +175,27 @@ class LazyConv2d(_LazyConvNd, Conv2d):
 
     cls_to_become = Conv2d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+
+class _LazyConvTransposeNd(_LazyConvNd):
+    """A transposed convolution's arguments (output_padding before groups, dilation after bias)."""
+
+    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
+                 dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super(_LazyConvNd, self).__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
+                                          dilation, padding_mode, device, dtype)
         self._lazy_init(out_channels, bias, dtype)
 
 
-class LazyConvTranspose1d(_LazyConvNd, ConvTranspose1d):
+class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
     """``ConvTranspose1d`` whose ``in_channels`` is read from the first input."""
 
     cls_to_become = ConvTranspose1d
 
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
-                         padding_mode, device, dtype)
-        self._lazy_init(out_channels, bias, dtype)
 
-
-class LazyConvTranspose2d(_LazyConvNd, ConvTranspose2d):
+class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
     """``ConvTranspose2d`` whose ``in_channels`` is read from the first input."""
 
     cls_to_become = ConvTranspose2d
-
-    def __init__(self, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True,
-                 dilation=1, padding_mode="zeros", device=None, dtype=None):
-        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation,
-                         padding_mode, device, dtype)
-        self._lazy_init(out_channels, bias, dtype)
 
 
 class _LazyBatchNorm(LazyModuleMixin):
@@ -252,7 +245,7 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
     >>> bn(glassnet.zeros(2, 16, 3, 3)).shape
     glassnet.Size([2, 16, 3, 3])
     >>> bn
-    BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+    BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
     cls_to_become = BatchNorm2d

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .arguments import _index_key, _scalar_if_0d, alpha_first
-from ..autograd.engine import MUTATIONS, STATE, TensorBase, broadcast_message
+from ..autograd.broadcasting import broadcast_message
+from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import shape as S
 from .movement import _write_back, in_graph, rebase, stand_in, write_in_graph

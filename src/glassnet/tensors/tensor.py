@@ -13,7 +13,8 @@ from fractions import Fraction
 import numpy as np
 
 from ..autograd import engine
-from ..autograd.engine import TensorBase, broadcast_message
+from ..autograd.broadcasting import broadcast_message
+from ..autograd.engine import TensorBase
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from . import dtypes
