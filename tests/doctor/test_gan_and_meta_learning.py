@@ -4,6 +4,7 @@ InstanceNorm is not a batch norm left in training mode; a bias whose gradient is
 its layer's weight learns is a note, not a frozen layer.  (The whole GAN/MAML programs are in
 healthy/: dcgan_digits, wgan_gp_digits, maml_sine and their glassnet twins.)"""
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,19 @@ def test_an_instance_norm_under_no_grad_is_not_a_batch_norm_left_in_training_mod
     path.write_text(textwrap.dedent(INSTANCE_NORM.format(norm=norm)))
     report = diagnose_script(path, steps=30)
     assert ("eval-mode" in {f.id for f in report.findings}) is warned
+
+
+VAE = Path(__file__).parent / "healthy" / "vae_soft_bce.py"
+
+
+@pytest.mark.parametrize("lr, stalled", [("1e-3", False), ("1e-7", True)])
+def test_a_soft_target_bce_is_judged_against_the_targets_entropy(lr, stalled, tmp_path):
+    """A VAE's BCE against pixel intensities cannot fall below their entropy (about 1,230 of its
+    1,437 here): learning is judged on the way down to that floor, and a stalled one is still told."""
+    pytest.importorskip("torch")
+    path = tmp_path / "vae.py"
+    path.write_text(VAE.read_text().replace("lr=1e-3", f"lr={lr}"))
+    found = {f.id: f for f in diagnose_script(path).findings}
+    assert ("lr-too-low-or-stalled" in found) is stalled
+    if stalled:
+        assert "soft targets' own entropy" in found["lr-too-low-or-stalled"].message

@@ -180,7 +180,9 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
     head, tail = float(finite[:th.window].mean()), float(finite[-th.window:].mean())
     if head <= 0:
         return []
-    drop = (head - tail) / head
+    floor = _soft_target_floor(run)   # what a BCE on soft targets cannot go below (else 0)
+    floor = floor if floor is not None and floor < head else 0.0
+    drop = (head - tail) / (head - floor)
     if drop >= th.min_drop:
         return _at_chance(run, th, finite)
     ratio = _update_ratio(run)
@@ -188,17 +190,38 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
     return [Finding(
         "lr-too-low-or-stalled", "warning",
         f"Over {finite.size} steps the loss went from {head:.4g} to {tail:.4g} "
-        f"({'a drop' if drop >= 0 else 'a rise'} of {abs(drop):.1%})"
+        f"({'a drop' if drop >= 0 else 'a rise'} of {abs(drop):.1%}"
+        + (f" of the way down to {floor:.4g}, the soft targets' own entropy, below which a "
+           "binary cross-entropy cannot go)" if floor else ")")
         + (f"; each step changes the weights by only {ratio:.2g} of their size, so the learning "
            "rate is too low." if low else
            f"; the weights do move ({ratio:.2g} of their size per step)" if ratio is not None else "")
         + ("" if low else ", so the model is stuck: see the other findings (dead units, "
            "saturation, frozen layers, labels)."),
         _ev(drop, "relative loss drop over the run", th.min_drop, "≥ ", update_ratio=ratio,
-            update_ratio_threshold=th.update_ratio), {},
+            update_ratio_threshold=th.update_ratio, loss_floor=floor or None), {},
         "Raise the learning rate ×10 (Adam: 1e-3, SGD: 0.01–0.1) and check the update/weight "
         "ratio is near 1e-3." if low else "Look at the other findings; try Adam at 1e-3, and a "
         "learning-rate finder sweep.")]
+
+
+def _soft_target_floor(run: Observed):
+    """The lowest loss a binary cross-entropy against soft targets (a VAE's pixel intensities)
+    can reach: the targets' own entropy −[t ln t + (1 − t) ln(1 − t)], summed or averaged as the
+    loss's value says (reduction='sum' or 'mean'), over the kept batches; None for other losses."""
+    floors = []
+    for c in run.loss_calls():
+        target = c.stats.get("target") or {}
+        kept = (run.batches.get(c.step) or {}).get("target")
+        if c.kind not in BCE or not target.get("float") or target.get("integer") or kept is None \
+                or "value" not in c.stats or np.shape(kept) != tuple(target.get("shape") or ()):
+            continue
+        t = np.clip(np.asarray(kept, dtype=float), 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = -np.nan_to_num(t * np.log(t)) - np.nan_to_num((1 - t) * np.log(1 - t))
+        total, mean = float(h.sum()), float(h.mean())
+        floors.append(total if abs(c.stats["value"] - total) < abs(c.stats["value"] - mean) else mean)
+    return float(np.mean(floors)) if floors else None
 
 
 def _chance_level(run: Observed):
