@@ -80,3 +80,18 @@ def test_a_soft_target_bce_is_judged_against_the_targets_entropy(lr, stalled, tm
     assert ("lr-too-low-or-stalled" in found) is stalled
     if stalled:
         assert "soft targets' own entropy" in found["lr-too-low-or-stalled"].message
+
+
+def test_a_parameter_whose_optimizer_first_steps_later_is_in_an_optimizer():
+    """A WGAN's critic steps 5 times before the generator's optimizer steps (and is seen) once;
+    the generator's parameters, given gradients by the critic's loss meanwhile, are held."""
+    from glassnet.doctor.checks_training import check_optimizer_coverage
+    from glassnet.doctor.observed import Thresholds
+
+    def step(i, gen_held):
+        gen = ParamStat("gen.weight", (3,), gen_held, True, 0.2, 1.0, 0.0)
+        return Step(i, params={"critic.weight": _stat("critic.weight", 0.5), "gen.weight": gen})
+    steps = [step(i, False) for i in range(5)] + [step(5, True)]
+    assert check_optimizer_coverage(Observed(steps=steps), Thresholds()) == []
+    never = [step(i, False) for i in range(6)]
+    assert [f.id for f in check_optimizer_coverage(Observed(steps=never), Thresholds())] == ["param-not-in-optimizer"]
