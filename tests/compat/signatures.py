@@ -113,6 +113,8 @@ CORRECTED = {
     ("Tensor", "remainder"): "remainder(other)", ("Tensor", "fmod"): "fmod(other)",
     ("Tensor", "bitwise_and"): "bitwise_and(other)", ("Tensor", "bitwise_or"): "bitwise_or(other)",
     ("Tensor", "bitwise_xor"): "bitwise_xor(other)",
+    ("Tensor", "bitwise_and_"): "bitwise_and_(other)", ("Tensor", "bitwise_or_"): "bitwise_or_(other)",
+    ("Tensor", "bitwise_xor_"): "bitwise_xor_(other)",
 }
 
 

@@ -151,3 +151,110 @@ def test_inplace_forms_in_the_graph_record_as_torch_and_refuse_leaves_and_ints()
     ints = glassnet.tensor([3, -4])
     glassnet.abs_(ints), glassnet.clamp_(ints, 0, 3)
     same(ints, torch.tensor([3, 3]))
+
+
+def _raised(fn):
+    try:
+        fn()
+    except Exception as err:  # noqa: BLE001 - the test compares whatever each library raises
+        return type(err), str(err)
+    return None
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.clamp_(0.5, 1.5), lambda lib, x: x.clamp_(min=0.5), lambda lib, x: x.clamp_(max=1.5),
+    lambda lib, x: x.clip_(0.5, 2), lambda lib, x: lib.clamp_(x, 0.5), lambda lib, x: x.clamp_min_(0.5),
+    lambda lib, x: x.clamp_max_(2.5), lambda lib, x: x.clamp_(lib.tensor(0.5)),
+    lambda lib, x: x.bool().clamp_(0, 1), lambda lib, x: x.int().clamp_(0.5),
+])
+def test_clamp_in_place_with_float_bounds_on_an_int_tensor_raises_torchs_error_and_keeps_it(call):
+    results = []
+    for lib in (torch, glassnet):
+        x = lib.tensor([1, 2, 3])
+        got = _raised(lambda: call(lib, x))
+        assert got is not None and got[0] is RuntimeError
+        results.append((got[1], x.tolist()))
+    (theirs, t_values), (mine, g_values) = results
+    assert mine.startswith(theirs) and g_values == t_values == [1, 2, 3], results
+
+
+@pytest.mark.parametrize("values, bounds", [
+    ([1, 2, 3], (0.5, 1.5)), ([1, 2, 3], (None, 1.5)), ([1, 2, 3], (0.5, None)), ([1, 2, 3], (0, 2)),
+    ([1, 2, 3], ("t0.5", None)), ([1, 2, 3], ("d0.5", None)), ([True, False], (0, 1)),
+    ([1.0, 2.0, 3.0], (0.5, 1.5)), ([1.0, 2.0, 3.0], (1, 2)), ("d", (0.5, 1.5)),
+])
+def test_clamp_promotes_as_torch(values, bounds):
+    outs = []
+    for lib in (torch, glassnet):
+        x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64) if values == "d" else lib.tensor(values)
+        b = [lib.tensor(float(v[1:]), dtype=lib.float64 if v[0] == "d" else lib.float32)
+             if isinstance(v, str) else v for v in bounds]
+        outs.append(x.clamp(*b))
+        if x.dtype != lib.bool and (x.is_floating_point() or not any(isinstance(v, (float, str)) for v in bounds)):
+            y = x.clone()
+            y.clamp_(*b)
+            same(y, x.clamp(*b))
+    same(outs[1], outs[0])
+
+
+def test_bitwise_error_names_the_dtype_as_torch():
+    for make in (lambda lib: lib.tensor([1.0, 2.0]) & lib.tensor([1, 2]),
+                 lambda lib: lib.tensor([1.0], dtype=lib.float64).bitwise_not()):
+        theirs, mine = _raised(lambda: make(torch)), _raised(lambda: make(glassnet))
+        assert mine[0] is theirs[0] and mine[1].startswith(theirs[1]), (mine, theirs)
+
+
+@pytest.mark.parametrize("op", ["__ior__", "__iand__", "__ixor__", "bitwise_or_", "bitwise_and_", "bitwise_xor_"])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32"])
+def test_in_place_bitwise_writes_into_the_tensor_every_name_sees(op, dtype):
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 8, (2, 3)).astype(dtype), rng.integers(0, 8, (3,)).astype(dtype)
+    results = []
+    for lib in (torch, glassnet):
+        c = lib.tensor(a)
+        d = c  # a second name for the same tensor (a shared mask)
+        before = c._version
+        out = getattr(c, op)(lib.tensor(b))
+        assert out is c and c._version > before
+        results.append(d)
+    same(results[1], results[0])
+
+
+def test_augmented_bitwise_on_a_shared_mask_as_torch():
+    for lib in (torch, glassnet):
+        c = lib.tensor([True, False, False])
+        d = c
+        c |= lib.tensor([False, True, False])
+        c ^= lib.tensor([False, False, True])
+        c &= lib.tensor([True, True, False])
+        assert d.tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("make, op, other", [
+    (lambda lib: lib.tensor([True, False]), "__ior__", lambda lib: lib.tensor([1, 2])),
+    (lambda lib: lib.tensor([True, False]), "__iand__", lambda lib: 2),
+    (lambda lib: lib.tensor([1, 2]), "__ixor__", lambda lib: 1.5),
+    (lambda lib: lib.tensor([1, 2]), "__ixor__", lambda lib: lib.tensor([1.0, 2.0])),
+    (lambda lib: lib.tensor([1, 2]), "__ior__", lambda lib: lib.tensor([[1], [2]])),
+    (lambda lib: lib.tensor([1, 2, 3]), "__iand__", lambda lib: lib.tensor([1, 2])),
+    (lambda lib: lib.tensor([1.0, 2.0]), "__ixor__", lambda lib: lib.tensor([1, 2])),
+    (lambda lib: lib.tensor([1.0, 2.0], requires_grad=True), "__ior__", lambda lib: lib.tensor([1, 2])),
+])
+def test_in_place_bitwise_errors_match_torch(make, op, other):
+    results = []
+    for lib in (torch, glassnet):
+        x = make(lib)
+        kept = x.tolist()
+        results.append(_raised(lambda: getattr(x, op)(other(lib))))
+        assert x.tolist() == kept
+    theirs, mine = results
+    assert mine is not None and mine[0] is theirs[0], results
+    assert mine[1].startswith(theirs[1].rstrip(".")), results
+
+
+def test_in_place_bitwise_with_scalars_as_torch():
+    for make, op, other in ((lambda lib: lib.tensor([1, 2]), "__ixor__", True),
+                            (lambda lib: lib.tensor([1, 2], dtype=lib.int32), "__iand__", 2**40 + 3),
+                            (lambda lib: lib.tensor([1, 2]), "bitwise_not_", None)):
+        got = [getattr(make(lib), op)(*(() if other is None else (other,))) for lib in (torch, glassnet)]
+        same(got[1], got[0])

@@ -56,3 +56,49 @@ def test_an_in_place_op_keeps_its_shape_as_torch(a, b, how):
         messages.append(str(info.value))
     torch_message, glassnet_message = messages
     assert glassnet_message.startswith(torch_message.split(":")[0]), messages
+
+
+BITWISE = {"and": lambda a, b: a & b, "or": lambda a, b: a | b, "xor": lambda a, b: a ^ b,
+           "bitwise_and": lambda a, b: a.bitwise_and(b), "bitwise_or": lambda a, b: a.bitwise_or(b),
+           "bitwise_xor": lambda a, b: type(a).__module__.startswith("torch") and torch.bitwise_xor(a, b)
+           or glassnet.bitwise_xor(a, b)}
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=st.lists(st.integers(1, 4), min_size=1, max_size=3), b=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       op=st.sampled_from(sorted(BITWISE)), dtype=st.sampled_from(["int64", "bool"]))
+def test_bitwise_shapes_that_do_not_broadcast_raise_torchs_error(a, b, op, dtype):
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+        return
+    except ValueError:
+        pass
+    messages = []
+    for lib in (torch, glassnet):
+        with pytest.raises(RuntimeError) as info:
+            BITWISE[op](lib.ones(*a, dtype=getattr(lib, dtype)), lib.ones(*b, dtype=getattr(lib, dtype)))
+        messages.append(str(info.value))
+    assert messages[1].startswith(messages[0]) and "unsqueeze" in messages[1], messages
+
+
+@pytest.mark.parametrize("a, mask", [((2, 3), (2,)), ((3,), (2, 2)), ((2, 3, 4), (3, 1, 2))])
+@pytest.mark.parametrize("how", ["masked_fill", "masked_fill_"])
+def test_masked_fill_with_a_mask_that_does_not_broadcast_raises_torchs_error(a, mask, how):
+    messages = []
+    for lib in (torch, glassnet):
+        with pytest.raises(RuntimeError) as info:
+            getattr(lib.zeros(*a), how)(lib.ones(*mask, dtype=lib.bool), 1.0)
+        messages.append(str(info.value))
+    assert messages[1].startswith(messages[0]) and "unsqueeze" in messages[1], messages
+
+
+def test_masked_fill_with_a_larger_mask_broadcasts_as_torch():
+    mask = np.array([[[True, False, False]]] * 4)
+    grads = []
+    for lib in (torch, glassnet):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = (x * 2).masked_fill(lib.tensor(mask), 0.5)
+        assert tuple(y.shape) == (4, 2, 3)
+        y.sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)

@@ -49,6 +49,16 @@ def _promote(a: TensorBase, b: TensorBase):
     return a, b
 
 
+def _float_for_float_bounds(a: TensorBase, bounds) -> TensorBase:
+    """``a`` as float when it is an integer (or bool) tensor and a bound is a float, as torch promotes
+    ``int_tensor.clamp(0.5)``: a Python float gives the default float32, a float tensor its dtype."""
+    floats = [np.dtype(np.float32) if isinstance(v, builtins.float) else v.array.dtype for v in bounds
+              if isinstance(v, builtins.float) or isinstance(v, TensorBase) and v.array.dtype.kind == "f"]
+    if a.array.dtype.kind in "biu" and floats:
+        return E.Cast.apply(a, dtype=np.result_type(*floats))
+    return a
+
+
 def _shape_arg(shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]

@@ -9,7 +9,7 @@ from ..autograd.broadcasting import broadcast_message
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import shape as S
-from .movement import _write_back, in_graph, rebase, stand_in, write_in_graph
+from .movement import _TYPE_NAME, _write_back, in_graph, rebase, stand_in, write_in_graph
 from ..random import default_generator
 
 
@@ -17,6 +17,11 @@ from ..random import default_generator
 _FLOAT_RESULT = {"exp", "log", "sqrt", "sigmoid", "tanh", "sin", "cos", "asin", "sinh", "cosh", "exp2",
                  "expm1", "log1p", "log2", "log10", "rsqrt", "reciprocal"}
 _UFUNC = {E.Add: np.add, E.Sub: np.subtract, E.Mul: np.multiply, E.Div: np.true_divide}
+#: bool < integer < float: an in-place op whose operands promote to a higher kind cannot write its result
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+#: the C++ names torch's message gives the tensor's type when the other operands are Python numbers
+_CPP_NAME = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+             "uint8": "unsigned char", "bool": "bool"}
 
 
 def _inplace_shape_message(shape, other) -> str:
@@ -28,6 +33,34 @@ def _inplace_shape_message(shape, other) -> str:
     return (f"output with shape {list(shape)} doesn't match the broadcast shape {list(result)}: an "
             f"in-place op keeps its tensor's shape, so the other operand may not add dimensions or "
             f"stretch any. Write it out of place (x = x + y) to get the broadcast shape.")
+
+
+def _refuse_cast(tensor, others, name: str, cpp_names: bool = False) -> None:
+    """torch's error when the operands of an in-place op promote to a kind (bool < int < float) the
+    tensor cannot hold, e.g. ``int_tensor.clamp_(0.5)``; the tensor is left unchanged."""
+    mine = _KIND_RANK.get(tensor.array.dtype.kind)
+    best = None
+    for v in others:
+        if isinstance(v, TensorBase):
+            kind, word = v.array.dtype.kind, _TYPE_NAME.get(v.array.dtype.name, str(v.array.dtype))
+        elif isinstance(v, (bool, np.bool_)) or v is None:
+            continue
+        elif isinstance(v, (int, np.integer)):
+            kind, word = "i", "Long"
+        elif isinstance(v, (float, np.floating)):
+            kind, word = "f", "Float"
+        else:
+            continue
+        rank = _KIND_RANK.get(kind)
+        if mine is not None and rank is not None and rank > mine and (best is None or rank > best[0]):
+            best = rank, word
+    if best is not None:
+        dt = tensor.array.dtype.name
+        scalars = cpp_names and not any(isinstance(v, TensorBase) for v in others)
+        target = _CPP_NAME.get(dt, dt) if scalars else _TYPE_NAME.get(dt, dt)
+        raise RuntimeError(f"result type {best[1]} can't be cast to the desired output type {target}: an "
+                           f"in-place op keeps its tensor's dtype. Convert first (x = x.float()) or write "
+                           f"it out of place (x = x.{name.rstrip('_')}(...)).")
 
 
 class InPlaceMethods:
@@ -114,6 +147,7 @@ class InPlaceMethods:
         return self._inplace("copy_", src_arr)
 
     def clamp_(self, min=None, max=None):  # noqa: A002
+        _refuse_cast(self, (min, max), "clamp_", cpp_names=True)
         if in_graph(self, min, max):
             return write_in_graph(self, "clamp_", lambda old: old.clamp(min, max))
         return self._inplace("clamp_", np.clip(self.array, min, max))
@@ -159,6 +193,11 @@ class InPlaceMethods:
     def pow_(self, exponent): return _write_back(self, "pow_", lambda old: old.pow(exponent), exponent)
 
     def masked_fill_(self, mask, value):
+        shape, mask_shape = np.shape(self.array), np.shape(getattr(mask, "array", mask))
+        try:
+            np.broadcast_shapes(shape, mask_shape)
+        except ValueError:  # in place torch names this tensor a, the mask b
+            raise RuntimeError(broadcast_message([shape, mask_shape])) from None
         return _write_back(self, "masked_fill_", lambda old: old.masked_fill(mask, value), value)
 
     def index_fill_(self, dim: int, index, value):
@@ -222,6 +261,32 @@ class InPlaceMethods:
     def __isub__(self, other): return self._augmented(E.Sub, other, "-=")
     def __imul__(self, other): return self._augmented(E.Mul, other, "*=")
     def __itruediv__(self, other): return self._augmented(E.Div, other, "/=")
+
+    def _bitwise_(self, ufunc, other, name):
+        """``x |= m`` and ``x.bitwise_or_(m)``: the bitwise result written into this tensor (so
+        every name for it sees the change), with torch's errors in torch's order."""
+        if STATE.grad_enabled and self._requires_grad and self.grad_fn is None:
+            self._inplace(name, None)  # raises torch's leaf error
+        if isinstance(other, TensorBase):
+            shape = np.shape(self.array)
+            try:
+                fits = np.broadcast_shapes(shape, np.shape(other.array)) == shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(_inplace_shape_message(shape, np.shape(other.array)))
+        _refuse_cast(self, (other,), name)
+        if isinstance(other, (int, np.integer)) and not isinstance(other, (bool, np.bool_)):
+            other = np.array(other).astype(self.array.dtype)  # Python ints wrap into the tensor's dtype
+        return self._inplace(name, self._bitwise(ufunc, other, name.rstrip("_")).array)
+
+    def bitwise_and_(self, other): return self._bitwise_(np.bitwise_and, other, "bitwise_and_")
+    def bitwise_or_(self, other): return self._bitwise_(np.bitwise_or, other, "bitwise_or_")
+    def bitwise_xor_(self, other): return self._bitwise_(np.bitwise_xor, other, "bitwise_xor_")
+    def bitwise_not_(self): return self._bitwise_(np.invert, None, "bitwise_not_")
+    __iand__ = bitwise_and_
+    __ior__ = bitwise_or_
+    __ixor__ = bitwise_xor_
 
     # random fills (used by glassnet.nn.init)
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator=None):

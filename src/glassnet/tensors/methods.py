@@ -14,7 +14,8 @@ import numpy as np
 
 from . import dtypes
 from .arguments import _index_key, _promote, _shape_arg
-from .movement import view_strides
+from .movement import _TYPE_NAME, view_strides
+from ..autograd.broadcasting import broadcast_message
 from ..autograd.engine import STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import reduce as R
@@ -167,11 +168,17 @@ class BitwiseMethods:
         b = other.array if isinstance(other, TensorBase) else other
         for v in (self.array,) if b is None else (self.array, b):
             if isinstance(v, builtins.float) or np.asarray(v).dtype.kind not in "biu":
-                kind = "Float" if isinstance(v, builtins.float) else str(np.asarray(v).dtype)
+                dt = np.asarray(v).dtype.name
+                kind = "Float" if isinstance(v, builtins.float) else _TYPE_NAME.get(dt, dt)
                 raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\': bitwise ops take '
                                           f"integer or bool tensors (for a logical op on floats compare "
                                           f"first, e.g. (x > 0) & (y > 0))")
-        return self._from_array(np.asarray(ufunc(self.array, b) if b is not None else ufunc(self.array)))
+        if b is None:
+            return self._from_array(np.asarray(ufunc(self.array)))
+        try:
+            return self._from_array(np.asarray(ufunc(self.array, b)))
+        except ValueError:
+            raise RuntimeError(broadcast_message([np.shape(self.array), np.shape(b)])) from None
 
     def bitwise_and(self, other): return self._bitwise(np.bitwise_and, other, "bitwise_and")
     def bitwise_or(self, other): return self._bitwise(np.bitwise_or, other, "bitwise_or")
@@ -405,8 +412,11 @@ class ShapeMethods:
     def masked_fill(self, mask, value):
         """``value`` where ``mask`` is True (broadcast), this tensor elsewhere; no gradient flows
         to the filled places."""
-        cond = np.broadcast_to(mask.array if isinstance(mask, TensorBase) else np.asarray(mask),
-                               np.shape(self.array))
+        cond = mask.array if isinstance(mask, TensorBase) else np.asarray(mask)
+        try:
+            cond = np.broadcast_to(cond, np.broadcast_shapes(np.shape(cond), np.shape(self.array)))
+        except ValueError:  # torch names the mask tensor a, this tensor b
+            raise RuntimeError(broadcast_message([np.shape(cond), np.shape(self.array)])) from None
         fill = value if isinstance(value, TensorBase) else self._lift(value)
         return E.Where.apply(fill.to(self.dtype), self, cond=np.asarray(cond, dtype=bool))
 

@@ -19,7 +19,7 @@ from ..ops import elementwise as E
 from ..ops import linalg as L
 from . import dtypes
 from .aliases import alias_methods
-from .arguments import _FLOAT_KIND, _promote, _scalar_if_0d, alpha_first
+from .arguments import _FLOAT_KIND, _float_for_float_bounds, _promote, _scalar_if_0d, alpha_first
 from .convert import ConversionMethods
 from .device import check_device
 from .factory import FactoryMethods
@@ -362,7 +362,7 @@ class Tensor(TensorBase, ConversionMethods, InPlaceMethods, ReductionMethods, Sh
     def clamp(self, min=None, max=None):  # noqa: A002 - torch's names
         if min is None and max is None:
             raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-        return E.Clamp.apply(self, min=min, max=max)
+        return E.Clamp.apply(_float_for_float_bounds(self, (min, max)), min=min, max=max)
 
     clip = clamp
 
