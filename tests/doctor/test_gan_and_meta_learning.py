@@ -14,7 +14,7 @@ from glassnet.observe.records import ParamStat, Step
 
 
 def _steps(ids):
-    return [Step(i, optimizer="Adam", optimizer_id=k) for i, k in enumerate(ids)]
+    return [Step(i, losses=[1.0], optimizer="Adam", optimizer_id=k) for i, k in enumerate(ids)]
 
 
 def test_optimizers_that_take_turns_are_told_from_models_trained_one_after_another():
@@ -95,3 +95,45 @@ def test_a_parameter_whose_optimizer_first_steps_later_is_in_an_optimizer():
     assert check_optimizer_coverage(Observed(steps=steps), Thresholds()) == []
     never = [step(i, False) for i in range(6)]
     assert [f.id for f in check_optimizer_coverage(Observed(steps=never), Thresholds())] == ["param-not-in-optimizer"]
+
+
+# -- what a review of this round found (scripts in cases_review/, run on both engines) ----------
+REVIEW = Path(__file__).parent / "cases_review"
+
+
+def _findings(name, engine, tmp_path, **replace):
+    text = (REVIEW / name).read_text()
+    if engine == "torch":
+        pytest.importorskip("torch")
+        text = text.replace("import glassnet as torch", "import torch").replace("import glassnet.nn", "import torch.nn")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    return {f.id: f for f in diagnose_script(path).findings}
+
+
+@pytest.mark.parametrize("engine", ["glassnet", "torch"])
+def test_an_overconfident_start_is_told_with_the_losss_own_reduction(engine, tmp_path):
+    """BCEWithLogits (mean) at 3.79 on batches of 4: not 'a sum over 4 of ln 2'."""
+    assert "initial-loss" in _findings("init_bad_2.py", engine, tmp_path)
+
+
+@pytest.mark.parametrize("engine", ["glassnet", "torch"])
+def test_class_sorted_data_with_gradient_accumulation_is_still_unshuffled(engine, tmp_path):
+    """Two micro-batches a step: only the steps at a class boundary mix labels (not a GAN)."""
+    assert "unshuffled-data" in _findings("accum_sorted.py", engine, tmp_path)
+
+
+@pytest.mark.parametrize("engine", ["glassnet", "torch"])
+def test_an_encoder_and_a_decoder_optimizer_after_one_backward_do_not_take_turns(engine, tmp_path):
+    found = _findings("encdec_low.py", engine, tmp_path)
+    assert "optimizers-take-turns" not in found and "lr-too-low-or-stalled" in found
+    assert "optimizers-take-turns" not in _findings("encdec_low.py", engine, tmp_path, **{"1e-6": "1e-1"})
+
+
+@pytest.mark.parametrize("engine", ["glassnet", "torch"])
+def test_a_loop_on_autograd_grad_is_said_to_be_not_followed(engine, tmp_path):
+    found = _findings("agrad.py", engine, tmp_path)
+    assert found["no-training"].severity == "info"
+    assert "autograd.grad ran 300 times" in found["no-training"].message

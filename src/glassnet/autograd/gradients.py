@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import TensorBase, run_backward
+from .engine import STATE, TensorBase, run_backward
 from .engine import backward as _engine_backward
 
 
@@ -84,6 +84,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bo
     gradients = _gradients(grad_outputs, len(outputs))
     if retain_graph is None:
         retain_graph = create_graph
+    for o in STATE.observers:  # (a training backward is told by on_backward_begin; this is not one)
+        begin = getattr(o, "on_grad_begin", None)
+        if begin is not None:
+            begin(outputs)
     found = run_backward(outputs, gradients, bool(retain_graph), create_graph, inputs)
     result = []
     for t, g in zip(inputs, found):

@@ -162,8 +162,11 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     expected, value = math.log(n), c.stats["value"]
     out = []
     # reduction='sum' adds the per-element losses: judge the mean over the batch or the elements
+    # (when the reduction is unknown, whichever of the three is nearest)
     shape = tuple(target.get("shape") or ())
-    sizes = {1, shape[0] if shape else 1, int(np.prod(shape)) if shape else 1}
+    reduction = c.stats.get("reduction")
+    sizes = {shape[0] if shape else 1, int(np.prod(shape)) if shape else 1}
+    sizes = {1} if reduction == "mean" else sizes if reduction == "sum" else sizes | {1}
     rel = min(abs(value / k - expected) / expected for k in sizes if k > 0)
     if math.isfinite(value) and rel > th.initial_loss_rel:
         out.append(Finding(

@@ -173,7 +173,9 @@ def check_lr_too_low(run: Observed, th: Thresholds) -> list:
     """The loss drops by < 5 % over the run (stall); tiny ‖Δw‖/‖w‖ says the learning rate is why."""
     if run.optimizers_take_turns:
         return []
-    losses = run.losses()
+    # the steps that had a backward (a second optimizer stepping after the same backward, as a
+    # decoder's after an encoder's, adds a step without a loss of its own)
+    losses = np.array([s.loss for s in run.steps if s.losses], dtype=float)
     finite = losses[np.isfinite(losses)]
     if finite.size < th.stall_steps or finite.size != losses.size:
         return []
@@ -277,6 +279,16 @@ def check_no_training(run: Observed, th: Thresholds) -> list:
                             "the gradients are computed and thrown away.",
                             _ev(0, "training steps", 1, "≥ ", backward_calls=run.backward_calls), {},
                             "Call optimizer.step() after loss.backward() in every iteration.")]
+        if run.grad_calls:
+            return [Finding("no-training", "info",
+                            f"autograd.grad ran {run.grad_calls} times, but no backward() and no "
+                            "optimizer step: a loop that applies autograd.grad's gradients by hand "
+                            "is not followed, so its training is not judged (the doctor sees training "
+                            "through backward() and optimizer.step()).",
+                            _ev(0, "backward() calls and optimizer steps", 1, "≥ ",
+                                autograd_grad_calls=run.grad_calls), {},
+                            "To have it judged, write the update as loss.backward() and an optimizer "
+                            "(or a manual update after backward()); nothing to fix otherwise.")]
         return [Finding("no-training", "info",
                         "No backward() and no optimizer step ran, so there is no training to "
                         "diagnose (an evaluation, inference or save/load script, or gradients "

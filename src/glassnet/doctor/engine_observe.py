@@ -65,6 +65,7 @@ class GlassnetObserver:
         self.steps, self.current, self.batches = [], Step(0), {}
         self.names, self.roots, self.optimizers = {}, [], []
         self.backward_calls = 0
+        self.grad_calls = 0                 # autograd.grad calls (no .grad written)
         self._stack, self._recent, self._undo = [], {}, []
         self._last_event, self._last_layer, self._before = None, None, None
         self._manual, self._grads_pending, self._leaf_names = None, False, {}
@@ -129,6 +130,7 @@ class GlassnetObserver:
         call = Call("root" if kind == "other" else kind, where, type(module).__name__,
                     self.current.index, grad, module.training, tuple(output.shape))
         if kind in LOSSES:
+            call.stats["reduction"] = getattr(module, "reduction", None)
             self._loss(call, x, args[1] if len(args) > 1 else None, output)
         else:
             if kind == "recurrent" and x is not None:
@@ -162,6 +164,7 @@ class GlassnetObserver:
         call = Call(kind, where, type(fn).__name__, self.current.index, glassnet.is_grad_enabled(),
                     None, tuple(np.shape(out.array)))
         if kind in LOSSES:
+            call.stats["reduction"] = getattr(fn, "reduction", None)
             self._loss(call, x, inputs[1] if len(inputs) > 1 else None, out)
         else:
             if kind in ("softmax", "log_softmax"):
@@ -279,6 +282,9 @@ class GlassnetObserver:
             call.finite = math.isfinite(call.stats["value"])
 
     # -- steps ----------------------------------------------------------------------------------
+    def on_grad_begin(self, outputs):
+        self.grad_calls += 1
+
     def on_backward_begin(self, tensor):
         self.backward_calls += 1
         if not self.optimizers:                 # no optimizer yet: backward() cuts the steps

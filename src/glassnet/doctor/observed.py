@@ -142,6 +142,7 @@ class Observed:
     steps: list                          # finished Steps
     trailing: Step | None = None         # calls after the last step (evaluation, a crash)
     backward_calls: int = 0
+    grad_calls: int = 0                  # autograd.grad calls: gradients taken without .grad
     engine: str = "torch"
     error: dict | None = None            # {'type', 'message', 'line'} when the program raised
     drives_loop: bool = False            # True in check(): the doctor ran the loop itself
@@ -170,7 +171,9 @@ class Observed:
         critic), 0 when one does or they train one after the other: each one's loss is then
         measured against an opponent that moves, so a loss curve says little about its own
         learning rate."""
-        ids = [s.optimizer_id for s in self.steps if s.optimizer_id is not None]
+        # (steps after a backward only: an encoder's and a decoder's optimizers stepping after
+        # one backward are one joint step, not turns)
+        ids = [s.optimizer_id for s in self.steps if s.optimizer_id is not None and s.losses]
         changes = sum(a != b for a, b in zip(ids, ids[1:]))
         distinct = len(set(ids))
         return distinct if distinct > 1 and changes > 2 * distinct else 0

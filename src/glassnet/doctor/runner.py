@@ -45,6 +45,7 @@ def _observed(seen, engine, **extra) -> Observed:
     trailing = seen.current if not seen.current.empty else None
     measured = [s for s in seen.steps if s.params]
     return Observed(steps=seen.steps, trailing=trailing, backward_calls=seen.backward_calls,
+                    grad_calls=getattr(seen, "grad_calls", 0),
                     engine=engine, param_order=list(measured[0].params) if measured else [],
                     batches=getattr(seen, "batches", {}), **extra)
 

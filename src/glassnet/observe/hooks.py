@@ -111,8 +111,9 @@ class TorchHooks:
 
     def __init__(self, *, forward_pre=None, forward_post=None, function=None, only=None,
                  step_pre=None, step_post=None, optimizer=None, function_mode: bool = True,
-                 backward=None, backward_done=None, clip=None):
+                 backward=None, backward_done=None, clip=None, grad=None):
         self.forward_pre, self.forward_post = forward_pre, forward_post
+        self.grad = grad
         self.function, self.only = function, only
         self.step_pre, self.step_post, self.optimizer = step_pre, step_post, optimizer
         self.backward, self.backward_done, self.clip = backward, backward_done, clip
@@ -134,6 +135,8 @@ class TorchHooks:
                 self._patch_clipping()
             if self.backward is not None:
                 self._patch_backward()
+            if self.grad is not None:
+                self._patch_grad()
             self.set_function_mode(self._mode_wanted)
         except BaseException:
             self._remove()
@@ -174,6 +177,25 @@ class TorchHooks:
             return result
         backward.__wrapped__ = original
         self._patch(Tensor, "backward", backward)
+
+    def _patch_grad(self):
+        """``torch.autograd.grad`` tells ``grad()`` of each call (it writes no ``.grad``: not a
+        training backward, but a loop may apply its gradients by hand)."""
+        autograd, seen = self.torch.autograd, self.grad
+        original = autograd.grad
+        busy = []
+
+        def grad(*args, **kwargs):
+            if busy:                       # torch's grad calling itself (or through the mode)
+                return original(*args, **kwargs)
+            seen()
+            busy.append(True)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                busy.pop()
+        grad.__wrapped__ = original
+        self._patch(autograd, "grad", grad)
 
     def _patch_clipping(self):
         utils, clip = self.torch.nn.utils, self.torch.nn.utils.clip_grad

@@ -87,6 +87,7 @@ class TorchObserver:
         self.roots: list = []            # modules first called at the top level
         self.optimizers: list = []
         self.backward_calls = 0
+        self.grad_calls = 0                 # torch.autograd.grad calls (no .grad written)
         self._stack: list = []           # (module, kind) of the module calls in progress
         self._recent: list = []          # (weakref to an output tensor, kind, where)
         self._last_event = None          # 'backward' or 'step'
@@ -116,7 +117,8 @@ class TorchObserver:
                                  function=self._call, only=self._watched_table,
                                  function_mode=self.detail, step_pre=self._step_pre,
                                  step_post=self._step_post, backward=self._backward,
-                                 backward_done=self._backward_done, clip=self._clipped)
+                                 backward_done=self._backward_done, clip=self._clipped,
+                                 grad=self._grad_call)
         self._hooks.__enter__()
         return self
 
@@ -158,6 +160,9 @@ class TorchObserver:
         self._last_event = "backward"
         if tensor.numel() == 1:
             self.current.losses.append(float(tensor.detach()))
+
+    def _grad_call(self):
+        self.grad_calls += 1
 
     def _backward_done(self, tensor):
         if not self.optimizers and self._manual.open:
@@ -299,6 +304,7 @@ class TorchObserver:
         if kind in LOSSES:
             call.input_from = produced_by
             call.stats["input_where"] = after
+            call.stats["reduction"] = kwargs.get("reduction", "mean")
             target = args[1] if len(args) > 1 else kwargs.get("target")
             if isinstance(target, torch.Tensor) and kind in ("cross_entropy", "nll_loss"):
                 ignore = kwargs.get("ignore_index", args[4] if len(args) > 4 else -100)
