@@ -59,7 +59,7 @@ def test_closure_optimizers_see_the_gradients_of_the_closure(tmp_path, capsys, o
 def test_a_frozen_layer_under_a_closure_optimizer_is_still_named(tmp_path, capsys, opt, kw, steps):
     _, _, ids = _doctor(tmp_path, capsys, LBFGS.format(opt=opt, kw=kw, steps=steps, detach=".detach()"))
     assert "frozen" in ids
-    assert ids["frozen"]["where"]["parameter"] == "Linear.weight"   # the body, called first
+    assert ids["frozen"]["where"]["parameter"] == "body.weight"   # the body, called first: the script's name
 
 
 ATTENTION = """

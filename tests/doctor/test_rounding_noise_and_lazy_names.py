@@ -49,3 +49,24 @@ def test_torch_lazy_layers_called_at_the_top_level_get_distinct_names():
     name_root(b, roots, names)
     name_root(c, roots, names)
     assert [names[id(m)] for m in (a, b, c)] == ["Conv2d", "Conv2d#2", "Conv2d#3"]
+
+
+def test_a_root_is_named_as_the_script_names_it():
+    """A model held by a global variable of the script is reported under that name (a GAN's
+    ``netD.0.weight``, not ``Sequential#2.0.weight``); elsewhere, or held only by a local, by its
+    class."""
+    import sys
+    import glassnet
+    from glassnet.observe.hooks import name_root
+    source = sys._getframe().f_code.co_filename
+    globals()["netD_for_naming"] = glassnet.nn.Sequential(glassnet.nn.Linear(2, 2))
+    local = glassnet.nn.Sequential(glassnet.nn.Linear(2, 2))
+    try:
+        roots, names = [], {}
+        name_root(local, roots, names, source)
+        name_root(globals()["netD_for_naming"], roots, names, source)
+        name_root(glassnet.nn.Linear(2, 2), roots, names, None)
+        assert [names[id(r)] for r in roots] == ["Sequential", "netD_for_naming", "Linear"]
+        assert names[id(roots[1][0])] == "netD_for_naming.0"
+    finally:
+        del globals()["netD_for_naming"]

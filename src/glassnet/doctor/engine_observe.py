@@ -104,7 +104,7 @@ class GlassnetObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:
-                name_root(module, self.roots, self.names)
+                name_root(module, self.roots, self.names, self.source)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 

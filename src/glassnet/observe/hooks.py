@@ -24,6 +24,8 @@ name modules and parameters for every observer (torch's and glassnet's).
 """
 from __future__ import annotations
 
+import sys
+
 _MODE_CLASS = {}
 
 
@@ -35,15 +37,36 @@ def module_paths(root, root_name: str = "", prefixed: bool = False) -> dict:
             for path, sub in root.named_modules()}
 
 
-def name_root(module, roots: list, names: dict) -> None:
+def name_root(module, roots: list, names: dict, source: str | None = None) -> None:
     """Name a module first called at the top level and every module in it into ``names``
     (``{id(module): path}``) and append it to ``roots``: the first root with submodules keeps
-    bare paths (``blocks.0``), a later one's start with its name (``GPT#2.blocks.0``), so two
-    models of one script never share a path."""
+    bare paths (``blocks.0``), a later one's start with its name (``student.blocks.0``, or
+    ``GPT#2.blocks.0``), so two models of one script never share a path.  The name is the
+    script's own for it (a global variable of ``source``: ``netD``, ``netG``), else its class's."""
     earlier = any(next(iter(r.children()), None) is not None for r in roots)
     roots.append(module)
-    for key, path in module_paths(module, root_name(module, roots, names), earlier).items():
+    own = script_name(module, source)
+    taken = {names.get(id(r)) for r in roots if r is not module}
+    name = own if own is not None and own not in taken else root_name(module, roots, names)
+    for key, path in module_paths(module, name, earlier).items():
         names.setdefault(key, path)
+
+
+def script_name(module, source: str | None) -> str | None:
+    """The name of the global variable of the script ``source`` that holds ``module`` (searched
+    in the frames of that file on the stack), or None.  Locals are not used: a ``train(model)``
+    helper would call every model ``model``."""
+    if source is None:
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == source:
+            for name, value in frame.f_globals.items():
+                if value is module and not name.startswith("_"):
+                    return name
+            return None
+        frame = frame.f_back
+    return None
 
 
 def root_name(module, roots, names=None) -> str:

@@ -202,7 +202,7 @@ class TorchObserver:
         name = self.names.get(id(module))
         if name is None:
             if not self._stack:                     # a new root: name it and everything in it
-                name_root(module, self.roots, self.names)
+                name_root(module, self.roots, self.names, self.source)
             name = self.names.setdefault(id(module), type(module).__name__)
         return name
 
