@@ -27,6 +27,34 @@ def column_sums(a2):
     return np.dot(np.ones(a2.shape[0], dtype=a2.dtype), a2)
 
 
+def _normalize_rows(x2, eps):
+    """x̂ = (x − μ)·r and r = 1/√(σ² + ε) of each row of a 2-D array (σ² the biased variance)."""
+    xhat = x2 - row_means(x2)
+    r = 1 / np.sqrt(row_means(xhat * xhat) + eps)
+    xhat *= r
+    return xhat, r
+
+
+def _rows_grad(ghat, xhat, r):
+    """∂L/∂x of a row normalisation, ĝ = ∂L/∂x̂: r·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))."""
+    gx = ghat - row_means(ghat)
+    gx -= xhat * row_means(ghat * xhat)
+    gx *= r
+    return gx
+
+
+def _normalize_rows_graph(x2, eps):
+    """``_normalize_rows`` on Tensors (double backward: x̂ and r depend on x)."""
+    centred = x2 - x2.mean(-1, keepdim=True)
+    r = ((centred * centred).mean(-1, keepdim=True) + eps).rsqrt()
+    return centred * r, r
+
+
+def _rows_grad_graph(ghat, xhat, r):
+    """``_rows_grad`` on Tensors."""
+    return r * (ghat - ghat.mean(-1, keepdim=True) - xhat * (ghat * xhat).mean(-1, keepdim=True))
+
+
 class LayerNorm(Function):
     """y = x̂·γ + β over the last ``dims`` dimensions, with x̂ = (x − μ)·r, μ the mean and
     r = 1/√(σ² + ε) (σ² the biased variance) of each row of those dimensions.
@@ -42,10 +70,7 @@ class LayerNorm(Function):
 
     def forward(self, x, weight=None, bias=None, dims=1, eps=1e-5):
         n = math.prod(x.shape[x.ndim - dims:])
-        x2 = x.reshape(-1, n)
-        xhat = x2 - row_means(x2)
-        r = 1 / np.sqrt(row_means(xhat * xhat) + eps)
-        xhat *= r
+        xhat, r = _normalize_rows(x.reshape(-1, n), eps)
         self.xhat, self.r, self.weight, self.eps = xhat, r, weight, eps
         out = xhat if weight is None else xhat * weight.reshape(-1)
         if bias is not None:
@@ -58,10 +83,7 @@ class LayerNorm(Function):
         ghat = g2 if w is None else g2 * w.reshape(-1)
         gx = None
         if self.needs_grad(0):
-            gx = ghat - row_means(ghat)
-            gx -= xhat * row_means(ghat * xhat)
-            gx *= self.r
-            gx = gx.reshape(g.shape)
+            gx = _rows_grad(ghat, xhat, self.r).reshape(g.shape)
         grads = [gx]
         if w is not None:
             grads.append(column_sums(g2 * xhat).reshape(w.shape) if self.needs_grad(1) else None)
@@ -72,16 +94,12 @@ class LayerNorm(Function):
     def backward_graph(self, g):
         """The same rule on Tensors (double backward)."""
         x, w = self.inputs[0], (self.inputs[1] if len(self.inputs) > 1 else None)
-        x2 = x.reshape(self.xhat.shape)
-        centred = x2 - x2.mean(-1, keepdim=True)
-        r = ((centred * centred).mean(-1, keepdim=True) + self.eps).rsqrt()
-        xhat = centred * r
+        xhat, r = _normalize_rows_graph(x.reshape(self.xhat.shape), self.eps)
         g2 = g.reshape(self.xhat.shape)
         ghat = g2 if w is None else g2 * w.reshape(-1)
         gx = None
         if self.needs_grad(0):
-            gx = r * (ghat - ghat.mean(-1, keepdim=True) - xhat * (ghat * xhat).mean(-1, keepdim=True))
-            gx = gx.reshape(x.shape)
+            gx = _rows_grad_graph(ghat, xhat, r).reshape(x.shape)
         grads = [gx]
         if w is not None:
             grads.append((g2 * xhat).sum(0).reshape(w.shape) if self.needs_grad(1) else None)
@@ -108,10 +126,7 @@ class GroupNorm(Function):
 
     def forward(self, x, weight=None, bias=None, groups=1, eps=1e-5):
         n, c = x.shape[:2]
-        x2 = x.reshape(n * groups, -1)
-        xhat = x2 - row_means(x2)
-        r = 1 / np.sqrt(row_means(xhat * xhat) + eps)
-        xhat *= r
+        xhat, r = _normalize_rows(x.reshape(n * groups, -1), eps)
         self.xhat, self.r, self.weight, self.groups, self.eps = xhat, r, weight, groups, eps
         out = xhat.reshape(n, c, -1)
         if weight is not None:
@@ -126,9 +141,7 @@ class GroupNorm(Function):
         gx = None
         if self.needs_grad(0):
             ghat = (g3 if w is None else g3 * w[:, None]).reshape(xhat.shape)
-            gx = ghat - row_means(ghat) - xhat * row_means(ghat * xhat)
-            gx *= self.r
-            gx = gx.reshape(g.shape)
+            gx = _rows_grad(ghat, xhat, self.r).reshape(g.shape)
         grads = [gx]
         if w is not None:
             grads.append((g3 * xhat.reshape(g3.shape)).sum(axis=(0, 2)) if self.needs_grad(1) else None)
@@ -139,14 +152,10 @@ class GroupNorm(Function):
     def backward_graph(self, g):
         x, w = self.inputs[0], (self.inputs[1] if len(self.inputs) > 1 else None)
         n, c = x.shape[:2]
-        x2 = x.reshape(n * self.groups, -1)
-        centred = x2 - x2.mean(-1, keepdim=True)
-        r = ((centred * centred).mean(-1, keepdim=True) + self.eps).rsqrt()
-        xhat = centred * r
+        xhat, r = _normalize_rows_graph(x.reshape(n * self.groups, -1), self.eps)
         g3 = g.reshape(n, c, -1)
         ghat = (g3 if w is None else g3 * w.reshape(-1, 1)).reshape(n * self.groups, -1)
-        gx = (ghat - ghat.mean(-1, keepdim=True) - xhat * (ghat * xhat).mean(-1, keepdim=True)) * r
-        grads = [gx.reshape(x.shape)]
+        grads = [_rows_grad_graph(ghat, xhat, r).reshape(x.shape)]
         if w is not None:
             grads.append((g3 * xhat.reshape(n, c, -1)).sum((0, 2)))
         if len(self.inputs) == 3:
