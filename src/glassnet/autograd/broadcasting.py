@@ -2,6 +2,8 @@
 every op (the engine's ``apply``), comparisons, in-place ops and the loss target check."""
 from __future__ import annotations
 
+import numpy as np
+
 
 def broadcast_message(shapes) -> str:
     """torch's words for shapes that do not broadcast (the first clash from the right, as torch
@@ -19,3 +21,12 @@ def broadcast_message(shapes) -> str:
                     f"equal or one of them 1). Reshape or unsqueeze one of them, e.g. x.unsqueeze(-1), "
                     f"or check which dimension you meant.")
     return f"shapes {', '.join(str(tuple(s)) for s in shapes)} do not broadcast"
+
+
+def broadcast_shape(*shapes) -> tuple:
+    """The shape ``shapes`` broadcast to, or torch's RuntimeError naming the first of them tensor
+    a, the second b (``broadcast_message``)."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(broadcast_message(shapes)) from None

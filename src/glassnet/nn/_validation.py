@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.broadcasting import broadcast_message
+from ..autograd.broadcasting import broadcast_shape
 from ..tensors.tensor import Tensor
 
 
@@ -51,11 +51,7 @@ def _broadcast_target(fn: str, input: Tensor, target: Tensor) -> None:
     warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                   f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
                   f"Please ensure they have the same size.", stacklevel=3)
-    a, b = tuple(input.shape), tuple(target.shape)
-    try:
-        np.broadcast_shapes(a, b)
-    except ValueError:
-        raise RuntimeError(broadcast_message([a, b])) from None
+    broadcast_shape(tuple(input.shape), tuple(target.shape))
 
 
 def _class_setup(fn: str, input: Tensor, weight):

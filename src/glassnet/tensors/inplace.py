@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arguments import _index_key, _scalar_if_0d, alpha_first
-from ..autograd.broadcasting import broadcast_message
+from ..autograd.broadcasting import broadcast_message, broadcast_shape
 from ..autograd.engine import MUTATIONS, STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import shape as S
@@ -193,11 +193,8 @@ class InPlaceMethods:
     def pow_(self, exponent): return _write_back(self, "pow_", lambda old: old.pow(exponent), exponent)
 
     def masked_fill_(self, mask, value):
-        shape, mask_shape = np.shape(self.array), np.shape(getattr(mask, "array", mask))
-        try:
-            np.broadcast_shapes(shape, mask_shape)
-        except ValueError:  # in place torch names this tensor a, the mask b
-            raise RuntimeError(broadcast_message([shape, mask_shape])) from None
+        # (in place torch names this tensor a, the mask b)
+        broadcast_shape(np.shape(self.array), np.shape(getattr(mask, "array", mask)))
         return _write_back(self, "masked_fill_", lambda old: old.masked_fill(mask, value), value)
 
     def index_fill_(self, dim: int, index, value):

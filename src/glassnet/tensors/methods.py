@@ -15,7 +15,7 @@ import numpy as np
 from . import dtypes
 from .arguments import _index_key, _promote, _shape_arg
 from .movement import _TYPE_NAME, view_strides
-from ..autograd.broadcasting import broadcast_message
+from ..autograd.broadcasting import broadcast_message, broadcast_shape
 from ..autograd.engine import STATE, TensorBase
 from ..ops import elementwise as E
 from ..ops import reduce as R
@@ -413,10 +413,8 @@ class ShapeMethods:
         """``value`` where ``mask`` is True (broadcast), this tensor elsewhere; no gradient flows
         to the filled places."""
         cond = mask.array if isinstance(mask, TensorBase) else np.asarray(mask)
-        try:
-            cond = np.broadcast_to(cond, np.broadcast_shapes(np.shape(cond), np.shape(self.array)))
-        except ValueError:  # torch names the mask tensor a, this tensor b
-            raise RuntimeError(broadcast_message([np.shape(cond), np.shape(self.array)])) from None
+        # (torch names the mask tensor a, this tensor b)
+        cond = np.broadcast_to(cond, broadcast_shape(np.shape(cond), np.shape(self.array)))
         fill = value if isinstance(value, TensorBase) else self._lift(value)
         return E.Where.apply(fill.to(self.dtype), self, cond=np.asarray(cond, dtype=bool))
 
