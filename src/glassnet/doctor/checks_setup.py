@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .checks_sequence import token_batches
-from .observed import BCE, CE, Observed, Thresholds, ce_classes, class_counts
+from .observed import BCE, CE, Observed, Thresholds, ce_classes, class_counts, soft_bce
 from .report import Finding
 
 
@@ -156,9 +156,9 @@ def check_initial_loss(run: Observed, th: Thresholds) -> list:
     n = 2 if c.kind in BCE else (ce_classes(c) or 2)
     if c.kind == "nll_loss" and c.input_from != "log_softmax":
         return []
-    target = c.stats.get("target") or {}
-    if c.kind in BCE and target.get("float") and not target.get("integer"):
+    if soft_bce(c):
         return []   # soft targets (pixel intensities of a VAE or autoencoder): no classes, no ln 2
+    target = c.stats.get("target") or {}
     expected, value = math.log(n), c.stats["value"]
     out = []
     # reduction='sum' adds the per-element losses: judge the mean over the batch or the elements

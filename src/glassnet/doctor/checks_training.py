@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .observed import BCE, CE, Observed, Thresholds, class_counts, smooth
+from .observed import BCE, CE, Observed, Thresholds, class_counts, smooth, soft_bce
 from .report import Finding
 
 
@@ -213,10 +213,9 @@ def _soft_target_floor(run: Observed):
     loss's value says (reduction='sum' or 'mean'), over the kept batches; None for other losses."""
     floors = []
     for c in run.loss_calls():
-        target = c.stats.get("target") or {}
         kept = (run.batches.get(c.step) or {}).get("target")
-        if c.kind not in BCE or not target.get("float") or target.get("integer") or kept is None \
-                or "value" not in c.stats or np.shape(kept) != tuple(target.get("shape") or ()):
+        if not soft_bce(c) or kept is None or "value" not in c.stats \
+                or np.shape(kept) != tuple(c.stats["target"].get("shape") or ()):
             continue
         t = np.clip(np.asarray(kept, dtype=float), 0.0, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):

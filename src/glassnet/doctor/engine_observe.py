@@ -25,7 +25,7 @@ import glassnet
 from glassnet.autograd import observe
 
 from ..observe.graph import GlassnetGraph, score_scaling, sdpa_scale_stats, token_vocabulary
-from ..observe.hooks import name_root, parameter_names
+from ..observe.hooks import name_root, named_entries, optimizer_params, stale_in
 from ..observe.records import (INPUT_STEPS, LOSSES, SATURATION_Z, Call, Clip, ParamStat, Step,
                                StepLimitReached, summarize_target)
 from ..observe.sequence import attention_stats, key_padding, last_step_axis, logit_stats, mixes_axes
@@ -319,13 +319,7 @@ class GlassnetObserver:
         return None
 
     def _entries(self, optimizer):
-        groups = optimizer.param_groups if optimizer is not None else ()
-        owned = parameter_names(self.roots, self.names,
-                                {id(p) for g in groups for p in g["params"]} if groups else None)
-        ids = {id(p) for opt in self.optimizers for g in opt.param_groups for p in g["params"]}
-        for i, p in enumerate(p for g in groups for p in g["params"]):
-            owned.setdefault(id(p), (f"param{i}", p))
-        return [(name, p, id(p) in ids) for name, p in owned.values()]
+        return named_entries(self.roots, self.names, optimizer, self.optimizers)
 
     # -- manual updates (no optimizer) ----------------------------------------------------------
     def _begin_manual(self, tensor):
@@ -361,9 +355,7 @@ class GlassnetObserver:
     def _step_pre(self, optimizer, args, kwargs):
         if optimizer not in self.optimizers:
             self.optimizers.append(optimizer)
-        for p in (p for g in optimizer.param_groups for p in g["params"]):
-            if id(p) in self._suspects:
-                self.current.stale_grads.append(self._suspects.pop(id(p))[0])
+        self.current.stale_grads.extend(stale_in(self._suspects, optimizer))
         if self._manual is not None:            # the first step(): the optimizer cuts steps now
             self._manual, self._grads_pending = None, False
             self.current.params.clear()
@@ -378,7 +370,7 @@ class GlassnetObserver:
             s.params[name] = ParamStat(name, tuple(np.shape(b)), in_opt, bool(p.requires_grad), gn,
                                        float(np.linalg.norm(b.astype(float))),
                                        grad_finite=gn is None or math.isfinite(gn))
-        held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        held = {id(p) for p in optimizer_params(optimizer)}
         for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
             s.params[name].stepped = id(p) in held
         self._before = (entries, before)

@@ -194,6 +194,13 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
+def soft_bce(c) -> bool:
+    """A binary cross-entropy against soft targets (float, not all 0/1: a VAE's or an
+    autoencoder's pixel intensities): no classes, no ln 2, and a floor at the targets' entropy."""
+    target = c.stats.get("target") or {}
+    return c.kind in BCE and bool(target.get("float")) and not target.get("integer")
+
+
 def ce_classes(c):
     """The number of classes of a cross-entropy call: its input's dim 1, or None."""
     shape = c.stats.get("input_shape", ())

@@ -109,6 +109,34 @@ def parameter_names(roots, names: dict, held=None) -> dict:
     return owned
 
 
+def optimizer_params(optimizer) -> list:
+    """The parameters ``optimizer`` holds, over its groups in order ([] for None)."""
+    return [p for g in optimizer.param_groups for p in g["params"]] if optimizer is not None else []
+
+
+def named_entries(roots, names: dict, optimizer, optimizers) -> list:
+    """``[(name, parameter, held)]``: the parameters of the ``roots`` named (``parameter_names``,
+    judged against ``optimizer``'s), then those of ``optimizer`` that no root holds as
+    ``param0``, ``param1``, …; ``held``: an optimizer of ``optimizers`` holds it."""
+    params = optimizer_params(optimizer)
+    owned = parameter_names(roots, names, {id(p) for p in params} if params else None)
+    unnamed = 0
+    for p in params:
+        if id(p) not in owned:
+            owned[id(p)] = (f"param{unnamed}", p)
+            unnamed += 1
+    ids = {id(p) for opt in optimizers for p in optimizer_params(opt)}
+    return [(name, p, id(p) in ids) for name, p in owned.values()]
+
+
+def stale_in(suspects: dict, optimizer) -> list:
+    """The names of the ``suspects`` (``{id(parameter): (name, parameter)}``: gradients a backward
+    added to after a step(), not reset since) that ``optimizer`` holds, taken out: its step()
+    uses them, so they are stale.  Judged at the step, not at the backward: a GAN's generator
+    backward through the discriminator, zeroed before the discriminator's own step, is not."""
+    return [suspects.pop(id(p))[0] for p in optimizer_params(optimizer) if id(p) in suspects]
+
+
 def _mode_class(torch):
     """A ``TorchFunctionMode`` dispatching the calls in ``only`` (all when None) to a callback."""
     if "cls" in _MODE_CLASS:
@@ -127,6 +155,29 @@ def _mode_class(torch):
 
     _MODE_CLASS["cls"] = _Dispatch
     return _Dispatch
+
+
+def _outermost(original, before, after=None):
+    """``original`` wrapped to call ``before(first positional argument)`` (and ``after`` it, None
+    when it had none) on the outermost call only: a call made while one is running (re-entered
+    through the function mode, or torch calling itself) goes straight through."""
+    busy = []
+
+    def wrapper(*args, **kwargs):
+        if busy:
+            return original(*args, **kwargs)
+        first = args[0] if args else None
+        before(first)
+        busy.append(True)
+        try:
+            result = original(*args, **kwargs)
+        finally:
+            busy.pop()
+        if after is not None:
+            after(first)
+        return result
+    wrapper.__wrapped__ = original
+    return wrapper
 
 
 class TorchHooks:
@@ -182,43 +233,14 @@ class TorchHooks:
             self._undo.append(post(self.step_post).remove)
 
     def _patch_backward(self):
-        Tensor, seen, done = self.torch.Tensor, self.backward, self.backward_done
-        original = Tensor.__dict__["backward"]
-        busy = []
-
-        def backward(tensor, *args, **kwargs):
-            if busy:                       # re-entered through the function mode
-                return original(tensor, *args, **kwargs)
-            seen(tensor)
-            busy.append(True)
-            try:
-                result = original(tensor, *args, **kwargs)
-            finally:
-                busy.pop()
-            if done is not None:
-                done(tensor)
-            return result
-        backward.__wrapped__ = original
-        self._patch(Tensor, "backward", backward)
+        Tensor = self.torch.Tensor
+        self._patch(Tensor, "backward", _outermost(Tensor.__dict__["backward"], self.backward, self.backward_done))
 
     def _patch_grad(self):
-        """``torch.autograd.grad`` tells ``grad()`` of each call (it writes no ``.grad``: not a
-        training backward, but a loop may apply its gradients by hand)."""
-        autograd, seen = self.torch.autograd, self.grad
-        original = autograd.grad
-        busy = []
-
-        def grad(*args, **kwargs):
-            if busy:                       # torch's grad calling itself (or through the mode)
-                return original(*args, **kwargs)
-            seen()
-            busy.append(True)
-            try:
-                return original(*args, **kwargs)
-            finally:
-                busy.pop()
-        grad.__wrapped__ = original
-        self._patch(autograd, "grad", grad)
+        """``torch.autograd.grad`` tells ``grad(outputs)`` of each call (it writes no ``.grad``: not
+        a training backward, but a loop may apply its gradients by hand)."""
+        autograd = self.torch.autograd
+        self._patch(autograd, "grad", _outermost(autograd.grad, self.grad))
 
     def _patch_clipping(self):
         utils, clip = self.torch.nn.utils, self.torch.nn.utils.clip_grad

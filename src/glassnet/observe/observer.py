@@ -41,7 +41,7 @@ import weakref
 from ._torch_util import (_activation_stats, _first_tensor, _module_kinds, _norms, _numpy, _param_stats,
                           _token_vocabulary, _watched)
 from .graph import sdpa_scale_stats
-from .hooks import TorchHooks, name_root, parameter_names
+from .hooks import TorchHooks, name_root, named_entries, optimizer_params, parameter_names, stale_in
 from .manual import ManualUpdates, record_updates
 from .records import (ACTIVATIONS, INPUT_STEPS, LOSSES, Call, Clip, Step, StepLimitReached,
                       summarize_target)
@@ -92,7 +92,7 @@ class TorchObserver:
         self._recent: list = []          # (weakref to an output tensor, kind, where)
         self._last_event = None          # 'backward' or 'step'
         self._pending_step = set()       # ids of parameters that went through a step() since backward
-        self._suspects = {}              # id → name: a backward added to a gradient held over a step()
+        self._suspects = {}              # id → (name, p): a backward added to a gradient held over a step()
         self._before = None
         self._entries = None
         self._target_cache = (None, None, None)
@@ -161,7 +161,7 @@ class TorchObserver:
         if tensor.numel() == 1:
             self.current.losses.append(float(tensor.detach()))
 
-    def _grad_call(self):
+    def _grad_call(self, outputs):
         self.grad_calls += 1
 
     def _backward_done(self, tensor):
@@ -433,17 +433,7 @@ class TorchObserver:
 
     # -- optimizer hooks ----------------------------------------------------------------------
     def _named_params(self, optimizer):
-        in_opt = [p for group in optimizer.param_groups for p in group["params"]]
-        owned = parameter_names(self.roots, self.names, {id(p) for p in in_opt})
-        unnamed = 0
-        for p in in_opt:
-            if id(p) not in owned:
-                owned[id(p)] = (f"param{unnamed}", p)
-                unnamed += 1
-        ids = set()
-        for opt in self.optimizers:
-            ids.update(id(p) for g in opt.param_groups for p in g["params"])
-        return [(name, p, id(p) in ids) for name, p in owned.values()]
+        return named_entries(self.roots, self.names, optimizer, self.optimizers)
 
     def _step_pre(self, optimizer, args, kwargs):
         torch = self.torch
@@ -462,12 +452,7 @@ class TorchObserver:
             self._entries = self._named_params(optimizer)
             self._last_optimizer = optimizer
         entries = self._entries
-        # stale: a gradient this optimizer is about to use holds a backward from before a step();
-        # judged here, not at the backward, so a GAN's generator backward through the
-        # discriminator (whose gradients are zeroed before its own next step) is not counted
-        for p in (p for g in optimizer.param_groups for p in g["params"]):
-            if id(p) in self._suspects:
-                self.current.stale_grads.append(self._suspects.pop(id(p)))
+        self.current.stale_grads.extend(stale_in(self._suspects, optimizer))
         for name, p, in_opt in entries:
             if in_opt and p.requires_grad and id(p) not in self._grad_hooks:
                 self._grad_hooks[id(p)] = p.register_hook(self._grad_hook(name, p))
@@ -482,7 +467,7 @@ class TorchObserver:
             if not self._closure:
                 step.params.update(_param_stats(torch, [(name, p, w, in_opt) for (name, p, in_opt), w
                                                         in zip(entries, weights)], self.values))
-                held = {id(p) for group in optimizer.param_groups for p in group["params"]}
+                held = {id(p) for p in optimizer_params(optimizer)}
                 for name, p, _ in entries:   # (a GAN's generator step also sees the critic's gradients)
                     step.params[name].stepped = id(p) in held
             self._before = [w.clone() for w in weights]
@@ -547,7 +532,7 @@ class TorchObserver:
                 held = p.grad
                 if held is not None and bool(held.detach().ne(0).any()):
                     if pending:
-                        self._suspects[id(p)] = name
+                        self._suspects[id(p)] = (name, p)
                 else:                               # reset since (zero_grad, grad = None)
                     self._suspects.pop(id(p), None)
             return None
